@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The `hypermesh` command: a table of subcommands, each with its own option
+ * parser and --help. Exit codes are part of the interface:
+ *   0 success, 1 usage error (unknown command or flag, bad argument),
+ *   2 runtime failure (I/O, corrupt data, failed verification, ...).
+ * Every error is one line on stderr: "hypermesh: <command>: <what went wrong>".
+ */
+#ifndef HYPERMESH_CLI_H
+#define HYPERMESH_CLI_H
+
+#include <stdio.h>
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_USAGE = 1,
+	CLI_FAILURE = 2,
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary; /* one line for the top-level --help */
+	const char *usage;   /* full text for `hypermesh NAME --help` */
+	int (*run)(const struct cli_command *cmd, int argc, char **argv);
+};
+
+/* Prints "hypermesh: CMD: message" (printf-style) and a newline to stderr. */
+void cli_error(const struct cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reports a usage error with a hint to --help; returns CLI_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Handles an option every subcommand accepts (--log-level LEVEL, --help).
+ * `opt` is the getopt_long result. Returns -1 if it was not a common option,
+ * CLI_OK if handled and the command should go on, or an exit code to return
+ * (after --help: CLI_OK via *stop = 1; on a bad value: CLI_USAGE).
+ */
+int cli_common_option(const struct cli_command *cmd, int opt, const char *arg, int *stop);
+
+/* getopt_long option entries and short-option letters for the common options. */
+#define CLI_OPT_LOG_LEVEL 0x100
+#define CLI_COMMON_LONG_OPTIONS                                                      \
+	{ "help", no_argument, NULL, 'h' }, { "log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL }
+#define CLI_COMMON_SHORT_OPTIONS "h"
+#define CLI_COMMON_USAGE                                                             \
+	"  -h, --help             show this help\n"                                  \
+	"      --log-level LEVEL  error, warn, info (default), debug or trace\n"
+
+extern const struct cli_command cli_cmd_keygen;
+extern const struct cli_command cli_cmd_crypto;
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the known-answer runners (private to src/kat). */
+#ifndef HYPERMESH_KAT_INTERNAL_H
+#define HYPERMESH_KAT_INTERNAL_H
+
+#include <jansson.h>
+
+#include "hypermesh/buf.h"
+#include "hypermesh/kat.h"
+
+/*
+ * Decodes the hex string member `key` of obj into out (replacing its
+ * contents). Returns HM_OK, HM_ERR_NOT_FOUND if missing or not a string,
+ * HM_ERR_ENCODING for bad hex, HM_ERR_NOMEM.
+ */
+int kat_hex_field(const json_t *obj, const char *key, struct hm_buf *out);
+
+/* The string member key of obj, or NULL. */
+const char *kat_str_field(const json_t *obj, const char *key);
+
+/* Records one case outcome; on failure prints "  tcId N: why" to log. */
+void kat_record(struct hm_kat_tally *tally, FILE *log, long long tc_id, int ok, const char *why);
+
+#endif
