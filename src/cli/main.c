@@ -17,7 +17,8 @@ static const struct cli_command *const commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static void vreport(const struct cli_command *cmd, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vreport(const struct cli_command *cmd,
+							      const char *fmt, va_list ap)
 {
 	fputs("hypermesh: ", stderr);
 	if (cmd != NULL)
