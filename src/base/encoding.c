@@ -90,14 +90,20 @@ int hm_hex_decode_exact(void *out, size_t want, const char *in, size_t inlen)
 	return hm_hex_decode(out, want, &got, in, inlen);
 }
 
-/* 0..63 to the RFC 4648 standard alphabet. */
+/*
+ * 0..63 to the RFC 4648 standard alphabet: start from 'A' + v and add the gap
+ * to the next run of the alphabet once v passes its start (26 -> 'a',
+ * 52 -> '0', 62 -> '+', 63 -> '/'). (k - v) >> 8 is all-ones-ish exactly
+ * when v > k, so each step is a mask, not a branch.
+ */
 static char b64_symbol(unsigned v)
 {
-	unsigned c = 'A' + v;                                  /* 0..25  -> A..Z */
-	c += (('a' - 26) - 'A') & in_range(v, 26, 63);         /* 26..51 -> a..z */
-	c += (('0' - 52) - ('a' - 26)) & in_range(v, 52, 63);  /* 52..61 -> 0..9 */
-	c += ('+' - ('0' + 10)) & equals(v, 62);
-	c += ('/' - ('0' + 11)) & equals(v, 63);
+	unsigned c = 'A' + v;
+
+	c += ((25 - v) >> 8) & 6;   /* 'a' - ('A' + 26) */
+	c -= ((51 - v) >> 8) & 75;  /* ('a' + 26) - '0' */
+	c -= ((61 - v) >> 8) & 15;  /* ('0' + 10) - '+' */
+	c += ((62 - v) >> 8) & 3;   /* '/' - ('+' + 1) */
 	return (char)c;
 }
 
