@@ -31,6 +31,7 @@ struct hm_kat_tally {
 typedef int (*hm_kat_json_runner)(const json_t *doc, struct hm_kat_tally *tally, FILE *log);
 
 int hm_kat_ed25519_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log);
+int hm_kat_x25519_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log);
 int hm_kat_sha3_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log);
 int hm_kat_mlkem_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log);
 int hm_kat_mldsa_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log);

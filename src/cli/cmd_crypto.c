@@ -33,8 +33,12 @@ static int selftest(const struct cli_command *cmd, int argc, char **argv)
 	fflush(stdout);
 	if (rc == HM_OK)
 		return CLI_OK;
-	cli_error(cmd, "selftest failed: %s", rc == HM_ERR_VERIFY ? "a known answer did not match"
-								 : hm_strerror(rc));
+	if (rc == HM_ERR_VERIFY)
+		cli_error(cmd, "selftest failed: a known answer did not match");
+	else if (rc == HM_ERR_UNSUPPORTED)
+		cli_error(cmd, "selftest failed: a file's format is not recognised");
+	else
+		cli_error(cmd, "selftest failed: %s", hm_strerror(rc));
 	return CLI_FAILURE;
 }
 
@@ -59,7 +63,10 @@ const struct cli_command cli_cmd_crypto = {
 		 "With no FILE, runs the built-in known-answer tests of every algorithm\n"
 		 "this build has (like a FIPS power-on self test). With files, runs every\n"
 		 "case each file holds, recognising the format from the content:\n"
-		 "  - RFC 8032 Ed25519 JSON and Wycheproof EdDSA verify JSON.\n"
+		 "  - Ed25519: RFC 8032 JSON, Wycheproof EdDSA verify, ACVP EDDSA keyGen/\n"
+		 "    sigGen/sigVer (Ed25519ph and Ed25519ctx cases count as skipped);\n"
+		 "  - X25519: RFC 7748 JSON, Wycheproof XDH, ACVP XECDH SSC/keyGen.\n"
+		 "HM_KAT_LARGE=1 also runs the slow cases (e.g. 10^6 X25519 iterations).\n"
 		 "Prints 'N passed, M failed' per file; exits 2 if any case fails or a\n"
 		 "file is unreadable or not recognised.\n"
 		 "\n" CLI_COMMON_USAGE,

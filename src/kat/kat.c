@@ -15,6 +15,7 @@
 /* Tried in order; each declines (HM_ERR_UNSUPPORTED) documents it does not own. */
 static const hm_kat_json_runner json_runners[] = {
 	hm_kat_ed25519_json,
+	hm_kat_x25519_json,
 };
 
 /* The ML-DSA sigGen prompt + expectedResults pair; NULL while this build has no ML-DSA. */

@@ -10,11 +10,16 @@ expect 0 "$hm" crypto selftest
 contains "$out" "total: "
 [[ "$out" =~ total:\ [1-9][0-9]*\ passed,\ 0\ failed ]] || fail "built-in selftest: $out"
 
-# Every Ed25519 file the runner recognises passes, with at least one case each.
-for f in "$vec"/ed25519/rfc8032_section7.1_ed25519.json "$vec"/ed25519/wycheproof/ed25519_test.json; do
+# Every Ed25519 and X25519 vector file passes, each with at least one case run.
+while IFS= read -r f; do
   expect 0 "$hm" crypto selftest "$f"
   [[ "$out" =~ :\ [1-9][0-9]*\ passed,\ 0\ failed ]] || fail "$f: $out"
-done
+done < <(find "$vec/ed25519" "$vec/x25519" -name '*.json' | sort)
+# All of them in one call: one line per file and a total.
+mapfile -t files < <(find "$vec/ed25519" "$vec/x25519" -name '*.json' | sort)
+expect 0 "$hm" crypto selftest "${files[@]}"
+[[ $(grep -c ' passed, 0 failed' <<<"$out") -eq $(( ${#files[@]} + 1 )) ]] || fail "per-file lines: $out"
+contains "$out" "total: "
 
 # A wrong expected signature is a failed case and exit 2.
 python3 - "$vec/ed25519/rfc8032_section7.1_ed25519.json" "$tmp/bad.json" <<'PY'
