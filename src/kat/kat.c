@@ -17,6 +17,7 @@ static const hm_kat_json_runner json_runners[] = {
 	hm_kat_ed25519_json,
 	hm_kat_x25519_json,
 	hm_kat_sha3_json,
+	hm_kat_mlkem_json,
 	hm_kat_mldsa_json,
 };
 
@@ -24,6 +25,7 @@ static const hm_kat_json_runner json_runners[] = {
 static const struct hm_kat_builtin builtins[] = {
 	{ "ed25519", hm_kat_builtin_ed25519 },
 	{ "sha3", hm_kat_builtin_sha3 },
+	{ "ml-kem", hm_kat_builtin_mlkem },
 	{ "ml-dsa", hm_kat_builtin_mldsa },
 };
 

@@ -13,7 +13,7 @@ contains "$out" "total: "
 # Every vector file of each algorithm family passes, each with at least one
 # case run, through one call per family (the ML-DSA sigGen prompt and its
 # expectedResults must arrive together).
-for family in sha3 ed25519 x25519 ml-dsa; do
+for family in sha3 ed25519 x25519 ml-kem ml-dsa; do
   mapfile -t files < <(find "$vec/$family" -name '*.json' | sort)
   [[ ${#files[@]} -gt 0 ]] || { fail "no $family vector files"; continue; }
   expect 0 "$hm" crypto selftest "${files[@]}"
