@@ -94,7 +94,7 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 
 		json_array_foreach(json_object_get(group, "tests"), ti, t) {
 			const char *result = kat_str_field(t, "result");
-			long long id = json_integer_value(json_object_get(t, "tcId"));
+			long long id = kat_tc_id(t);
 			int want_valid, verified;
 
 			if (!have_pk || result == NULL || kat_hex_field(t, "msg", &msg) != HM_OK ||
@@ -139,7 +139,7 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 		int group_key = kat_hex_field(g, "d", &d) == HM_OK && kat_hex_field(g, "q", &q) == HM_OK;
 
 		json_array_foreach(json_object_get(g, "tests"), ti, t) {
-			long long id = json_integer_value(json_object_get(t, "tcId"));
+			long long id = kat_tc_id(t);
 			const char *why = "malformed case";
 			uint8_t derived[HM_ED25519_PK_LEN];
 			int ok = 0;

@@ -18,6 +18,14 @@ int kat_hex_field(const json_t *obj, const char *key, struct hm_buf *out);
 /* The string member key of obj, or NULL. */
 const char *kat_str_field(const json_t *obj, const char *key);
 
+/* The tcId member of a test case, or -1 if it has none. */
+long long kat_tc_id(const json_t *tc);
+
+enum kat_outcome { KAT_PASS, KAT_FAIL, KAT_SKIP };
+
+/* Counts one case outcome in the tally. */
+void kat_tally_add(struct hm_kat_tally *tally, enum kat_outcome outcome);
+
 /* Records one case outcome; on failure prints "  tcId N: why" to log. */
 void kat_record(struct hm_kat_tally *tally, FILE *log, long long tc_id, int ok, const char *why);
 

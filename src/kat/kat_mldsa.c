@@ -82,11 +82,6 @@ static int parse_prehash(const char *name, enum hm_mldsa_prehash *out)
 	return 0;
 }
 
-static long long tc_id(const json_t *test)
-{
-	return json_integer_value(json_object_get(test, "tcId"));
-}
-
 /* A JSON boolean member; -1 if missing or not a boolean. */
 static int bool_field(const json_t *obj, const char *key)
 {
@@ -138,7 +133,7 @@ static int run_acvp_keygen(const json_t *doc, struct hm_kat_tally *tally, FILE *
 				else
 					ok = 1;
 			}
-			kat_record(tally, log, tc_id(t), ok, why);
+			kat_record(tally, log, kat_tc_id(t), ok, why);
 		}
 	}
 	hm_wipe(sk, sizeof(sk));
@@ -260,7 +255,7 @@ static int run_acvp_sigver(const json_t *doc, struct hm_kat_tally *tally, FILE *
 				why = expect ? "valid signature rejected"
 					     : "invalid signature accepted";
 			}
-			kat_record(tally, log, tc_id(t), ok, why);
+			kat_record(tally, log, kat_tc_id(t), ok, why);
 		}
 	}
 	bufs_free(&cb);
@@ -293,7 +288,7 @@ static const json_t *find_expected(const json_t *expected, long long id)
 	{
 		json_array_foreach(json_object_get(g, "tests"), ti, t)
 		{
-			if (tc_id(t) == id)
+			if (kat_tc_id(t) == id)
 				return t;
 		}
 	}
@@ -347,7 +342,7 @@ int hm_kat_mldsa_siggen_pair(const json_t *prompt, const json_t *expected,
 		json_array_foreach(json_object_get(g, "tests"), ti, t)
 		{
 			enum hm_mldsa_prehash ph = HM_MLDSA_PH_SHA2_256;
-			const json_t *exp = find_expected(expected, tc_id(t));
+			const json_t *exp = find_expected(expected, kat_tc_id(t));
 			const char *why = "malformed case";
 			int ok = 0;
 
@@ -369,7 +364,7 @@ int hm_kat_mldsa_siggen_pair(const json_t *prompt, const json_t *expected,
 				else
 					ok = 1;
 			}
-			kat_record(tally, log, tc_id(t), ok, why);
+			kat_record(tally, log, kat_tc_id(t), ok, why);
 		}
 	}
 	bufs_free(&cb);
@@ -450,7 +445,7 @@ static int run_wp_verify(const json_t *doc, enum hm_mldsa_param param, struct hm
 				else
 					ok = 1;
 			}
-			kat_record(tally, log, tc_id(t), ok, why);
+			kat_record(tally, log, kat_tc_id(t), ok, why);
 		}
 	}
 	bufs_free(&cb);
@@ -510,7 +505,7 @@ static int run_wp_sign(const json_t *doc, enum hm_mldsa_param param, int from_se
 			    !opt_hex(t, "ctx", &cb.b) || !opt_hex(t, "mu", &cb.c) ||
 			    !opt_hex(t, "rnd", &cb.d) || !opt_hex(t, "sig", &cb.e) ||
 			    (cb.d.len != 0 && cb.d.len != HM_MLDSA_RND_BYTES)) {
-				kat_record(tally, log, tc_id(t), 0, why);
+				kat_record(tally, log, kat_tc_id(t), 0, why);
 				continue;
 			}
 			if (key_state == 1 && internal) {
@@ -557,7 +552,7 @@ static int run_wp_sign(const json_t *doc, enum hm_mldsa_param param, int from_se
 			} else {
 				ok = 1;
 			}
-			kat_record(tally, log, tc_id(t), ok, why);
+			kat_record(tally, log, kat_tc_id(t), ok, why);
 		}
 	}
 	hm_wipe(sk, sizeof(sk));

@@ -26,13 +26,6 @@ static int eq(const struct hm_buf *b, const uint8_t *p, size_t len)
 	return b->data != NULL && b->len == len && memcmp(b->data, p, len) == 0;
 }
 
-static long long tc_id(const json_t *tc)
-{
-	const json_t *j = json_object_get(tc, "tcId");
-
-	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
-}
-
 static int get_param(const json_t *group, enum hm_mlkem_param *param)
 {
 	const char *s = json_string_value(json_object_get(group, "parameterSet"));
@@ -50,17 +43,6 @@ static int get_param(const json_t *group, enum hm_mlkem_param *param)
 	return HM_OK;
 }
 
-enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP };
-
-static void tally_add(struct hm_kat_tally *tally, enum outcome o)
-{
-	if (o == OUT_PASS)
-		tally->passed++;
-	else if (o == OUT_FAIL)
-		tally->failed++;
-	else
-		tally->skipped++;
-}
 
 /* Output buffers big enough for every parameter set. */
 struct work {
@@ -127,7 +109,7 @@ static int load_fields(const json_t *tc, const char *want, const char *kkey, str
 				continue;
 			if (kat_hex_field(tc, key, b) != HM_OK) {
 				fprintf(log, "tcId %lld: missing or malformed field %s\n",
-					tc_id(tc), key);
+					kat_tc_id(tc), key);
 				return 0;
 			}
 		}
@@ -142,102 +124,102 @@ static size_t len_of(const struct hm_buf *b, size_t want)
 
 /* ---- ACVP ---- */
 
-static enum outcome acvp_keygen(enum hm_mlkem_param param, const json_t *tc, FILE *log)
+static enum kat_outcome acvp_keygen(enum hm_mlkem_param param, const json_t *tc, FILE *log)
 {
 	struct fields f;
 	struct work w;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 
 	if (!load_fields(tc, "dzeD", "k", &f, log))
 		goto out;
 	if (!len_of(&f.d, 32) || !len_of(&f.z, 32)) {
-		fprintf(log, "tcId %lld: d or z is not 32 bytes\n", tc_id(tc));
+		fprintf(log, "tcId %lld: d or z is not 32 bytes\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (hm_mlkem_keygen_internal(param, w.ek, w.dk, f.d.data, f.z.data) != HM_OK) {
-		fprintf(log, "tcId %lld: keygen failed\n", tc_id(tc));
+		fprintf(log, "tcId %lld: keygen failed\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (!eq(&f.ek, w.ek, hm_mlkem_ek_len(param)))
-		fprintf(log, "tcId %lld: ek mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: ek mismatch\n", kat_tc_id(tc));
 	else if (!eq(&f.dk, w.dk, hm_mlkem_dk_len(param)))
-		fprintf(log, "tcId %lld: dk mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: dk mismatch\n", kat_tc_id(tc));
 	else
-		res = OUT_PASS;
+		res = KAT_PASS;
 out:
 	fields_free(&f);
 	return res;
 }
 
-static enum outcome acvp_encaps(enum hm_mlkem_param param, const json_t *tc, FILE *log)
+static enum kat_outcome acvp_encaps(enum hm_mlkem_param param, const json_t *tc, FILE *log)
 {
 	struct fields f;
 	struct work w;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	int rc;
 
 	if (!load_fields(tc, "emck", "k", &f, log))
 		goto out;
 	if (!len_of(&f.m, 32)) {
-		fprintf(log, "tcId %lld: m is not 32 bytes\n", tc_id(tc));
+		fprintf(log, "tcId %lld: m is not 32 bytes\n", kat_tc_id(tc));
 		goto out;
 	}
 	rc = hm_mlkem_encaps_internal(param, w.c, w.k, f.ek.data, f.ek.len, f.m.data);
 	if (rc != HM_OK)
-		fprintf(log, "tcId %lld: encaps refused (%d)\n", tc_id(tc), rc);
+		fprintf(log, "tcId %lld: encaps refused (%d)\n", kat_tc_id(tc), rc);
 	else if (!eq(&f.c, w.c, hm_mlkem_ct_len(param)))
-		fprintf(log, "tcId %lld: ciphertext mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: ciphertext mismatch\n", kat_tc_id(tc));
 	else if (!eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
 	else
-		res = OUT_PASS;
+		res = KAT_PASS;
 out:
 	fields_free(&f);
 	return res;
 }
 
-static enum outcome acvp_decaps(enum hm_mlkem_param param, const json_t *tc, FILE *log)
+static enum kat_outcome acvp_decaps(enum hm_mlkem_param param, const json_t *tc, FILE *log)
 {
 	struct fields f;
 	struct work w;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	int rc;
 
 	if (!load_fields(tc, "Dck", "k", &f, log))
 		goto out;
 	rc = hm_mlkem_decaps(param, w.k, f.dk.data, f.dk.len, f.c.data, f.c.len);
 	if (rc != HM_OK)
-		fprintf(log, "tcId %lld: decaps refused (%d)\n", tc_id(tc), rc);
+		fprintf(log, "tcId %lld: decaps refused (%d)\n", kat_tc_id(tc), rc);
 	else if (!eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
 	else
-		res = OUT_PASS;
+		res = KAT_PASS;
 out:
 	fields_free(&f);
 	return res;
 }
 
 /* encapsulationKeyCheck / decapsulationKeyCheck: our verdict must equal testPassed. */
-static enum outcome acvp_key_check(enum hm_mlkem_param param, const json_t *tc, int is_dk,
+static enum kat_outcome acvp_key_check(enum hm_mlkem_param param, const json_t *tc, int is_dk,
 				   FILE *log)
 {
 	const json_t *tp = json_object_get(tc, "testPassed");
 	struct fields f;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	int rc;
 
 	if (!json_is_boolean(tp)) {
-		fprintf(log, "tcId %lld: missing testPassed\n", tc_id(tc));
-		return OUT_FAIL;
+		fprintf(log, "tcId %lld: missing testPassed\n", kat_tc_id(tc));
+		return KAT_FAIL;
 	}
 	if (!load_fields(tc, is_dk ? "D" : "e", "k", &f, log))
 		goto out;
 	rc = is_dk ? hm_mlkem_check_dk(param, f.dk.data, f.dk.len)
 		   : hm_mlkem_check_ek(param, f.ek.data, f.ek.len);
 	if ((rc == HM_OK) == json_is_true(tp))
-		res = OUT_PASS;
+		res = KAT_PASS;
 	else
-		fprintf(log, "tcId %lld: %s check gave %d, expected %s\n", tc_id(tc),
+		fprintf(log, "tcId %lld: %s check gave %d, expected %s\n", kat_tc_id(tc),
 			is_dk ? "dk" : "ek", rc, json_is_true(tp) ? "pass" : "fail");
 out:
 	fields_free(&f);
@@ -263,16 +245,16 @@ static int run_acvp(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 			fn = strcmp(type, "AFT") == 0 ? "encapsulation" : "decapsulation";
 		for (size_t t = 0; t < json_array_size(tests); t++) {
 			const json_t *tc = json_array_get(tests, t);
-			enum outcome o;
+			enum kat_outcome o;
 
 			if (prc != HM_OK) {
-				fprintf(log, "tcId %lld: unknown parameterSet\n", tc_id(tc));
-				o = OUT_FAIL;
+				fprintf(log, "tcId %lld: unknown parameterSet\n", kat_tc_id(tc));
+				o = KAT_FAIL;
 			} else if (keygen) {
 				o = acvp_keygen(param, tc, log);
 			} else if (fn == NULL) {
-				fprintf(log, "tcId %lld: group has no function\n", tc_id(tc));
-				o = OUT_FAIL;
+				fprintf(log, "tcId %lld: group has no function\n", kat_tc_id(tc));
+				o = KAT_FAIL;
 			} else if (strcmp(fn, "encapsulation") == 0) {
 				o = acvp_encaps(param, tc, log);
 			} else if (strcmp(fn, "decapsulation") == 0) {
@@ -282,10 +264,10 @@ static int run_acvp(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 			} else if (strcmp(fn, "decapsulationKeyCheck") == 0) {
 				o = acvp_key_check(param, tc, 1, log);
 			} else {
-				fprintf(log, "tcId %lld: unknown function %s\n", tc_id(tc), fn);
-				o = OUT_FAIL;
+				fprintf(log, "tcId %lld: unknown function %s\n", kat_tc_id(tc), fn);
+				o = KAT_FAIL;
 			}
-			tally_add(tally, o);
+			kat_tally_add(tally, o);
 		}
 	}
 	return HM_OK;
@@ -298,12 +280,12 @@ static int run_acvp(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
  * must match when given), then Decaps(dk, c) must give K. An invalid case
  * (a seed or ciphertext of the wrong length) must be refused by one of them.
  */
-static enum outcome wp_mlkem_test(enum hm_mlkem_param param, const json_t *tc, int valid,
+static enum kat_outcome wp_mlkem_test(enum hm_mlkem_param param, const json_t *tc, int valid,
 				  FILE *log)
 {
 	struct fields f;
 	struct work w;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	int rc;
 
 	if (!load_fields(tc, "sc", "K", &f, log))
@@ -312,7 +294,7 @@ static enum outcome wp_mlkem_test(enum hm_mlkem_param param, const json_t *tc, i
 	if (rc == HM_OK && json_object_get(tc, "ek") != NULL) {
 		if (kat_hex_field(tc, "ek", &f.ek) != HM_OK ||
 		    !eq(&f.ek, w.ek, hm_mlkem_ek_len(param))) {
-			fprintf(log, "tcId %lld: ek mismatch\n", tc_id(tc));
+			fprintf(log, "tcId %lld: ek mismatch\n", kat_tc_id(tc));
 			goto out;
 		}
 	}
@@ -320,71 +302,71 @@ static enum outcome wp_mlkem_test(enum hm_mlkem_param param, const json_t *tc, i
 		rc = hm_mlkem_decaps(param, w.k, w.dk, hm_mlkem_dk_len(param), f.c.data, f.c.len);
 	if (!valid) {
 		if (rc != HM_OK)
-			res = OUT_PASS;
+			res = KAT_PASS;
 		else
-			fprintf(log, "tcId %lld: invalid case was accepted\n", tc_id(tc));
+			fprintf(log, "tcId %lld: invalid case was accepted\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (rc != HM_OK)
-		fprintf(log, "tcId %lld: refused valid case (%d)\n", tc_id(tc), rc);
+		fprintf(log, "tcId %lld: refused valid case (%d)\n", kat_tc_id(tc), rc);
 	else if (kat_hex_field(tc, "K", &f.k) != HM_OK || !eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
 	else
-		res = OUT_PASS;
+		res = KAT_PASS;
 out:
 	fields_free(&f);
 	return res;
 }
 
 /* MLKEMEncapsTest: Encaps(ek, m) = (c, K); invalid keys must be refused. */
-static enum outcome wp_encaps_test(enum hm_mlkem_param param, const json_t *tc, int valid,
+static enum kat_outcome wp_encaps_test(enum hm_mlkem_param param, const json_t *tc, int valid,
 				   FILE *log)
 {
 	struct fields f;
 	struct work w;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	int rc;
 
 	if (!load_fields(tc, "em", "K", &f, log))
 		goto out;
 	if (!len_of(&f.m, 32)) {
-		fprintf(log, "tcId %lld: m is not 32 bytes\n", tc_id(tc));
+		fprintf(log, "tcId %lld: m is not 32 bytes\n", kat_tc_id(tc));
 		goto out;
 	}
 	rc = hm_mlkem_encaps_internal(param, w.c, w.k, f.ek.data, f.ek.len, f.m.data);
 	if (!valid) {
 		if (rc != HM_OK)
-			res = OUT_PASS;
+			res = KAT_PASS;
 		else
-			fprintf(log, "tcId %lld: invalid ek was accepted\n", tc_id(tc));
+			fprintf(log, "tcId %lld: invalid ek was accepted\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (rc != HM_OK) {
-		fprintf(log, "tcId %lld: refused valid ek (%d)\n", tc_id(tc), rc);
+		fprintf(log, "tcId %lld: refused valid ek (%d)\n", kat_tc_id(tc), rc);
 		goto out;
 	}
 	if (kat_hex_field(tc, "c", &f.c) != HM_OK || kat_hex_field(tc, "K", &f.k) != HM_OK) {
-		fprintf(log, "tcId %lld: missing c or K\n", tc_id(tc));
+		fprintf(log, "tcId %lld: missing c or K\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (!eq(&f.c, w.c, hm_mlkem_ct_len(param)))
-		fprintf(log, "tcId %lld: ciphertext mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: ciphertext mismatch\n", kat_tc_id(tc));
 	else if (!eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
 	else
-		res = OUT_PASS;
+		res = KAT_PASS;
 out:
 	fields_free(&f);
 	return res;
 }
 
 /* MLKEMDecapsValidationTest: Decaps(dk, c) = K with the §7.3 dk check; invalid refused. */
-static enum outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *tc, int valid,
+static enum kat_outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *tc, int valid,
 				   FILE *log)
 {
 	struct fields f;
 	struct work w;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	int rc;
 
 	if (!load_fields(tc, "Dc", "K", &f, log))
@@ -392,13 +374,13 @@ static enum outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *tc, 
 	rc = hm_mlkem_decaps(param, w.k, f.dk.data, f.dk.len, f.c.data, f.c.len);
 	if (!valid) {
 		if (rc != HM_OK)
-			res = OUT_PASS;
+			res = KAT_PASS;
 		else
-			fprintf(log, "tcId %lld: invalid case was accepted\n", tc_id(tc));
+			fprintf(log, "tcId %lld: invalid case was accepted\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (rc != HM_OK) {
-		fprintf(log, "tcId %lld: refused valid case (%d)\n", tc_id(tc), rc);
+		fprintf(log, "tcId %lld: refused valid case (%d)\n", kat_tc_id(tc), rc);
 		goto out;
 	}
 	/* The ek given beside a valid dk must be the one embedded after dk_pke. */
@@ -406,14 +388,14 @@ static enum outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *tc, 
 		size_t ekl = hm_mlkem_ek_len(param), off = hm_mlkem_dk_len(param) - 64 - ekl;
 
 		if (kat_hex_field(tc, "ek", &f.ek) != HM_OK || !eq(&f.ek, f.dk.data + off, ekl)) {
-			fprintf(log, "tcId %lld: ek does not match dk\n", tc_id(tc));
+			fprintf(log, "tcId %lld: ek does not match dk\n", kat_tc_id(tc));
 			goto out;
 		}
 	}
 	if (kat_hex_field(tc, "K", &f.k) != HM_OK || !eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
 	else
-		res = OUT_PASS;
+		res = KAT_PASS;
 out:
 	fields_free(&f);
 	return res;
@@ -433,13 +415,13 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 		for (size_t t = 0; t < json_array_size(tests); t++) {
 			const json_t *tc = json_array_get(tests, t);
 			const char *result = json_string_value(json_object_get(tc, "result"));
-			enum outcome o;
+			enum kat_outcome o;
 			int valid;
 
 			if (prc != HM_OK || type == NULL || result == NULL ||
 			    (strcmp(result, "valid") != 0 && strcmp(result, "invalid") != 0)) {
-				fprintf(log, "tcId %lld: malformed case or group\n", tc_id(tc));
-				tally_add(tally, OUT_FAIL);
+				fprintf(log, "tcId %lld: malformed case or group\n", kat_tc_id(tc));
+				kat_tally_add(tally, KAT_FAIL);
 				continue;
 			}
 			valid = strcmp(result, "valid") == 0;
@@ -450,10 +432,10 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 			} else if (strcmp(type, "MLKEMDecapsValidationTest") == 0) {
 				o = wp_decaps_test(param, tc, valid, log);
 			} else {
-				fprintf(log, "tcId %lld: skipped group type %s\n", tc_id(tc), type);
-				o = OUT_SKIP;
+				fprintf(log, "tcId %lld: skipped group type %s\n", kat_tc_id(tc), type);
+				o = KAT_SKIP;
 			}
-			tally_add(tally, o);
+			kat_tally_add(tally, o);
 		}
 	}
 	return HM_OK;

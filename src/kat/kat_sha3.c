@@ -82,77 +82,59 @@ static int get_uint(const json_t *obj, const char *key, uint64_t *v)
 	return HM_OK;
 }
 
-static long long tc_id(const json_t *tc)
-{
-	const json_t *j = json_object_get(tc, "tcId");
-
-	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
-}
-
-enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP };
-
-static void tally_add(struct hm_kat_tally *tally, enum outcome o)
-{
-	if (o == OUT_PASS)
-		tally->passed++;
-	else if (o == OUT_FAIL)
-		tally->failed++;
-	else
-		tally->skipped++;
-}
 
 /* AFT and VOT: md = H(msg[0 : len/8]) with outLen bits for SHAKE. */
-static enum outcome run_aft(const struct sha3_desc *d, const json_t *tc, FILE *log)
+static enum kat_outcome run_aft(const struct sha3_desc *d, const json_t *tc, FILE *log)
 {
 	struct hm_buf msg, md;
 	uint8_t *out = NULL;
 	size_t out_len;
 	uint64_t bits, out_bits;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 
 	hm_buf_init(&msg);
 	hm_buf_init(&md);
 	if (get_uint(tc, "len", &bits) != HM_OK || kat_hex_field(tc, "msg", &msg) != HM_OK ||
 	    kat_hex_field(tc, "md", &md) != HM_OK) {
-		fprintf(log, "tcId %lld: malformed case\n", tc_id(tc));
+		fprintf(log, "tcId %lld: malformed case\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (bits % 8 != 0) {
-		res = OUT_SKIP;
+		res = KAT_SKIP;
 		goto out;
 	}
 	if (bits / 8 > msg.len) {
-		fprintf(log, "tcId %lld: len exceeds msg\n", tc_id(tc));
+		fprintf(log, "tcId %lld: len exceeds msg\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (d->digest_len) {
 		out_len = d->digest_len;
 	} else {
 		if (get_uint(tc, "outLen", &out_bits) != HM_OK) {
-			fprintf(log, "tcId %lld: missing outLen\n", tc_id(tc));
+			fprintf(log, "tcId %lld: missing outLen\n", kat_tc_id(tc));
 			goto out;
 		}
 		if (out_bits % 8 != 0) {
-			res = OUT_SKIP;
+			res = KAT_SKIP;
 			goto out;
 		}
 		out_len = (size_t)(out_bits / 8);
 	}
 	if (md.len != out_len) {
-		fprintf(log, "tcId %lld: md has %zu bytes, expected %zu\n", tc_id(tc), md.len,
+		fprintf(log, "tcId %lld: md has %zu bytes, expected %zu\n", kat_tc_id(tc), md.len,
 			out_len);
 		goto out;
 	}
 	out = malloc(out_len + 1);
 	if (out == NULL) {
-		fprintf(log, "tcId %lld: out of memory\n", tc_id(tc));
+		fprintf(log, "tcId %lld: out of memory\n", kat_tc_id(tc));
 		goto out;
 	}
 	sha3_hash(d->alg, out, out_len, msg.data, (size_t)(bits / 8));
 	if (memcmp(out, md.data, out_len) == 0)
-		res = OUT_PASS;
+		res = KAT_PASS;
 	else
-		fprintf(log, "tcId %lld: digest mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: digest mismatch\n", kat_tc_id(tc));
 out:
 	hm_buf_free(&msg);
 	hm_buf_free(&md);
@@ -164,7 +146,7 @@ out:
 
 static void mct_fail(const json_t *tc, FILE *log, size_t j, const char *what)
 {
-	fprintf(log, "tcId %lld: MCT result %zu: %s\n", tc_id(tc), j, what);
+	fprintf(log, "tcId %lld: MCT result %zu: %s\n", kat_tc_id(tc), j, what);
 }
 
 /*
@@ -172,23 +154,23 @@ static void mct_fail(const json_t *tc, FILE *log, size_t j, const char *what)
  * resultsArray (100 of them) is the digest iterated 1000 times over the
  * previous one.
  */
-static enum outcome run_mct_sha3(const struct sha3_desc *d, const json_t *tc, FILE *log)
+static enum kat_outcome run_mct_sha3(const struct sha3_desc *d, const json_t *tc, FILE *log)
 {
 	const json_t *results = json_object_get(tc, "resultsArray");
 	struct hm_buf seed, want;
 	uint8_t md[HM_SHA3_512_LEN];
 	size_t dl = d->digest_len;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 
 	hm_buf_init(&seed);
 	hm_buf_init(&want);
 	if (kat_hex_field(tc, "msg", &seed) != HM_OK || !json_is_array(results) ||
 	    json_array_size(results) == 0) {
-		fprintf(log, "tcId %lld: malformed MCT case\n", tc_id(tc));
+		fprintf(log, "tcId %lld: malformed MCT case\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (seed.len != dl) {
-		fprintf(log, "tcId %lld: MCT seed is not one digest long\n", tc_id(tc));
+		fprintf(log, "tcId %lld: MCT seed is not one digest long\n", kat_tc_id(tc));
 		goto out;
 	}
 	memcpy(md, seed.data, dl);
@@ -204,7 +186,7 @@ static enum outcome run_mct_sha3(const struct sha3_desc *d, const json_t *tc, FI
 			goto out;
 		}
 	}
-	res = OUT_PASS;
+	res = KAT_PASS;
 out:
 	hm_buf_free(&seed);
 	hm_buf_free(&want);
@@ -216,7 +198,7 @@ out:
  * output (zero-padded) to L bytes, and the last two bytes of that output pick
  * the next L in [minOutLen, maxOutLen] (bytes).
  */
-static enum outcome run_mct_shake(const struct sha3_desc *d, const json_t *group,
+static enum kat_outcome run_mct_shake(const struct sha3_desc *d, const json_t *group,
 				  const json_t *tc, FILE *log)
 {
 	const json_t *results = json_object_get(tc, "resultsArray");
@@ -224,7 +206,7 @@ static enum outcome run_mct_shake(const struct sha3_desc *d, const json_t *group
 	uint8_t *out = NULL, m[16];
 	size_t min_b, max_b, range, len, out_len;
 	uint64_t min_bits, max_bits, want_bits;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 
 	hm_buf_init(&seed);
 	hm_buf_init(&want);
@@ -233,7 +215,7 @@ static enum outcome run_mct_shake(const struct sha3_desc *d, const json_t *group
 	    max_bits % 8 != 0 || min_bits < 16 || min_bits > max_bits ||
 	    max_bits > UINT64_C(1) << 24 || kat_hex_field(tc, "msg", &seed) != HM_OK ||
 	    !json_is_array(results) || json_array_size(results) == 0) {
-		fprintf(log, "tcId %lld: malformed MCT case\n", tc_id(tc));
+		fprintf(log, "tcId %lld: malformed MCT case\n", kat_tc_id(tc));
 		goto out;
 	}
 	min_b = (size_t)(min_bits / 8);
@@ -241,7 +223,7 @@ static enum outcome run_mct_shake(const struct sha3_desc *d, const json_t *group
 	range = max_b - min_b + 1;
 	out = calloc(max_b > seed.len ? max_b : seed.len, 1);
 	if (out == NULL) {
-		fprintf(log, "tcId %lld: out of memory\n", tc_id(tc));
+		fprintf(log, "tcId %lld: out of memory\n", kat_tc_id(tc));
 		goto out;
 	}
 	memcpy(out, seed.data, seed.len);
@@ -268,7 +250,7 @@ static enum outcome run_mct_shake(const struct sha3_desc *d, const json_t *group
 			goto out;
 		}
 	}
-	res = OUT_PASS;
+	res = KAT_PASS;
 out:
 	hm_buf_free(&seed);
 	hm_buf_free(&want);
@@ -284,7 +266,7 @@ static int large_tests_enabled(void)
 }
 
 /* LDT: the content pattern repeated up to fullLength bits, hashed as one message. */
-static enum outcome run_ldt(const struct sha3_desc *d, const json_t *tc, FILE *log)
+static enum kat_outcome run_ldt(const struct sha3_desc *d, const json_t *tc, FILE *log)
 {
 	const json_t *large = json_object_get(tc, "largeMsg");
 	const char *tech = json_string_value(json_object_get(large, "expansionTechnique"));
@@ -293,7 +275,7 @@ static enum outcome run_ldt(const struct sha3_desc *d, const json_t *tc, FILE *l
 	size_t content_len, out_len = d->digest_len, per_chunk;
 	uint64_t content_bits, full_bits, remaining, out_bits;
 	struct hm_keccak ctx;
-	enum outcome res = OUT_FAIL;
+	enum kat_outcome res = KAT_FAIL;
 	const size_t chunk_target = (size_t)1 << 20;
 
 	hm_buf_init(&content);
@@ -303,41 +285,41 @@ static enum outcome run_ldt(const struct sha3_desc *d, const json_t *tc, FILE *l
 	    get_uint(large, "fullLength", &full_bits) != HM_OK ||
 	    kat_hex_field(large, "content", &content) != HM_OK ||
 	    kat_hex_field(tc, "md", &md) != HM_OK) {
-		fprintf(log, "tcId %lld: malformed LDT case\n", tc_id(tc));
+		fprintf(log, "tcId %lld: malformed LDT case\n", kat_tc_id(tc));
 		goto out;
 	}
 	if (strcmp(tech, "repeating") != 0 || content_bits % 8 != 0 || full_bits % 8 != 0 ||
 	    content_bits == 0) {
-		res = OUT_SKIP;
+		res = KAT_SKIP;
 		goto out;
 	}
 	if (content_bits / 8 > content.len) {
-		fprintf(log, "tcId %lld: contentLength exceeds content\n", tc_id(tc));
+		fprintf(log, "tcId %lld: contentLength exceeds content\n", kat_tc_id(tc));
 		goto out;
 	}
 	content_len = (size_t)(content_bits / 8);
 	if (out_len == 0) {
 		if (get_uint(tc, "outLen", &out_bits) != HM_OK || out_bits % 8 != 0 ||
 		    out_bits / 8 > sizeof(out)) {
-			res = OUT_SKIP;
+			res = KAT_SKIP;
 			goto out;
 		}
 		out_len = (size_t)(out_bits / 8);
 	}
 	if (md.len != out_len) {
-		fprintf(log, "tcId %lld: md has %zu bytes, expected %zu\n", tc_id(tc), md.len,
+		fprintf(log, "tcId %lld: md has %zu bytes, expected %zu\n", kat_tc_id(tc), md.len,
 			out_len);
 		goto out;
 	}
 	if (!large_tests_enabled()) {
-		res = OUT_SKIP;
+		res = KAT_SKIP;
 		goto out;
 	}
 	/* A buffer of whole copies of the pattern, so each absorb continues it seamlessly. */
 	per_chunk = content_len >= chunk_target ? 1 : chunk_target / content_len;
 	chunk = malloc(per_chunk * content_len);
 	if (chunk == NULL) {
-		fprintf(log, "tcId %lld: out of memory\n", tc_id(tc));
+		fprintf(log, "tcId %lld: out of memory\n", kat_tc_id(tc));
 		goto out;
 	}
 	for (size_t i = 0; i < per_chunk; i++)
@@ -355,9 +337,9 @@ static enum outcome run_ldt(const struct sha3_desc *d, const json_t *tc, FILE *l
 	hm_keccak_squeeze(&ctx, out, out_len);
 	hm_keccak_wipe(&ctx);
 	if (memcmp(out, md.data, out_len) == 0)
-		res = OUT_PASS;
+		res = KAT_PASS;
 	else
-		fprintf(log, "tcId %lld: LDT digest mismatch\n", tc_id(tc));
+		fprintf(log, "tcId %lld: LDT digest mismatch\n", kat_tc_id(tc));
 out:
 	hm_buf_free(&content);
 	hm_buf_free(&md);
@@ -397,19 +379,19 @@ int hm_kat_sha3_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 
 		for (size_t t = 0; t < json_array_size(tests); t++) {
 			const json_t *tc = json_array_get(tests, t);
-			enum outcome o;
+			enum kat_outcome o;
 
 			if (type == NULL) {
-				fprintf(log, "tcId %lld: group has no testType\n", tc_id(tc));
-				o = OUT_FAIL;
+				fprintf(log, "tcId %lld: group has no testType\n", kat_tc_id(tc));
+				o = KAT_FAIL;
 			} else if (strcmp(type, "AFT") == 0 || strcmp(type, "VOT") == 0) {
 				o = run_aft(d, tc, log);
 			} else if (strcmp(type, "MCT") == 0) {
 				if (mctv != NULL && strcmp(mctv, "standard") != 0) {
 					/* Only the standard MCT is implemented. */
 					fprintf(log, "tcId %lld: skipped mctVersion %s\n",
-						tc_id(tc), mctv);
-					o = OUT_SKIP;
+						kat_tc_id(tc), mctv);
+					o = KAT_SKIP;
 				} else if (d->digest_len) {
 					o = run_mct_sha3(d, tc, log);
 				} else {
@@ -418,10 +400,10 @@ int hm_kat_sha3_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 			} else if (strcmp(type, "LDT") == 0) {
 				o = run_ldt(d, tc, log);
 			} else {
-				fprintf(log, "tcId %lld: unknown testType %s\n", tc_id(tc), type);
-				o = OUT_FAIL;
+				fprintf(log, "tcId %lld: unknown testType %s\n", kat_tc_id(tc), type);
+				o = KAT_FAIL;
 			}
-			tally_add(tally, o);
+			kat_tally_add(tally, o);
 		}
 	}
 	return HM_OK;

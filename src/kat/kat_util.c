@@ -41,3 +41,20 @@ void kat_record(struct hm_kat_tally *tally, FILE *log, long long tc_id, int ok, 
 	if (log != NULL)
 		fprintf(log, "  tcId %lld: %s\n", tc_id, why);
 }
+
+long long kat_tc_id(const json_t *tc)
+{
+	const json_t *id = json_object_get(tc, "tcId");
+
+	return json_is_integer(id) ? (long long)json_integer_value(id) : -1;
+}
+
+void kat_tally_add(struct hm_kat_tally *tally, enum kat_outcome outcome)
+{
+	if (outcome == KAT_PASS)
+		tally->passed++;
+	else if (outcome == KAT_FAIL)
+		tally->failed++;
+	else
+		tally->skipped++;
+}

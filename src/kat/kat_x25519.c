@@ -105,7 +105,7 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 	json_array_foreach(json_object_get(doc, "testGroups"), gi, g) {
 		json_array_foreach(json_object_get(g, "tests"), ti, t) {
 			const char *result = kat_str_field(t, "result");
-			long long id = json_integer_value(json_object_get(t, "tcId"));
+			long long id = kat_tc_id(t);
 			int have = field32(t, "private", sk, &b) && field32(t, "shared", want, &b);
 			int pk_ok = field32(t, "public", pk, &b);
 
@@ -138,7 +138,7 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 	json_array_foreach(json_object_get(doc, "testGroups"), gi, g) {
 		const char *curve = kat_str_field(g, "curve");
 		json_array_foreach(json_object_get(g, "tests"), ti, t) {
-			long long id = json_integer_value(json_object_get(t, "tcId"));
+			long long id = kat_tc_id(t);
 			int ok;
 
 			if (curve == NULL || strcmp(curve, "Curve25519") != 0) {

@@ -10,6 +10,7 @@
 #include "hypermesh/kat.h"
 #include "hypermesh/mldsa.h"
 #include "test.h"
+#include "vectors.h"
 
 static const enum hm_mldsa_param all_params[] = { HM_MLDSA_44, HM_MLDSA_65, HM_MLDSA_87 };
 #define NPARAMS (sizeof(all_params) / sizeof(all_params[0]))
@@ -458,16 +459,6 @@ static void test_builtin(void)
 /* ------------------------------------------------------------------------ */
 /* Vector files                                                              */
 
-static json_t *load(const char *path)
-{
-	json_error_t err;
-	json_t *doc = json_load_file(path, 0, &err);
-
-	if (doc == NULL)
-		fprintf(stderr, "%s: %s (line %d)\n", path, err.text, err.line);
-	return doc;
-}
-
 static int is_mode(const json_t *doc, const char *mode)
 {
 	const char *alg = json_string_value(json_object_get(doc, "algorithm"));
@@ -498,7 +489,7 @@ static void test_vector_files(void)
 	CHECK(test_argc > 1);
 	for (int i = 1; i < test_argc; i++) {
 		struct hm_kat_tally t = { 0 };
-		json_t *doc = load(test_argv[i]);
+		json_t *doc = test_load_json(test_argv[i]);
 		int half;
 
 		CHECK(doc != NULL);
@@ -594,7 +585,7 @@ static void test_corrupted_vectors(void)
 	unsigned corrupted = 0;
 
 	for (int i = 1; i < test_argc; i++) {
-		json_t *doc = load(test_argv[i]);
+		json_t *doc = test_load_json(test_argv[i]);
 		json_t *t0;
 		const char *schema;
 

@@ -9,6 +9,7 @@
 #include "hypermesh/mlkem.h"
 #include "hypermesh/sha3.h"
 #include "test.h"
+#include "vectors.h"
 
 static const enum hm_mlkem_param all_params[] = { HM_MLKEM_512, HM_MLKEM_768, HM_MLKEM_1024 };
 
@@ -246,34 +247,9 @@ static void test_builtin(void)
 	CHECK_EQ(t.failed, 0);
 }
 
-static json_t *load(const char *path)
-{
-	json_error_t err;
-	json_t *doc = json_load_file(path, 0, &err);
-
-	if (doc == NULL)
-		fprintf(stderr, "%s:%d: %s\n", path, err.line, err.text);
-	return doc;
-}
-
 static void test_vector_files(void)
 {
-	CHECK(test_argc > 1);
-	for (int i = 1; i < test_argc; i++) {
-		struct hm_kat_tally t = { 0, 0, 0 };
-		json_t *doc = load(test_argv[i]);
-
-		CHECK(doc != NULL);
-		if (doc == NULL)
-			continue;
-		CHECK_ERR(hm_kat_mlkem_json(doc, &t, stderr), HM_OK);
-		printf("%s: %u passed, %u failed, %u skipped\n", test_argv[i], t.passed, t.failed,
-		       t.skipped);
-		CHECK(t.passed > 0);
-		CHECK_EQ(t.failed, 0);
-		CHECK_EQ(t.skipped, 0);
-		json_decref(doc);
-	}
+	test_run_vector_files(hm_kat_mlkem_json, 0);
 }
 
 /* Flips the low bit of the first hex digit of a string field. */
@@ -302,7 +278,7 @@ static void corrupt_hex(json_t *obj, const char *key)
 static void test_corrupted_vectors(void)
 {
 	for (int i = 1; i < test_argc; i++) {
-		json_t *doc = load(test_argv[i]);
+		json_t *doc = test_load_json(test_argv[i]);
 		json_t *groups = json_object_get(doc, "testGroups");
 
 		CHECK(doc != NULL);

@@ -10,6 +10,7 @@
 #include "hypermesh/kat.h"
 #include "hypermesh/sha3.h"
 #include "test.h"
+#include "vectors.h"
 
 /* A deterministic, non-repeating test message. */
 static void fill(uint8_t *p, size_t n)
@@ -129,33 +130,9 @@ static void test_builtin(void)
 	CHECK_EQ(t.failed, 0);
 }
 
-static json_t *load(const char *path)
-{
-	json_error_t err;
-	json_t *doc = json_load_file(path, 0, &err);
-
-	if (doc == NULL)
-		fprintf(stderr, "%s:%d: %s\n", path, err.line, err.text);
-	return doc;
-}
-
 static void test_vector_files(void)
 {
-	CHECK(test_argc > 1);
-	for (int i = 1; i < test_argc; i++) {
-		struct hm_kat_tally t = { 0, 0, 0 };
-		json_t *doc = load(test_argv[i]);
-
-		CHECK(doc != NULL);
-		if (doc == NULL)
-			continue;
-		CHECK_ERR(hm_kat_sha3_json(doc, &t, stderr), HM_OK);
-		printf("%s: %u passed, %u failed, %u skipped\n", test_argv[i], t.passed, t.failed,
-		       t.skipped);
-		CHECK(t.passed > 0);
-		CHECK_EQ(t.failed, 0);
-		json_decref(doc);
-	}
+	test_run_vector_files(hm_kat_sha3_json, 1);
 }
 
 /* Flips one hex digit of the string field key in obj. */
@@ -176,7 +153,7 @@ static void corrupt(json_t *obj, const char *key)
 static void test_corrupted_vectors(void)
 {
 	for (int i = 1; i < test_argc; i++) {
-		json_t *doc = load(test_argv[i]);
+		json_t *doc = test_load_json(test_argv[i]);
 		json_t *groups = json_object_get(doc, "testGroups");
 
 		CHECK(doc != NULL);
