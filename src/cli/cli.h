@@ -51,5 +51,7 @@ int cli_common_option(const struct cli_command *cmd, int opt, const char *arg, i
 
 extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;
+extern const struct cli_command cli_cmd_hw;
+extern const struct cli_command cli_cmd_top;
 
 #endif

@@ -13,6 +13,8 @@
 static const struct cli_command *const commands[] = {
 	&cli_cmd_keygen,
 	&cli_cmd_crypto,
+	&cli_cmd_hw,
+	&cli_cmd_top,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
