@@ -15,7 +15,8 @@
  * a rejected attempt is discarded whole), on the rejection of samples in
  * ExpandS, which reveals only which samples were discarded, and those are
  * independent of the values that were kept, and on the number of SHAKE
- * blocks SampleInBall squeezes (practically always one).
+ * blocks SampleInBall squeezes (practically always one). tests/ctgrind checks
+ * this under valgrind; each of these places is marked with HM_CT_DECLASSIFY.
  *
  * Right shifts of negative values are assumed arithmetic, as they are with
  * every compiler the project supports (GCC and Clang define them so).
@@ -24,6 +25,7 @@
 
 #include <nettle/sha2.h>
 
+#include "ct_check.h"
 #include "hypermesh/error.h"
 #include "hypermesh/mldsa.h"
 #include "hypermesh/random.h"
@@ -149,6 +151,21 @@ struct poly {
 static uint32_t mask_neg(int32_t x)
 {
 	return 0u - ((uint32_t)x >> 31);
+}
+
+/*
+ * Returns x, which the optimiser can no longer see through, so it cannot
+ * tell that a mask is 0 or all-ones and turn a masked select back into a
+ * branch. The empty asm costs no instruction but stops vectorisation of the
+ * loop it sits in, so it is used only where a compiler did branch (see
+ * sample_in_ball); tests/ctgrind finds any new such place.
+ */
+static inline uint32_t value_barrier(uint32_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	__asm__("" : "+r"(x));
+#endif
+	return x;
 }
 
 /* All-ones if a == b, else zero. */
@@ -472,8 +489,11 @@ static void rej_bounded_poly(struct poly *a, const uint8_t rhop[64], uint16_t no
 				/* eta 2: 2 - (b mod 5), with b / 5 = (b * 205) >> 10 for b < 15 */
 				int32_t v2 = 2 - (int32_t)(b - 5 * ((b * 205) >> 10));
 				int32_t v4 = 4 - (int32_t)b;
+				uint32_t keep = b < limit;
 
-				if (b < limit)
+				/* Harmless: a rejected nibble says nothing of the kept ones. */
+				HM_CT_DECLASSIFY(&keep, sizeof(keep));
+				if (keep)
 					a->c[j++] = eta == 2 ? v2 : v4;
 			}
 		}
@@ -521,7 +541,8 @@ static void expand_mask(const struct params *p, struct poly y[L_MAX], const uint
  * was filled, changes nothing), and the swap c[i] = c[j]; c[j] = +-1 touches
  * every coefficient. Only the number of blocks squeezed can vary: a second
  * block is needed only if fewer than tau of 128 bytes are accepted, which
- * practically never happens.
+ * happens with probability below 2^-87 (tau = 60; 2^-140 and 2^-202 for
+ * tau = 49 and 39).
  */
 static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t *ctilde)
 {
@@ -547,8 +568,12 @@ static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t
 			uint32_t sign = (uint32_t)(1 - 2 * (int32_t)(signs & 1));
 			uint32_t cj = 0;
 
+			/*
+			 * The barrier: clang 14 -O2 otherwise loads c[t] only when
+			 * t == j, a branch on the secret j (found by tests/ctgrind).
+			 */
 			for (unsigned t = 0; t < N; t++)
-				cj |= (uint32_t)c->c[t] & mask_eq(t, j);
+				cj |= (uint32_t)c->c[t] & value_barrier(mask_eq(t, j));
 			for (unsigned t = 0; t < N; t++) {
 				uint32_t mi = accept & mask_eq(t, i), mj = accept & mask_eq(t, j);
 				uint32_t v = ((uint32_t)c->c[t] & ~mi) | (cj & mi);
@@ -558,6 +583,8 @@ static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t
 			signs = (signs & ~m64) | ((signs >> 1) & m64);
 			i += accept & 1;
 		}
+		/* Almost constant: a second block is needed with probability < 2^-87. */
+		HM_CT_DECLASSIFY(&i, sizeof(i));
 		if (i >= N)
 			break;
 		hm_keccak_squeeze(&ctx, buf, sizeof(buf));
@@ -727,6 +754,8 @@ int hm_mldsa_keygen_internal(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk
 	rho = st.expanded;
 	rhop = st.expanded + 32;
 	key = st.expanded + 96;
+	/* Public: rho is the matrix seed published in pk; rho' and K stay secret. */
+	HM_CT_DECLASSIFY(st.expanded, 32);
 
 	expand_a(p, st.A, rho);
 	expand_s(p, st.s1, st.s2, rhop);
@@ -740,6 +769,8 @@ int hm_mldsa_keygen_internal(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk
 			power2round(&st.t1[i].c[j], &st.t0[i].c[j],
 				    freeze(st.t[i].c[j] + st.s2[i].c[j]));
 	pk_encode(p, pk, rho, st.t1);
+	/* Public: pk is the output meant for publication (t1 hides s1, s2 by MLWE). */
+	HM_CT_DECLASSIFY(pk, p->pk_bytes);
 	hm_shake256(st.tr, sizeof(st.tr), pk, p->pk_bytes);
 	sk_encode(p, sk, rho, key, st.tr, st.s1, st.s2, st.t0);
 	hm_wipe(&st, sizeof(st));
@@ -987,9 +1018,14 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 		     const uint8_t *rnd, struct sign_state *st)
 {
 	unsigned kappa = 0;
+	uint32_t valid = sk_decode(p, st->rho, st->key, st->tr, st->s1, st->s2, st->t0, sk);
 
-	if (!sk_decode(p, st->rho, st->key, st->tr, st->s1, st->s2, st->t0, sk))
+	/* Public: whether sk is well-formed is the error code returned to the caller. */
+	HM_CT_DECLASSIFY(&valid, sizeof(valid));
+	if (!valid)
 		return HM_ERR_INVALID;
+	/* Public: rho is the matrix seed, the same as in pk. */
+	HM_CT_DECLASSIFY(st->rho, sizeof(st->rho));
 	for (unsigned i = 0; i < p->l; i++)
 		ntt(&st->s1[i]);
 	for (unsigned i = 0; i < p->k; i++) {
@@ -1063,9 +1099,14 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 		reject |= polyvec_exceeds(st->r0, p->k, p->gamma2 - p->beta);
 		reject |= polyvec_exceeds(st->ct0, p->k, p->gamma2);
 		reject |= (uint32_t)(p->omega - hints) >> 31;
-		/* The restart decision is the one thing allowed to leak. */
+		/* Public: FIPS 204 lets the restart decision leak (the attempt is discarded). */
+		HM_CT_DECLASSIFY(&reject, sizeof(reject));
 		if (!reject) {
+			/* Public: the accepted attempt's hints are encoded into the signature. */
+			HM_CT_DECLASSIFY(st->h, sizeof(st->h[0]) * p->k);
 			sig_encode(p, sig, st->ctilde, st->z, st->h);
+			/* Public: the signature is the output. */
+			HM_CT_DECLASSIFY(sig, p->sig_bytes);
 			return HM_OK;
 		}
 	}

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "ct_check.h"
 #include "hypermesh/error.h"
 #include "hypermesh/mlkem.h"
 #include "hypermesh/random.h"
@@ -355,6 +356,8 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 	memcpy(w.in, d, 32);
 	w.in[32] = (uint8_t)p->k;
 	hm_sha3_512(w.rho_sigma, w.in, sizeof(w.in));
+	/* Public: rho is the matrix seed published in ek; only sigma stays secret. */
+	HM_CT_DECLASSIFY(w.rho_sigma, 32);
 	for (unsigned i = 0; i < p->k; i++)
 		sample_cbd(&w.s.p[i], sigma, n++, p->eta1);
 	for (unsigned i = 0; i < p->k; i++)
@@ -469,6 +472,8 @@ int hm_mlkem_keygen_internal(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk
 	/* Alg. 16: dk = dk_pke || ek || H(ek) || z */
 	pk_off = POLY_BYTES * p->k;
 	kpke_keygen(p, ek, dk, d);
+	/* Public: ek is the output meant for publication (t_hat = A s + e hides s by MLWE). */
+	HM_CT_DECLASSIFY(ek, sz_ek_len(p));
 	memcpy(dk + pk_off, ek, sz_ek_len(p));
 	hm_sha3_256(dk + pk_off + sz_ek_len(p), ek, sz_ek_len(p));
 	memcpy(dk + pk_off + sz_ek_len(p) + 32, z, 32);
@@ -530,6 +535,8 @@ static int check_dk(const struct params *p, const uint8_t *dk, size_t len)
 
 	if (len != sz_dk_len(p))
 		return HM_ERR_LENGTH;
+	/* Public: the ek and h = H(ek) embedded in dk are the public key and its hash. */
+	HM_CT_DECLASSIFY(dk + off, sz_ek_len(p) + 32);
 	hm_sha3_256(h, dk + off, sz_ek_len(p));
 	ok = hm_ct_equal(h, dk + off + sz_ek_len(p), sizeof(h));
 	return ok ? HM_OK : HM_ERR_CORRUPT;
@@ -564,6 +571,8 @@ int hm_mlkem_encaps_internal(enum hm_mlkem_param param, uint8_t *c,
 	hm_sha3_256(in + 32, ek, ek_len);
 	hm_sha3_512(kr, in, sizeof(in));
 	kpke_encrypt(p, c, ek, m, kr + 32);
+	/* Public: c is the ciphertext sent to the key's owner. */
+	HM_CT_DECLASSIFY(c, sz_ct_len(p));
 	memcpy(k, kr, HM_MLKEM_SHARED_LEN);
 	hm_wipe(in, sizeof(in));
 	hm_wipe(kr, sizeof(kr));
