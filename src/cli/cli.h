@@ -49,6 +49,9 @@ int cli_common_option(const struct cli_command *cmd, int opt, const char *arg, i
 	"  -h, --help             show this help\n"                                  \
 	"      --log-level LEVEL  error, warn, info (default), debug or trace\n"
 
+/* `hypermesh crypto bench` (cmd_crypto_bench.c). */
+int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv);
+
 extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;
 extern const struct cli_command cli_cmd_hw;

@@ -52,23 +52,37 @@ static int crypto_run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "selftest") == 0)
 		return selftest(cmd, argc - 1, argv + 1);
+	if (strcmp(argv[1], "bench") == 0)
+		return cli_crypto_bench(cmd, argc - 1, argv + 1);
 	return cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
 }
 
 const struct cli_command cli_cmd_crypto = {
 	.name = "crypto",
-	.summary = "cryptographic self tests against known answers",
+	.summary = "cryptographic self tests and benchmarks",
 	.usage = "usage: hypermesh crypto selftest [FILE...]\n"
+		 "       hypermesh crypto bench [--json] [--runs N]\n"
 		 "\n"
+		 "selftest:\n"
 		 "With no FILE, runs the built-in known-answer tests of every algorithm\n"
 		 "this build has (like a FIPS power-on self test). With files, runs every\n"
 		 "case each file holds, recognising the format from the content:\n"
 		 "  - Ed25519: RFC 8032 JSON, Wycheproof EdDSA verify, ACVP EDDSA keyGen/\n"
 		 "    sigGen/sigVer (Ed25519ph and Ed25519ctx cases count as skipped);\n"
 		 "  - X25519: RFC 7748 JSON, Wycheproof XDH, ACVP XECDH SSC/keyGen.\n"
+		 "  - SHA3-256/512, SHAKE-128/256: ACVP AFT, MCT, LDT, VOT;\n"
+		 "  - ML-KEM: ACVP keyGen and encapDecap, Wycheproof ML-KEM-1024 files;\n"
+		 "  - ML-DSA: ACVP keyGen and sigVer, the sigGen prompt + expectedResults\n"
+		 "    pair (give both files in one call), Wycheproof ML-DSA-87 files;\n"
+		 "  - Falcon-512/1024: NIST PQC KAT .rsp (sm verifies; signing reproduced\n"
+		 "    byte for byte with the NIST DRBG).\n"
 		 "HM_KAT_LARGE=1 also runs the slow cases (e.g. 10^6 X25519 iterations).\n"
 		 "Prints 'N passed, M failed' per file; exits 2 if any case fails or a\n"
 		 "file is unreadable or not recognised.\n"
+		 "\n"
+		 "bench: median cycles (rdtsc) and operations per second of key generation,\n"
+		 "encapsulation/signing and decapsulation/verification for every algorithm\n"
+		 "in this build; --json for machine-readable output, --runs N (default 201).\n"
 		 "\n" CLI_COMMON_USAGE,
 	.run = crypto_run,
 };

@@ -27,6 +27,7 @@ static const struct hm_kat_builtin builtins[] = {
 	{ "sha3", hm_kat_builtin_sha3 },
 	{ "ml-kem", hm_kat_builtin_mlkem },
 	{ "ml-dsa", hm_kat_builtin_mldsa },
+	{ "falcon", hm_kat_builtin_falcon },
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -70,13 +71,10 @@ static int run_json(const json_t *doc, struct hm_kat_tally *t, FILE *out)
 	return HM_ERR_UNSUPPORTED;
 }
 
+/* Text formats: NIST PQC KAT .rsp files (Falcon). */
 static int run_text(const char *text, size_t len, struct hm_kat_tally *t, FILE *out)
 {
-	(void)text;
-	(void)len;
-	(void)t;
-	(void)out;
-	return HM_ERR_UNSUPPORTED;
+	return hm_kat_falcon_rsp(text, len, t, out);
 }
 
 /*

@@ -13,8 +13,8 @@ contains "$out" "total: "
 # Every vector file of each algorithm family passes, each with at least one
 # case run, through one call per family (the ML-DSA sigGen prompt and its
 # expectedResults must arrive together).
-for family in sha3 ed25519 x25519 ml-kem ml-dsa; do
-  mapfile -t files < <(find "$vec/$family" -name '*.json' | sort)
+for family in sha3 ed25519 x25519 ml-kem ml-dsa falcon; do
+  mapfile -t files < <(find "$vec/$family" -type f \( -name '*.json' -o -name '*.rsp' \) | sort)
   [[ ${#files[@]} -gt 0 ]] || { fail "no $family vector files"; continue; }
   expect 0 "$hm" crypto selftest "${files[@]}"
   while IFS= read -r line; do

@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Falcon key generation (round-3 specification, section 3.8): NTRUGen with
+ * NTRUSolve over big integers.
+ *
+ * f and g are drawn as in the round-3 reference implementation (the
+ * specification leaves the Gaussian sampler open, and the KAT files depend
+ * on it): each coefficient sums 2^(10 - logn) samples of a tabulated
+ * discrete Gaussian for sigma = 1.17 sqrt(q / 2048), each sample built from
+ * two 64-bit little-endian words of the SHAKE256 stream; the last
+ * coefficient is redrawn until the coefficient sum is odd (else both
+ * resultants are even and NTRUSolve must fail).
+ *
+ * NTRUSolve descends the tower of field norms N(f)(x^2) = f(x) f(-x) down
+ * to integers, solves u Res(f) - v Res(g) = 1 there, and lifts back
+ * (F, G) <- (F'(x^2) g(-x), G'(x^2) f(-x)), reducing at each level with
+ * Babai's round-off: k = round((F adj f + G adj g) / (f adj f + g adj g)),
+ * computed in binary64 from the top bits and applied in steps of about 30
+ * bits. The last step at the top level is an exact round-off, so (F, G) is
+ * the unique Babai-reduced solution whatever the path, which is what makes
+ * the result match the reference byte for byte.
+ *
+ * Big integers are two's complement over 32-bit limbs with a fixed length
+ * per tower level (bounds from the reference implementation's measured
+ * maxima, plus margins); a value that would not fit makes the candidate
+ * fail, like any other rejected (f, g).
+ *
+ * Side channels: drawing f and g and the norm checks are branch-free; the
+ * big-integer tower (GCD, reductions) is NOT constant time. See
+ * docs/FALCON.md.
+ */
+#if !defined(__GNUC__) || defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#include <string.h>
+
+#include "falcon_internal.h"
+#include "hypermesh/error.h"
+#include "hypermesh/secure.h"
+
+/* ---- sampling f and g ---- */
+
+/*
+ * Reverse cumulative table for the key-generation Gaussian (2^63 scale):
+ * entry 0 is P(x = 0); entry k is P(|x| > k | x != 0).
+ */
+static const uint64_t gauss_1024_12289[27] = {
+	1283868770400643928u, 6416574995475331444u, 4078260278032692663u,
+	2353523259288686585u, 1227179971273316331u, 575931623374121527u,
+	242543240509105209u, 91437049221049666u, 30799446349977173u,
+	9255276791179340u, 2478152334826140u, 590642893610164u,
+	125206034929641u, 23590435911403u, 3948334035941u,
+	586753615614u, 77391054539u, 9056793210u,
+	940121950u, 86539696u, 7062824u,
+	510971u, 32764u, 1862u,
+	94u, 4u, 0u,
+};
+
+static uint64_t rng_u64(struct hm_keccak *rng)
+{
+	uint8_t b[8];
+	uint64_t v = 0;
+
+	hm_keccak_squeeze(rng, b, sizeof(b));
+	for (unsigned i = 0; i < 8; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	hm_wipe(b, sizeof(b));
+	return v;
+}
+
+static int mkgauss(struct hm_keccak *rng, unsigned logn)
+{
+	unsigned g = 1u << (10 - logn);
+	int32_t val = 0;
+
+	for (unsigned u = 0; u < g; u++) {
+		uint64_t r = rng_u64(rng);
+		uint32_t neg = (uint32_t)(r >> 63), f, v = 0;
+
+		r &= ~((uint64_t)1 << 63);
+		/* f = 1 when the value is 0 (r below the first entry). */
+		f = (uint32_t)((r - gauss_1024_12289[0]) >> 63);
+		r = rng_u64(rng) & ~((uint64_t)1 << 63);
+		for (uint32_t k = 1; k < 27; k++) {
+			uint32_t t = (uint32_t)((r - gauss_1024_12289[k]) >> 63) ^ 1;
+
+			v |= k & (0u - (t & (f ^ 1)));
+			f |= t;
+		}
+		v = (v ^ (0u - neg)) + neg;
+		val += (int32_t)v;
+	}
+	return (int)val;
+}
+
+static void poly_small_mkgauss(struct hm_keccak *rng, int8_t *f, unsigned logn)
+{
+	size_t n = (size_t)1 << logn;
+	unsigned mod2 = 0;
+
+	for (size_t u = 0; u < n; u++) {
+		int s;
+
+		/* A redraw reveals only that a discarded sample was rejected. */
+		for (;;) {
+			s = mkgauss(rng, logn);
+			if (s < -127 || s > 127)
+				continue;
+			if (u == n - 1 && (mod2 ^ (unsigned)(s & 1)) == 0)
+				continue;
+			break;
+		}
+		mod2 ^= (unsigned)(s & 1);
+		f[u] = (int8_t)s;
+	}
+}
+
+/* ---- big integers: two's complement, 32-bit limbs, fixed length ---- */
+
+static uint32_t zi_sign(const uint32_t *a, size_t len)
+{
+	return 0u - (a[len - 1] >> 31);
+}
+
+static void zi_set_i32(uint32_t *a, size_t len, int32_t v)
+{
+	a[0] = (uint32_t)v;
+	for (size_t i = 1; i < len; i++)
+		a[i] = 0u - ((uint32_t)v >> 31);
+}
+
+/* Copies a (alen limbs) into d (dlen limbs) with sign extension or truncation. */
+static void zi_copy(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen)
+{
+	uint32_t ext = zi_sign(a, alen);
+
+	for (size_t i = 0; i < dlen; i++)
+		d[i] = i < alen ? a[i] : ext;
+}
+
+/* Does the two's complement value of a fit in `limbs` limbs? */
+static int zi_fits(const uint32_t *a, size_t len, size_t limbs)
+{
+	uint32_t ext = zi_sign(a, len);
+
+	if (limbs >= len)
+		return 1;
+	for (size_t i = limbs; i < len; i++) {
+		if (a[i] != ext)
+			return 0;
+	}
+	return (a[limbs - 1] >> 31) == (ext & 1);
+}
+
+/* Bit length of |a| (approximately, for negative values: that of ~a). */
+static unsigned zi_bitlen(const uint32_t *a, size_t len)
+{
+	uint32_t ext = zi_sign(a, len);
+
+	for (size_t i = len; i-- > 0;) {
+		uint32_t w = a[i] ^ ext;
+
+		if (w != 0) {
+			unsigned b = 32;
+
+			while (!(w >> 31)) {
+				w <<= 1;
+				b--;
+			}
+			return (unsigned)(32 * i) + b;
+		}
+	}
+	return 0;
+}
+
+/*
+ * d += (neg ? -1 : 1) * a * m * 2^(32 off), modulo 2^(32 dlen). Works on the
+ * sign-extended two's complement stream of a, so signed a needs no special case.
+ */
+static void zi_addmul(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen, uint32_t m,
+		      size_t off, int neg)
+{
+	uint32_t ext = zi_sign(a, alen), inv = neg ? 0xFFFFFFFFu : 0, ac = neg ? 1 : 0;
+	uint64_t mc = 0;
+
+	for (size_t i = off; i < dlen; i++) {
+		size_t j = i - off;
+		uint64_t p = (uint64_t)(j < alen ? a[j] : ext) * m + mc, s;
+
+		mc = p >> 32;
+		s = (uint64_t)d[i] + ((uint32_t)p ^ inv) + ac;
+		d[i] = (uint32_t)s;
+		ac = (uint32_t)(s >> 32);
+	}
+}
+
+/* d += sign * a * b, with a, b two's complement; d has dlen limbs. */
+static void zi_addmul_big(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen,
+			  const uint32_t *b, size_t blen, int neg)
+{
+	uint32_t bs = zi_sign(b, blen), carry = bs & 1;
+
+	/* |b| limb by limb: (b ^ s) + (s & 1) computed on the fly. */
+	for (size_t j = 0; j < blen && j < dlen; j++) {
+		uint64_t w = (uint64_t)(b[j] ^ bs) + carry;
+
+		carry = (uint32_t)(w >> 32);
+		if ((uint32_t)w != 0)
+			zi_addmul(d, dlen, a, alen, (uint32_t)w, j, neg ^ (int)(bs & 1));
+	}
+}
+
+/* x * 2^-s as a double (about 53 bits of precision). */
+static double pow2(int e)
+{
+	uint64_t bits;
+	double r;
+
+	if (e < -1000)
+		return 0.0;
+	if (e > 1000)
+		e = 1000;
+	bits = (uint64_t)(e + 1023) << 52;
+	memcpy(&r, &bits, sizeof(r));
+	return r;
+}
+
+static double zi_to_double(const uint32_t *a, size_t len, int s)
+{
+	uint32_t ext = zi_sign(a, len);
+	size_t top = len;
+	double v;
+
+	/* |a| is ~a + 1 for negative a; beyond three limbs the + 1 is far below 2^-53. */
+	while (top > 1 && (a[top - 1] ^ ext) == 0)
+		top--;
+	v = (double)(a[top - 1] ^ ext);
+	if (top >= 2)
+		v = v * 4294967296.0 + (double)(a[top - 2] ^ ext);
+	if (top >= 3)
+		v = v * 4294967296.0 + (double)(a[top - 3] ^ ext);
+	/* -a = ~a + 1: the 1 matters when the lowest limb is among those read. */
+	if (top <= 3)
+		v = v + (double)(ext & 1);
+	v = v * pow2(32 * (int)(top >= 3 ? top - 3 : 0) - s);
+	return ext ? -v : v;
+}
+
+/* ---- unsigned helpers for the base-case GCD ---- */
+
+static int zu_is_zero(const uint32_t *a, size_t len)
+{
+	uint32_t t = 0;
+
+	for (size_t i = 0; i < len; i++)
+		t |= a[i];
+	return t == 0;
+}
+
+static int zu_is_one(const uint32_t *a, size_t len)
+{
+	uint32_t t = a[0] ^ 1;
+
+	for (size_t i = 1; i < len; i++)
+		t |= a[i];
+	return t == 0;
+}
+
+/* Compare: -1, 0, 1. */
+static int zu_cmp(const uint32_t *a, const uint32_t *b, size_t len)
+{
+	for (size_t i = len; i-- > 0;) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+static uint32_t zu_add(uint32_t *a, const uint32_t *b, size_t len)
+{
+	uint64_t c = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		c += (uint64_t)a[i] + b[i];
+		a[i] = (uint32_t)c;
+		c >>= 32;
+	}
+	return (uint32_t)c;
+}
+
+static uint32_t zu_sub(uint32_t *a, const uint32_t *b, size_t len)
+{
+	uint64_t c = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint64_t w = (uint64_t)a[i] - b[i] - c;
+
+		a[i] = (uint32_t)w;
+		c = (w >> 32) & 1;
+	}
+	return (uint32_t)c;
+}
+
+static void zu_shr1(uint32_t *a, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		a[i] = (a[i] >> 1) | (i + 1 < len ? a[i + 1] << 31 : 0);
+}
+
+/* x <- x / 2 mod m (m odd, x < m). */
+static void zu_half_mod(uint32_t *x, const uint32_t *m, size_t len)
+{
+	if (x[0] & 1) {
+		uint32_t c = zu_add(x, m, len);
+
+		zu_shr1(x, len);
+		x[len - 1] |= c << 31;
+	} else {
+		zu_shr1(x, len);
+	}
+}
+
+/* x <- x - y mod m (x, y < m). */
+static void zu_sub_mod(uint32_t *x, const uint32_t *y, const uint32_t *m, size_t len)
+{
+	if (zu_sub(x, y, len))
+		zu_add(x, m, len);
+}
+
+/*
+ * inv = a^-1 mod m for odd m, by the binary extended Euclidean algorithm
+ * (invariants x1 a = u and x2 a = v mod m; x1, x2 stay below m). Returns 0
+ * if gcd(a, m) != 1. All values have len limbs with a spare top limb.
+ * tmp: 3 len limbs.
+ */
+static int zu_modinv(uint32_t *inv, const uint32_t *a, const uint32_t *m, size_t len,
+		     uint32_t *tmp)
+{
+	uint32_t *u = tmp, *v = tmp + len, *x1 = tmp + 2 * len, *x2 = inv;
+
+	memcpy(u, a, len * sizeof(uint32_t));
+	memcpy(v, m, len * sizeof(uint32_t));
+	memset(x1, 0, len * sizeof(uint32_t));
+	x1[0] = 1;
+	memset(x2, 0, len * sizeof(uint32_t));
+	while (!zu_is_zero(u, len)) {
+		while (!(u[0] & 1)) {
+			zu_shr1(u, len);
+			zu_half_mod(x1, m, len);
+		}
+		while (!(v[0] & 1)) {
+			zu_shr1(v, len);
+			zu_half_mod(x2, m, len);
+		}
+		if (zu_cmp(u, v, len) >= 0) {
+			zu_sub(u, v, len);
+			zu_sub_mod(x1, x2, m, len);
+		} else {
+			zu_sub(v, u, len);
+			zu_sub_mod(x2, x1, m, len);
+		}
+	}
+	return zu_is_one(v, len);
+}
+
+/* ---- NTRUSolve ---- */
+
+/*
+ * Limbs per coefficient at each depth of the tower (depth 0 is the top):
+ * f and g (the field norms), and reduced F and G. These are the reference
+ * implementation's maxima (in 31-bit words) plus margins.
+ */
+static const uint8_t ls_tab[11] = { 2, 2, 3, 3, 5, 8, 15, 28, 54, 107, 210 };
+static const uint16_t ll_tab[10] = { 4, 4, 7, 9, 14, 23, 42, 80, 159, 310 };
+
+#define FALCON_POOL_WORDS 49152
+
+struct falcon_kg_work {
+	uint32_t pool[FALCON_POOL_WORDS];
+	size_t used;
+	double fa[FALCON_MAX_N], ga[FALCON_MAX_N], den[FALCON_MAX_N];
+	double Fa[FALCON_MAX_N], Ga[FALCON_MAX_N], ft[FALCON_MAX_N];
+	int32_t k[FALCON_MAX_N];
+	uint16_t mt[2 * FALCON_MAX_N];
+};
+
+static uint32_t *kg_alloc(struct falcon_kg_work *w, size_t words)
+{
+	uint32_t *p;
+
+	if (words > FALCON_POOL_WORDS - w->used)
+		return NULL;
+	p = w->pool + w->used;
+	w->used += words;
+	memset(p, 0, words * sizeof(uint32_t));
+	return p;
+}
+
+static size_t ll_len(unsigned depth, unsigned logn)
+{
+	return depth == logn ? (size_t)ls_tab[depth] + 1 : ll_tab[depth];
+}
+
+/* out (m = n/2 coefficients, olen limbs) <- N(a) for a (n coefficients, alen limbs). */
+static int field_norm(uint32_t *out, size_t olen, const uint32_t *a, size_t alen, size_t n,
+		      struct falcon_kg_work *w)
+{
+	size_t m = n >> 1, acc = 2 * alen + 1;
+	uint32_t *e = kg_alloc(w, m * acc), *o = kg_alloc(w, m * acc);
+	int ok = 1;
+
+	if (e == NULL || o == NULL)
+		return 0;
+	/* e = fe^2, o = fo^2 in Z[y]/(y^m + 1). */
+	for (size_t i = 0; i < m; i++) {
+		for (size_t j = 0; j < m; j++) {
+			size_t idx = i + j;
+			int wrap = idx >= m;
+
+			if (wrap)
+				idx -= m;
+			zi_addmul_big(e + idx * acc, acc, a + 2 * i * alen, alen, a + 2 * j * alen,
+				      alen, wrap);
+			zi_addmul_big(o + idx * acc, acc, a + (2 * i + 1) * alen, alen,
+				      a + (2 * j + 1) * alen, alen, wrap);
+		}
+	}
+	/* N = e - y o: coefficient 0 gets + o[m-1] (y^m = -1), coefficient k gets - o[k-1]. */
+	for (size_t k = 0; k < m; k++) {
+		uint32_t *d = e + k * acc;
+		const uint32_t *t = o + (k == 0 ? m - 1 : k - 1) * acc;
+
+		zi_addmul(d, acc, t, acc, 1, 0, k != 0);
+		if (!zi_fits(d, acc, olen))
+			ok = 0;
+		zi_copy(out + k * olen, olen, d, acc);
+	}
+	w->used -= 2 * m * acc;
+	return ok;
+}
+
+static unsigned poly_bitlen(const uint32_t *a, size_t len, size_t n)
+{
+	unsigned b = 0;
+
+	for (size_t u = 0; u < n; u++) {
+		unsigned t = zi_bitlen(a + u * len, len);
+
+		b = t > b ? t : b;
+	}
+	return b;
+}
+
+/* Exponent e with |x| < 2^e (x finite, non-zero). */
+static int exp_above(double x)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &x, sizeof(bits));
+	return (int)((bits >> 52) & 0x7FF) - 1022;
+}
+
+/*
+ * Babai round-off of (F, G) (lf limbs) against (f, g) (ls limbs), n = 2^logn
+ * coefficients, until the exact round-off is zero. Returns 1, or 0 if it
+ * does not converge (the candidate is then dropped).
+ */
+static int reduce(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const uint32_t *g,
+		  size_t ls, unsigned logn, struct falcon_kg_work *w)
+{
+	size_t n = (size_t)1 << logn, lsh = ls + 1;
+	unsigned bf = poly_bitlen(f, ls, n), bg = poly_bitlen(g, ls, n);
+	int sf, ok = 0;
+	uint32_t *fs = kg_alloc(w, 2 * n * lsh), *gs;
+
+	if (fs == NULL)
+		return 0;
+	gs = fs + n * lsh;
+	bf = bf > bg ? bf : bg;
+	sf = bf > 53 ? (int)bf - 53 : 0;
+	for (size_t u = 0; u < n; u++) {
+		w->fa[u] = zi_to_double(f + u * ls, ls, sf);
+		w->ga[u] = zi_to_double(g + u * ls, ls, sf);
+	}
+	falcon_fft(w->fa, logn, w->ft);
+	falcon_fft(w->ga, logn, w->ft);
+	falcon_poly_invnorm2(w->den, w->fa, w->ga, logn);
+
+	for (unsigned iter = 0; iter < 4096; iter++) {
+		unsigned bF = poly_bitlen(F, lf, n), bG = poly_bitlen(G, lf, n);
+		int sF, t, e0, any = 0;
+		double mx = 0.0, scale;
+		size_t ts;
+		unsigned tb;
+
+		bF = bF > bG ? bF : bG;
+		sF = bF > 53 ? (int)bF - 53 : 0;
+		for (size_t u = 0; u < n; u++) {
+			w->Fa[u] = zi_to_double(F + u * lf, lf, sF);
+			w->Ga[u] = zi_to_double(G + u * lf, lf, sF);
+		}
+		falcon_fft(w->Fa, logn, w->ft);
+		falcon_fft(w->Ga, logn, w->ft);
+		falcon_poly_muladj(w->Fa, w->fa, logn);
+		falcon_poly_muladj(w->Ga, w->ga, logn);
+		falcon_poly_add(w->Fa, w->Ga, logn);
+		falcon_poly_mul_autoadj(w->Fa, w->den, logn);
+		falcon_ifft(w->Fa, logn, w->ft);
+		/* Fa * 2^(sF - sf) approximates the projection; take ~30 bits of it per step. */
+		for (size_t u = 0; u < n; u++) {
+			double a = w->Fa[u] < 0 ? -w->Fa[u] : w->Fa[u];
+
+			mx = a > mx ? a : mx;
+		}
+		e0 = sF - sf;
+		if (mx == 0.0) {
+			ok = 1;
+			break;
+		}
+		t = exp_above(mx) + e0 - 30;
+		t = t < 0 ? 0 : t;
+		scale = pow2(e0 - t);
+		for (size_t u = 0; u < n; u++) {
+			w->k[u] = (int32_t)falcon_rint(w->Fa[u] * scale);
+			any |= w->k[u] != 0;
+		}
+		if (!any) {
+			ok = t == 0;
+			break;
+		}
+		/* (F, G) -= k (f, g) 2^t: shift f, g by t mod 32 bits, the rest in whole limbs. */
+		ts = (size_t)t / 32;
+		tb = (unsigned)t % 32;
+		for (size_t u = 0; u < n; u++) {
+			zi_copy(fs + u * lsh, lsh, f + u * ls, ls);
+			zi_copy(gs + u * lsh, lsh, g + u * ls, ls);
+			if (tb) {
+				for (size_t i = lsh; i-- > 0;) {
+					fs[u * lsh + i] = (fs[u * lsh + i] << tb) |
+						(i ? fs[u * lsh + i - 1] >> (32 - tb) : 0);
+					gs[u * lsh + i] = (gs[u * lsh + i] << tb) |
+						(i ? gs[u * lsh + i - 1] >> (32 - tb) : 0);
+				}
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			int32_t k = w->k[i];
+			uint32_t km = k < 0 ? 0u - (uint32_t)k : (uint32_t)k;
+
+			if (k == 0)
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				size_t idx = i + j;
+				int wrap = idx >= n;
+
+				if (wrap)
+					idx -= n;
+				int neg = (k >= 0) ^ wrap;
+
+				zi_addmul(F + idx * lf, lf, fs + j * lsh, lsh, km, ts, neg);
+				zi_addmul(G + idx * lf, lf, gs + j * lsh, lsh, km, ts, neg);
+			}
+		}
+	}
+	w->used -= 2 * n * lsh;
+	return ok;
+}
+
+static void zi_neg(uint32_t *a, size_t len)
+{
+	uint64_t c = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		c += (uint32_t)~a[i];
+		a[i] = (uint32_t)c;
+		c >>= 32;
+	}
+}
+
+/*
+ * Base case on integers: F = v q, G = u q with u f - v g = 1. Returns 0 if
+ * gcd(f, g) != 1. f, g have ls limbs; F, G get lb limbs.
+ */
+static int solve_base(uint32_t *F, uint32_t *G, size_t lb, const uint32_t *f, const uint32_t *g,
+		      size_t ls, struct falcon_kg_work *w)
+{
+	size_t len = ls + 1, slen = 2 * len + 1;
+	uint32_t *a = kg_alloc(w, len), *b = kg_alloc(w, len), *x = kg_alloc(w, len);
+	uint32_t *y = kg_alloc(w, len), *tmp = kg_alloc(w, 3 * len), *s = kg_alloc(w, slen);
+	uint32_t *u = kg_alloc(w, len + 1), *v = kg_alloc(w, len + 1);
+	int fneg = (int)(zi_sign(f, ls) & 1), gneg = (int)(zi_sign(g, ls) & 1), ok = 0;
+
+	if (a == NULL || b == NULL || x == NULL || y == NULL || tmp == NULL || s == NULL ||
+	    u == NULL || v == NULL)
+		return 0;
+	/* a = |f|, b = |g|, with a spare top limb so they read as non-negative. */
+	zi_copy(a, len, f, ls);
+	zi_copy(b, len, g, ls);
+	if (fneg)
+		zi_neg(a, len);
+	if (gneg)
+		zi_neg(b, len);
+	/* Both are odd (the sum of f's coefficients is odd), as the binary GCD needs. */
+	if (!(a[0] & 1) || !(b[0] & 1))
+		goto out;
+	if (!zu_modinv(x, a, b, len, tmp) || !zu_modinv(y, b, a, len, tmp))
+		goto out;
+	/*
+	 * x a + y b = 1 mod ab and 0 < x a + y b < 2ab, so it is 1 (u = x,
+	 * v = -y) or 1 + ab (u = x, v = a - y).
+	 */
+	zi_addmul_big(s, slen, a, len, x, len, 0);
+	zi_addmul_big(s, slen, b, len, y, len, 0);
+	zi_copy(u, len + 1, x, len);
+	zi_copy(v, len + 1, y, len);
+	if (zu_is_one(s, slen)) {
+		zi_neg(v, len + 1);
+	} else {
+		zi_neg(v, len + 1);
+		zi_addmul(v, len + 1, a, len, 1, 0, 0);
+	}
+	/* Signs: u |f| - v |g| = 1 becomes (±u) f - (±v) g = 1. */
+	if (fneg)
+		zi_neg(u, len + 1);
+	if (gneg)
+		zi_neg(v, len + 1);
+	memset(F, 0, lb * sizeof(uint32_t));
+	memset(G, 0, lb * sizeof(uint32_t));
+	if (!zi_fits(v, len + 1, lb - 1) || !zi_fits(u, len + 1, lb - 1))
+		goto out;
+	zi_addmul(F, lb, v, len + 1, FALCON_Q, 0, 0);
+	zi_addmul(G, lb, u, len + 1, FALCON_Q, 0, 0);
+	ok = 1;
+out:
+	hm_wipe(a, (4 * len + 3 * len + slen + 2 * len + 2) * sizeof(uint32_t));
+	w->used -= 4 * len + 3 * len + slen + 2 * (len + 1);
+	return ok;
+}
+
+/* Solves f G - g F = q with F, G in [-127, 127]. Returns 1 on success. */
+static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, unsigned logn,
+		      struct falcon_kg_work *w)
+{
+	uint32_t *fd[11], *gd[11], *Fp, *Gp;
+	size_t n = (size_t)1 << logn;
+
+	w->used = 0;
+	/* The tower of norms: fd[d] has n >> d coefficients of ls_tab[d] limbs. */
+	fd[0] = kg_alloc(w, n * ls_tab[0]);
+	gd[0] = kg_alloc(w, n * ls_tab[0]);
+	if (fd[0] == NULL || gd[0] == NULL)
+		return 0;
+	for (size_t u = 0; u < n; u++) {
+		zi_set_i32(fd[0] + u * ls_tab[0], ls_tab[0], f[u]);
+		zi_set_i32(gd[0] + u * ls_tab[0], ls_tab[0], g[u]);
+	}
+	for (unsigned d = 0; d < logn; d++) {
+		size_t nd = n >> d;
+
+		fd[d + 1] = kg_alloc(w, (nd >> 1) * ls_tab[d + 1]);
+		gd[d + 1] = kg_alloc(w, (nd >> 1) * ls_tab[d + 1]);
+		if (fd[d + 1] == NULL || gd[d + 1] == NULL ||
+		    !field_norm(fd[d + 1], ls_tab[d + 1], fd[d], ls_tab[d], nd, w) ||
+		    !field_norm(gd[d + 1], ls_tab[d + 1], gd[d], ls_tab[d], nd, w))
+			return 0;
+	}
+
+	Fp = kg_alloc(w, ll_len(logn, logn));
+	Gp = kg_alloc(w, ll_len(logn, logn));
+	if (Fp == NULL || Gp == NULL ||
+	    !solve_base(Fp, Gp, ll_len(logn, logn), fd[logn], gd[logn], ls_tab[logn], w))
+		return 0;
+
+	/* Lift and reduce, level by level. */
+	for (unsigned d = logn; d-- > 0;) {
+		size_t nd = n >> d, lp = ll_len(d + 1, logn), ls = ls_tab[d];
+		size_t lu = lp + ls + 1, lr = ll_len(d, logn);
+		uint32_t *F = kg_alloc(w, nd * lu), *G = kg_alloc(w, nd * lu);
+
+		if (F == NULL || G == NULL)
+			return 0;
+		/* F = F'(x^2) g(-x), G = G'(x^2) f(-x) mod x^nd + 1. */
+		for (size_t i = 0; i < (nd >> 1); i++) {
+			for (size_t j = 0; j < nd; j++) {
+				size_t idx = 2 * i + j;
+				int neg = (int)(j & 1);
+
+				if (idx >= nd) {
+					idx -= nd;
+					neg ^= 1;
+				}
+				zi_addmul_big(F + idx * lu, lu, Fp + i * lp, lp, gd[d] + j * ls, ls,
+					      neg);
+				zi_addmul_big(G + idx * lu, lu, Gp + i * lp, lp, fd[d] + j * ls, ls,
+					      neg);
+			}
+		}
+		if (!reduce(F, G, lu, fd[d], gd[d], ls, logn - d, w))
+			return 0;
+		for (size_t u = 0; u < nd; u++) {
+			if (!zi_fits(F + u * lu, lu, lr) || !zi_fits(G + u * lu, lu, lr))
+				return 0;
+		}
+		if (d == 0) {
+			for (size_t u = 0; u < n; u++) {
+				int32_t a = (int32_t)F[u * lu], b = (int32_t)G[u * lu];
+
+				if (!zi_fits(F + u * lu, lu, 1) || !zi_fits(G + u * lu, lu, 1) ||
+				    a < -127 || a > 127 || b < -127 || b > 127)
+					return 0;
+				Fo[u] = (int8_t)a;
+				Go[u] = (int8_t)b;
+			}
+			return 1;
+		}
+		/*
+		 * The reduced values replace F', G' (no longer needed), at the top of
+		 * the pool; copying upwards-to-downwards in ascending order is safe
+		 * because every destination lies below its source.
+		 */
+		for (size_t u = 0; u < nd; u++)
+			zi_copy(Fp + u * lr, lr, F + u * lu, lu);
+		Gp = Fp + nd * lr;
+		for (size_t u = 0; u < nd; u++)
+			zi_copy(Gp + u * lr, lr, G + u * lu, lu);
+		w->used = (size_t)(Gp + nd * lr - w->pool);
+	}
+	return 0;
+}
+
+int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, int8_t *G,
+		       uint16_t *h, unsigned logn)
+{
+	struct falcon_kg_work wk;
+	struct falcon_kg_work *w = &wk;
+	size_t n = (size_t)1 << logn;
+	int32_t lim = 1 << (FALCON_FG_BITS(logn) - 1);
+
+	for (;;) {
+		uint32_t bad = 0, norm = 0;
+		double bnorm = 0.0;
+
+		poly_small_mkgauss(rng, f, logn);
+		poly_small_mkgauss(rng, g, logn);
+		/* Coefficients must fit the private-key encoding. */
+		for (size_t u = 0; u < n; u++) {
+			bad |= (uint32_t)(f[u] >= lim) | (uint32_t)(f[u] <= -lim);
+			bad |= (uint32_t)(g[u] >= lim) | (uint32_t)(g[u] <= -lim);
+			norm += (uint32_t)(f[u] * f[u]) + (uint32_t)(g[u] * g[u]);
+		}
+		/* ||(g, -f)||^2 must be below 1.17^2 q. */
+		if (bad || norm >= 16823)
+			continue;
+		/*
+		 * So must the Gram-Schmidt norm of the second row,
+		 * q (adj f, adj g) / (f adj f + g adj g).
+		 */
+		{
+			double *rt1 = w->fa, *rt2 = w->ga, *rt3 = w->den;
+
+			for (size_t u = 0; u < n; u++) {
+				rt1[u] = (double)f[u];
+				rt2[u] = (double)g[u];
+			}
+			falcon_fft(rt1, logn, w->ft);
+			falcon_fft(rt2, logn, w->ft);
+			falcon_poly_invnorm2(rt3, rt1, rt2, logn);
+			falcon_poly_adj(rt1, logn);
+			falcon_poly_adj(rt2, logn);
+			falcon_poly_mulconst(rt1, (double)FALCON_Q, logn);
+			falcon_poly_mulconst(rt2, (double)FALCON_Q, logn);
+			falcon_poly_mul_autoadj(rt1, rt3, logn);
+			falcon_poly_mul_autoadj(rt2, rt3, logn);
+			falcon_ifft(rt1, logn, w->ft);
+			falcon_ifft(rt2, logn, w->ft);
+			for (size_t u = 0; u < n; u++) {
+				bnorm = bnorm + rt1[u] * rt1[u];
+				bnorm = bnorm + rt2[u] * rt2[u];
+			}
+			if (!(bnorm < 16822.4121))
+				continue;
+		}
+		if (!falcon_compute_public(h, f, g, logn, w->mt))
+			continue;
+		if (!ntru_solve(F, G, f, g, logn, w))
+			continue;
+		break;
+	}
+	hm_wipe(w, sizeof(*w));
+	return HM_OK;
+}
