@@ -56,5 +56,6 @@ extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;
 extern const struct cli_command cli_cmd_hw;
 extern const struct cli_command cli_cmd_top;
+extern const struct cli_command cli_cmd_ct;
 
 #endif

@@ -15,6 +15,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_crypto,
 	&cli_cmd_hw,
 	&cli_cmd_top,
+	&cli_cmd_ct,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

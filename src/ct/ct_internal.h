@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The RFC 6962 digitally-signed element, shared by the STH and the SCT (private to src/ct). */
+#ifndef HYPERMESH_CT_INTERNAL_H
+#define HYPERMESH_CT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hypermesh/buf.h"
+#include "hypermesh/codec.h"
+#include "hypermesh/sig.h"
+
+/* DigitallySigned.signature is opaque<0..2^16-1>; ours never exceed HM_SIG_SIG_MAX. */
+#define CT_SIG_VEC_MAX 0xffff
+
+/*
+ * Signs msg with (alg, sk) into sig (HM_SIG_SIG_MAX bytes); *scheme gets the
+ * SignatureScheme. Returns HM_OK, HM_ERR_UNSUPPORTED or hm_sig_sign's errors;
+ * on failure *sig_len is 0.
+ */
+int ct_sign(enum hm_sig_alg alg, const uint8_t *sk, size_t sk_len, const struct hm_buf *msg,
+	    uint16_t *scheme, uint8_t *sig, size_t *sig_len);
+
+/*
+ * Verifies (scheme, sig) over msg under (alg, pk): HM_ERR_VERIFY if scheme is
+ * not alg's or the signature is wrong; hm_sig_verify's other errors.
+ */
+int ct_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const struct hm_buf *msg,
+	      uint16_t scheme, const uint8_t *sig, size_t sig_len);
+
+/* Appends a DigitallySigned. HM_ERR_LENGTH if sig_len > HM_SIG_SIG_MAX. */
+int ct_put_signature(struct hm_buf *b, uint16_t scheme, const uint8_t *sig, size_t sig_len);
+
+/* Reads a DigitallySigned into sig (HM_SIG_SIG_MAX bytes). Codec errors; HM_ERR_LENGTH. */
+int ct_get_signature(struct hm_reader *r, uint16_t *scheme, uint8_t *sig, size_t *sig_len);
+
+#endif
