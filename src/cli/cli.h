@@ -57,5 +57,6 @@ extern const struct cli_command cli_cmd_crypto;
 extern const struct cli_command cli_cmd_hw;
 extern const struct cli_command cli_cmd_top;
 extern const struct cli_command cli_cmd_ct;
+extern const struct cli_command cli_cmd_sim;
 
 #endif

@@ -16,6 +16,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_hw,
 	&cli_cmd_top,
 	&cli_cmd_ct,
+	&cli_cmd_sim,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The consensus storage (struct hm_bft_storage) in LMDB: the safety record,
+ * the committed chain by height and the voted blocks by hash, in one
+ * environment. Every call is one write transaction, committed (and so
+ * fsync'ed by LMDB) before it returns, which is what the replica needs:
+ * a vote or a commit is released only after its record is durable.
+ */
+#ifndef HYPERMESH_BFT_LMDB_H
+#define HYPERMESH_BFT_LMDB_H
+
+#include <stddef.h>
+
+#include "hypermesh/bft.h"
+
+#define HM_BFT_LMDB_MAP_DEFAULT ((size_t)1 << 30)
+
+struct hm_bft_lmdb;
+
+/*
+ * Opens (creating if needed) the store in the existing directory dir, with a
+ * map of map_size bytes (0: HM_BFT_LMDB_MAP_DEFAULT). Returns HM_OK,
+ * HM_ERR_INVALID (NULL or empty dir), HM_ERR_NOMEM, HM_ERR_NOT_FOUND (no such
+ * directory), HM_ERR_PERMISSION, HM_ERR_IO.
+ */
+int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size);
+
+/* Closes the store. Accepts NULL. */
+void hm_bft_lmdb_close(struct hm_bft_lmdb *db);
+
+/*
+ * Fills st with the store's functions; db must outlive every replica using
+ * it. The functions return HM_OK, HM_ERR_NOT_FOUND (load past the end, an
+ * unknown hash), HM_ERR_INVALID (append out of order), HM_ERR_TOO_LARGE (map
+ * full), HM_ERR_NOMEM or HM_ERR_IO.
+ */
+void hm_bft_lmdb_storage(struct hm_bft_lmdb *db, struct hm_bft_storage *st);
+
+#endif

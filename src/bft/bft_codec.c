@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Canonical encodings of the consensus objects (docs/CONSENSUS.md §2).
+ * Certificates list signatures in strictly increasing signer order so that a
+ * certificate has exactly one encoding and a duplicate signer cannot decode.
+ */
+#include <string.h>
+
+#include "hypermesh/bft.h"
+#include "hypermesh/codec.h"
+#include "hypermesh/error.h"
+
+#include "bft_internal.h"
+
+#define SIGS_MAX       0xffff /* declared vector bound; the real cap is HM_BFT_MAX_VALIDATORS */
+#define SIG_ENTRY_LEN  (2 + HM_BFT_SIG_LEN)
+#define TSIG_ENTRY_LEN (2 + 8 + HM_BFT_SIG_LEN)
+
+static int put_qc(struct hm_buf *out, const struct hm_bft_qc *qc)
+{
+	struct hm_vec_mark m;
+	int rc;
+
+	if (qc->nsigs > HM_BFT_MAX_VALIDATORS)
+		return HM_ERR_INVALID;
+	if ((rc = hm_put_u64(out, qc->view)) ||
+	    (rc = hm_put_bytes(out, qc->block, HM_BFT_HASH_LEN)))
+		return rc;
+	if ((rc = hm_put_vec_begin(out, 0, SIGS_MAX, &m)))
+		return rc;
+	for (uint16_t i = 0; i < qc->nsigs; i++) {
+		if (i > 0 && qc->sigs[i].signer <= qc->sigs[i - 1].signer)
+			return HM_ERR_INVALID;
+		if ((rc = hm_put_u16(out, qc->sigs[i].signer)) ||
+		    (rc = hm_put_bytes(out, qc->sigs[i].sig, HM_BFT_SIG_LEN)))
+			return rc;
+	}
+	return hm_put_vec_end(out, &m);
+}
+
+static int put_tc(struct hm_buf *out, const struct hm_bft_tc *tc)
+{
+	struct hm_vec_mark m;
+	int rc;
+
+	if (tc->nsigs > HM_BFT_MAX_VALIDATORS)
+		return HM_ERR_INVALID;
+	if ((rc = hm_put_u64(out, tc->view)) || (rc = put_qc(out, &tc->high_qc)))
+		return rc;
+	if ((rc = hm_put_vec_begin(out, 0, SIGS_MAX, &m)))
+		return rc;
+	for (uint16_t i = 0; i < tc->nsigs; i++) {
+		const struct hm_bft_timeout_sig *s = &tc->sigs[i];
+
+		if (i > 0 && s->signer <= tc->sigs[i - 1].signer)
+			return HM_ERR_INVALID;
+		if ((rc = hm_put_u16(out, s->signer)) || (rc = hm_put_u64(out, s->hqc_view)) ||
+		    (rc = hm_put_bytes(out, s->sig, HM_BFT_SIG_LEN)))
+			return rc;
+	}
+	return hm_put_vec_end(out, &m);
+}
+
+static int put_block(struct hm_buf *out, const struct hm_bft_block *b)
+{
+	int rc;
+
+	if ((rc = hm_put_u64(out, b->height)) || (rc = hm_put_u64(out, b->view)) ||
+	    (rc = hm_put_bytes(out, b->parent, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_put_u16(out, b->proposer)) || (rc = hm_put_u64(out, b->timestamp)) ||
+	    (rc = hm_put_bytes(out, b->payload_root, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_put_vec(out, 0, HM_BFT_PAYLOAD_MAX, b->payload, b->payload_len)) ||
+	    (rc = put_qc(out, &b->justify)) || (rc = hm_put_u8(out, b->has_tc ? 1 : 0)))
+		return rc;
+	return b->has_tc ? put_tc(out, &b->tc) : HM_OK;
+}
+
+static int get_qc(struct hm_reader *r, struct hm_bft_qc *qc)
+{
+	struct hm_reader sub;
+	int rc;
+
+	if ((rc = hm_get_u64(r, &qc->view)) || (rc = hm_get_bytes(r, qc->block, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_get_vec_reader(r, 0, SIGS_MAX, &sub)))
+		return rc;
+	if (sub.len % SIG_ENTRY_LEN != 0 || sub.len / SIG_ENTRY_LEN > HM_BFT_MAX_VALIDATORS)
+		return HM_ERR_LENGTH;
+	qc->nsigs = (uint16_t)(sub.len / SIG_ENTRY_LEN);
+	for (uint16_t i = 0; i < qc->nsigs; i++) {
+		(void)hm_get_u16(&sub, &qc->sigs[i].signer);
+		(void)hm_get_bytes(&sub, qc->sigs[i].sig, HM_BFT_SIG_LEN);
+		if (i > 0 && qc->sigs[i].signer <= qc->sigs[i - 1].signer)
+			return HM_ERR_INVALID;
+	}
+	return HM_OK;
+}
+
+static int get_tc(struct hm_reader *r, struct hm_bft_tc *tc)
+{
+	struct hm_reader sub;
+	int rc;
+
+	if ((rc = hm_get_u64(r, &tc->view)) || (rc = get_qc(r, &tc->high_qc)) ||
+	    (rc = hm_get_vec_reader(r, 0, SIGS_MAX, &sub)))
+		return rc;
+	if (sub.len % TSIG_ENTRY_LEN != 0 || sub.len / TSIG_ENTRY_LEN > HM_BFT_MAX_VALIDATORS)
+		return HM_ERR_LENGTH;
+	tc->nsigs = (uint16_t)(sub.len / TSIG_ENTRY_LEN);
+	for (uint16_t i = 0; i < tc->nsigs; i++) {
+		struct hm_bft_timeout_sig *s = &tc->sigs[i];
+
+		(void)hm_get_u16(&sub, &s->signer);
+		(void)hm_get_u64(&sub, &s->hqc_view);
+		(void)hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN);
+		if (i > 0 && s->signer <= tc->sigs[i - 1].signer)
+			return HM_ERR_INVALID;
+	}
+	return HM_OK;
+}
+
+/* A payload must be a sequence of tx<1..2^16-1> with nothing left over. */
+static int check_payload(const uint8_t *p, size_t len, size_t *count)
+{
+	struct hm_reader r;
+	size_t n = 0;
+
+	hm_reader_init(&r, p, len);
+	while (hm_reader_remaining(&r) > 0) {
+		const uint8_t *tx;
+		size_t txlen;
+		int rc = hm_get_vec(&r, 1, HM_BFT_TX_MAX, &tx, &txlen);
+
+		if (rc != HM_OK)
+			return HM_ERR_LENGTH;
+		n++;
+	}
+	if (count != NULL)
+		*count = n;
+	return HM_OK;
+}
+
+static int get_tag(struct hm_reader *r, int *tag)
+{
+	uint8_t t;
+	int rc = hm_get_u8(r, &t);
+
+	if (rc != HM_OK)
+		return rc;
+	if (t > 1)
+		return HM_ERR_INVALID;
+	*tag = t;
+	return HM_OK;
+}
+
+static int get_block(struct hm_reader *r, struct hm_bft_block *b)
+{
+	int rc;
+
+	if ((rc = hm_get_u64(r, &b->height)) || (rc = hm_get_u64(r, &b->view)) ||
+	    (rc = hm_get_bytes(r, b->parent, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_get_u16(r, &b->proposer)) || (rc = hm_get_u64(r, &b->timestamp)) ||
+	    (rc = hm_get_bytes(r, b->payload_root, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_get_vec(r, 0, HM_BFT_PAYLOAD_MAX, &b->payload, &b->payload_len)))
+		return rc;
+	if ((rc = check_payload(b->payload, b->payload_len, NULL)))
+		return rc;
+	if ((rc = get_qc(r, &b->justify)) || (rc = get_tag(r, &b->has_tc)))
+		return rc;
+	return b->has_tc ? get_tc(r, &b->tc) : HM_OK;
+}
+
+int hm_bft_qc_encode(struct hm_buf *out, const struct hm_bft_qc *qc)
+{
+	return put_qc(out, qc);
+}
+
+int hm_bft_block_encode(struct hm_buf *out, const struct hm_bft_block *b)
+{
+	return put_block(out, b);
+}
+
+int hm_bft_qc_decode(struct hm_bft_qc *qc, const uint8_t *p, size_t len)
+{
+	struct hm_reader r;
+	int rc;
+
+	hm_reader_init(&r, p, len);
+	if ((rc = get_qc(&r, qc)))
+		return rc;
+	return hm_reader_finish(&r);
+}
+
+int hm_bft_block_decode(struct hm_bft_block *b, const uint8_t *p, size_t len)
+{
+	struct hm_reader r;
+	int rc;
+
+	hm_reader_init(&r, p, len);
+	if ((rc = get_block(&r, b)))
+		return rc;
+	return hm_reader_finish(&r);
+}
+
+int hm_bft_msg_encode(struct hm_buf *out, const struct hm_bft_msg *m)
+{
+	int rc;
+
+	if ((rc = hm_put_u8(out, (uint8_t)m->type)))
+		return rc;
+	switch (m->type) {
+	case HM_BFT_MSG_PROPOSAL:
+		if ((rc = put_block(out, &m->u.proposal.block)))
+			return rc;
+		return hm_put_bytes(out, m->u.proposal.sig, HM_BFT_SIG_LEN);
+	case HM_BFT_MSG_VOTE:
+		if ((rc = hm_put_u64(out, m->u.vote.view)) ||
+		    (rc = hm_put_bytes(out, m->u.vote.block, HM_BFT_HASH_LEN)) ||
+		    (rc = hm_put_u16(out, m->u.vote.voter)))
+			return rc;
+		return hm_put_bytes(out, m->u.vote.sig, HM_BFT_SIG_LEN);
+	case HM_BFT_MSG_TIMEOUT: {
+		const struct hm_bft_timeout *t = &m->u.timeout;
+
+		if ((rc = hm_put_u64(out, t->view)) || (rc = hm_put_u16(out, t->sender)) ||
+		    (rc = put_qc(out, &t->high_qc)) ||
+		    (rc = hm_put_bytes(out, t->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = hm_put_u8(out, t->has_tc ? 1 : 0)))
+			return rc;
+		return t->has_tc ? put_tc(out, &t->last_tc) : HM_OK;
+	}
+	case HM_BFT_MSG_BLOCK_REQUEST:
+		if ((rc = hm_put_bytes(out, m->u.request.block, HM_BFT_HASH_LEN)))
+			return rc;
+		return hm_put_u16(out, m->u.request.requester);
+	case HM_BFT_MSG_BLOCK_RESPONSE:
+		return put_block(out, &m->u.response);
+	}
+	return HM_ERR_INVALID;
+}
+
+int hm_bft_msg_decode(struct hm_bft_msg *m, const uint8_t *p, size_t len)
+{
+	struct hm_reader r;
+	uint8_t type;
+	int rc;
+
+	hm_reader_init(&r, p, len);
+	if ((rc = hm_get_u8(&r, &type)))
+		return rc;
+	m->type = (enum hm_bft_msg_type)type;
+	switch (type) {
+	case HM_BFT_MSG_PROPOSAL:
+		if ((rc = get_block(&r, &m->u.proposal.block)) ||
+		    (rc = hm_get_bytes(&r, m->u.proposal.sig, HM_BFT_SIG_LEN)))
+			return rc;
+		break;
+	case HM_BFT_MSG_VOTE:
+		if ((rc = hm_get_u64(&r, &m->u.vote.view)) ||
+		    (rc = hm_get_bytes(&r, m->u.vote.block, HM_BFT_HASH_LEN)) ||
+		    (rc = hm_get_u16(&r, &m->u.vote.voter)) ||
+		    (rc = hm_get_bytes(&r, m->u.vote.sig, HM_BFT_SIG_LEN)))
+			return rc;
+		break;
+	case HM_BFT_MSG_TIMEOUT: {
+		struct hm_bft_timeout *t = &m->u.timeout;
+
+		if ((rc = hm_get_u64(&r, &t->view)) || (rc = hm_get_u16(&r, &t->sender)) ||
+		    (rc = get_qc(&r, &t->high_qc)) ||
+		    (rc = hm_get_bytes(&r, t->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_tag(&r, &t->has_tc)))
+			return rc;
+		if (t->has_tc && (rc = get_tc(&r, &t->last_tc)))
+			return rc;
+		break;
+	}
+	case HM_BFT_MSG_BLOCK_REQUEST:
+		if ((rc = hm_get_bytes(&r, m->u.request.block, HM_BFT_HASH_LEN)) ||
+		    (rc = hm_get_u16(&r, &m->u.request.requester)))
+			return rc;
+		break;
+	case HM_BFT_MSG_BLOCK_RESPONSE:
+		if ((rc = get_block(&r, &m->u.response)))
+			return rc;
+		break;
+	default:
+		return HM_ERR_INVALID;
+	}
+	return hm_reader_finish(&r);
+}
+
+int hm_bft_evidence_encode(struct hm_buf *out, const struct hm_bft_evidence *e)
+{
+	int rc;
+
+	if (e->kind != HM_BFT_EVIDENCE_PROPOSAL && e->kind != HM_BFT_EVIDENCE_VOTE)
+		return HM_ERR_INVALID;
+	if ((rc = hm_put_u8(out, (uint8_t)e->kind)) || (rc = hm_put_u16(out, e->validator)) ||
+	    (rc = hm_put_u64(out, e->view)) ||
+	    (rc = hm_put_bytes(out, e->hash1, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_put_bytes(out, e->sig1, HM_BFT_SIG_LEN)) ||
+	    (rc = hm_put_bytes(out, e->hash2, HM_BFT_HASH_LEN)))
+		return rc;
+	return hm_put_bytes(out, e->sig2, HM_BFT_SIG_LEN);
+}
+
+int hm_bft_evidence_decode(struct hm_bft_evidence *e, const uint8_t *p, size_t len)
+{
+	struct hm_reader r;
+	uint8_t kind;
+	int rc;
+
+	hm_reader_init(&r, p, len);
+	if ((rc = hm_get_u8(&r, &kind)))
+		return rc;
+	if (kind != HM_BFT_EVIDENCE_PROPOSAL && kind != HM_BFT_EVIDENCE_VOTE)
+		return HM_ERR_INVALID;
+	e->kind = (enum hm_bft_evidence_kind)kind;
+	if ((rc = hm_get_u16(&r, &e->validator)) || (rc = hm_get_u64(&r, &e->view)) ||
+	    (rc = hm_get_bytes(&r, e->hash1, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_get_bytes(&r, e->sig1, HM_BFT_SIG_LEN)) ||
+	    (rc = hm_get_bytes(&r, e->hash2, HM_BFT_HASH_LEN)) ||
+	    (rc = hm_get_bytes(&r, e->sig2, HM_BFT_SIG_LEN)))
+		return rc;
+	return hm_reader_finish(&r);
+}
+
+int hm_bft_safety_encode(struct hm_buf *out, uint64_t last_voted_view, const struct hm_bft_qc *qc)
+{
+	int rc = hm_put_u64(out, last_voted_view);
+
+	return rc ? rc : put_qc(out, qc);
+}
+
+int hm_bft_safety_decode(const uint8_t *p, size_t len, uint64_t *last_voted_view,
+			 struct hm_bft_qc *qc)
+{
+	struct hm_reader r;
+	int rc;
+
+	hm_reader_init(&r, p, len);
+	if ((rc = hm_get_u64(&r, last_voted_view)) || (rc = get_qc(&r, qc)))
+		return rc;
+	return hm_reader_finish(&r);
+}

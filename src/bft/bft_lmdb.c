@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * LMDB implementation of the consensus storage interface. Three named
+ * databases: "safety" (one record under the key "s"), "chain" (uint64
+ * big-endian height -> block) and "voted" (block hash -> block). Each call
+ * is its own write transaction; LMDB's commit syncs to disk (the environment
+ * is opened without MDB_NOSYNC / MDB_NOMETASYNC).
+ */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypermesh/bft_lmdb.h"
+#include "hypermesh/error.h"
+
+struct hm_bft_lmdb {
+	MDB_env *env;
+	MDB_dbi safety, chain, voted;
+};
+
+static int from_mdb(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return HM_OK;
+	case MDB_NOTFOUND:
+		return HM_ERR_NOT_FOUND;
+	case MDB_MAP_FULL:
+		return HM_ERR_TOO_LARGE;
+	case ENOMEM:
+		return HM_ERR_NOMEM;
+	case ENOENT:
+		return HM_ERR_NOT_FOUND;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return HM_ERR_PERMISSION;
+	default:
+		return HM_ERR_IO;
+	}
+}
+
+int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
+{
+	struct hm_bft_lmdb *db;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (dir == NULL || *dir == '\0')
+		return HM_ERR_INVALID;
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return HM_ERR_NOMEM;
+	rc = from_mdb(mdb_env_create(&db->env));
+	if (rc != HM_OK) {
+		free(db);
+		return rc;
+	}
+	if ((rc = from_mdb(mdb_env_set_maxdbs(db->env, 3))) ||
+	    (rc = from_mdb(mdb_env_set_mapsize(db->env,
+					       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
+	    (rc = from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
+		goto fail;
+	if ((rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
+		goto fail;
+	if ((rc = from_mdb(mdb_dbi_open(txn, "safety", MDB_CREATE, &db->safety))) ||
+	    (rc = from_mdb(mdb_dbi_open(txn, "chain", MDB_CREATE, &db->chain))) ||
+	    (rc = from_mdb(mdb_dbi_open(txn, "voted", MDB_CREATE, &db->voted)))) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = from_mdb(mdb_txn_commit(txn))))
+		goto fail;
+	*out = db;
+	return HM_OK;
+fail:
+	mdb_env_close(db->env);
+	free(db);
+	return rc;
+}
+
+void hm_bft_lmdb_close(struct hm_bft_lmdb *db)
+{
+	if (db == NULL)
+		return;
+	mdb_env_close(db->env);
+	free(db);
+}
+
+static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
+		   const uint8_t *p, size_t len, unsigned flags)
+{
+	MDB_txn *txn;
+	MDB_val k = { klen, (void *)key }, v = { len, (void *)p };
+	int rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
+
+	if (rc != HM_OK)
+		return rc;
+	rc = mdb_put(txn, dbi, &k, &v, flags);
+	if (rc == MDB_KEYEXIST) {
+		mdb_txn_abort(txn);
+		return HM_OK;
+	}
+	if (rc != MDB_SUCCESS) {
+		mdb_txn_abort(txn);
+		return from_mdb(rc);
+	}
+	return from_mdb(mdb_txn_commit(txn));
+}
+
+static int get_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
+		   struct hm_buf *out)
+{
+	MDB_txn *txn;
+	MDB_val k = { klen, (void *)key }, v;
+	int rc = from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn));
+
+	if (rc != HM_OK)
+		return rc;
+	rc = from_mdb(mdb_get(txn, dbi, &k, &v));
+	if (rc == HM_OK)
+		rc = hm_buf_append(out, v.mv_data, v.mv_size);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static void be64(uint8_t k[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		k[i] = (uint8_t)v;
+}
+
+static int lmdb_save_safety(void *ctx, const uint8_t *p, size_t len)
+{
+	struct hm_bft_lmdb *db = ctx;
+
+	return put_one(db, db->safety, "s", 1, p, len, 0);
+}
+
+static int lmdb_load_safety(void *ctx, struct hm_buf *out)
+{
+	struct hm_bft_lmdb *db = ctx;
+	int rc = get_one(db, db->safety, "s", 1, out);
+
+	return rc == HM_ERR_NOT_FOUND ? HM_OK : rc;
+}
+
+/* The height check and the insert share one transaction, so the chain has no gaps. */
+static int lmdb_append_block(void *ctx, uint64_t height, const uint8_t *p, size_t len)
+{
+	struct hm_bft_lmdb *db = ctx;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[8];
+	uint64_t last = 0;
+	int rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
+
+	if (rc != HM_OK)
+		return rc;
+	if ((rc = from_mdb(mdb_cursor_open(txn, db->chain, &cur))))
+		goto abort;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_SUCCESS) {
+		if (k.mv_size != 8) {
+			rc = HM_ERR_CORRUPT;
+			goto abort;
+		}
+		for (int i = 0; i < 8; i++)
+			last = last << 8 | ((const uint8_t *)k.mv_data)[i];
+	} else if (rc != MDB_NOTFOUND) {
+		rc = from_mdb(rc);
+		goto abort;
+	}
+	if (height != last + 1) {
+		rc = HM_ERR_INVALID;
+		goto abort;
+	}
+	be64(key, height);
+	k.mv_size = 8;
+	k.mv_data = key;
+	v.mv_size = len;
+	v.mv_data = (void *)p;
+	if ((rc = from_mdb(mdb_put(txn, db->chain, &k, &v, MDB_NOOVERWRITE))))
+		goto abort;
+	return from_mdb(mdb_txn_commit(txn));
+abort:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int lmdb_load_block(void *ctx, uint64_t height, struct hm_buf *out)
+{
+	struct hm_bft_lmdb *db = ctx;
+	uint8_t key[8];
+
+	be64(key, height);
+	return get_one(db, db->chain, key, sizeof(key), out);
+}
+
+static int lmdb_put_block(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], const uint8_t *p,
+			  size_t len)
+{
+	struct hm_bft_lmdb *db = ctx;
+
+	return put_one(db, db->voted, hash, HM_BFT_HASH_LEN, p, len, MDB_NOOVERWRITE);
+}
+
+static int lmdb_get_block(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], struct hm_buf *out)
+{
+	struct hm_bft_lmdb *db = ctx;
+
+	return get_one(db, db->voted, hash, HM_BFT_HASH_LEN, out);
+}
+
+void hm_bft_lmdb_storage(struct hm_bft_lmdb *db, struct hm_bft_storage *st)
+{
+	st->ctx = db;
+	st->save_safety = lmdb_save_safety;
+	st->load_safety = lmdb_load_safety;
+	st->append_block = lmdb_append_block;
+	st->load_block = lmdb_load_block;
+	st->put_block = lmdb_put_block;
+	st->get_block = lmdb_get_block;
+}

@@ -1,0 +1,1465 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The replica state machine (docs/CONSENSUS.md §3-§4). Bytes and time in;
+ * messages, commits, evidence and a deadline out. Nothing here blocks, reads
+ * a clock or draws randomness.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypermesh/bft.h"
+#include "hypermesh/codec.h"
+#include "hypermesh/error.h"
+#include "hypermesh/hash.h"
+#include "hypermesh/secure.h"
+
+#include "bft_internal.h"
+
+#define RING	     4	/* views of votes / timeouts collected at once */
+#define EQ_WINDOW    16 /* views remembered for equivocation detection */
+#define CERT_CACHE   16 /* verified certificates remembered */
+#define ASKED_MAX    16 /* outstanding block requests */
+#define RECENT_TXS   4096
+#define ASK_AGAIN_MS 500
+
+struct entry {
+	uint8_t hash[HM_BFT_HASH_LEN];
+	uint8_t parent[HM_BFT_HASH_LEN];
+	uint64_t height, view, timestamp;
+	int committed;
+	struct hm_buf enc; /* the block's encoding */
+};
+
+struct vote_slot {
+	uint64_t view;
+	int formed;
+	uint8_t has[HM_BFT_MAX_VALIDATORS];
+	uint8_t hash[HM_BFT_MAX_VALIDATORS][HM_BFT_HASH_LEN];
+	uint8_t sig[HM_BFT_MAX_VALIDATORS][HM_BFT_SIG_LEN];
+};
+
+struct timeout_slot {
+	uint64_t view;
+	int formed;
+	uint16_t count;
+	uint8_t has[HM_BFT_MAX_VALIDATORS];
+	struct hm_bft_timeout_sig sig[HM_BFT_MAX_VALIDATORS];
+	struct hm_bft_qc best; /* highest QC reported */
+};
+
+struct eq_record {
+	uint8_t has, reported;
+	uint8_t hash[HM_BFT_HASH_LEN];
+	uint8_t sig[HM_BFT_SIG_LEN];
+};
+
+struct eq_slot {
+	uint64_t view;
+	int used;
+	struct eq_record prop[HM_BFT_MAX_VALIDATORS];
+	struct eq_record vote[HM_BFT_MAX_VALIDATORS];
+};
+
+struct cert_key {
+	int used;
+	uint64_t view, aux;
+	uint8_t hash[HM_BFT_HASH_LEN];
+};
+
+struct mp_entry {
+	uint8_t hash[HM_BFT_HASH_LEN];
+	struct hm_buf tx;
+};
+
+struct hm_bft_replica {
+	struct hm_bft_validators vs;
+	uint16_t self;
+	uint8_t sk[HM_BFT_SK_LEN];
+	struct hm_bft_storage st;
+	uint64_t base_timeout, max_skew;
+	unsigned max_backoff;
+	uint32_t max_block_txs, max_block_bytes, mempool_max_txs;
+	uint64_t mempool_max_bytes;
+	uint32_t flags;
+	uint8_t genesis[HM_BFT_HASH_LEN];
+
+	/* safety (persisted) */
+	uint64_t last_voted_view;
+	struct hm_bft_qc high_qc;
+	/* view */
+	int has_tc;
+	struct hm_bft_tc last_tc;
+	uint64_t cur_view, proposed_view, timed_out_view;
+	uint64_t deadline;
+	unsigned backoff;
+	/* chain */
+	uint64_t committed_height;
+	uint8_t committed_hash[HM_BFT_HASH_LEN];
+	struct entry **blocks;
+	size_t nblocks, blocks_cap;
+	uint32_t *table; /* open addressing: index+1 into blocks, 0 empty */
+	size_t table_cap;
+	/* a proposal waiting for its parent */
+	int pending;
+	uint8_t pending_hash[HM_BFT_HASH_LEN];
+	struct {
+		uint8_t hash[HM_BFT_HASH_LEN];
+		uint64_t at;
+		int used;
+	} asked[ASKED_MAX];
+	unsigned ask_rotor;
+	/* collections */
+	struct vote_slot votes[RING];
+	struct timeout_slot timeouts[RING];
+	struct eq_slot eq[EQ_WINDOW];
+	struct cert_key cache[CERT_CACHE];
+	unsigned cache_pos;
+	/* mempool */
+	struct mp_entry *mp;
+	size_t mp_n, mp_cap;
+	uint64_t mp_bytes;
+	uint8_t (*recent)[HM_BFT_HASH_LEN];
+	size_t recent_n, recent_pos;
+	/* outputs */
+	struct hm_bft_output *out;
+	size_t out_head, out_n, out_cap;
+	/* scratch */
+	struct hm_bft_msg *in, *own;
+	struct hm_buf payload;
+	struct hm_bft_block tmp_block;
+	uint64_t now;
+	/* counters */
+	uint64_t timeouts_sent, evidence, rejected;
+	int in_retry;
+	int propose_due;
+};
+
+static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *b,
+			   const uint8_t sig[HM_BFT_SIG_LEN], int local);
+static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v);
+static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout *t);
+
+static uint16_t leader(const struct hm_bft_replica *r, uint64_t view)
+{
+	return (uint16_t)(view % r->vs.n);
+}
+
+/* ---- outputs ---- */
+
+static int push_output(struct hm_bft_replica *r, enum hm_bft_output_kind kind, uint16_t to,
+		       const struct hm_buf *data, uint64_t height, const uint8_t *hash)
+{
+	struct hm_bft_output *o;
+	int rc;
+
+	if (r->out_head > 0 && r->out_head == r->out_n) {
+		r->out_head = 0;
+		r->out_n = 0;
+	}
+	if (r->out_n == r->out_cap) {
+		size_t cap = r->out_cap ? r->out_cap * 2 : 16;
+		struct hm_bft_output *n = realloc(r->out, cap * sizeof(*n));
+
+		if (n == NULL)
+			return HM_ERR_NOMEM;
+		r->out = n;
+		r->out_cap = cap;
+	}
+	o = &r->out[r->out_n];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->to = to;
+	o->height = height;
+	if (hash != NULL)
+		memcpy(o->hash, hash, HM_BFT_HASH_LEN);
+	hm_buf_init(&o->data);
+	if ((rc = hm_buf_append(&o->data, data->data, data->len)))
+		return rc;
+	r->out_n++;
+	return HM_OK;
+}
+
+static int send_msg(struct hm_bft_replica *r, uint16_t to, const struct hm_bft_msg *m)
+{
+	struct hm_buf b;
+	int rc;
+
+	hm_buf_init(&b);
+	rc = hm_bft_msg_encode(&b, m);
+	if (rc == HM_OK)
+		rc = push_output(r, HM_BFT_OUT_SEND, to, &b, 0, NULL);
+	hm_buf_free(&b);
+	return rc;
+}
+
+/* ---- block store ---- */
+
+static size_t slot_of(const uint8_t *hash, size_t cap)
+{
+	uint64_t h = 0;
+
+	memcpy(&h, hash, sizeof(h));
+	return (size_t)(h & (cap - 1));
+}
+
+static struct entry *find_block(const struct hm_bft_replica *r, const uint8_t *hash)
+{
+	if (r->table_cap == 0)
+		return NULL;
+	for (size_t i = slot_of(hash, r->table_cap);; i = (i + 1) & (r->table_cap - 1)) {
+		uint32_t idx = r->table[i];
+
+		if (idx == 0)
+			return NULL;
+		if (memcmp(r->blocks[idx - 1]->hash, hash, HM_BFT_HASH_LEN) == 0)
+			return r->blocks[idx - 1];
+	}
+}
+
+static int table_grow(struct hm_bft_replica *r)
+{
+	size_t cap = r->table_cap ? r->table_cap * 2 : 256;
+	uint32_t *t = calloc(cap, sizeof(*t));
+
+	if (t == NULL)
+		return HM_ERR_NOMEM;
+	for (size_t k = 0; k < r->nblocks; k++) {
+		size_t i = slot_of(r->blocks[k]->hash, cap);
+
+		while (t[i] != 0)
+			i = (i + 1) & (cap - 1);
+		t[i] = (uint32_t)(k + 1);
+	}
+	free(r->table);
+	r->table = t;
+	r->table_cap = cap;
+	return HM_OK;
+}
+
+/* Adds a block (already checked by the caller); returns the entry. */
+static int add_block(struct hm_bft_replica *r, const struct hm_bft_block *b,
+		     const uint8_t hash[HM_BFT_HASH_LEN], struct entry **out)
+{
+	struct entry *e = find_block(r, hash);
+	size_t i;
+	int rc;
+
+	if (e != NULL) {
+		*out = e;
+		return HM_OK;
+	}
+	if ((r->nblocks + 1) * 2 > r->table_cap && (rc = table_grow(r)))
+		return rc;
+	if (r->nblocks == r->blocks_cap) {
+		size_t cap = r->blocks_cap ? r->blocks_cap * 2 : 64;
+		struct entry **n = realloc(r->blocks, cap * sizeof(*n));
+
+		if (n == NULL)
+			return HM_ERR_NOMEM;
+		r->blocks = n;
+		r->blocks_cap = cap;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return HM_ERR_NOMEM;
+	hm_buf_init(&e->enc);
+	if ((rc = hm_bft_block_encode(&e->enc, b))) {
+		hm_buf_free(&e->enc);
+		free(e);
+		return rc;
+	}
+	memcpy(e->hash, hash, HM_BFT_HASH_LEN);
+	memcpy(e->parent, b->parent, HM_BFT_HASH_LEN);
+	e->height = b->height;
+	e->view = b->view;
+	e->timestamp = b->timestamp;
+	r->blocks[r->nblocks++] = e;
+	for (i = slot_of(hash, r->table_cap); r->table[i] != 0; i = (i + 1) & (r->table_cap - 1))
+		;
+	r->table[i] = (uint32_t)r->nblocks;
+	*out = e;
+	return HM_OK;
+}
+
+/* ---- certificate cache ---- */
+
+static int cache_has(const struct hm_bft_replica *r, uint64_t view, uint64_t aux,
+		     const uint8_t *hash)
+{
+	for (unsigned i = 0; i < CERT_CACHE; i++) {
+		const struct cert_key *k = &r->cache[i];
+
+		if (k->used && k->view == view && k->aux == aux &&
+		    memcmp(k->hash, hash, HM_BFT_HASH_LEN) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void cache_put(struct hm_bft_replica *r, uint64_t view, uint64_t aux, const uint8_t *hash)
+{
+	struct cert_key *k = &r->cache[r->cache_pos++ % CERT_CACHE];
+
+	k->used = 1;
+	k->view = view;
+	k->aux = aux;
+	memcpy(k->hash, hash, HM_BFT_HASH_LEN);
+}
+
+/* aux distinguishes QCs (UINT64_MAX) from TCs (their high-QC view). */
+static int verify_qc(struct hm_bft_replica *r, const struct hm_bft_qc *qc)
+{
+	int rc;
+
+	if (cache_has(r, qc->view, UINT64_MAX, qc->block))
+		return HM_OK;
+	if ((rc = hm_bft_qc_verify(&r->vs, qc)))
+		return rc;
+	cache_put(r, qc->view, UINT64_MAX, qc->block);
+	return HM_OK;
+}
+
+static int verify_tc(struct hm_bft_replica *r, const struct hm_bft_tc *tc)
+{
+	uint8_t key[HM_BFT_HASH_LEN];
+	int rc;
+
+	/* The key binds what the locking rule reads: view and high-QC (view, block). */
+	memcpy(key, tc->high_qc.block, HM_BFT_HASH_LEN);
+	key[0] ^= 0x80;
+	if (cache_has(r, tc->view, tc->high_qc.view, key))
+		return HM_OK;
+	if ((rc = hm_bft_tc_verify(&r->vs, tc)))
+		return rc;
+	cache_put(r, tc->view, tc->high_qc.view, key);
+	return HM_OK;
+}
+
+/* ---- persistence ---- */
+
+static int save_safety(struct hm_bft_replica *r)
+{
+	struct hm_buf b;
+	int rc;
+
+	hm_buf_init(&b);
+	rc = hm_bft_safety_encode(&b, r->last_voted_view, &r->high_qc);
+	if (rc == HM_OK)
+		rc = r->st.save_safety(r->st.ctx, b.data, b.len);
+	hm_buf_free(&b);
+	return rc;
+}
+
+/* ---- block requests ---- */
+
+static int request_block(struct hm_bft_replica *r, const uint8_t *hash, uint16_t hint)
+{
+	struct hm_bft_msg m;
+	int free_slot = -1, rc;
+	uint16_t other;
+
+	for (int i = 0; i < ASKED_MAX; i++) {
+		if (r->asked[i].used && memcmp(r->asked[i].hash, hash, HM_BFT_HASH_LEN) == 0) {
+			if (r->now < r->asked[i].at + ASK_AGAIN_MS)
+				return HM_OK;
+			free_slot = i;
+			break;
+		}
+		if (free_slot < 0 &&
+		    (!r->asked[i].used || r->asked[i].at + 4 * ASK_AGAIN_MS <= r->now))
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		free_slot = (int)(r->ask_rotor % ASKED_MAX);
+	r->asked[free_slot].used = 1;
+	r->asked[free_slot].at = r->now;
+	memcpy(r->asked[free_slot].hash, hash, HM_BFT_HASH_LEN);
+
+	memset(&m, 0, sizeof(m));
+	m.type = HM_BFT_MSG_BLOCK_REQUEST;
+	memcpy(m.u.request.block, hash, HM_BFT_HASH_LEN);
+	m.u.request.requester = r->self;
+	/* The hinted peer (who referred to the block) and one more, rotating, in
+	 * case the hint is Byzantine or down. */
+	if (hint < r->vs.n && hint != r->self && (rc = send_msg(r, hint, &m)))
+		return rc;
+	other = (uint16_t)((r->self + 1 + r->ask_rotor++ % (r->vs.n - 1u)) % r->vs.n);
+	if (r->vs.n > 1 && other != hint && other != r->self)
+		return send_msg(r, other, &m);
+	return HM_OK;
+}
+
+static int was_asked(struct hm_bft_replica *r, const uint8_t *hash)
+{
+	for (int i = 0; i < ASKED_MAX; i++) {
+		if (r->asked[i].used && memcmp(r->asked[i].hash, hash, HM_BFT_HASH_LEN) == 0) {
+			r->asked[i].used = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- mempool ---- */
+
+static int recently_committed(const struct hm_bft_replica *r, const uint8_t *hash)
+{
+	for (size_t i = 0; i < r->recent_n; i++)
+		if (memcmp(r->recent[i], hash, HM_BFT_HASH_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t mp_find(const struct hm_bft_replica *r, const uint8_t *hash)
+{
+	for (size_t i = 0; i < r->mp_n; i++)
+		if (memcmp(r->mp[i].hash, hash, HM_BFT_HASH_LEN) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+int hm_bft_replica_submit_tx(struct hm_bft_replica *r, const uint8_t *tx, size_t len)
+{
+	uint8_t hash[HM_BFT_HASH_LEN];
+	struct mp_entry *e;
+	int rc;
+
+	if (len == 0 || len > HM_BFT_TX_MAX || len + 2 > r->max_block_bytes)
+		return HM_ERR_LENGTH;
+	hm_sha256(hash, tx, len);
+	if (mp_find(r, hash) != SIZE_MAX || recently_committed(r, hash))
+		return HM_ERR_EXISTS;
+	if (r->mp_n >= r->mempool_max_txs || r->mp_bytes + len > r->mempool_max_bytes)
+		return HM_ERR_TOO_LARGE;
+	if (r->mp_n == r->mp_cap) {
+		size_t cap = r->mp_cap ? r->mp_cap * 2 : 64;
+		struct mp_entry *n = realloc(r->mp, cap * sizeof(*n));
+
+		if (n == NULL)
+			return HM_ERR_NOMEM;
+		r->mp = n;
+		r->mp_cap = cap;
+	}
+	e = &r->mp[r->mp_n];
+	hm_buf_init(&e->tx);
+	if ((rc = hm_buf_append(&e->tx, tx, len)))
+		return rc;
+	memcpy(e->hash, hash, HM_BFT_HASH_LEN);
+	r->mp_n++;
+	r->mp_bytes += len;
+	return HM_OK;
+}
+
+size_t hm_bft_replica_mempool_len(const struct hm_bft_replica *r)
+{
+	return r->mp_n;
+}
+
+/* Calls fn for the SHA-256 of every transaction of a payload. */
+static void for_each_tx(const uint8_t *payload, size_t len,
+			void (*fn)(struct hm_bft_replica *r, const uint8_t *hash, void *arg),
+			struct hm_bft_replica *r, void *arg)
+{
+	struct hm_reader rd;
+	const uint8_t *tx;
+	size_t txlen;
+
+	hm_reader_init(&rd, payload, len);
+	while (hm_get_vec(&rd, 1, HM_BFT_TX_MAX, &tx, &txlen) == HM_OK) {
+		uint8_t hash[HM_BFT_HASH_LEN];
+
+		hm_sha256(hash, tx, txlen);
+		fn(r, hash, arg);
+	}
+}
+
+static void forget_tx(struct hm_bft_replica *r, const uint8_t *hash, void *arg)
+{
+	size_t i = mp_find(r, hash);
+
+	(void)arg;
+	if (i != SIZE_MAX) {
+		r->mp_bytes -= r->mp[i].tx.len;
+		hm_buf_free(&r->mp[i].tx);
+		memmove(&r->mp[i], &r->mp[i + 1], (r->mp_n - i - 1) * sizeof(r->mp[0]));
+		r->mp_n--;
+	}
+	memcpy(r->recent[r->recent_pos], hash, HM_BFT_HASH_LEN);
+	r->recent_pos = (r->recent_pos + 1) % RECENT_TXS;
+	if (r->recent_n < RECENT_TXS)
+		r->recent_n++;
+}
+
+struct hash_list {
+	uint8_t (*h)[HM_BFT_HASH_LEN];
+	size_t n, cap;
+	int failed;
+};
+
+static void collect_tx(struct hm_bft_replica *r, const uint8_t *hash, void *arg)
+{
+	struct hash_list *l = arg;
+
+	(void)r;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		void *n = realloc(l->h, cap * HM_BFT_HASH_LEN);
+
+		if (n == NULL) {
+			l->failed = 1;
+			return;
+		}
+		l->h = n;
+		l->cap = cap;
+	}
+	memcpy(l->h[l->n++], hash, HM_BFT_HASH_LEN);
+}
+
+/* Builds a batch into r->payload: mempool order, skipping what the uncommitted ancestors hold. */
+static int build_payload(struct hm_bft_replica *r, const struct entry *parent)
+{
+	struct hash_list in_flight = { 0 };
+	uint32_t count = 0;
+	int rc = HM_OK;
+
+	hm_buf_truncate(&r->payload, 0);
+	for (const struct entry *e = parent; e != NULL && !e->committed;
+	     e = find_block(r, e->parent)) {
+		struct hm_bft_block b;
+
+		if (hm_bft_block_decode(&b, e->enc.data, e->enc.len) == HM_OK)
+			for_each_tx(b.payload, b.payload_len, collect_tx, r, &in_flight);
+	}
+	if (in_flight.failed) {
+		free(in_flight.h);
+		return HM_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < r->mp_n && count < r->max_block_txs; i++) {
+		int dup = 0;
+
+		for (size_t k = 0; k < in_flight.n && !dup; k++)
+			dup = memcmp(in_flight.h[k], r->mp[i].hash, HM_BFT_HASH_LEN) == 0;
+		if (dup)
+			continue;
+		if (r->payload.len + 2 + r->mp[i].tx.len > r->max_block_bytes)
+			continue;
+		if ((rc = hm_put_vec(&r->payload, 1, HM_BFT_TX_MAX, r->mp[i].tx.data,
+				     r->mp[i].tx.len)))
+			break;
+		count++;
+	}
+	free(in_flight.h);
+	return rc;
+}
+
+/* ---- evidence ---- */
+
+static int note_signed(struct hm_bft_replica *r, int is_vote, uint16_t who, uint64_t view,
+		       const uint8_t *hash, const uint8_t *sig)
+{
+	struct eq_slot *s = &r->eq[view % EQ_WINDOW];
+	struct eq_record *rec;
+	struct hm_bft_evidence ev;
+	struct hm_buf b;
+	int rc;
+
+	if (!s->used || s->view < view) {
+		memset(s, 0, sizeof(*s));
+		s->used = 1;
+		s->view = view;
+	} else if (s->view > view) {
+		return HM_OK; /* too old to remember */
+	}
+	rec = is_vote ? &s->vote[who] : &s->prop[who];
+	if (!rec->has) {
+		rec->has = 1;
+		memcpy(rec->hash, hash, HM_BFT_HASH_LEN);
+		memcpy(rec->sig, sig, HM_BFT_SIG_LEN);
+		return HM_OK;
+	}
+	if (rec->reported || memcmp(rec->hash, hash, HM_BFT_HASH_LEN) == 0)
+		return HM_OK;
+	rec->reported = 1;
+	ev.kind = is_vote ? HM_BFT_EVIDENCE_VOTE : HM_BFT_EVIDENCE_PROPOSAL;
+	ev.validator = who;
+	ev.view = view;
+	memcpy(ev.hash1, rec->hash, HM_BFT_HASH_LEN);
+	memcpy(ev.sig1, rec->sig, HM_BFT_SIG_LEN);
+	memcpy(ev.hash2, hash, HM_BFT_HASH_LEN);
+	memcpy(ev.sig2, sig, HM_BFT_SIG_LEN);
+	hm_buf_init(&b);
+	rc = hm_bft_evidence_encode(&b, &ev);
+	if (rc == HM_OK)
+		rc = push_output(r, HM_BFT_OUT_EVIDENCE, 0, &b, 0, NULL);
+	hm_buf_free(&b);
+	if (rc == HM_OK)
+		r->evidence++;
+	return rc;
+}
+
+/* ---- commit ---- */
+
+static int commit_one(struct hm_bft_replica *r, struct entry *e)
+{
+	struct hm_bft_block b;
+	int rc;
+
+	if ((rc = r->st.append_block(r->st.ctx, e->height, e->enc.data, e->enc.len)))
+		return rc;
+	e->committed = 1;
+	r->committed_height = e->height;
+	memcpy(r->committed_hash, e->hash, HM_BFT_HASH_LEN);
+	if (hm_bft_block_decode(&b, e->enc.data, e->enc.len) == HM_OK)
+		for_each_tx(b.payload, b.payload_len, forget_tx, r, NULL);
+	return push_output(r, HM_BFT_OUT_COMMIT, 0, &e->enc, e->height, e->hash);
+}
+
+/* Commits target and its uncommitted ancestors, lowest first, if all are known. */
+static int commit_chain(struct hm_bft_replica *r, struct entry *target, uint16_t hint)
+{
+	struct entry **chain;
+	struct entry *e = target;
+	size_t n = 0, need;
+	int rc = HM_OK;
+
+	if (target->height <= r->committed_height)
+		return HM_OK;
+	need = (size_t)(target->height - r->committed_height);
+	chain = malloc(need * sizeof(*chain));
+	if (chain == NULL)
+		return HM_ERR_NOMEM;
+	while (n < need) {
+		struct entry *p;
+
+		if (e->height != target->height - n) {
+			rc = HM_ERR_CORRUPT; /* a certified chain with broken heights */
+			goto out;
+		}
+		chain[n++] = e;
+		if (n == need)
+			break;
+		p = find_block(r, e->parent);
+		if (p == NULL) {
+			rc = request_block(r, e->parent, hint);
+			goto out;
+		}
+		e = p;
+	}
+	if (memcmp(e->parent, r->committed_hash, HM_BFT_HASH_LEN) != 0) {
+		/* Two-chain safety says this cannot happen with <= f faults. */
+		rc = HM_ERR_CORRUPT;
+		goto out;
+	}
+	while (n > 0 && rc == HM_OK)
+		rc = commit_one(r, chain[--n]);
+out:
+	free(chain);
+	return rc;
+}
+
+static int try_commit(struct hm_bft_replica *r, const struct hm_bft_qc *qc, uint16_t hint)
+{
+	struct entry *child, *parent;
+
+	child = find_block(r, qc->block);
+	if (child == NULL)
+		return qc->view > 0 ? request_block(r, qc->block, hint) : HM_OK;
+	if (child->view != qc->view)
+		return HM_ERR_CORRUPT;
+	if (child->height == 0)
+		return HM_OK;
+	parent = find_block(r, child->parent);
+	if (parent == NULL)
+		return request_block(r, child->parent, hint);
+	if (child->view != parent->view + 1 || parent->height <= r->committed_height)
+		return HM_OK;
+	return commit_chain(r, parent, hint);
+}
+
+/* ---- views ---- */
+
+static uint64_t view_timeout(const struct hm_bft_replica *r)
+{
+	unsigned k = r->backoff < r->max_backoff ? r->backoff : r->max_backoff;
+
+	return r->base_timeout << k;
+}
+
+static int propose(struct hm_bft_replica *r);
+
+static int update_view(struct hm_bft_replica *r, int by_tc)
+{
+	uint64_t v = r->high_qc.view;
+
+	if (r->has_tc && r->last_tc.view > v)
+		v = r->last_tc.view;
+	v++;
+	if (v <= r->cur_view)
+		return HM_OK;
+	r->cur_view = v;
+	if (by_tc) {
+		if (r->backoff < r->max_backoff)
+			r->backoff++;
+	} else {
+		r->backoff = 0;
+	}
+	r->deadline = r->now + view_timeout(r);
+	/* Proposing is deferred to the end of the entry point (run_due): done
+	 * here, a leader's own vote could complete the next QC and recurse
+	 * through view after view (n = 1), and it would overwrite the block
+	 * being handled further up the stack. */
+	if (leader(r, v) == r->self)
+		r->propose_due = 1;
+	return HM_OK;
+}
+
+static int process_qc(struct hm_bft_replica *r, const struct hm_bft_qc *qc, uint16_t hint)
+{
+	int rc;
+
+	if (qc->view > r->high_qc.view) {
+		r->high_qc = *qc;
+		if ((rc = update_view(r, 0)))
+			return rc;
+	}
+	return try_commit(r, qc, hint);
+}
+
+static int process_tc(struct hm_bft_replica *r, const struct hm_bft_tc *tc, uint16_t hint)
+{
+	int rc;
+
+	if ((rc = process_qc(r, &tc->high_qc, hint)))
+		return rc;
+	if (!r->has_tc || tc->view > r->last_tc.view) {
+		r->has_tc = 1;
+		r->last_tc = *tc;
+		return update_view(r, 1);
+	}
+	return HM_OK;
+}
+
+/* ---- proposing ---- */
+
+/* A Byzantine leader's malformed block: each kind breaks one voting rule. */
+static void corrupt_block(struct hm_bft_replica *r, struct hm_bft_block *b, uint8_t *sig)
+{
+	switch ((b->view / r->vs.n) % 4) {
+	case 0:
+		b->payload_root[0] ^= 1;
+		break;
+	case 1:
+		b->height++;
+		break;
+	case 2:
+		b->parent[0] ^= 1;
+		break;
+	default:
+		sig[0] ^= 1;
+		break;
+	}
+}
+
+static int propose(struct hm_bft_replica *r)
+{
+	struct hm_bft_msg *m = r->own;
+	struct hm_bft_block *b = &m->u.proposal.block;
+	struct entry *parent;
+	uint8_t hash[HM_BFT_HASH_LEN];
+	int rc;
+
+	/* Never propose in a view already voted or timed out in: after a restart
+	 * that could be a second, different proposal for the view. */
+	if (r->proposed_view >= r->cur_view || leader(r, r->cur_view) != r->self ||
+	    r->cur_view <= r->last_voted_view)
+		return HM_OK;
+	parent = find_block(r, r->high_qc.block);
+	if (parent == NULL)
+		return request_block(r, r->high_qc.block, HM_BFT_TO_ALL);
+	memset(m, 0, sizeof(*m));
+	b->justify = r->high_qc;
+	/* Two blocks below the highest QC: a sibling of what may be committed,
+	 * which is what the locking rule must refuse. */
+	for (int k = 0; k < 2 && (r->flags & HM_BFT_BYZ_STALE) &&
+			r->high_qc.view + 1 != r->cur_view && parent->height > 0;
+	     k++) {
+		struct entry *gp;
+
+		if (hm_bft_block_decode(&r->tmp_block, parent->enc.data, parent->enc.len) != HM_OK)
+			break;
+		gp = find_block(r, r->tmp_block.parent);
+		if (gp == NULL)
+			break;
+		parent = gp;
+		b->justify = r->tmp_block.justify;
+	}
+	if ((rc = build_payload(r, parent)))
+		return rc;
+	r->proposed_view = r->cur_view;
+	m->type = HM_BFT_MSG_PROPOSAL;
+	b->height = parent->height + 1;
+	b->view = r->cur_view;
+	memcpy(b->parent, parent->hash, HM_BFT_HASH_LEN);
+	b->proposer = r->self;
+	b->timestamp = r->now > parent->timestamp ? r->now : parent->timestamp;
+	b->payload = r->payload.data;
+	b->payload_len = r->payload.len;
+	if ((rc = hm_bft_payload_root(b->payload_root, b->payload, b->payload_len)))
+		return rc;
+	if (r->high_qc.view + 1 != r->cur_view) {
+		b->has_tc = 1;
+		b->tc = r->last_tc;
+	}
+	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
+	if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_PROPOSAL, r->sk, b->view, hash, 0,
+			      m->u.proposal.sig)))
+		return rc;
+
+	if (r->flags & HM_BFT_BYZ_INVALID) {
+		corrupt_block(r, b, m->u.proposal.sig);
+		return send_msg(r, HM_BFT_TO_ALL, m);
+	}
+	if (r->flags & HM_BFT_BYZ_EQUIVOCATE) {
+		/* Half the peers get this block, the other half a sibling. */
+		for (uint16_t i = 0; i < r->vs.n; i++)
+			if (i != r->self && i % 2 == 0 && (rc = send_msg(r, i, m)))
+				return rc;
+		b->timestamp++;
+		hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
+		if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_PROPOSAL, r->sk, b->view, hash, 0,
+				      m->u.proposal.sig)))
+			return rc;
+		for (uint16_t i = 0; i < r->vs.n; i++)
+			if (i != r->self && i % 2 == 1 && (rc = send_msg(r, i, m)))
+				return rc;
+	} else if ((rc = send_msg(r, HM_BFT_TO_ALL, m))) {
+		return rc;
+	}
+	return handle_proposal(r, b, m->u.proposal.sig, 1);
+}
+
+/* ---- voting ---- */
+
+static int send_vote(struct hm_bft_replica *r, uint64_t view, const uint8_t *hash)
+{
+	struct hm_bft_msg m;
+	uint16_t to = leader(r, view + 1);
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HM_BFT_MSG_VOTE;
+	m.u.vote.view = view;
+	memcpy(m.u.vote.block, hash, HM_BFT_HASH_LEN);
+	m.u.vote.voter = r->self;
+	if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_VOTE, r->sk, view, hash, 0, m.u.vote.sig)))
+		return rc;
+	if (to == r->self)
+		return handle_vote(r, &m.u.vote);
+	return send_msg(r, to, &m);
+}
+
+/*
+ * The voting rules 2-4 for a block whose signature and certificates were
+ * checked and processed. Returns HM_OK when it voted or had no reason to
+ * (stale, parent missing: then it is kept pending), or the rule it broke.
+ */
+static int try_vote(struct hm_bft_replica *r, const struct hm_bft_block *b, const uint8_t *hash)
+{
+	struct entry *parent, *e;
+	int rc;
+
+	if (b->view != r->cur_view)
+		return HM_OK;
+	if (b->view <= r->last_voted_view && !(r->flags & HM_BFT_BYZ_DOUBLE_VOTE))
+		return HM_OK;
+	/* The locking rule: after a timeout, only extend a QC at least as high as
+	 * the highest one the TC's signers reported (check_block has made sure
+	 * there is a TC for the previous view when there is no QC for it). */
+	if (b->justify.view + 1 != b->view && b->justify.view < b->tc.high_qc.view &&
+	    !(r->flags & HM_BFT_TEST_NO_LOCK))
+		return HM_ERR_INVALID;
+	parent = find_block(r, b->parent);
+	if (parent == NULL) {
+		r->pending = 1;
+		memcpy(r->pending_hash, hash, HM_BFT_HASH_LEN);
+		return request_block(r, b->parent, b->proposer);
+	}
+	if (b->height != parent->height + 1 || b->timestamp < parent->timestamp ||
+	    b->timestamp > r->now + r->max_skew)
+		return HM_ERR_INVALID;
+	if (r->flags & HM_BFT_BYZ_WITHHOLD)
+		return HM_OK;
+	e = find_block(r, hash);
+	if (e != NULL && (rc = r->st.put_block(r->st.ctx, hash, e->enc.data, e->enc.len)))
+		return rc;
+	if (b->view > r->last_voted_view) {
+		r->last_voted_view = b->view;
+		if ((rc = save_safety(r)))
+			return rc;
+	}
+	if ((rc = send_vote(r, b->view, hash)))
+		return rc;
+	if (r->flags & HM_BFT_BYZ_DOUBLE_VOTE) {
+		uint8_t other[HM_BFT_HASH_LEN];
+
+		memcpy(other, hash, HM_BFT_HASH_LEN);
+		other[HM_BFT_HASH_LEN - 1] ^= 0x5a;
+		return send_vote(r, b->view, other);
+	}
+	return HM_OK;
+}
+
+/* Structure every stored block must have, whatever its origin. */
+static int check_block(struct hm_bft_replica *r, const struct hm_bft_block *b)
+{
+	uint8_t root[HM_BFT_HASH_LEN];
+	int rc;
+
+	if (b->height == 0 || b->view == 0 || b->proposer >= r->vs.n)
+		return HM_ERR_INVALID;
+	if (memcmp(b->parent, b->justify.block, HM_BFT_HASH_LEN) != 0)
+		return HM_ERR_INVALID;
+	if (b->justify.view >= b->view || (b->has_tc && b->tc.view >= b->view))
+		return HM_ERR_INVALID;
+	/* Every block is justified by a certificate for the view before it. */
+	if (b->justify.view + 1 != b->view && (!b->has_tc || b->tc.view + 1 != b->view))
+		return HM_ERR_INVALID;
+	if (b->payload_len > r->max_block_bytes)
+		return HM_ERR_TOO_LARGE;
+	if ((rc = hm_bft_payload_root(root, b->payload, b->payload_len)))
+		return rc;
+	if (memcmp(root, b->payload_root, HM_BFT_HASH_LEN) != 0)
+		return HM_ERR_VERIFY;
+	return HM_OK;
+}
+
+static int retry_pending(struct hm_bft_replica *r);
+
+/* One deferred proposal per entry point; a further one is left due (see update_view). */
+static int run_due(struct hm_bft_replica *r)
+{
+	if (!r->propose_due)
+		return HM_OK;
+	r->propose_due = 0;
+	return propose(r);
+}
+
+static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *b,
+			   const uint8_t sig[HM_BFT_SIG_LEN], int local)
+{
+	uint8_t hash[HM_BFT_HASH_LEN];
+	struct entry *e;
+	int rc;
+
+	if (b->proposer >= r->vs.n || b->proposer != leader(r, b->view))
+		return HM_ERR_INVALID;
+	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
+	if (!local) {
+		if ((rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_PROPOSAL, b->proposer, b->view, hash,
+					0, sig)))
+			return rc;
+		if ((rc = note_signed(r, 0, b->proposer, b->view, hash, sig)))
+			return rc;
+	}
+	if ((rc = check_block(r, b)))
+		return rc;
+	/* Our own proposal carries certificates we already hold. */
+	if (!local && (rc = verify_qc(r, &b->justify)))
+		return rc;
+	if (!local && b->has_tc && (rc = verify_tc(r, &b->tc)))
+		return rc;
+	if ((rc = add_block(r, b, hash, &e)))
+		return rc;
+	if ((rc = process_qc(r, &b->justify, b->proposer)))
+		return rc;
+	if (b->has_tc && (rc = process_tc(r, &b->tc, b->proposer)))
+		return rc;
+	if ((rc = try_vote(r, b, hash)))
+		return rc;
+	return retry_pending(r);
+}
+
+/* A block arrived: a proposal waiting for it may now be voted on; commits may proceed. */
+static int retry_pending(struct hm_bft_replica *r)
+{
+	struct entry *e;
+	int rc;
+
+	if (r->in_retry)
+		return HM_OK;
+	r->in_retry = 1;
+	rc = try_commit(r, &r->high_qc, HM_BFT_TO_ALL);
+	if (rc == HM_OK && r->pending) {
+		e = find_block(r, r->pending_hash);
+		if (e != NULL && e->view == r->cur_view && find_block(r, e->parent) != NULL) {
+			r->pending = 0;
+			if (hm_bft_block_decode(&r->tmp_block, e->enc.data, e->enc.len) == HM_OK)
+				rc = try_vote(r, &r->tmp_block, e->hash);
+		} else if (e == NULL || e->view < r->cur_view) {
+			r->pending = 0;
+		}
+	}
+	if (leader(r, r->cur_view) == r->self && r->proposed_view < r->cur_view)
+		r->propose_due = 1;
+	r->in_retry = 0;
+	return rc;
+}
+
+static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v)
+{
+	struct vote_slot *s;
+	uint16_t count = 0;
+	int rc;
+
+	if (v->voter >= r->vs.n)
+		return HM_ERR_RANGE;
+	if (leader(r, v->view + 1) != r->self)
+		return HM_OK; /* not ours to collect */
+	if (v->view + 1 < r->cur_view)
+		return HM_OK; /* stale */
+	if (v->voter != r->self && (rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_VOTE, v->voter,
+						       v->view, v->block, 0, v->sig)))
+		return rc;
+	if ((rc = note_signed(r, 1, v->voter, v->view, v->block, v->sig)))
+		return rc;
+	s = &r->votes[v->view % RING];
+	if (s->view != v->view) {
+		if (s->view > v->view)
+			return HM_OK;
+		memset(s, 0, sizeof(*s));
+		s->view = v->view;
+	}
+	if (s->has[v->voter] || s->formed)
+		return HM_OK;
+	s->has[v->voter] = 1;
+	memcpy(s->hash[v->voter], v->block, HM_BFT_HASH_LEN);
+	memcpy(s->sig[v->voter], v->sig, HM_BFT_SIG_LEN);
+	for (uint16_t i = 0; i < r->vs.n; i++)
+		if (s->has[i] && memcmp(s->hash[i], v->block, HM_BFT_HASH_LEN) == 0)
+			count++;
+	if (count >= r->vs.quorum) {
+		struct hm_bft_qc qc;
+
+		memset(&qc, 0, sizeof(qc));
+		qc.view = v->view;
+		memcpy(qc.block, v->block, HM_BFT_HASH_LEN);
+		for (uint16_t i = 0; i < r->vs.n; i++) {
+			if (s->has[i] && memcmp(s->hash[i], v->block, HM_BFT_HASH_LEN) == 0) {
+				qc.sigs[qc.nsigs].signer = i;
+				memcpy(qc.sigs[qc.nsigs].sig, s->sig[i], HM_BFT_SIG_LEN);
+				qc.nsigs++;
+			}
+		}
+		s->formed = 1;
+		cache_put(r, qc.view, UINT64_MAX, qc.block);
+		return process_qc(r, &qc, v->voter);
+	}
+	return HM_OK;
+}
+
+/* ---- timeouts ---- */
+
+static int local_timeout(struct hm_bft_replica *r)
+{
+	struct hm_bft_msg *m;
+	int rc;
+
+	if (r->cur_view > r->last_voted_view) {
+		r->last_voted_view = r->cur_view;
+	}
+	if ((rc = save_safety(r)))
+		return rc;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return HM_ERR_NOMEM;
+	m->type = HM_BFT_MSG_TIMEOUT;
+	m->u.timeout.view = r->cur_view;
+	m->u.timeout.sender = r->self;
+	m->u.timeout.high_qc = r->high_qc;
+	if (r->has_tc && r->last_tc.view > r->high_qc.view) {
+		m->u.timeout.has_tc = 1;
+		m->u.timeout.last_tc = r->last_tc;
+	}
+	rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_TIMEOUT, r->sk, r->cur_view, NULL, r->high_qc.view,
+			 m->u.timeout.sig);
+	if (rc == HM_OK)
+		rc = send_msg(r, HM_BFT_TO_ALL, m);
+	r->timed_out_view = r->cur_view;
+	r->timeouts_sent++;
+	r->deadline = r->now + view_timeout(r);
+	if (rc == HM_OK)
+		rc = handle_timeout(r, &m->u.timeout);
+	free(m);
+	return rc;
+}
+
+static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout *t)
+{
+	struct timeout_slot *s;
+	int rc;
+
+	if (t->sender >= r->vs.n)
+		return HM_ERR_RANGE;
+	if (t->sender != r->self) {
+		if (t->high_qc.view >= t->view || (t->has_tc && t->last_tc.view >= t->view))
+			return HM_ERR_INVALID;
+		if ((rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_TIMEOUT, t->sender, t->view, NULL,
+					t->high_qc.view, t->sig)))
+			return rc;
+		if ((rc = verify_qc(r, &t->high_qc)))
+			return rc;
+		if (t->has_tc && (rc = verify_tc(r, &t->last_tc)))
+			return rc;
+		if ((rc = process_qc(r, &t->high_qc, t->sender)))
+			return rc;
+		if (t->has_tc && (rc = process_tc(r, &t->last_tc, t->sender)))
+			return rc;
+	}
+	if (t->view < r->cur_view)
+		return HM_OK;
+	s = &r->timeouts[t->view % RING];
+	if (s->view != t->view) {
+		if (s->view > t->view)
+			return HM_OK;
+		memset(s, 0, sizeof(*s));
+		s->view = t->view;
+	}
+	if (s->formed)
+		return HM_OK;
+	if (s->has[t->sender] && s->sig[t->sender].hqc_view >= t->high_qc.view)
+		return HM_OK;
+	if (!s->has[t->sender])
+		s->count++;
+	s->has[t->sender] = 1;
+	s->sig[t->sender].signer = t->sender;
+	s->sig[t->sender].hqc_view = t->high_qc.view;
+	memcpy(s->sig[t->sender].sig, t->sig, HM_BFT_SIG_LEN);
+	if (s->count == 1 || t->high_qc.view > s->best.view)
+		s->best = t->high_qc;
+	/* f+1 timeouts mean at least one honest replica gave up on the view: join. */
+	if (t->view == r->cur_view && r->timed_out_view < t->view &&
+	    s->count >= r->vs.n - r->vs.quorum + 1)
+		return local_timeout(r);
+	if (s->count >= r->vs.quorum) {
+		struct hm_bft_tc *tc = calloc(1, sizeof(*tc));
+
+		if (tc == NULL)
+			return HM_ERR_NOMEM;
+		tc->view = t->view;
+		tc->high_qc = s->best;
+		for (uint16_t i = 0; i < r->vs.n; i++)
+			if (s->has[i])
+				tc->sigs[tc->nsigs++] = s->sig[i];
+		s->formed = 1;
+		rc = process_tc(r, tc, t->sender);
+		free(tc);
+		return rc;
+	}
+	return HM_OK;
+}
+
+/* ---- requests ---- */
+
+static int handle_request(struct hm_bft_replica *r, const uint8_t *hash, uint16_t requester)
+{
+	struct entry *e;
+	struct hm_buf b;
+	int rc;
+
+	if (requester >= r->vs.n)
+		return HM_ERR_RANGE;
+	if (requester == r->self)
+		return HM_OK;
+	e = find_block(r, hash);
+	hm_buf_init(&b);
+	rc = hm_buf_append_byte(&b, HM_BFT_MSG_BLOCK_RESPONSE);
+	if (rc == HM_OK && e != NULL)
+		rc = hm_buf_append(&b, e->enc.data, e->enc.len);
+	else if (rc == HM_OK)
+		rc = r->st.get_block(r->st.ctx, hash, &b);
+	if (rc == HM_ERR_NOT_FOUND) {
+		hm_buf_free(&b);
+		return HM_OK; /* not ours to answer */
+	}
+	if (rc == HM_OK)
+		rc = push_output(r, HM_BFT_OUT_SEND, requester, &b, 0, NULL);
+	hm_buf_free(&b);
+	return rc;
+}
+
+static int handle_response(struct hm_bft_replica *r, const struct hm_bft_block *b)
+{
+	uint8_t hash[HM_BFT_HASH_LEN];
+	struct entry *e;
+	int rc;
+
+	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
+	if (find_block(r, hash) != NULL)
+		return HM_OK;
+	/* Only blocks asked for by hash: the hash authenticates them. */
+	if (!was_asked(r, hash))
+		return HM_OK;
+	if ((rc = check_block(r, b)) || (rc = verify_qc(r, &b->justify)))
+		return rc;
+	if ((rc = add_block(r, b, hash, &e)))
+		return rc;
+	if (find_block(r, b->parent) == NULL && b->height > r->committed_height + 1 &&
+	    (rc = request_block(r, b->parent, b->proposer)))
+		return rc;
+	if ((rc = process_qc(r, &b->justify, b->proposer)))
+		return rc;
+	return retry_pending(r);
+}
+
+/* ---- public entry points ---- */
+
+int hm_bft_replica_on_message(struct hm_bft_replica *r, const uint8_t *p, size_t len, uint64_t now)
+{
+	struct hm_bft_msg *m = r->in;
+	int rc;
+
+	if (now > r->now)
+		r->now = now;
+	rc = hm_bft_msg_decode(m, p, len);
+	if (rc == HM_OK) {
+		switch (m->type) {
+		case HM_BFT_MSG_PROPOSAL:
+			rc = handle_proposal(r, &m->u.proposal.block, m->u.proposal.sig, 0);
+			break;
+		case HM_BFT_MSG_VOTE:
+			rc = handle_vote(r, &m->u.vote);
+			break;
+		case HM_BFT_MSG_TIMEOUT:
+			rc = handle_timeout(r, &m->u.timeout);
+			break;
+		case HM_BFT_MSG_BLOCK_REQUEST:
+			rc = handle_request(r, m->u.request.block, m->u.request.requester);
+			break;
+		case HM_BFT_MSG_BLOCK_RESPONSE:
+			rc = handle_response(r, &m->u.response);
+			break;
+		}
+	}
+	if (rc != HM_OK)
+		r->rejected++;
+	/* A refused message may still have carried a certificate that made us leader. */
+	if (rc != HM_ERR_NOMEM) {
+		int due = run_due(r);
+
+		if (rc == HM_OK)
+			rc = due;
+	}
+	return rc;
+}
+
+int hm_bft_replica_on_timer(struct hm_bft_replica *r, uint64_t now)
+{
+	int rc;
+
+	if (now > r->now)
+		r->now = now;
+	if ((rc = run_due(r)))
+		return rc;
+	if (r->now < r->deadline)
+		return HM_OK;
+	if ((rc = local_timeout(r)))
+		return rc;
+	return run_due(r);
+}
+
+uint64_t hm_bft_replica_next_deadline(const struct hm_bft_replica *r)
+{
+	/* A proposal still to make is due at once. */
+	return r->propose_due ? r->now : r->deadline;
+}
+
+int hm_bft_replica_next_output(struct hm_bft_replica *r, struct hm_bft_output *out)
+{
+	if (r->out_head >= r->out_n)
+		return HM_ERR_NOT_FOUND;
+	*out = r->out[r->out_head++];
+	if (r->out_head == r->out_n) {
+		r->out_head = 0;
+		r->out_n = 0;
+	}
+	return HM_OK;
+}
+
+void hm_bft_replica_status(const struct hm_bft_replica *r, struct hm_bft_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->view = r->cur_view;
+	st->last_voted_view = r->last_voted_view;
+	st->high_qc_view = r->high_qc.view;
+	st->committed_height = r->committed_height;
+	memcpy(st->committed_hash, r->committed_hash, HM_BFT_HASH_LEN);
+	st->timeouts_sent = r->timeouts_sent;
+	st->evidence = r->evidence;
+	st->rejected = r->rejected;
+}
+
+/*
+ * Reloads the voted blocks the highest QC builds on, down to the committed
+ * chain; whatever storage lacks, peers supply through block requests.
+ */
+static int recover_uncommitted(struct hm_bft_replica *r, struct hm_buf *b)
+{
+	uint8_t want[HM_BFT_HASH_LEN];
+
+	memcpy(want, r->high_qc.block, HM_BFT_HASH_LEN);
+	while (find_block(r, want) == NULL) {
+		struct hm_bft_block blk;
+		uint8_t hash[HM_BFT_HASH_LEN];
+		struct entry *e;
+		int rc;
+
+		hm_buf_truncate(b, 0);
+		rc = r->st.get_block(r->st.ctx, want, b);
+		if (rc == HM_ERR_NOT_FOUND)
+			return HM_OK;
+		if (rc != HM_OK)
+			return rc;
+		if (hm_bft_block_decode(&blk, b->data, b->len) != HM_OK)
+			return HM_ERR_CORRUPT;
+		hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, &blk);
+		if (memcmp(hash, want, HM_BFT_HASH_LEN) != 0 || blk.height <= r->committed_height)
+			return HM_ERR_CORRUPT;
+		if ((rc = add_block(r, &blk, hash, &e)))
+			return rc;
+		memcpy(want, blk.parent, HM_BFT_HASH_LEN);
+	}
+	return HM_OK;
+}
+
+/* Rebuilds the committed chain and the safety record from storage. */
+static int recover(struct hm_bft_replica *r)
+{
+	struct hm_bft_block g;
+	struct entry *e;
+	struct hm_buf b;
+	int rc;
+
+	hm_bft_genesis(&r->vs, &g, r->genesis);
+	if ((rc = add_block(r, &g, r->genesis, &e)))
+		return rc;
+	e->committed = 1;
+	memcpy(r->committed_hash, r->genesis, HM_BFT_HASH_LEN);
+	memset(&r->high_qc, 0, sizeof(r->high_qc));
+	memcpy(r->high_qc.block, r->genesis, HM_BFT_HASH_LEN);
+
+	hm_buf_init(&b);
+	if ((rc = r->st.load_safety(r->st.ctx, &b)))
+		goto out;
+	if (b.len > 0) {
+		if (hm_bft_safety_decode(b.data, b.len, &r->last_voted_view, &r->high_qc) !=
+			    HM_OK ||
+		    hm_bft_qc_verify(&r->vs, &r->high_qc) != HM_OK) {
+			rc = HM_ERR_CORRUPT;
+			goto out;
+		}
+	}
+	for (uint64_t h = 1;; h++) {
+		struct hm_bft_block blk;
+		uint8_t hash[HM_BFT_HASH_LEN];
+
+		hm_buf_truncate(&b, 0);
+		rc = r->st.load_block(r->st.ctx, h, &b);
+		if (rc == HM_ERR_NOT_FOUND) {
+			rc = HM_OK;
+			break;
+		}
+		if (rc != HM_OK)
+			goto out;
+		if (hm_bft_block_decode(&blk, b.data, b.len) != HM_OK || blk.height != h ||
+		    memcmp(blk.parent, r->committed_hash, HM_BFT_HASH_LEN) != 0) {
+			rc = HM_ERR_CORRUPT;
+			goto out;
+		}
+		hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, &blk);
+		if ((rc = add_block(r, &blk, hash, &e)))
+			goto out;
+		e->committed = 1;
+		r->committed_height = h;
+		memcpy(r->committed_hash, hash, HM_BFT_HASH_LEN);
+		for_each_tx(blk.payload, blk.payload_len, forget_tx, r, NULL);
+	}
+	rc = recover_uncommitted(r, &b);
+out:
+	hm_buf_free(&b);
+	return rc;
+}
+
+int hm_bft_replica_new(struct hm_bft_replica **out, const struct hm_bft_config *cfg, uint64_t now)
+{
+	struct hm_bft_replica *r;
+	const struct hm_bft_storage *st = cfg->storage;
+	int rc;
+
+	if (cfg->validators == NULL || cfg->sk == NULL || st == NULL || st->save_safety == NULL ||
+	    st->load_safety == NULL || st->append_block == NULL || st->load_block == NULL ||
+	    st->put_block == NULL || st->get_block == NULL || cfg->validators->n == 0 ||
+	    cfg->validators->n > HM_BFT_MAX_VALIDATORS || cfg->self >= cfg->validators->n ||
+	    cfg->validators->quorum == 0 || cfg->validators->quorum > cfg->validators->n ||
+	    cfg->max_block_bytes > HM_BFT_PAYLOAD_MAX || cfg->max_backoff > 30)
+		return HM_ERR_INVALID;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return HM_ERR_NOMEM;
+	r->vs = *cfg->validators;
+	r->self = cfg->self;
+	memcpy(r->sk, cfg->sk, HM_BFT_SK_LEN);
+	r->st = *st;
+	r->base_timeout = cfg->base_timeout_ms ? cfg->base_timeout_ms : 1000;
+	r->max_backoff = cfg->max_backoff ? cfg->max_backoff : 4;
+	r->max_skew = cfg->max_skew_ms ? cfg->max_skew_ms : 10000;
+	r->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : 1000;
+	r->max_block_bytes = cfg->max_block_bytes ? cfg->max_block_bytes : (1u << 20);
+	r->mempool_max_txs = cfg->mempool_max_txs ? cfg->mempool_max_txs : 10000;
+	r->mempool_max_bytes = cfg->mempool_max_bytes ? cfg->mempool_max_bytes : (64u << 20);
+	r->flags = cfg->test_flags;
+	r->now = now;
+	hm_buf_init(&r->payload);
+	r->in = malloc(sizeof(*r->in));
+	r->own = malloc(sizeof(*r->own));
+	r->recent = malloc(RECENT_TXS * sizeof(*r->recent));
+	if (r->in == NULL || r->own == NULL || r->recent == NULL) {
+		rc = HM_ERR_NOMEM;
+		goto fail;
+	}
+	if ((rc = recover(r)))
+		goto fail;
+	r->cur_view = 0;
+	r->backoff = 0;
+	/* Enter the view after the highest certificate we hold. */
+	if ((rc = update_view(r, 0)) || (rc = run_due(r)))
+		goto fail;
+	*out = r;
+	return HM_OK;
+fail:
+	hm_bft_replica_del(r);
+	return rc;
+}
+
+void hm_bft_replica_del(struct hm_bft_replica *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nblocks; i++) {
+		hm_buf_free(&r->blocks[i]->enc);
+		free(r->blocks[i]);
+	}
+	free(r->blocks);
+	free(r->table);
+	for (size_t i = 0; i < r->mp_n; i++)
+		hm_buf_free(&r->mp[i].tx);
+	free(r->mp);
+	free(r->recent);
+	for (size_t i = r->out_head; i < r->out_n; i++)
+		hm_buf_free(&r->out[i].data);
+	free(r->out);
+	free(r->in);
+	free(r->own);
+	hm_buf_free(&r->payload);
+	hm_wipe(r->sk, sizeof(r->sk));
+	free(r);
+}
