@@ -58,5 +58,6 @@ extern const struct cli_command cli_cmd_hw;
 extern const struct cli_command cli_cmd_top;
 extern const struct cli_command cli_cmd_ct;
 extern const struct cli_command cli_cmd_sim;
+extern const struct cli_command cli_cmd_stoq;
 
 #endif

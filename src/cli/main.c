@@ -17,6 +17,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_top,
 	&cli_cmd_ct,
 	&cli_cmd_sim,
+	&cli_cmd_stoq,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

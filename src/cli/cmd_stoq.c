@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `hypermesh stoq serve|ping`: a STOQ echo server and a client that calls
+ * it, for trying the transport by hand and for the two-process tests.
+ */
+#define _GNU_SOURCE /* getopt_long; libuv's POSIX types */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cli.h"
+#include "hypermesh/clock.h"
+#include "hypermesh/encoding.h"
+#include "hypermesh/error.h"
+#include "hypermesh/keystore.h"
+#include "hypermesh/log.h"
+#include "hypermesh/stoq.h"
+
+#define STOQ_CLI_MAX_SIZE ((uint64_t)64 << 20)
+
+struct stoq_opts {
+	const char *key, *bind, *addr, *peer_id;
+	uint64_t port, size, count, max_calls, idle_ms;
+	int have_port;
+};
+
+struct stoq_state {
+	const struct cli_command *cmd;
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm;
+	struct hm_stoq_endpoint *ep;
+	struct hm_stoq_conn *conn;
+	struct hm_stoq_rpc_service svc;
+	uint64_t calls, max_calls;
+	/* ping */
+	uint8_t *body;
+	size_t size;
+	uint64_t count, done;
+	uint64_t t0;
+	int failed, err;
+	char msg[HM_STOQ_ERRMSG_MAX + 1];
+};
+
+static void state_stop(struct stoq_state *st)
+{
+	hm_stoq_endpoint_close(st->ep);
+	st->ep = NULL;
+	uv_close((uv_handle_t *)&st->sigint, NULL);
+	uv_close((uv_handle_t *)&st->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	state_stop(h->data);
+}
+
+static void serve_handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
+			  const struct hm_stoq_frame *req, void *user)
+{
+	struct stoq_state *st = user;
+
+	(void)c;
+	if (req->type != HM_STOQ_FRAME_REQUEST)
+		return;
+	if (req->method_len == 4 && memcmp(req->method, "echo", 4) == 0)
+		(void)hm_stoq_rpc_respond(call, req->body, req->body_len);
+	else
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_NOT_FOUND, "no such method");
+	st->calls++;
+}
+
+/* With --max-calls, stop once the last call's client has hung up (so its answer got out). */
+static void serve_on_closed(struct hm_stoq_conn *c, int err, uint64_t app_code, void *user)
+{
+	struct stoq_state *st = user;
+
+	(void)c;
+	(void)err;
+	(void)app_code;
+	if (st->max_calls > 0 && st->calls >= st->max_calls && st->ep != NULL)
+		state_stop(st);
+}
+
+static void serve_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
+{
+	struct stoq_state *st = user;
+
+	(void)c;
+	(void)hm_stoq_rpc_serve_stream(s, &st->svc);
+}
+
+static void serve_on_ready(struct hm_stoq_conn *c, void *user)
+{
+	uint8_t id[HM_NODE_ID_LEN];
+	char hex[HM_HEX_LEN(HM_NODE_ID_LEN) + 1];
+
+	(void)user;
+	if (hm_stoq_conn_peer_id(c, id) == HM_OK &&
+	    hm_hex_encode(hex, sizeof(hex), id, sizeof(id)) == HM_OK)
+		hm_log(HM_LOG_INFO, "stoq", "peer connected", HM_LOG_STR("peer", hex));
+}
+
+static void ping_next(struct stoq_state *st);
+
+static void ping_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
+		       const uint8_t *msg, size_t msg_len, void *user)
+{
+	struct stoq_state *st = user;
+
+	(void)call;
+	if (err != HM_OK || len != st->size || (len > 0 && memcmp(body, st->body, len) != 0)) {
+		st->failed = 1;
+		st->err = err != HM_OK ? err : HM_ERR_CORRUPT;
+		if (msg_len > HM_STOQ_ERRMSG_MAX)
+			msg_len = HM_STOQ_ERRMSG_MAX;
+		if (msg != NULL)
+			memcpy(st->msg, msg, msg_len);
+		st->msg[msg != NULL ? msg_len : 0] = '\0';
+		hm_stoq_conn_close(st->conn, 1, "echo failed");
+		return;
+	}
+	st->done++;
+	ping_next(st);
+}
+
+static void ping_next(struct stoq_state *st)
+{
+	struct hm_stoq_rpc_request req = {
+		.service = "stoq",
+		.method = "echo",
+		.body = st->body,
+		.body_len = st->size,
+		.deadline_ms = 30000,
+		.max_body = st->size,
+	};
+	int rc;
+
+	if (st->done == st->count) {
+		hm_stoq_conn_close(st->conn, 0, "done");
+		return;
+	}
+	rc = hm_stoq_rpc_call(st->conn, &req, ping_reply, st, NULL);
+	if (rc != HM_OK) {
+		st->failed = 1;
+		st->err = rc;
+		hm_stoq_conn_close(st->conn, 1, "call failed");
+	}
+}
+
+static void ping_on_ready(struct hm_stoq_conn *c, void *user)
+{
+	struct stoq_state *st = user;
+
+	st->conn = c;
+	st->t0 = hm_clock_mono_ns();
+	ping_next(st);
+}
+
+static void ping_on_closed(struct hm_stoq_conn *c, int err, uint64_t app_code, void *user)
+{
+	struct stoq_state *st = user;
+
+	(void)c;
+	if (!st->failed && (err != HM_OK || st->done != st->count)) {
+		st->failed = 1;
+		st->err = err != HM_OK ? err : HM_ERR_IO;
+		(void)app_code;
+	}
+	st->conn = NULL;
+	if (st->ep != NULL)
+		state_stop(st);
+}
+
+static int parse_u64(const struct cli_command *cmd, const char *name, const char *arg, uint64_t max,
+		     uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		return cli_usage_error(cmd, "%s needs a number, not '%s'", name, arg);
+	v = strtoull(arg, &end, 10);
+	if (*end != '\0' || v > max)
+		return cli_usage_error(cmd, "%s: '%s' is not a number in 0..%" PRIu64, name, arg,
+				       max);
+	*out = v;
+	return CLI_OK;
+}
+
+static int parse_opts(const struct cli_command *cmd, int argc, char **argv, struct stoq_opts *o)
+{
+	static const struct option options[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "peer-id", required_argument, NULL, 'i' },
+		{ "size", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "max-calls", required_argument, NULL, 'm' },
+		{ "idle-timeout", required_argument, NULL, 't' },
+		CLI_COMMON_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, stop = 0, rc;
+
+	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
+		rc = cli_common_option(cmd, opt, optarg, &stop);
+		if (rc > 0 || stop)
+			return stop ? -1 : rc;
+		if (rc == CLI_OK)
+			continue;
+		rc = CLI_OK;
+		switch (opt) {
+		case 'k':
+			o->key = optarg;
+			break;
+		case 'b':
+			o->bind = optarg;
+			break;
+		case 'a':
+			o->addr = optarg;
+			break;
+		case 'i':
+			o->peer_id = optarg;
+			break;
+		case 'p':
+			rc = parse_u64(cmd, "--port", optarg, 65535, &o->port);
+			o->have_port = 1;
+			break;
+		case 's':
+			rc = parse_u64(cmd, "--size", optarg, STOQ_CLI_MAX_SIZE, &o->size);
+			break;
+		case 'n':
+			rc = parse_u64(cmd, "--count", optarg, 1000000, &o->count);
+			break;
+		case 'm':
+			rc = parse_u64(cmd, "--max-calls", optarg, UINT32_MAX, &o->max_calls);
+			break;
+		case 't':
+			rc = parse_u64(cmd, "--idle-timeout", optarg, 3600000, &o->idle_ms);
+			break;
+		case ':':
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o->key == NULL)
+		return cli_usage_error(cmd, "--key FILE is required");
+	return CLI_OK;
+}
+
+static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct hm_identity *id,
+		      struct hm_stoq_config *cfg)
+{
+	int rc = hm_keystore_load(o->key, id);
+
+	if (rc != HM_OK) {
+		cli_error(st->cmd, "cannot read keystore %s: %s", o->key, hm_strerror(rc));
+		return CLI_FAILURE;
+	}
+	if (uv_loop_init(&st->loop) != 0) {
+		hm_identity_wipe(id);
+		cli_error(st->cmd, "cannot start the event loop");
+		return CLI_FAILURE;
+	}
+	cfg->identity = id;
+	cfg->bind_addr = o->bind;
+	cfg->user = st;
+	if (o->idle_ms > 0)
+		cfg->idle_timeout_ms = o->idle_ms;
+	rc = hm_stoq_endpoint_new(&st->loop, cfg, &st->ep);
+	hm_identity_wipe(id);
+	if (rc != HM_OK) {
+		cli_error(st->cmd, "cannot open the endpoint: %s", hm_strerror(rc));
+		uv_run(&st->loop, UV_RUN_DEFAULT);
+		(void)uv_loop_close(&st->loop);
+		return CLI_FAILURE;
+	}
+	uv_signal_init(&st->loop, &st->sigint);
+	uv_signal_init(&st->loop, &st->sigterm);
+	st->sigint.data = st->sigterm.data = st;
+	uv_signal_start(&st->sigint, on_signal, SIGINT);
+	uv_signal_start(&st->sigterm, on_signal, SIGTERM);
+	return CLI_OK;
+}
+
+static void state_run(struct stoq_state *st)
+{
+	uv_run(&st->loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&st->loop);
+}
+
+static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct stoq_opts o = { 0 };
+	struct stoq_state st = { .cmd = cmd };
+	struct hm_stoq_config cfg;
+	struct hm_identity id;
+	int rc = parse_opts(cmd, argc, argv, &o);
+
+	if (rc != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	if (o.addr != NULL || o.peer_id != NULL || o.size != 0 || o.count != 0)
+		return cli_usage_error(cmd, "serve takes --key, --bind, --port, --max-calls, "
+					    "--idle-timeout");
+	hm_stoq_config_default(&cfg);
+	cfg.accept = 1;
+	if (o.have_port)
+		cfg.port = (uint16_t)o.port;
+	cfg.callbacks.on_stream = serve_on_stream;
+	cfg.callbacks.on_ready = serve_on_ready;
+	cfg.callbacks.on_closed = serve_on_closed;
+	st.svc.handler = serve_handler;
+	st.svc.user = &st;
+	st.svc.max_body = STOQ_CLI_MAX_SIZE;
+	st.max_calls = o.max_calls;
+	rc = state_open(&st, &o, &id, &cfg);
+	if (rc != CLI_OK)
+		return rc;
+	printf("port: %u\n", (unsigned)hm_stoq_endpoint_port(st.ep));
+	fflush(stdout);
+	state_run(&st);
+	return CLI_OK;
+}
+
+static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct stoq_opts o = { .size = 1024, .count = 1 };
+	struct stoq_state st = { .cmd = cmd };
+	struct hm_stoq_config cfg;
+	struct hm_identity id;
+	uint8_t peer[HM_NODE_ID_LEN];
+	double ms;
+	size_t i;
+	int rc = parse_opts(cmd, argc, argv, &o);
+
+	if (rc != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	if (o.addr == NULL || o.peer_id == NULL)
+		return cli_usage_error(cmd, "ping needs --addr HOST and --peer-id HEX");
+	if (o.max_calls != 0)
+		return cli_usage_error(cmd, "--max-calls only applies to serve");
+	if (hm_hex_decode_exact(peer, sizeof(peer), o.peer_id, strlen(o.peer_id)) != HM_OK)
+		return cli_usage_error(cmd, "--peer-id needs %d hex bytes", HM_NODE_ID_LEN);
+	if (o.count == 0)
+		return cli_usage_error(cmd, "--count must be at least 1");
+	hm_stoq_config_default(&cfg);
+	cfg.port = 0;
+	cfg.callbacks.on_ready = ping_on_ready;
+	cfg.callbacks.on_closed = ping_on_closed;
+	st.size = (size_t)o.size;
+	st.count = o.count;
+	st.body = malloc(st.size ? st.size : 1);
+	if (st.body == NULL) {
+		cli_error(cmd, "out of memory");
+		return CLI_FAILURE;
+	}
+	for (i = 0; i < st.size; i++)
+		st.body[i] = (uint8_t)(i * 7 + (i >> 10));
+	rc = state_open(&st, &o, &id, &cfg);
+	if (rc != CLI_OK) {
+		free(st.body);
+		return rc;
+	}
+	rc = hm_stoq_connect(st.ep, o.addr, o.have_port ? (uint16_t)o.port : HM_STOQ_DEFAULT_PORT,
+			     peer, &st, NULL);
+	if (rc != HM_OK) {
+		st.failed = 1;
+		st.err = rc;
+		state_stop(&st);
+	}
+	state_run(&st);
+	free(st.body);
+	if (st.failed) {
+		if (st.err == HM_ERR_VERIFY)
+			cli_error(cmd, "the server is not node %s (identity mismatch)", o.peer_id);
+		else if (st.msg[0] != '\0')
+			cli_error(cmd, "echo failed: %s (%s)", hm_strerror(st.err), st.msg);
+		else
+			cli_error(cmd, "echo failed: %s", hm_strerror(st.err));
+		return CLI_FAILURE;
+	}
+	ms = (double)(hm_clock_mono_ns() - st.t0) / 1e6;
+	printf("ok: %" PRIu64 " calls of %zu bytes in %.1f ms\n", st.done, st.size, ms);
+	return CLI_OK;
+}
+
+static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(cmd, "missing subcommand");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(cmd->usage, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return stoq_serve(cmd, argc - 1, argv + 1);
+	if (strcmp(argv[1], "ping") == 0)
+		return stoq_ping(cmd, argc - 1, argv + 1);
+	return cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
+}
+
+const struct cli_command cli_cmd_stoq = {
+	.name = "stoq",
+	.summary = "STOQ transport: echo server and client (manual testing)",
+	.usage = "usage: hypermesh stoq serve --key FILE [--bind ADDR] [--port N] [--max-calls N]\n"
+		 "       hypermesh stoq ping --key FILE --addr HOST --peer-id HEX [--port N]\n"
+		 "                           [--bind ADDR] [--size BYTES] [--count N]\n"
+		 "\n"
+		 "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
+		 "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
+		 "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
+		 "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
+		 "makes --count echo calls of --size bytes (default 1 call of 1024 bytes).\n"
+		 "\n"
+		 "  -h, --help             show this help\n"
+		 "      --key FILE         this node's keystore (from keygen)\n"
+		 "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
+		 "too)\n"
+		 "      --port N           UDP port (default 9292; 0 picks a free one)\n"
+		 "      --max-calls N      serve: exit after N calls\n"
+		 "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
+		 "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
+		 "      --peer-id HEX      ping: the server's node id\n"
+		 "      --size BYTES       ping: body size (at most 64 MiB)\n"
+		 "      --count N          ping: number of calls\n"
+		 "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
+	.run = stoq_run,
+};

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The endpoint: one UDP socket on a libuv loop, the table of connections it
+ * serves and the dispatch of datagrams to them by destination connection id.
+ */
+#define _GNU_SOURCE /* IPV6_V6ONLY */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "hypermesh/error.h"
+#include "hypermesh/hash.h"
+#include "hypermesh/log.h"
+#include "hypermesh/random.h"
+#include "hypermesh/secure.h"
+#include "stoq_internal.h"
+
+void hm_stoq_config_default(struct hm_stoq_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port = HM_STOQ_DEFAULT_PORT;
+	cfg->max_connections = 256;
+	cfg->idle_timeout_ms = 30000;
+	cfg->handshake_timeout_ms = 10000;
+	cfg->max_streams_bidi = 16;
+	cfg->max_streams_uni = 16;
+	cfg->max_stream_data = 256 * 1024;
+	cfg->max_data = 1024 * 1024;
+}
+
+static void endpoint_free(struct hm_stoq_endpoint *ep)
+{
+	if (ep->cred != NULL)
+		gnutls_certificate_free_credentials(ep->cred);
+	hm_identity_wipe(&ep->identity);
+	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
+	free(ep);
+}
+
+static void udp_closed(uv_handle_t *h)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+
+	ep->udp_closed = 1;
+	stoq_endpoint_check_close(ep);
+}
+
+void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
+{
+	if (!ep->closing || ep->conns != NULL)
+		return;
+	if (!ep->udp_close_started) {
+		ep->udp_close_started = 1;
+		uv_close((uv_handle_t *)&ep->udp, udp_closed);
+		return;
+	}
+	if (ep->udp_closed && ep->nconns == 0)
+		endpoint_free(ep);
+}
+
+void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
+			size_t len)
+{
+	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned int)len);
+	int rv;
+
+	if (ep->udp_close_started)
+		return;
+	/* A full socket buffer drops the datagram: QUIC's loss recovery resends it. */
+	rv = uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)path->remote.addr);
+	if (rv < 0 && rv != UV_EAGAIN)
+		hm_log(HM_LOG_DEBUG, "stoq", "send failed", HM_LOG_STR("error", uv_strerror(rv)));
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+
+	(void)suggested;
+	*buf = uv_buf_init((char *)ep->recv_buf, sizeof(ep->recv_buf));
+}
+
+static struct hm_stoq_conn *find_conn(struct hm_stoq_endpoint *ep, const uint8_t *dcid, size_t len)
+{
+	struct hm_stoq_conn *c;
+
+	for (c = ep->conns; c != NULL; c = c->next)
+		if (stoq_conn_has_cid(c, dcid, len))
+			return c;
+	return NULL;
+}
+
+static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+		    unsigned flags)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+	const uint8_t *pkt = (const uint8_t *)buf->base;
+	ngtcp2_version_cid vc;
+	struct hm_stoq_conn *c;
+	socklen_t addrlen;
+
+	if (nread <= 0 || addr == NULL || ep->closing || (flags & UV_UDP_PARTIAL))
+		return;
+	addrlen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					      : sizeof(struct sockaddr_in);
+	/* Version negotiation is not offered: STOQ speaks QUIC v1 only. */
+	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, (size_t)nread, STOQ_CID_LEN) != 0)
+		return;
+	c = find_conn(ep, vc.dcid, vc.dcidlen);
+	if (c == NULL) {
+		ngtcp2_pkt_hd hd;
+
+		if (!ep->cfg.accept || ep->nconns >= ep->cfg.max_connections)
+			return;
+		if (ngtcp2_accept(&hd, pkt, (size_t)nread) != 0)
+			return;
+		if (stoq_conn_new_server(ep, &hd, addr, addrlen, &c) != HM_OK)
+			return;
+	}
+	stoq_conn_recv(c, addr, addrlen, pkt, (size_t)nread);
+}
+
+static int parse_bind(const struct hm_stoq_config *cfg, struct sockaddr_storage *ss)
+{
+	const char *host = cfg->bind_addr != NULL ? cfg->bind_addr : "::";
+
+	memset(ss, 0, sizeof(*ss));
+	if (uv_ip6_addr(host, cfg->port, (struct sockaddr_in6 *)ss) == 0)
+		return AF_INET6;
+	if (uv_ip4_addr(host, cfg->port, (struct sockaddr_in *)ss) == 0)
+		return AF_INET;
+	return -1;
+}
+
+int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
+			 struct hm_stoq_endpoint **out)
+{
+	struct hm_stoq_endpoint *ep;
+	struct sockaddr_storage bind_addr;
+	uv_os_fd_t fd;
+	int family, rc, len, off = 0;
+
+	if (loop == NULL || cfg == NULL || cfg->identity == NULL ||
+	    cfg->identity->alg != HM_KEY_ED25519 || cfg->max_connections == 0)
+		return HM_ERR_INVALID;
+	family = parse_bind(cfg, &bind_addr);
+	if (family < 0)
+		return HM_ERR_INVALID;
+	ep = calloc(1, sizeof(*ep));
+	if (ep == NULL)
+		return HM_ERR_NOMEM;
+	ep->loop = loop;
+	ep->cfg = *cfg;
+	ep->identity = *cfg->identity;
+	ep->cfg.identity = &ep->identity;
+	ep->cfg.bind_addr = NULL; /* not kept: the caller's string */
+	ep->family = family;
+	hm_identity_node_id(&ep->identity, ep->node_id);
+	rc = hm_random_bytes(ep->static_secret, sizeof(ep->static_secret));
+	if (rc != HM_OK)
+		goto fail;
+	rc = stoq_tls_cred_new(ep);
+	if (rc != HM_OK)
+		goto fail;
+	if (uv_udp_init_ex(loop, &ep->udp, (unsigned)family) != 0) {
+		rc = HM_ERR_IO;
+		goto fail;
+	}
+	ep->udp.data = ep;
+	/* Dual stack whatever net.ipv6.bindv6only says: IPv4 peers arrive mapped. */
+	if (family == AF_INET6 && uv_fileno((uv_handle_t *)&ep->udp, &fd) == 0)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	if (uv_udp_bind(&ep->udp, (const struct sockaddr *)&bind_addr, 0) != 0 ||
+	    uv_udp_recv_start(&ep->udp, on_alloc, on_recv) != 0) {
+		rc = HM_ERR_IO;
+		goto fail_udp;
+	}
+	len = sizeof(ep->local);
+	if (uv_udp_getsockname(&ep->udp, (struct sockaddr *)&ep->local, &len) != 0) {
+		rc = HM_ERR_IO;
+		goto fail_udp;
+	}
+	ep->local_len = (socklen_t)len;
+	*out = ep;
+	return HM_OK;
+fail_udp:
+	/* The handle must be closed through the loop; the endpoint goes with it. */
+	ep->closing = 1;
+	stoq_endpoint_check_close(ep);
+	return rc;
+fail:
+	endpoint_free(ep);
+	return rc;
+}
+
+void hm_stoq_endpoint_close(struct hm_stoq_endpoint *ep)
+{
+	struct hm_stoq_conn *c, *next;
+
+	if (ep == NULL || ep->closing)
+		return;
+	ep->closing = 1;
+	uv_udp_recv_stop(&ep->udp);
+	for (c = ep->conns; c != NULL; c = next) {
+		next = c->next;
+		hm_stoq_conn_close(c, HM_STOQ_APP_SHUTDOWN, "shutdown");
+	}
+	stoq_endpoint_check_close(ep);
+}
+
+uint16_t hm_stoq_endpoint_port(const struct hm_stoq_endpoint *ep)
+{
+	if (ep->local.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&ep->local)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&ep->local)->sin_port);
+}
+
+size_t hm_stoq_endpoint_conn_count(const struct hm_stoq_endpoint *ep)
+{
+	return ep->nconns;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* STOQ internals shared by the files of src/stoq (not a public interface). */
+#ifndef HYPERMESH_STOQ_INTERNAL_H
+#define HYPERMESH_STOQ_INTERNAL_H
+
+#include <gnutls/gnutls.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+#include <uv.h>
+
+#include "hypermesh/stoq.h"
+
+#define STOQ_MAX_UDP_PAYLOAD   1452 /* fits a 1500-byte MTU under IPv6 */
+#define STOQ_CID_LEN	       16
+#define STOQ_MAX_SCIDS	       16 /* our connection ids per connection */
+#define STOQ_RECV_BUF	       65536
+#define STOQ_STATIC_SECRET_LEN 32
+
+/* A queued piece of a stream's outgoing bytes, kept until acknowledged:
+ * ngtcp2 retransmits from the caller's memory, so chunks never move. */
+struct stoq_chunk {
+	struct stoq_chunk *next;
+	uint64_t offset; /* stream offset of data[0] */
+	size_t len;
+	uint8_t data[];
+};
+
+struct hm_stoq_stream {
+	struct hm_stoq_conn *conn;
+	struct hm_stoq_stream *next; /* in conn->streams */
+	int64_t id;
+	struct hm_stoq_stream_callbacks cb;
+	void *user;
+	int adopted;
+	struct stoq_chunk *head, *tail; /* unacknowledged chunks */
+	struct stoq_chunk *send_chunk;	/* first chunk with unsent bytes */
+	uint64_t queued;		/* stream offset after the last queued byte */
+	uint64_t sent;			/* bytes handed to ngtcp2 */
+	uint64_t acked;			/* bytes acknowledged (contiguous) */
+	int fin_queued, fin_sent, blocked, reset, closed;
+};
+
+struct hm_stoq_conn {
+	struct hm_stoq_endpoint *ep;
+	struct hm_stoq_conn *next; /* in ep->conns */
+	ngtcp2_conn *qc;
+	gnutls_session_t tls;
+	ngtcp2_crypto_conn_ref conn_ref;
+	ngtcp2_path_storage ps;
+	uv_timer_t timer;
+	int is_server;
+	ngtcp2_cid scids[STOQ_MAX_SCIDS];
+	size_t nscids;
+	ngtcp2_cid odcid; /* server: the client's first DCID, still used by its retransmissions */
+	int has_odcid;
+	uint8_t expected_id[HM_NODE_ID_LEN]; /* client: the pinned server id */
+	uint8_t peer_id[HM_NODE_ID_LEN];
+	int peer_known;
+	int handshake_done;
+	int ready_pending; /* handshake done, on_ready not yet delivered */
+	int ready;
+	int local_err;	     /* HM error decided locally (pin mismatch...) */
+	int busy;	     /* inside ngtcp2 or a callback: defer closing */
+	int close_requested; /* close after the current operation */
+	uint64_t close_code;
+	char close_reason[128];
+	int closed; /* on_closed delivered, waiting for the timer to close */
+	struct hm_stoq_stream *streams;
+	uint64_t next_request_id;
+	/* RPC calls waiting for the peer to allow another stream (rpc.c), FIFO. */
+	struct hm_stoq_rpc_call *pending_calls;
+	void *user;
+};
+
+struct hm_stoq_endpoint {
+	uv_loop_t *loop;
+	uv_udp_t udp;
+	struct hm_stoq_config cfg;
+	struct hm_identity identity;
+	uint8_t node_id[HM_NODE_ID_LEN];
+	gnutls_certificate_credentials_t cred;
+	uint8_t static_secret[STOQ_STATIC_SECRET_LEN];
+	struct sockaddr_storage local;
+	socklen_t local_len;
+	int family;
+	struct hm_stoq_conn *conns;
+	size_t nconns;
+	int closing, udp_close_started, udp_closed;
+	uint8_t recv_buf[STOQ_RECV_BUF];
+	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
+};
+
+/* tls.c */
+int stoq_tls_cred_new(struct hm_stoq_endpoint *ep);
+int stoq_tls_session_new(struct hm_stoq_conn *c);
+
+/* conn.c */
+int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
+			 const struct sockaddr *remote, socklen_t remote_len,
+			 struct hm_stoq_conn **out);
+void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
+		    const uint8_t *pkt, size_t len);
+int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);
+void stoq_conn_kick(struct hm_stoq_conn *c);
+void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code);
+void stoq_rand(uint8_t *dest, size_t len);
+
+/* stream.c */
+int stoq_stream_new(struct hm_stoq_conn *c, int64_t id, struct hm_stoq_stream **out);
+void stoq_stream_free(struct hm_stoq_stream *s);
+int stoq_stream_write_pending(struct hm_stoq_stream *s);
+/* Fills vec with up to n pieces of unsent data; returns the count. */
+size_t stoq_stream_unsent(const struct hm_stoq_stream *s, ngtcp2_vec *vec, size_t n);
+void stoq_stream_advance(struct hm_stoq_stream *s, size_t n, int fin);
+void stoq_stream_acked(struct hm_stoq_stream *s, uint64_t offset, uint64_t len);
+
+/* rpc.c */
+/* Opens streams for waiting calls while the peer's stream limit allows. */
+void stoq_rpc_flush_pending(struct hm_stoq_conn *c);
+/* Fails every waiting call (HM_ERR_IO): the connection is going away. */
+void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
+
+/* endpoint.c */
+void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
+			size_t len);
+/* Finishes closing the endpoint once its last connection is gone. */
+void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
+
+#endif

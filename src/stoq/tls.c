@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE /* libuv headers need POSIX types (pthread_rwlock_t) */
+/*
+ * TLS for STOQ: a self-signed X.509 certificate for the node's Ed25519
+ * identity (until TrustChain issues real ones), GnuTLS sessions restricted to
+ * TLS 1.3 and ALPN "stoq/1", and the peer check that pins node ids.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+#include <ngtcp2/ngtcp2_crypto_gnutls.h>
+
+#include "hypermesh/encoding.h"
+#include "hypermesh/error.h"
+#include "hypermesh/hash.h"
+#include "hypermesh/log.h"
+#include "hypermesh/random.h"
+#include "hypermesh/secure.h"
+#include "stoq_internal.h"
+
+/*
+ * TLS 1.3 only (QUIC requires it) without middlebox compatibility mode (RFC
+ * 9001 §8.4), AEADs QUIC defines, and Ed25519 signatures, which is what our
+ * identities are.
+ */
+static const char stoq_priority[] =
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:-SIGN-ALL:+SIGN-EDDSA-ED25519:"
+	"%DISABLE_TLS13_COMPAT_MODE";
+
+/* Ten years: the certificate is only a carrier for the pinned key. */
+#define CERT_LIFETIME_S (10 * 365 * 24 * 3600L)
+
+static int make_certificate(struct hm_stoq_endpoint *ep, gnutls_x509_crt_t *crt_out,
+			    gnutls_x509_privkey_t *key_out)
+{
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t x = { ep->identity.pk, HM_ED25519_PK_LEN };
+	gnutls_datum_t k = { ep->identity.sk, HM_ED25519_SK_LEN };
+	char cn[HM_HEX_LEN(HM_NODE_ID_LEN) + 1];
+	uint8_t serial[16];
+	time_t now = time(NULL);
+	int rc = HM_ERR_CRYPTO;
+
+	if (hm_random_bytes(serial, sizeof(serial)) != HM_OK)
+		return HM_ERR_RANDOM;
+	serial[0] &= 0x7f; /* a positive INTEGER */
+	if (gnutls_x509_privkey_init(&key) < 0)
+		return HM_ERR_NOMEM;
+	if (gnutls_x509_privkey_import_ecc_raw(key, GNUTLS_ECC_CURVE_ED25519, &x, NULL, &k) < 0)
+		goto out;
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	(void)hm_hex_encode(cn, sizeof(cn), ep->node_id, sizeof(ep->node_id));
+	if (gnutls_x509_crt_set_version(crt, 3) < 0 ||
+	    gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)) < 0 ||
+	    gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
+	    gnutls_x509_crt_set_expiration_time(crt, now + CERT_LIFETIME_S) < 0 ||
+	    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn, strlen(cn)) <
+		    0 ||
+	    gnutls_x509_crt_set_issuer_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
+						 strlen(cn)) < 0 ||
+	    gnutls_x509_crt_set_key(crt, key) < 0 ||
+	    gnutls_x509_crt_set_basic_constraints(crt, 0, -1) < 0 ||
+	    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
+	    gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0) < 0 ||
+	    gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0) < 0 ||
+	    gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA512, 0) < 0)
+		goto out;
+	*crt_out = crt;
+	*key_out = key;
+	return HM_OK;
+out:
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(key);
+	return rc;
+}
+
+/*
+ * The peer's node id from its end-entity certificate: SHA-256 of its raw
+ * Ed25519 key. Anything but exactly one Ed25519 key is refused. The TLS
+ * CertificateVerify has already proved the peer holds the key.
+ */
+static int peer_node_id(gnutls_session_t session, uint8_t id[HM_NODE_ID_LEN])
+{
+	const gnutls_datum_t *certs;
+	unsigned int ncerts = 0;
+	gnutls_pubkey_t pk = NULL;
+	gnutls_datum_t x = { NULL, 0 };
+	gnutls_ecc_curve_t curve;
+	int rc = HM_ERR_CRYPTO;
+
+	certs = gnutls_certificate_get_peers(session, &ncerts);
+	if (certs == NULL || ncerts == 0)
+		return HM_ERR_CRYPTO;
+	if (gnutls_pubkey_init(&pk) < 0)
+		return HM_ERR_NOMEM;
+	if (gnutls_pubkey_import_x509_raw(pk, &certs[0], GNUTLS_X509_FMT_DER, 0) < 0)
+		goto out;
+	if (gnutls_pubkey_get_pk_algorithm(pk, NULL) != GNUTLS_PK_EDDSA_ED25519)
+		goto out;
+	if (gnutls_pubkey_export_ecc_raw2(pk, &curve, &x, NULL, 0) < 0)
+		goto out;
+	if (curve != GNUTLS_ECC_CURVE_ED25519 || x.size != HM_ED25519_PK_LEN)
+		goto out;
+	hm_sha256(id, x.data, x.size);
+	rc = HM_OK;
+out:
+	gnutls_free(x.data);
+	gnutls_pubkey_deinit(pk);
+	return rc;
+}
+
+static int verify_peer(gnutls_session_t session)
+{
+	ngtcp2_crypto_conn_ref *ref = gnutls_session_get_ptr(session);
+	struct hm_stoq_conn *c = ref->user_data;
+	uint8_t id[HM_NODE_ID_LEN];
+	int rc;
+
+	rc = peer_node_id(session, id);
+	if (rc != HM_OK) {
+		c->local_err = rc;
+		return -1;
+	}
+	if (!c->is_server && !hm_ct_equal(id, c->expected_id, HM_NODE_ID_LEN)) {
+		c->local_err = HM_ERR_VERIFY;
+		hm_log_msg(HM_LOG_DEBUG, "stoq", "peer identity does not match the pinned node id");
+		return -1;
+	}
+	memcpy(c->peer_id, id, sizeof(id));
+	c->peer_known = 1;
+	return 0;
+}
+
+int stoq_tls_cred_new(struct hm_stoq_endpoint *ep)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	int rc;
+
+	if (gnutls_certificate_allocate_credentials(&ep->cred) < 0)
+		return HM_ERR_NOMEM;
+	gnutls_certificate_set_verify_function(ep->cred, verify_peer);
+	if (ep->cfg.omit_certificate)
+		return HM_OK;
+	rc = make_certificate(ep, &crt, &key);
+	if (rc != HM_OK)
+		return rc;
+	if (gnutls_certificate_set_x509_key(ep->cred, &crt, 1, key) < 0)
+		rc = HM_ERR_CRYPTO;
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(key);
+	return rc;
+}
+
+int stoq_tls_session_new(struct hm_stoq_conn *c)
+{
+	gnutls_datum_t alpn = { (unsigned char *)HM_STOQ_ALPN, sizeof(HM_STOQ_ALPN) - 1 };
+	gnutls_session_t s;
+	int rc;
+
+	if (gnutls_init(&s, c->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) < 0)
+		return HM_ERR_NOMEM;
+	rc = c->is_server ? ngtcp2_crypto_gnutls_configure_server_session(s)
+			  : ngtcp2_crypto_gnutls_configure_client_session(s);
+	if (rc != 0 || gnutls_priority_set_direct(s, stoq_priority, NULL) < 0 ||
+	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->ep->cred) < 0 ||
+	    gnutls_alpn_set_protocols(s, &alpn, 1, GNUTLS_ALPN_MANDATORY) < 0) {
+		gnutls_deinit(s);
+		return HM_ERR_CRYPTO;
+	}
+	if (c->is_server)
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+	c->conn_ref.user_data = c;
+	gnutls_session_set_ptr(s, &c->conn_ref);
+	c->tls = s;
+	return HM_OK;
+}
