@@ -318,7 +318,7 @@ int hm_ct_log_append_batch(struct hm_ct_log *log, const struct hm_ct_leaf *leave
 			   uint64_t *first_index)
 {
 	MDB_txn *txn;
-	uint64_t size;
+	uint64_t size = 0; /* set by the read below; gcc -O3 cannot see it */
 	int rc;
 
 	if (log == NULL || leaves == NULL || n == 0)
