@@ -40,6 +40,20 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
  */
 int cli_common_option(const struct cli_command *cmd, int opt, const char *arg, int *stop);
 
+/* A command with sub-commands ("crypto selftest", "ct verify", ...). */
+struct cli_subcommand {
+	const char *name;
+	int (*run)(const struct cli_command *cmd, int argc, char **argv);
+};
+
+/*
+ * Runs the sub-command named by argv[1] with argv shifted by one (so its
+ * argv[0] is its own name), prints cmd->usage for -h/--help, and reports a
+ * missing or unknown sub-command as a usage error.
+ */
+int cli_dispatch(const struct cli_command *cmd, const struct cli_subcommand *subs, size_t nsubs,
+		 int argc, char **argv);
+
 /* getopt_long option entries and short-option letters for the common options. */
 #define CLI_OPT_LOG_LEVEL 0x100
 #define CLI_COMMON_LONG_OPTIONS                                                      \

@@ -44,17 +44,12 @@ static int selftest(const struct cli_command *cmd, int argc, char **argv)
 
 static int crypto_run(const struct cli_command *cmd, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cmd, "missing subcommand");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(cmd->usage, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "selftest") == 0)
-		return selftest(cmd, argc - 1, argv + 1);
-	if (strcmp(argv[1], "bench") == 0)
-		return cli_crypto_bench(cmd, argc - 1, argv + 1);
-	return cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{ "selftest", selftest },
+		{ "bench", cli_crypto_bench },
+	};
+
+	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }
 
 const struct cli_command cli_cmd_crypto = {

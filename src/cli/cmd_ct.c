@@ -691,15 +691,11 @@ static int ct_verify(const struct cli_command *cmd, int argc, char **argv)
 
 static int ct_run(const struct cli_command *cmd, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cmd, "missing subcommand");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(cmd->usage, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "verify") == 0)
-		return ct_verify(cmd, argc - 1, argv + 1);
-	return cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{ "verify", ct_verify },
+	};
+
+	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }
 
 const struct cli_command cli_cmd_ct = {

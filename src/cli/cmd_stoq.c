@@ -397,17 +397,12 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 
 static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cmd, "missing subcommand");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(cmd->usage, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "serve") == 0)
-		return stoq_serve(cmd, argc - 1, argv + 1);
-	if (strcmp(argv[1], "ping") == 0)
-		return stoq_ping(cmd, argc - 1, argv + 1);
-	return cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{ "serve", stoq_serve },
+		{ "ping", stoq_ping },
+	};
+
+	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }
 
 const struct cli_command cli_cmd_stoq = {

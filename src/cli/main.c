@@ -78,6 +78,21 @@ int cli_common_option(const struct cli_command *cmd, int opt, const char *arg, i
 	}
 }
 
+int cli_dispatch(const struct cli_command *cmd, const struct cli_subcommand *subs, size_t nsubs,
+		 int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(cmd, "missing subcommand");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(cmd->usage, stdout);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < nsubs; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(cmd, argc - 1, argv + 1);
+	return cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
+}
+
 static void print_help(FILE *out)
 {
 	fputs("usage: hypermesh [--version] [--help] [--log-level LEVEL] COMMAND [ARGS]\n"
