@@ -26,7 +26,7 @@
 #include "hypermesh/error.h"
 
 #define LEAF_LEN  128 /* about a small certificate's worth of bytes */
-#define BATCH	  1000
+#define BATCH     1000
 #define UNBATCHED 200
 
 struct ctx {
@@ -55,7 +55,7 @@ static void gen_inclusion(void *arg)
 	size_t len;
 
 	if (hm_ct_log_inclusion_proof(c->log, next(c) % c->n, c->n, c->proof, HM_CT_PROOF_MAX,
-				      &len) != HM_OK)
+	                              &len) != HM_OK)
 		c->failed = 1;
 }
 
@@ -65,7 +65,7 @@ static void gen_consistency(void *arg)
 	size_t len;
 
 	if (hm_ct_log_consistency_proof(c->log, 1 + next(c) % c->n, c->n, c->proof, HM_CT_PROOF_MAX,
-					&len) != HM_OK)
+	                                &len) != HM_OK)
 		c->failed = 1;
 }
 
@@ -168,14 +168,14 @@ int main(int argc, char **argv)
 		rc = hm_ct_log_leaf_hash(c.log, c.index, c.leaf);
 	if (rc == HM_OK)
 		rc = hm_ct_log_inclusion_proof(c.log, c.index, c.n, c.proof, HM_CT_PROOF_MAX,
-					       &c.proof_len);
+		                               &c.proof_len);
 	if (rc != HM_OK)
 		goto out;
 	t_vi = bench_median_ns(verify_inclusion, &c, 200);
 	rc = hm_ct_log_root(c.log, c.m, c.old_root);
 	if (rc == HM_OK)
 		rc = hm_ct_log_consistency_proof(c.log, c.m, c.n, c.proof, HM_CT_PROOF_MAX,
-						 &c.proof_len);
+		                                 &c.proof_len);
 	if (rc != HM_OK)
 		goto out;
 	t_vc = bench_median_ns(verify_consistency, &c, 200);

@@ -37,7 +37,7 @@ struct bench {
 };
 
 static void echo(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
-		 const struct hm_stoq_frame *req, void *user)
+                 const struct hm_stoq_frame *req, void *user)
 {
 	(void)c;
 	(void)user;
@@ -71,7 +71,7 @@ static void on_closed(struct hm_stoq_conn *c, int err, uint64_t code, void *user
 }
 
 static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
-		     const uint8_t *msg, size_t msg_len, void *user)
+                     const uint8_t *msg, size_t msg_len, void *user)
 {
 	struct bench *b = user;
 
@@ -126,7 +126,7 @@ static void bench_connect(struct bench *b)
 	int want = b->ready + 1;
 
 	if (hm_stoq_connect(b->client, "::1", hm_stoq_endpoint_port(b->server), b->server_node,
-			    NULL, NULL) != HM_OK)
+	                    NULL, NULL) != HM_OK)
 		abort();
 	run_until(b, &b->ready, want);
 }
@@ -207,7 +207,7 @@ static void tcp_transfer(void *arg)
 
 	while (got < g_size) {
 		struct pollfd fds[2] = { { p->tx, sent < g_size ? POLLOUT : 0, 0 },
-					 { p->rx, POLLIN, 0 } };
+			                 { p->rx, POLLIN, 0 } };
 		ssize_t n;
 
 		if (poll(fds, 2, 1000) <= 0)

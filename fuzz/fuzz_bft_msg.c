@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		same(&b, data, size);
 		if (m->type == HM_BFT_MSG_PROPOSAL || m->type == HM_BFT_MSG_BLOCK_RESPONSE) {
 			const struct hm_bft_block *blk = m->type == HM_BFT_MSG_PROPOSAL
-								 ? &m->u.proposal.block
-								 : &m->u.response;
+			                                         ? &m->u.proposal.block
+			                                         : &m->u.response;
 			uint8_t root[HM_BFT_HASH_LEN];
 
 			/* A decoded payload is always well formed. */

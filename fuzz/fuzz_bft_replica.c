@@ -76,8 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sk[4][HM_BFT_SK_LEN], pks[4][HM_BFT_PK_LEN];
 	struct hm_bft_validators vs;
 	struct store st = { 0 };
-	struct hm_bft_storage sto = { &st,	  save_safety, load_safety, append_block,
-				      load_block, put_block,   get_block };
+	struct hm_bft_storage sto = { &st,        save_safety, load_safety, append_block,
+		                      load_block, put_block,   get_block };
 	struct hm_bft_config c;
 	struct hm_bft_replica *r;
 	struct hm_bft_msg *m = malloc(sizeof(*m));
@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(pks[i], sk[i] + HM_ED25519_SK_LEN, HM_BFT_PK_LEN);
 	}
 	if (hm_bft_validators_init(&vs, (const uint8_t *)"test-chain", 10, 4,
-				   (const uint8_t(*)[HM_BFT_PK_LEN])pks) != HM_OK)
+	                           (const uint8_t(*)[HM_BFT_PK_LEN])pks) != HM_OK)
 		abort();
 	memset(&c, 0, sizeof(c));
 	c.validators = &vs;

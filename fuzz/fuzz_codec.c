@@ -15,15 +15,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define ASSERT(c)                                                                          \
-	do {                                                                               \
-		if (!(c))                                                                  \
-			abort();                                                           \
+#define ASSERT(c)                \
+	do {                     \
+		if (!(c))        \
+			abort(); \
 	} while (0)
 
 static const size_t bounds[][2] = {
-	{ 0, 0 }, { 0, 3 }, { 1, 255 }, { 0, 256 }, { 2, 65535 }, { 0, 70000 },
-	{ 5, 0xffffff }, { 0, 0x1000000 }, { 0, 0xffffffff },
+	{ 0, 0 },     { 0, 3 },        { 1, 255 },       { 0, 256 },        { 2, 65535 },
+	{ 0, 70000 }, { 5, 0xffffff }, { 0, 0x1000000 }, { 0, 0xffffffff },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 2: {
 			uint32_t v;
 			rc = hm_get_u24(&r, &v);
-			ASSERT(rc == HM_OK ? (r.pos == before + 3 && v <= 0xffffff) : r.pos == before);
+			ASSERT(rc == HM_OK ? (r.pos == before + 3 && v <= 0xffffff)
+			                   : r.pos == before);
 			break;
 		}
 		case 3: {

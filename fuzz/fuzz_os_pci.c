@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(vendor, 'x', sizeof(vendor));
 		memset(device, 'x', sizeof(device));
 		if (hm_os_parse_pciids((const char *)data + 5, size - 5, vid, did, vendor,
-				       sizeof(vendor), device, sizeof(device)) == HM_OK) {
+		                       sizeof(vendor), device, sizeof(device)) == HM_OK) {
 			if (memchr(vendor, 0, sizeof(vendor)) == NULL || vendor[0] == '\0' ||
 			    memchr(device, 0, sizeof(device)) == NULL)
 				abort();

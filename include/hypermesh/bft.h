@@ -21,18 +21,18 @@
 
 #include "hypermesh/buf.h"
 
-#define HM_BFT_HASH_LEN	      32
-#define HM_BFT_SIG_LEN	      64 /* Ed25519 */
-#define HM_BFT_PK_LEN	      32
-#define HM_BFT_SK_LEN	      64 /* seed || public key, as sig.h wants it */
+#define HM_BFT_HASH_LEN       32
+#define HM_BFT_SIG_LEN        64 /* Ed25519 */
+#define HM_BFT_PK_LEN         32
+#define HM_BFT_SK_LEN         64 /* seed || public key, as sig.h wants it */
 /* Validators per set; certificates hold at most this many signatures. */
 #define HM_BFT_MAX_VALIDATORS 32
 #define HM_BFT_CHAIN_ID_MAX   64
 /* A block's payload (sequence of opaque tx<1..2^16-1>) is at most this long. */
 #define HM_BFT_PAYLOAD_MAX    0xffffffu
-#define HM_BFT_TX_MAX	      0xffffu
+#define HM_BFT_TX_MAX         0xffffu
 /* Destination of an output message that goes to every other validator. */
-#define HM_BFT_TO_ALL	      0xffff
+#define HM_BFT_TO_ALL         0xffff
 
 /* ---- certificates and blocks ---- */
 
@@ -144,7 +144,7 @@ int hm_bft_msg_decode(struct hm_bft_msg *m, const uint8_t *p, size_t len);
 
 /* The block's hash (docs/CONSENSUS.md §2); chain_id_len <= HM_BFT_CHAIN_ID_MAX. */
 void hm_bft_block_hash(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *chain_id, size_t chain_id_len,
-		       const struct hm_bft_block *b);
+                       const struct hm_bft_block *b);
 
 /*
  * The Merkle root (RFC 6962 tree hash) of a payload. HM_OK, or HM_ERR_LENGTH
@@ -167,11 +167,11 @@ struct hm_bft_validators {
  * HM_BFT_MAX_VALIDATORS, chain_id_len is 0 or above HM_BFT_CHAIN_ID_MAX.
  */
 int hm_bft_validators_init(struct hm_bft_validators *vs, const uint8_t *chain_id,
-			   size_t chain_id_len, uint16_t n, const uint8_t (*pks)[HM_BFT_PK_LEN]);
+                           size_t chain_id_len, uint16_t n, const uint8_t (*pks)[HM_BFT_PK_LEN]);
 
 /* The genesis block and its hash for this chain. */
 void hm_bft_genesis(const struct hm_bft_validators *vs, struct hm_bft_block *b,
-		    uint8_t hash[HM_BFT_HASH_LEN]);
+                    uint8_t hash[HM_BFT_HASH_LEN]);
 
 /* Signature domains (docs/CONSENSUS.md §2). */
 enum hm_bft_domain {
@@ -186,13 +186,13 @@ enum hm_bft_domain {
  * the high-QC view. HM_OK or an hm_sig_sign error.
  */
 int hm_bft_sign(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
-		const uint8_t sk[HM_BFT_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
-		uint8_t sig[HM_BFT_SIG_LEN]) __attribute__((warn_unused_result));
+                const uint8_t sk[HM_BFT_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
+                uint8_t sig[HM_BFT_SIG_LEN]) __attribute__((warn_unused_result));
 
 /* HM_OK, HM_ERR_RANGE (no such validator) or HM_ERR_VERIFY. Arguments as hm_bft_sign. */
 int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain, uint16_t signer,
-		  uint64_t a, const uint8_t *h, uint64_t b, const uint8_t sig[HM_BFT_SIG_LEN])
-	__attribute__((warn_unused_result));
+                  uint64_t a, const uint8_t *h, uint64_t b, const uint8_t sig[HM_BFT_SIG_LEN])
+        __attribute__((warn_unused_result));
 
 /*
  * Verifies a QC: the genesis QC (view 0, the genesis hash, no signatures) is
@@ -202,7 +202,7 @@ int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
  * that is not genesis), HM_ERR_LENGTH (too few signatures), HM_ERR_VERIFY.
  */
 int hm_bft_qc_verify(const struct hm_bft_validators *vs, const struct hm_bft_qc *qc)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * Verifies a TC: its QC as hm_bft_qc_verify, at least quorum timeout
@@ -211,7 +211,7 @@ int hm_bft_qc_verify(const struct hm_bft_validators *vs, const struct hm_bft_qc 
  * hqc_view >= view). Errors as hm_bft_qc_verify.
  */
 int hm_bft_tc_verify(const struct hm_bft_validators *vs, const struct hm_bft_tc *tc)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* ---- equivocation evidence ---- */
 
@@ -240,7 +240,7 @@ int hm_bft_evidence_decode(struct hm_bft_evidence *e, const uint8_t *p, size_t l
  * HM_ERR_RANGE (no such validator), HM_ERR_VERIFY.
  */
 int hm_bft_evidence_verify(const struct hm_bft_validators *vs, const struct hm_bft_evidence *e)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* ---- storage interface ---- */
 
@@ -267,7 +267,7 @@ struct hm_bft_storage {
 	 * cannot lose a block the chain already builds on.
 	 */
 	int (*put_block)(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], const uint8_t *p,
-			 size_t len);
+	                 size_t len);
 	/* Appends the block with this hash to out; HM_ERR_NOT_FOUND if unknown. */
 	int (*get_block)(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], struct hm_buf *out);
 };
@@ -276,34 +276,34 @@ struct hm_bft_storage {
 
 /* Test-only behaviours: they make a replica unsafe on purpose. */
 enum hm_bft_test_flags {
-	HM_BFT_TEST_NO_LOCK = 1u << 0,	  /* skip the TC locking rule (rule 3) */
+	HM_BFT_TEST_NO_LOCK = 1u << 0,    /* skip the TC locking rule (rule 3) */
 	HM_BFT_BYZ_EQUIVOCATE = 1u << 1,  /* as leader, send different blocks to different peers */
 	HM_BFT_BYZ_DOUBLE_VOTE = 1u << 2, /* vote for everything, twice per view */
-	HM_BFT_BYZ_WITHHOLD = 1u << 3,	  /* never vote */
-	HM_BFT_BYZ_INVALID = 1u << 4,	  /* as leader, propose malformed blocks */
-	HM_BFT_BYZ_STALE = 1u << 5,	  /* after a timeout, propose below the highest QC */
+	HM_BFT_BYZ_WITHHOLD = 1u << 3,    /* never vote */
+	HM_BFT_BYZ_INVALID = 1u << 4,     /* as leader, propose malformed blocks */
+	HM_BFT_BYZ_STALE = 1u << 5,       /* after a timeout, propose below the highest QC */
 };
 
 struct hm_bft_config {
 	const struct hm_bft_validators *validators; /* copied */
 	uint16_t self;
-	const uint8_t *sk;		      /* HM_BFT_SK_LEN bytes, copied (and wiped on del) */
+	const uint8_t *sk;                    /* HM_BFT_SK_LEN bytes, copied (and wiped on del) */
 	const struct hm_bft_storage *storage; /* copied; ctx must outlive the replica */
-	uint64_t base_timeout_ms;	      /* 0: 1000 */
-	unsigned max_backoff;		      /* timeout doubles at most this many times; 0: 4 */
-	uint64_t max_skew_ms;	    /* a block's timestamp may lead now by this much; 0: 10000 */
-	uint32_t max_block_txs;	    /* 0: 1000 */
+	uint64_t base_timeout_ms;             /* 0: 1000 */
+	unsigned max_backoff;                 /* timeout doubles at most this many times; 0: 4 */
+	uint64_t max_skew_ms;       /* a block's timestamp may lead now by this much; 0: 10000 */
+	uint32_t max_block_txs;     /* 0: 1000 */
 	uint32_t max_block_bytes;   /* 0: 1 MiB (<= HM_BFT_PAYLOAD_MAX) */
 	uint32_t mempool_max_txs;   /* 0: 10000 */
 	uint64_t mempool_max_bytes; /* 0: 64 MiB */
-	uint32_t test_flags;	    /* enum hm_bft_test_flags; 0 in production */
+	uint32_t test_flags;        /* enum hm_bft_test_flags; 0 in production */
 };
 
 struct hm_bft_replica;
 
 enum hm_bft_output_kind {
-	HM_BFT_OUT_SEND = 1,	 /* data: a message; to: validator or HM_BFT_TO_ALL */
-	HM_BFT_OUT_COMMIT = 2,	 /* data: the committed block's encoding; height, hash */
+	HM_BFT_OUT_SEND = 1,     /* data: a message; to: validator or HM_BFT_TO_ALL */
+	HM_BFT_OUT_COMMIT = 2,   /* data: the committed block's encoding; height, hash */
 	HM_BFT_OUT_EVIDENCE = 3, /* data: an evidence record's encoding */
 };
 

@@ -31,22 +31,22 @@ int hm_bft_fault_parse(const char *name, uint32_t *mask);
 
 struct hm_bft_sim_config {
 	uint64_t seed;
-	uint16_t nodes;	 /* 1..HM_BFT_MAX_VALIDATORS */
-	uint64_t steps;	 /* events to process */
+	uint16_t nodes;  /* 1..HM_BFT_MAX_VALIDATORS */
+	uint64_t steps;  /* events to process */
 	uint32_t faults; /* enum hm_bft_fault */
 	/* Test-only knobs that make the cluster unsafe, to show the checker bites. */
 	uint16_t quorum_override;   /* 0: n - f */
-	uint32_t honest_flags;	    /* e.g. HM_BFT_TEST_NO_LOCK for every replica */
-	uint16_t byzantine;	    /* with HM_BFT_FAULT_BYZANTINE: how many (0: f) */
+	uint32_t honest_flags;      /* e.g. HM_BFT_TEST_NO_LOCK for every replica */
+	uint16_t byzantine;         /* with HM_BFT_FAULT_BYZANTINE: how many (0: f) */
 	uint64_t liveness_bound_ms; /* 0: 60000 */
 	uint64_t partition_max_ms;  /* longest partition; 0: 3000 */
 };
 
 struct hm_bft_sim_result {
-	int ok;		       /* 1 if every invariant held */
+	int ok;                /* 1 if every invariant held */
 	const char *invariant; /* the first that failed: "agreement", "validity",
-				  "durability", "liveness"; NULL if ok */
-	uint64_t step;	       /* the step at which it failed (or steps run) */
+	                          "durability", "liveness"; NULL if ok */
+	uint64_t step;         /* the step at which it failed (or steps run) */
 	char detail[200];
 	uint64_t virtual_ms;
 	uint64_t max_height; /* highest height committed by an honest replica */

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define HM_NS_PER_SEC UINT64_C(1000000000)
-#define HM_NS_PER_MS UINT64_C(1000000)
+#define HM_NS_PER_MS  UINT64_C(1000000)
 
 /* Nanoseconds on CLOCK_MONOTONIC: never jumps; for deadlines and latencies. */
 uint64_t hm_clock_mono_ns(void);

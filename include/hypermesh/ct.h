@@ -43,8 +43,8 @@
 #include "hypermesh/sig.h"
 
 #define HM_CT_LOG_ID_LEN 32
-#define HM_CT_EXT_MAX	 0xffff	  /* CtExtensions<0..2^16-1> */
-#define HM_CT_ENTRY_MAX	 0xffffff /* ASN.1Cert / TBSCertificate <1..2^24-1> */
+#define HM_CT_EXT_MAX    0xffff   /* CtExtensions<0..2^16-1> */
+#define HM_CT_ENTRY_MAX  0xffffff /* ASN.1Cert / TBSCertificate <1..2^24-1> */
 
 /* The TLS SignatureScheme for alg. HM_OK or HM_ERR_UNSUPPORTED. */
 int hm_ct_sig_scheme(enum hm_sig_alg alg, uint16_t *scheme);
@@ -86,7 +86,7 @@ struct hm_ct_sth {
  * On failure sig_len is 0.
  */
 int hm_ct_sth_sign(struct hm_ct_sth *sth, enum hm_sig_alg alg, const uint8_t *sk, size_t sk_len)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * HM_OK if sth is signed by the log whose key is (alg, pk). HM_ERR_VERIFY if
@@ -94,7 +94,7 @@ int hm_ct_sth_sign(struct hm_ct_sth *sth, enum hm_sig_alg alg, const uint8_t *sk
  * HM_ERR_INVALID (malformed pk), HM_ERR_UNSUPPORTED (alg); HM_ERR_NOMEM.
  */
 int hm_ct_sth_verify(const struct hm_ct_sth *sth, enum hm_sig_alg alg, const uint8_t *pk,
-		     size_t pk_len) __attribute__((warn_unused_result));
+                     size_t pk_len) __attribute__((warn_unused_result));
 
 /* Appends the encoding. HM_ERR_LENGTH if sig_len > HM_SIG_SIG_MAX; buffer errors. */
 int hm_ct_sth_encode(const struct hm_ct_sth *sth, struct hm_buf *out);
@@ -158,8 +158,8 @@ struct hm_ct_sct {
  * out of bounds); HM_ERR_UNSUPPORTED (alg); HM_ERR_NOMEM; hm_sig_sign's errors.
  */
 int hm_ct_sct_sign(struct hm_ct_sct *sct, const struct hm_ct_entry *entry, enum hm_sig_alg alg,
-		   const uint8_t *pk, size_t pk_len, const uint8_t *sk, size_t sk_len)
-	__attribute__((warn_unused_result));
+                   const uint8_t *pk, size_t pk_len, const uint8_t *sk, size_t sk_len)
+        __attribute__((warn_unused_result));
 
 /*
  * HM_OK if sct is v1, names the log of pk, and carries that log's signature
@@ -168,8 +168,8 @@ int hm_ct_sct_sign(struct hm_ct_sct *sct, const struct hm_ct_entry *entry, enum 
  * HM_ERR_UNSUPPORTED (alg); HM_ERR_NOMEM.
  */
 int hm_ct_sct_verify(const struct hm_ct_sct *sct, const struct hm_ct_entry *entry,
-		     enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len)
-	__attribute__((warn_unused_result));
+                     enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len)
+        __attribute__((warn_unused_result));
 
 /* Appends the encoding. HM_ERR_LENGTH for out-of-bounds fields; buffer errors. */
 int hm_ct_sct_encode(const struct hm_ct_sct *sct, struct hm_buf *out);
@@ -188,6 +188,6 @@ int hm_ct_sct_decode(struct hm_ct_sct *sct, const uint8_t *in, size_t len);
  * HM_ERR_INVALID, HM_ERR_LENGTH, buffer errors.
  */
 int hm_ct_merkle_leaf_encode(uint64_t timestamp, const struct hm_ct_entry *entry,
-			     const uint8_t *extensions, size_t extensions_len, struct hm_buf *out);
+                             const uint8_t *extensions, size_t extensions_len, struct hm_buf *out);
 
 #endif

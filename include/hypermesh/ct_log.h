@@ -84,7 +84,7 @@ struct hm_ct_leaf {
  * HM_ERR_NOMEM; HM_ERR_IO.
  */
 int hm_ct_log_append_batch(struct hm_ct_log *log, const struct hm_ct_leaf *leaves, size_t n,
-			   uint64_t *first_index);
+                           uint64_t *first_index);
 
 /* Appends one leaf (its own transaction). Errors as hm_ct_log_append_batch. */
 int hm_ct_log_append(struct hm_ct_log *log, const void *leaf, size_t len, uint64_t *index);
@@ -114,7 +114,7 @@ int hm_ct_log_leaf_hash(struct hm_ct_log *log, uint64_t index, uint8_t out[HM_CT
  * HM_ERR_INVALID (index >= size); HM_ERR_BUFFER; HM_ERR_CORRUPT; HM_ERR_IO.
  */
 int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t size,
-			      uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
+                              uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
 
 /*
  * PROOF(size1, D[size2]) for any 0 < size1 <= size2 <= current size.
@@ -122,7 +122,7 @@ int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t si
  * or size1 > size2); HM_ERR_BUFFER; HM_ERR_CORRUPT; HM_ERR_IO.
  */
 int hm_ct_log_consistency_proof(struct hm_ct_log *log, uint64_t size1, uint64_t size2,
-				uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
+                                uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
 
 /*
  * A full scan: rehashes every leaf and every stored subtree and checks that

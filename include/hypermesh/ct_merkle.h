@@ -41,7 +41,7 @@ void hm_ct_leaf_hash(uint8_t out[HM_CT_HASH_LEN], const void *leaf, size_t len);
 
 /* SHA-256(0x01 || left || right). out may alias left or right. */
 void hm_ct_node_hash(uint8_t out[HM_CT_HASH_LEN], const uint8_t left[HM_CT_HASH_LEN],
-		     const uint8_t right[HM_CT_HASH_LEN]);
+                     const uint8_t right[HM_CT_HASH_LEN]);
 
 /* MTH of the empty tree: SHA-256(""). */
 void hm_ct_empty_root(uint8_t out[HM_CT_HASH_LEN]);
@@ -53,7 +53,7 @@ void hm_ct_empty_root(uint8_t out[HM_CT_HASH_LEN]);
  * caller passes back unchanged (a store's HM_ERR_IO, HM_ERR_CORRUPT, ...).
  */
 typedef int (*hm_ct_subtree_fn)(void *ctx, uint64_t start, unsigned level,
-				uint8_t out[HM_CT_HASH_LEN]);
+                                uint8_t out[HM_CT_HASH_LEN]);
 
 /*
  * MTH(D[start : start + size]) for a range that occurs in the RFC recursion
@@ -63,7 +63,7 @@ typedef int (*hm_ct_subtree_fn)(void *ctx, uint64_t start, unsigned level,
  * passes 2^64), or the callback's error.
  */
 int hm_ct_range_root(hm_ct_subtree_fn get, void *ctx, uint64_t start, uint64_t size,
-		     uint8_t out[HM_CT_HASH_LEN]);
+                     uint8_t out[HM_CT_HASH_LEN]);
 
 /*
  * PATH(index, D[size]) (RFC 6962 §2.1.1) into proof[0 .. *proof_len), with
@@ -72,7 +72,7 @@ int hm_ct_range_root(hm_ct_subtree_fn get, void *ctx, uint64_t start, uint64_t s
  * always enough); or the callback's error. On failure *proof_len is 0.
  */
 int hm_ct_inclusion_proof(hm_ct_subtree_fn get, void *ctx, uint64_t index, uint64_t size,
-			  uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
+                          uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
 
 /*
  * PROOF(size1, D[size2]) (RFC 6962 §2.1.2); size1 == size2 gives an empty
@@ -81,7 +81,7 @@ int hm_ct_inclusion_proof(hm_ct_subtree_fn get, void *ctx, uint64_t index, uint6
  * *proof_len is 0.
  */
 int hm_ct_consistency_proof(hm_ct_subtree_fn get, void *ctx, uint64_t size1, uint64_t size2,
-			    uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
+                            uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len);
 
 /*
  * Checks that leaf_hash is leaf number index of the tree of size leaves with
@@ -91,8 +91,8 @@ int hm_ct_consistency_proof(hm_ct_subtree_fn get, void *ctx, uint64_t size1, uin
  * only for NULL arguments.
  */
 int hm_ct_verify_inclusion(const uint8_t leaf_hash[HM_CT_HASH_LEN], uint64_t index, uint64_t size,
-			   const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len,
-			   const uint8_t root[HM_CT_HASH_LEN]) __attribute__((warn_unused_result));
+                           const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len,
+                           const uint8_t root[HM_CT_HASH_LEN]) __attribute__((warn_unused_result));
 
 /*
  * Checks that the tree of size2 leaves with root root2 extends the tree of
@@ -102,9 +102,9 @@ int hm_ct_verify_inclusion(const uint8_t leaf_hash[HM_CT_HASH_LEN], uint64_t ind
  * arguments.
  */
 int hm_ct_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root1[HM_CT_HASH_LEN],
-			     const uint8_t root2[HM_CT_HASH_LEN],
-			     const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len)
-	__attribute__((warn_unused_result));
+                             const uint8_t root2[HM_CT_HASH_LEN],
+                             const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len)
+        __attribute__((warn_unused_result));
 
 /*
  * An in-memory source over an array of leaf hashes, for tests, tools and
@@ -125,7 +125,7 @@ int hm_ct_mem_subtree(void *tree, uint64_t start, unsigned level, uint8_t out[HM
  * when n is 0 (the empty root).
  */
 void hm_ct_root_from_leaf_hashes(uint8_t out[HM_CT_HASH_LEN],
-				 const uint8_t (*hashes)[HM_CT_HASH_LEN], uint64_t n);
+                                 const uint8_t (*hashes)[HM_CT_HASH_LEN], uint64_t n);
 
 /*
  * Canonical encodings of proofs (codec.h), for the wire and for storage:

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HM_ED25519_PK_LEN 32
-#define HM_ED25519_SK_LEN 32
+#define HM_ED25519_PK_LEN  32
+#define HM_ED25519_SK_LEN  32
 #define HM_ED25519_SIG_LEN 64
 
 /* Derives the public key of a secret key (seed). */
@@ -18,13 +18,13 @@ void hm_ed25519_public_key(uint8_t pk[HM_ED25519_PK_LEN], const uint8_t sk[HM_ED
 
 /* Draws a fresh secret key and derives its public key. HM_OK or HM_ERR_RANDOM. */
 int hm_ed25519_keygen(uint8_t pk[HM_ED25519_PK_LEN], uint8_t sk[HM_ED25519_SK_LEN])
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 void hm_ed25519_sign(uint8_t sig[HM_ED25519_SIG_LEN], const uint8_t sk[HM_ED25519_SK_LEN],
-		     const uint8_t pk[HM_ED25519_PK_LEN], const void *msg, size_t len);
+                     const uint8_t pk[HM_ED25519_PK_LEN], const void *msg, size_t len);
 
 /* HM_OK if sig is a valid signature of msg under pk, HM_ERR_VERIFY otherwise. */
 int hm_ed25519_verify(const uint8_t sig[HM_ED25519_SIG_LEN], const uint8_t pk[HM_ED25519_PK_LEN],
-		      const void *msg, size_t len) __attribute__((warn_unused_result));
+                      const void *msg, size_t len) __attribute__((warn_unused_result));
 
 #endif

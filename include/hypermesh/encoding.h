@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 /* Characters (excluding the NUL) that encoding n bytes produces. */
-#define HM_HEX_LEN(n) ((n) * 2)
+#define HM_HEX_LEN(n)    ((n)*2)
 #define HM_BASE64_LEN(n) (((n) + 2) / 3 * 4)
 
 /*

@@ -12,23 +12,23 @@
 
 enum hm_error {
 	HM_OK = 0,
-	HM_ERR_NOMEM = -1,       /* an allocation failed */
-	HM_ERR_INVALID = -2,     /* an argument is invalid (caller bug or bad user input) */
-	HM_ERR_TRUNCATED = -3,   /* the input ended before the structure did */
-	HM_ERR_TRAILING = -4,    /* bytes are left over after a complete structure */
-	HM_ERR_LENGTH = -5,      /* a length lies outside its declared bounds */
-	HM_ERR_RANGE = -6,       /* a value does not fit its field or type */
-	HM_ERR_ENCODING = -7,    /* malformed text encoding (hex, base64, ...) */
-	HM_ERR_BUFFER = -8,      /* the caller's output buffer is too small */
-	HM_ERR_IO = -9,          /* an operating-system I/O call failed */
-	HM_ERR_EXISTS = -10,     /* the object already exists */
-	HM_ERR_NOT_FOUND = -11,  /* the object does not exist */
-	HM_ERR_PERMISSION = -12, /* the operating system refused access */
-	HM_ERR_TOO_LARGE = -13,  /* the input exceeds a configured size limit */
-	HM_ERR_CORRUPT = -14,    /* stored data failed an integrity check */
-	HM_ERR_RANDOM = -15,     /* the system entropy source failed */
-	HM_ERR_CRYPTO = -16,     /* a cryptographic operation failed */
-	HM_ERR_VERIFY = -17,     /* a signature, MAC or proof did not verify */
+	HM_ERR_NOMEM = -1,        /* an allocation failed */
+	HM_ERR_INVALID = -2,      /* an argument is invalid (caller bug or bad user input) */
+	HM_ERR_TRUNCATED = -3,    /* the input ended before the structure did */
+	HM_ERR_TRAILING = -4,     /* bytes are left over after a complete structure */
+	HM_ERR_LENGTH = -5,       /* a length lies outside its declared bounds */
+	HM_ERR_RANGE = -6,        /* a value does not fit its field or type */
+	HM_ERR_ENCODING = -7,     /* malformed text encoding (hex, base64, ...) */
+	HM_ERR_BUFFER = -8,       /* the caller's output buffer is too small */
+	HM_ERR_IO = -9,           /* an operating-system I/O call failed */
+	HM_ERR_EXISTS = -10,      /* the object already exists */
+	HM_ERR_NOT_FOUND = -11,   /* the object does not exist */
+	HM_ERR_PERMISSION = -12,  /* the operating system refused access */
+	HM_ERR_TOO_LARGE = -13,   /* the input exceeds a configured size limit */
+	HM_ERR_CORRUPT = -14,     /* stored data failed an integrity check */
+	HM_ERR_RANDOM = -15,      /* the system entropy source failed */
+	HM_ERR_CRYPTO = -16,      /* a cryptographic operation failed */
+	HM_ERR_VERIFY = -17,      /* a signature, MAC or proof did not verify */
 	HM_ERR_UNSUPPORTED = -18, /* the feature or algorithm is not supported (yet) */
 };
 

@@ -50,30 +50,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HM_FALCON512_LOGN 9
+#define HM_FALCON512_LOGN  9
 #define HM_FALCON1024_LOGN 10
 
-#define HM_FALCON512_PK_LEN 897
-#define HM_FALCON1024_PK_LEN 1793
-#define HM_FALCON512_SK_LEN 1281
-#define HM_FALCON1024_SK_LEN 2305
+#define HM_FALCON512_PK_LEN   897
+#define HM_FALCON1024_PK_LEN  1793
+#define HM_FALCON512_SK_LEN   1281
+#define HM_FALCON1024_SK_LEN  2305
 /*
  * Signature size bounds. The maximum is that of the round-3 reference NIST
  * API (CRYPTO_BYTES - 2): the official KAT holds Falcon-1024 signatures one
  * byte above the specification's nominal 1280-byte bound, so verification
  * must accept up to this size.
  */
-#define HM_FALCON_NONCE_LEN 40
-#define HM_FALCON_SIG_MIN 42
-#define HM_FALCON512_SIG_MAX 688
+#define HM_FALCON_NONCE_LEN   40
+#define HM_FALCON_SIG_MIN     42
+#define HM_FALCON512_SIG_MAX  688
 #define HM_FALCON1024_SIG_MAX 1328
 
-#define HM_FALCON_PK_LEN(logn) ((logn) == 9 ? HM_FALCON512_PK_LEN : HM_FALCON1024_PK_LEN)
-#define HM_FALCON_SK_LEN(logn) ((logn) == 9 ? HM_FALCON512_SK_LEN : HM_FALCON1024_SK_LEN)
+#define HM_FALCON_PK_LEN(logn)  ((logn) == 9 ? HM_FALCON512_PK_LEN : HM_FALCON1024_PK_LEN)
+#define HM_FALCON_SK_LEN(logn)  ((logn) == 9 ? HM_FALCON512_SK_LEN : HM_FALCON1024_SK_LEN)
 #define HM_FALCON_SIG_MAX(logn) ((logn) == 9 ? HM_FALCON512_SIG_MAX : HM_FALCON1024_SIG_MAX)
 
-#define HM_FALCON_MAX_PK_LEN HM_FALCON1024_PK_LEN
-#define HM_FALCON_MAX_SK_LEN HM_FALCON1024_SK_LEN
+#define HM_FALCON_MAX_PK_LEN  HM_FALCON1024_PK_LEN
+#define HM_FALCON_MAX_SK_LEN  HM_FALCON1024_SK_LEN
 #define HM_FALCON_MAX_SIG_LEN HM_FALCON1024_SIG_MAX
 
 /*
@@ -100,7 +100,7 @@ int hm_falcon_keygen(unsigned logn, uint8_t *pk, uint8_t *sk, const struct hm_fa
  * or the rng's error. On failure sig is wiped.
  */
 int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *sk, size_t sklen,
-		   const void *msg, size_t len, const struct hm_falcon_rng *rng);
+                   const void *msg, size_t len, const struct hm_falcon_rng *rng);
 
 /*
  * Verifies sig over msg under pk (pklen must be HM_FALCON_PK_LEN(logn)).
@@ -108,8 +108,7 @@ int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *s
  * HM_ERR_LENGTH otherwise (see above).
  */
 int hm_falcon_verify(unsigned logn, const uint8_t *sig, size_t siglen, const uint8_t *pk,
-		     size_t pklen, const void *msg, size_t len)
-	__attribute__((warn_unused_result));
+                     size_t pklen, const void *msg, size_t len) __attribute__((warn_unused_result));
 
 /*
  * The parameter set of an encoded public key, from its header byte and

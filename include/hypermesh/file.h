@@ -17,8 +17,8 @@
 int hm_file_read(const char *path, size_t max, struct hm_buf *out);
 
 enum hm_file_write_flags {
-	HM_FILE_NO_CLOBBER = 0,  /* fail with HM_ERR_EXISTS if path exists */
-	HM_FILE_OVERWRITE = 1,   /* atomically replace an existing file */
+	HM_FILE_NO_CLOBBER = 0, /* fail with HM_ERR_EXISTS if path exists */
+	HM_FILE_OVERWRITE = 1,  /* atomically replace an existing file */
 };
 
 /*
@@ -34,6 +34,6 @@ enum hm_file_write_flags {
  * path is unchanged and no temporary file is left behind.
  */
 int hm_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			 enum hm_file_write_flags flags);
+                         enum hm_file_write_flags flags);
 
 #endif

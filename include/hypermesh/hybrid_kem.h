@@ -27,10 +27,10 @@
 
 #define HM_HYBRID_KEM_LABEL "HyperMesh hybrid KEM v1: ML-KEM-1024 + X25519"
 
-#define HM_HYBRID_KEM_PK_LEN (HM_MLKEM1024_EK_LEN + HM_X25519_LEN)
-#define HM_HYBRID_KEM_SK_LEN (HM_MLKEM1024_DK_LEN + 2 * HM_X25519_LEN)
-#define HM_HYBRID_KEM_CT_LEN (HM_MLKEM1024_CT_LEN + HM_X25519_LEN)
-#define HM_HYBRID_KEM_SS_LEN 32
+#define HM_HYBRID_KEM_PK_LEN          (HM_MLKEM1024_EK_LEN + HM_X25519_LEN)
+#define HM_HYBRID_KEM_SK_LEN          (HM_MLKEM1024_DK_LEN + 2 * HM_X25519_LEN)
+#define HM_HYBRID_KEM_CT_LEN          (HM_MLKEM1024_CT_LEN + HM_X25519_LEN)
+#define HM_HYBRID_KEM_SS_LEN          32
 /* d || z for ML-KEM, then the X25519 secret key. */
 #define HM_HYBRID_KEM_KEYGEN_SEED_LEN (2 * HM_MLKEM_SEED_LEN + HM_X25519_LEN)
 /* m for ML-KEM, then the ephemeral X25519 secret key. */
@@ -38,11 +38,11 @@
 
 /* Deterministic key generation from a seed (tests); returns HM_OK. */
 int hm_hybrid_kem_keygen_derand(uint8_t pk[HM_HYBRID_KEM_PK_LEN], uint8_t sk[HM_HYBRID_KEM_SK_LEN],
-				const uint8_t seed[HM_HYBRID_KEM_KEYGEN_SEED_LEN]);
+                                const uint8_t seed[HM_HYBRID_KEM_KEYGEN_SEED_LEN]);
 
 /* Key generation with fresh randomness: HM_OK or HM_ERR_RANDOM. */
 int hm_hybrid_kem_keygen(uint8_t pk[HM_HYBRID_KEM_PK_LEN], uint8_t sk[HM_HYBRID_KEM_SK_LEN])
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * Encapsulates to pk with the given randomness (tests). Returns HM_OK, or
@@ -50,13 +50,14 @@ int hm_hybrid_kem_keygen(uint8_t pk[HM_HYBRID_KEM_PK_LEN], uint8_t sk[HM_HYBRID_
  * coefficient) if pk is malformed.
  */
 int hm_hybrid_kem_encaps_derand(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_HYBRID_KEM_SS_LEN],
-				const uint8_t pk[HM_HYBRID_KEM_PK_LEN],
-				const uint8_t seed[HM_HYBRID_KEM_ENCAPS_SEED_LEN])
-	__attribute__((warn_unused_result));
+                                const uint8_t pk[HM_HYBRID_KEM_PK_LEN],
+                                const uint8_t seed[HM_HYBRID_KEM_ENCAPS_SEED_LEN])
+        __attribute__((warn_unused_result));
 
 /* Encapsulates with fresh randomness; errors as above plus HM_ERR_RANDOM. */
 int hm_hybrid_kem_encaps(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_HYBRID_KEM_SS_LEN],
-			 const uint8_t pk[HM_HYBRID_KEM_PK_LEN]) __attribute__((warn_unused_result));
+                         const uint8_t pk[HM_HYBRID_KEM_PK_LEN])
+        __attribute__((warn_unused_result));
 
 /*
  * Decapsulates. Returns HM_OK (with an implicit-rejection secret for a
@@ -64,6 +65,7 @@ int hm_hybrid_kem_encaps(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_HYBRID_
  * (HM_ERR_CORRUPT) if sk is malformed.
  */
 int hm_hybrid_kem_decaps(uint8_t ss[HM_HYBRID_KEM_SS_LEN], const uint8_t sk[HM_HYBRID_KEM_SK_LEN],
-			 const uint8_t ct[HM_HYBRID_KEM_CT_LEN]) __attribute__((warn_unused_result));
+                         const uint8_t ct[HM_HYBRID_KEM_CT_LEN])
+        __attribute__((warn_unused_result));
 
 #endif

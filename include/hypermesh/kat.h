@@ -42,7 +42,7 @@ int hm_kat_mldsa_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log);
  * the pair is not that.
  */
 int hm_kat_mldsa_siggen_pair(const json_t *prompt, const json_t *expected,
-			     struct hm_kat_tally *tally, FILE *log);
+                             struct hm_kat_tally *tally, FILE *log);
 
 /*
  * A NIST PQC KAT .rsp text file (count/seed/mlen/msg/pk/sk/smlen/sm blocks).

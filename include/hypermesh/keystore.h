@@ -28,8 +28,8 @@
 #include "hypermesh/ed25519.h"
 #include "hypermesh/file.h"
 
-#define HM_NODE_ID_LEN 32
-#define HM_KEYSTORE_VERSION 1
+#define HM_NODE_ID_LEN       32
+#define HM_KEYSTORE_VERSION  1
 #define HM_KEYSTORE_MAX_SIZE 65536
 
 enum hm_key_alg {
@@ -68,7 +68,7 @@ int hm_keystore_decode(const uint8_t *data, size_t len, struct hm_identity *id);
 
 /* Writes id to path atomically with mode 0600 (see hm_file_write_atomic). */
 int hm_keystore_save(const char *path, const struct hm_identity *id,
-		     enum hm_file_write_flags flags);
+                     enum hm_file_write_flags flags);
 
 /* Reads and decodes path: hm_file_read's and hm_keystore_decode's errors. */
 int hm_keystore_load(const char *path, struct hm_identity *id);

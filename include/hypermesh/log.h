@@ -40,9 +40,12 @@ struct hm_log_field {
 	} v;
 };
 
-#define HM_LOG_STR(k, val) ((struct hm_log_field){ .key = (k), .type = HM_LOG_FIELD_STR, .v.s = (val) })
-#define HM_LOG_INT(k, val) ((struct hm_log_field){ .key = (k), .type = HM_LOG_FIELD_INT, .v.i = (val) })
-#define HM_LOG_UINT(k, val) ((struct hm_log_field){ .key = (k), .type = HM_LOG_FIELD_UINT, .v.u = (val) })
+#define HM_LOG_STR(k, val) \
+	((struct hm_log_field){ .key = (k), .type = HM_LOG_FIELD_STR, .v.s = (val) })
+#define HM_LOG_INT(k, val) \
+	((struct hm_log_field){ .key = (k), .type = HM_LOG_FIELD_INT, .v.i = (val) })
+#define HM_LOG_UINT(k, val) \
+	((struct hm_log_field){ .key = (k), .type = HM_LOG_FIELD_UINT, .v.u = (val) })
 
 /* Parses "error", "warn", "info", "debug", "trace". Returns HM_OK or HM_ERR_INVALID. */
 int hm_log_level_parse(const char *name, enum hm_log_level *level);
@@ -59,23 +62,23 @@ static inline int hm_log_enabled(enum hm_log_level level)
 
 /* Writes one line with the given fields (may be NULL when nfields is 0). */
 void hm_log_emit(enum hm_log_level level, const char *module, const char *msg,
-		 const struct hm_log_field *fields, size_t nfields);
+                 const struct hm_log_field *fields, size_t nfields);
 
 /* Logs msg with one or more fields; the fields are not evaluated if the level is off. */
 #define hm_log(level, module, msg, ...)                                                    \
 	do {                                                                               \
 		if (hm_log_enabled(level))                                                 \
 			hm_log_emit((level), (module), (msg),                              \
-				    (const struct hm_log_field[]){ __VA_ARGS__ },          \
-				    sizeof((const struct hm_log_field[]){ __VA_ARGS__ }) /   \
-					    sizeof(struct hm_log_field));                  \
+			            (const struct hm_log_field[]){ __VA_ARGS__ },          \
+			            sizeof((const struct hm_log_field[]){ __VA_ARGS__ }) / \
+			                    sizeof(struct hm_log_field));                  \
 	} while (0)
 
 /* Logs msg with no fields. */
-#define hm_log_msg(level, module, msg)                                                     \
-	do {                                                                               \
-		if (hm_log_enabled(level))                                                 \
-			hm_log_emit((level), (module), (msg), NULL, 0);                    \
+#define hm_log_msg(level, module, msg)                                  \
+	do {                                                            \
+		if (hm_log_enabled(level))                              \
+			hm_log_emit((level), (module), (msg), NULL, 0); \
 	} while (0)
 
 #endif

@@ -54,10 +54,10 @@ enum hm_mldsa_param {
 #define HM_MLDSA_MAX_SECRETKEY_BYTES HM_MLDSA87_SECRETKEY_BYTES
 #define HM_MLDSA_MAX_SIGNATURE_BYTES HM_MLDSA87_SIGNATURE_BYTES
 
-#define HM_MLDSA_SEED_BYTES	   32 /* xi, the key-generation seed */
-#define HM_MLDSA_RND_BYTES	   32 /* rnd, the per-signature randomness */
-#define HM_MLDSA_MU_BYTES	   64 /* mu, the message representative */
-#define HM_MLDSA_MAX_CTX_BYTES	   255
+#define HM_MLDSA_SEED_BYTES        32 /* xi, the key-generation seed */
+#define HM_MLDSA_RND_BYTES         32 /* rnd, the per-signature randomness */
+#define HM_MLDSA_MU_BYTES          64 /* mu, the message representative */
+#define HM_MLDSA_MAX_CTX_BYTES     255
 #define HM_MLDSA_MAX_PREHASH_BYTES 64
 
 /* Sizes for a parameter set; 0 for an unknown one. */
@@ -90,7 +90,7 @@ size_t hm_mldsa_prehash_bytes(enum hm_mldsa_prehash ph);
  * length. Returns HM_OK or HM_ERR_INVALID (unknown ph).
  */
 int hm_mldsa_prehash_digest(enum hm_mldsa_prehash ph, uint8_t out[HM_MLDSA_MAX_PREHASH_BYTES],
-			    size_t *outlen, const void *msg, size_t msglen);
+                            size_t *outlen, const void *msg, size_t msglen);
 
 /*
  * ML-DSA.KeyGen_internal (Alg. 6): derives the key pair from the seed xi.
@@ -98,11 +98,11 @@ int hm_mldsa_prehash_digest(enum hm_mldsa_prehash ph, uint8_t out[HM_MLDSA_MAX_P
  * hm_mldsa_secretkey_bytes(param) bytes. Returns HM_OK or HM_ERR_INVALID.
  */
 int hm_mldsa_keygen_internal(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk,
-			     const uint8_t xi[HM_MLDSA_SEED_BYTES]);
+                             const uint8_t xi[HM_MLDSA_SEED_BYTES]);
 
 /* ML-DSA.KeyGen (Alg. 1): as above with a fresh xi from the system CSPRNG. */
 int hm_mldsa_keygen(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * ML-DSA.Sign (Alg. 2), pure ML-DSA: signs msg under the context string ctx
@@ -113,13 +113,13 @@ int hm_mldsa_keygen(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk)
  * On failure sig is zeroed.
  */
 int hm_mldsa_sign(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-		  const void *msg, size_t msglen, const void *ctx, size_t ctxlen,
-		  const uint8_t rnd[HM_MLDSA_RND_BYTES]);
+                  const void *msg, size_t msglen, const void *ctx, size_t ctxlen,
+                  const uint8_t rnd[HM_MLDSA_RND_BYTES]);
 
 /* hm_mldsa_sign with rnd drawn from the system CSPRNG (the FIPS 204 default). */
 int hm_mldsa_sign_hedged(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-			 const void *msg, size_t msglen, const void *ctx, size_t ctxlen)
-	__attribute__((warn_unused_result));
+                         const void *msg, size_t msglen, const void *ctx, size_t ctxlen)
+        __attribute__((warn_unused_result));
 
 /*
  * HashML-DSA.Sign (Alg. 4): signs the digest ph_msg = PH(M) (see
@@ -127,23 +127,23 @@ int hm_mldsa_sign_hedged(enum hm_mldsa_param param, uint8_t *sig, const uint8_t 
  * Other arguments as hm_mldsa_sign.
  */
 int hm_mldsa_sign_prehash(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-			  const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
-			  const void *ctx, size_t ctxlen, const uint8_t rnd[HM_MLDSA_RND_BYTES]);
+                          const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
+                          const void *ctx, size_t ctxlen, const uint8_t rnd[HM_MLDSA_RND_BYTES]);
 
 /*
  * ML-DSA.Sign_internal (Alg. 7) on the already formatted message mprime (no
  * domain-separation prefix is added). For protocols and test vectors only.
  */
 int hm_mldsa_sign_internal(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-			   const void *mprime, size_t mprimelen,
-			   const uint8_t rnd[HM_MLDSA_RND_BYTES]);
+                           const void *mprime, size_t mprimelen,
+                           const uint8_t rnd[HM_MLDSA_RND_BYTES]);
 
 /*
  * Sign_internal with an externally computed mu = H(tr || M', 64) (FIPS 204
  * section 6.2, "external mu"); see hm_mldsa_mu.
  */
 int hm_mldsa_sign_mu(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-		     const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t rnd[HM_MLDSA_RND_BYTES]);
+                     const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t rnd[HM_MLDSA_RND_BYTES]);
 
 /*
  * Computes the pure ML-DSA message representative
@@ -152,7 +152,7 @@ int hm_mldsa_sign_mu(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk,
  * HM_ERR_INVALID or HM_ERR_LENGTH (pklen).
  */
 int hm_mldsa_mu(enum hm_mldsa_param param, uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t *pk,
-		size_t pklen, const void *msg, size_t msglen, const void *ctx, size_t ctxlen);
+                size_t pklen, const void *msg, size_t msglen, const void *ctx, size_t ctxlen);
 
 /*
  * ML-DSA.Verify (Alg. 3). Returns HM_OK if sig is a valid signature of msg
@@ -160,23 +160,23 @@ int hm_mldsa_mu(enum hm_mldsa_param param, uint8_t mu[HM_MLDSA_MU_BYTES], const 
  * malformed arguments (never HM_OK).
  */
 int hm_mldsa_verify(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen, const void *msg,
-		    size_t msglen, const void *ctx, size_t ctxlen, const uint8_t *sig,
-		    size_t siglen) __attribute__((warn_unused_result));
+                    size_t msglen, const void *ctx, size_t ctxlen, const uint8_t *sig,
+                    size_t siglen) __attribute__((warn_unused_result));
 
 /* HashML-DSA.Verify (Alg. 5) of ph_msg = PH(M); codes as hm_mldsa_verify. */
 int hm_mldsa_verify_prehash(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen,
-			    const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
-			    const void *ctx, size_t ctxlen, const uint8_t *sig, size_t siglen)
-	__attribute__((warn_unused_result));
+                            const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
+                            const void *ctx, size_t ctxlen, const uint8_t *sig, size_t siglen)
+        __attribute__((warn_unused_result));
 
 /* ML-DSA.Verify_internal (Alg. 8) on a formatted mprime; codes as hm_mldsa_verify. */
 int hm_mldsa_verify_internal(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen,
-			     const void *mprime, size_t mprimelen, const uint8_t *sig,
-			     size_t siglen) __attribute__((warn_unused_result));
+                             const void *mprime, size_t mprimelen, const uint8_t *sig,
+                             size_t siglen) __attribute__((warn_unused_result));
 
 /* Verify_internal with an external mu; codes as hm_mldsa_verify. */
 int hm_mldsa_verify_mu(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen,
-		       const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t *sig, size_t siglen)
-	__attribute__((warn_unused_result));
+                       const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t *sig, size_t siglen)
+        __attribute__((warn_unused_result));
 
 #endif

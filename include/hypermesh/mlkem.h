@@ -31,8 +31,8 @@ enum hm_mlkem_param {
 };
 
 /* Randomness inputs d, z, m and the shared secret K are 32 bytes in every set. */
-#define HM_MLKEM_SEED_LEN 32
-#define HM_MLKEM_SHARED_LEN 32
+#define HM_MLKEM_SEED_LEN         32
+#define HM_MLKEM_SHARED_LEN       32
 /* The compact private key d || z (FIPS 203 §7.1's seed form). */
 #define HM_MLKEM_KEYPAIR_SEED_LEN 64
 
@@ -64,23 +64,23 @@ size_t hm_mlkem_ct_len(enum hm_mlkem_param param);
  * hm_mlkem_dk_len(param) bytes. Returns HM_OK or HM_ERR_INVALID.
  */
 int hm_mlkem_keygen_internal(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk,
-			     const uint8_t d[HM_MLKEM_SEED_LEN],
-			     const uint8_t z[HM_MLKEM_SEED_LEN]);
+                             const uint8_t d[HM_MLKEM_SEED_LEN],
+                             const uint8_t z[HM_MLKEM_SEED_LEN]);
 
 /*
  * The same from a seed given as a length-checked byte string d || z (the form
  * in which a private key is usually stored). Returns HM_OK, HM_ERR_INVALID, or
  * HM_ERR_LENGTH if seed_len is not HM_MLKEM_KEYPAIR_SEED_LEN.
  */
-int hm_mlkem_keygen_seed(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk,
-			 const uint8_t *seed, size_t seed_len);
+int hm_mlkem_keygen_seed(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk, const uint8_t *seed,
+                         size_t seed_len);
 
 /*
  * ML-KEM.KeyGen (Alg. 19) with d and z from the system CSPRNG. Returns HM_OK,
  * HM_ERR_INVALID, or HM_ERR_RANDOM (ek and dk are then left untouched).
  */
 int hm_mlkem_keygen(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * The §7.2 input check on an encapsulation key: ek_len must be
@@ -89,7 +89,7 @@ int hm_mlkem_keygen(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk)
  * unknown param.
  */
 int hm_mlkem_check_ek(enum hm_mlkem_param param, const uint8_t *ek, size_t ek_len)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * The §7.3 input check on a decapsulation key: dk_len must be
@@ -98,7 +98,7 @@ int hm_mlkem_check_ek(enum hm_mlkem_param param, const uint8_t *ek, size_t ek_le
  * unknown param.
  */
 int hm_mlkem_check_dk(enum hm_mlkem_param param, const uint8_t *dk, size_t dk_len)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * ML-KEM.Encaps_internal (Alg. 17) with the randomness m: writes the
@@ -106,17 +106,16 @@ int hm_mlkem_check_dk(enum hm_mlkem_param param, const uint8_t *dk, size_t dk_le
  * checked first as by hm_mlkem_check_ek(). Returns HM_OK, HM_ERR_INVALID,
  * HM_ERR_LENGTH or HM_ERR_RANGE; on failure k is zeroed and c is unspecified.
  */
-int hm_mlkem_encaps_internal(enum hm_mlkem_param param, uint8_t *c,
-			     uint8_t k[HM_MLKEM_SHARED_LEN], const uint8_t *ek, size_t ek_len,
-			     const uint8_t m[HM_MLKEM_SEED_LEN])
-	__attribute__((warn_unused_result));
+int hm_mlkem_encaps_internal(enum hm_mlkem_param param, uint8_t *c, uint8_t k[HM_MLKEM_SHARED_LEN],
+                             const uint8_t *ek, size_t ek_len, const uint8_t m[HM_MLKEM_SEED_LEN])
+        __attribute__((warn_unused_result));
 
 /*
  * ML-KEM.Encaps (Alg. 20): as hm_mlkem_encaps_internal() with m from the
  * system CSPRNG; may also return HM_ERR_RANDOM.
  */
 int hm_mlkem_encaps(enum hm_mlkem_param param, uint8_t *c, uint8_t k[HM_MLKEM_SHARED_LEN],
-		    const uint8_t *ek, size_t ek_len) __attribute__((warn_unused_result));
+                    const uint8_t *ek, size_t ek_len) __attribute__((warn_unused_result));
 
 /*
  * ML-KEM.Decaps (Alg. 21): the shared secret k for ciphertext c under dk.
@@ -126,7 +125,7 @@ int hm_mlkem_encaps(enum hm_mlkem_param param, uint8_t *c, uint8_t k[HM_MLKEM_SH
  * unrelated to the sender's key. On failure k is zeroed.
  */
 int hm_mlkem_decaps(enum hm_mlkem_param param, uint8_t k[HM_MLKEM_SHARED_LEN], const uint8_t *dk,
-		    size_t dk_len, const uint8_t *c, size_t c_len)
-	__attribute__((warn_unused_result));
+                    size_t dk_len, const uint8_t *c, size_t c_len)
+        __attribute__((warn_unused_result));
 
 #endif

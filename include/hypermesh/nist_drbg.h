@@ -25,7 +25,7 @@ struct hm_nist_drbg {
  * otherwise it is 48 bytes XORed into the seed.
  */
 void hm_nist_drbg_init(struct hm_nist_drbg *d, const uint8_t seed[HM_NIST_DRBG_SEED_LEN],
-		       const uint8_t *personalization);
+                       const uint8_t *personalization);
 
 /* randombytes(out, len): any length; the state is updated after each call. */
 void hm_nist_drbg_generate(struct hm_nist_drbg *d, void *out, size_t len);

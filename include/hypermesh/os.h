@@ -25,19 +25,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HM_OS_NAME_LEN	     128  /* model and product names, with the NUL */
-#define HM_OS_SHORT_LEN	     32	  /* device, driver, vendor-id names, with the NUL */
-#define HM_OS_PATH_LEN	     256  /* mount points and sources, with the NUL */
-#define HM_OS_IFNAME_LEN     16	  /* interface names (IFNAMSIZ), with the NUL */
-#define HM_OS_MAC_LEN	     18	  /* "aa:bb:cc:dd:ee:ff" plus the NUL */
-#define HM_OS_ADDR_LEN	     46	  /* an IPv6 address in text (INET6_ADDRSTRLEN) */
-#define HM_OS_CACHE_MAX	     8	  /* cache descriptions kept per CPU */
-#define HM_OS_DISK_MAX	     64	  /* block devices kept */
-#define HM_OS_FS_MAX	     64	  /* mounted filesystems kept */
-#define HM_OS_GPU_MAX	     16	  /* GPUs kept */
-#define HM_OS_NETIF_MAX	     64	  /* network interfaces kept */
-#define HM_OS_NETIF_ADDR_MAX 16	  /* addresses kept per interface */
-#define HM_OS_CPU_MAX	     8192 /* highest CPU number understood, plus one */
+#define HM_OS_NAME_LEN       128  /* model and product names, with the NUL */
+#define HM_OS_SHORT_LEN      32   /* device, driver, vendor-id names, with the NUL */
+#define HM_OS_PATH_LEN       256  /* mount points and sources, with the NUL */
+#define HM_OS_IFNAME_LEN     16   /* interface names (IFNAMSIZ), with the NUL */
+#define HM_OS_MAC_LEN        18   /* "aa:bb:cc:dd:ee:ff" plus the NUL */
+#define HM_OS_ADDR_LEN       46   /* an IPv6 address in text (INET6_ADDRSTRLEN) */
+#define HM_OS_CACHE_MAX      8    /* cache descriptions kept per CPU */
+#define HM_OS_DISK_MAX       64   /* block devices kept */
+#define HM_OS_FS_MAX         64   /* mounted filesystems kept */
+#define HM_OS_GPU_MAX        16   /* GPUs kept */
+#define HM_OS_NETIF_MAX      64   /* network interfaces kept */
+#define HM_OS_NETIF_ADDR_MAX 16   /* addresses kept per interface */
+#define HM_OS_CPU_MAX        8192 /* highest CPU number understood, plus one */
 
 /* Notable CPU features, as bit numbers in hm_os_cpu.flags. */
 enum hm_os_cpu_flag {
@@ -99,24 +99,24 @@ enum hm_os_freq_source {
 };
 
 struct hm_os_cache {
-	uint32_t level;		    /* 1, 2, 3, ... */
+	uint32_t level;             /* 1, 2, 3, ... */
 	char type[HM_OS_SHORT_LEN]; /* "Data", "Instruction" or "Unified" */
-	uint64_t size_bytes;	    /* one instance */
-	uint32_t instances;	    /* copies among the online CPUs (0: unknown) */
+	uint64_t size_bytes;        /* one instance */
+	uint32_t instances;         /* copies among the online CPUs (0: unknown) */
 };
 
 struct hm_os_cpu {
 	char model[HM_OS_NAME_LEN];   /* "AMD EPYC 9654 96-Core Processor" */
 	char vendor[HM_OS_SHORT_LEN]; /* "GenuineIntel", "AuthenticAMD", "ARM", ... */
-	uint32_t sockets;	      /* physical packages with an online CPU */
-	uint32_t cores;		      /* physical cores, all sockets */
-	uint32_t threads;	      /* logical CPUs online */
+	uint32_t sockets;             /* physical packages with an online CPU */
+	uint32_t cores;               /* physical cores, all sockets */
+	uint32_t threads;             /* logical CPUs online */
 	uint32_t threads_usable;      /* of those, in this process's affinity mask */
-	uint32_t numa_nodes;	      /* online NUMA nodes (1 without NUMA) */
+	uint32_t numa_nodes;          /* online NUMA nodes (1 without NUMA) */
 	uint64_t base_khz;
 	uint64_t max_khz;
 	enum hm_os_freq_source freq_source;
-	uint64_t flags;	     /* bit i set: feature i of enum hm_os_cpu_flag */
+	uint64_t flags;      /* bit i set: feature i of enum hm_os_cpu_flag */
 	uint32_t flag_total; /* every flag the kernel lists, notable or not */
 	size_t ncaches;
 	struct hm_os_cache caches[HM_OS_CACHE_MAX];
@@ -163,11 +163,11 @@ struct hm_os_gpu {
 	char pci_address[HM_OS_SHORT_LEN]; /* "0000:65:00.0" */
 	uint16_t vendor_id;
 	uint16_t device_id;
-	uint32_t pci_class;		  /* 24 bits: 0x030000 VGA, 0x030200 3D, ... */
-	char driver[HM_OS_SHORT_LEN];	  /* "nvidia", "amdgpu", "" when unbound */
+	uint32_t pci_class;               /* 24 bits: 0x030000 VGA, 0x030200 3D, ... */
+	char driver[HM_OS_SHORT_LEN];     /* "nvidia", "amdgpu", "" when unbound */
 	char vendor_name[HM_OS_NAME_LEN]; /* from pci.ids, "" without it */
 	char device_name[HM_OS_NAME_LEN]; /* from pci.ids, "" without it */
-	char drm_card[HM_OS_SHORT_LEN];	  /* "card0", "" without DRM */
+	char drm_card[HM_OS_SHORT_LEN];   /* "card0", "" without DRM */
 	/* From the NVIDIA driver's /proc files, "" elsewhere. */
 	char nv_model[HM_OS_NAME_LEN];
 	char nv_uuid[HM_OS_NAME_LEN];
@@ -194,7 +194,7 @@ struct hm_os_netif {
 	char mac[HM_OS_MAC_LEN]; /* "" for interfaces without one */
 	uint32_t mtu;
 	char operstate[HM_OS_SHORT_LEN]; /* "up", "down", "unknown", ... */
-	int64_t speed_mbps;		 /* -1: unknown (virtual or link down) */
+	int64_t speed_mbps;              /* -1: unknown (virtual or link down) */
 	size_t naddrs;
 	struct hm_os_ifaddr addrs[HM_OS_NETIF_ADDR_MAX];
 };
@@ -227,7 +227,7 @@ struct hm_os_io_counter {
 	char name[HM_OS_SHORT_LEN];
 	uint64_t read_bytes;  /* disks: read; interfaces: received */
 	uint64_t write_bytes; /* disks: written; interfaces: sent */
-	bool found;	      /* the counters were present in the sample */
+	bool found;           /* the counters were present in the sample */
 };
 
 /* Cumulative CPU time of all CPUs, in clock ticks (USER_HZ on Linux). */
@@ -255,10 +255,10 @@ struct hm_os_io_rate {
 
 struct hm_os_usage {
 	double interval_s;
-	double cpu_percent;	  /* busy share of all CPUs, 0..100 */
+	double cpu_percent;       /* busy share of all CPUs, 0..100 */
 	uint64_t mem_total_bytes; /* from the second sample */
 	uint64_t mem_used_bytes;  /* total minus available */
-	double disk_read_bps;	  /* all disks */
+	double disk_read_bps;     /* all disks */
 	double disk_write_bps;
 	double net_rx_bps; /* all interfaces but loopback ("lo") */
 	double net_tx_bps;
@@ -287,6 +287,6 @@ int hm_os_usage_sample(struct hm_os_usage_sample *out);
  * unchanged on error.
  */
 int hm_os_usage_compute(const struct hm_os_usage_sample *a, const struct hm_os_usage_sample *b,
-			struct hm_os_usage *out);
+                        struct hm_os_usage *out);
 
 #endif

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HM_SHA3_256_LEN 32
-#define HM_SHA3_512_LEN 64
+#define HM_SHA3_256_LEN  32
+#define HM_SHA3_512_LEN  64
 #define HM_SHAKE128_RATE 168
 #define HM_SHAKE256_RATE 136
 #define HM_SHA3_256_RATE 136
@@ -24,9 +24,9 @@
 
 struct hm_keccak {
 	uint64_t state[25];
-	size_t rate;     /* bytes per block: 200 - 2 * security bytes */
-	size_t pos;      /* byte position inside the current block */
-	uint8_t suffix;  /* domain-separation bits + first pad bit: 0x06 SHA3, 0x1f SHAKE */
+	size_t rate;    /* bytes per block: 200 - 2 * security bytes */
+	size_t pos;     /* byte position inside the current block */
+	uint8_t suffix; /* domain-separation bits + first pad bit: 0x06 SHA3, 0x1f SHAKE */
 	uint8_t squeezing;
 };
 

@@ -30,16 +30,16 @@ enum hm_sig_alg {
 };
 
 /* Large enough for any algorithm's key or signature. */
-#define HM_SIG_PK_MAX 2592  /* ML-DSA-87 */
-#define HM_SIG_SK_MAX 4896  /* ML-DSA-87 */
+#define HM_SIG_PK_MAX  2592 /* ML-DSA-87 */
+#define HM_SIG_SK_MAX  4896 /* ML-DSA-87 */
 #define HM_SIG_SIG_MAX 4627 /* ML-DSA-87 */
 
 struct hm_sig_info {
 	enum hm_sig_alg alg;
-	const char *name;  /* "ed25519", "ml-dsa-87", "falcon-1024", ... */
-	size_t pk_len;     /* exact */
-	size_t sk_len;     /* exact */
-	size_t sig_max;    /* signatures are at most this long (Falcon's vary) */
+	const char *name; /* "ed25519", "ml-dsa-87", "falcon-1024", ... */
+	size_t pk_len;    /* exact */
+	size_t sk_len;    /* exact */
+	size_t sig_max;   /* signatures are at most this long (Falcon's vary) */
 };
 
 /* The algorithm's sizes and name, or NULL for an unknown id. */
@@ -55,7 +55,7 @@ int hm_sig_alg_from_name(const char *name, enum hm_sig_alg *alg);
  * HM_ERR_RANDOM.
  */
 int hm_sig_keygen(enum hm_sig_alg alg, uint8_t *pk, size_t pk_cap, uint8_t *sk, size_t sk_cap)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /*
  * Signs msg. sig must have room for sig_cap bytes; *sig_len gets the length.
@@ -65,8 +65,8 @@ int hm_sig_keygen(enum hm_sig_alg alg, uint8_t *pk, size_t pk_cap, uint8_t *sk, 
  * HM_ERR_CORRUPT).
  */
 int hm_sig_sign(enum hm_sig_alg alg, uint8_t *sig, size_t sig_cap, size_t *sig_len,
-		const uint8_t *sk, size_t sk_len, const void *msg, size_t msg_len)
-	__attribute__((warn_unused_result));
+                const uint8_t *sk, size_t sk_len, const void *msg, size_t msg_len)
+        __attribute__((warn_unused_result));
 
 /*
  * HM_OK if sig is a valid signature of msg under pk. HM_ERR_VERIFY for any
@@ -75,6 +75,7 @@ int hm_sig_sign(enum hm_sig_alg alg, uint8_t *sig, size_t sig_cap, size_t *sig_l
  * HM_ERR_UNSUPPORTED for an unknown id.
  */
 int hm_sig_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const uint8_t *sig,
-		  size_t sig_len, const void *msg, size_t msg_len) __attribute__((warn_unused_result));
+                  size_t sig_len, const void *msg, size_t msg_len)
+        __attribute__((warn_unused_result));
 
 #endif

@@ -38,7 +38,7 @@
 #include "hypermesh/buf.h"
 #include "hypermesh/keystore.h"
 
-#define HM_STOQ_ALPN	     "stoq/1"
+#define HM_STOQ_ALPN         "stoq/1"
 #define HM_STOQ_DEFAULT_PORT 9292
 
 struct uv_loop_s;
@@ -53,7 +53,7 @@ struct hm_stoq_stream_callbacks {
 	 * (len may then be 0). The bytes are only valid during the call.
 	 */
 	void (*on_data)(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin,
-			void *user);
+	                void *user);
 	/* Every queued byte was acknowledged by the peer (optional). */
 	void (*on_drained)(struct hm_stoq_stream *s, void *user);
 	/*
@@ -85,7 +85,7 @@ struct hm_stoq_callbacks {
 
 /* Application error codes used by the library itself on streams and connections. */
 enum hm_stoq_app_code {
-	HM_STOQ_APP_OK = 0,	   /* normal close */
+	HM_STOQ_APP_OK = 0,        /* normal close */
 	HM_STOQ_APP_REFUSED = 1,   /* nobody accepted the peer's stream */
 	HM_STOQ_APP_CANCELLED = 2, /* an RPC call was cancelled */
 	HM_STOQ_APP_PROTOCOL = 3,  /* the peer broke the RPC framing */
@@ -101,16 +101,16 @@ struct hm_stoq_config {
 	 * accepts IPv4 (dual stack), "0.0.0.0" or an IPv4 address for IPv4 only.
 	 */
 	const char *bind_addr;
-	uint16_t port;		       /* 0 lets the kernel choose; default 9292 */
-	int accept;		       /* 1: accept incoming connections (a server) */
-	size_t max_connections;	       /* connections held at once */
+	uint16_t port;                 /* 0 lets the kernel choose; default 9292 */
+	int accept;                    /* 1: accept incoming connections (a server) */
+	size_t max_connections;        /* connections held at once */
 	uint64_t idle_timeout_ms;      /* close after this long without packets */
-	uint64_t keep_alive_ms;	       /* 0: none; else PING when idle this long */
+	uint64_t keep_alive_ms;        /* 0: none; else PING when idle this long */
 	uint64_t handshake_timeout_ms; /* give up on a handshake after this long */
 	uint64_t max_streams_bidi;     /* peer-opened bidirectional streams at once */
 	uint64_t max_streams_uni;      /* peer-opened unidirectional streams at once */
 	uint64_t max_stream_data;      /* receive window of one stream, bytes */
-	uint64_t max_data;	       /* receive window of one connection, bytes */
+	uint64_t max_data;             /* receive window of one connection, bytes */
 	/* Tests only: present no certificate (a client must then be refused). */
 	int omit_certificate;
 	struct hm_stoq_callbacks callbacks;
@@ -128,7 +128,7 @@ void hm_stoq_config_default(struct hm_stoq_config *cfg);
  * HM_ERR_NOMEM. *out is set only on success.
  */
 int hm_stoq_endpoint_new(struct uv_loop_s *loop, const struct hm_stoq_config *cfg,
-			 struct hm_stoq_endpoint **out);
+                         struct hm_stoq_endpoint **out);
 
 /*
  * Closes every connection (application code HM_STOQ_APP_SHUTDOWN, after
@@ -152,8 +152,8 @@ size_t hm_stoq_endpoint_conn_count(const struct hm_stoq_endpoint *ep);
  * HM_ERR_RANDOM or HM_ERR_NOMEM. *out (may be NULL) is set on success.
  */
 int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port,
-		    const uint8_t peer_id[HM_NODE_ID_LEN], void *conn_user,
-		    struct hm_stoq_conn **out);
+                    const uint8_t peer_id[HM_NODE_ID_LEN], void *conn_user,
+                    struct hm_stoq_conn **out);
 
 /*
  * Closes c with an application error code and a reason (may be NULL) the
@@ -175,11 +175,11 @@ struct hm_stoq_endpoint *hm_stoq_conn_endpoint(const struct hm_stoq_conn *c);
  * retry after a stream closes) or HM_ERR_NOMEM.
  */
 int hm_stoq_stream_open(struct hm_stoq_conn *c, int uni, const struct hm_stoq_stream_callbacks *cb,
-			void *user, struct hm_stoq_stream **out);
+                        void *user, struct hm_stoq_stream **out);
 
 /* Adopts a peer-opened stream (from on_stream). cb is copied. */
 void hm_stoq_stream_set_callbacks(struct hm_stoq_stream *s,
-				  const struct hm_stoq_stream_callbacks *cb, void *user);
+                                  const struct hm_stoq_stream_callbacks *cb, void *user);
 
 /*
  * Queues len bytes (copied) for sending, then FIN if fin is 1. The bytes go
@@ -226,13 +226,13 @@ enum hm_stoq_frame_type {
 	HM_STOQ_FRAME_ONEWAY = 4,
 };
 
-#define HM_STOQ_NAME_MAX	     64
-#define HM_STOQ_ERRMSG_MAX	     1024
+#define HM_STOQ_NAME_MAX             64
+#define HM_STOQ_ERRMSG_MAX           1024
 /* Bytes of a frame that are not body: length, type, prefixes, names, id, deadline. */
-#define HM_STOQ_FRAME_OVERHEAD	     (4 + 1 + 1 + HM_STOQ_NAME_MAX + 1 + HM_STOQ_NAME_MAX + 8 + 4 + 4)
+#define HM_STOQ_FRAME_OVERHEAD       (4 + 1 + 1 + HM_STOQ_NAME_MAX + 1 + HM_STOQ_NAME_MAX + 8 + 4 + 4)
 /* Default and largest body a receiver accepts. */
 #define HM_STOQ_RPC_DEFAULT_MAX_BODY ((size_t)16 << 20)
-#define HM_STOQ_RPC_MAX_BODY	     ((size_t)1 << 30)
+#define HM_STOQ_RPC_MAX_BODY         ((size_t)1 << 30)
 
 /* A decoded frame; every pointer borrows the input bytes. */
 struct hm_stoq_frame {
@@ -265,7 +265,7 @@ int hm_stoq_frame_encode(const struct hm_stoq_frame *f, struct hm_buf *out);
  * success.
  */
 int hm_stoq_frame_decode(const uint8_t *data, size_t len, size_t max_body, struct hm_stoq_frame *f,
-			 size_t *consumed);
+                         size_t *consumed);
 
 /*
  * Decodes only the fields before the body, for a receiver that must answer a
@@ -275,7 +275,7 @@ int hm_stoq_frame_decode(const uint8_t *data, size_t len, size_t max_body, struc
  * HM_ERR_INVALID. Pure, like hm_stoq_frame_decode.
  */
 int hm_stoq_frame_decode_header(const uint8_t *data, size_t len, struct hm_stoq_frame *f,
-				size_t *header_len);
+                                size_t *header_len);
 
 /*
  * The ERROR body. Any negative code travels, including codes this build does
@@ -286,7 +286,7 @@ int hm_stoq_frame_decode_header(const uint8_t *data, size_t len, struct hm_stoq_
  */
 int hm_stoq_error_body_encode(int code, const char *msg, struct hm_buf *out);
 int hm_stoq_error_body_decode(const uint8_t *body, size_t len, int *code, const uint8_t **msg,
-			      size_t *msg_len);
+                              size_t *msg_len);
 
 /* ------------------------------------------------------------------------- */
 /* RPC: one bidirectional stream per call, one-way messages on unidirectional streams. */
@@ -302,7 +302,7 @@ struct hm_stoq_rpc_server; /* a request being served */
  * live only during the call.
  */
 typedef void (*hm_stoq_rpc_handler)(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
-				    const struct hm_stoq_frame *req, void *user);
+                                    const struct hm_stoq_frame *req, void *user);
 
 struct hm_stoq_rpc_service {
 	hm_stoq_rpc_handler handler;
@@ -332,7 +332,7 @@ int hm_stoq_rpc_respond_error(struct hm_stoq_rpc_server *call, int code, const c
  * unless the call was cancelled.
  */
 typedef void (*hm_stoq_rpc_reply_cb)(struct hm_stoq_rpc_call *call, int err, const uint8_t *body,
-				     size_t len, const uint8_t *msg, size_t msg_len, void *user);
+                                     size_t len, const uint8_t *msg, size_t msg_len, void *user);
 
 struct hm_stoq_rpc_request {
 	const char *service;
@@ -353,7 +353,7 @@ struct hm_stoq_rpc_request {
  * *out (may be NULL) stays valid until cb runs or the call is cancelled.
  */
 int hm_stoq_rpc_call(struct hm_stoq_conn *c, const struct hm_stoq_rpc_request *req,
-		     hm_stoq_rpc_reply_cb cb, void *user, struct hm_stoq_rpc_call **out);
+                     hm_stoq_rpc_reply_cb cb, void *user, struct hm_stoq_rpc_call **out);
 
 /* Cancels a call in progress: resets its stream (HM_STOQ_APP_CANCELLED); cb is never called. */
 void hm_stoq_rpc_cancel(struct hm_stoq_rpc_call *call);
@@ -366,6 +366,6 @@ uint64_t hm_stoq_rpc_call_id(const struct hm_stoq_rpc_call *call);
  * (one-way messages do not wait: gossip is dropped rather than queued).
  */
 int hm_stoq_rpc_send_oneway(struct hm_stoq_conn *c, const char *service, const char *method,
-			    const void *body, size_t len);
+                            const void *body, size_t len);
 
 #endif

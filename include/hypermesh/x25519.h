@@ -15,13 +15,13 @@
  * half still protects the secret) can ignore the code.
  */
 int hm_x25519(uint8_t out[HM_X25519_LEN], const uint8_t scalar[HM_X25519_LEN],
-	      const uint8_t u[HM_X25519_LEN]);
+              const uint8_t u[HM_X25519_LEN]);
 
 /* pk = X25519(sk, 9). */
 void hm_x25519_public_key(uint8_t pk[HM_X25519_LEN], const uint8_t sk[HM_X25519_LEN]);
 
 /* A fresh key pair. HM_OK or HM_ERR_RANDOM. */
 int hm_x25519_keygen(uint8_t pk[HM_X25519_LEN], uint8_t sk[HM_X25519_LEN])
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 #endif

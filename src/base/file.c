@@ -104,7 +104,7 @@ static int fsync_dir(const char *dir)
 }
 
 int hm_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			 enum hm_file_write_flags flags)
+                         enum hm_file_write_flags flags)
 {
 	uint8_t nonce[8];
 	char *tmp = NULL, *dir = NULL;
@@ -123,8 +123,8 @@ int hm_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 	rc = hm_random_bytes(nonce, sizeof(nonce));
 	if (rc != HM_OK)
 		goto out;
-	snprintf(tmp, tmp_len, "%s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", path, nonce[0],
-		 nonce[1], nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
+	snprintf(tmp, tmp_len, "%s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", path, nonce[0], nonce[1],
+	         nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
 
 	/* O_EXCL: never follow or reuse something an attacker planted at tmp. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -133,8 +133,7 @@ int hm_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 		goto out;
 	}
 	/* open() applies the umask; set the exact mode asked for. */
-	if (fchmod(fd, mode) != 0 || (rc = write_all(fd, data, len)) != HM_OK ||
-	    fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || (rc = write_all(fd, data, len)) != HM_OK || fsync(fd) != 0) {
 		if (rc == HM_OK)
 			rc = hm_err_from_errno(errno);
 		goto out_unlink;

@@ -115,7 +115,7 @@ static void append_pair(struct hm_buf *line, const char *key, const char *value)
 }
 
 void hm_log_emit(enum hm_log_level level, const char *module, const char *msg,
-		 const struct hm_log_field *fields, size_t nfields)
+                 const struct hm_log_field *fields, size_t nfields)
 {
 	FILE *sink = current_sink ? current_sink : stderr;
 	char ts[HM_CLOCK_RFC3339_LEN];

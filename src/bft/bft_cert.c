@@ -41,7 +41,7 @@ static void be64(uint8_t *p, uint64_t v)
 #define SIGNED_MAX (32 + 1 + HM_BFT_CHAIN_ID_MAX + 8 + HM_BFT_HASH_LEN + 8)
 
 static size_t signed_message(uint8_t out[SIGNED_MAX], const struct hm_bft_validators *vs,
-			     enum hm_bft_domain domain, uint64_t a, const uint8_t *h, uint64_t b)
+                             enum hm_bft_domain domain, uint64_t a, const uint8_t *h, uint64_t b)
 {
 	const char *name = domain_name(domain);
 	size_t n = strlen(name);
@@ -63,7 +63,7 @@ static size_t signed_message(uint8_t out[SIGNED_MAX], const struct hm_bft_valida
 }
 
 int hm_bft_validators_init(struct hm_bft_validators *vs, const uint8_t *chain_id,
-			   size_t chain_id_len, uint16_t n, const uint8_t (*pks)[HM_BFT_PK_LEN])
+                           size_t chain_id_len, uint16_t n, const uint8_t (*pks)[HM_BFT_PK_LEN])
 {
 	if (n == 0 || n > HM_BFT_MAX_VALIDATORS || chain_id_len == 0 ||
 	    chain_id_len > HM_BFT_CHAIN_ID_MAX || chain_id == NULL || pks == NULL)
@@ -78,7 +78,7 @@ int hm_bft_validators_init(struct hm_bft_validators *vs, const uint8_t *chain_id
 }
 
 void hm_bft_block_hash(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *chain_id, size_t chain_id_len,
-		       const struct hm_bft_block *b)
+                       const struct hm_bft_block *b)
 {
 	uint8_t m[sizeof(block_domain) + 1 + HM_BFT_CHAIN_ID_MAX + 8 + 8 + 32 + 2 + 8 + 32 + 8];
 	size_t n = sizeof(block_domain) - 1;
@@ -175,7 +175,7 @@ int hm_bft_payload_root(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *payload, si
 }
 
 void hm_bft_genesis(const struct hm_bft_validators *vs, struct hm_bft_block *b,
-		    uint8_t hash[HM_BFT_HASH_LEN])
+                    uint8_t hash[HM_BFT_HASH_LEN])
 {
 	memset(b, 0, sizeof(*b));
 	b->payload = NULL;
@@ -184,8 +184,8 @@ void hm_bft_genesis(const struct hm_bft_validators *vs, struct hm_bft_block *b,
 }
 
 int hm_bft_sign(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
-		const uint8_t sk[HM_BFT_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
-		uint8_t sig[HM_BFT_SIG_LEN])
+                const uint8_t sk[HM_BFT_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
+                uint8_t sig[HM_BFT_SIG_LEN])
 {
 	uint8_t m[SIGNED_MAX];
 	size_t n, sig_len;
@@ -197,7 +197,7 @@ int hm_bft_sign(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
 }
 
 int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain, uint16_t signer,
-		  uint64_t a, const uint8_t *h, uint64_t b, const uint8_t sig[HM_BFT_SIG_LEN])
+                  uint64_t a, const uint8_t *h, uint64_t b, const uint8_t sig[HM_BFT_SIG_LEN])
 {
 	uint8_t m[SIGNED_MAX];
 	size_t n;
@@ -208,7 +208,7 @@ int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
 		return HM_ERR_INVALID;
 	n = signed_message(m, vs, domain, a, h, b);
 	if (hm_sig_verify(HM_SIG_ED25519, vs->pk[signer], HM_BFT_PK_LEN, sig, HM_BFT_SIG_LEN, m,
-			  n) != HM_OK)
+	                  n) != HM_OK)
 		return HM_ERR_VERIFY;
 	return HM_OK;
 }
@@ -247,7 +247,7 @@ int hm_bft_qc_verify(const struct hm_bft_validators *vs, const struct hm_bft_qc 
 		return rc;
 	for (uint16_t i = 0; i < qc->nsigs; i++) {
 		rc = hm_bft_verify(vs, HM_BFT_DOMAIN_VOTE, qc->sigs[i].signer, qc->view, qc->block,
-				   0, qc->sigs[i].sig);
+		                   0, qc->sigs[i].sig);
 		if (rc != HM_OK)
 			return rc;
 	}
@@ -275,7 +275,7 @@ int hm_bft_tc_verify(const struct hm_bft_validators *vs, const struct hm_bft_tc 
 		return HM_ERR_INVALID;
 	for (uint16_t i = 0; i < tc->nsigs; i++) {
 		rc = hm_bft_verify(vs, HM_BFT_DOMAIN_TIMEOUT, tc->sigs[i].signer, tc->view, NULL,
-				   tc->sigs[i].hqc_view, tc->sigs[i].sig);
+		                   tc->sigs[i].hqc_view, tc->sigs[i].sig);
 		if (rc != HM_OK)
 			return rc;
 	}

@@ -332,7 +332,7 @@ int hm_bft_safety_encode(struct hm_buf *out, uint64_t last_voted_view, const str
 }
 
 int hm_bft_safety_decode(const uint8_t *p, size_t len, uint64_t *last_voted_view,
-			 struct hm_bft_qc *qc)
+                         struct hm_bft_qc *qc)
 {
 	struct hm_reader r;
 	int rc;

@@ -59,7 +59,7 @@ int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
 	}
 	if ((rc = from_mdb(mdb_env_set_maxdbs(db->env, 3))) ||
 	    (rc = from_mdb(mdb_env_set_mapsize(db->env,
-					       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
+	                                       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
 	    (rc = from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
 		goto fail;
 	if ((rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
@@ -89,7 +89,7 @@ void hm_bft_lmdb_close(struct hm_bft_lmdb *db)
 }
 
 static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
-		   const uint8_t *p, size_t len, unsigned flags)
+                   const uint8_t *p, size_t len, unsigned flags)
 {
 	MDB_txn *txn;
 	MDB_val k = { klen, (void *)key }, v = { len, (void *)p };
@@ -110,7 +110,7 @@ static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t 
 }
 
 static int get_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
-		   struct hm_buf *out)
+                   struct hm_buf *out)
 {
 	MDB_txn *txn;
 	MDB_val k = { klen, (void *)key }, v;
@@ -201,7 +201,7 @@ static int lmdb_load_block(void *ctx, uint64_t height, struct hm_buf *out)
 }
 
 static int lmdb_put_block(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], const uint8_t *p,
-			  size_t len)
+                          size_t len)
 {
 	struct hm_bft_lmdb *db = ctx;
 

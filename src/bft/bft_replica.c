@@ -15,7 +15,7 @@
 
 #include "bft_internal.h"
 
-#define RING	     4	/* views of votes / timeouts collected at once */
+#define RING         4  /* views of votes / timeouts collected at once */
 #define EQ_WINDOW    16 /* views remembered for equivocation detection */
 #define CERT_CACHE   16 /* verified certificates remembered */
 #define ASKED_MAX    16 /* outstanding block requests */
@@ -135,7 +135,7 @@ struct hm_bft_replica {
 };
 
 static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *b,
-			   const uint8_t sig[HM_BFT_SIG_LEN], int local);
+                           const uint8_t sig[HM_BFT_SIG_LEN], int local);
 static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v);
 static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout *t);
 
@@ -147,7 +147,7 @@ static uint16_t leader(const struct hm_bft_replica *r, uint64_t view)
 /* ---- outputs ---- */
 
 static int push_output(struct hm_bft_replica *r, enum hm_bft_output_kind kind, uint16_t to,
-		       const struct hm_buf *data, uint64_t height, const uint8_t *hash)
+                       const struct hm_buf *data, uint64_t height, const uint8_t *hash)
 {
 	struct hm_bft_output *o;
 	int rc;
@@ -238,7 +238,7 @@ static int table_grow(struct hm_bft_replica *r)
 
 /* Adds a block (already checked by the caller); returns the entry. */
 static int add_block(struct hm_bft_replica *r, const struct hm_bft_block *b,
-		     const uint8_t hash[HM_BFT_HASH_LEN], struct entry **out)
+                     const uint8_t hash[HM_BFT_HASH_LEN], struct entry **out)
 {
 	struct entry *e = find_block(r, hash);
 	size_t i;
@@ -284,7 +284,7 @@ static int add_block(struct hm_bft_replica *r, const struct hm_bft_block *b,
 /* ---- certificate cache ---- */
 
 static int cache_has(const struct hm_bft_replica *r, uint64_t view, uint64_t aux,
-		     const uint8_t *hash)
+                     const uint8_t *hash)
 {
 	for (unsigned i = 0; i < CERT_CACHE; i++) {
 		const struct cert_key *k = &r->cache[i];
@@ -457,8 +457,8 @@ size_t hm_bft_replica_mempool_len(const struct hm_bft_replica *r)
 
 /* Calls fn for the SHA-256 of every transaction of a payload. */
 static void for_each_tx(const uint8_t *payload, size_t len,
-			void (*fn)(struct hm_bft_replica *r, const uint8_t *hash, void *arg),
-			struct hm_bft_replica *r, void *arg)
+                        void (*fn)(struct hm_bft_replica *r, const uint8_t *hash, void *arg),
+                        struct hm_bft_replica *r, void *arg)
 {
 	struct hm_reader rd;
 	const uint8_t *tx;
@@ -544,7 +544,7 @@ static int build_payload(struct hm_bft_replica *r, const struct entry *parent)
 		if (r->payload.len + 2 + r->mp[i].tx.len > r->max_block_bytes)
 			continue;
 		if ((rc = hm_put_vec(&r->payload, 1, HM_BFT_TX_MAX, r->mp[i].tx.data,
-				     r->mp[i].tx.len)))
+		                     r->mp[i].tx.len)))
 			break;
 		count++;
 	}
@@ -555,7 +555,7 @@ static int build_payload(struct hm_bft_replica *r, const struct entry *parent)
 /* ---- evidence ---- */
 
 static int note_signed(struct hm_bft_replica *r, int is_vote, uint16_t who, uint64_t view,
-		       const uint8_t *hash, const uint8_t *sig)
+                       const uint8_t *hash, const uint8_t *sig)
 {
 	struct eq_slot *s = &r->eq[view % EQ_WINDOW];
 	struct eq_record *rec;
@@ -781,7 +781,7 @@ static int propose(struct hm_bft_replica *r)
 	/* Two blocks below the highest QC: a sibling of what may be committed,
 	 * which is what the locking rule must refuse. */
 	for (int k = 0; k < 2 && (r->flags & HM_BFT_BYZ_STALE) &&
-			r->high_qc.view + 1 != r->cur_view && parent->height > 0;
+	                r->high_qc.view + 1 != r->cur_view && parent->height > 0;
 	     k++) {
 		struct entry *gp;
 
@@ -812,7 +812,7 @@ static int propose(struct hm_bft_replica *r)
 	}
 	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
 	if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_PROPOSAL, r->sk, b->view, hash, 0,
-			      m->u.proposal.sig)))
+	                      m->u.proposal.sig)))
 		return rc;
 
 	if (r->flags & HM_BFT_BYZ_INVALID) {
@@ -827,7 +827,7 @@ static int propose(struct hm_bft_replica *r)
 		b->timestamp++;
 		hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
 		if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_PROPOSAL, r->sk, b->view, hash, 0,
-				      m->u.proposal.sig)))
+		                      m->u.proposal.sig)))
 			return rc;
 		for (uint16_t i = 0; i < r->vs.n; i++)
 			if (i != r->self && i % 2 == 1 && (rc = send_msg(r, i, m)))
@@ -945,7 +945,7 @@ static int run_due(struct hm_bft_replica *r)
 }
 
 static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *b,
-			   const uint8_t sig[HM_BFT_SIG_LEN], int local)
+                           const uint8_t sig[HM_BFT_SIG_LEN], int local)
 {
 	uint8_t hash[HM_BFT_HASH_LEN];
 	struct entry *e;
@@ -956,7 +956,7 @@ static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *
 	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
 	if (!local) {
 		if ((rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_PROPOSAL, b->proposer, b->view, hash,
-					0, sig)))
+		                        0, sig)))
 			return rc;
 		if ((rc = note_signed(r, 0, b->proposer, b->view, hash, sig)))
 			return rc;
@@ -1018,7 +1018,7 @@ static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v)
 	if (v->view + 1 < r->cur_view)
 		return HM_OK; /* stale */
 	if (v->voter != r->self && (rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_VOTE, v->voter,
-						       v->view, v->block, 0, v->sig)))
+	                                               v->view, v->block, 0, v->sig)))
 		return rc;
 	if ((rc = note_signed(r, 1, v->voter, v->view, v->block, v->sig)))
 		return rc;
@@ -1081,7 +1081,7 @@ static int local_timeout(struct hm_bft_replica *r)
 		m->u.timeout.last_tc = r->last_tc;
 	}
 	rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_TIMEOUT, r->sk, r->cur_view, NULL, r->high_qc.view,
-			 m->u.timeout.sig);
+	                 m->u.timeout.sig);
 	if (rc == HM_OK)
 		rc = send_msg(r, HM_BFT_TO_ALL, m);
 	r->timed_out_view = r->cur_view;
@@ -1104,7 +1104,7 @@ static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout 
 		if (t->high_qc.view >= t->view || (t->has_tc && t->last_tc.view >= t->view))
 			return HM_ERR_INVALID;
 		if ((rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_TIMEOUT, t->sender, t->view, NULL,
-					t->high_qc.view, t->sig)))
+		                        t->high_qc.view, t->sig)))
 			return rc;
 		if ((rc = verify_qc(r, &t->high_qc)))
 			return rc;
@@ -1352,7 +1352,7 @@ static int recover(struct hm_bft_replica *r)
 		goto out;
 	if (b.len > 0) {
 		if (hm_bft_safety_decode(b.data, b.len, &r->last_voted_view, &r->high_qc) !=
-			    HM_OK ||
+		            HM_OK ||
 		    hm_bft_qc_verify(&r->vs, &r->high_qc) != HM_OK) {
 			rc = HM_ERR_CORRUPT;
 			goto out;

@@ -97,7 +97,7 @@ static struct mem_voted *voted_find(const struct mem_storage *m, const uint8_t *
 }
 
 static int mem_put_block(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], const uint8_t *p,
-			 size_t len)
+                         size_t len)
 {
 	struct mem_storage *m = ctx;
 	size_t i;
@@ -379,7 +379,7 @@ struct sim {
 };
 
 static void fail(struct sim *s, const char *invariant, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void fail(struct sim *s, const char *invariant, const char *fmt, ...)
 {
@@ -396,7 +396,7 @@ static void fail(struct sim *s, const char *invariant, const char *fmt, ...)
 }
 
 static int push(struct sim *s, uint64_t time, enum ev_kind kind, uint16_t node, uint16_t from,
-		const uint8_t *data, size_t len)
+                const uint8_t *data, size_t len)
 {
 	struct event e = {
 		.time = time, .seq = s->seq++, .kind = kind, .node = node, .from = from
@@ -692,7 +692,7 @@ static int random_fault(struct sim *s)
 		s->partitioned = 1;
 		s->res->partitions++;
 		if ((rc = push(s, s->now + 100 + rng_below(&s->rng, s->partition_max), EV_PART_HEAL,
-			       0, 0, NULL, 0)))
+		               0, 0, NULL, 0)))
 			return rc;
 	}
 	if ((f & HM_BFT_FAULT_CRASH) && rng_chance(&s->rng, 50)) {
@@ -703,7 +703,7 @@ static int random_fault(struct sim *s)
 		if (s->nodes[i].up && !s->nodes[i].byz) {
 			crash_node(s, i);
 			if ((rc = push(s, s->now + 200 + rng_below(&s->rng, 5000), EV_RESTART, i, i,
-				       NULL, 0)))
+			               NULL, 0)))
 				return rc;
 		}
 	}
@@ -818,7 +818,7 @@ static int setup(struct sim *s)
 		nd->flags = s->cfg->honest_flags;
 	}
 	if ((rc = hm_bft_validators_init(&s->vs, (const uint8_t *)chain, sizeof(chain) - 1, n,
-					 (const uint8_t(*)[HM_BFT_PK_LEN])pks)))
+	                                 (const uint8_t(*)[HM_BFT_PK_LEN])pks)))
 		return rc;
 	if (s->cfg->quorum_override)
 		s->vs.quorum = s->cfg->quorum_override;

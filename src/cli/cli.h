@@ -26,11 +26,11 @@ struct cli_command {
 
 /* Prints "hypermesh: CMD: message" (printf-style) and a newline to stderr. */
 void cli_error(const struct cli_command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* Reports a usage error with a hint to --help; returns CLI_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /*
  * Handles an option every subcommand accepts (--log-level LEVEL, --help).
@@ -52,15 +52,18 @@ struct cli_subcommand {
  * missing or unknown sub-command as a usage error.
  */
 int cli_dispatch(const struct cli_command *cmd, const struct cli_subcommand *subs, size_t nsubs,
-		 int argc, char **argv);
+                 int argc, char **argv);
 
 /* getopt_long option entries and short-option letters for the common options. */
 #define CLI_OPT_LOG_LEVEL 0x100
-#define CLI_COMMON_LONG_OPTIONS                                                      \
-	{ "help", no_argument, NULL, 'h' }, { "log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL }
+#define CLI_COMMON_LONG_OPTIONS                                         \
+	{ "help", no_argument, NULL, 'h' },                             \
+	{                                                               \
+		"log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL \
+	}
 #define CLI_COMMON_SHORT_OPTIONS "h"
-#define CLI_COMMON_USAGE                                                             \
-	"  -h, --help             show this help\n"                                  \
+#define CLI_COMMON_USAGE                            \
+	"  -h, --help             show this help\n" \
 	"      --log-level LEVEL  error, warn, info (default), debug or trace\n"
 
 /* `hypermesh crypto bench` (cmd_crypto_bench.c). */

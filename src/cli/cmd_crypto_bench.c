@@ -60,23 +60,24 @@ struct bench_ctx {
 };
 
 static void report(struct bench_ctx *c, const char *alg, const char *op, struct sample *s,
-		   unsigned n)
+                   unsigned n)
 {
 	struct sample med;
 
 	qsort(s, n, sizeof(*s), by_cycles);
 	med = s[n / 2];
 	if (c->json) {
-		fprintf(c->out, "%s\n    {\"algorithm\": \"%s\", \"operation\": \"%s\", ", c->first ? "" : ",",
-			alg, op);
+		fprintf(c->out, "%s\n    {\"algorithm\": \"%s\", \"operation\": \"%s\", ",
+		        c->first ? "" : ",", alg, op);
 		if (HAVE_TSC)
-			fprintf(c->out, "\"median_cycles\": %llu, ", (unsigned long long)med.cycles);
+			fprintf(c->out, "\"median_cycles\": %llu, ",
+			        (unsigned long long)med.cycles);
 		fprintf(c->out, "\"median_ns\": %llu, \"ops_per_sec\": %.1f, \"runs\": %u}",
-			(unsigned long long)med.ns, med.ns ? 1e9 / (double)med.ns : 0.0, n);
+		        (unsigned long long)med.ns, med.ns ? 1e9 / (double)med.ns : 0.0, n);
 	} else {
 		fprintf(c->out, "| %-12s | %-8s | %12llu | %12.1f | %12.1f |\n", alg, op,
-			(unsigned long long)med.cycles, (double)med.ns / 1000.0,
-			med.ns ? 1e9 / (double)med.ns : 0.0);
+		        (unsigned long long)med.cycles, (double)med.ns / 1000.0,
+		        med.ns ? 1e9 / (double)med.ns : 0.0);
 	}
 	c->first = 0;
 }
@@ -128,7 +129,7 @@ static int mlkem_decaps_op(void *p)
 {
 	struct kem_state *s = p;
 	return hm_mlkem_decaps(s->param, s->k, s->dk, hm_mlkem_dk_len(s->param), s->ct,
-			       hm_mlkem_ct_len(s->param));
+	                       hm_mlkem_ct_len(s->param));
 }
 
 struct hybrid_state {
@@ -191,21 +192,23 @@ static int sig_sign_op(void *p)
 {
 	struct sig_state *s = p;
 	return hm_sig_sign(s->alg, s->sig, sizeof(s->sig), &s->sig_len, s->sk, s->info->sk_len,
-			   s->msg, sizeof(s->msg));
+	                   s->msg, sizeof(s->msg));
 }
 
 static int sig_verify_op(void *p)
 {
 	struct sig_state *s = p;
 	return hm_sig_verify(s->alg, s->pk, s->info->pk_len, s->sig, s->sig_len, s->msg,
-			     sizeof(s->msg));
+	                     sizeof(s->msg));
 }
 
 static int run_all(struct bench_ctx *c)
 {
 	static const enum hm_mlkem_param kems[] = { HM_MLKEM_512, HM_MLKEM_768, HM_MLKEM_1024 };
-	static const enum hm_sig_alg sigs[] = { HM_SIG_ED25519, HM_SIG_MLDSA44, HM_SIG_MLDSA65,
-						HM_SIG_MLDSA87, HM_SIG_FALCON512, HM_SIG_FALCON1024 };
+	static const enum hm_sig_alg sigs[] = {
+		HM_SIG_ED25519, HM_SIG_MLDSA44,   HM_SIG_MLDSA65,
+		HM_SIG_MLDSA87, HM_SIG_FALCON512, HM_SIG_FALCON1024
+	};
 	static struct kem_state kem;
 	static struct hybrid_state hy;
 	static struct x25519_state xs;
@@ -235,11 +238,14 @@ static int run_all(struct bench_ctx *c)
 		ss.info = hm_sig_info(sigs[i]);
 		rc = measure(c, ss.info->name, "keygen", sig_keygen_op, &ss);
 		if (rc == HM_ERR_UNSUPPORTED) {
-			fprintf(stderr, "hypermesh: crypto: %s is not supported by this build, "
-					"skipped\n", ss.info->name);
+			fprintf(stderr,
+			        "hypermesh: crypto: %s is not supported by this build, "
+			        "skipped\n",
+			        ss.info->name);
 			continue;
 		}
-		if (rc != HM_OK || (rc = measure(c, ss.info->name, "sign", sig_sign_op, &ss)) != HM_OK ||
+		if (rc != HM_OK ||
+		    (rc = measure(c, ss.info->name, "sign", sig_sign_op, &ss)) != HM_OK ||
 		    (rc = measure(c, ss.info->name, "verify", sig_verify_op, &ss)) != HM_OK)
 			return rc;
 	}
@@ -273,7 +279,8 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 		case 'n':
 			runs = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || runs < 1 || runs > 1000000)
-				return cli_usage_error(cmd, "--runs needs a number from 1 to 1000000");
+				return cli_usage_error(cmd,
+				                       "--runs needs a number from 1 to 1000000");
 			c.runs = (unsigned)runs;
 			break;
 		case ':':
@@ -287,12 +294,13 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 
 	if (c.json)
 		fprintf(c.out, "{\n  \"cycles_source\": \"%s\",\n  \"results\": [",
-			HAVE_TSC ? "rdtsc" : "none");
+		        HAVE_TSC ? "rdtsc" : "none");
 	else
-		fprintf(c.out, "median of %u runs; cycles from %s\n\n"
-			       "| algorithm    | op       | median cycles | median us | ops/s |\n"
-			       "|---|---|---:|---:|---:|\n",
-			c.runs, HAVE_TSC ? "rdtsc" : "(unavailable)");
+		fprintf(c.out,
+		        "median of %u runs; cycles from %s\n\n"
+		        "| algorithm    | op       | median cycles | median us | ops/s |\n"
+		        "|---|---|---:|---:|---:|\n",
+		        c.runs, HAVE_TSC ? "rdtsc" : "(unavailable)");
 	rc = run_all(&c);
 	if (c.json)
 		fprintf(c.out, "\n  ]\n}\n");

@@ -30,10 +30,10 @@
 #include "hypermesh/file.h"
 #include "hypermesh/hash.h"
 
-#define H		HM_CT_HASH_LEN
+#define H               HM_CT_HASH_LEN
 #define VECTOR_FILE_MAX ((size_t)64 << 20)
 /* Room for a proof with garbage added: anything longer cannot verify. */
-#define PROOF_ROOM	(HM_CT_PROOF_MAX + 1)
+#define PROOF_ROOM      (HM_CT_PROOF_MAX + 1)
 
 struct tally {
 	unsigned passed;
@@ -81,14 +81,14 @@ static int decode_value(const struct vfile *f, const json_t *v, struct hm_buf *o
 }
 
 static int decode_field(const struct vfile *f, const json_t *obj, const char *key,
-			struct hm_buf *out)
+                        struct hm_buf *out)
 {
 	return decode_value(f, json_object_get(obj, key), out);
 }
 
 /* A 32-byte hash field; *ok is 0 if it is well-formed but of another length. */
 static int decode_hash(const struct vfile *f, const json_t *obj, const char *key, uint8_t out[H],
-		       int *ok)
+                       int *ok)
 {
 	struct hm_buf b;
 	int rc;
@@ -135,7 +135,7 @@ static int decode_root(const struct vfile *f, const json_t *obj, const char *key
  * there are more than any proof can hold: such a proof cannot verify.
  */
 static int decode_proof(const struct vfile *f, const json_t *arr, uint8_t (*out)[H], size_t *n,
-			int *ok)
+                        int *ok)
 {
 	struct hm_buf b;
 	size_t i;
@@ -205,7 +205,7 @@ static int quote_big_ints(const uint8_t *in, size_t len, struct hm_buf *out)
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c >= '0' && c <= '9' &&
-			   (i == 0 || strchr("0123456789.eE+-", in[i - 1]) == NULL)) {
+		           (i == 0 || strchr("0123456789.eE+-", in[i - 1]) == NULL)) {
 			while (j < len && in[j] >= '0' && in[j] <= '9')
 				j++;
 			if ((j == len || strchr(".eE", in[j]) == NULL) &&
@@ -276,7 +276,7 @@ static const char *run_probe(const struct vfile *f, const json_t *p)
 		    decode_hash(f, p, "root", b, &ok_b) != HM_OK)
 			return "malformed leafHash/root";
 		verified = ok_a && ok_b && ok_proof &&
-			   hm_ct_verify_inclusion(a, x, y, proof, n, b) == HM_OK;
+		           hm_ct_verify_inclusion(a, x, y, proof, n, b) == HM_OK;
 	} else if (is_consistency_probe(p)) {
 		if (get_u64(p, "size1", &x) != HM_OK || get_u64(p, "size2", &y) != HM_OK)
 			return "malformed size1/size2";
@@ -332,7 +332,7 @@ struct rfc_tree {
 };
 
 static const char *check_hash_field(const struct vfile *f, const json_t *obj, const char *key,
-				    const uint8_t want[H])
+                                    const uint8_t want[H])
 {
 	uint8_t got[H];
 	int ok;
@@ -411,7 +411,7 @@ static int load_leaves(const struct vfile *f, const json_t *leaves, struct rfc_t
 }
 
 static const char *node_case(const struct vfile *f, const struct rfc_tree *t, unsigned level,
-			     size_t i, const json_t *v)
+                             size_t i, const json_t *v)
 {
 	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
 	uint8_t want[H];
@@ -450,7 +450,7 @@ static const char *root_case(const struct vfile *f, const struct rfc_tree *t, co
 
 /* The listed proof must equal the regenerated one and verify, and a flipped bit must not. */
 static const char *proof_checks(const uint8_t (*listed)[H], size_t n, const uint8_t (*regen)[H],
-				size_t regen_n)
+                                size_t regen_n)
 {
 	if (n != regen_n || (n != 0 && memcmp(listed, regen, n * H) != 0))
 		return "differs from the regenerated proof";
@@ -480,10 +480,10 @@ static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *
 	if (hm_ct_verify_inclusion(leaf, idx, size, (const uint8_t(*)[H])proof, n, root) != HM_OK)
 		return "does not verify";
 	if (hm_ct_inclusion_proof(hm_ct_mem_subtree, &mem, idx, size, regen, HM_CT_PROOF_MAX,
-				  &regen_n) != HM_OK)
+	                          &regen_n) != HM_OK)
 		return "cannot regenerate";
 	if ((why = proof_checks((const uint8_t(*)[H])proof, n, (const uint8_t(*)[H])regen,
-				regen_n)) != NULL)
+	                        regen_n)) != NULL)
 		return why;
 	for (size_t i = 0; i < n; i++) {
 		proof[i][i % H] ^= 0x40;
@@ -496,7 +496,7 @@ static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *
 }
 
 static const char *consistency_case(const struct vfile *f, const struct rfc_tree *t,
-				    const json_t *c)
+                                    const json_t *c)
 {
 	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
 	uint8_t proof[PROOF_ROOM][H], regen[HM_CT_PROOF_MAX][H], r1[H], r2[H];
@@ -520,10 +520,10 @@ static const char *consistency_case(const struct vfile *f, const struct rfc_tree
 	if (hm_ct_verify_consistency(m, size, r1, r2, (const uint8_t(*)[H])proof, n) != HM_OK)
 		return "does not verify";
 	if (hm_ct_consistency_proof(hm_ct_mem_subtree, &mem, m, size, regen, HM_CT_PROOF_MAX,
-				    &regen_n) != HM_OK)
+	                            &regen_n) != HM_OK)
 		return "cannot regenerate";
 	if ((why = proof_checks((const uint8_t(*)[H])proof, n, (const uint8_t(*)[H])regen,
-				regen_n)) != NULL)
+	                        regen_n)) != NULL)
 		return why;
 	for (size_t i = 0; i < n; i++) {
 		proof[i][(i * 5) % H] ^= 0x02;
@@ -536,11 +536,11 @@ static const char *consistency_case(const struct vfile *f, const struct rfc_tree
 }
 
 typedef const char *(*rfc_case_fn)(const struct vfile *f, const struct rfc_tree *t,
-				   const json_t *c);
+                                   const json_t *c);
 
 /* Runs every case of the array doc[key]; a present key that is not an array is a failure. */
 static void run_section(struct vfile *f, const struct rfc_tree *t, const json_t *doc,
-			const char *key, const char *what, rfc_case_fn fn)
+                        const char *key, const char *what, rfc_case_fn fn)
 {
 	const json_t *arr = json_object_get(doc, key);
 
@@ -567,15 +567,15 @@ static void run_node_hashes(struct vfile *f, const struct rfc_tree *t, const jso
 		for (size_t j = 0; j < json_array_size(row); j++)
 			record(f, "node hash", (long long)(level * 1000 + j),
 			       t->ok ? node_case(f, t, (unsigned)level, j, json_array_get(row, j))
-				     : "a leaf is malformed");
+			             : "a leaf is malformed");
 	}
 }
 
 static int run_rfc_file(struct vfile *f, const json_t *doc)
 {
-	static const char *const sections[] = { "hasher_tests",	    "leaf_hashes",
-						"node_hashes",	    "root_hashes",
-						"inclusion_proofs", "consistency_proofs" };
+	static const char *const sections[] = { "hasher_tests",     "leaf_hashes",
+		                                "node_hashes",      "root_hashes",
+		                                "inclusion_proofs", "consistency_proofs" };
 	const json_t *leaves = json_object_get(doc, "leaves"), *lh;
 	struct rfc_tree t = { NULL, 0, 0 };
 	int any = 0, rc;
@@ -595,7 +595,7 @@ static int run_rfc_file(struct vfile *f, const json_t *doc)
 	for (size_t i = 0; i < json_array_size(lh); i++)
 		record(f, "leaf hash", (long long)i,
 		       t.ok ? node_case(f, &t, 0, i, json_array_get(lh, i))
-			    : "a leaf is malformed");
+		            : "a leaf is malformed");
 	run_node_hashes(f, &t, doc);
 	run_section(f, &t, doc, "root_hashes", "root hash", root_case);
 	run_section(f, &t, doc, "inclusion_proofs", "inclusion proof", inclusion_case);
@@ -627,7 +627,7 @@ static int verify_file(const struct cli_command *cmd, struct vfile *f)
 	hm_buf_free(&q);
 	if (!json_is_object(doc)) {
 		cli_error(cmd, "%s: not a CT vector file (%s)", f->path,
-			  doc == NULL ? jerr.text : "not a JSON object");
+		          doc == NULL ? jerr.text : "not a JSON object");
 		json_decref(doc);
 		return HM_ERR_UNSUPPORTED;
 	}
@@ -685,7 +685,7 @@ static int ct_verify(const struct cli_command *cmd, int argc, char **argv)
 		return CLI_OK;
 	if (bad_files == 0)
 		cli_error(cmd, "verify failed: %u case%s did not pass", total.failed,
-			  total.failed == 1 ? "" : "s");
+		          total.failed == 1 ? "" : "s");
 	return CLI_FAILURE;
 }
 
@@ -702,18 +702,18 @@ const struct cli_command cli_cmd_ct = {
 	.name = "ct",
 	.summary = "certificate-transparency Merkle tree tools",
 	.usage = "usage: hypermesh ct verify FILE...\n"
-		 "\n"
-		 "verify: runs every case of certificate-transparency Merkle vector files\n"
-		 "(RFC 6962 / RFC 9162), recognising the format from the content:\n"
-		 "  - transparency-dev inclusion and consistency probe files (base64);\n"
-		 "  - the same probes bundled in one hex file ({inclusion, consistency});\n"
-		 "  - RFC 6962 reference files ({leaves, hasher_tests, node_hashes,\n"
-		 "    root_hashes, inclusion_proofs, consistency_proofs}, hex): every hash\n"
-		 "    is recomputed and every proof verified, regenerated from the leaves\n"
-		 "    and checked to fail with a flipped bit.\n"
-		 "A probe with wantErr passes only if its verification fails.\n"
-		 "Prints 'N passed, M failed' per file (and a total for several files);\n"
-		 "exits 2 if any case fails or a file is unreadable or not recognised.\n"
-		 "\n" CLI_COMMON_USAGE,
+	         "\n"
+	         "verify: runs every case of certificate-transparency Merkle vector files\n"
+	         "(RFC 6962 / RFC 9162), recognising the format from the content:\n"
+	         "  - transparency-dev inclusion and consistency probe files (base64);\n"
+	         "  - the same probes bundled in one hex file ({inclusion, consistency});\n"
+	         "  - RFC 6962 reference files ({leaves, hasher_tests, node_hashes,\n"
+	         "    root_hashes, inclusion_proofs, consistency_proofs}, hex): every hash\n"
+	         "    is recomputed and every proof verified, regenerated from the leaves\n"
+	         "    and checked to fail with a flipped bit.\n"
+	         "A probe with wantErr passes only if its verification fails.\n"
+	         "Prints 'N passed, M failed' per file (and a total for several files);\n"
+	         "exits 2 if any case fails or a file is unreadable or not recognised.\n"
+	         "\n" CLI_COMMON_USAGE,
 	.run = ct_run,
 };

@@ -358,7 +358,7 @@ static int print_json(const struct hw_info *hw)
 
 /* Shared option loop of hw and top: returns -1 to go on, or an exit code. */
 static int parse_options(const struct cli_command *cmd, int argc, char **argv, int allow_rate,
-			 int *json, unsigned long *interval_ms, unsigned long *count)
+                         int *json, unsigned long *interval_ms, unsigned long *count)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -387,7 +387,7 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv, i
 		case 'n':
 			if (!allow_rate)
 				return cli_usage_error(cmd, "unknown option '%s'",
-						       argv[optind - 1]);
+				                       argv[optind - 1]);
 			target = opt == 'i' ? interval_ms : count;
 			lo = opt == 'i' ? 10 : 1;
 			hi = opt == 'i' ? 3600000UL : 1000000UL;
@@ -396,8 +396,8 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv, i
 			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
 			    *target < lo || *target > hi)
 				return cli_usage_error(cmd, "%s must be a number from %lu to %lu",
-						       opt == 'i' ? "--interval" : "--count", lo,
-						       hi);
+				                       opt == 'i' ? "--interval" : "--count", lo,
+				                       hi);
 			continue;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -476,7 +476,7 @@ static int hw_run(const struct cli_command *cmd, int argc, char **argv)
 static void sleep_ms(unsigned long ms)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+		               .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -585,15 +585,15 @@ const struct cli_command cli_cmd_hw = {
 	.name = "hw",
 	.summary = "show the hardware: CPU, memory, disks, GPUs, network",
 	.usage = "usage: hypermesh hw [--json]\n"
-		 "\n"
-		 "Prints what this machine has: CPU model, sockets, cores, threads,\n"
-		 "frequencies, notable flags and caches; memory and huge pages; block\n"
-		 "devices and mounted filesystems; GPUs (PCI display controllers, named\n"
-		 "from pci.ids when installed); network interfaces and their addresses.\n"
-		 "Read from /proc and /sys; see docs/OS.md for where each value comes from.\n"
-		 "\n"
-		 "  -j, --json             print one JSON object (sizes in "
-		 "bytes)\n" CLI_COMMON_USAGE,
+	         "\n"
+	         "Prints what this machine has: CPU model, sockets, cores, threads,\n"
+	         "frequencies, notable flags and caches; memory and huge pages; block\n"
+	         "devices and mounted filesystems; GPUs (PCI display controllers, named\n"
+	         "from pci.ids when installed); network interfaces and their addresses.\n"
+	         "Read from /proc and /sys; see docs/OS.md for where each value comes from.\n"
+	         "\n"
+	         "  -j, --json             print one JSON object (sizes in "
+	         "bytes)\n" CLI_COMMON_USAGE,
 	.run = hw_run,
 };
 
@@ -601,16 +601,16 @@ const struct cli_command cli_cmd_top = {
 	.name = "top",
 	.summary = "show live CPU, memory, disk and network usage",
 	.usage = "usage: hypermesh top [--interval MS] [--count N] [--json]\n"
-		 "\n"
-		 "Samples the usage counters every MS milliseconds (default 1000) and\n"
-		 "prints one line per interval, N lines (default 3), then exits: CPU busy\n"
-		 "share of all CPUs, memory used (total minus available), disk read and\n"
-		 "write bytes per second (physical disks) and network receive and send\n"
-		 "bytes per second (all interfaces but loopback).\n"
-		 "\n"
-		 "  -i, --interval MS      sampling interval, 10 to 3600000 ms\n"
-		 "  -n, --count N          lines to print, 1 to 1000000\n"
-		 "  -j, --json             one JSON object per line, with per-device "
-		 "rates\n" CLI_COMMON_USAGE,
+	         "\n"
+	         "Samples the usage counters every MS milliseconds (default 1000) and\n"
+	         "prints one line per interval, N lines (default 3), then exits: CPU busy\n"
+	         "share of all CPUs, memory used (total minus available), disk read and\n"
+	         "write bytes per second (physical disks) and network receive and send\n"
+	         "bytes per second (all interfaces but loopback).\n"
+	         "\n"
+	         "  -i, --interval MS      sampling interval, 10 to 3600000 ms\n"
+	         "  -n, --count N          lines to print, 1 to 1000000\n"
+	         "  -j, --json             one JSON object per line, with per-device "
+	         "rates\n" CLI_COMMON_USAGE,
 	.run = top_run,
 };

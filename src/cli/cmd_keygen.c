@@ -109,15 +109,15 @@ const struct cli_command cli_cmd_keygen = {
 	.name = "keygen",
 	.summary = "create or show a node identity (Ed25519 keystore)",
 	.usage = "usage: hypermesh keygen --out FILE [--force]\n"
-		 "       hypermesh keygen --show FILE\n"
-		 "\n"
-		 "Creates a node identity: an Ed25519 signing key written to FILE\n"
-		 "atomically with mode 0600. An existing FILE is kept unless --force is\n"
-		 "given. Prints the public key and the node id (SHA-256 of the public key).\n"
-		 "--show prints them for an existing keystore.\n"
-		 "\n"
-		 "  -o, --out FILE         write a new identity to FILE\n"
-		 "  -s, --show FILE        print the identity stored in FILE\n"
-		 "  -f, --force            replace FILE if it exists\n" CLI_COMMON_USAGE,
+	         "       hypermesh keygen --show FILE\n"
+	         "\n"
+	         "Creates a node identity: an Ed25519 signing key written to FILE\n"
+	         "atomically with mode 0600. An existing FILE is kept unless --force is\n"
+	         "given. Prints the public key and the node id (SHA-256 of the public key).\n"
+	         "--show prints them for an existing keystore.\n"
+	         "\n"
+	         "  -o, --out FILE         write a new identity to FILE\n"
+	         "  -s, --show FILE        print the identity stored in FILE\n"
+	         "  -f, --force            replace FILE if it exists\n" CLI_COMMON_USAGE,
 	.run = keygen_run,
 };

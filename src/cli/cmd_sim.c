@@ -42,7 +42,7 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 	int opt, stop = 0, have_seed = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":s:n:k:f:" CLI_COMMON_SHORT_OPTIONS, options,
-				  NULL)) != -1) {
+	                          NULL)) != -1) {
 		rc = cli_common_option(cmd, opt, optarg, &stop);
 		if (rc > 0 || stop)
 			return rc;
@@ -57,7 +57,7 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 		case 'n':
 			if (parse_u64(optarg, HM_BFT_MAX_VALIDATORS, &v) || v == 0)
 				return cli_usage_error(cmd, "--nodes must be 1..%d",
-						       HM_BFT_MAX_VALIDATORS);
+				                       HM_BFT_MAX_VALIDATORS);
 			cfg.nodes = (uint16_t)v;
 			break;
 		case 'k':
@@ -93,7 +93,7 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 	       res.partitions, res.evidence, res.rejected, res.txs_committed);
 	if (!res.ok) {
 		cli_error(cmd, "invariant %s violated at step %" PRIu64 " (seed %" PRIu64 "): %s",
-			  res.invariant, res.step, cfg.seed, res.detail);
+		          res.invariant, res.step, cfg.seed, res.detail);
 		return CLI_FAILURE;
 	}
 	return CLI_OK;
@@ -103,18 +103,18 @@ const struct cli_command cli_cmd_sim = {
 	.name = "sim",
 	.summary = "run the deterministic BFT cluster simulator",
 	.usage = "usage: hypermesh sim --seed S [--nodes N] [--steps K] [--faults CLASS]\n"
-		 "\n"
-		 "Runs N consensus replicas (default 4) in one process over a seeded virtual\n"
-		 "network for K events (default 10000), injecting faults during the first\n"
-		 "60% of the run, then healing. Checks agreement, validity, durability and\n"
-		 "liveness after every event. Prints one summary line; exits 0 if every\n"
-		 "invariant held, 2 (naming the invariant, step and seed) otherwise.\n"
-		 "The same arguments always give the same run.\n"
-		 "\n"
-		 "  -s, --seed S           PRNG seed (required)\n"
-		 "  -n, --nodes N          replicas, 1..32 (default 4)\n"
-		 "  -k, --steps K          events to simulate (default 10000)\n"
-		 "  -f, --faults CLASS     none (default), all, delay, loss, dup, reorder,\n"
-		 "                         partition, crash, byzantine\n" CLI_COMMON_USAGE,
+	         "\n"
+	         "Runs N consensus replicas (default 4) in one process over a seeded virtual\n"
+	         "network for K events (default 10000), injecting faults during the first\n"
+	         "60% of the run, then healing. Checks agreement, validity, durability and\n"
+	         "liveness after every event. Prints one summary line; exits 0 if every\n"
+	         "invariant held, 2 (naming the invariant, step and seed) otherwise.\n"
+	         "The same arguments always give the same run.\n"
+	         "\n"
+	         "  -s, --seed S           PRNG seed (required)\n"
+	         "  -n, --nodes N          replicas, 1..32 (default 4)\n"
+	         "  -k, --steps K          events to simulate (default 10000)\n"
+	         "  -f, --faults CLASS     none (default), all, delay, loss, dup, reorder,\n"
+	         "                         partition, crash, byzantine\n" CLI_COMMON_USAGE,
 	.run = sim_run,
 };

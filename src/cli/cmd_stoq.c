@@ -59,7 +59,7 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 static void serve_handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
-			  const struct hm_stoq_frame *req, void *user)
+                          const struct hm_stoq_frame *req, void *user)
 {
 	struct stoq_state *st = user;
 
@@ -107,7 +107,7 @@ static void serve_on_ready(struct hm_stoq_conn *c, void *user)
 static void ping_next(struct stoq_state *st);
 
 static void ping_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
-		       const uint8_t *msg, size_t msg_len, void *user)
+                       const uint8_t *msg, size_t msg_len, void *user)
 {
 	struct stoq_state *st = user;
 
@@ -176,7 +176,7 @@ static void ping_on_closed(struct hm_stoq_conn *c, int err, uint64_t app_code, v
 }
 
 static int parse_u64(const struct cli_command *cmd, const char *name, const char *arg, uint64_t max,
-		     uint64_t *out)
+                     uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -186,7 +186,7 @@ static int parse_u64(const struct cli_command *cmd, const char *name, const char
 	v = strtoull(arg, &end, 10);
 	if (*end != '\0' || v > max)
 		return cli_usage_error(cmd, "%s: '%s' is not a number in 0..%" PRIu64, name, arg,
-				       max);
+		                       max);
 	*out = v;
 	return CLI_OK;
 }
@@ -260,7 +260,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 }
 
 static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct hm_identity *id,
-		      struct hm_stoq_config *cfg)
+                      struct hm_stoq_config *cfg)
 {
 	int rc = hm_keystore_load(o->key, id);
 
@@ -312,7 +312,7 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	if (o.addr != NULL || o.peer_id != NULL || o.size != 0 || o.count != 0)
 		return cli_usage_error(cmd, "serve takes --key, --bind, --port, --max-calls, "
-					    "--idle-timeout");
+		                            "--idle-timeout");
 	hm_stoq_config_default(&cfg);
 	cfg.accept = 1;
 	if (o.have_port)
@@ -373,7 +373,7 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 		return rc;
 	}
 	rc = hm_stoq_connect(st.ep, o.addr, o.have_port ? (uint16_t)o.port : HM_STOQ_DEFAULT_PORT,
-			     peer, &st, NULL);
+	                     peer, &st, NULL);
 	if (rc != HM_OK) {
 		st.failed = 1;
 		st.err = rc;
@@ -409,26 +409,26 @@ const struct cli_command cli_cmd_stoq = {
 	.name = "stoq",
 	.summary = "STOQ transport: echo server and client (manual testing)",
 	.usage = "usage: hypermesh stoq serve --key FILE [--bind ADDR] [--port N] [--max-calls N]\n"
-		 "       hypermesh stoq ping --key FILE --addr HOST --peer-id HEX [--port N]\n"
-		 "                           [--bind ADDR] [--size BYTES] [--count N]\n"
-		 "\n"
-		 "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
-		 "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
-		 "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
-		 "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
-		 "makes --count echo calls of --size bytes (default 1 call of 1024 bytes).\n"
-		 "\n"
-		 "  -h, --help             show this help\n"
-		 "      --key FILE         this node's keystore (from keygen)\n"
-		 "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
-		 "too)\n"
-		 "      --port N           UDP port (default 9292; 0 picks a free one)\n"
-		 "      --max-calls N      serve: exit after N calls\n"
-		 "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
-		 "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
-		 "      --peer-id HEX      ping: the server's node id\n"
-		 "      --size BYTES       ping: body size (at most 64 MiB)\n"
-		 "      --count N          ping: number of calls\n"
-		 "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
+	         "       hypermesh stoq ping --key FILE --addr HOST --peer-id HEX [--port N]\n"
+	         "                           [--bind ADDR] [--size BYTES] [--count N]\n"
+	         "\n"
+	         "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
+	         "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
+	         "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
+	         "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
+	         "makes --count echo calls of --size bytes (default 1 call of 1024 bytes).\n"
+	         "\n"
+	         "  -h, --help             show this help\n"
+	         "      --key FILE         this node's keystore (from keygen)\n"
+	         "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
+	         "too)\n"
+	         "      --port N           UDP port (default 9292; 0 picks a free one)\n"
+	         "      --max-calls N      serve: exit after N calls\n"
+	         "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
+	         "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
+	         "      --peer-id HEX      ping: the server's node id\n"
+	         "      --size BYTES       ping: body size (at most 64 MiB)\n"
+	         "      --count N          ping: number of calls\n"
+	         "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
 	.run = stoq_run,
 };

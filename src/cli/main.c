@@ -11,19 +11,14 @@
 
 /* Only commands that work are listed; others join as their subsystems land. */
 static const struct cli_command *const commands[] = {
-	&cli_cmd_keygen,
-	&cli_cmd_crypto,
-	&cli_cmd_hw,
-	&cli_cmd_top,
-	&cli_cmd_ct,
-	&cli_cmd_sim,
-	&cli_cmd_stoq,
+	&cli_cmd_keygen, &cli_cmd_crypto, &cli_cmd_hw,   &cli_cmd_top,
+	&cli_cmd_ct,     &cli_cmd_sim,    &cli_cmd_stoq,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 __attribute__((format(printf, 2, 0))) static void vreport(const struct cli_command *cmd,
-							      const char *fmt, va_list ap)
+                                                          const char *fmt, va_list ap)
 {
 	fputs("hypermesh: ", stderr);
 	if (cmd != NULL)
@@ -49,8 +44,8 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "hypermesh: %s%s%s (see 'hypermesh %s%s--help')\n",
-		cmd ? cmd->name : "", cmd ? ": " : "", msg, cmd ? cmd->name : "", cmd ? " " : "");
+	fprintf(stderr, "hypermesh: %s%s%s (see 'hypermesh %s%s--help')\n", cmd ? cmd->name : "",
+	        cmd ? ": " : "", msg, cmd ? cmd->name : "", cmd ? " " : "");
 	return CLI_USAGE;
 }
 
@@ -79,7 +74,7 @@ int cli_common_option(const struct cli_command *cmd, int opt, const char *arg, i
 }
 
 int cli_dispatch(const struct cli_command *cmd, const struct cli_subcommand *subs, size_t nsubs,
-		 int argc, char **argv)
+                 int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage_error(cmd, "missing subcommand");

@@ -28,11 +28,11 @@
 
 #ifdef HM_CT_HAVE_MEMCHECK
 /* Marks len bytes at ptr as secret: memcheck reports any decision taken on them. */
-#define HM_CT_SECRET(ptr, len)	   ((void)VALGRIND_MAKE_MEM_UNDEFINED((ptr), (len)))
+#define HM_CT_SECRET(ptr, len)     ((void)VALGRIND_MAKE_MEM_UNDEFINED((ptr), (len)))
 /* Marks len bytes at ptr as public again (their value may be revealed). */
 #define HM_CT_DECLASSIFY(ptr, len) ((void)VALGRIND_MAKE_MEM_DEFINED((ptr), (len)))
 #else
-#define HM_CT_SECRET(ptr, len)	   ((void)(ptr), (void)(len))
+#define HM_CT_SECRET(ptr, len)     ((void)(ptr), (void)(len))
 #define HM_CT_DECLASSIFY(ptr, len) ((void)(ptr), (void)(len))
 #endif
 

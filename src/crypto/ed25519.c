@@ -22,13 +22,13 @@ int hm_ed25519_keygen(uint8_t pk[HM_ED25519_PK_LEN], uint8_t sk[HM_ED25519_SK_LE
 }
 
 void hm_ed25519_sign(uint8_t sig[HM_ED25519_SIG_LEN], const uint8_t sk[HM_ED25519_SK_LEN],
-		     const uint8_t pk[HM_ED25519_PK_LEN], const void *msg, size_t len)
+                     const uint8_t pk[HM_ED25519_PK_LEN], const void *msg, size_t len)
 {
 	ed25519_sha512_sign(pk, sk, len, msg, sig);
 }
 
 int hm_ed25519_verify(const uint8_t sig[HM_ED25519_SIG_LEN], const uint8_t pk[HM_ED25519_PK_LEN],
-		      const void *msg, size_t len)
+                      const void *msg, size_t len)
 {
 	return ed25519_sha512_verify(pk, len, msg, sig) ? HM_OK : HM_ERR_VERIFY;
 }

@@ -45,7 +45,7 @@ int hm_falcon_pk_logn(const uint8_t *pk, size_t pklen)
 
 /* Parses sk into f, g, F; HM_ERR_LENGTH / HM_ERR_INVALID. */
 static int decode_sk(int8_t *f, int8_t *g, int8_t *F, const uint8_t *sk, size_t sklen,
-		     unsigned logn)
+                     unsigned logn)
 {
 	size_t n = (size_t)1 << logn, fgbytes = n * FALCON_FG_BITS(logn) / 8;
 
@@ -105,7 +105,7 @@ struct falcon_sign_work {
 };
 
 int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *sk, size_t sklen,
-		   const void *msg, size_t len, const struct hm_falcon_rng *rng)
+                   const void *msg, size_t len, const struct hm_falcon_rng *rng)
 {
 	struct falcon_sign_work w;
 	size_t clen = 0, max;
@@ -143,7 +143,7 @@ int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *s
 		hm_keccak_absorb(&w.sc, w.seed, sizeof(w.seed));
 		falcon_sign_core(w.s2, &w.sc, w.f, w.g, w.F, w.G, w.hm, logn, w.ftmp);
 		clen = falcon_comp_encode(sig + 1 + HM_FALCON_NONCE_LEN,
-					  max - 1 - HM_FALCON_NONCE_LEN, w.s2, logn);
+		                          max - 1 - HM_FALCON_NONCE_LEN, w.s2, logn);
 	} while (clen == 0);
 	sig[0] = (uint8_t)(0x30 + logn);
 	*siglen = 1 + HM_FALCON_NONCE_LEN + clen;
@@ -161,7 +161,7 @@ struct falcon_verify_work {
 };
 
 int hm_falcon_verify(unsigned logn, const uint8_t *sig, size_t siglen, const uint8_t *pk,
-		     size_t pklen, const void *msg, size_t len)
+                     size_t pklen, const void *msg, size_t len)
 {
 	struct falcon_verify_work w;
 	size_t n;
@@ -181,7 +181,7 @@ int hm_falcon_verify(unsigned logn, const uint8_t *sig, size_t siglen, const uin
 	if (falcon_modq_decode(w.h, pk + 1, logn) != HM_OK)
 		return HM_ERR_INVALID;
 	if (falcon_comp_decode(w.s2, sig + 1 + HM_FALCON_NONCE_LEN,
-			       siglen - 1 - HM_FALCON_NONCE_LEN, logn) != HM_OK)
+	                       siglen - 1 - HM_FALCON_NONCE_LEN, logn) != HM_OK)
 		return HM_ERR_INVALID;
 
 	hm_shake256_init(&w.sc);

@@ -9,7 +9,7 @@
 #include "hypermesh/falcon.h"
 #include "hypermesh/sha3.h"
 
-#define FALCON_Q 12289
+#define FALCON_Q     12289
 #define FALCON_MAX_N 1024
 
 /* Bits per f, g coefficient in the private key (F and G always use 8). */
@@ -46,13 +46,13 @@ uint32_t falcon_mq_inv(uint32_t a);
  * invertible mod q. tmp must hold 2n uint16_t.
  */
 int falcon_compute_public(uint16_t *h, const int8_t *f, const int8_t *g, unsigned logn,
-			  uint16_t *tmp);
+                          uint16_t *tmp);
 /*
  * G = g * F / f mod q, each coefficient checked to be in [-127, 127].
  * Returns 1 on success, 0 on failure. tmp must hold 2n uint16_t.
  */
 int falcon_complete_private(int8_t *G, const int8_t *f, const int8_t *g, const int8_t *F,
-			    unsigned logn, uint16_t *tmp);
+                            unsigned logn, uint16_t *tmp);
 
 /* HashToPoint: n values mod q from the SHAKE256 output stream of sc. */
 void falcon_hash_to_point(struct hm_keccak *sc, uint16_t *c, unsigned logn);
@@ -107,11 +107,11 @@ void falcon_prng_init(struct falcon_prng *p, struct hm_keccak *src);
  * Loops until (s1, s2) is short enough. tmp must hold 18n doubles.
  */
 void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const int8_t *f, const int8_t *g,
-		      const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
-		      double *tmp);
+                      const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
+                      double *tmp);
 
 /* Key generation from a SHAKE256 stream: f, g, F small, h the public key. */
 int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, int8_t *G,
-		       uint16_t *h, unsigned logn);
+                       uint16_t *h, unsigned logn);
 
 #endif

@@ -46,15 +46,33 @@
  * entry 0 is P(x = 0); entry k is P(|x| > k | x != 0).
  */
 static const uint64_t gauss_1024_12289[27] = {
-	1283868770400643928u, 6416574995475331444u, 4078260278032692663u,
-	2353523259288686585u, 1227179971273316331u, 575931623374121527u,
-	242543240509105209u, 91437049221049666u, 30799446349977173u,
-	9255276791179340u, 2478152334826140u, 590642893610164u,
-	125206034929641u, 23590435911403u, 3948334035941u,
-	586753615614u, 77391054539u, 9056793210u,
-	940121950u, 86539696u, 7062824u,
-	510971u, 32764u, 1862u,
-	94u, 4u, 0u,
+	1283868770400643928u,
+	6416574995475331444u,
+	4078260278032692663u,
+	2353523259288686585u,
+	1227179971273316331u,
+	575931623374121527u,
+	242543240509105209u,
+	91437049221049666u,
+	30799446349977173u,
+	9255276791179340u,
+	2478152334826140u,
+	590642893610164u,
+	125206034929641u,
+	23590435911403u,
+	3948334035941u,
+	586753615614u,
+	77391054539u,
+	9056793210u,
+	940121950u,
+	86539696u,
+	7062824u,
+	510971u,
+	32764u,
+	1862u,
+	94u,
+	4u,
+	0u,
 };
 
 static uint64_t rng_u64(struct hm_keccak *rng)
@@ -179,7 +197,7 @@ static unsigned zi_bitlen(const uint32_t *a, size_t len)
  * sign-extended two's complement stream of a, so signed a needs no special case.
  */
 static void zi_addmul(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen, uint32_t m,
-		      size_t off, int neg)
+                      size_t off, int neg)
 {
 	uint32_t ext = zi_sign(a, alen), inv = neg ? 0xFFFFFFFFu : 0, ac = neg ? 1 : 0;
 	uint64_t mc = 0;
@@ -197,7 +215,7 @@ static void zi_addmul(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen, 
 
 /* d += sign * a * b, with a, b two's complement; d has dlen limbs. */
 static void zi_addmul_big(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen,
-			  const uint32_t *b, size_t blen, int neg)
+                          const uint32_t *b, size_t blen, int neg)
 {
 	uint32_t bs = zi_sign(b, blen), carry = bs & 1;
 
@@ -334,8 +352,7 @@ static void zu_sub_mod(uint32_t *x, const uint32_t *y, const uint32_t *m, size_t
  * if gcd(a, m) != 1. All values have len limbs with a spare top limb.
  * tmp: 3 len limbs.
  */
-static int zu_modinv(uint32_t *inv, const uint32_t *a, const uint32_t *m, size_t len,
-		     uint32_t *tmp)
+static int zu_modinv(uint32_t *inv, const uint32_t *a, const uint32_t *m, size_t len, uint32_t *tmp)
 {
 	uint32_t *u = tmp, *v = tmp + len, *x1 = tmp + 2 * len, *x2 = inv;
 
@@ -404,7 +421,7 @@ static size_t ll_len(unsigned depth, unsigned logn)
 
 /* out (m = n/2 coefficients, olen limbs) <- N(a) for a (n coefficients, alen limbs). */
 static int field_norm(uint32_t *out, size_t olen, const uint32_t *a, size_t alen, size_t n,
-		      struct falcon_kg_work *w)
+                      struct falcon_kg_work *w)
 {
 	size_t m = n >> 1, acc = 2 * alen + 1;
 	uint32_t *e = kg_alloc(w, m * acc), *o = kg_alloc(w, m * acc);
@@ -421,9 +438,9 @@ static int field_norm(uint32_t *out, size_t olen, const uint32_t *a, size_t alen
 			if (wrap)
 				idx -= m;
 			zi_addmul_big(e + idx * acc, acc, a + 2 * i * alen, alen, a + 2 * j * alen,
-				      alen, wrap);
+			              alen, wrap);
 			zi_addmul_big(o + idx * acc, acc, a + (2 * i + 1) * alen, alen,
-				      a + (2 * j + 1) * alen, alen, wrap);
+			              a + (2 * j + 1) * alen, alen, wrap);
 		}
 	}
 	/* N = e - y o: coefficient 0 gets + o[m-1] (y^m = -1), coefficient k gets - o[k-1]. */
@@ -467,7 +484,7 @@ static int exp_above(double x)
  * does not converge (the candidate is then dropped).
  */
 static int reduce(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const uint32_t *g,
-		  size_t ls, unsigned logn, struct falcon_kg_work *w)
+                  size_t ls, unsigned logn, struct falcon_kg_work *w)
 {
 	size_t n = (size_t)1 << logn, lsh = ls + 1;
 	unsigned bf = poly_bitlen(f, ls, n), bg = poly_bitlen(g, ls, n);
@@ -537,10 +554,12 @@ static int reduce(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const 
 			zi_copy(gs + u * lsh, lsh, g + u * ls, ls);
 			if (tb) {
 				for (size_t i = lsh; i-- > 0;) {
-					fs[u * lsh + i] = (fs[u * lsh + i] << tb) |
-						(i ? fs[u * lsh + i - 1] >> (32 - tb) : 0);
-					gs[u * lsh + i] = (gs[u * lsh + i] << tb) |
-						(i ? gs[u * lsh + i - 1] >> (32 - tb) : 0);
+					fs[u * lsh + i] =
+					        (fs[u * lsh + i] << tb) |
+					        (i ? fs[u * lsh + i - 1] >> (32 - tb) : 0);
+					gs[u * lsh + i] =
+					        (gs[u * lsh + i] << tb) |
+					        (i ? gs[u * lsh + i - 1] >> (32 - tb) : 0);
 				}
 			}
 		}
@@ -583,7 +602,7 @@ static void zi_neg(uint32_t *a, size_t len)
  * gcd(f, g) != 1. f, g have ls limbs; F, G get lb limbs.
  */
 static int solve_base(uint32_t *F, uint32_t *G, size_t lb, const uint32_t *f, const uint32_t *g,
-		      size_t ls, struct falcon_kg_work *w)
+                      size_t ls, struct falcon_kg_work *w)
 {
 	size_t len = ls + 1, slen = 2 * len + 1;
 	uint32_t *a = kg_alloc(w, len), *b = kg_alloc(w, len), *x = kg_alloc(w, len);
@@ -640,7 +659,7 @@ out:
 
 /* Solves f G - g F = q with F, G in [-127, 127]. Returns 1 on success. */
 static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, unsigned logn,
-		      struct falcon_kg_work *w)
+                      struct falcon_kg_work *w)
 {
 	uint32_t *fd[11], *gd[11], *Fp, *Gp;
 	size_t n = (size_t)1 << logn;
@@ -691,9 +710,9 @@ static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, 
 					neg ^= 1;
 				}
 				zi_addmul_big(F + idx * lu, lu, Fp + i * lp, lp, gd[d] + j * ls, ls,
-					      neg);
+				              neg);
 				zi_addmul_big(G + idx * lu, lu, Gp + i * lp, lp, fd[d] + j * ls, ls,
-					      neg);
+				              neg);
 			}
 		}
 		if (!reduce(F, G, lu, fd[d], gd[d], ls, logn - d, w))
@@ -730,7 +749,7 @@ static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, 
 }
 
 int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, int8_t *G,
-		       uint16_t *h, unsigned logn)
+                       uint16_t *h, unsigned logn)
 {
 	struct falcon_kg_work wk;
 	struct falcon_kg_work *w = &wk;

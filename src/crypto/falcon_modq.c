@@ -121,7 +121,7 @@ static void small_to_modq(uint16_t *out, const int8_t *x, size_t n)
 }
 
 int falcon_compute_public(uint16_t *h, const int8_t *f, const int8_t *g, unsigned logn,
-			  uint16_t *tmp)
+                          uint16_t *tmp)
 {
 	size_t n = (size_t)1 << logn;
 	uint16_t *ft = tmp;
@@ -140,7 +140,7 @@ int falcon_compute_public(uint16_t *h, const int8_t *f, const int8_t *g, unsigne
 }
 
 int falcon_complete_private(int8_t *G, const int8_t *f, const int8_t *g, const int8_t *F,
-			    unsigned logn, uint16_t *tmp)
+                            unsigned logn, uint16_t *tmp)
 {
 	size_t n = (size_t)1 << logn;
 	uint16_t *t0 = tmp, *t1 = tmp + n;

@@ -49,12 +49,16 @@ static void store32le(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-#define QROUND(a, b, c, d)                                   \
-	do {                                                 \
-		s[a] += s[b]; s[d] = rotl32(s[d] ^ s[a], 16); \
-		s[c] += s[d]; s[b] = rotl32(s[b] ^ s[c], 12); \
-		s[a] += s[b]; s[d] = rotl32(s[d] ^ s[a], 8);  \
-		s[c] += s[d]; s[b] = rotl32(s[b] ^ s[c], 7);  \
+#define QROUND(a, b, c, d)                      \
+	do {                                    \
+		s[a] += s[b];                   \
+		s[d] = rotl32(s[d] ^ s[a], 16); \
+		s[c] += s[d];                   \
+		s[b] = rotl32(s[b] ^ s[c], 12); \
+		s[a] += s[b];                   \
+		s[d] = rotl32(s[d] ^ s[a], 8);  \
+		s[c] += s[d];                   \
+		s[b] = rotl32(s[b] ^ s[c], 7);  \
 	} while (0)
 
 static void prng_refill(struct falcon_prng *p)
@@ -163,10 +167,10 @@ static const uint64_t expm_c[13] = {
 	0x8000000000000000u,
 };
 
-#define FALCON_LN2 0x1.62e42fefa39efp-1         /* ln 2 */
-#define FALCON_INV_LN2 0x1.71547652b82fep+0     /* 1 / ln 2 */
+#define FALCON_LN2            0x1.62e42fefa39efp-1 /* ln 2 */
+#define FALCON_INV_LN2        0x1.71547652b82fep+0 /* 1 / ln 2 */
 #define FALCON_INV_2SQRSIGMA0 0x1.34f8bc183bbc2p-3 /* 1 / (2 * 1.8205^2) */
-#define FALCON_TWO63 9223372036854775808.0
+#define FALCON_TWO63          9223372036854775808.0
 
 struct falcon_sampler {
 	struct falcon_prng p;
@@ -263,8 +267,8 @@ static int sampler_z(struct falcon_sampler *sc, double mu, double isigma)
  * ffSampling over the Gram matrix [[g00, g01], [adj g01, g11]] (destroyed),
  * target (t0, t1) replaced by the sample (z0, z1). tmp holds 6n doubles.
  */
-static void ff_sampling(struct falcon_sampler *sc, double *t0, double *t1, double *g00,
-			double *g01, double *g11, unsigned logn, double *tmp)
+static void ff_sampling(struct falcon_sampler *sc, double *t0, double *t1, double *g00, double *g01,
+                        double *g11, unsigned logn, double *tmp)
 {
 	size_t n = (size_t)1 << logn, hn = n >> 1;
 	double *a = tmp, *b = tmp + n, *zt = tmp + 2 * n, *sub = tmp + 3 * n;
@@ -317,9 +321,9 @@ static uint32_t l2bound(unsigned logn)
 }
 
 /* One attempt; returns 1 and fills s2 when (s1, s2) is short enough. */
-static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f,
-			const int8_t *g, const int8_t *F, const int8_t *G, const uint16_t *hm,
-			unsigned logn, double *tmp)
+static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f, const int8_t *g,
+                        const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
+                        double *tmp)
 {
 	size_t n = (size_t)1 << logn;
 	double *b00 = tmp, *b01 = b00 + n, *b10 = b01 + n, *b11 = b10 + n;
@@ -393,8 +397,8 @@ static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f,
 }
 
 void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const int8_t *f, const int8_t *g,
-		      const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
-		      double *tmp)
+                      const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
+                      double *tmp)
 {
 	struct falcon_sampler sc;
 	size_t n = (size_t)1 << logn;

@@ -8,14 +8,14 @@
 #include "hypermesh/sha3.h"
 
 /* Offsets of the X25519 parts behind the ML-KEM parts. */
-#define PK_X(pk) ((pk) + HM_MLKEM1024_EK_LEN)
-#define SK_X(sk) ((sk) + HM_MLKEM1024_DK_LEN)
+#define PK_X(pk)    ((pk) + HM_MLKEM1024_EK_LEN)
+#define SK_X(sk)    ((sk) + HM_MLKEM1024_DK_LEN)
 #define SK_PK_X(sk) ((sk) + HM_MLKEM1024_DK_LEN + HM_X25519_LEN)
-#define CT_X(ct) ((ct) + HM_MLKEM1024_CT_LEN)
+#define CT_X(ct)    ((ct) + HM_MLKEM1024_CT_LEN)
 
 static void combine(uint8_t ss[HM_HYBRID_KEM_SS_LEN], const uint8_t ss_m[HM_MLKEM_SHARED_LEN],
-		    const uint8_t ss_x[HM_X25519_LEN], const uint8_t ct_x[HM_X25519_LEN],
-		    const uint8_t pk_x[HM_X25519_LEN])
+                    const uint8_t ss_x[HM_X25519_LEN], const uint8_t ct_x[HM_X25519_LEN],
+                    const uint8_t pk_x[HM_X25519_LEN])
 {
 	static const char label[] = HM_HYBRID_KEM_LABEL;
 	struct hm_keccak h;
@@ -30,7 +30,7 @@ static void combine(uint8_t ss[HM_HYBRID_KEM_SS_LEN], const uint8_t ss_m[HM_MLKE
 }
 
 int hm_hybrid_kem_keygen_derand(uint8_t pk[HM_HYBRID_KEM_PK_LEN], uint8_t sk[HM_HYBRID_KEM_SK_LEN],
-				const uint8_t seed[HM_HYBRID_KEM_KEYGEN_SEED_LEN])
+                                const uint8_t seed[HM_HYBRID_KEM_KEYGEN_SEED_LEN])
 {
 	int rc = hm_mlkem_keygen_internal(HM_MLKEM_1024, pk, sk, seed, seed + HM_MLKEM_SEED_LEN);
 
@@ -54,8 +54,8 @@ int hm_hybrid_kem_keygen(uint8_t pk[HM_HYBRID_KEM_PK_LEN], uint8_t sk[HM_HYBRID_
 }
 
 int hm_hybrid_kem_encaps_derand(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_HYBRID_KEM_SS_LEN],
-				const uint8_t pk[HM_HYBRID_KEM_PK_LEN],
-				const uint8_t seed[HM_HYBRID_KEM_ENCAPS_SEED_LEN])
+                                const uint8_t pk[HM_HYBRID_KEM_PK_LEN],
+                                const uint8_t seed[HM_HYBRID_KEM_ENCAPS_SEED_LEN])
 {
 	const uint8_t *eph = seed + HM_MLKEM_SEED_LEN;
 	uint8_t ss_m[HM_MLKEM_SHARED_LEN], ss_x[HM_X25519_LEN];
@@ -74,7 +74,7 @@ int hm_hybrid_kem_encaps_derand(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_
 }
 
 int hm_hybrid_kem_encaps(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_HYBRID_KEM_SS_LEN],
-			 const uint8_t pk[HM_HYBRID_KEM_PK_LEN])
+                         const uint8_t pk[HM_HYBRID_KEM_PK_LEN])
 {
 	uint8_t seed[HM_HYBRID_KEM_ENCAPS_SEED_LEN];
 	int rc = hm_random_bytes(seed, sizeof(seed));
@@ -86,7 +86,7 @@ int hm_hybrid_kem_encaps(uint8_t ct[HM_HYBRID_KEM_CT_LEN], uint8_t ss[HM_HYBRID_
 }
 
 int hm_hybrid_kem_decaps(uint8_t ss[HM_HYBRID_KEM_SS_LEN], const uint8_t sk[HM_HYBRID_KEM_SK_LEN],
-			 const uint8_t ct[HM_HYBRID_KEM_CT_LEN])
+                         const uint8_t ct[HM_HYBRID_KEM_CT_LEN])
 {
 	uint8_t ss_m[HM_MLKEM_SHARED_LEN], ss_x[HM_X25519_LEN];
 	int rc;

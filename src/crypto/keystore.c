@@ -94,8 +94,7 @@ int hm_keystore_decode(const uint8_t *data, size_t len, struct hm_identity *id)
 	return HM_OK;
 }
 
-int hm_keystore_save(const char *path, const struct hm_identity *id,
-		     enum hm_file_write_flags flags)
+int hm_keystore_save(const char *path, const struct hm_identity *id, enum hm_file_write_flags flags)
 {
 	struct hm_buf enc;
 	int rc;

@@ -32,12 +32,12 @@
 #include "hypermesh/secure.h"
 #include "hypermesh/sha3.h"
 
-#define N	    256
-#define Q	    8380417
-#define QINV	    58728449 /* q^-1 mod 2^32 */
-#define D	    13
-#define K_MAX	    8
-#define L_MAX	    7
+#define N           256
+#define Q           8380417
+#define QINV        58728449 /* q^-1 mod 2^32 */
+#define D           13
+#define K_MAX       8
+#define L_MAX       7
 #define CTILDE_MAX  64
 #define W1_POLY_MAX (N * 6 / 8) /* w1Encode of one polynomial, 6 bits for ML-DSA-44 */
 
@@ -208,34 +208,34 @@ static int32_t center(int32_t a)
 
 /* zetas[k] = 1753^BitRev8(k) * 2^32 mod q, centred; zetas[0] is unused. */
 static const int32_t zetas[N] = {
-	-4186625, 25847,    -2608894, -518909,	237124,	  -777960,  -876248,  466468,	1826347,
-	2353451,  -359251,  -2091905, 3119733,	-2884855, 3111497,  2680103,  2725464,	1024112,
+	-4186625, 25847,    -2608894, -518909,  237124,   -777960,  -876248,  466468,   1826347,
+	2353451,  -359251,  -2091905, 3119733,  -2884855, 3111497,  2680103,  2725464,  1024112,
 	-1079900, 3585928,  -549488,  -1119584, 2619752,  -2108549, -2118186, -3859737, -1399561,
-	-3277672, 1757237,  -19422,   4010497,	280005,	  2706023,  95776,    3077325,	3530437,
-	-1661693, -3592148, -2537516, 3915439,	-3861115, -3043716, 3574422,  -2867647, 3539968,
-	-300467,  2348700,  -539299,  -1699267, -1643818, 3505694,  -3821735, 3507263,	-2140649,
-	-1600420, 3699596,  811944,   531354,	954230,	  3881043,  3900724,  -2556880, 2071892,
-	-2797779, -3930395, -1528703, -3677745, -3041255, -1452451, 3475950,  2176455,	-1585221,
-	-1257611, 1939314,  -4083598, -1000202, -3190144, -3157330, -3632928, 126922,	3412210,
-	-983419,  2147896,  2715295,  -2967645, -3693493, -411027,  -2477047, -671102,	-1228525,
-	-22981,	  -1308169, -381987,  1349076,	1852771,  -1430430, -3343383, 264944,	508951,
-	3097992,  44288,    -1100098, 904516,	3958618,  -3724342, -8578,    1653064,	-3249728,
-	2389356,  -210977,  759969,   -1316856, 189548,	  -3553272, 3159746,  -1851402, -2409325,
-	-177440,  1315589,  1341330,  1285669,	-1584928, -812732,  -1439742, -3019102, -3881060,
-	-3628969, 3839961,  2091667,  3407706,	2316500,  3817976,  -3342478, 2244091,	-2446433,
+	-3277672, 1757237,  -19422,   4010497,  280005,   2706023,  95776,    3077325,  3530437,
+	-1661693, -3592148, -2537516, 3915439,  -3861115, -3043716, 3574422,  -2867647, 3539968,
+	-300467,  2348700,  -539299,  -1699267, -1643818, 3505694,  -3821735, 3507263,  -2140649,
+	-1600420, 3699596,  811944,   531354,   954230,   3881043,  3900724,  -2556880, 2071892,
+	-2797779, -3930395, -1528703, -3677745, -3041255, -1452451, 3475950,  2176455,  -1585221,
+	-1257611, 1939314,  -4083598, -1000202, -3190144, -3157330, -3632928, 126922,   3412210,
+	-983419,  2147896,  2715295,  -2967645, -3693493, -411027,  -2477047, -671102,  -1228525,
+	-22981,   -1308169, -381987,  1349076,  1852771,  -1430430, -3343383, 264944,   508951,
+	3097992,  44288,    -1100098, 904516,   3958618,  -3724342, -8578,    1653064,  -3249728,
+	2389356,  -210977,  759969,   -1316856, 189548,   -3553272, 3159746,  -1851402, -2409325,
+	-177440,  1315589,  1341330,  1285669,  -1584928, -812732,  -1439742, -3019102, -3881060,
+	-3628969, 3839961,  2091667,  3407706,  2316500,  3817976,  -3342478, 2244091,  -2446433,
 	-3562462, 266997,   2434439,  -1235728, 3513181,  -3520352, -3759364, -1197226, -3193378,
-	900702,	  1859098,  909542,   819034,	495491,	  -1613174, -43260,   -522500,	-655327,
-	-3122442, 2031748,  3207046,  -3556995, -525098,  -768622,  -3595838, 342297,	286988,
-	-2437823, 4108315,  3437287,  -3342277, 1735879,  203044,   2842341,  2691481,	-2590150,
-	1265009,  4055324,  1247620,  2486353,	1595974,  -3767016, 1250494,  2635921,	-3548272,
+	900702,   1859098,  909542,   819034,   495491,   -1613174, -43260,   -522500,  -655327,
+	-3122442, 2031748,  3207046,  -3556995, -525098,  -768622,  -3595838, 342297,   286988,
+	-2437823, 4108315,  3437287,  -3342277, 1735879,  203044,   2842341,  2691481,  -2590150,
+	1265009,  4055324,  1247620,  2486353,  1595974,  -3767016, 1250494,  2635921,  -3548272,
 	-2994039, 1869119,  1903435,  -1050970, -1333058, 1237275,  -3318210, -1430225, -451100,
-	1312455,  3306115,  -1962642, -1279661, 1917081,  -2546312, -1374803, 1500165,	777191,
+	1312455,  3306115,  -1962642, -1279661, 1917081,  -2546312, -1374803, 1500165,  777191,
 	2235880,  3406031,  -542412,  -2831860, -1671176, -1846953, -2584293, -3724270, 594136,
-	-3776993, -2013608, 2432395,  2454455,	-164721,  1957272,  3369112,  185531,	-1207385,
-	-3183426, 162844,   1616392,  3014001,	810149,	  1652634,  -3694233, -1799107, -3038916,
-	3523897,  3866901,  269760,   2213111,	-975884,  1717735,  472078,   -426683,	1723600,
+	-3776993, -2013608, 2432395,  2454455,  -164721,  1957272,  3369112,  185531,   -1207385,
+	-3183426, 162844,   1616392,  3014001,  810149,   1652634,  -3694233, -1799107, -3038916,
+	3523897,  3866901,  269760,   2213111,  -975884,  1717735,  472078,   -426683,  1723600,
 	-1803090, 1910376,  -1667432, -1104333, -260646,  -3833893, -2939036, -2235985, -420899,
-	-2286327, 183443,   -976891,  1612842,	-3545687, -554416,  3919660,  -48306,	-1362209,
+	-2286327, 183443,   -976891,  1612842,  -3545687, -554416,  3919660,  -48306,   -1362209,
 	3937738,  1400424,  -846154,  1976782,
 };
 
@@ -297,7 +297,7 @@ static void poly_pointwise_acc(struct poly *r, const struct poly *a, const struc
 
 /* r = NTT^-1(A o v) for the k x l matrix A, all in NTT form. */
 static void matvec(const struct params *p, struct poly r[K_MAX], const struct poly A[K_MAX][L_MAX],
-		   const struct poly v[L_MAX])
+                   const struct poly v[L_MAX])
 {
 	for (unsigned i = 0; i < p->k; i++) {
 		poly_pointwise(&r[i], &A[i][0], &v[0]);
@@ -443,7 +443,7 @@ static void rej_ntt_poly(struct poly *a, const uint8_t rho[32], uint8_t s, uint8
 		hm_keccak_squeeze(&ctx, buf, sizeof(buf));
 		for (size_t i = 0; i + 3 <= sizeof(buf) && j < N; i += 3) {
 			uint32_t v = buf[i] | (uint32_t)buf[i + 1] << 8 |
-				     (uint32_t)(buf[i + 2] & 0x7f) << 16;
+			             (uint32_t)(buf[i + 2] & 0x7f) << 16;
 
 			if (v < Q)
 				a->c[j++] = (int32_t)v;
@@ -505,7 +505,7 @@ static void rej_bounded_poly(struct poly *a, const uint8_t rhop[64], uint16_t no
 
 /* Alg. 33 ExpandS. */
 static void expand_s(const struct params *p, struct poly s1[L_MAX], struct poly s2[K_MAX],
-		     const uint8_t rhop[64])
+                     const uint8_t rhop[64])
 {
 	for (unsigned r = 0; r < p->l; r++)
 		rej_bounded_poly(&s1[r], rhop, (uint16_t)r, p->eta);
@@ -515,7 +515,7 @@ static void expand_s(const struct params *p, struct poly s1[L_MAX], struct poly 
 
 /* Alg. 34 ExpandMask: y[r] from rho'' || (kappa + r), gamma1 - (z_bits-bit values). */
 static void expand_mask(const struct params *p, struct poly y[L_MAX], const uint8_t rhopp[64],
-			unsigned kappa)
+                        unsigned kappa)
 {
 	uint8_t seed[66];
 	uint8_t buf[32 * 20];
@@ -563,7 +563,7 @@ static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t
 			uint32_t j = buf[pos];
 			/* i < 256 (still filling) and j <= i */
 			uint32_t accept =
-				mask_neg((int32_t)i - N) & ~mask_neg((int32_t)i - (int32_t)j);
+			        mask_neg((int32_t)i - N) & ~mask_neg((int32_t)i - (int32_t)j);
 			uint64_t m64 = 0 - (uint64_t)(accept & 1);
 			uint32_t sign = (uint32_t)(1 - 2 * (int32_t)(signs & 1));
 			uint32_t cj = 0;
@@ -599,7 +599,7 @@ static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t
 
 /* Alg. 22 pkEncode. */
 static void pk_encode(const struct params *p, uint8_t *pk, const uint8_t rho[32],
-		      const struct poly t1[K_MAX])
+                      const struct poly t1[K_MAX])
 {
 	memcpy(pk, rho, 32);
 	for (unsigned i = 0; i < p->k; i++)
@@ -608,7 +608,7 @@ static void pk_encode(const struct params *p, uint8_t *pk, const uint8_t rho[32]
 
 /* Alg. 23 pkDecode: every 10-bit value is a valid t1 coefficient. */
 static void pk_decode(const struct params *p, uint8_t rho[32], struct poly t1[K_MAX],
-		      const uint8_t *pk)
+                      const uint8_t *pk)
 {
 	memcpy(rho, pk, 32);
 	for (unsigned i = 0; i < p->k; i++)
@@ -617,8 +617,8 @@ static void pk_decode(const struct params *p, uint8_t rho[32], struct poly t1[K_
 
 /* Alg. 24 skEncode. */
 static void sk_encode(const struct params *p, uint8_t *sk, const uint8_t rho[32],
-		      const uint8_t key[32], const uint8_t tr[64], const struct poly s1[L_MAX],
-		      const struct poly s2[K_MAX], const struct poly t0[K_MAX])
+                      const uint8_t key[32], const uint8_t tr[64], const struct poly s1[L_MAX],
+                      const struct poly s2[K_MAX], const struct poly t0[K_MAX])
 {
 	const size_t eb = 32 * p->eta_bits;
 	uint8_t *o = sk + 128;
@@ -639,8 +639,8 @@ static void sk_encode(const struct params *p, uint8_t *sk, const uint8_t rho[32]
  * [-eta, eta] (decided without branching on the coefficients), else 0.
  */
 static uint32_t sk_decode(const struct params *p, uint8_t rho[32], uint8_t key[32], uint8_t tr[64],
-			  struct poly s1[L_MAX], struct poly s2[K_MAX], struct poly t0[K_MAX],
-			  const uint8_t *sk)
+                          struct poly s1[L_MAX], struct poly s2[K_MAX], struct poly t0[K_MAX],
+                          const uint8_t *sk)
 {
 	const size_t eb = 32 * p->eta_bits;
 	const uint8_t *in = sk + 128;
@@ -670,7 +670,7 @@ static size_t w1_encode(const struct params *p, uint8_t *out, const struct poly 
 
 /* Alg. 26 sigEncode; h holds 0/1 and has at most omega ones (public at this point). */
 static void sig_encode(const struct params *p, uint8_t *sig, const uint8_t *ctilde,
-		       const struct poly z[L_MAX], const struct poly h[K_MAX])
+                       const struct poly z[L_MAX], const struct poly h[K_MAX])
 {
 	uint8_t *o = sig;
 	uint8_t *hints;
@@ -697,7 +697,7 @@ static void sig_encode(const struct params *p, uint8_t *sig, const uint8_t *ctil
  * the sig_bytes-long signature.
  */
 static int sig_decode(const struct params *p, uint8_t *ctilde, struct poly z[L_MAX],
-		      struct poly h[K_MAX], const uint8_t *sig)
+                      struct poly h[K_MAX], const uint8_t *sig)
 {
 	const uint8_t *in = sig;
 	const uint8_t *y;
@@ -739,7 +739,7 @@ struct keygen_state {
 };
 
 int hm_mldsa_keygen_internal(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk,
-			     const uint8_t xi[HM_MLDSA_SEED_BYTES])
+                             const uint8_t xi[HM_MLDSA_SEED_BYTES])
 {
 	const struct params *p = get_params(param);
 	struct keygen_state st;
@@ -767,7 +767,7 @@ int hm_mldsa_keygen_internal(enum hm_mldsa_param param, uint8_t *pk, uint8_t *sk
 	for (unsigned i = 0; i < p->k; i++)
 		for (unsigned j = 0; j < N; j++)
 			power2round(&st.t1[i].c[j], &st.t0[i].c[j],
-				    freeze(st.t[i].c[j] + st.s2[i].c[j]));
+			            freeze(st.t[i].c[j] + st.s2[i].c[j]));
 	pk_encode(p, pk, rho, st.t1);
 	/* Public: pk is the output meant for publication (t1 hides s1, s2 by MLWE). */
 	HM_CT_DECLASSIFY(pk, p->pk_bytes);
@@ -885,7 +885,7 @@ static void sha3_other(uint8_t *out, size_t outlen, size_t rate, const void *msg
 }
 
 int hm_mldsa_prehash_digest(enum hm_mldsa_prehash ph, uint8_t out[HM_MLDSA_MAX_PREHASH_BYTES],
-			    size_t *outlen, const void *msg, size_t msglen)
+                            size_t *outlen, const void *msg, size_t msglen)
 {
 	const uint8_t *m = msg;
 	size_t n = hm_mldsa_prehash_bytes(ph);
@@ -954,7 +954,7 @@ int hm_mldsa_prehash_digest(enum hm_mldsa_prehash ph, uint8_t out[HM_MLDSA_MAX_P
  * digest after the two header bytes.
  */
 static int format_mprime(struct msg_parts *parts, uint8_t hdr[2 + OID_BYTES + 64], const void *ctx,
-			 size_t ctxlen, const void *msg, size_t msglen, int prehash)
+                         size_t ctxlen, const void *msg, size_t msglen, int prehash)
 {
 	if (ctxlen > HM_MLDSA_MAX_CTX_BYTES || (ctxlen && !ctx) || (msglen && !msg))
 		return HM_ERR_INVALID;
@@ -977,7 +977,7 @@ static int format_mprime(struct msg_parts *parts, uint8_t hdr[2 + OID_BYTES + 64
 
 /* Fills hdr + 2 with OID || PH(M) for Alg. 4/5. */
 static int format_prehash(uint8_t hdr[2 + OID_BYTES + 64], const uint8_t *ph_msg, size_t phlen,
-			  enum hm_mldsa_prehash ph)
+                          enum hm_mldsa_prehash ph)
 {
 	static const uint8_t oid_prefix[OID_BYTES - 1] = {
 		0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
@@ -1000,7 +1000,7 @@ static int format_prehash(uint8_t hdr[2 + OID_BYTES + 64], const uint8_t *ph_msg
 struct sign_state {
 	struct poly A[K_MAX][L_MAX];
 	struct poly s1[L_MAX], s2[K_MAX], t0[K_MAX]; /* NTT form after decoding */
-	struct poly y[L_MAX], z[L_MAX];		     /* z holds NTT(y), then c s1, then z */
+	struct poly y[L_MAX], z[L_MAX];              /* z holds NTT(y), then c s1, then z */
 	struct poly w[K_MAX], h[K_MAX];
 	struct poly r0[K_MAX], ct0[K_MAX]; /* r0 = LowBits(w - c s2) */
 	struct poly c, w1;
@@ -1015,7 +1015,7 @@ struct sign_state {
 #define KAPPA_LIMIT (65536 - L_MAX)
 
 static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, const uint8_t mu[64],
-		     const uint8_t *rnd, struct sign_state *st)
+                     const uint8_t *rnd, struct sign_state *st)
 {
 	unsigned kappa = 0;
 	uint32_t valid = sk_decode(p, st->rho, st->key, st->tr, st->s1, st->s2, st->t0, sk);
@@ -1090,7 +1090,7 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 				st->r0[i].c[j] = lo;
 				decompose(&hi_b, &lo, freeze(wcs2 + ct0), p->gamma2);
 				st->h[i].c[j] =
-					(int32_t)(~mask_eq((uint32_t)hi_a, (uint32_t)hi_b) & 1u);
+				        (int32_t)(~mask_eq((uint32_t)hi_a, (uint32_t)hi_b) & 1u);
 				hints += (uint32_t)st->h[i].c[j];
 				st->ct0[i].c[j] = ct0;
 			}
@@ -1114,7 +1114,7 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 }
 
 static int sign_with_mu(const struct params *p, uint8_t *sig, const uint8_t *sk,
-			const uint8_t mu[64], const uint8_t *rnd)
+                        const uint8_t mu[64], const uint8_t *rnd)
 {
 	struct sign_state st;
 	int rc = sign_core(p, sig, sk, mu, rnd, &st);
@@ -1136,7 +1136,7 @@ static int sign_check(const struct params *p, uint8_t *sig, const uint8_t *sk, s
 }
 
 static int sign_parts(const struct params *p, uint8_t *sig, const uint8_t *sk,
-		      const struct msg_parts *parts, const uint8_t *rnd)
+                      const struct msg_parts *parts, const uint8_t *rnd)
 {
 	uint8_t mu[64];
 	int rc;
@@ -1148,8 +1148,8 @@ static int sign_parts(const struct params *p, uint8_t *sig, const uint8_t *sk,
 }
 
 int hm_mldsa_sign(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-		  const void *msg, size_t msglen, const void *ctx, size_t ctxlen,
-		  const uint8_t rnd[HM_MLDSA_RND_BYTES])
+                  const void *msg, size_t msglen, const void *ctx, size_t ctxlen,
+                  const uint8_t rnd[HM_MLDSA_RND_BYTES])
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts;
@@ -1166,7 +1166,7 @@ int hm_mldsa_sign(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, si
 }
 
 int hm_mldsa_sign_hedged(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-			 const void *msg, size_t msglen, const void *ctx, size_t ctxlen)
+                         const void *msg, size_t msglen, const void *ctx, size_t ctxlen)
 {
 	uint8_t rnd[HM_MLDSA_RND_BYTES];
 	int rc = hm_random_bytes(rnd, sizeof(rnd));
@@ -1178,8 +1178,8 @@ int hm_mldsa_sign_hedged(enum hm_mldsa_param param, uint8_t *sig, const uint8_t 
 }
 
 int hm_mldsa_sign_prehash(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-			  const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
-			  const void *ctx, size_t ctxlen, const uint8_t rnd[HM_MLDSA_RND_BYTES])
+                          const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
+                          const void *ctx, size_t ctxlen, const uint8_t rnd[HM_MLDSA_RND_BYTES])
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts;
@@ -1198,8 +1198,8 @@ int hm_mldsa_sign_prehash(enum hm_mldsa_param param, uint8_t *sig, const uint8_t
 }
 
 int hm_mldsa_sign_internal(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-			   const void *mprime, size_t mprimelen,
-			   const uint8_t rnd[HM_MLDSA_RND_BYTES])
+                           const void *mprime, size_t mprimelen,
+                           const uint8_t rnd[HM_MLDSA_RND_BYTES])
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts = { .ptr = { mprime }, .len = { mprimelen } };
@@ -1215,7 +1215,7 @@ int hm_mldsa_sign_internal(enum hm_mldsa_param param, uint8_t *sig, const uint8_
 }
 
 int hm_mldsa_sign_mu(enum hm_mldsa_param param, uint8_t *sig, const uint8_t *sk, size_t sklen,
-		     const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t rnd[HM_MLDSA_RND_BYTES])
+                     const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t rnd[HM_MLDSA_RND_BYTES])
 {
 	const struct params *p = get_params(param);
 	int rc = sign_check(p, sig, sk, sklen);
@@ -1242,7 +1242,7 @@ struct verify_state {
 };
 
 static int verify_core(const struct params *p, const uint8_t *pk, const uint8_t mu[64],
-		       const uint8_t *sig, struct verify_state *st)
+                       const uint8_t *sig, struct verify_state *st)
 {
 	struct hm_keccak ctx;
 	size_t off = 0;
@@ -1282,7 +1282,7 @@ static int verify_core(const struct params *p, const uint8_t *pk, const uint8_t 
 }
 
 static int verify_with_mu(const struct params *p, const uint8_t *pk, const uint8_t mu[64],
-			  const uint8_t *sig)
+                          const uint8_t *sig)
 {
 	struct verify_state st;
 	int rc = verify_core(p, pk, mu, sig, &st);
@@ -1293,7 +1293,7 @@ static int verify_with_mu(const struct params *p, const uint8_t *pk, const uint8
 }
 
 static int verify_check(const struct params *p, const uint8_t *pk, size_t pklen, const uint8_t *sig,
-			size_t siglen)
+                        size_t siglen)
 {
 	if (!p || !pk || !sig)
 		return HM_ERR_INVALID;
@@ -1303,7 +1303,7 @@ static int verify_check(const struct params *p, const uint8_t *pk, size_t pklen,
 }
 
 static int verify_parts(const struct params *p, const uint8_t *pk, const struct msg_parts *parts,
-			const uint8_t *sig)
+                        const uint8_t *sig)
 {
 	uint8_t tr[64], mu[64];
 
@@ -1313,7 +1313,7 @@ static int verify_parts(const struct params *p, const uint8_t *pk, const struct 
 }
 
 int hm_mldsa_mu(enum hm_mldsa_param param, uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t *pk,
-		size_t pklen, const void *msg, size_t msglen, const void *ctx, size_t ctxlen)
+                size_t pklen, const void *msg, size_t msglen, const void *ctx, size_t ctxlen)
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts;
@@ -1334,8 +1334,8 @@ int hm_mldsa_mu(enum hm_mldsa_param param, uint8_t mu[HM_MLDSA_MU_BYTES], const 
 }
 
 int hm_mldsa_verify(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen, const void *msg,
-		    size_t msglen, const void *ctx, size_t ctxlen, const uint8_t *sig,
-		    size_t siglen)
+                    size_t msglen, const void *ctx, size_t ctxlen, const uint8_t *sig,
+                    size_t siglen)
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts;
@@ -1350,8 +1350,8 @@ int hm_mldsa_verify(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen, 
 }
 
 int hm_mldsa_verify_prehash(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen,
-			    const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
-			    const void *ctx, size_t ctxlen, const uint8_t *sig, size_t siglen)
+                            const uint8_t *ph_msg, size_t phlen, enum hm_mldsa_prehash ph,
+                            const void *ctx, size_t ctxlen, const uint8_t *sig, size_t siglen)
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts;
@@ -1368,8 +1368,8 @@ int hm_mldsa_verify_prehash(enum hm_mldsa_param param, const uint8_t *pk, size_t
 }
 
 int hm_mldsa_verify_internal(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen,
-			     const void *mprime, size_t mprimelen, const uint8_t *sig,
-			     size_t siglen)
+                             const void *mprime, size_t mprimelen, const uint8_t *sig,
+                             size_t siglen)
 {
 	const struct params *p = get_params(param);
 	struct msg_parts parts = { .ptr = { mprime }, .len = { mprimelen } };
@@ -1383,7 +1383,7 @@ int hm_mldsa_verify_internal(enum hm_mldsa_param param, const uint8_t *pk, size_
 }
 
 int hm_mldsa_verify_mu(enum hm_mldsa_param param, const uint8_t *pk, size_t pklen,
-		       const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t *sig, size_t siglen)
+                       const uint8_t mu[HM_MLDSA_MU_BYTES], const uint8_t *sig, size_t siglen)
 {
 	const struct params *p = get_params(param);
 	int rc = verify_check(p, pk, pklen, sig, siglen);

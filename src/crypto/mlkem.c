@@ -18,9 +18,9 @@
 #include "hypermesh/secure.h"
 #include "hypermesh/sha3.h"
 
-#define N 256
-#define Q 3329
-#define K_MAX 4
+#define N          256
+#define Q          3329
+#define K_MAX      4
 #define POLY_BYTES 384 /* ByteEncode_12 of one polynomial */
 
 struct params {
@@ -341,7 +341,7 @@ static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned 
 
 /* Alg. 13; writes ek_pke (384k + 32 bytes) and dk_pke (384k bytes). */
 static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke,
-			const uint8_t d[32])
+                        const uint8_t d[32])
 {
 	struct {
 		uint8_t in[33];
@@ -383,7 +383,7 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 
 /* Alg. 14; ek_pke must already have passed the §7.2 check. */
 static void kpke_encrypt(const struct params *p, uint8_t *c, const uint8_t *ek_pke,
-			 const uint8_t m[32], const uint8_t r[32])
+                         const uint8_t m[32], const uint8_t r[32])
 {
 	struct {
 		struct polyvec y;
@@ -433,7 +433,7 @@ static void kpke_encrypt(const struct params *p, uint8_t *c, const uint8_t *ek_p
 
 /* Alg. 15 */
 static void kpke_decrypt(const struct params *p, uint8_t m[32], const uint8_t *dk_pke,
-			 const uint8_t *c)
+                         const uint8_t *c)
 {
 	struct {
 		struct poly u, s, w, v;
@@ -462,7 +462,7 @@ static void kpke_decrypt(const struct params *p, uint8_t m[32], const uint8_t *d
 /* ---- ML-KEM (§6, §7) ---- */
 
 int hm_mlkem_keygen_internal(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk,
-			     const uint8_t d[HM_MLKEM_SEED_LEN], const uint8_t z[HM_MLKEM_SEED_LEN])
+                             const uint8_t d[HM_MLKEM_SEED_LEN], const uint8_t z[HM_MLKEM_SEED_LEN])
 {
 	const struct params *p = get_params(param);
 	size_t pk_off;
@@ -480,8 +480,8 @@ int hm_mlkem_keygen_internal(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk
 	return HM_OK;
 }
 
-int hm_mlkem_keygen_seed(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk,
-			 const uint8_t *seed, size_t seed_len)
+int hm_mlkem_keygen_seed(enum hm_mlkem_param param, uint8_t *ek, uint8_t *dk, const uint8_t *seed,
+                         size_t seed_len)
 {
 	if (get_params(param) == NULL)
 		return HM_ERR_INVALID;
@@ -549,9 +549,8 @@ int hm_mlkem_check_dk(enum hm_mlkem_param param, const uint8_t *dk, size_t dk_le
 	return p ? check_dk(p, dk, dk_len) : HM_ERR_INVALID;
 }
 
-int hm_mlkem_encaps_internal(enum hm_mlkem_param param, uint8_t *c,
-			     uint8_t k[HM_MLKEM_SHARED_LEN], const uint8_t *ek, size_t ek_len,
-			     const uint8_t m[HM_MLKEM_SEED_LEN])
+int hm_mlkem_encaps_internal(enum hm_mlkem_param param, uint8_t *c, uint8_t k[HM_MLKEM_SHARED_LEN],
+                             const uint8_t *ek, size_t ek_len, const uint8_t m[HM_MLKEM_SEED_LEN])
 {
 	const struct params *p = get_params(param);
 	uint8_t in[64], kr[64];
@@ -580,7 +579,7 @@ int hm_mlkem_encaps_internal(enum hm_mlkem_param param, uint8_t *c,
 }
 
 int hm_mlkem_encaps(enum hm_mlkem_param param, uint8_t *c, uint8_t k[HM_MLKEM_SHARED_LEN],
-		    const uint8_t *ek, size_t ek_len)
+                    const uint8_t *ek, size_t ek_len)
 {
 	uint8_t m[HM_MLKEM_SEED_LEN];
 	int rc;
@@ -599,7 +598,7 @@ int hm_mlkem_encaps(enum hm_mlkem_param param, uint8_t *c, uint8_t k[HM_MLKEM_SH
 }
 
 int hm_mlkem_decaps(enum hm_mlkem_param param, uint8_t k[HM_MLKEM_SHARED_LEN], const uint8_t *dk,
-		    size_t dk_len, const uint8_t *c, size_t c_len)
+                    size_t dk_len, const uint8_t *c, size_t c_len)
 {
 	const struct params *p = get_params(param);
 	struct {

@@ -43,7 +43,7 @@ static void drbg_update(struct hm_nist_drbg *d, const uint8_t *provided)
 }
 
 void hm_nist_drbg_init(struct hm_nist_drbg *d, const uint8_t seed[HM_NIST_DRBG_SEED_LEN],
-		       const uint8_t *personalization)
+                       const uint8_t *personalization)
 {
 	uint8_t material[48];
 

@@ -17,18 +17,14 @@
 
 /* The round constants RC[i] of FIPS 202 §3.2.5 (the iota step). */
 static const uint64_t keccak_rc[KECCAK_ROUNDS] = {
-	UINT64_C(0x0000000000000001), UINT64_C(0x0000000000008082),
-	UINT64_C(0x800000000000808a), UINT64_C(0x8000000080008000),
-	UINT64_C(0x000000000000808b), UINT64_C(0x0000000080000001),
-	UINT64_C(0x8000000080008081), UINT64_C(0x8000000000008009),
-	UINT64_C(0x000000000000008a), UINT64_C(0x0000000000000088),
-	UINT64_C(0x0000000080008009), UINT64_C(0x000000008000000a),
-	UINT64_C(0x000000008000808b), UINT64_C(0x800000000000008b),
-	UINT64_C(0x8000000000008089), UINT64_C(0x8000000000008003),
-	UINT64_C(0x8000000000008002), UINT64_C(0x8000000000000080),
-	UINT64_C(0x000000000000800a), UINT64_C(0x800000008000000a),
-	UINT64_C(0x8000000080008081), UINT64_C(0x8000000000008080),
-	UINT64_C(0x0000000080000001), UINT64_C(0x8000000080008008),
+	UINT64_C(0x0000000000000001), UINT64_C(0x0000000000008082), UINT64_C(0x800000000000808a),
+	UINT64_C(0x8000000080008000), UINT64_C(0x000000000000808b), UINT64_C(0x0000000080000001),
+	UINT64_C(0x8000000080008081), UINT64_C(0x8000000000008009), UINT64_C(0x000000000000008a),
+	UINT64_C(0x0000000000000088), UINT64_C(0x0000000080008009), UINT64_C(0x000000008000000a),
+	UINT64_C(0x000000008000808b), UINT64_C(0x800000000000008b), UINT64_C(0x8000000000008089),
+	UINT64_C(0x8000000000008003), UINT64_C(0x8000000000008002), UINT64_C(0x8000000000000080),
+	UINT64_C(0x000000000000800a), UINT64_C(0x800000008000000a), UINT64_C(0x8000000080008081),
+	UINT64_C(0x8000000000008080), UINT64_C(0x0000000080000001), UINT64_C(0x8000000080008008),
 };
 
 static inline uint64_t rol64(uint64_t v, unsigned n)
@@ -43,63 +39,63 @@ static inline uint64_t rol64(uint64_t v, unsigned n)
  * lane by lane, with constant indices, so that compilers keep the state in
  * registers.
  */
-#define RHO_PI(b, a)                                                            \
-	do {                                                                    \
-		b[0] = a[0];                                                    \
-		b[10] = rol64(a[1], 1);                                         \
-		b[20] = rol64(a[2], 62);                                        \
-		b[5] = rol64(a[3], 28);                                         \
-		b[15] = rol64(a[4], 27);                                        \
-		b[16] = rol64(a[5], 36);                                        \
-		b[1] = rol64(a[6], 44);                                         \
-		b[11] = rol64(a[7], 6);                                         \
-		b[21] = rol64(a[8], 55);                                        \
-		b[6] = rol64(a[9], 20);                                         \
-		b[7] = rol64(a[10], 3);                                         \
-		b[17] = rol64(a[11], 10);                                       \
-		b[2] = rol64(a[12], 43);                                        \
-		b[12] = rol64(a[13], 25);                                       \
-		b[22] = rol64(a[14], 39);                                       \
-		b[23] = rol64(a[15], 41);                                       \
-		b[8] = rol64(a[16], 45);                                        \
-		b[18] = rol64(a[17], 15);                                       \
-		b[3] = rol64(a[18], 21);                                        \
-		b[13] = rol64(a[19], 8);                                        \
-		b[14] = rol64(a[20], 18);                                       \
-		b[24] = rol64(a[21], 2);                                        \
-		b[9] = rol64(a[22], 61);                                        \
-		b[19] = rol64(a[23], 56);                                       \
-		b[4] = rol64(a[24], 14);                                        \
+#define RHO_PI(b, a)                      \
+	do {                              \
+		b[0] = a[0];              \
+		b[10] = rol64(a[1], 1);   \
+		b[20] = rol64(a[2], 62);  \
+		b[5] = rol64(a[3], 28);   \
+		b[15] = rol64(a[4], 27);  \
+		b[16] = rol64(a[5], 36);  \
+		b[1] = rol64(a[6], 44);   \
+		b[11] = rol64(a[7], 6);   \
+		b[21] = rol64(a[8], 55);  \
+		b[6] = rol64(a[9], 20);   \
+		b[7] = rol64(a[10], 3);   \
+		b[17] = rol64(a[11], 10); \
+		b[2] = rol64(a[12], 43);  \
+		b[12] = rol64(a[13], 25); \
+		b[22] = rol64(a[14], 39); \
+		b[23] = rol64(a[15], 41); \
+		b[8] = rol64(a[16], 45);  \
+		b[18] = rol64(a[17], 15); \
+		b[3] = rol64(a[18], 21);  \
+		b[13] = rol64(a[19], 8);  \
+		b[14] = rol64(a[20], 18); \
+		b[24] = rol64(a[21], 2);  \
+		b[9] = rol64(a[22], 61);  \
+		b[19] = rol64(a[23], 56); \
+		b[4] = rol64(a[24], 14);  \
 	} while (0)
 
 /* chi on the row starting at lane y: a[x] = b[x] ^ (~b[x+1] & b[x+2]) within the row. */
-#define CHI_ROW(a, b, y)                                                     \
-	do {                                                                 \
-		a[y + 0] = b[y + 0] ^ (~b[y + 1] & b[y + 2]);                \
-		a[y + 1] = b[y + 1] ^ (~b[y + 2] & b[y + 3]);                \
-		a[y + 2] = b[y + 2] ^ (~b[y + 3] & b[y + 4]);                \
-		a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y + 0]);                \
-		a[y + 4] = b[y + 4] ^ (~b[y + 0] & b[y + 1]);                \
+#define CHI_ROW(a, b, y)                                      \
+	do {                                                  \
+		a[y + 0] = b[y + 0] ^ (~b[y + 1] & b[y + 2]); \
+		a[y + 1] = b[y + 1] ^ (~b[y + 2] & b[y + 3]); \
+		a[y + 2] = b[y + 2] ^ (~b[y + 3] & b[y + 4]); \
+		a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y + 0]); \
+		a[y + 4] = b[y + 4] ^ (~b[y + 0] & b[y + 1]); \
 	} while (0)
 
 /* theta: xor into every lane of column x the parity of columns x-1 and x+1 (rotated). */
-#define THETA(a)                                                             \
-	do {                                                                 \
-		uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];           \
-		uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];           \
-		uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];           \
-		uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];           \
-		uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];           \
-		uint64_t d0 = c4 ^ rol64(c1, 1), d1 = c0 ^ rol64(c2, 1);     \
-		uint64_t d2 = c1 ^ rol64(c3, 1), d3 = c2 ^ rol64(c4, 1);     \
-		uint64_t d4 = c3 ^ rol64(c0, 1);                             \
-		for (int i_ = 0; i_ < 25; i_ += 5) {                         \
-			a[i_ + 0] ^= d0;                                     \
-			a[i_ + 1] ^= d1;                                     \
-			a[i_ + 2] ^= d2;                                     \
-			a[i_ + 3] ^= d3;                                     \
-			a[i_ + 4] ^= d4;                                     \
-		}                                                            \
+#define THETA(a)                                                         \
+	do {                                                             \
+		uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];       \
+		uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];       \
+		uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];       \
+		uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];       \
+		uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];       \
+		uint64_t d0 = c4 ^ rol64(c1, 1), d1 = c0 ^ rol64(c2, 1); \
+		uint64_t d2 = c1 ^ rol64(c3, 1), d3 = c2 ^ rol64(c4, 1); \
+		uint64_t d4 = c3 ^ rol64(c0, 1);                         \
+		for (int i_ = 0; i_ < 25; i_ += 5) {                     \
+			a[i_ + 0] ^= d0;                                 \
+			a[i_ + 1] ^= d1;                                 \
+			a[i_ + 2] ^= d2;                                 \
+			a[i_ + 3] ^= d3;                                 \
+			a[i_ + 4] ^= d4;                                 \
+		}                                                        \
 	} while (0)
 
 void hm_keccak_f1600(uint64_t state[25])
@@ -133,7 +129,7 @@ static void keccak_init(struct hm_keccak *ctx, size_t rate, uint8_t suffix)
 }
 
 /* Domain bits 01 (SHA3) or 1111 (SHAKE), followed by the first bit of pad10*1. */
-#define SUFFIX_SHA3 0x06
+#define SUFFIX_SHA3  0x06
 #define SUFFIX_SHAKE 0x1f
 
 void hm_sha3_256_init(struct hm_keccak *ctx)
@@ -163,9 +159,9 @@ static inline void xor_byte(uint64_t *state, size_t pos, uint8_t v)
 
 static inline uint64_t load64_le(const uint8_t *p)
 {
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	       (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	       (uint64_t)p[7] << 56;
 }
 
 void hm_keccak_absorb(struct hm_keccak *ctx, const void *in, size_t len)

@@ -24,11 +24,11 @@ static const struct hm_sig_info algorithms[] = {
 };
 
 _Static_assert(HM_SIG_PK_MAX >= HM_FALCON1024_PK_LEN && HM_SIG_PK_MAX == HM_MLDSA87_PUBLICKEY_BYTES,
-	       "HM_SIG_PK_MAX");
+               "HM_SIG_PK_MAX");
 _Static_assert(HM_SIG_SK_MAX == HM_MLDSA87_SECRETKEY_BYTES, "HM_SIG_SK_MAX");
 _Static_assert(HM_SIG_SIG_MAX == HM_MLDSA87_SIGNATURE_BYTES &&
-		       HM_SIG_SIG_MAX >= HM_FALCON1024_SIG_MAX,
-	       "HM_SIG_SIG_MAX");
+                       HM_SIG_SIG_MAX >= HM_FALCON1024_SIG_MAX,
+               "HM_SIG_SIG_MAX");
 
 const struct hm_sig_info *hm_sig_info(enum hm_sig_alg alg)
 {
@@ -51,7 +51,9 @@ int hm_sig_alg_from_name(const char *name, enum hm_sig_alg *alg)
 
 static enum hm_mldsa_param mldsa_param(enum hm_sig_alg alg)
 {
-	return alg == HM_SIG_MLDSA44 ? HM_MLDSA_44 : alg == HM_SIG_MLDSA65 ? HM_MLDSA_65 : HM_MLDSA_87;
+	return alg == HM_SIG_MLDSA44   ? HM_MLDSA_44
+	       : alg == HM_SIG_MLDSA65 ? HM_MLDSA_65
+	                               : HM_MLDSA_87;
 }
 
 static unsigned falcon_logn(enum hm_sig_alg alg)
@@ -86,7 +88,7 @@ int hm_sig_keygen(enum hm_sig_alg alg, uint8_t *pk, size_t pk_cap, uint8_t *sk, 
 }
 
 int hm_sig_sign(enum hm_sig_alg alg, uint8_t *sig, size_t sig_cap, size_t *sig_len,
-		const uint8_t *sk, size_t sk_len, const void *msg, size_t msg_len)
+                const uint8_t *sk, size_t sk_len, const void *msg, size_t msg_len)
 {
 	const struct hm_sig_info *info = hm_sig_info(alg);
 	int rc;
@@ -112,13 +114,14 @@ int hm_sig_sign(enum hm_sig_alg alg, uint8_t *sig, size_t sig_cap, size_t *sig_l
 	case HM_SIG_FALCON512:
 	case HM_SIG_FALCON1024:
 		*sig_len = sig_cap;
-		return hm_falcon_sign(falcon_logn(alg), sig, sig_len, sk, sk_len, msg, msg_len, NULL);
+		return hm_falcon_sign(falcon_logn(alg), sig, sig_len, sk, sk_len, msg, msg_len,
+		                      NULL);
 	}
 	return HM_ERR_UNSUPPORTED;
 }
 
 int hm_sig_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const uint8_t *sig,
-		  size_t sig_len, const void *msg, size_t msg_len)
+                  size_t sig_len, const void *msg, size_t msg_len)
 {
 	const struct hm_sig_info *info = hm_sig_info(alg);
 
@@ -135,9 +138,9 @@ int hm_sig_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const u
 	case HM_SIG_MLDSA65:
 	case HM_SIG_MLDSA87:
 		return hm_mldsa_verify(mldsa_param(alg), pk, pk_len, msg, msg_len, NULL, 0, sig,
-				       sig_len) == HM_OK
-			       ? HM_OK
-			       : HM_ERR_VERIFY;
+		                       sig_len) == HM_OK
+		               ? HM_OK
+		               : HM_ERR_VERIFY;
 	case HM_SIG_FALCON512:
 	case HM_SIG_FALCON1024:
 		/*
@@ -146,9 +149,9 @@ int hm_sig_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const u
 		 * "not a valid signature".
 		 */
 		return hm_falcon_verify(falcon_logn(alg), sig, sig_len, pk, pk_len, msg, msg_len) ==
-				       HM_OK
-			       ? HM_OK
-			       : HM_ERR_VERIFY;
+		                       HM_OK
+		               ? HM_OK
+		               : HM_ERR_VERIFY;
 	}
 	return HM_ERR_UNSUPPORTED;
 }

@@ -12,7 +12,7 @@
  * with that bit set), which is exactly RFC 7748 §5.
  */
 int hm_x25519(uint8_t out[HM_X25519_LEN], const uint8_t scalar[HM_X25519_LEN],
-	      const uint8_t u[HM_X25519_LEN])
+              const uint8_t u[HM_X25519_LEN])
 {
 	curve25519_mul(out, scalar, u);
 	return hm_ct_is_zero(out, HM_X25519_LEN) ? HM_ERR_CRYPTO : HM_OK;

@@ -19,14 +19,14 @@
  * on failure *sig_len is 0.
  */
 int ct_sign(enum hm_sig_alg alg, const uint8_t *sk, size_t sk_len, const struct hm_buf *msg,
-	    uint16_t *scheme, uint8_t *sig, size_t *sig_len);
+            uint16_t *scheme, uint8_t *sig, size_t *sig_len);
 
 /*
  * Verifies (scheme, sig) over msg under (alg, pk): HM_ERR_VERIFY if scheme is
  * not alg's or the signature is wrong; hm_sig_verify's other errors.
  */
 int ct_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const struct hm_buf *msg,
-	      uint16_t scheme, const uint8_t *sig, size_t sig_len);
+              uint16_t scheme, const uint8_t *sig, size_t sig_len);
 
 /* Appends a DigitallySigned. HM_ERR_LENGTH if sig_len > HM_SIG_SIG_MAX. */
 int ct_put_signature(struct hm_buf *b, uint16_t scheme, const uint8_t *sig, size_t sig_len);

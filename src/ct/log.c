@@ -15,7 +15,7 @@
 #include "hypermesh/ct_log.h"
 #include "hypermesh/error.h"
 
-#define H	     HM_CT_HASH_LEN
+#define H            HM_CT_HASH_LEN
 #define NODE_KEY_LEN 9
 
 struct hm_ct_log {
@@ -259,7 +259,7 @@ int hm_ct_log_open(const char *path, unsigned flags, size_t map_size, struct hm_
 	rc = from_mdb(mdb_env_set_maxdbs(log->env, 3));
 	if (rc == HM_OK)
 		rc = from_mdb(
-			mdb_env_set_mapsize(log->env, map_size ? map_size : HM_CT_LOG_MAP_DEFAULT));
+		        mdb_env_set_mapsize(log->env, map_size ? map_size : HM_CT_LOG_MAP_DEFAULT));
 	if (rc == HM_OK)
 		rc = from_mdb(mdb_env_open(log->env, path, env_flags, 0600));
 	if (rc == HM_OK)
@@ -315,7 +315,7 @@ static int add_leaf(struct hm_ct_log *log, MDB_txn *txn, uint64_t n, const struc
 }
 
 int hm_ct_log_append_batch(struct hm_ct_log *log, const struct hm_ct_leaf *leaves, size_t n,
-			   uint64_t *first_index)
+                           uint64_t *first_index)
 {
 	MDB_txn *txn;
 	uint64_t size = 0; /* set by the read below; gcc -O3 cannot see it */
@@ -430,7 +430,7 @@ int hm_ct_log_leaf_hash(struct hm_ct_log *log, uint64_t index, uint8_t out[H])
 }
 
 int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t size,
-			      uint8_t (*proof)[H], size_t cap, size_t *proof_len)
+                              uint8_t (*proof)[H], size_t cap, size_t *proof_len)
 {
 	struct snapshot s;
 	int rc;
@@ -445,13 +445,13 @@ int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t si
 		rc = HM_ERR_RANGE;
 	else
 		rc = hm_ct_inclusion_proof(snapshot_subtree, &s, index, size, proof, cap,
-					   proof_len);
+		                           proof_len);
 	snapshot_end(&s);
 	return rc;
 }
 
 int hm_ct_log_consistency_proof(struct hm_ct_log *log, uint64_t size1, uint64_t size2,
-				uint8_t (*proof)[H], size_t cap, size_t *proof_len)
+                                uint8_t (*proof)[H], size_t cap, size_t *proof_len)
 {
 	struct snapshot s;
 	int rc;
@@ -466,7 +466,7 @@ int hm_ct_log_consistency_proof(struct hm_ct_log *log, uint64_t size1, uint64_t 
 		rc = HM_ERR_RANGE;
 	else
 		rc = hm_ct_consistency_proof(snapshot_subtree, &s, size1, size2, proof, cap,
-					     proof_len);
+		                             proof_len);
 	snapshot_end(&s);
 	return rc;
 }

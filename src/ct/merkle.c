@@ -32,7 +32,7 @@ void hm_ct_leaf_hash(uint8_t out[HM_CT_HASH_LEN], const void *leaf, size_t len)
 }
 
 void hm_ct_node_hash(uint8_t out[HM_CT_HASH_LEN], const uint8_t left[HM_CT_HASH_LEN],
-		     const uint8_t right[HM_CT_HASH_LEN])
+                     const uint8_t right[HM_CT_HASH_LEN])
 {
 	uint8_t in[1 + 2 * HM_CT_HASH_LEN];
 
@@ -59,7 +59,7 @@ static unsigned log2_exact(uint64_t pow2)
 }
 
 int hm_ct_range_root(hm_ct_subtree_fn get, void *ctx, uint64_t start, uint64_t size,
-		     uint8_t out[HM_CT_HASH_LEN])
+                     uint8_t out[HM_CT_HASH_LEN])
 {
 	uint8_t parts[64][HM_CT_HASH_LEN];
 	unsigned nparts = 0;
@@ -120,7 +120,7 @@ static void reverse(uint8_t (*proof)[HM_CT_HASH_LEN], size_t n)
  * capacity is checked before the source is asked for anything.
  */
 static int inclusion_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t n,
-			  uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
+                          uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
 {
 	uint64_t off = 0;
 	size_t c = 0;
@@ -148,7 +148,7 @@ static int inclusion_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t 
 }
 
 int hm_ct_inclusion_proof(hm_ct_subtree_fn get, void *ctx, uint64_t index, uint64_t size,
-			  uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
+                          uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
 {
 	size_t need;
 	int rc;
@@ -171,7 +171,7 @@ int hm_ct_inclusion_proof(hm_ct_subtree_fn get, void *ctx, uint64_t index, uint6
 
 /* SUBPROOF(m, D[n], true) unrolled; see inclusion_walk for fill. */
 static int consistency_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t n,
-			    uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
+                            uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
 {
 	uint64_t off = 0;
 	size_t c = 0;
@@ -211,7 +211,7 @@ static int consistency_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_
 }
 
 int hm_ct_consistency_proof(hm_ct_subtree_fn get, void *ctx, uint64_t size1, uint64_t size2,
-			    uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
+                            uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
 {
 	size_t need;
 	int rc;
@@ -242,8 +242,8 @@ static void skip_right_edges(uint64_t *fn, uint64_t *sn)
 }
 
 int hm_ct_verify_inclusion(const uint8_t leaf_hash[HM_CT_HASH_LEN], uint64_t index, uint64_t size,
-			   const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len,
-			   const uint8_t root[HM_CT_HASH_LEN])
+                           const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len,
+                           const uint8_t root[HM_CT_HASH_LEN])
 {
 	uint8_t r[HM_CT_HASH_LEN];
 	uint64_t fn, sn;
@@ -273,8 +273,8 @@ int hm_ct_verify_inclusion(const uint8_t leaf_hash[HM_CT_HASH_LEN], uint64_t ind
 }
 
 int hm_ct_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root1[HM_CT_HASH_LEN],
-			     const uint8_t root2[HM_CT_HASH_LEN],
-			     const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len)
+                             const uint8_t root2[HM_CT_HASH_LEN],
+                             const uint8_t (*proof)[HM_CT_HASH_LEN], size_t proof_len)
 {
 	uint8_t fr[HM_CT_HASH_LEN], sr[HM_CT_HASH_LEN];
 	uint64_t fn, sn;
@@ -327,7 +327,7 @@ int hm_ct_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root1
 }
 
 void hm_ct_root_from_leaf_hashes(uint8_t out[HM_CT_HASH_LEN],
-				 const uint8_t (*hashes)[HM_CT_HASH_LEN], uint64_t n)
+                                 const uint8_t (*hashes)[HM_CT_HASH_LEN], uint64_t n)
 {
 	/* The right frontier: one complete subtree per set bit of the count so far. */
 	uint8_t stack[65][HM_CT_HASH_LEN];
@@ -380,7 +380,7 @@ int hm_ct_proof_encode(const struct hm_ct_proof *proof, struct hm_buf *out)
 		rc = hm_put_u64(out, proof->b);
 	if (rc == HM_OK)
 		rc = hm_put_vec(out, 0, PATH_BYTES_MAX, proof->path,
-				proof->path_len * HM_CT_HASH_LEN);
+		                proof->path_len * HM_CT_HASH_LEN);
 	if (rc != HM_OK)
 		(void)hm_buf_truncate(out, mark);
 	return rc;

@@ -37,7 +37,7 @@ static int put_entry(struct hm_buf *b, const struct hm_ct_entry *e)
 
 /* RFC 6962 §3.2: the digitally-signed struct of an SCT. */
 static int sct_signed_data(const struct hm_ct_sct *sct, const struct hm_ct_entry *e,
-			   struct hm_buf *b)
+                           struct hm_buf *b)
 {
 	int rc = hm_put_u8(b, sct->version);
 
@@ -53,7 +53,7 @@ static int sct_signed_data(const struct hm_ct_sct *sct, const struct hm_ct_entry
 }
 
 int hm_ct_sct_sign(struct hm_ct_sct *sct, const struct hm_ct_entry *entry, enum hm_sig_alg alg,
-		   const uint8_t *pk, size_t pk_len, const uint8_t *sk, size_t sk_len)
+                   const uint8_t *pk, size_t pk_len, const uint8_t *sk, size_t sk_len)
 {
 	struct hm_buf msg;
 	int rc;
@@ -75,7 +75,7 @@ int hm_ct_sct_sign(struct hm_ct_sct *sct, const struct hm_ct_entry *entry, enum 
 }
 
 int hm_ct_sct_verify(const struct hm_ct_sct *sct, const struct hm_ct_entry *entry,
-		     enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len)
+                     enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len)
 {
 	uint8_t id[HM_CT_LOG_ID_LEN];
 	struct hm_buf msg;
@@ -143,7 +143,7 @@ int hm_ct_sct_decode(struct hm_ct_sct *sct, const uint8_t *in, size_t len)
 }
 
 int hm_ct_merkle_leaf_encode(uint64_t timestamp, const struct hm_ct_entry *entry,
-			     const uint8_t *extensions, size_t extensions_len, struct hm_buf *out)
+                             const uint8_t *extensions, size_t extensions_len, struct hm_buf *out)
 {
 	size_t mark = out->len;
 	int rc = check_entry(entry);

@@ -11,7 +11,7 @@ static const struct {
 	enum hm_sig_alg alg;
 	uint16_t scheme;
 } schemes[] = {
-	{ HM_SIG_ED25519, 0x0807 }, { HM_SIG_MLDSA44, 0x0904 },	  { HM_SIG_MLDSA65, 0x0905 },
+	{ HM_SIG_ED25519, 0x0807 }, { HM_SIG_MLDSA44, 0x0904 },   { HM_SIG_MLDSA65, 0x0905 },
 	{ HM_SIG_MLDSA87, 0x0906 }, { HM_SIG_FALCON512, 0xfe05 }, { HM_SIG_FALCON1024, 0xfe06 },
 };
 
@@ -43,7 +43,7 @@ void hm_ct_log_id(uint8_t out[HM_CT_LOG_ID_LEN], const uint8_t *pk, size_t pk_le
 }
 
 int ct_sign(enum hm_sig_alg alg, const uint8_t *sk, size_t sk_len, const struct hm_buf *msg,
-	    uint16_t *scheme, uint8_t *sig, size_t *sig_len)
+            uint16_t *scheme, uint8_t *sig, size_t *sig_len)
 {
 	int rc;
 
@@ -58,7 +58,7 @@ int ct_sign(enum hm_sig_alg alg, const uint8_t *sk, size_t sk_len, const struct 
 }
 
 int ct_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const struct hm_buf *msg,
-	      uint16_t scheme, const uint8_t *sig, size_t sig_len)
+              uint16_t scheme, const uint8_t *sig, size_t sig_len)
 {
 	uint16_t want;
 	int rc;

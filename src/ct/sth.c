@@ -37,7 +37,7 @@ int hm_ct_sth_sign(struct hm_ct_sth *sth, enum hm_sig_alg alg, const uint8_t *sk
 }
 
 int hm_ct_sth_verify(const struct hm_ct_sth *sth, enum hm_sig_alg alg, const uint8_t *pk,
-		     size_t pk_len)
+                     size_t pk_len)
 {
 	struct hm_buf msg;
 	int rc;

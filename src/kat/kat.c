@@ -14,19 +14,13 @@
 
 /* Tried in order; each declines (HM_ERR_UNSUPPORTED) documents it does not own. */
 static const hm_kat_json_runner json_runners[] = {
-	hm_kat_ed25519_json,
-	hm_kat_x25519_json,
-	hm_kat_sha3_json,
-	hm_kat_mlkem_json,
-	hm_kat_mldsa_json,
+	hm_kat_ed25519_json, hm_kat_x25519_json, hm_kat_sha3_json,
+	hm_kat_mlkem_json,   hm_kat_mldsa_json,
 };
 
-
 static const struct hm_kat_builtin builtins[] = {
-	{ "ed25519", hm_kat_builtin_ed25519 },
-	{ "sha3", hm_kat_builtin_sha3 },
-	{ "ml-kem", hm_kat_builtin_mlkem },
-	{ "ml-dsa", hm_kat_builtin_mldsa },
+	{ "ed25519", hm_kat_builtin_ed25519 }, { "sha3", hm_kat_builtin_sha3 },
+	{ "ml-kem", hm_kat_builtin_mlkem },    { "ml-dsa", hm_kat_builtin_mldsa },
 	{ "falcon", hm_kat_builtin_falcon },
 };
 
@@ -150,9 +144,9 @@ int hm_kat_run_files(char *const *paths, int npaths, FILE *out)
 
 		if (prompt == NULL || expected == NULL)
 			fprintf(out, "%s: an ML-DSA sigGen %s needs its %s in the same call\n",
-				prompt ? prompt_path : expected_path,
-				prompt ? "prompt" : "expectedResults",
-				prompt ? "expectedResults" : "prompt");
+			        prompt ? prompt_path : expected_path,
+			        prompt ? "prompt" : "expectedResults",
+			        prompt ? "expectedResults" : "prompt");
 		else
 			rc = hm_kat_mldsa_siggen_pair(prompt, expected, &t, out);
 		if (rc == HM_OK) {

@@ -16,8 +16,8 @@
  * signature must come out byte for byte and must verify.
  */
 static int sign_case(const uint8_t *sk, size_t sk_len, const uint8_t *pk, size_t pk_len,
-		     const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len,
-		     const char **why)
+                     const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len,
+                     const char **why)
 {
 	uint8_t derived[HM_ED25519_PK_LEN], out[HM_ED25519_SIG_LEN];
 
@@ -47,8 +47,8 @@ static int is_rfc8032(const json_t *doc)
 {
 	const json_t *first = json_array_get(doc, 0);
 
-	return json_is_array(doc) && json_is_object(first) &&
-	       json_object_get(first, "secretKey") && json_object_get(first, "signature");
+	return json_is_array(doc) && json_is_object(first) && json_object_get(first, "secretKey") &&
+	       json_object_get(first, "signature");
 }
 
 static int run_rfc8032(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
@@ -61,14 +61,15 @@ static int run_rfc8032(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 	hm_buf_init(&pk);
 	hm_buf_init(&msg);
 	hm_buf_init(&sig);
-	json_array_foreach(doc, i, t) {
+	json_array_foreach(doc, i, t)
+	{
 		const char *why = "malformed case";
 		int ok = kat_hex_field(t, "secretKey", &sk) == HM_OK &&
-			 kat_hex_field(t, "publicKey", &pk) == HM_OK &&
-			 kat_hex_field(t, "message", &msg) == HM_OK &&
-			 kat_hex_field(t, "signature", &sig) == HM_OK &&
-			 sign_case(sk.data, sk.len, pk.data, pk.len, msg.data, msg.len, sig.data,
-				   sig.len, &why);
+		         kat_hex_field(t, "publicKey", &pk) == HM_OK &&
+		         kat_hex_field(t, "message", &msg) == HM_OK &&
+		         kat_hex_field(t, "signature", &sig) == HM_OK &&
+		         sign_case(sk.data, sk.len, pk.data, pk.len, msg.data, msg.len, sig.data,
+		                   sig.len, &why);
 		kat_record(tally, log, (long long)i + 1, ok, why);
 	}
 	hm_buf_free(&sk);
@@ -88,11 +89,13 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 	hm_buf_init(&pk);
 	hm_buf_init(&msg);
 	hm_buf_init(&sig);
-	json_array_foreach(json_object_get(doc, "testGroups"), gi, group) {
+	json_array_foreach(json_object_get(doc, "testGroups"), gi, group)
+	{
 		const json_t *key = json_object_get(group, "publicKey");
 		int have_pk = kat_hex_field(key, "pk", &pk) == HM_OK && pk.len == HM_ED25519_PK_LEN;
 
-		json_array_foreach(json_object_get(group, "tests"), ti, t) {
+		json_array_foreach(json_object_get(group, "tests"), ti, t)
+		{
 			const char *result = kat_str_field(t, "result");
 			long long id = kat_tc_id(t);
 			int want_valid, verified;
@@ -104,10 +107,10 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 			}
 			want_valid = strcmp(result, "valid") == 0;
 			verified = sig.len == HM_ED25519_SIG_LEN &&
-				   hm_ed25519_verify(sig.data, pk.data, msg.data, msg.len) == HM_OK;
+			           hm_ed25519_verify(sig.data, pk.data, msg.data, msg.len) == HM_OK;
 			kat_record(tally, log, id, verified == want_valid,
-				   want_valid ? "valid signature rejected"
-					      : "invalid signature accepted");
+			           want_valid ? "valid signature rejected"
+			                      : "invalid signature accepted");
 		}
 	}
 	hm_buf_free(&pk);
@@ -132,13 +135,16 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 	hm_buf_init(&msg);
 	hm_buf_init(&ctx);
 	hm_buf_init(&sig);
-	json_array_foreach(json_object_get(doc, "testGroups"), gi, g) {
+	json_array_foreach(json_object_get(doc, "testGroups"), gi, g)
+	{
 		const char *curve = kat_str_field(g, "curve");
 		int prehash = json_is_true(json_object_get(g, "preHash"));
 		/* sigGen keeps the key pair in the group. */
-		int group_key = kat_hex_field(g, "d", &d) == HM_OK && kat_hex_field(g, "q", &q) == HM_OK;
+		int group_key =
+		        kat_hex_field(g, "d", &d) == HM_OK && kat_hex_field(g, "q", &q) == HM_OK;
 
-		json_array_foreach(json_object_get(g, "tests"), ti, t) {
+		json_array_foreach(json_object_get(g, "tests"), ti, t)
+		{
 			long long id = kat_tc_id(t);
 			const char *why = "malformed case";
 			uint8_t derived[HM_ED25519_PK_LEN];
@@ -150,7 +156,8 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 				continue;
 			}
 			if (strcmp(mode, "keyGen") == 0) {
-				if (kat_hex_field(t, "d", &d) == HM_OK && kat_hex_field(t, "q", &q) == HM_OK &&
+				if (kat_hex_field(t, "d", &d) == HM_OK &&
+				    kat_hex_field(t, "q", &q) == HM_OK &&
 				    d.len == HM_ED25519_SK_LEN && q.len == HM_ED25519_PK_LEN) {
 					hm_ed25519_public_key(derived, d.data);
 					ok = memcmp(derived, q.data, sizeof(derived)) == 0;
@@ -159,20 +166,20 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 			} else if (strcmp(mode, "sigGen") == 0) {
 				ok = group_key && kat_hex_field(t, "message", &msg) == HM_OK &&
 				     kat_hex_field(t, "signature", &sig) == HM_OK &&
-				     sign_case(d.data, d.len, q.data, q.len, msg.data, msg.len, sig.data,
-					       sig.len, &why);
+				     sign_case(d.data, d.len, q.data, q.len, msg.data, msg.len,
+				               sig.data, sig.len, &why);
 			} else {
 				const json_t *passed = json_object_get(t, "testPassed");
 				if (json_is_boolean(passed) && kat_hex_field(t, "q", &q) == HM_OK &&
 				    kat_hex_field(t, "message", &msg) == HM_OK &&
 				    kat_hex_field(t, "signature", &sig) == HM_OK) {
 					int verified = q.len == HM_ED25519_PK_LEN &&
-						       sig.len == HM_ED25519_SIG_LEN &&
-						       hm_ed25519_verify(sig.data, q.data, msg.data,
-									 msg.len) == HM_OK;
+					               sig.len == HM_ED25519_SIG_LEN &&
+					               hm_ed25519_verify(sig.data, q.data, msg.data,
+					                                 msg.len) == HM_OK;
 					ok = verified == json_is_true(passed);
 					why = verified ? "invalid signature accepted"
-						       : "valid signature rejected";
+					               : "valid signature rejected";
 				}
 			}
 			kat_record(tally, log, id, ok, why);
@@ -229,14 +236,14 @@ int hm_kat_builtin_ed25519(struct hm_kat_tally *tally, FILE *log)
 		size_t sk_len, pk_len, msg_len, sig_len;
 		const char *why = "malformed built-in vector";
 		int ok = hm_hex_decode(sk, sizeof(sk), &sk_len, builtin[i].sk,
-				       strlen(builtin[i].sk)) == HM_OK &&
-			 hm_hex_decode(pk, sizeof(pk), &pk_len, builtin[i].pk,
-				       strlen(builtin[i].pk)) == HM_OK &&
-			 hm_hex_decode(msg, sizeof(msg), &msg_len, builtin[i].msg,
-				       strlen(builtin[i].msg)) == HM_OK &&
-			 hm_hex_decode(sig, sizeof(sig), &sig_len, builtin[i].sig,
-				       strlen(builtin[i].sig)) == HM_OK &&
-			 sign_case(sk, sk_len, pk, pk_len, msg, msg_len, sig, sig_len, &why);
+		                       strlen(builtin[i].sk)) == HM_OK &&
+		         hm_hex_decode(pk, sizeof(pk), &pk_len, builtin[i].pk,
+		                       strlen(builtin[i].pk)) == HM_OK &&
+		         hm_hex_decode(msg, sizeof(msg), &msg_len, builtin[i].msg,
+		                       strlen(builtin[i].msg)) == HM_OK &&
+		         hm_hex_decode(sig, sizeof(sig), &sig_len, builtin[i].sig,
+		                       strlen(builtin[i].sig)) == HM_OK &&
+		         sign_case(sk, sk_len, pk, pk_len, msg, msg_len, sig, sig_len, &why);
 
 		kat_record(tally, log, (long long)i + 1, ok, why);
 	}

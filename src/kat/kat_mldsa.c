@@ -125,10 +125,10 @@ static int run_acvp_keygen(const json_t *doc, struct hm_kat_tally *tally, FILE *
 				if (hm_mldsa_keygen_internal(param, pk, sk, cb.a.data) != HM_OK)
 					why = "keygen failed";
 				else if (cb.b.len != hm_mldsa_publickey_bytes(param) ||
-					 memcmp(pk, cb.b.data, cb.b.len) != 0)
+				         memcmp(pk, cb.b.data, cb.b.len) != 0)
 					why = "public key mismatch";
 				else if (cb.c.len != hm_mldsa_secretkey_bytes(param) ||
-					 memcmp(sk, cb.c.data, cb.c.len) != 0)
+				         memcmp(sk, cb.c.data, cb.c.len) != 0)
 					why = "secret key mismatch";
 				else
 					ok = 1;
@@ -181,7 +181,7 @@ static int group_iface(const json_t *g, enum iface *out)
  * pre-hash group replaces msg by PH(message). Returns 1 or 0 (malformed).
  */
 static int load_message(const json_t *t, enum iface iface, struct hm_buf *msg, struct hm_buf *ctx,
-			enum hm_mldsa_prehash *ph)
+                        enum hm_mldsa_prehash *ph)
 {
 	hm_buf_truncate(ctx, 0);
 	if (iface == IFACE_MU)
@@ -206,19 +206,19 @@ static int load_message(const json_t *t, enum iface iface, struct hm_buf *msg, s
 }
 
 static int do_verify(enum hm_mldsa_param param, enum iface iface, enum hm_mldsa_prehash ph,
-		     const struct hm_buf *pk, const struct hm_buf *msg, const struct hm_buf *ctx,
-		     const struct hm_buf *sig)
+                     const struct hm_buf *pk, const struct hm_buf *msg, const struct hm_buf *ctx,
+                     const struct hm_buf *sig)
 {
 	switch (iface) {
 	case IFACE_PURE:
 		return hm_mldsa_verify(param, pk->data, pk->len, msg->data, msg->len, ctx->data,
-				       ctx->len, sig->data, sig->len);
+		                       ctx->len, sig->data, sig->len);
 	case IFACE_PREHASH:
 		return hm_mldsa_verify_prehash(param, pk->data, pk->len, msg->data, msg->len, ph,
-					       ctx->data, ctx->len, sig->data, sig->len);
+		                               ctx->data, ctx->len, sig->data, sig->len);
 	case IFACE_INTERNAL:
 		return hm_mldsa_verify_internal(param, pk->data, pk->len, msg->data, msg->len,
-						sig->data, sig->len);
+		                                sig->data, sig->len);
 	case IFACE_MU:
 		return hm_mldsa_verify_mu(param, pk->data, pk->len, msg->data, sig->data, sig->len);
 	}
@@ -237,7 +237,7 @@ static int run_acvp_sigver(const json_t *doc, struct hm_kat_tally *tally, FILE *
 		enum hm_mldsa_param param = HM_MLDSA_44;
 		enum iface iface = IFACE_PURE;
 		int good_group = parse_param(kat_str_field(g, "parameterSet"), &param) &&
-				 group_iface(g, &iface);
+		                 group_iface(g, &iface);
 
 		json_array_foreach(json_object_get(g, "tests"), ti, t)
 		{
@@ -253,7 +253,7 @@ static int run_acvp_sigver(const json_t *doc, struct hm_kat_tally *tally, FILE *
 
 				ok = (rc == HM_OK) == (expect == 1);
 				why = expect ? "valid signature rejected"
-					     : "invalid signature accepted";
+				             : "invalid signature accepted";
 			}
 			kat_record(tally, log, kat_tc_id(t), ok, why);
 		}
@@ -296,19 +296,19 @@ static const json_t *find_expected(const json_t *expected, long long id)
 }
 
 static int do_sign(enum hm_mldsa_param param, enum iface iface, enum hm_mldsa_prehash ph,
-		   uint8_t *sig, const struct hm_buf *sk, const struct hm_buf *msg,
-		   const struct hm_buf *ctx, const uint8_t *rnd)
+                   uint8_t *sig, const struct hm_buf *sk, const struct hm_buf *msg,
+                   const struct hm_buf *ctx, const uint8_t *rnd)
 {
 	switch (iface) {
 	case IFACE_PURE:
 		return hm_mldsa_sign(param, sig, sk->data, sk->len, msg->data, msg->len, ctx->data,
-				     ctx->len, rnd);
+		                     ctx->len, rnd);
 	case IFACE_PREHASH:
 		return hm_mldsa_sign_prehash(param, sig, sk->data, sk->len, msg->data, msg->len, ph,
-					     ctx->data, ctx->len, rnd);
+		                             ctx->data, ctx->len, rnd);
 	case IFACE_INTERNAL:
 		return hm_mldsa_sign_internal(param, sig, sk->data, sk->len, msg->data, msg->len,
-					      rnd);
+		                              rnd);
 	case IFACE_MU:
 		return hm_mldsa_sign_mu(param, sig, sk->data, sk->len, msg->data, rnd);
 	}
@@ -316,7 +316,7 @@ static int do_sign(enum hm_mldsa_param param, enum iface iface, enum hm_mldsa_pr
 }
 
 int hm_kat_mldsa_siggen_pair(const json_t *prompt, const json_t *expected,
-			     struct hm_kat_tally *tally, FILE *log)
+                             struct hm_kat_tally *tally, FILE *log)
 {
 	uint8_t sig[HM_MLDSA_MAX_SIGNATURE_BYTES];
 	const json_t *g, *t, *pt, *et;
@@ -337,7 +337,7 @@ int hm_kat_mldsa_siggen_pair(const json_t *prompt, const json_t *expected,
 		enum iface iface = IFACE_PURE;
 		int det = bool_field(g, "deterministic");
 		int good_group = parse_param(kat_str_field(g, "parameterSet"), &param) &&
-				 group_iface(g, &iface) && det >= 0;
+		                 group_iface(g, &iface) && det >= 0;
 
 		json_array_foreach(json_object_get(g, "tests"), ti, t)
 		{
@@ -349,17 +349,17 @@ int hm_kat_mldsa_siggen_pair(const json_t *prompt, const json_t *expected,
 			if (exp == NULL) {
 				why = "no expected result with this tcId";
 			} else if (good_group && kat_hex_field(t, "sk", &cb.a) == HM_OK &&
-				   kat_hex_field(exp, "signature", &cb.b) == HM_OK &&
-				   load_message(t, iface, &cb.c, &cb.d, &ph) &&
-				   (det || (kat_hex_field(t, "rnd", &cb.e) == HM_OK &&
-					    cb.e.len == HM_MLDSA_RND_BYTES))) {
+			           kat_hex_field(exp, "signature", &cb.b) == HM_OK &&
+			           load_message(t, iface, &cb.c, &cb.d, &ph) &&
+			           (det || (kat_hex_field(t, "rnd", &cb.e) == HM_OK &&
+			                    cb.e.len == HM_MLDSA_RND_BYTES))) {
 				int rc = do_sign(param, iface, ph, sig, &cb.a, &cb.c, &cb.d,
-						 det ? NULL : cb.e.data);
+				                 det ? NULL : cb.e.data);
 
 				if (rc != HM_OK)
 					why = "signing failed";
 				else if (cb.b.len != hm_mldsa_signature_bytes(param) ||
-					 memcmp(sig, cb.b.data, cb.b.len) != 0)
+				         memcmp(sig, cb.b.data, cb.b.len) != 0)
 					why = "signature mismatch";
 				else
 					ok = 1;
@@ -415,7 +415,7 @@ static int opt_hex(const json_t *t, const char *key, struct hm_buf *out)
 }
 
 static int run_wp_verify(const json_t *doc, enum hm_mldsa_param param, struct hm_kat_tally *tally,
-			 FILE *log)
+                         FILE *log)
 {
 	const json_t *g, *t;
 	struct case_bufs cb;
@@ -435,8 +435,8 @@ static int run_wp_verify(const json_t *doc, enum hm_mldsa_param param, struct hm
 			if (have_pk && want != WP_UNKNOWN && opt_hex(t, "msg", &cb.b) &&
 			    opt_hex(t, "ctx", &cb.c) && kat_hex_field(t, "sig", &cb.d) == HM_OK) {
 				int rc = hm_mldsa_verify(param, cb.a.data, cb.a.len, cb.b.data,
-							 cb.b.len, cb.c.data, cb.c.len, cb.d.data,
-							 cb.d.len);
+				                         cb.b.len, cb.c.data, cb.c.len, cb.d.data,
+				                         cb.d.len);
 
 				if (want == WP_VALID)
 					ok = rc == HM_OK, why = "valid signature rejected";
@@ -458,7 +458,7 @@ static int run_wp_verify(const json_t *doc, enum hm_mldsa_param param, struct hm
  * public key and mu where given) and verify; an invalid one must be refused.
  */
 static int run_wp_sign(const json_t *doc, enum hm_mldsa_param param, int from_seed,
-		       struct hm_kat_tally *tally, FILE *log)
+                       struct hm_kat_tally *tally, FILE *log)
 {
 	uint8_t pk[HM_MLDSA_MAX_PUBLICKEY_BYTES], sk[HM_MLDSA_MAX_SECRETKEY_BYTES];
 	uint8_t sig[HM_MLDSA_MAX_SIGNATURE_BYTES];
@@ -478,7 +478,7 @@ static int run_wp_sign(const json_t *doc, enum hm_mldsa_param param, int from_se
 
 		if (from_seed && kat_hex_field(g, "privateSeed", &key) == HM_OK) {
 			key_state = key.len == HM_MLDSA_SEED_BYTES &&
-				    hm_mldsa_keygen_internal(param, pk, sk, key.data) == HM_OK;
+			            hm_mldsa_keygen_internal(param, pk, sk, key.data) == HM_OK;
 			sklen = hm_mldsa_secretkey_bytes(param);
 			have_pk = kat_hex_field(g, "publicKey", &expect_pk) == HM_OK;
 		} else if (!from_seed && kat_hex_field(g, "privateKey", &key) == HM_OK) {
@@ -511,11 +511,11 @@ static int run_wp_sign(const json_t *doc, enum hm_mldsa_param param, int from_se
 			if (key_state == 1 && internal) {
 				if (cb.c.len == HM_MLDSA_MU_BYTES)
 					rc = hm_mldsa_sign_mu(param, sig, sk, sklen, cb.c.data,
-							      cb.d.len ? cb.d.data : NULL);
+					                      cb.d.len ? cb.d.data : NULL);
 			} else if (key_state == 1) {
 				rc = hm_mldsa_sign(param, sig, sk, sklen, cb.a.data, cb.a.len,
-						   cb.b.data, cb.b.len,
-						   cb.d.len ? cb.d.data : NULL);
+				                   cb.b.data, cb.b.len,
+				                   cb.d.len ? cb.d.data : NULL);
 			}
 			if (want == WP_INVALID) {
 				ok = rc != HM_OK;
@@ -524,29 +524,29 @@ static int run_wp_sign(const json_t *doc, enum hm_mldsa_param param, int from_se
 				ok = want == WP_ACCEPTABLE;
 				why = "signing failed";
 			} else if (from_seed && have_pk &&
-				   (expect_pk.len != hm_mldsa_publickey_bytes(param) ||
-				    memcmp(pk, expect_pk.data, expect_pk.len) != 0)) {
+			           (expect_pk.len != hm_mldsa_publickey_bytes(param) ||
+			            memcmp(pk, expect_pk.data, expect_pk.len) != 0)) {
 				why = "public key mismatch";
 			} else if (cb.e.len != hm_mldsa_signature_bytes(param) ||
-				   memcmp(sig, cb.e.data, cb.e.len) != 0) {
+			           memcmp(sig, cb.e.data, cb.e.len) != 0) {
 				ok = want == WP_ACCEPTABLE;
 				why = "signature mismatch";
 			} else if (have_pk && internal &&
-				   hm_mldsa_verify_mu(param, pk, hm_mldsa_publickey_bytes(param),
-						      cb.c.data, sig, cb.e.len) != HM_OK) {
+			           hm_mldsa_verify_mu(param, pk, hm_mldsa_publickey_bytes(param),
+			                              cb.c.data, sig, cb.e.len) != HM_OK) {
 				why = "signature does not verify";
 			} else if (have_pk && !internal &&
-				   hm_mldsa_verify(param, pk, hm_mldsa_publickey_bytes(param),
-						   cb.a.data, cb.a.len, cb.b.data, cb.b.len, sig,
-						   cb.e.len) != HM_OK) {
+			           hm_mldsa_verify(param, pk, hm_mldsa_publickey_bytes(param),
+			                           cb.a.data, cb.a.len, cb.b.data, cb.b.len, sig,
+			                           cb.e.len) != HM_OK) {
 				why = "signature does not verify";
 			} else if (have_pk && !internal && cb.c.len != 0) {
 				uint8_t mu[HM_MLDSA_MU_BYTES];
 
 				ok = cb.c.len == sizeof(mu) &&
 				     hm_mldsa_mu(param, mu, pk, hm_mldsa_publickey_bytes(param),
-						 cb.a.data, cb.a.len, cb.b.data,
-						 cb.b.len) == HM_OK &&
+				                 cb.a.data, cb.a.len, cb.b.data,
+				                 cb.b.len) == HM_OK &&
 				     memcmp(mu, cb.c.data, sizeof(mu)) == 0;
 				why = "mu mismatch";
 			} else {
@@ -618,49 +618,49 @@ struct builtin_case {
 
 static const struct builtin_case builtin_cases[] = {
 	{
-		HM_MLDSA_44,
-		{ 0x71, 0x94, 0xb1, 0x3c, 0x95, 0x23, 0x10, 0x10, 0xaf, 0xd2, 0xc9,
-		  0x09, 0x99, 0x2b, 0xd2, 0x00, 0x3b, 0xa6, 0xf4, 0x37, 0xc3, 0x88,
-		  0x6b, 0xdb, 0xe3, 0xf6, 0xb8, 0x67, 0xa1, 0x4b, 0xa1, 0x61 },
-		{ 0xd8, 0xd9, 0xaa, 0x04, 0x03, 0xdd, 0xc9, 0x1a, 0x7f, 0x2a, 0xb6,
-		  0x68, 0xfe, 0xa9, 0xe8, 0x5f, 0x59, 0xa6, 0xf5, 0x19, 0xbe, 0xb9,
-		  0x49, 0x9f, 0xfc, 0x93, 0x7d, 0x6e, 0xd7, 0x64, 0x42, 0xe3 },
-		{ 0x07, 0x72, 0xf7, 0xcc, 0xc3, 0x67, 0x4b, 0x85, 0x9c, 0x9e, 0xd7,
-		  0x0d, 0xa4, 0x4b, 0x35, 0x59, 0xce, 0xc4, 0x4b, 0xbd, 0xf7, 0x5b,
-		  0x8e, 0xa3, 0x1e, 0x04, 0xa2, 0x3f, 0xa6, 0x87, 0x1b, 0x24 },
-		{ 0x94, 0x41, 0xf1, 0x9e, 0x5b, 0x55, 0x1e, 0x77, 0xb8, 0xea, 0x0f,
-		  0x15, 0xf8, 0x17, 0x5f, 0xb8, 0x6f, 0x21, 0xd3, 0xf2, 0x55, 0x50,
-		  0x01, 0x68, 0x3a, 0xc2, 0x8a, 0x82, 0x88, 0xec, 0x7a, 0x86 },
+	        HM_MLDSA_44,
+	        { 0x71, 0x94, 0xb1, 0x3c, 0x95, 0x23, 0x10, 0x10, 0xaf, 0xd2, 0xc9,
+	          0x09, 0x99, 0x2b, 0xd2, 0x00, 0x3b, 0xa6, 0xf4, 0x37, 0xc3, 0x88,
+	          0x6b, 0xdb, 0xe3, 0xf6, 0xb8, 0x67, 0xa1, 0x4b, 0xa1, 0x61 },
+	        { 0xd8, 0xd9, 0xaa, 0x04, 0x03, 0xdd, 0xc9, 0x1a, 0x7f, 0x2a, 0xb6,
+	          0x68, 0xfe, 0xa9, 0xe8, 0x5f, 0x59, 0xa6, 0xf5, 0x19, 0xbe, 0xb9,
+	          0x49, 0x9f, 0xfc, 0x93, 0x7d, 0x6e, 0xd7, 0x64, 0x42, 0xe3 },
+	        { 0x07, 0x72, 0xf7, 0xcc, 0xc3, 0x67, 0x4b, 0x85, 0x9c, 0x9e, 0xd7,
+	          0x0d, 0xa4, 0x4b, 0x35, 0x59, 0xce, 0xc4, 0x4b, 0xbd, 0xf7, 0x5b,
+	          0x8e, 0xa3, 0x1e, 0x04, 0xa2, 0x3f, 0xa6, 0x87, 0x1b, 0x24 },
+	        { 0x94, 0x41, 0xf1, 0x9e, 0x5b, 0x55, 0x1e, 0x77, 0xb8, 0xea, 0x0f,
+	          0x15, 0xf8, 0x17, 0x5f, 0xb8, 0x6f, 0x21, 0xd3, 0xf2, 0x55, 0x50,
+	          0x01, 0x68, 0x3a, 0xc2, 0x8a, 0x82, 0x88, 0xec, 0x7a, 0x86 },
 	},
 	{
-		HM_MLDSA_65,
-		{ 0xa9, 0x91, 0xfd, 0x42, 0xb0, 0x71, 0xd4, 0x9c, 0x48, 0xae, 0x3e,
-		  0x75, 0xc6, 0x47, 0x45, 0x9e, 0x0d, 0xaa, 0xd1, 0xe1, 0xba, 0x35,
-		  0x6a, 0x04, 0x80, 0x19, 0x12, 0xd3, 0x29, 0x4b, 0xcf, 0xf8 },
-		{ 0x00, 0x83, 0xe4, 0xd4, 0xf5, 0x62, 0x78, 0x0d, 0xd5, 0xef, 0x68,
-		  0x5c, 0x88, 0xdb, 0x5a, 0xfc, 0xda, 0xc4, 0x4d, 0x1b, 0x4b, 0xe5,
-		  0xe4, 0x25, 0x3d, 0x0d, 0xe7, 0x71, 0x10, 0x03, 0x16, 0xf3 },
-		{ 0x9a, 0x6f, 0xe5, 0x79, 0x6b, 0xc8, 0xb6, 0x1c, 0x6e, 0xb2, 0x74,
-		  0xcc, 0x59, 0x05, 0xb3, 0xd3, 0xce, 0x21, 0x69, 0x3c, 0x9e, 0x7f,
-		  0xd3, 0x2d, 0xb7, 0x9b, 0x1c, 0xff, 0x49, 0xe9, 0x37, 0x17 },
-		{ 0xc3, 0xdf, 0xe6, 0xb2, 0xef, 0x75, 0x5e, 0x94, 0xc6, 0xef, 0x89,
-		  0x4b, 0x64, 0xf5, 0x1b, 0xdb, 0xc1, 0x41, 0xde, 0x00, 0x26, 0x3a,
-		  0x4a, 0xf2, 0x69, 0xcf, 0xfd, 0xea, 0xbf, 0xbc, 0x6d, 0x94 },
+	        HM_MLDSA_65,
+	        { 0xa9, 0x91, 0xfd, 0x42, 0xb0, 0x71, 0xd4, 0x9c, 0x48, 0xae, 0x3e,
+	          0x75, 0xc6, 0x47, 0x45, 0x9e, 0x0d, 0xaa, 0xd1, 0xe1, 0xba, 0x35,
+	          0x6a, 0x04, 0x80, 0x19, 0x12, 0xd3, 0x29, 0x4b, 0xcf, 0xf8 },
+	        { 0x00, 0x83, 0xe4, 0xd4, 0xf5, 0x62, 0x78, 0x0d, 0xd5, 0xef, 0x68,
+	          0x5c, 0x88, 0xdb, 0x5a, 0xfc, 0xda, 0xc4, 0x4d, 0x1b, 0x4b, 0xe5,
+	          0xe4, 0x25, 0x3d, 0x0d, 0xe7, 0x71, 0x10, 0x03, 0x16, 0xf3 },
+	        { 0x9a, 0x6f, 0xe5, 0x79, 0x6b, 0xc8, 0xb6, 0x1c, 0x6e, 0xb2, 0x74,
+	          0xcc, 0x59, 0x05, 0xb3, 0xd3, 0xce, 0x21, 0x69, 0x3c, 0x9e, 0x7f,
+	          0xd3, 0x2d, 0xb7, 0x9b, 0x1c, 0xff, 0x49, 0xe9, 0x37, 0x17 },
+	        { 0xc3, 0xdf, 0xe6, 0xb2, 0xef, 0x75, 0x5e, 0x94, 0xc6, 0xef, 0x89,
+	          0x4b, 0x64, 0xf5, 0x1b, 0xdb, 0xc1, 0x41, 0xde, 0x00, 0x26, 0x3a,
+	          0x4a, 0xf2, 0x69, 0xcf, 0xfd, 0xea, 0xbf, 0xbc, 0x6d, 0x94 },
 	},
 	{
-		HM_MLDSA_87,
-		{ 0xa1, 0x6f, 0x5b, 0x07, 0x96, 0x70, 0x3e, 0x2d, 0x1a, 0x01, 0x40,
-		  0xa3, 0x5c, 0xbf, 0x36, 0xef, 0xab, 0xe7, 0x0e, 0x75, 0x2b, 0xa5,
-		  0x9b, 0x6a, 0x9a, 0x0e, 0x9c, 0x4b, 0x05, 0x30, 0x2f, 0x73 },
-		{ 0x9d, 0xf3, 0x92, 0x32, 0x07, 0x7a, 0x88, 0xb3, 0xb3, 0x6c, 0x0d,
-		  0x4b, 0x37, 0xd2, 0xd3, 0x69, 0xf9, 0x42, 0xba, 0xaa, 0xa4, 0x36,
-		  0xcf, 0x54, 0x86, 0xa1, 0xf0, 0x9d, 0x45, 0xd7, 0xce, 0x0b },
-		{ 0xc4, 0x13, 0x88, 0xf2, 0x2c, 0xf3, 0xbc, 0x0c, 0xe7, 0x9e, 0xb5,
-		  0xfc, 0xcf, 0xaf, 0xee, 0xe5, 0xec, 0x31, 0xe3, 0xd4, 0x32, 0x1a,
-		  0x8b, 0xef, 0xe7, 0xf2, 0x30, 0xd6, 0xc4, 0x84, 0x1c, 0xf0 },
-		{ 0x41, 0x2d, 0xf0, 0x52, 0x69, 0xf7, 0xc3, 0x9c, 0xfc, 0x4b, 0x25,
-		  0x33, 0xb3, 0x7e, 0x2b, 0xc1, 0x49, 0x98, 0xad, 0xce, 0x6d, 0x11,
-		  0x2f, 0xfa, 0x72, 0x68, 0x00, 0x7d, 0xc3, 0x9e, 0x0c, 0xf2 },
+	        HM_MLDSA_87,
+	        { 0xa1, 0x6f, 0x5b, 0x07, 0x96, 0x70, 0x3e, 0x2d, 0x1a, 0x01, 0x40,
+	          0xa3, 0x5c, 0xbf, 0x36, 0xef, 0xab, 0xe7, 0x0e, 0x75, 0x2b, 0xa5,
+	          0x9b, 0x6a, 0x9a, 0x0e, 0x9c, 0x4b, 0x05, 0x30, 0x2f, 0x73 },
+	        { 0x9d, 0xf3, 0x92, 0x32, 0x07, 0x7a, 0x88, 0xb3, 0xb3, 0x6c, 0x0d,
+	          0x4b, 0x37, 0xd2, 0xd3, 0x69, 0xf9, 0x42, 0xba, 0xaa, 0xa4, 0x36,
+	          0xcf, 0x54, 0x86, 0xa1, 0xf0, 0x9d, 0x45, 0xd7, 0xce, 0x0b },
+	        { 0xc4, 0x13, 0x88, 0xf2, 0x2c, 0xf3, 0xbc, 0x0c, 0xe7, 0x9e, 0xb5,
+	          0xfc, 0xcf, 0xaf, 0xee, 0xe5, 0xec, 0x31, 0xe3, 0xd4, 0x32, 0x1a,
+	          0x8b, 0xef, 0xe7, 0xf2, 0x30, 0xd6, 0xc4, 0x84, 0x1c, 0xf0 },
+	        { 0x41, 0x2d, 0xf0, 0x52, 0x69, 0xf7, 0xc3, 0x9c, 0xfc, 0x4b, 0x25,
+	          0x33, 0xb3, 0x7e, 0x2b, 0xc1, 0x49, 0x98, 0xad, 0xce, 0x6d, 0x11,
+	          0x2f, 0xfa, 0x72, 0x68, 0x00, 0x7d, 0xc3, 0x9e, 0x0c, 0xf2 },
 	},
 };
 
@@ -689,7 +689,7 @@ static int builtin_one(const struct builtin_case *bc, const char **why)
 		goto out;
 	}
 	if (hm_mldsa_sign(bc->param, sig, sk, sklen, BUILTIN_MSG, sizeof(BUILTIN_MSG) - 1,
-			  BUILTIN_CTX, sizeof(BUILTIN_CTX) - 1, NULL) != HM_OK) {
+	                  BUILTIN_CTX, sizeof(BUILTIN_CTX) - 1, NULL) != HM_OK) {
 		*why = "signing failed";
 		goto out;
 	}
@@ -699,13 +699,13 @@ static int builtin_one(const struct builtin_case *bc, const char **why)
 		goto out;
 	}
 	if (hm_mldsa_verify(bc->param, pk, pklen, BUILTIN_MSG, sizeof(BUILTIN_MSG) - 1, BUILTIN_CTX,
-			    sizeof(BUILTIN_CTX) - 1, sig, siglen) != HM_OK) {
+	                    sizeof(BUILTIN_CTX) - 1, sig, siglen) != HM_OK) {
 		*why = "signature does not verify";
 		goto out;
 	}
 	sig[siglen / 2] ^= 1;
 	if (hm_mldsa_verify(bc->param, pk, pklen, BUILTIN_MSG, sizeof(BUILTIN_MSG) - 1, BUILTIN_CTX,
-			    sizeof(BUILTIN_CTX) - 1, sig, siglen) != HM_ERR_VERIFY) {
+	                    sizeof(BUILTIN_CTX) - 1, sig, siglen) != HM_ERR_VERIFY) {
 		*why = "corrupted signature accepted";
 		goto out;
 	}

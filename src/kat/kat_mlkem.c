@@ -43,7 +43,6 @@ static int get_param(const json_t *group, enum hm_mlkem_param *param)
 	return HM_OK;
 }
 
-
 /* Output buffers big enough for every parameter set. */
 struct work {
 	uint8_t ek[HM_MLKEM_EK_MAX];
@@ -75,7 +74,7 @@ static void fields_free(struct fields *f)
  * Wycheproof). Returns 0 and logs if a wanted field is missing or malformed.
  */
 static int load_fields(const json_t *tc, const char *want, const char *kkey, struct fields *f,
-		       FILE *log)
+                       FILE *log)
 {
 	static const struct {
 		char letter;
@@ -109,7 +108,7 @@ static int load_fields(const json_t *tc, const char *want, const char *kkey, str
 				continue;
 			if (kat_hex_field(tc, key, b) != HM_OK) {
 				fprintf(log, "tcId %lld: missing or malformed field %s\n",
-					kat_tc_id(tc), key);
+				        kat_tc_id(tc), key);
 				return 0;
 			}
 		}
@@ -201,7 +200,7 @@ out:
 
 /* encapsulationKeyCheck / decapsulationKeyCheck: our verdict must equal testPassed. */
 static enum kat_outcome acvp_key_check(enum hm_mlkem_param param, const json_t *tc, int is_dk,
-				   FILE *log)
+                                       FILE *log)
 {
 	const json_t *tp = json_object_get(tc, "testPassed");
 	struct fields f;
@@ -215,12 +214,12 @@ static enum kat_outcome acvp_key_check(enum hm_mlkem_param param, const json_t *
 	if (!load_fields(tc, is_dk ? "D" : "e", "k", &f, log))
 		goto out;
 	rc = is_dk ? hm_mlkem_check_dk(param, f.dk.data, f.dk.len)
-		   : hm_mlkem_check_ek(param, f.ek.data, f.ek.len);
+	           : hm_mlkem_check_ek(param, f.ek.data, f.ek.len);
 	if ((rc == HM_OK) == json_is_true(tp))
 		res = KAT_PASS;
 	else
 		fprintf(log, "tcId %lld: %s check gave %d, expected %s\n", kat_tc_id(tc),
-			is_dk ? "dk" : "ek", rc, json_is_true(tp) ? "pass" : "fail");
+		        is_dk ? "dk" : "ek", rc, json_is_true(tp) ? "pass" : "fail");
 out:
 	fields_free(&f);
 	return res;
@@ -281,7 +280,7 @@ static int run_acvp(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
  * (a seed or ciphertext of the wrong length) must be refused by one of them.
  */
 static enum kat_outcome wp_mlkem_test(enum hm_mlkem_param param, const json_t *tc, int valid,
-				  FILE *log)
+                                      FILE *log)
 {
 	struct fields f;
 	struct work w;
@@ -320,7 +319,7 @@ out:
 
 /* MLKEMEncapsTest: Encaps(ek, m) = (c, K); invalid keys must be refused. */
 static enum kat_outcome wp_encaps_test(enum hm_mlkem_param param, const json_t *tc, int valid,
-				   FILE *log)
+                                       FILE *log)
 {
 	struct fields f;
 	struct work w;
@@ -362,7 +361,7 @@ out:
 
 /* MLKEMDecapsValidationTest: Decaps(dk, c) = K with the §7.3 dk check; invalid refused. */
 static enum kat_outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *tc, int valid,
-				   FILE *log)
+                                       FILE *log)
 {
 	struct fields f;
 	struct work w;
@@ -432,7 +431,8 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 			} else if (strcmp(type, "MLKEMDecapsValidationTest") == 0) {
 				o = wp_decaps_test(param, tc, valid, log);
 			} else {
-				fprintf(log, "tcId %lld: skipped group type %s\n", kat_tc_id(tc), type);
+				fprintf(log, "tcId %lld: skipped group type %s\n", kat_tc_id(tc),
+				        type);
 				o = KAT_SKIP;
 			}
 			kat_tally_add(tally, o);
@@ -476,8 +476,7 @@ struct mlkem_builtin {
 
 static const struct mlkem_builtin mlkem_builtins[] = {
 	/* ACVP keyGen tcId 1; m from ACVP encapsulation tcId 1 */
-	{ HM_MLKEM_512,
-	  "47b893474672ba92e4b12ee44fb32953af8e8503b5fb471d1614fb8a021a660a",
+	{ HM_MLKEM_512, "47b893474672ba92e4b12ee44fb32953af8e8503b5fb471d1614fb8a021a660a",
 	  "1f8cb39e9e30bc458a0dc5408884b1187fb217018df760fa57317703b844a0a9",
 	  "dcacfe4de1c115da106acd1eefeafdc7f0f4e5707453ee2d6b0d69d34cc0ef4a",
 	  "3a389831056ed8fd81476869245782689c84b3ce90fe6a9e78d0a380fd6a1573",
@@ -485,8 +484,7 @@ static const struct mlkem_builtin mlkem_builtins[] = {
 	  "3fb8a69fb3cb057743499dd9807b58e9744d57086715115d34ba646b27396985",
 	  "9693863e3c2fd8ddd49dbee67d93860cda866a3495f9876eaf39e78b209818b7" },
 	/* ACVP keyGen tcId 26; m from ACVP encapsulation tcId 26 */
-	{ HM_MLKEM_768,
-	  "e582b7d75e6c80b05ae392a1fc9f7153b12390fd99930368cc67a768baebc8a0",
+	{ HM_MLKEM_768, "e582b7d75e6c80b05ae392a1fc9f7153b12390fd99930368cc67a768baebc8a0",
 	  "1cdacb8740c0b87c4a379575f187b367cbfa3b300bf591b109f79816e9cbe8f0",
 	  "4e77596168711e913965d8175ac3bd76aab08b7f9385a02ae883cf6c6e17dd81",
 	  "81e66ef5a7a221619f6a64039cc369843e10df5c859f6959cc3fd8e5272330fd",
@@ -494,8 +492,7 @@ static const struct mlkem_builtin mlkem_builtins[] = {
 	  "046df07df242c00d5348d29c5d2fc061a353f2872b897ecb01df65e937958c15",
 	  "b3847ad7d335b45d334820baea8190418e60abe99e7ac38deadc003a71fdce7a" },
 	/* ACVP keyGen tcId 51; m from ACVP encapsulation tcId 51 */
-	{ HM_MLKEM_1024,
-	  "f3a706faf090c03db506863ab0b20bd8a1627956318e88c67eb875e8e7266009",
+	{ HM_MLKEM_1024, "f3a706faf090c03db506863ab0b20bd8a1627956318e88c67eb875e8e7266009",
 	  "35d2bc43dd1cc879f765bf2a0c5e297889dde910e57e2bb0eae417b90ab7a275",
 	  "2f1e2ca7bd72af847cac38cdefc4d345909d7517543edf32e2fc491ba05eb5c3",
 	  "9370fe5b05ddc92c939f62cbde4c0fea36f45cd20c5748cf3ac891a4c2604496",
@@ -553,7 +550,7 @@ static int builtin_one(const struct mlkem_builtin *b, FILE *log)
 	if (hm_mlkem_decaps(b->param, k2, w.dk, dkl, w.c, ctl) != HM_OK ||
 	    memcmp(k2, want, 32) == 0) {
 		fprintf(log, "ML-KEM-%d builtin: modified ciphertext not rejected\n",
-			(int)b->param);
+		        (int)b->param);
 		return 0;
 	}
 	return 1;

@@ -61,7 +61,7 @@ static void sha3_ctx_init(struct hm_keccak *ctx, enum sha3_alg alg)
 
 /* Hashes in[0..inlen) to outlen bytes (outlen must be the digest size for SHA3). */
 static void sha3_hash(enum sha3_alg alg, uint8_t *out, size_t outlen, const uint8_t *in,
-		      size_t inlen)
+                      size_t inlen)
 {
 	struct hm_keccak ctx;
 
@@ -81,7 +81,6 @@ static int get_uint(const json_t *obj, const char *key, uint64_t *v)
 	*v = (uint64_t)json_integer_value(j);
 	return HM_OK;
 }
-
 
 /* AFT and VOT: md = H(msg[0 : len/8]) with outLen bits for SHAKE. */
 static enum kat_outcome run_aft(const struct sha3_desc *d, const json_t *tc, FILE *log)
@@ -122,7 +121,7 @@ static enum kat_outcome run_aft(const struct sha3_desc *d, const json_t *tc, FIL
 	}
 	if (md.len != out_len) {
 		fprintf(log, "tcId %lld: md has %zu bytes, expected %zu\n", kat_tc_id(tc), md.len,
-			out_len);
+		        out_len);
 		goto out;
 	}
 	out = malloc(out_len + 1);
@@ -199,7 +198,7 @@ out:
  * the next L in [minOutLen, maxOutLen] (bytes).
  */
 static enum kat_outcome run_mct_shake(const struct sha3_desc *d, const json_t *group,
-				  const json_t *tc, FILE *log)
+                                      const json_t *tc, FILE *log)
 {
 	const json_t *results = json_object_get(tc, "resultsArray");
 	struct hm_buf seed, want;
@@ -308,7 +307,7 @@ static enum kat_outcome run_ldt(const struct sha3_desc *d, const json_t *tc, FIL
 	}
 	if (md.len != out_len) {
 		fprintf(log, "tcId %lld: md has %zu bytes, expected %zu\n", kat_tc_id(tc), md.len,
-			out_len);
+		        out_len);
 		goto out;
 	}
 	if (!large_tests_enabled()) {
@@ -390,7 +389,7 @@ int hm_kat_sha3_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 				if (mctv != NULL && strcmp(mctv, "standard") != 0) {
 					/* Only the standard MCT is implemented. */
 					fprintf(log, "tcId %lld: skipped mctVersion %s\n",
-						kat_tc_id(tc), mctv);
+					        kat_tc_id(tc), mctv);
 					o = KAT_SKIP;
 				} else if (d->digest_len) {
 					o = run_mct_sha3(d, tc, log);
@@ -400,7 +399,8 @@ int hm_kat_sha3_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 			} else if (strcmp(type, "LDT") == 0) {
 				o = run_ldt(d, tc, log);
 			} else {
-				fprintf(log, "tcId %lld: unknown testType %s\n", kat_tc_id(tc), type);
+				fprintf(log, "tcId %lld: unknown testType %s\n", kat_tc_id(tc),
+				        type);
 				o = KAT_FAIL;
 			}
 			kat_tally_add(tally, o);

@@ -43,9 +43,10 @@ static int run_rfc7748(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 	size_t i;
 
 	hm_buf_init(&b);
-	json_array_foreach(json_object_get(doc, "x25519"), i, t) {
+	json_array_foreach(json_object_get(doc, "x25519"), i, t)
+	{
 		int ok = field32(t, "scalar", k, &b) && field32(t, "u", u, &b) &&
-			 field32(t, "output", want, &b) && dh_matches(k, u, want);
+		         field32(t, "output", want, &b) && dh_matches(k, u, want);
 		kat_record(tally, log, ++id, ok, "X25519 output mismatch");
 	}
 
@@ -69,17 +70,18 @@ static int run_rfc7748(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 				memcpy(k, tmp, 32);
 			}
 			kat_record(tally, log, ++id,
-				   field32(it, iterated[c].key, want, &b) && memcmp(k, want, 32) == 0,
-				   "iterated X25519 mismatch");
+			           field32(it, iterated[c].key, want, &b) &&
+			                   memcmp(k, want, 32) == 0,
+			           "iterated X25519 mismatch");
 		}
 	}
 
 	dh = json_object_get(doc, "diffie_hellman");
 	if (json_is_object(dh)) {
 		int ok = field32(dh, "alice_private", a_sk, &b) &&
-			 field32(dh, "alice_public", a_pk, &b) &&
-			 field32(dh, "bob_private", b_sk, &b) && field32(dh, "bob_public", b_pk, &b) &&
-			 field32(dh, "shared", want, &b);
+		         field32(dh, "alice_public", a_pk, &b) &&
+		         field32(dh, "bob_private", b_sk, &b) &&
+		         field32(dh, "bob_public", b_pk, &b) && field32(dh, "shared", want, &b);
 		if (ok) {
 			hm_x25519_public_key(tmp, a_sk);
 			ok = memcmp(tmp, a_pk, 32) == 0;
@@ -102,8 +104,10 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 	size_t gi, ti;
 
 	hm_buf_init(&b);
-	json_array_foreach(json_object_get(doc, "testGroups"), gi, g) {
-		json_array_foreach(json_object_get(g, "tests"), ti, t) {
+	json_array_foreach(json_object_get(doc, "testGroups"), gi, g)
+	{
+		json_array_foreach(json_object_get(g, "tests"), ti, t)
+		{
 			const char *result = kat_str_field(t, "result");
 			long long id = kat_tc_id(t);
 			int have = field32(t, "private", sk, &b) && field32(t, "shared", want, &b);
@@ -112,11 +116,12 @@ static int run_wycheproof(const json_t *doc, struct hm_kat_tally *tally, FILE *l
 			if (!have || result == NULL) {
 				kat_record(tally, log, id, 0, "malformed case");
 			} else if (strcmp(result, "invalid") == 0) {
-				/* Only malformed (wrong-length) public keys are invalid for X25519. */
+				/* Only malformed (wrong-length) public keys are invalid for X25519.
+				 */
 				kat_record(tally, log, id, !pk_ok, "invalid public key accepted");
 			} else {
 				kat_record(tally, log, id, pk_ok && dh_matches(sk, pk, want),
-					   "shared secret mismatch");
+				           "shared secret mismatch");
 			}
 		}
 	}
@@ -135,9 +140,11 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 	size_t gi, ti;
 
 	hm_buf_init(&b);
-	json_array_foreach(json_object_get(doc, "testGroups"), gi, g) {
+	json_array_foreach(json_object_get(doc, "testGroups"), gi, g)
+	{
 		const char *curve = kat_str_field(g, "curve");
-		json_array_foreach(json_object_get(g, "tests"), ti, t) {
+		json_array_foreach(json_object_get(g, "tests"), ti, t)
+		{
 			long long id = kat_tc_id(t);
 			int ok;
 
@@ -149,8 +156,8 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 				const json_t *passed = json_object_get(t, "testPassed");
 				int want_pass = !json_is_boolean(passed) || json_is_true(passed);
 				int match = field32(t, "privateIut", sk, &b) &&
-					    field32(t, "publicServer", pk, &b) &&
-					    field32(t, "z", want, &b) && dh_matches(sk, pk, want);
+				            field32(t, "publicServer", pk, &b) &&
+				            field32(t, "z", want, &b) && dh_matches(sk, pk, want);
 				/* The IUT's public key, when given, must be its private key's. */
 				if (match && field32(t, "publicIut", pk, &b)) {
 					hm_x25519_public_key(derived, sk);
@@ -159,9 +166,11 @@ static int run_acvp(const json_t *doc, const char *mode, struct hm_kat_tally *ta
 				ok = match == want_pass;
 			} else {
 				ok = field32(t, "privateKey", sk, &b) &&
-				     field32(t, "publicKey", want, &b) && dh_matches(sk, base, want);
+				     field32(t, "publicKey", want, &b) &&
+				     dh_matches(sk, base, want);
 			}
-			kat_record(tally, log, id, ok, ssc ? "shared secret mismatch" : "public key mismatch");
+			kat_record(tally, log, id, ok,
+			           ssc ? "shared secret mismatch" : "public key mismatch");
 		}
 	}
 	hm_buf_free(&b);
@@ -177,7 +186,8 @@ int hm_kat_x25519_json(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 	if (json_is_array(json_object_get(doc, "x25519")) ||
 	    json_is_object(json_object_get(doc, "diffie_hellman")))
 		return run_rfc7748(doc, tally, log);
-	if (alg && schema && strcmp(alg, "XDH") == 0 && strcmp(schema, "xdh_comp_schema_v1.json") == 0)
+	if (alg && schema && strcmp(alg, "XDH") == 0 &&
+	    strcmp(schema, "xdh_comp_schema_v1.json") == 0)
 		return run_wycheproof(doc, tally, log);
 	if (alg && mode && strcmp(alg, "XECDH") == 0 &&
 	    (strcmp(mode, "SSC") == 0 || strcmp(mode, "keyGen") == 0))

@@ -15,7 +15,7 @@ static double rate(uint64_t before, uint64_t after, double seconds)
 }
 
 static const struct hm_os_io_counter *find_counter(const struct hm_os_io_counter *list, size_t n,
-						   const char *name)
+                                                   const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (list[i].found && strncmp(list[i].name, name, sizeof(list[i].name)) == 0)
@@ -24,8 +24,8 @@ static const struct hm_os_io_counter *find_counter(const struct hm_os_io_counter
 }
 
 static size_t io_rates(const struct hm_os_io_counter *a, size_t na,
-		       const struct hm_os_io_counter *b, size_t nb, double seconds,
-		       struct hm_os_io_rate *out, size_t cap)
+                       const struct hm_os_io_counter *b, size_t nb, double seconds,
+                       struct hm_os_io_rate *out, size_t cap)
 {
 	size_t n = 0;
 
@@ -53,7 +53,7 @@ static uint64_t cpu_total(const struct hm_os_cpu_times *t)
 }
 
 int hm_os_usage_compute(const struct hm_os_usage_sample *a, const struct hm_os_usage_sample *b,
-			struct hm_os_usage *out)
+                        struct hm_os_usage *out)
 {
 	struct hm_os_usage u;
 	uint64_t total_a, total_b, idle_a, idle_b;
@@ -78,11 +78,11 @@ int hm_os_usage_compute(const struct hm_os_usage_sample *a, const struct hm_os_u
 
 	u.mem_total_bytes = b->mem_total_bytes;
 	u.mem_used_bytes = b->mem_total_bytes > b->mem_available_bytes
-				   ? b->mem_total_bytes - b->mem_available_bytes
-				   : 0;
+	                           ? b->mem_total_bytes - b->mem_available_bytes
+	                           : 0;
 
 	u.ndisks = io_rates(a->disks, a->ndisks, b->disks, b->ndisks, seconds, u.disks,
-			    HM_OS_DISK_MAX);
+	                    HM_OS_DISK_MAX);
 	for (size_t i = 0; i < u.ndisks; i++) {
 		u.disk_read_bps += u.disks[i].read_bps;
 		u.disk_write_bps += u.disks[i].write_bps;

@@ -122,10 +122,10 @@ static long core_leader(size_t cpu, const struct hm_os_cpuset *online, struct hm
 	char path[128];
 
 	if (hm_os_path(path, sizeof(path), SYS_CPU "/cpu%zu/topology/core_cpus_list", cpu) !=
-		    HM_OK ||
+	            HM_OK ||
 	    (read_cpuset(path, tmp) != HM_OK &&
 	     (hm_os_path(path, sizeof(path), SYS_CPU "/cpu%zu/topology/thread_siblings_list",
-			 cpu) != HM_OK ||
+	                 cpu) != HM_OK ||
 	      read_cpuset(path, tmp) != HM_OK)))
 		return -1;
 	for (size_t i = 0; i < HM_OS_CPU_MAX / 64; i++)
@@ -155,7 +155,7 @@ static int cpu_topology(struct hm_os_cpu *out, const struct hm_os_cpuset *online
 		leader = core_leader(cpu, online, &scratch[0]);
 		if (leader < 0 ||
 		    hm_os_path(path, sizeof(path), SYS_CPU "/cpu%zu/topology/physical_package_id",
-			       cpu) != HM_OK) {
+		               cpu) != HM_OK) {
 			sockets = cores = 0;
 			break;
 		}
@@ -182,19 +182,19 @@ static void cpu_frequency(struct hm_os_cpu *out, long first, uint64_t cpuinfo_kh
 
 	if (first >= 0 &&
 	    hm_os_path(path, sizeof(path), SYS_CPU "/cpu%ld/cpufreq/cpuinfo_max_freq", first) ==
-		    HM_OK &&
+	            HM_OK &&
 	    hm_os_read_sys_u64(path, &v) == HM_OK)
 		out->max_khz = v;
 	/* intel_pstate names the base frequency; amd-pstate exposes the CPPC nominal one. */
 	if (first >= 0 &&
 	    hm_os_path(path, sizeof(path), SYS_CPU "/cpu%ld/cpufreq/base_frequency", first) ==
-		    HM_OK &&
+	            HM_OK &&
 	    hm_os_read_sys_u64(path, &v) == HM_OK)
 		out->base_khz = v;
 	else if (first >= 0 &&
-		 hm_os_path(path, sizeof(path), SYS_CPU "/cpu%ld/acpi_cppc/nominal_freq", first) ==
-			 HM_OK &&
-		 hm_os_read_sys_u64(path, &v) == HM_OK && v <= UINT64_MAX / 1000)
+	         hm_os_path(path, sizeof(path), SYS_CPU "/cpu%ld/acpi_cppc/nominal_freq", first) ==
+	                 HM_OK &&
+	         hm_os_read_sys_u64(path, &v) == HM_OK && v <= UINT64_MAX / 1000)
 		out->base_khz = v * 1000;
 	if (out->max_khz != 0 || out->base_khz != 0) {
 		out->freq_source = HM_OS_FREQ_CPUFREQ;
@@ -220,7 +220,7 @@ static void cpu_caches(struct hm_os_cpu *out, long first)
 		size_t sharers;
 
 		if (hm_os_path(dir, sizeof(dir), SYS_CPU "/cpu%ld/cache/index%u", first, idx) !=
-			    HM_OK ||
+		            HM_OK ||
 		    hm_os_path(path, sizeof(path), "%s/level", dir) != HM_OK ||
 		    hm_os_read_sys_u64(path, &level) != HM_OK || level > UINT32_MAX)
 			break;
@@ -287,7 +287,7 @@ int hm_os_cpu_detect(struct hm_os_cpu *out)
 		/* No sysfs topology: what /proc/cpuinfo says (x86 lists sockets and cores). */
 		out->sockets = info.sockets > 0 ? info.sockets : 1;
 		out->cores = info.cores_per_socket > 0 ? out->sockets * info.cores_per_socket
-						       : out->threads;
+		                                       : out->threads;
 	}
 	out->threads_usable = out->threads;
 	if (sched_getaffinity(0, sizeof(affinity), &affinity) == 0)
@@ -321,7 +321,7 @@ int hm_os_mem_detect(struct hm_os_mem *out)
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct hm_os_io_counter *)a)->name,
-		      ((const struct hm_os_io_counter *)b)->name);
+	              ((const struct hm_os_io_counter *)b)->name);
 }
 
 /*
@@ -330,7 +330,7 @@ static int name_cmp(const void *a, const void *b)
  * would count the same bytes twice).
  */
 static size_t list_names(const char *dir, int need_device, struct hm_os_io_counter *list,
-			 size_t cap, bool *truncated)
+                         size_t cap, bool *truncated)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -389,13 +389,13 @@ int hm_os_usage_sample(struct hm_os_usage_sample *out)
 		rc = hm_os_read_proc("/proc/diskstats", &text);
 		if (rc == HM_OK)
 			rc = hm_os_parse_diskstats((const char *)text.data, text.len, s->disks,
-						   s->ndisks);
+			                           s->ndisks);
 	}
 	if (rc == HM_OK && s->nnets > 0) {
 		rc = hm_os_read_proc("/proc/net/dev", &text);
 		if (rc == HM_OK)
 			rc = hm_os_parse_netdev((const char *)text.data, text.len, s->nets,
-						s->nnets);
+			                        s->nnets);
 	}
 	if (rc == HM_OK) {
 		s->mem_total_bytes = mem.total_bytes;

@@ -56,7 +56,7 @@ static int link_basename(const char *path, char *out, size_t cap)
 static int is_placeholder(const char *name, uint64_t size)
 {
 	return size == 0 && (has_prefix(name, "loop") || has_prefix(name, "ram") ||
-			     has_prefix(name, "zram") || has_prefix(name, "nbd"));
+	                     has_prefix(name, "zram") || has_prefix(name, "nbd"));
 }
 
 static int disk_cmp(const void *a, const void *b)
@@ -93,7 +93,7 @@ static void detect_disks(struct hm_os_storage *out)
 		/* The size attribute counts 512-byte sectors whatever the logical block size. */
 		disk->size_bytes = sectors * 512;
 		if (hm_os_path(path, sizeof(path), "/sys/block/%s/queue/rotational", e->d_name) ==
-			    HM_OK &&
+		            HM_OK &&
 		    hm_os_read_sys_u64(path, &v) == HM_OK)
 			disk->rotational = v != 0;
 		if (hm_os_path(path, sizeof(path), "/sys/block/%s/removable", e->d_name) == HM_OK &&
@@ -102,7 +102,7 @@ static void detect_disks(struct hm_os_storage *out)
 		if (hm_os_path(path, sizeof(path), "/sys/block/%s/device", e->d_name) == HM_OK)
 			disk->physical = stat(path, &st) == 0;
 		if (hm_os_path(path, sizeof(path), "/sys/block/%s/device/model", e->d_name) ==
-			    HM_OK &&
+		            HM_OK &&
 		    hm_os_read_sys(path, disk->model, sizeof(disk->model)) != HM_OK)
 			disk->model[0] = '\0';
 		out->ndisks++;
@@ -200,8 +200,8 @@ static void gpu_names(const char *root, struct hm_os_gpus *out)
 	for (size_t i = 0; i < out->ngpus; i++) {
 		struct hm_os_gpu *g = &out->gpus[i];
 		if (hm_os_parse_pciids((const char *)db.data, db.len, g->vendor_id, g->device_id,
-				       g->vendor_name, sizeof(g->vendor_name), g->device_name,
-				       sizeof(g->device_name)) != HM_OK)
+		                       g->vendor_name, sizeof(g->vendor_name), g->device_name,
+		                       sizeof(g->device_name)) != HM_OK)
 			g->vendor_name[0] = g->device_name[0] = '\0';
 	}
 out:
@@ -231,7 +231,7 @@ static void gpu_drm(const char *root, struct hm_os_gpus *out)
 			if (strcmp(out->gpus[i].pci_address, pci) == 0 &&
 			    out->gpus[i].drm_card[0] == '\0')
 				copy_str(out->gpus[i].drm_card, sizeof(out->gpus[i].drm_card),
-					 e->d_name);
+				         e->d_name);
 	}
 	closedir(d);
 }
@@ -242,7 +242,7 @@ static void gpu_nvidia(const char *root, struct hm_os_gpu *g)
 	struct hm_buf text;
 
 	if (hm_os_path(path, sizeof(path), "%s/proc/driver/nvidia/gpus/%s/information", root,
-		       g->pci_address) != HM_OK)
+	               g->pci_address) != HM_OK)
 		return;
 	hm_buf_init(&text);
 	if (hm_os_read_proc(path, &text) != HM_OK ||
@@ -254,7 +254,7 @@ static void gpu_nvidia(const char *root, struct hm_os_gpu *g)
 static int gpu_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct hm_os_gpu *)a)->pci_address,
-		      ((const struct hm_os_gpu *)b)->pci_address);
+	              ((const struct hm_os_gpu *)b)->pci_address);
 }
 
 int hm_os_gpus_detect_at(const char *root, struct hm_os_gpus *out)
@@ -324,11 +324,11 @@ static uint32_t prefix_len(const struct sockaddr *mask)
 		return 0;
 	if (mask->sa_family == AF_INET) {
 		p = (const unsigned char *)&((const struct sockaddr_in *)(const void *)mask)
-			    ->sin_addr;
+		            ->sin_addr;
 		n = 4;
 	} else if (mask->sa_family == AF_INET6) {
 		p = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)mask)
-			    ->sin6_addr;
+		            ->sin6_addr;
 		n = 16;
 	} else {
 		return 0;
@@ -368,7 +368,7 @@ static int netif_addresses(struct hm_os_netifs *out)
 			addr = &((const struct sockaddr_in *)(const void *)ifa->ifa_addr)->sin_addr;
 		else if (family == AF_INET6)
 			addr = &((const struct sockaddr_in6 *)(const void *)ifa->ifa_addr)
-					->sin6_addr;
+			                ->sin6_addr;
 		else
 			continue;
 		nif = find_netif(out, ifa->ifa_name);

@@ -531,7 +531,7 @@ int hm_os_parse_cpuinfo(const char *text, size_t len, struct hm_os_cpuinfo *out)
 			if (out->vendor[0] == '\0') {
 				const char *name = arm_implementer(code);
 				copy_cut(out->vendor, sizeof(out->vendor),
-					 (struct span){ name, strlen(name) });
+				         (struct span){ name, strlen(name) });
 			}
 		}
 	}
@@ -846,11 +846,11 @@ int hm_os_parse_mountinfo_line(const char *line, size_t len, struct hm_os_mounti
 int hm_os_fs_type_is_real(const char *type)
 {
 	static const char *const pseudo[] = {
-		"proc",	      "sysfs",	     "devtmpfs",	"devpts",    "tmpfs",
-		"ramfs",      "rootfs",	     "cgroup",		"cgroup2",   "securityfs",
-		"debugfs",    "tracefs",     "pstore",		"bpf",	     "configfs",
-		"fusectl",    "mqueue",	     "hugetlbfs",	"autofs",    "binfmt_misc",
-		"nsfs",	      "efivarfs",    "rpc_pipefs",	"selinuxfs", "nfsd",
+		"proc",       "sysfs",       "devtmpfs",        "devpts",    "tmpfs",
+		"ramfs",      "rootfs",      "cgroup",          "cgroup2",   "securityfs",
+		"debugfs",    "tracefs",     "pstore",          "bpf",       "configfs",
+		"fusectl",    "mqueue",      "hugetlbfs",       "autofs",    "binfmt_misc",
+		"nsfs",       "efivarfs",    "rpc_pipefs",      "selinuxfs", "nfsd",
 		"fuse.lxcfs", "fuse.portal", "fuse.gvfsd-fuse",
 	};
 
@@ -882,7 +882,7 @@ static int pciids_entry(struct span line, size_t indent, uint16_t *id, struct sp
 }
 
 int hm_os_parse_pciids(const char *text, size_t len, uint16_t vendor, uint16_t device,
-		       char *vendor_name, size_t vendor_cap, char *device_name, size_t device_cap)
+                       char *vendor_name, size_t vendor_cap, char *device_name, size_t device_cap)
 {
 	struct span line, name;
 	size_t pos = 0;

@@ -38,11 +38,11 @@ long hm_os_cpuset_first(const struct hm_os_cpuset *set);
 struct hm_os_cpuinfo {
 	char model[HM_OS_NAME_LEN];
 	char vendor[HM_OS_SHORT_LEN];
-	uint32_t processors;	   /* "processor" entries */
-	uint32_t sockets;	   /* distinct "physical id" values (0 if none given) */
+	uint32_t processors;       /* "processor" entries */
+	uint32_t sockets;          /* distinct "physical id" values (0 if none given) */
 	uint32_t cores_per_socket; /* "cpu cores" of the first processor (0 if absent) */
-	uint64_t mhz_khz;	   /* "cpu MHz" of the first processor in kHz (0 if absent) */
-	uint64_t flags;		   /* notable flags of the first processor */
+	uint64_t mhz_khz;          /* "cpu MHz" of the first processor in kHz (0 if absent) */
+	uint64_t flags;            /* notable flags of the first processor */
 	uint32_t flag_total;
 };
 
@@ -109,7 +109,7 @@ int hm_os_fs_type_is_real(const char *type);
  * with new sections of the database.
  */
 int hm_os_parse_pciids(const char *text, size_t len, uint16_t vendor, uint16_t device,
-		       char *vendor_name, size_t vendor_cap, char *device_name, size_t device_cap);
+                       char *vendor_name, size_t vendor_cap, char *device_name, size_t device_cap);
 
 /*
  * Parses /proc/driver/nvidia/gpus/<pci>/information ("Key: \t value" lines)

@@ -24,7 +24,7 @@
 #include "stoq_internal.h"
 
 #define MAX_PKTS_PER_WRITE 64 /* then yield to the loop */
-#define MAX_STREAM_VECS	   8
+#define MAX_STREAM_VECS    8
 
 static void conn_process(struct hm_stoq_conn *c);
 static void on_timer(uv_timer_t *t);
@@ -58,7 +58,7 @@ static int add_scid(struct hm_stoq_conn *c, const ngtcp2_cid *cid)
 }
 
 static int get_new_connection_id(ngtcp2_conn *qc, ngtcp2_cid *cid, uint8_t *token, size_t cidlen,
-				 void *user)
+                                 void *user)
 {
 	struct hm_stoq_conn *c = user;
 
@@ -68,7 +68,7 @@ static int get_new_connection_id(ngtcp2_conn *qc, ngtcp2_cid *cid, uint8_t *toke
 	stoq_rand(cid->data, cidlen);
 	cid->datalen = cidlen;
 	if (ngtcp2_crypto_generate_stateless_reset_token(token, c->ep->static_secret,
-							 sizeof(c->ep->static_secret), cid) != 0)
+	                                                 sizeof(c->ep->static_secret), cid) != 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	return add_scid(c, cid) == 0 ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
 }
@@ -157,7 +157,7 @@ static int stream_open(ngtcp2_conn *qc, int64_t id, void *user)
 }
 
 static int recv_stream_data(ngtcp2_conn *qc, uint32_t flags, int64_t id, uint64_t offset,
-			    const uint8_t *data, size_t len, void *user, void *stream_user)
+                            const uint8_t *data, size_t len, void *user, void *stream_user)
 {
 	struct hm_stoq_stream *s = stream_user;
 
@@ -172,7 +172,7 @@ static int recv_stream_data(ngtcp2_conn *qc, uint32_t flags, int64_t id, uint64_
 }
 
 static int acked_stream_data_offset(ngtcp2_conn *qc, int64_t id, uint64_t offset, uint64_t len,
-				    void *user, void *stream_user)
+                                    void *user, void *stream_user)
 {
 	(void)qc;
 	(void)id;
@@ -183,7 +183,7 @@ static int acked_stream_data_offset(ngtcp2_conn *qc, int64_t id, uint64_t offset
 }
 
 static int stream_close(ngtcp2_conn *qc, uint32_t flags, int64_t id, uint64_t app_code, void *user,
-			void *stream_user)
+                        void *stream_user)
 {
 	struct hm_stoq_stream *s = stream_user;
 
@@ -212,7 +212,7 @@ static int stream_close(ngtcp2_conn *qc, uint32_t flags, int64_t id, uint64_t ap
  * rest of it is worthless and ours is abandoned too.
  */
 static int stream_reset(ngtcp2_conn *qc, int64_t id, uint64_t final_size, uint64_t app_code,
-			void *user, void *stream_user)
+                        void *user, void *stream_user)
 {
 	struct hm_stoq_stream *s = stream_user;
 
@@ -230,7 +230,7 @@ static int stream_reset(ngtcp2_conn *qc, int64_t id, uint64_t final_size, uint64
  * but keep reading, since its answer (an ERROR frame) may still be arriving.
  */
 static int stream_stop_sending(ngtcp2_conn *qc, int64_t id, uint64_t app_code, void *user,
-			       void *stream_user)
+                               void *stream_user)
 {
 	struct hm_stoq_stream *s = stream_user;
 
@@ -243,7 +243,7 @@ static int stream_stop_sending(ngtcp2_conn *qc, int64_t id, uint64_t app_code, v
 }
 
 static int extend_max_stream_data(ngtcp2_conn *qc, int64_t id, uint64_t max_data, void *user,
-				  void *stream_user)
+                                  void *stream_user)
 {
 	struct hm_stoq_stream *s = stream_user;
 
@@ -320,7 +320,7 @@ __attribute__((format(printf, 2, 3))) static void ngtcp2_trace(void *user, const
 }
 
 static void conn_settings(const struct hm_stoq_endpoint *ep, ngtcp2_settings *s,
-			  ngtcp2_transport_params *p)
+                          ngtcp2_transport_params *p)
 {
 	const struct hm_stoq_config *cfg = &ep->cfg;
 
@@ -376,11 +376,11 @@ static void conn_link(struct hm_stoq_conn *c)
 	ep->nconns++;
 	if (ep->cfg.keep_alive_ms > 0)
 		ngtcp2_conn_set_keep_alive_timeout(c->qc,
-						   ep->cfg.keep_alive_ms * NGTCP2_MILLISECONDS);
+		                                   ep->cfg.keep_alive_ms * NGTCP2_MILLISECONDS);
 }
 
 static void set_path(ngtcp2_path *path, struct hm_stoq_endpoint *ep, const struct sockaddr *remote,
-		     socklen_t remote_len)
+                     socklen_t remote_len)
 {
 	path->local.addr = (ngtcp2_sockaddr *)&ep->local;
 	path->local.addrlen = ep->local_len;
@@ -390,8 +390,8 @@ static void set_path(ngtcp2_path *path, struct hm_stoq_endpoint *ep, const struc
 }
 
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
-			 const struct sockaddr *remote, socklen_t remote_len,
-			 struct hm_stoq_conn **out)
+                         const struct sockaddr *remote, socklen_t remote_len,
+                         struct hm_stoq_conn **out)
 {
 	struct hm_stoq_conn *c = conn_alloc(ep, 1);
 	ngtcp2_settings settings;
@@ -411,7 +411,7 @@ int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
 	stoq_rand(scid.data, scid.datalen);
 	set_path(&path, ep, remote, remote_len);
 	if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path, hd->version, &server_callbacks,
-				   &settings, &params, NULL, c) != 0) {
+	                           &settings, &params, NULL, c) != 0) {
 		rc = HM_ERR_NOMEM;
 		goto fail;
 	}
@@ -428,8 +428,8 @@ fail:
 }
 
 int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port,
-		    const uint8_t peer_id[HM_NODE_ID_LEN], void *conn_user,
-		    struct hm_stoq_conn **out)
+                    const uint8_t peer_id[HM_NODE_ID_LEN], void *conn_user,
+                    struct hm_stoq_conn **out)
 {
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
@@ -485,7 +485,7 @@ int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port
 	/* The path must outlive the call only as long as ngtcp2 copies it: it does. */
 	set_path(&path, ep, (const struct sockaddr *)&remote, remote_len);
 	if (ngtcp2_conn_client_new(&c->qc, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1,
-				   &client_callbacks, &settings, &params, NULL, c) != 0) {
+	                           &client_callbacks, &settings, &params, NULL, c) != 0) {
 		rc = HM_ERR_NOMEM;
 		goto fail;
 	}
@@ -537,7 +537,7 @@ static void conn_finish(struct hm_stoq_conn *c, int err, uint64_t app_code)
 			s->closed = 1;
 			if (s->adopted && s->cb.on_close != NULL)
 				s->cb.on_close(s, err == HM_OK ? HM_ERR_IO : err, app_code,
-					       s->user);
+				               s->user);
 		}
 	}
 	if (ep->cfg.callbacks.on_closed != NULL)
@@ -566,7 +566,7 @@ static void conn_send_close(struct hm_stoq_conn *c, const ngtcp2_connection_clos
 		return;
 	ngtcp2_path_storage_zero(&ps);
 	n = ngtcp2_conn_write_connection_close(c->qc, &ps.path, &pi, c->ep->send_buf,
-					       sizeof(c->ep->send_buf), ccerr, hm_clock_mono_ns());
+	                                       sizeof(c->ep->send_buf), ccerr, hm_clock_mono_ns());
 	if (n > 0)
 		stoq_endpoint_send(c->ep, &ps.path, c->ep->send_buf, (size_t)n);
 }
@@ -600,7 +600,7 @@ static void conn_fail(struct hm_stoq_conn *c, int rv)
 	ngtcp2_connection_close_error_default(&ccerr);
 	if (rv == NGTCP2_ERR_CRYPTO)
 		ngtcp2_connection_close_error_set_transport_error_tls_alert(
-			&ccerr, ngtcp2_conn_get_tls_alert(c->qc), NULL, 0);
+		        &ccerr, ngtcp2_conn_get_tls_alert(c->qc), NULL, 0);
 	else
 		ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, rv, NULL, 0);
 	conn_send_close(c, &ccerr);
@@ -623,7 +623,7 @@ void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code)
 
 	ngtcp2_connection_close_error_default(&ccerr);
 	ngtcp2_connection_close_error_set_application_error(
-		&ccerr, app_code, (const uint8_t *)c->close_reason, strlen(c->close_reason));
+	        &ccerr, app_code, (const uint8_t *)c->close_reason, strlen(c->close_reason));
 	conn_send_close(c, &ccerr);
 	conn_finish(c, HM_OK, app_code);
 }
@@ -682,8 +682,8 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 				flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
 		}
 		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, ep->send_buf,
-						   sizeof(ep->send_buf), &datalen, flags, sid,
-						   nvec ? vec : NULL, nvec, ts);
+		                                   sizeof(ep->send_buf), &datalen, flags, sid,
+		                                   nvec ? vec : NULL, nvec, ts);
 		if (nwrite < 0) {
 			switch (nwrite) {
 			case NGTCP2_ERR_STREAM_DATA_BLOCKED:
@@ -695,7 +695,7 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 				continue;
 			case NGTCP2_ERR_WRITE_MORE:
 				stoq_stream_advance(s, (size_t)datalen,
-						    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
+				                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 				continue;
 			default:
 				return (int)nwrite;
@@ -703,7 +703,7 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 		}
 		if (s != NULL && datalen >= 0)
 			stoq_stream_advance(s, (size_t)datalen,
-					    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
+			                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 		if (nwrite == 0)
 			break;
 		stoq_endpoint_send(ep, &ps.path, ep->send_buf, (size_t)nwrite);
@@ -790,7 +790,7 @@ void stoq_conn_kick(struct hm_stoq_conn *c)
 }
 
 void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
-		    const uint8_t *pkt, size_t len)
+                    const uint8_t *pkt, size_t len)
 {
 	ngtcp2_path path;
 	ngtcp2_pkt_info pi = { 0 };

@@ -60,7 +60,7 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 }
 
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
-			size_t len)
+                        size_t len)
 {
 	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned int)len);
 	int rv;
@@ -92,7 +92,7 @@ static struct hm_stoq_conn *find_conn(struct hm_stoq_endpoint *ep, const uint8_t
 }
 
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-		    unsigned flags)
+                    unsigned flags)
 {
 	struct hm_stoq_endpoint *ep = h->data;
 	const uint8_t *pkt = (const uint8_t *)buf->base;
@@ -103,7 +103,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	if (nread <= 0 || addr == NULL || ep->closing || (flags & UV_UDP_PARTIAL))
 		return;
 	addrlen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					      : sizeof(struct sockaddr_in);
+	                                      : sizeof(struct sockaddr_in);
 	/* Version negotiation is not offered: STOQ speaks QUIC v1 only. */
 	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, (size_t)nread, STOQ_CID_LEN) != 0)
 		return;
@@ -134,7 +134,7 @@ static int parse_bind(const struct hm_stoq_config *cfg, struct sockaddr_storage 
 }
 
 int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
-			 struct hm_stoq_endpoint **out)
+                         struct hm_stoq_endpoint **out)
 {
 	struct hm_stoq_endpoint *ep;
 	struct sockaddr_storage bind_addr;

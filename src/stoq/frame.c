@@ -48,7 +48,7 @@ int hm_stoq_frame_encode(const struct hm_stoq_frame *f, struct hm_buf *out)
 }
 
 int hm_stoq_frame_decode(const uint8_t *data, size_t len, size_t max_body, struct hm_stoq_frame *f,
-			 size_t *consumed)
+                         size_t *consumed)
 {
 	struct hm_reader r, sub;
 	struct hm_stoq_frame tmp;
@@ -99,7 +99,7 @@ int hm_stoq_frame_decode(const uint8_t *data, size_t len, size_t max_body, struc
 }
 
 int hm_stoq_frame_decode_header(const uint8_t *data, size_t len, struct hm_stoq_frame *f,
-				size_t *header_len)
+                                size_t *header_len)
 {
 	struct hm_reader r;
 	struct hm_stoq_frame tmp;
@@ -154,7 +154,7 @@ int hm_stoq_error_body_encode(int code, const char *msg, struct hm_buf *out)
 }
 
 int hm_stoq_error_body_decode(const uint8_t *body, size_t len, int *code, const uint8_t **msg,
-			      size_t *msg_len)
+                              size_t *msg_len)
 {
 	struct hm_reader r;
 	const uint8_t *m;

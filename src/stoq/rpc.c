@@ -18,8 +18,8 @@
 struct hm_stoq_rpc_call {
 	struct hm_stoq_conn *conn;
 	struct hm_stoq_rpc_call *next_pending; /* in conn->pending_calls */
-	int pending;			       /* waiting for a stream */
-	struct hm_buf frame;		       /* the request, until its stream opens */
+	int pending;                           /* waiting for a stream */
+	struct hm_buf frame;                   /* the request, until its stream opens */
 	struct hm_stoq_stream *stream;
 	hm_stoq_rpc_reply_cb cb;
 	void *user;
@@ -35,7 +35,7 @@ struct hm_stoq_rpc_server {
 	const struct hm_stoq_rpc_service *svc;
 	struct hm_buf in;
 	struct hm_stoq_frame req; /* names point into in */
-	int handled;		  /* a frame was taken: nothing may follow */
+	int handled;              /* a frame was taken: nothing may follow */
 	int responded;
 	int refusing; /* answered TOO_LARGE: drop the rest of the body */
 	int depth;    /* inside on_data: freeing waits */
@@ -77,7 +77,7 @@ static void call_drop_pending(struct hm_stoq_rpc_call *call)
 
 /* Delivers the outcome once, unless cancelled (then cb is NULL). */
 static void call_finish(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
-			const uint8_t *msg, size_t msg_len)
+                        const uint8_t *msg, size_t msg_len)
 {
 	if (call->done)
 		return;
@@ -88,7 +88,7 @@ static void call_finish(struct hm_stoq_rpc_call *call, int err, const uint8_t *b
 }
 
 static void call_on_data(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin,
-			 void *user)
+                         void *user)
 {
 	struct hm_stoq_rpc_call *call = user;
 	struct hm_stoq_frame f;
@@ -120,9 +120,9 @@ static void call_on_data(struct hm_stoq_stream *s, const uint8_t *data, size_t l
 		return;
 	}
 	call_finish(call, rc == HM_ERR_TOO_LARGE ? HM_ERR_TOO_LARGE : HM_ERR_CORRUPT, NULL, 0, NULL,
-		    0);
+	            0);
 	hm_stoq_stream_reset(s,
-			     rc == HM_ERR_TOO_LARGE ? HM_STOQ_APP_TOO_LARGE : HM_STOQ_APP_PROTOCOL);
+	                     rc == HM_ERR_TOO_LARGE ? HM_STOQ_APP_TOO_LARGE : HM_STOQ_APP_PROTOCOL);
 }
 
 static void call_on_close(struct hm_stoq_stream *s, int err, uint64_t app_code, void *user)
@@ -217,7 +217,7 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c)
 }
 
 int hm_stoq_rpc_call(struct hm_stoq_conn *c, const struct hm_stoq_rpc_request *req,
-		     hm_stoq_rpc_reply_cb cb, void *user, struct hm_stoq_rpc_call **out)
+                     hm_stoq_rpc_reply_cb cb, void *user, struct hm_stoq_rpc_call **out)
 {
 	struct hm_stoq_rpc_call *call;
 	struct hm_stoq_rpc_call **tail;
@@ -300,7 +300,7 @@ uint64_t hm_stoq_rpc_call_id(const struct hm_stoq_rpc_call *call)
 }
 
 int hm_stoq_rpc_send_oneway(struct hm_stoq_conn *c, const char *service, const char *method,
-			    const void *body, size_t len)
+                            const void *body, size_t len)
 {
 	struct hm_stoq_stream *s;
 	struct hm_stoq_frame f;
@@ -340,7 +340,7 @@ static void server_free(struct hm_stoq_rpc_server *srv)
 }
 
 static int server_send(struct hm_stoq_rpc_server *srv, enum hm_stoq_frame_type type,
-		       const void *body, size_t len)
+                       const void *body, size_t len)
 {
 	struct hm_stoq_frame f = srv->req;
 	struct hm_buf frame;
@@ -414,12 +414,12 @@ static void server_take(struct hm_stoq_rpc_server *srv, int fin)
 	if (rc == HM_ERR_TRUNCATED && srv->in.len < HM_STOQ_FRAME_OVERHEAD && !fin)
 		return;
 	if (rc == HM_OK && (consumed != srv->in.len ||
-			    f.type != (uni ? HM_STOQ_FRAME_ONEWAY : HM_STOQ_FRAME_REQUEST)))
+	                    f.type != (uni ? HM_STOQ_FRAME_ONEWAY : HM_STOQ_FRAME_REQUEST)))
 		rc = HM_ERR_CORRUPT;
 	if (rc != HM_OK) {
 		srv->handled = 1;
 		hm_stoq_stream_reset(s, rc == HM_ERR_TOO_LARGE ? HM_STOQ_APP_TOO_LARGE
-							       : HM_STOQ_APP_PROTOCOL);
+		                                               : HM_STOQ_APP_PROTOCOL);
 		return;
 	}
 	srv->handled = 1;
@@ -430,7 +430,7 @@ static void server_take(struct hm_stoq_rpc_server *srv, int fin)
 }
 
 static void server_on_data(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin,
-			   void *user)
+                           void *user)
 {
 	struct hm_stoq_rpc_server *srv = user;
 

@@ -11,9 +11,9 @@
 #include "hypermesh/stoq.h"
 
 #define STOQ_MAX_UDP_PAYLOAD   1452 /* fits a 1500-byte MTU under IPv6 */
-#define STOQ_CID_LEN	       16
-#define STOQ_MAX_SCIDS	       16 /* our connection ids per connection */
-#define STOQ_RECV_BUF	       65536
+#define STOQ_CID_LEN           16
+#define STOQ_MAX_SCIDS         16 /* our connection ids per connection */
+#define STOQ_RECV_BUF          65536
 #define STOQ_STATIC_SECRET_LEN 32
 
 /* A queued piece of a stream's outgoing bytes, kept until acknowledged:
@@ -33,10 +33,10 @@ struct hm_stoq_stream {
 	void *user;
 	int adopted;
 	struct stoq_chunk *head, *tail; /* unacknowledged chunks */
-	struct stoq_chunk *send_chunk;	/* first chunk with unsent bytes */
-	uint64_t queued;		/* stream offset after the last queued byte */
-	uint64_t sent;			/* bytes handed to ngtcp2 */
-	uint64_t acked;			/* bytes acknowledged (contiguous) */
+	struct stoq_chunk *send_chunk;  /* first chunk with unsent bytes */
+	uint64_t queued;                /* stream offset after the last queued byte */
+	uint64_t sent;                  /* bytes handed to ngtcp2 */
+	uint64_t acked;                 /* bytes acknowledged (contiguous) */
 	int fin_queued, fin_sent, blocked, reset, closed;
 };
 
@@ -59,8 +59,8 @@ struct hm_stoq_conn {
 	int handshake_done;
 	int ready_pending; /* handshake done, on_ready not yet delivered */
 	int ready;
-	int local_err;	     /* HM error decided locally (pin mismatch...) */
-	int busy;	     /* inside ngtcp2 or a callback: defer closing */
+	int local_err;       /* HM error decided locally (pin mismatch...) */
+	int busy;            /* inside ngtcp2 or a callback: defer closing */
 	int close_requested; /* close after the current operation */
 	uint64_t close_code;
 	char close_reason[128];
@@ -96,10 +96,10 @@ int stoq_tls_session_new(struct hm_stoq_conn *c);
 
 /* conn.c */
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
-			 const struct sockaddr *remote, socklen_t remote_len,
-			 struct hm_stoq_conn **out);
+                         const struct sockaddr *remote, socklen_t remote_len,
+                         struct hm_stoq_conn **out);
 void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
-		    const uint8_t *pkt, size_t len);
+                    const uint8_t *pkt, size_t len);
 int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);
 void stoq_conn_kick(struct hm_stoq_conn *c);
 void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code);
@@ -122,7 +122,7 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
 
 /* endpoint.c */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
-			size_t len);
+                        size_t len);
 /* Finishes closing the endpoint once its last connection is gone. */
 void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
 

@@ -97,7 +97,7 @@ void stoq_stream_acked(struct hm_stoq_stream *s, uint64_t offset, uint64_t len)
 }
 
 int hm_stoq_stream_open(struct hm_stoq_conn *c, int uni, const struct hm_stoq_stream_callbacks *cb,
-			void *user, struct hm_stoq_stream **out)
+                        void *user, struct hm_stoq_stream **out)
 {
 	struct hm_stoq_stream *s;
 	int64_t id;
@@ -109,7 +109,7 @@ int hm_stoq_stream_open(struct hm_stoq_conn *c, int uni, const struct hm_stoq_st
 	if (rc != HM_OK)
 		return rc;
 	rv = uni ? ngtcp2_conn_open_uni_stream(c->qc, &id, s)
-		 : ngtcp2_conn_open_bidi_stream(c->qc, &id, s);
+	         : ngtcp2_conn_open_bidi_stream(c->qc, &id, s);
 	if (rv != 0) {
 		/* Not yet known to ngtcp2: take it back off the list at once. */
 		s->closed = 1;
@@ -123,7 +123,7 @@ int hm_stoq_stream_open(struct hm_stoq_conn *c, int uni, const struct hm_stoq_st
 }
 
 void hm_stoq_stream_set_callbacks(struct hm_stoq_stream *s,
-				  const struct hm_stoq_stream_callbacks *cb, void *user)
+                                  const struct hm_stoq_stream_callbacks *cb, void *user)
 {
 	if (cb != NULL)
 		s->cb = *cb;

@@ -26,15 +26,15 @@
  * identities are.
  */
 static const char stoq_priority[] =
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
-	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:-SIGN-ALL:+SIGN-EDDSA-ED25519:"
-	"%DISABLE_TLS13_COMPAT_MODE";
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
+        "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:-SIGN-ALL:+SIGN-EDDSA-ED25519:"
+        "%DISABLE_TLS13_COMPAT_MODE";
 
 /* Ten years: the certificate is only a carrier for the pinned key. */
 #define CERT_LIFETIME_S (10 * 365 * 24 * 3600L)
 
 static int make_certificate(struct hm_stoq_endpoint *ep, gnutls_x509_crt_t *crt_out,
-			    gnutls_x509_privkey_t *key_out)
+                            gnutls_x509_privkey_t *key_out)
 {
 	gnutls_x509_privkey_t key = NULL;
 	gnutls_x509_crt_t crt = NULL;
@@ -62,9 +62,9 @@ static int make_certificate(struct hm_stoq_endpoint *ep, gnutls_x509_crt_t *crt_
 	    gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
 	    gnutls_x509_crt_set_expiration_time(crt, now + CERT_LIFETIME_S) < 0 ||
 	    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn, strlen(cn)) <
-		    0 ||
+	            0 ||
 	    gnutls_x509_crt_set_issuer_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
-						 strlen(cn)) < 0 ||
+	                                         strlen(cn)) < 0 ||
 	    gnutls_x509_crt_set_key(crt, key) < 0 ||
 	    gnutls_x509_crt_set_basic_constraints(crt, 0, -1) < 0 ||
 	    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
@@ -168,7 +168,7 @@ int stoq_tls_session_new(struct hm_stoq_conn *c)
 	if (gnutls_init(&s, c->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) < 0)
 		return HM_ERR_NOMEM;
 	rc = c->is_server ? ngtcp2_crypto_gnutls_configure_server_session(s)
-			  : ngtcp2_crypto_gnutls_configure_client_session(s);
+	                  : ngtcp2_crypto_gnutls_configure_client_session(s);
 	if (rc != 0 || gnutls_priority_set_direct(s, stoq_priority, NULL) < 0 ||
 	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->ep->cred) < 0 ||
 	    gnutls_alpn_set_protocols(s, &alpn, 1, GNUTLS_ALPN_MANDATORY) < 0) {

@@ -4,9 +4,8 @@
 
 static void test_integers_roundtrip(void)
 {
-	static const uint8_t expect[] = { 0xab, 0x12, 0x34, 0xfe, 0xdc, 0xba, 0xde, 0xad,
-					  0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
-					  0x07, 0x08 };
+	static const uint8_t expect[] = { 0xab, 0x12, 0x34, 0xfe, 0xdc, 0xba, 0xde, 0xad, 0xbe,
+		                          0xef, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
 	struct hm_buf b;
 	struct hm_reader r;
 	uint8_t u8;
@@ -110,7 +109,13 @@ static void test_vectors(void)
 	CHECK_ERR(hm_put_vec(&b, 1, 300, "de", 2), HM_OK);
 	CHECK_ERR(hm_put_vec(&b, 0, 0xffffffff, NULL, 0), HM_OK);
 	CHECK_EQ(b.len, 1 + 3 + 2 + 2 + 4);
-	CHECK_MEM(b.data, "\x03" "abc" "\x00\x02" "de" "\x00\x00\x00\x00", b.len);
+	CHECK_MEM(b.data,
+	          "\x03"
+	          "abc"
+	          "\x00\x02"
+	          "de"
+	          "\x00\x00\x00\x00",
+	          b.len);
 
 	hm_reader_init(&r, b.data, b.len);
 	CHECK_ERR(hm_get_vec(&r, 0, 255, &p, &n), HM_OK);
@@ -143,21 +148,33 @@ static void test_vector_refusals_on_read(void)
 	size_t n = 99;
 
 	/* Declared length 4 with only 3 bytes behind it. */
-	hm_reader_init(&r, "\x04" "abc", 4);
+	hm_reader_init(&r,
+	               "\x04"
+	               "abc",
+	               4);
 	CHECK_ERR(hm_get_vec(&r, 0, 255, &p, &n), HM_ERR_TRUNCATED);
 	CHECK_EQ(r.pos, 0);
 	CHECK_EQ(n, 99); /* outputs untouched */
 
 	/* Overlong: the length exceeds the declared maximum (refused before reading). */
-	hm_reader_init(&r, "\x04" "abcd", 5);
+	hm_reader_init(&r,
+	               "\x04"
+	               "abcd",
+	               5);
 	CHECK_ERR(hm_get_vec(&r, 0, 3, &p, &n), HM_ERR_LENGTH);
 	CHECK_EQ(r.pos, 0);
 	/* Huge declared length in a 4-byte prefix: still a clean error. */
-	hm_reader_init(&r, "\xff\xff\xff\xff" "a", 5);
+	hm_reader_init(&r,
+	               "\xff\xff\xff\xff"
+	               "a",
+	               5);
 	CHECK_ERR(hm_get_vec(&r, 0, 0xffffffff, &p, &n), HM_ERR_TRUNCATED);
 	CHECK_ERR(hm_get_vec(&r, 0, 0xfffffff0, &p, &n), HM_ERR_LENGTH);
 	/* Too short for the declared minimum. */
-	hm_reader_init(&r, "\x01" "a", 2);
+	hm_reader_init(&r,
+	               "\x01"
+	               "a",
+	               2);
 	CHECK_ERR(hm_get_vec(&r, 2, 255, &p, &n), HM_ERR_LENGTH);
 	/* The prefix itself truncated. */
 	hm_reader_init(&r, "\x00", 1);
@@ -198,7 +215,11 @@ static void test_nested(void)
 	CHECK_ERR(hm_reader_finish(&sub), HM_OK);
 
 	/* A sub-reader cannot read past its vector into the parent's bytes. */
-	hm_reader_init(&r, "\x01" "a" "bcd", 5);
+	hm_reader_init(&r,
+	               "\x01"
+	               "a"
+	               "bcd",
+	               5);
 	CHECK_ERR(hm_get_vec_reader(&r, 0, 255, &sub), HM_OK);
 	CHECK_ERR(hm_get_bytes(&sub, &v, 2), HM_ERR_TRUNCATED);
 	(void)n;
@@ -219,6 +240,5 @@ static void test_nested(void)
 	hm_buf_free(&b);
 }
 
-TEST_MAIN(test_integers_roundtrip, test_u24_range, test_truncation,
-	  test_prefix_width_follows_max, test_vectors, test_vector_bounds_on_write,
-	  test_vector_refusals_on_read, test_nested)
+TEST_MAIN(test_integers_roundtrip, test_u24_range, test_truncation, test_prefix_width_follows_max,
+          test_vectors, test_vector_bounds_on_write, test_vector_refusals_on_read, test_nested)

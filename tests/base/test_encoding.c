@@ -27,8 +27,8 @@ static void test_hex_roundtrip(void)
 
 static void test_hex_refusals(void)
 {
-	static const char *const bad[] = { "0", "abc", "0g", "g0", "0x00", " 00", "00 ",
-					   "0:", "/0", "@0", "`0", "0G", "\x80\x80", "0\n" };
+	static const char *const bad[] = { "0",  "abc", "0g", "g0", "0x00", " 00",      "00 ",
+		                           "0:", "/0",  "@0", "`0", "0G",   "\x80\x80", "0\n" };
 	uint8_t out[8];
 	char text[5];
 	size_t n = 7;
@@ -36,7 +36,7 @@ static void test_hex_refusals(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = 7;
 		CHECK_ERR(hm_hex_decode(out, sizeof(out), &n, bad[i], strlen(bad[i])),
-			  HM_ERR_ENCODING);
+		          HM_ERR_ENCODING);
 		CHECK_EQ(n, 0);
 	}
 	/* Embedded NUL is just a bad character. */
@@ -54,8 +54,8 @@ static void test_hex_refusals(void)
 static void test_base64_rfc4648(void)
 {
 	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
-	static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-					     "Zm9vYmFy" };
+	static const char *const coded[] = { "",         "Zg==",     "Zm8=",    "Zm9v",
+		                             "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
 	for (size_t i = 0; i < 7; i++) {
 		char text[16];
 		uint8_t back[8];
@@ -64,7 +64,7 @@ static void test_base64_rfc4648(void)
 		CHECK_ERR(hm_base64_encode(text, sizeof(text), plain[i], strlen(plain[i])), HM_OK);
 		CHECK_STR(text, coded[i]);
 		CHECK_ERR(hm_base64_decode(back, sizeof(back), &n, coded[i], strlen(coded[i])),
-			  HM_OK);
+		          HM_OK);
 		CHECK_EQ(n, strlen(plain[i]));
 		CHECK_MEM(back, plain[i], n);
 	}
@@ -80,7 +80,7 @@ static void test_base64_alphabet(void)
 	for (size_t i = 0; i < sizeof(all); i += 3) {
 		unsigned v = (unsigned)(i / 3 * 4);
 		uint32_t w = (v % 64) << 18 | ((v + 1) % 64) << 12 | ((v + 2) % 64) << 6 |
-			     ((v + 3) % 64);
+		             ((v + 3) % 64);
 		all[i] = (uint8_t)(w >> 16);
 		all[i + 1] = (uint8_t)(w >> 8);
 		all[i + 2] = (uint8_t)w;
@@ -106,8 +106,7 @@ static void test_base64_refusals(void)
 		"Zm9v\n",   /* whitespace */
 		"Zm 9",     /* space */
 		"Zm9-",     /* base64url alphabet */
-		"Zm9_",
-		"Zm9\x80",
+		"Zm9_",     "Zm9\x80",
 	};
 	uint8_t out[8];
 	size_t n;
@@ -115,7 +114,7 @@ static void test_base64_refusals(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = 5;
 		CHECK_ERR(hm_base64_decode(out, sizeof(out), &n, bad[i], strlen(bad[i])),
-			  HM_ERR_ENCODING);
+		          HM_ERR_ENCODING);
 		CHECK_EQ(n, 0);
 	}
 	CHECK_ERR(hm_base64_decode(out, 2, &n, "Zm9v", 4), HM_ERR_BUFFER);
@@ -126,4 +125,4 @@ static void test_base64_refusals(void)
 }
 
 TEST_MAIN(test_hex_roundtrip, test_hex_refusals, test_base64_rfc4648, test_base64_alphabet,
-	  test_base64_refusals)
+          test_base64_refusals)

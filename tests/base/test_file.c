@@ -85,7 +85,7 @@ static void test_errors(void)
 	hm_buf_init(&b);
 	path_in(path, sizeof(path), "missing");
 	CHECK_ERR(hm_file_read(path, 100, &b), HM_ERR_NOT_FOUND);
-	CHECK_ERR(hm_file_read(dir, 100, &b), HM_ERR_IO); /* a directory */
+	CHECK_ERR(hm_file_read(dir, 100, &b), HM_ERR_IO);              /* a directory */
 	CHECK_ERR(hm_file_read("/dev/null", 100, &b), HM_ERR_INVALID); /* not a regular file */
 	path_in(path, sizeof(path), "no/such/dir/f");
 	CHECK_ERR(hm_file_write_atomic(path, "x", 1, 0600, HM_FILE_NO_CLOBBER), HM_ERR_NOT_FOUND);
@@ -103,7 +103,7 @@ static void test_errors(void)
 		chmod(dir, 0500);
 		path_in(path, sizeof(path), "f");
 		CHECK_ERR(hm_file_write_atomic(path, "x", 1, 0600, HM_FILE_NO_CLOBBER),
-			  HM_ERR_PERMISSION);
+		          HM_ERR_PERMISSION);
 		chmod(dir, 0700);
 	}
 	hm_buf_free(&b);

@@ -50,7 +50,7 @@ static void test_line_format(void)
 	fflush(f);
 	CHECK(strncmp(captured, "ts=", 3) == 0);
 	CHECK(strstr(captured, "Z level=warn module=stoq msg=\"peer closed\" peer=node-1 "
-			       "code=-42 bytes=18446744073709551615\n") != NULL);
+	                       "code=-42 bytes=18446744073709551615\n") != NULL);
 	/* One line exactly. */
 	CHECK(strchr(captured, '\n') == captured + strlen(captured) - 1);
 	release(f);
@@ -65,7 +65,7 @@ static void test_quoting(void)
 	       HM_LOG_STR("ctl", "a\nb\tc\x01\x7f"));
 	fflush(f);
 	CHECK(strstr(captured, " msg=m empty=\"\" null=\"\" eq=\"a=b\" q=\"say \\\"hi\\\"\\\\\" "
-			       "ctl=\"a\\nb\\tc\\x01\\x7f\"\n") != NULL);
+	                       "ctl=\"a\\nb\\tc\\x01\\x7f\"\n") != NULL);
 	release(f);
 }
 

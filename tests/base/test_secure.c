@@ -118,7 +118,8 @@ static void test_random_failure(void)
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 3)
-		fprintf(stderr, "note: seccomp unavailable, getrandom failure path not exercised\n");
+		fprintf(stderr,
+		        "note: seccomp unavailable, getrandom failure path not exercised\n");
 	CHECK(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3);
 	CHECK(WEXITSTATUS(status) != 1); /* wrong error code */
 	CHECK(WEXITSTATUS(status) != 2); /* output not wiped */

@@ -34,7 +34,7 @@ static inline void fx_init(struct fx *fx, uint16_t n)
 		memcpy(pks[i], fx->sk[i] + HM_ED25519_SK_LEN, HM_BFT_PK_LEN);
 	}
 	if (hm_bft_validators_init(&fx->vs, (const uint8_t *)"test-chain", 10, n,
-				   (const uint8_t(*)[HM_BFT_PK_LEN])pks) != HM_OK)
+	                           (const uint8_t(*)[HM_BFT_PK_LEN])pks) != HM_OK)
 		abort();
 	hm_bft_genesis(&fx->vs, &fx->genesis, fx->genesis_hash);
 }
@@ -47,7 +47,7 @@ static inline void fx_genesis_qc(const struct fx *fx, struct hm_bft_qc *qc)
 
 /* A QC on (view, hash) signed by the validators whose bit is set in mask. */
 static inline void fx_qc(const struct fx *fx, struct hm_bft_qc *qc, uint64_t view,
-			 const uint8_t *hash, unsigned mask)
+                         const uint8_t *hash, unsigned mask)
 {
 	memset(qc, 0, sizeof(*qc));
 	qc->view = view;
@@ -57,7 +57,7 @@ static inline void fx_qc(const struct fx *fx, struct hm_bft_qc *qc, uint64_t vie
 			continue;
 		qc->sigs[qc->nsigs].signer = i;
 		if (hm_bft_sign(&fx->vs, HM_BFT_DOMAIN_VOTE, fx->sk[i], view, hash, 0,
-				qc->sigs[qc->nsigs].sig) != HM_OK)
+		                qc->sigs[qc->nsigs].sig) != HM_OK)
 			abort();
 		qc->nsigs++;
 	}
@@ -65,7 +65,7 @@ static inline void fx_qc(const struct fx *fx, struct hm_bft_qc *qc, uint64_t vie
 
 /* A TC for view signed by mask, every signer reporting hqc->view. */
 static inline void fx_tc(const struct fx *fx, struct hm_bft_tc *tc, uint64_t view,
-			 const struct hm_bft_qc *hqc, unsigned mask)
+                         const struct hm_bft_qc *hqc, unsigned mask)
 {
 	memset(tc, 0, sizeof(*tc));
 	tc->view = view;
@@ -78,7 +78,7 @@ static inline void fx_tc(const struct fx *fx, struct hm_bft_tc *tc, uint64_t vie
 		s->signer = i;
 		s->hqc_view = hqc->view;
 		if (hm_bft_sign(&fx->vs, HM_BFT_DOMAIN_TIMEOUT, fx->sk[i], view, NULL, hqc->view,
-				s->sig) != HM_OK)
+		                s->sig) != HM_OK)
 			abort();
 		tc->nsigs++;
 	}
@@ -86,7 +86,7 @@ static inline void fx_tc(const struct fx *fx, struct hm_bft_tc *tc, uint64_t vie
 
 /* A block on parent (height ph) justified by qc, with an empty payload. */
 static inline void fx_block(const struct fx *fx, struct hm_bft_block *b, uint64_t view,
-			    uint64_t parent_height, const struct hm_bft_qc *qc, uint64_t ts)
+                            uint64_t parent_height, const struct hm_bft_qc *qc, uint64_t ts)
 {
 	memset(b, 0, sizeof(*b));
 	b->height = parent_height + 1;
@@ -100,7 +100,7 @@ static inline void fx_block(const struct fx *fx, struct hm_bft_block *b, uint64_
 
 /* Encodes a proposal of b signed by its proposer (or by signer if != proposer). */
 static inline void fx_proposal(const struct fx *fx, struct hm_buf *out,
-			       const struct hm_bft_block *b, uint16_t signer)
+                               const struct hm_bft_block *b, uint16_t signer)
 {
 	struct hm_bft_msg *m = calloc(1, sizeof(*m));
 	uint8_t hash[HM_BFT_HASH_LEN];
@@ -111,7 +111,7 @@ static inline void fx_proposal(const struct fx *fx, struct hm_buf *out,
 	m->u.proposal.block = *b;
 	hm_bft_block_hash(hash, fx->vs.chain_id, fx->vs.chain_id_len, b);
 	if (hm_bft_sign(&fx->vs, HM_BFT_DOMAIN_PROPOSAL, fx->sk[signer], b->view, hash, 0,
-			m->u.proposal.sig) != HM_OK)
+	                m->u.proposal.sig) != HM_OK)
 		abort();
 	hm_buf_truncate(out, 0);
 	if (hm_bft_msg_encode(out, m) != HM_OK)
@@ -172,7 +172,7 @@ static inline int fx_load_block(void *ctx, uint64_t height, struct hm_buf *out)
 }
 
 static inline int fx_put_block(void *ctx, const uint8_t hash[HM_BFT_HASH_LEN], const uint8_t *p,
-			       size_t len)
+                               size_t len)
 {
 	struct fx_store *s = ctx;
 
@@ -213,12 +213,12 @@ static inline void fx_store_free(struct fx_store *s)
 static inline struct hm_bft_storage fx_storage(struct fx_store *s)
 {
 	struct hm_bft_storage st = { s,
-				     fx_save_safety,
-				     fx_load_safety,
-				     fx_append_block,
-				     fx_load_block,
-				     fx_put_block,
-				     fx_get_block };
+		                     fx_save_safety,
+		                     fx_load_safety,
+		                     fx_append_block,
+		                     fx_load_block,
+		                     fx_put_block,
+		                     fx_get_block };
 	return st;
 }
 

@@ -18,22 +18,22 @@ static void test_validators_init(void)
 		uint8_t many[10][HM_BFT_PK_LEN] = { { 0 } };
 
 		CHECK_ERR(hm_bft_validators_init(&vs, (const uint8_t *)"c", 1, n[i],
-						 (const uint8_t(*)[HM_BFT_PK_LEN])many),
-			  HM_OK);
+		                                 (const uint8_t(*)[HM_BFT_PK_LEN])many),
+		          HM_OK);
 		CHECK_EQ(vs.quorum, q[i]);
 	}
 	CHECK_ERR(hm_bft_validators_init(&vs, (const uint8_t *)"c", 1, 0,
-					 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
-		  HM_ERR_INVALID);
+	                                 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_bft_validators_init(&vs, (const uint8_t *)"c", 1, HM_BFT_MAX_VALIDATORS + 1,
-					 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
-		  HM_ERR_INVALID);
+	                                 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_bft_validators_init(&vs, (const uint8_t *)"c", 0, 4,
-					 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
-		  HM_ERR_INVALID);
+	                                 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_bft_validators_init(&vs, (const uint8_t *)"c", HM_BFT_CHAIN_ID_MAX + 1, 4,
-					 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
-		  HM_ERR_INVALID);
+	                                 (const uint8_t(*)[HM_BFT_PK_LEN])pks),
+	          HM_ERR_INVALID);
 }
 
 static void test_domain_separation(void)
@@ -57,9 +57,9 @@ static void test_domain_separation(void)
 	CHECK_ERR(hm_bft_verify(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, 0, 5, NULL, 3, sig), HM_OK);
 	CHECK_ERR(hm_bft_verify(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, 0, 5, NULL, 2, sig), HM_ERR_VERIFY);
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[0], 5, NULL, 0, sig),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_bft_sign(&fx.vs, (enum hm_bft_domain)7, fx.sk[0], 5, H1, 0, sig),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 }
 
 static void test_qc_verify(void)
@@ -177,4 +177,4 @@ static void test_evidence_verify(void)
 }
 
 TEST_MAIN(test_validators_init, test_domain_separation, test_qc_verify, test_qc_quorum_override,
-	  test_tc_verify, test_evidence_verify)
+          test_tc_verify, test_evidence_verify)

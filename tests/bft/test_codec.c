@@ -324,5 +324,5 @@ static void test_block_hash_binds_fields(void)
 }
 
 TEST_MAIN(test_roundtrip_proposal, test_roundtrip_others, test_refuse_type_and_tag,
-	  test_refuse_signers, test_refuse_too_many_sigs, test_refuse_bad_payload,
-	  test_payload_root, test_evidence_codec, test_block_hash_binds_fields)
+          test_refuse_signers, test_refuse_too_many_sigs, test_refuse_bad_payload,
+          test_payload_root, test_evidence_codec, test_block_hash_binds_fields)

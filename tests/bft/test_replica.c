@@ -32,7 +32,7 @@ static void drain(struct hm_bft_replica *r, struct outs *o)
 
 /* The n-th output of a kind (and, for sends, a message type). */
 static const struct hm_bft_output *find(const struct outs *o, enum hm_bft_output_kind kind,
-					int type, int nth)
+                                        int type, int nth)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		if (o->o[i].kind != kind)
@@ -55,7 +55,7 @@ static int count(const struct outs *o, enum hm_bft_output_kind kind, int type)
 }
 
 static struct hm_bft_replica *replica(uint16_t self, struct fx_store *st, uint32_t flags,
-				      uint64_t now)
+                                      uint64_t now)
 {
 	struct hm_bft_storage s = fx_storage(st);
 	struct hm_bft_config c;
@@ -162,7 +162,7 @@ static void test_vote_once_and_evidence(void)
 		CHECK_EQ(m->u.vote.voter, 0);
 		CHECK_MEM(m->u.vote.block, h[1], 32);
 		CHECK_ERR(hm_bft_verify(&fx.vs, HM_BFT_DOMAIN_VOTE, 0, 1, h[1], 0, m->u.vote.sig),
-			  HM_OK);
+		          HM_OK);
 	}
 	/* The same proposal again: no second vote, no evidence. */
 	CHECK_ERR(feed_block(r, &b[1], 21), HM_OK);
@@ -235,7 +235,7 @@ static void test_refused_proposals(void)
 	CHECK_ERR(feed_block(r, &x, 1), HM_ERR_VERIFY);
 	/* Garbage bytes. */
 	CHECK_ERR(hm_bft_replica_on_message(r, (const uint8_t *)"\x01\x00", 2, 1),
-		  HM_ERR_TRUNCATED);
+	          HM_ERR_TRUNCATED);
 	drain(r, &o);
 	CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_VOTE), 0);
 	hm_bft_replica_status(r, &s);
@@ -424,8 +424,8 @@ static void test_timeouts(void)
 		m->u.timeout.sender = i;
 		fx_genesis_qc(&fx, &m->u.timeout.high_qc);
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, fx.sk[i], 1, NULL, 0,
-				      m->u.timeout.sig),
-			  HM_OK);
+		                      m->u.timeout.sig),
+		          HM_OK);
 		hm_buf_truncate(&enc, 0);
 		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 		CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 1500), HM_OK);
@@ -445,8 +445,8 @@ static void test_timeouts(void)
 	for (uint16_t i = 1; i <= 2; i++) {
 		m->u.timeout.sender = i;
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, fx.sk[i], 1, NULL, 0,
-				      m->u.timeout.sig),
-			  HM_OK);
+		                      m->u.timeout.sig),
+		          HM_OK);
 		hm_buf_truncate(&enc, 0);
 		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 		CHECK_ERR(hm_bft_replica_on_message(r2, enc.data, enc.len, 10), HM_OK);
@@ -495,7 +495,7 @@ static void test_vote_collection(void)
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_ERR_VERIFY);
 	/* Validator 0's vote: two of three. */
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[0], 1, h[1], 0, m->u.vote.sig),
-		  HM_OK);
+	          HM_OK);
 	hm_buf_truncate(&enc, 0);
 	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_OK);
@@ -508,14 +508,14 @@ static void test_vote_collection(void)
 	m->u.vote.voter = 3;
 	memset(m->u.vote.block, 0xee, 32);
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[3], 1, m->u.vote.block, 0,
-			      m->u.vote.sig),
-		  HM_OK);
+	                      m->u.vote.sig),
+	          HM_OK);
 	hm_buf_truncate(&enc, 0);
 	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 7), HM_OK);
 	memcpy(m->u.vote.block, h[1], 32);
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[3], 1, h[1], 0, m->u.vote.sig),
-		  HM_OK);
+	          HM_OK);
 	hm_buf_truncate(&enc, 0);
 	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 7), HM_OK);
@@ -525,7 +525,7 @@ static void test_vote_collection(void)
 	/* Validator 1's vote completes the QC: the replica proposes in view 2 on B1. */
 	m->u.vote.voter = 1;
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[1], 1, h[1], 0, m->u.vote.sig),
-		  HM_OK);
+	          HM_OK);
 	hm_buf_truncate(&enc, 0);
 	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 8), HM_OK);
@@ -727,8 +727,8 @@ static void test_mempool(void)
 	for (uint16_t v = 1; v <= 2; v++) {
 		m->u.vote.voter = v;
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[v], 3, h[3], 0,
-				      m->u.vote.sig),
-			  HM_OK);
+		                      m->u.vote.sig),
+		          HM_OK);
 		hm_buf_truncate(&enc, 0);
 		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
 		CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 40), HM_OK);
@@ -788,6 +788,6 @@ static void test_bad_config(void)
 }
 
 TEST_MAIN(test_leader_proposes_at_start, test_vote_once_and_evidence, test_refused_proposals,
-	  test_two_chain_commit, test_locking_rule, test_tc_without_lock_violation, test_timeouts,
-	  test_vote_collection, test_block_sync, test_restart_recovers,
-	  test_storage_failure_blocks_vote, test_mempool, test_bad_config)
+          test_two_chain_commit, test_locking_rule, test_tc_without_lock_violation, test_timeouts,
+          test_vote_collection, test_block_sync, test_restart_recovers,
+          test_storage_failure_blocks_vote, test_mempool, test_bad_config)

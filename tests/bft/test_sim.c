@@ -24,8 +24,8 @@ static void run_seeds(const char *fault, uint64_t first, int seeds, uint16_t nod
 		CHECK_ERR(hm_bft_sim_run(&c, &r), HM_OK);
 		if (!r.ok) {
 			fprintf(stderr, "faults=%s seed=%llu: invariant %s at step %llu: %s\n",
-				fault, (unsigned long long)c.seed, r.invariant,
-				(unsigned long long)r.step, r.detail);
+			        fault, (unsigned long long)c.seed, r.invariant,
+			        (unsigned long long)r.step, r.detail);
 			CHECK(r.ok);
 		}
 		if (r.min_height < min_commits)
@@ -132,9 +132,9 @@ static void test_checker_catches_fork(void)
 static void test_checker_catches_missing_lock(void)
 {
 	struct hm_bft_sim_config c = { .nodes = 4,
-				       .steps = 3000,
-				       .faults = HM_BFT_FAULT_BYZANTINE | HM_BFT_FAULT_LOSS,
-				       .honest_flags = HM_BFT_TEST_NO_LOCK };
+		                       .steps = 3000,
+		                       .faults = HM_BFT_FAULT_BYZANTINE | HM_BFT_FAULT_LOSS,
+		                       .honest_flags = HM_BFT_TEST_NO_LOCK };
 	struct hm_bft_sim_result r, again;
 	int found = 0;
 
@@ -177,5 +177,5 @@ static void test_bad_config(void)
 }
 
 TEST_MAIN(test_benign_faults, test_crash, test_partition, test_byzantine, test_all,
-	  test_seven_nodes, test_deterministic, test_checker_catches_fork,
-	  test_checker_catches_missing_lock, test_bad_config)
+          test_seven_nodes, test_deterministic, test_checker_catches_fork,
+          test_checker_catches_missing_lock, test_bad_config)

@@ -39,8 +39,10 @@ static char *read_file(const char *path, size_t *len)
 
 static int hexv(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	     : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	                              : -1;
 }
 
 /* Decodes the first "key = HEX" line at or after from; returns its length or 0. */
@@ -161,7 +163,7 @@ static void test_rsp_unsupported(void)
 static void test_nist_drbg(void)
 {
 	static const uint8_t want[16] = { 0x06, 0x15, 0x50, 0x23, 0x4D, 0x15, 0x8C, 0x5E,
-					  0xC9, 0x55, 0x95, 0xFE, 0x04, 0xEF, 0x7A, 0x25 };
+		                          0xC9, 0x55, 0x95, 0xFE, 0x04, 0xEF, 0x7A, 0x25 };
 	struct hm_nist_drbg d;
 	uint8_t entropy[48], out[48];
 
@@ -190,7 +192,8 @@ static void for_each_kat0(void (*fn)(struct kat0 *k))
 			continue;
 		CHECK(load_kat0(test_argv[i], k));
 		CHECK_ERR(hm_falcon_verify(k->logn, k->sig, k->sig_len, k->pk, k->pk_len, k->msg,
-					   k->msg_len), HM_OK);
+		                           k->msg_len),
+		          HM_OK);
 		fn(k);
 		free(k);
 	}
@@ -212,25 +215,27 @@ static void refuse_lengths_headers(struct kat0 *k)
 	CHECK_ERR(verify_k(k, sig, 0), HM_ERR_LENGTH);
 	CHECK_ERR(verify_k(k, sig, HM_FALCON_SIG_MAX(k->logn) + 1), HM_ERR_LENGTH);
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, k->sig_len, k->pk, k->pk_len - 1, k->msg,
-				   k->msg_len), HM_ERR_LENGTH);
+	                           k->msg_len),
+	          HM_ERR_LENGTH);
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, k->sig_len, k->pk, k->pk_len + 1, k->msg,
-				   k->msg_len), HM_ERR_LENGTH);
+	                           k->msg_len),
+	          HM_ERR_LENGTH);
 	/* Truncated or extended signatures are not canonical encodings of s2. */
 	CHECK_ERR(verify_k(k, sig, k->sig_len - 1), HM_ERR_INVALID);
 	sig[k->sig_len] = 0;
 	CHECK_ERR(verify_k(k, sig, k->sig_len + 1), HM_ERR_INVALID);
 	/* Parameter set and headers. */
 	CHECK_ERR(hm_falcon_verify(8, sig, k->sig_len, k->pk, k->pk_len, k->msg, k->msg_len),
-		  HM_ERR_INVALID);
-	CHECK_ERR(hm_falcon_verify(other, sig, k->sig_len, k->pk, k->pk_len, k->msg,
-				   k->msg_len), HM_ERR_LENGTH);
+	          HM_ERR_INVALID);
+	CHECK_ERR(hm_falcon_verify(other, sig, k->sig_len, k->pk, k->pk_len, k->msg, k->msg_len),
+	          HM_ERR_LENGTH);
 	sig[0] = (uint8_t)(0x20 + k->logn); /* the KAT's esig header is not a signature header */
 	CHECK_ERR(verify_k(k, sig, k->sig_len), HM_ERR_INVALID);
 	sig[0] = (uint8_t)(0x30 + k->logn);
 	memcpy(pk, k->pk, k->pk_len);
 	pk[0] = (uint8_t)(0x00 + other);
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, k->sig_len, pk, k->pk_len, k->msg, k->msg_len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_EQ(hm_falcon_pk_logn(pk, k->pk_len), HM_ERR_LENGTH);
 	CHECK_EQ(hm_falcon_pk_logn(k->pk, k->pk_len), (int)k->logn);
 	pk[0] = 0x50;
@@ -240,10 +245,11 @@ static void refuse_lengths_headers(struct kat0 *k)
 	pk[1] = 0xC0;
 	pk[2] = (uint8_t)((pk[2] & 0x03) | 0x04);
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, k->sig_len, pk, k->pk_len, k->msg, k->msg_len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	/* Wrong message, wrong nonce: well formed but not valid. */
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, k->sig_len, k->pk, k->pk_len, k->msg,
-				   k->msg_len - 1), HM_ERR_VERIFY);
+	                           k->msg_len - 1),
+	          HM_ERR_VERIFY);
 	sig[5] ^= 1;
 	CHECK_ERR(verify_k(k, sig, k->sig_len), HM_ERR_VERIFY);
 }
@@ -279,7 +285,7 @@ static void put_coef(struct bitw *w, int x)
  * with extra_zero_unary, the first coefficient gets that many unary zeros.
  */
 static size_t build_sig(uint8_t *sig, const struct kat0 *k, const int *c, size_t nc,
-			unsigned extra_zero_unary)
+                        unsigned extra_zero_unary)
 {
 	struct bitw w;
 	size_t n = (size_t)1 << k->logn;
@@ -380,35 +386,32 @@ static void sign_roundtrip(struct kat0 *k)
 	static const char m[] = "HyperMesh Falcon round trip";
 
 	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, k->sk, k->sk_len, m, sizeof(m), NULL),
-		  HM_OK);
+	          HM_OK);
 	CHECK(siglen >= HM_FALCON_SIG_MIN && siglen <= HM_FALCON_SIG_MAX(k->logn));
 	CHECK_EQ(sig[0], 0x30 + k->logn);
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, siglen, k->pk, k->pk_len, m, sizeof(m)), HM_OK);
 	CHECK_ERR(hm_falcon_verify(k->logn, sig, siglen, k->pk, k->pk_len, m, sizeof(m) - 1),
-		  HM_ERR_VERIFY);
+	          HM_ERR_VERIFY);
 	/* Refusals of signing. */
 	CHECK_ERR(hm_falcon_sign(k->logn, sig, &small, k->sk, k->sk_len, m, 1, NULL),
-		  HM_ERR_BUFFER);
+	          HM_ERR_BUFFER);
 	siglen = sizeof(sig);
 	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, k->sk, k->sk_len - 1, m, 1, NULL),
-		  HM_ERR_LENGTH);
+	          HM_ERR_LENGTH);
 	CHECK_ERR(hm_falcon_sign(7, sig, &siglen, k->sk, k->sk_len, m, 1, NULL), HM_ERR_INVALID);
 	memcpy(sk, k->sk, k->sk_len);
 	sk[0] ^= 1;
-	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, sk, k->sk_len, m, 1, NULL),
-		  HM_ERR_INVALID);
+	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, sk, k->sk_len, m, 1, NULL), HM_ERR_INVALID);
 	/* F's first byte set to -128, the forbidden value. */
 	memcpy(sk, k->sk, k->sk_len);
 	sk[k->sk_len - ((size_t)1 << k->logn)] = 0x80;
-	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, sk, k->sk_len, m, 1, NULL),
-		  HM_ERR_INVALID);
+	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, sk, k->sk_len, m, 1, NULL), HM_ERR_INVALID);
 	/* A changed F no longer completes to a small G. */
 	memcpy(sk, k->sk, k->sk_len);
 	sk[k->sk_len - 1] ^= 0x11;
-	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, sk, k->sk_len, m, 1, NULL),
-		  HM_ERR_INVALID);
+	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, sk, k->sk_len, m, 1, NULL), HM_ERR_INVALID);
 	CHECK_ERR(hm_falcon_sign(k->logn, sig, &siglen, k->sk, k->sk_len, m, 1, &bad),
-		  HM_ERR_RANDOM);
+	          HM_ERR_RANDOM);
 }
 
 static void test_sign_roundtrip(void)
@@ -427,11 +430,12 @@ static void test_keygen_roundtrip(void)
 		CHECK_EQ(hm_falcon_pk_logn(pk, HM_FALCON_PK_LEN(logn)), (int)logn);
 		CHECK_EQ(sk[0], 0x50 + logn);
 		CHECK_ERR(hm_falcon_sign(logn, sig, &siglen, sk, HM_FALCON_SK_LEN(logn), "x", 1,
-					 NULL), HM_OK);
+		                         NULL),
+		          HM_OK);
 		CHECK_ERR(hm_falcon_verify(logn, sig, siglen, pk, HM_FALCON_PK_LEN(logn), "x", 1),
-			  HM_OK);
+		          HM_OK);
 		CHECK_ERR(hm_falcon_verify(logn, sig, siglen, pk, HM_FALCON_PK_LEN(logn), "y", 1),
-			  HM_ERR_VERIFY);
+		          HM_ERR_VERIFY);
 	}
 	CHECK_ERR(hm_falcon_keygen(8, NULL, NULL, NULL), HM_ERR_INVALID);
 	{
@@ -468,8 +472,9 @@ static void test_keygen_reproduction(void)
 			hm_nist_drbg_init(&d, seed, NULL);
 			CHECK_ERR(hm_falcon_keygen(logn, pk, sk, &rng), HM_OK);
 			/* Sign something (the seed) with the new key and check it verifies. */
-			CHECK_ERR(hm_falcon_sign(logn, sig, &siglen, sk, HM_FALCON_SK_LEN(logn), seed, 48,
-						 &rng), HM_OK);
+			CHECK_ERR(hm_falcon_sign(logn, sig, &siglen, sk, HM_FALCON_SK_LEN(logn),
+			                         seed, 48, &rng),
+			          HM_OK);
 			CHECK_ERR(hm_falcon_verify(logn, sig, siglen, pk, wl, seed, 48), HM_OK);
 			same += memcmp(pk, want_pk, wl) == 0;
 			total++;
@@ -493,5 +498,5 @@ static void test_builtin(void)
 }
 
 TEST_MAIN(test_nist_drbg, test_rsp_files, test_rsp_corrupted, test_rsp_unsupported,
-	  test_refuse_lengths_headers, test_refuse_encodings, test_sign_roundtrip,
-	  test_keygen_roundtrip, test_keygen_reproduction, test_builtin)
+          test_refuse_lengths_headers, test_refuse_encodings, test_sign_roundtrip,
+          test_keygen_roundtrip, test_keygen_reproduction, test_builtin)

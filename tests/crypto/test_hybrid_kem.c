@@ -34,8 +34,9 @@ static void test_combiner_is_what_the_header_says(void)
 	CHECK_ERR(hm_hybrid_kem_keygen_derand(pk, sk, kseed), HM_OK);
 	CHECK_ERR(hm_hybrid_kem_encaps_derand(ct, ss, pk, eseed), HM_OK);
 
-	CHECK_ERR(hm_mlkem_encaps_internal(HM_MLKEM_1024, ct_m, ss_m, pk, HM_MLKEM1024_EK_LEN, eseed),
-		  HM_OK);
+	CHECK_ERR(
+	        hm_mlkem_encaps_internal(HM_MLKEM_1024, ct_m, ss_m, pk, HM_MLKEM1024_EK_LEN, eseed),
+	        HM_OK);
 	CHECK_MEM(ct, ct_m, sizeof(ct_m));
 	hm_x25519_public_key(ss_x, eseed + 32);
 	CHECK_MEM(ct_x, ss_x, 32);
@@ -61,7 +62,8 @@ static void test_combiner_is_what_the_header_says(void)
 static void test_tampering(void)
 {
 	uint8_t ss[32], ss2[32];
-	size_t where[] = { 0, HM_MLKEM1024_CT_LEN - 1, HM_MLKEM1024_CT_LEN, HM_HYBRID_KEM_CT_LEN - 2 };
+	size_t where[] = { 0, HM_MLKEM1024_CT_LEN - 1, HM_MLKEM1024_CT_LEN,
+		           HM_HYBRID_KEM_CT_LEN - 2 };
 
 	CHECK_ERR(hm_hybrid_kem_keygen(pk, sk), HM_OK);
 	CHECK_ERR(hm_hybrid_kem_encaps(ct, ss, pk), HM_OK);

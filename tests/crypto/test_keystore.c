@@ -108,7 +108,8 @@ static void test_refusals(void)
 	CHECK_ERR(hm_keystore_decode(longer.data, longer.len, &back), HM_ERR_TRAILING);
 	/* A key of the wrong length inside a well-formed structure. */
 	hm_buf_truncate(&longer, 0);
-	CHECK_ERR(hm_buf_append(&longer, "HMKS\x00\x01\x00\x01\x00\x01\x07\x00\x01\x07", 14), HM_OK);
+	CHECK_ERR(hm_buf_append(&longer, "HMKS\x00\x01\x00\x01\x00\x01\x07\x00\x01\x07", 14),
+	          HM_OK);
 	CHECK_ERR(hm_buf_append(&longer, b.data, 32), HM_OK);
 	reseal(&longer);
 	CHECK_ERR(hm_keystore_decode(longer.data, longer.len, &back), HM_ERR_LENGTH);

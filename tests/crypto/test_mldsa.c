@@ -73,65 +73,65 @@ static void test_roundtrip_pure(void)
 
 		make_keys(p, &kp, (uint8_t)(i * 32));
 		CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), ctx, sizeof(ctx),
-					NULL),
-			  HM_OK);
+		                        NULL),
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx, sizeof(ctx),
-					  sig, kp.siglen),
-			  HM_OK);
+		                          sig, kp.siglen),
+		          HM_OK);
 		/* deterministic: same bytes again */
 		CHECK_ERR(hm_mldsa_sign(p, sig2, kp.sk, kp.sklen, msg, sizeof(msg), ctx,
-					sizeof(ctx), NULL),
-			  HM_OK);
+		                        sizeof(ctx), NULL),
+		          HM_OK);
 		CHECK_MEM(sig, sig2, kp.siglen);
 		/* empty message, empty context, NULL pointers with zero lengths */
 		CHECK_ERR(hm_mldsa_sign(p, sig2, kp.sk, kp.sklen, NULL, 0, NULL, 0, NULL), HM_OK);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, NULL, 0, NULL, 0, sig2, kp.siglen),
-			  HM_OK);
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, "", 0, ctx, 1, sig2, kp.siglen),
-			  HM_ERR_VERIFY);
+		          HM_ERR_VERIFY);
 		/* hedged: verifies, and differs from the deterministic signature */
 		CHECK_ERR(hm_mldsa_sign_hedged(p, sig2, kp.sk, kp.sklen, msg, sizeof(msg), ctx,
-					       sizeof(ctx)),
-			  HM_OK);
+		                               sizeof(ctx)),
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx, sizeof(ctx),
-					  sig2, kp.siglen),
-			  HM_OK);
+		                          sig2, kp.siglen),
+		          HM_OK);
 		CHECK(memcmp(sig, sig2, kp.siglen) != 0);
 
 		/* flipped bits in the message, the context and the signature */
 		memcpy(m2, msg, sizeof(msg));
 		m2[3] ^= 0x10;
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, m2, sizeof(m2), ctx, sizeof(ctx), sig,
-					  kp.siglen),
-			  HM_ERR_VERIFY);
+		                          kp.siglen),
+		          HM_ERR_VERIFY);
 		memcpy(c2, ctx, sizeof(ctx));
 		c2[0] ^= 1;
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), c2, sizeof(c2), sig,
-					  kp.siglen),
-			  HM_ERR_VERIFY);
+		                          kp.siglen),
+		          HM_ERR_VERIFY);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx,
-					  sizeof(ctx) - 1, sig, kp.siglen),
-			  HM_ERR_VERIFY);
+		                          sizeof(ctx) - 1, sig, kp.siglen),
+		          HM_ERR_VERIFY);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), NULL, 0, sig,
-					  kp.siglen),
-			  HM_ERR_VERIFY);
+		                          kp.siglen),
+		          HM_ERR_VERIFY);
 		for (size_t pos = 0; pos < kp.siglen; pos += 97) {
 			memcpy(sig2, sig, kp.siglen);
 			sig2[pos] ^= 0x04;
 			CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx,
-						  sizeof(ctx), sig2, kp.siglen),
-				  HM_ERR_VERIFY);
+			                          sizeof(ctx), sig2, kp.siglen),
+			          HM_ERR_VERIFY);
 		}
 		/* a flipped public-key bit */
 		kp.pk[40] ^= 1;
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx, sizeof(ctx),
-					  sig, kp.siglen),
-			  HM_ERR_VERIFY);
+		                          sig, kp.siglen),
+		          HM_ERR_VERIFY);
 		kp.pk[40] ^= 1;
 		/* another parameter set never accepts it (lengths differ) */
 		CHECK_ERR(hm_mldsa_verify(all_params[(i + 1) % NPARAMS], kp.pk, kp.pklen, msg,
-					  sizeof(msg), ctx, sizeof(ctx), sig, kp.siglen),
-			  HM_ERR_LENGTH);
+		                          sizeof(msg), ctx, sizeof(ctx), sig, kp.siglen),
+		          HM_ERR_LENGTH);
 	}
 }
 
@@ -148,13 +148,13 @@ static void test_random_keygen(void)
 		CHECK_ERR(hm_mldsa_keygen(p, pk2, sk2), HM_OK);
 		CHECK(memcmp(pk1, pk2, pklen) != 0);
 		CHECK_ERR(hm_mldsa_sign_hedged(p, sig, sk1, sklen, msg, sizeof(msg), NULL, 0),
-			  HM_OK);
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_verify(p, pk1, pklen, msg, sizeof(msg), NULL, 0, sig,
-					  hm_mldsa_signature_bytes(p)),
-			  HM_OK);
+		                          hm_mldsa_signature_bytes(p)),
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_verify(p, pk2, pklen, msg, sizeof(msg), NULL, 0, sig,
-					  hm_mldsa_signature_bytes(p)),
-			  HM_ERR_VERIFY);
+		                          hm_mldsa_signature_bytes(p)),
+		          HM_ERR_VERIFY);
 	}
 	CHECK_ERR(hm_mldsa_keygen((enum hm_mldsa_param)1, NULL, NULL), HM_ERR_INVALID);
 }
@@ -162,10 +162,10 @@ static void test_random_keygen(void)
 static void test_roundtrip_prehash(void)
 {
 	static const enum hm_mldsa_prehash phs[] = {
-		HM_MLDSA_PH_SHA2_224, HM_MLDSA_PH_SHA2_256,	HM_MLDSA_PH_SHA2_384,
+		HM_MLDSA_PH_SHA2_224, HM_MLDSA_PH_SHA2_256,     HM_MLDSA_PH_SHA2_384,
 		HM_MLDSA_PH_SHA2_512, HM_MLDSA_PH_SHA2_512_224, HM_MLDSA_PH_SHA2_512_256,
-		HM_MLDSA_PH_SHA3_224, HM_MLDSA_PH_SHA3_256,	HM_MLDSA_PH_SHA3_384,
-		HM_MLDSA_PH_SHA3_512, HM_MLDSA_PH_SHAKE128,	HM_MLDSA_PH_SHAKE256,
+		HM_MLDSA_PH_SHA3_224, HM_MLDSA_PH_SHA3_256,     HM_MLDSA_PH_SHA3_384,
+		HM_MLDSA_PH_SHA3_512, HM_MLDSA_PH_SHAKE128,     HM_MLDSA_PH_SHAKE256,
 	};
 	/* SHA3-224("abc") and SHA3-384("abc"), FIPS 202 example values: the hand-built sponges */
 	static const uint8_t sha3_224_abc[4] = { 0xe6, 0x42, 0x82, 0x4c };
@@ -180,7 +180,7 @@ static void test_roundtrip_prehash(void)
 	CHECK_EQ(dlen, 48);
 	CHECK_MEM(d, sha3_384_abc, 4);
 	CHECK_ERR(hm_mldsa_prehash_digest((enum hm_mldsa_prehash)77, d, &dlen, "abc", 3),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 
 	for (size_t i = 0; i < NPARAMS; i++) {
 		enum hm_mldsa_param p = all_params[i];
@@ -193,33 +193,33 @@ static void test_roundtrip_prehash(void)
 			enum hm_mldsa_prehash other = phs[(j + 6) % 12];
 
 			CHECK_ERR(hm_mldsa_prehash_digest(phs[j], d, &dlen, msg, sizeof(msg)),
-				  HM_OK);
+			          HM_OK);
 			CHECK_EQ(dlen, hm_mldsa_prehash_bytes(phs[j]));
 			CHECK_ERR(hm_mldsa_sign_prehash(p, sig, kp.sk, kp.sklen, d, dlen, phs[j],
-							ctx, sizeof(ctx), NULL),
-				  HM_OK);
+			                                ctx, sizeof(ctx), NULL),
+			          HM_OK);
 			CHECK_ERR(hm_mldsa_verify_prehash(p, kp.pk, kp.pklen, d, dlen, phs[j], ctx,
-							  sizeof(ctx), sig, kp.siglen),
-				  HM_OK);
+			                                  sizeof(ctx), sig, kp.siglen),
+			          HM_OK);
 			if (hm_mldsa_prehash_bytes(other) == dlen)
 				CHECK_ERR(hm_mldsa_verify_prehash(p, kp.pk, kp.pklen, d, dlen,
-								  other, ctx, sizeof(ctx), sig,
-								  kp.siglen),
-					  HM_ERR_VERIFY);
+				                                  other, ctx, sizeof(ctx), sig,
+				                                  kp.siglen),
+				          HM_ERR_VERIFY);
 			/* pure and pre-hash signatures are domain-separated */
 			CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, d, dlen, ctx, sizeof(ctx),
-						  sig, kp.siglen),
-				  HM_ERR_VERIFY);
+			                          sig, kp.siglen),
+			          HM_ERR_VERIFY);
 			d[0] ^= 1;
 			CHECK_ERR(hm_mldsa_verify_prehash(p, kp.pk, kp.pklen, d, dlen, phs[j], ctx,
-							  sizeof(ctx), sig, kp.siglen),
-				  HM_ERR_VERIFY);
+			                                  sizeof(ctx), sig, kp.siglen),
+			          HM_ERR_VERIFY);
 			CHECK_ERR(hm_mldsa_sign_prehash(p, sig, kp.sk, kp.sklen, d, dlen - 1,
-							phs[j], ctx, sizeof(ctx), NULL),
-				  HM_ERR_LENGTH);
+			                                phs[j], ctx, sizeof(ctx), NULL),
+			          HM_ERR_LENGTH);
 			CHECK_ERR(hm_mldsa_verify_prehash(p, kp.pk, kp.pklen, d, dlen + 1, phs[j],
-							  ctx, sizeof(ctx), sig, kp.siglen),
-				  HM_ERR_LENGTH);
+			                                  ctx, sizeof(ctx), sig, kp.siglen),
+			          HM_ERR_LENGTH);
 		}
 	}
 }
@@ -241,31 +241,31 @@ static void test_roundtrip_internal_mu(void)
 		memcpy(mprime + 2, ctx, sizeof(ctx));
 		memcpy(mprime + 2 + sizeof(ctx), msg, sizeof(msg));
 		CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), ctx, sizeof(ctx),
-					rnd),
-			  HM_OK);
+		                        rnd),
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_sign_internal(p, sig2, kp.sk, kp.sklen, mprime, sizeof(mprime),
-						 rnd),
-			  HM_OK);
+		                                 rnd),
+		          HM_OK);
 		CHECK_MEM(sig, sig2, kp.siglen);
 		CHECK_ERR(hm_mldsa_mu(p, mu, kp.pk, kp.pklen, msg, sizeof(msg), ctx, sizeof(ctx)),
-			  HM_OK);
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_sign_mu(p, sig2, kp.sk, kp.sklen, mu, rnd), HM_OK);
 		CHECK_MEM(sig, sig2, kp.siglen);
 		CHECK_ERR(hm_mldsa_verify_internal(p, kp.pk, kp.pklen, mprime, sizeof(mprime), sig,
-						   kp.siglen),
-			  HM_OK);
+		                                   kp.siglen),
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_verify_mu(p, kp.pk, kp.pklen, mu, sig, kp.siglen), HM_OK);
 		mu[63] ^= 0x80;
 		CHECK_ERR(hm_mldsa_verify_mu(p, kp.pk, kp.pklen, mu, sig, kp.siglen),
-			  HM_ERR_VERIFY);
+		          HM_ERR_VERIFY);
 		mprime[0] = 1;
 		CHECK_ERR(hm_mldsa_verify_internal(p, kp.pk, kp.pklen, mprime, sizeof(mprime), sig,
-						   kp.siglen),
-			  HM_ERR_VERIFY);
+		                                   kp.siglen),
+		          HM_ERR_VERIFY);
 		/* the internal interface adds no prefix: M' = M is a different message */
 		CHECK_ERR(hm_mldsa_verify_internal(p, kp.pk, kp.pklen, msg, sizeof(msg), sig,
-						   kp.siglen),
-			  HM_ERR_VERIFY);
+		                                   kp.siglen),
+		          HM_ERR_VERIFY);
 	}
 }
 
@@ -287,71 +287,71 @@ static void test_refusals(void)
 	make_keys(p, &kp, 7);
 	memset(big_ctx, 0x11, sizeof(big_ctx));
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), ctx, sizeof(ctx), NULL),
-		  HM_OK);
+	          HM_OK);
 
 	/* wrong lengths */
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen - 1, msg, 1, NULL, 0, NULL), HM_ERR_LENGTH);
 	CHECK(all_zero(sig, kp.siglen));
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), ctx, sizeof(ctx), NULL),
-		  HM_OK);
+	          HM_OK);
 	CHECK_ERR(hm_mldsa_sign_internal(p, sig, kp.sk, kp.sklen + 1, msg, 1, NULL), HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_sign_mu(p, sig, kp.sk, 0, mu, NULL), HM_ERR_LENGTH);
 	CHECK_ERR(
-		hm_mldsa_sign_prehash(p, sig, kp.sk, 1, d, 32, HM_MLDSA_PH_SHA2_256, NULL, 0, NULL),
-		HM_ERR_LENGTH);
+	        hm_mldsa_sign_prehash(p, sig, kp.sk, 1, d, 32, HM_MLDSA_PH_SHA2_256, NULL, 0, NULL),
+	        HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), ctx, sizeof(ctx), NULL),
-		  HM_OK);
+	          HM_OK);
 	CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen - 1, msg, sizeof(msg), ctx, sizeof(ctx), sig,
-				  kp.siglen),
-		  HM_ERR_LENGTH);
+	                          kp.siglen),
+	          HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen + 1, msg, sizeof(msg), ctx, sizeof(ctx), sig,
-				  kp.siglen),
-		  HM_ERR_LENGTH);
+	                          kp.siglen),
+	          HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx, sizeof(ctx), sig,
-				  kp.siglen - 1),
-		  HM_ERR_LENGTH);
+	                          kp.siglen - 1),
+	          HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), ctx, sizeof(ctx), sig,
-				  kp.siglen + 1),
-		  HM_ERR_LENGTH);
+	                          kp.siglen + 1),
+	          HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_verify_mu(p, kp.pk, kp.pklen, mu, sig, 0), HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_verify_internal(p, kp.pk, 0, msg, 1, sig, kp.siglen), HM_ERR_LENGTH);
 	CHECK_ERR(hm_mldsa_mu(p, mu, kp.pk, kp.pklen - 1, msg, 1, NULL, 0), HM_ERR_LENGTH);
 
 	/* context of 256 bytes; 255 is the longest allowed */
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), big_ctx, 256, NULL),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK(all_zero(sig, kp.siglen));
 	CHECK_ERR(hm_mldsa_sign_prehash(p, sig, kp.sk, kp.sklen, d, 32, HM_MLDSA_PH_SHA2_256,
-					big_ctx, 256, NULL),
-		  HM_ERR_INVALID);
+	                                big_ctx, 256, NULL),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_mu(p, mu, kp.pk, kp.pklen, msg, 1, big_ctx, 256), HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), big_ctx, 255, NULL),
-		  HM_OK);
+	          HM_OK);
 	CHECK_ERR(
-		hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), big_ctx, 255, sig, kp.siglen),
-		HM_OK);
+	        hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), big_ctx, 255, sig, kp.siglen),
+	        HM_OK);
 	CHECK_ERR(
-		hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), big_ctx, 256, sig, kp.siglen),
-		HM_ERR_INVALID);
+	        hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), big_ctx, 256, sig, kp.siglen),
+	        HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_verify_prehash(p, kp.pk, kp.pklen, d, 32, HM_MLDSA_PH_SHA2_256, big_ctx,
-					  256, sig, kp.siglen),
-		  HM_ERR_INVALID);
+	                                  256, sig, kp.siglen),
+	          HM_ERR_INVALID);
 
 	/* unknown parameter set and pre-hash, NULL pointers */
 	CHECK_ERR(
-		hm_mldsa_sign((enum hm_mldsa_param)0, sig, kp.sk, kp.sklen, msg, 1, NULL, 0, NULL),
-		HM_ERR_INVALID);
+	        hm_mldsa_sign((enum hm_mldsa_param)0, sig, kp.sk, kp.sklen, msg, 1, NULL, 0, NULL),
+	        HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_verify((enum hm_mldsa_param)0, kp.pk, kp.pklen, msg, 1, NULL, 0, sig,
-				  kp.siglen),
-		  HM_ERR_INVALID);
+	                          kp.siglen),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_keygen_internal((enum hm_mldsa_param)45, kp.pk, kp.sk, d),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_sign_prehash(p, sig, kp.sk, kp.sklen, d, 32, (enum hm_mldsa_prehash)12,
-					NULL, 0, NULL),
-		  HM_ERR_INVALID);
+	                                NULL, 0, NULL),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, NULL, 5, NULL, 0, NULL), HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, 1, NULL, 3, sig, kp.siglen),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_mldsa_sign_mu(p, sig, kp.sk, kp.sklen, NULL, NULL), HM_ERR_INVALID);
 
 	/* a private key whose first s1 coefficient decodes to eta - 7 = -5 */
@@ -378,13 +378,13 @@ static void test_malformed_signature(void)
 
 		make_keys(p, &kp, (uint8_t)(50 + i));
 		CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), NULL, 0, NULL),
-			  HM_OK);
+		          HM_OK);
 		hint_off = kp.siglen - om - k;
 		total = sig[kp.siglen - 1];
 		CHECK(total <= om);
 #define VERIFY_BAD()                                                                              \
 	CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), NULL, 0, bad, kp.siglen), \
-		  HM_ERR_VERIFY)
+	          HM_ERR_VERIFY)
 
 		/* a count over omega */
 		memcpy(bad, sig, kp.siglen);
@@ -442,8 +442,8 @@ static void test_malformed_signature(void)
 #undef VERIFY_BAD
 		/* the untouched signature still verifies */
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pklen, msg, sizeof(msg), NULL, 0, sig,
-					  kp.siglen),
-			  HM_OK);
+		                          kp.siglen),
+		          HM_OK);
 	}
 }
 
@@ -470,7 +470,7 @@ static int is_mode(const json_t *doc, const char *mode)
 static const json_t *first_test(const json_t *doc)
 {
 	return json_array_get(
-		json_object_get(json_array_get(json_object_get(doc, "testGroups"), 0), "tests"), 0);
+	        json_object_get(json_array_get(json_object_get(doc, "testGroups"), 0), "tests"), 0);
 }
 
 /* Which half of the sigGen pair doc is: 1 prompt, 2 expectedResults, 0 neither. */
@@ -527,7 +527,7 @@ static void test_vector_files(void)
 		CHECK_EQ(t.failed, 0);
 		/* swapped halves are not a pair */
 		CHECK_ERR(hm_kat_mldsa_siggen_pair(expected, prompt, &t, stderr),
-			  HM_ERR_UNSUPPORTED);
+		          HM_ERR_UNSUPPORTED);
 	}
 	CHECK(files > 0);
 	json_decref(prompt);
@@ -608,16 +608,16 @@ static void test_corrupted_vectors(void)
 			corrupted++;
 		} else if (is_mode(doc, "sigVer")) {
 			json_object_set_new(
-				t0, "testPassed",
-				json_boolean(!json_is_true(json_object_get(t0, "testPassed"))));
+			        t0, "testPassed",
+			        json_boolean(!json_is_true(json_object_get(t0, "testPassed"))));
 			expect_one_failure(doc, "sigVer testPassed");
 			corrupted++;
 		} else if (schema && strcmp(schema, "mldsa_verify_schema.json") == 0) {
 			const char *r = json_string_value(json_object_get(t0, "result"));
 
 			json_object_set_new(
-				t0, "result",
-				json_string(r && strcmp(r, "valid") == 0 ? "invalid" : "valid"));
+			        t0, "result",
+			        json_string(r && strcmp(r, "valid") == 0 ? "invalid" : "valid"));
 			expect_one_failure(doc, "Wycheproof verify result");
 			corrupted++;
 		} else if (schema && strcmp(schema, "mldsa_sign_seed_schema.json") == 0) {
@@ -693,18 +693,18 @@ static void test_wycheproof_noseed_layout(void)
 
 	make_keys(p, &kp, 90);
 	CHECK_ERR(hm_mldsa_sign(p, sig, kp.sk, kp.sklen, msg, sizeof(msg), ctx, sizeof(ctx), NULL),
-		  HM_OK);
+	          HM_OK);
 	tests = json_pack("[{s:i, s:o, s:o, s:o, s:s, s:[]}]", "tcId", 1, "msg",
-			  hex_string(msg, sizeof(msg)), "ctx", hex_string(ctx, sizeof(ctx)), "sig",
-			  hex_string(sig, kp.siglen), "result", "valid", "flags");
+	                  hex_string(msg, sizeof(msg)), "ctx", hex_string(ctx, sizeof(ctx)), "sig",
+	                  hex_string(sig, kp.siglen), "result", "valid", "flags");
 	doc = json_pack("{s:s, s:s, s:[{s:s, s:o, s:o, s:o}, {s:s, s:o, s:[{s:i, s:s, s:s, "
-			"s:s, s:[]}]}]}",
-			"algorithm", "ML-DSA-65", "schema", "mldsa_sign_noseed_schema.json",
-			"testGroups", "type", "MlDsaSign", "privateKey",
-			hex_string(kp.sk, kp.sklen), "publicKey", hex_string(kp.pk, kp.pklen),
-			"tests", tests, "type", "MlDsaSign", "privateKey",
-			hex_string(kp.sk, kp.sklen - 1), "tests", "tcId", 2, "msg", "", "sig", "",
-			"result", "invalid", "flags");
+	                "s:s, s:[]}]}]}",
+	                "algorithm", "ML-DSA-65", "schema", "mldsa_sign_noseed_schema.json",
+	                "testGroups", "type", "MlDsaSign", "privateKey",
+	                hex_string(kp.sk, kp.sklen), "publicKey", hex_string(kp.pk, kp.pklen),
+	                "tests", tests, "type", "MlDsaSign", "privateKey",
+	                hex_string(kp.sk, kp.sklen - 1), "tests", "tcId", 2, "msg", "", "sig", "",
+	                "result", "invalid", "flags");
 	CHECK(doc != NULL);
 	if (doc == NULL)
 		return;
@@ -723,9 +723,9 @@ static void test_unrecognised(void)
 {
 	struct hm_kat_tally t = { 0 };
 	json_t *doc = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-KEM", "mode", "keyGen",
-				"testGroups");
+	                        "testGroups");
 	json_t *wp = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-DSA-87", "schema",
-			       "mlkem_test_schema.json", "testGroups");
+	                       "mlkem_test_schema.json", "testGroups");
 
 	CHECK(doc != NULL && wp != NULL);
 	CHECK_ERR(hm_kat_mldsa_json(doc, &t, stderr), HM_ERR_UNSUPPORTED);
@@ -737,6 +737,6 @@ static void test_unrecognised(void)
 }
 
 TEST_MAIN(test_sizes, test_roundtrip_pure, test_random_keygen, test_roundtrip_prehash,
-	  test_roundtrip_internal_mu, test_refusals, test_malformed_signature, test_builtin,
-	  test_vector_files, test_corrupted_vectors, test_wycheproof_noseed_layout,
-	  test_unrecognised)
+          test_roundtrip_internal_mu, test_refusals, test_malformed_signature, test_builtin,
+          test_vector_files, test_corrupted_vectors, test_wycheproof_noseed_layout,
+          test_unrecognised)

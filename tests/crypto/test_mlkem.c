@@ -49,8 +49,8 @@ static void test_roundtrip(void)
 			CHECK_ERR(hm_mlkem_check_dk(p, s.dk, hm_mlkem_dk_len(p)), HM_OK);
 			CHECK_ERR(hm_mlkem_encaps(p, s.c, s.k, s.ek, hm_mlkem_ek_len(p)), HM_OK);
 			CHECK_ERR(hm_mlkem_decaps(p, s.k2, s.dk, hm_mlkem_dk_len(p), s.c,
-						  hm_mlkem_ct_len(p)),
-				  HM_OK);
+			                          hm_mlkem_ct_len(p)),
+			          HM_OK);
 			CHECK_MEM(s.k, s.k2, HM_MLKEM_SHARED_LEN);
 		}
 	}
@@ -149,7 +149,7 @@ static void test_ek_refusals(void)
 				CHECK_ERR(hm_mlkem_check_ek(p, ek2, ekl), HM_ERR_RANGE);
 				memset(s.k, 0xaa, sizeof(s.k));
 				CHECK_ERR(hm_mlkem_encaps_internal(p, s.c, s.k, ek2, ekl, m),
-					  HM_ERR_RANGE);
+				          HM_ERR_RANGE);
 				CHECK_MEM(s.k, kz, 32);
 				set12(ek2, slots[t], 4095);
 				CHECK_ERR(hm_mlkem_encaps(p, s.c, s.k, ek2, ekl), HM_ERR_RANGE);
@@ -304,8 +304,8 @@ static void test_corrupted_vectors(void)
 			res = json_string_value(json_object_get(tc, "result"));
 			if (json_object_get(tc, "testPassed") != NULL)
 				json_object_set_new(tc, "testPassed",
-						    json_boolean(!json_is_true(json_object_get(
-							    tc, "testPassed"))));
+				                    json_boolean(!json_is_true(
+				                            json_object_get(tc, "testPassed"))));
 			else if (res != NULL && strcmp(res, "invalid") == 0)
 				json_object_set_new(tc, "result", json_string("valid"));
 			else if (json_object_get(tc, "K") != NULL)
@@ -328,15 +328,14 @@ static void test_unrecognised(void)
 {
 	struct hm_kat_tally t = { 0, 0, 0 };
 	json_t *doc = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-DSA", "mode", "keyGen",
-				"testGroups");
+	                        "testGroups");
 
 	CHECK_ERR(hm_kat_mlkem_json(doc, &t, stderr), HM_ERR_UNSUPPORTED);
 	json_decref(doc);
 	doc = json_pack("{s:s, s:s}", "algorithm", "ML-KEM", "mode", "keyGen");
 	CHECK_ERR(hm_kat_mlkem_json(doc, &t, stderr), HM_ERR_UNSUPPORTED);
 	json_decref(doc);
-	doc = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-KEM", "mode", "sigGen",
-			"testGroups");
+	doc = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-KEM", "mode", "sigGen", "testGroups");
 	CHECK_ERR(hm_kat_mlkem_json(doc, &t, stderr), HM_ERR_UNSUPPORTED);
 	json_decref(doc);
 	doc = json_pack("[]");
@@ -351,10 +350,10 @@ static void test_malformed_cases(void)
 	struct hm_kat_tally t = { 0, 0, 0 };
 	FILE *devnull = fopen("/dev/null", "w");
 	json_t *doc = json_pack("{s:s, s:s, s:[{s:s, s:[{s:i, s:s, s:s}, {s:i}]},"
-				" {s:s, s:[{s:i}]}]}",
-				"algorithm", "ML-KEM", "mode", "keyGen", "testGroups",
-				"parameterSet", "ML-KEM-512", "tests", "tcId", 1, "d", "zz", "z",
-				"00", "tcId", 2, "parameterSet", "ML-KEM-999", "tests", "tcId", 3);
+	                        " {s:s, s:[{s:i}]}]}",
+	                        "algorithm", "ML-KEM", "mode", "keyGen", "testGroups",
+	                        "parameterSet", "ML-KEM-512", "tests", "tcId", 1, "d", "zz", "z",
+	                        "00", "tcId", 2, "parameterSet", "ML-KEM-999", "tests", "tcId", 3);
 
 	CHECK_ERR(hm_kat_mlkem_json(doc, &t, devnull), HM_OK);
 	CHECK_EQ(t.failed, 3);
@@ -364,5 +363,5 @@ static void test_malformed_cases(void)
 }
 
 TEST_MAIN(test_sizes, test_roundtrip, test_deterministic_keygen, test_invalid_param,
-	  test_ek_refusals, test_dk_and_ct_refusals, test_implicit_rejection, test_builtin,
-	  test_vector_files, test_corrupted_vectors, test_unrecognised, test_malformed_cases)
+          test_ek_refusals, test_dk_and_ct_refusals, test_implicit_rejection, test_builtin,
+          test_vector_files, test_corrupted_vectors, test_unrecognised, test_malformed_cases)

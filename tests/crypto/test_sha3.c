@@ -26,7 +26,7 @@ static void fill(uint8_t *p, size_t n)
 typedef void (*init_fn)(struct hm_keccak *);
 
 static const init_fn inits[] = { hm_sha3_256_init, hm_sha3_512_init, hm_shake128_init,
-				 hm_shake256_init };
+	                         hm_shake256_init };
 
 static void test_incremental_absorb(void)
 {
@@ -215,10 +215,10 @@ static void test_malformed_case(void)
 {
 	struct hm_kat_tally t = { 0, 0, 0 };
 	FILE *devnull = fopen("/dev/null", "w");
-	json_t *doc = json_pack(
-		"{s:s, s:[{s:s, s:[{s:i, s:s, s:i, s:s}, {s:i, s:i, s:s}]}]}", "algorithm",
-		"SHA3-256", "testGroups", "testType", "AFT", "tests", "tcId", 1, "msg", "zz",
-		"len", 8, "md", "00", "tcId", 2, "len", 0, "md", "00");
+	json_t *doc =
+	        json_pack("{s:s, s:[{s:s, s:[{s:i, s:s, s:i, s:s}, {s:i, s:i, s:s}]}]}",
+	                  "algorithm", "SHA3-256", "testGroups", "testType", "AFT", "tests", "tcId",
+	                  1, "msg", "zz", "len", 8, "md", "00", "tcId", 2, "len", 0, "md", "00");
 
 	CHECK_ERR(hm_kat_sha3_json(doc, &t, devnull), HM_OK);
 	CHECK_EQ(t.failed, 2);
@@ -228,15 +228,15 @@ static void test_malformed_case(void)
 
 /* Runs a one-case LDT document and returns its tally. */
 static struct hm_kat_tally run_ldt(const char *alg, const char *content, long long content_bits,
-				   long long full_bits, const char *md)
+                                   long long full_bits, const char *md)
 {
 	struct hm_kat_tally t = { 0, 0, 0 };
 	FILE *devnull = fopen("/dev/null", "w");
 	json_t *doc = json_pack("{s:s, s:[{s:s, s:[{s:i, s:i, s:s, s:{s:s, s:I, s:I, s:s}}]}]}",
-				"algorithm", alg, "testGroups", "testType", "LDT", "tests", "tcId",
-				1, "len", 0, "md", md, "largeMsg", "content", content,
-				"contentLength", (json_int_t)content_bits, "fullLength",
-				(json_int_t)full_bits, "expansionTechnique", "repeating");
+	                        "algorithm", alg, "testGroups", "testType", "LDT", "tests", "tcId",
+	                        1, "len", 0, "md", md, "largeMsg", "content", content,
+	                        "contentLength", (json_int_t)content_bits, "fullLength",
+	                        (json_int_t)full_bits, "expansionTechnique", "repeating");
 
 	CHECK_ERR(hm_kat_sha3_json(doc, &t, devnull), HM_OK);
 	json_decref(doc);
@@ -253,7 +253,7 @@ static void test_ldt(void)
 	 */
 	static const char *h1 = "7A025F2F234FC3FFADC473B1A3AF1A4512D10F22328FD8472437ACDF212FF582";
 	static const char *h2 = "E099E5D19EE687A13171144F2DDAE24DB99D431585E643FBB578B328C178CFAD"
-				"D7D4E94F103AF5ABCACB36667FB097F4F8661E07DB6C77453905BC81A26D65DF";
+	                        "D7D4E94F103AF5ABCACB36667FB097F4F8661E07DB6C77453905BC81A26D65DF";
 	static const char *h3 = "EF72065286A5B0003BBB97E4B5B3C562BC5C85E409E2AD7723110BAF703E57BE";
 	static const char *bad = "0A025F2F234FC3FFADC473B1A3AF1A4512D10F22328FD8472437ACDF212FF582";
 	const long long full3 = ((1LL << 20) / 8 * 3 + 5) * 64;
@@ -290,5 +290,5 @@ static void test_ldt(void)
 }
 
 TEST_MAIN(test_incremental_absorb, test_incremental_squeeze, test_oneshot_helpers, test_builtin,
-	  test_vector_files, test_corrupted_vectors, test_unrecognised, test_malformed_case,
-	  test_ldt)
+          test_vector_files, test_corrupted_vectors, test_unrecognised, test_malformed_case,
+          test_ldt)

@@ -2,8 +2,8 @@
 #include "hypermesh/sig.h"
 #include "test.h"
 
-static const enum hm_sig_alg all[] = { HM_SIG_ED25519, HM_SIG_MLDSA44, HM_SIG_MLDSA65,
-				       HM_SIG_MLDSA87, HM_SIG_FALCON512, HM_SIG_FALCON1024 };
+static const enum hm_sig_alg all[] = { HM_SIG_ED25519, HM_SIG_MLDSA44,   HM_SIG_MLDSA65,
+	                               HM_SIG_MLDSA87, HM_SIG_FALCON512, HM_SIG_FALCON1024 };
 
 static uint8_t pk[HM_SIG_PK_MAX], sk[HM_SIG_SK_MAX], sig[HM_SIG_SIG_MAX];
 
@@ -41,35 +41,39 @@ static void test_every_algorithm(void)
 
 		if (rc == HM_ERR_UNSUPPORTED) {
 			fprintf(stderr, "note: %s key generation not supported in this build\n",
-				info->name);
+			        info->name);
 			continue;
 		}
 		CHECK_ERR(rc, HM_OK);
 		CHECK_ERR(hm_sig_sign(all[i], sig, sizeof(sig), &len, sk, info->sk_len, msg,
-				      sizeof(msg)),
-			  HM_OK);
+		                      sizeof(msg)),
+		          HM_OK);
 		CHECK(len > 0 && len <= info->sig_max);
-		CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len, sig, len, msg, sizeof(msg)), HM_OK);
+		CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len, sig, len, msg, sizeof(msg)),
+		          HM_OK);
 		/* Another message, a flipped bit, a truncated or extended signature. */
 		CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len, sig, len, msg, sizeof(msg) - 1),
-			  HM_ERR_VERIFY);
+		          HM_ERR_VERIFY);
 		sig[len / 2] ^= 0x04;
 		CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len, sig, len, msg, sizeof(msg)),
-			  HM_ERR_VERIFY);
+		          HM_ERR_VERIFY);
 		sig[len / 2] ^= 0x04;
 		CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len, sig, len - 1, msg, sizeof(msg)),
-			  HM_ERR_VERIFY);
+		          HM_ERR_VERIFY);
 		CHECK(hm_sig_verify(all[i], pk, info->pk_len, sig, len + 1, msg, sizeof(msg)) !=
 		      HM_OK);
 		CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len - 1, sig, len, msg, sizeof(msg)),
-			  HM_ERR_LENGTH);
+		          HM_ERR_LENGTH);
 		/* Size checks on the way in. */
 		CHECK_ERR(hm_sig_sign(all[i], sig, sizeof(sig), &len, sk, info->sk_len - 1, msg, 1),
-			  HM_ERR_LENGTH);
-		CHECK_ERR(hm_sig_sign(all[i], sig, info->sig_max - 1, &len, sk, info->sk_len, msg, 1),
-			  HM_ERR_BUFFER);
-		CHECK_ERR(hm_sig_keygen(all[i], pk, info->pk_len - 1, sk, sizeof(sk)), HM_ERR_BUFFER);
-		CHECK_ERR(hm_sig_keygen(all[i], pk, sizeof(pk), sk, info->sk_len - 1), HM_ERR_BUFFER);
+		          HM_ERR_LENGTH);
+		CHECK_ERR(
+		        hm_sig_sign(all[i], sig, info->sig_max - 1, &len, sk, info->sk_len, msg, 1),
+		        HM_ERR_BUFFER);
+		CHECK_ERR(hm_sig_keygen(all[i], pk, info->pk_len - 1, sk, sizeof(sk)),
+		          HM_ERR_BUFFER);
+		CHECK_ERR(hm_sig_keygen(all[i], pk, sizeof(pk), sk, info->sk_len - 1),
+		          HM_ERR_BUFFER);
 	}
 }
 

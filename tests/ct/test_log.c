@@ -55,7 +55,7 @@ static size_t make_leaf(uint64_t i, uint8_t *buf)
 }
 
 static int fill(struct hm_ct_log *log, uint8_t (*hashes)[H], uint64_t from, uint64_t to,
-		size_t batch)
+                size_t batch)
 {
 	static uint8_t data[64][64];
 	struct hm_ct_leaf leaves[64];
@@ -100,18 +100,18 @@ static void check_against_memory(struct hm_ct_log *log, const uint8_t (*hashes)[
 		/* Inclusion of a few leaves in tree s, consistency from a few sizes. */
 		for (uint64_t m = 0; m < s; m += 1 + s / 7) {
 			CHECK_ERR(hm_ct_log_inclusion_proof(log, m, s, p, HM_CT_PROOF_MAX, &plen),
-				  HM_OK);
+			          HM_OK);
 			CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &mem, m, s, q,
-							HM_CT_PROOF_MAX, &qlen),
-				  HM_OK);
+			                                HM_CT_PROOF_MAX, &qlen),
+			          HM_OK);
 			CHECK(plen == qlen && memcmp(p, q, plen * H) == 0);
 			CHECK_ERR(hm_ct_verify_inclusion(hashes[m], m, s, p, plen, want), HM_OK);
 			CHECK_ERR(hm_ct_log_consistency_proof(log, m + 1, s, p, HM_CT_PROOF_MAX,
-							      &plen),
-				  HM_OK);
+			                                      &plen),
+			          HM_OK);
 			CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &mem, m + 1, s, q,
-							  HM_CT_PROOF_MAX, &qlen),
-				  HM_OK);
+			                                  HM_CT_PROOF_MAX, &qlen),
+			          HM_OK);
 			CHECK(plen == qlen && memcmp(p, q, plen * H) == 0);
 			hm_ct_root_from_leaf_hashes(got, hashes, m + 1);
 			CHECK_ERR(hm_ct_verify_consistency(m + 1, s, got, want, p, plen), HM_OK);
@@ -195,7 +195,7 @@ static void test_bad_arguments(void)
 	CHECK(log == NULL);
 	CHECK_ERR(hm_ct_log_open(path, HM_CT_LOG_READONLY, 0, &log), HM_ERR_NOT_FOUND);
 	CHECK_ERR(hm_ct_log_open(path, HM_CT_LOG_CREATE | HM_CT_LOG_READONLY, 0, &log),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_log_open(path, 1u << 9, 0, &log), HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_log_open("", HM_CT_LOG_CREATE, 0, &log), HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_log_open(NULL, HM_CT_LOG_CREATE, 0, &log), HM_ERR_INVALID);
@@ -254,7 +254,7 @@ static void test_map_full(void)
 	make_dir();
 	path_in_dir(path, sizeof(path), "small.mdb");
 	CHECK_ERR(hm_ct_log_open(path, HM_CT_LOG_CREATE | HM_CT_LOG_NOSYNC, 256 * 1024, &log),
-		  HM_OK);
+	          HM_OK);
 	for (int i = 0; i < 8; i++)
 		leaves[i] = (struct hm_ct_leaf){ blob, sizeof(blob) };
 	for (int round = 0; round < 1000 && rc == HM_OK; round++) {
@@ -292,7 +292,7 @@ static void write_file(const char *path, const void *data, size_t n)
 enum tamper_op { PUT, DEL };
 
 static void tamper(const char *path, const char *db, const void *k, size_t klen, const void *v,
-		   size_t vlen, enum tamper_op op)
+                   size_t vlen, enum tamper_op op)
 {
 	MDB_env *env;
 	MDB_txn *txn;

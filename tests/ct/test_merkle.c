@@ -101,7 +101,7 @@ static void ref_path(uint64_t m, const uint8_t (*d)[H], uint64_t n, uint8_t (*ou
 }
 
 static void ref_subproof(uint64_t m, const uint8_t (*d)[H], uint64_t n, int b, uint8_t (*out)[H],
-			 size_t *len)
+                         size_t *len)
 {
 	uint64_t k;
 
@@ -126,7 +126,7 @@ static uint8_t (*synthetic(uint64_t n))[H]
 	uint8_t(*h)[H] = calloc(n ? n : 1, H);
 	for (uint64_t i = 0; h != NULL && i < n; i++) {
 		uint8_t leaf[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8),
-				    (uint8_t)i };
+			            (uint8_t)i };
 		hm_ct_leaf_hash(h[i], leaf, sizeof(leaf));
 	}
 	return h;
@@ -176,8 +176,8 @@ static void test_reference_proofs(void)
 	unhex(want[1], H, "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0");
 	unhex(want[2], H, "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7");
 	CHECK_ERR(
-		hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 5, 8, proof, HM_CT_PROOF_MAX, &len),
-		HM_OK);
+	        hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 5, 8, proof, HM_CT_PROOF_MAX, &len),
+	        HM_OK);
 	CHECK_EQ(len, 3);
 	CHECK_MEM(proof, want, sizeof(want));
 	CHECK_ERR(hm_ct_verify_inclusion(hashes[5], 5, 8, proof, len, root), HM_OK);
@@ -185,8 +185,8 @@ static void test_reference_proofs(void)
 	unhex(r1, H, roots_hex[6]);
 	unhex(want[0], H, "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a");
 	CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, 6, 8, proof, HM_CT_PROOF_MAX,
-					  &len),
-		  HM_OK);
+	                                  &len),
+	          HM_OK);
 	CHECK_EQ(len, 3);
 	CHECK_MEM(proof, want, sizeof(want));
 	CHECK_ERR(hm_ct_verify_consistency(6, 8, r1, root, proof, len), HM_OK);
@@ -195,7 +195,7 @@ static void test_reference_proofs(void)
 
 /* Every tampering of a good inclusion proof must be refused. */
 static void check_inclusion_tamper(const uint8_t leaf[H], uint64_t m, uint64_t n,
-				   uint8_t (*proof)[H], size_t len, const uint8_t root[H])
+                                   uint8_t (*proof)[H], size_t len, const uint8_t root[H])
 {
 	uint8_t extra[HM_CT_PROOF_MAX + 1][H], bad_root[H], bad_leaf[H];
 
@@ -243,8 +243,8 @@ static void test_inclusion_all(void)
 			want_len = 0;
 			ref_path(m, d, n, want, &want_len);
 			CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, m, n, proof,
-							HM_CT_PROOF_MAX, &len),
-				  HM_OK);
+			                                HM_CT_PROOF_MAX, &len),
+			          HM_OK);
 			CHECK_EQ(len, want_len);
 			CHECK_MEM(proof, want, want_len * H);
 			CHECK_ERR(hm_ct_verify_inclusion(d[m], m, n, proof, len, root), HM_OK);
@@ -255,7 +255,7 @@ static void test_inclusion_all(void)
 }
 
 static void check_consistency_tamper(uint64_t m, uint64_t n, const uint8_t r1[H],
-				     const uint8_t r2[H], uint8_t (*proof)[H], size_t len)
+                                     const uint8_t r2[H], uint8_t (*proof)[H], size_t len)
 {
 	uint8_t extra[HM_CT_PROOF_MAX + 1][H];
 
@@ -283,7 +283,7 @@ static void check_consistency_tamper(uint64_t m, uint64_t n, const uint8_t r1[H]
 		CHECK_ERR(hm_ct_verify_consistency(m - 1, n, r1, r2, proof, len), HM_ERR_VERIFY);
 	CHECK_ERR(hm_ct_verify_consistency(0, n, r1, r2, proof, len), HM_ERR_VERIFY);
 	CHECK_ERR(hm_ct_verify_consistency(n, m, r1, r2, proof, len),
-		  m == n ? HM_OK : HM_ERR_VERIFY);
+	          m == n ? HM_OK : HM_ERR_VERIFY);
 }
 
 static void test_consistency_all(void)
@@ -304,8 +304,8 @@ static void test_consistency_all(void)
 			want_len = 0;
 			ref_subproof(m, d, n, 1, want, &want_len);
 			CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, m, n, proof,
-							  HM_CT_PROOF_MAX, &len),
-				  HM_OK);
+			                                  HM_CT_PROOF_MAX, &len),
+			          HM_OK);
 			CHECK_EQ(len, want_len);
 			CHECK_MEM(proof, want, want_len * H);
 			CHECK_ERR(hm_ct_verify_consistency(m, n, r1, r2, proof, len), HM_OK);
@@ -332,20 +332,20 @@ static void test_huge_sizes(void)
 	size_t len;
 
 	CHECK_ERR(hm_ct_inclusion_proof(fake_subtree, NULL, 0, UINT64_MAX, proof, HM_CT_PROOF_MAX,
-					&len),
-		  HM_OK);
+	                                &len),
+	          HM_OK);
 	CHECK_EQ(len, 64);
 	CHECK_ERR(hm_ct_inclusion_proof(fake_subtree, NULL, UINT64_MAX - 1, UINT64_MAX, proof,
-					HM_CT_PROOF_MAX, &len),
-		  HM_OK);
+	                                HM_CT_PROOF_MAX, &len),
+	          HM_OK);
 	CHECK(len <= HM_CT_PROOF_MAX);
 	CHECK_ERR(hm_ct_consistency_proof(fake_subtree, NULL, UINT64_MAX - 2, UINT64_MAX, proof,
-					  HM_CT_PROOF_MAX, &len),
-		  HM_OK);
+	                                  HM_CT_PROOF_MAX, &len),
+	          HM_OK);
 	CHECK(len <= HM_CT_PROOF_MAX);
 	CHECK_ERR(hm_ct_consistency_proof(fake_subtree, NULL, 3, UINT64_MAX, proof, HM_CT_PROOF_MAX,
-					  &len),
-		  HM_OK);
+	                                  &len),
+	          HM_OK);
 	CHECK(len <= HM_CT_PROOF_MAX);
 }
 
@@ -367,27 +367,27 @@ static void test_errors(void)
 	reference_leaf_hashes(hashes);
 	unhex(root, H, roots_hex[8]);
 	CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 8, 8, proof, 65, &len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_EQ(len, 0);
 	CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 0, 0, proof, 65, &len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_inclusion_proof(NULL, &tree, 0, 8, proof, 65, &len), HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 0, 8, proof, 65, NULL),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 0, 8, proof, 2, &len),
-		  HM_ERR_BUFFER);
+	          HM_ERR_BUFFER);
 	CHECK_ERR(hm_ct_inclusion_proof(hm_ct_mem_subtree, &tree, 0, 9, proof, 65, &len),
-		  HM_ERR_RANGE);
+	          HM_ERR_RANGE);
 	CHECK_EQ(len, 0);
 	CHECK_ERR(hm_ct_inclusion_proof(failing_subtree, NULL, 3, 8, proof, 65, &len), HM_ERR_IO);
 	CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, 0, 8, proof, 65, &len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, 5, 4, proof, 65, &len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, 3, 8, proof, 3, &len),
-		  HM_ERR_BUFFER);
+	          HM_ERR_BUFFER);
 	CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, 3, 8, NULL, 4, &len),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_consistency_proof(failing_subtree, NULL, 3, 8, proof, 65, &len), HM_ERR_IO);
 	CHECK_ERR(hm_ct_consistency_proof(hm_ct_mem_subtree, &tree, 8, 8, NULL, 0, &len), HM_OK);
 	CHECK_EQ(len, 0);
@@ -461,4 +461,4 @@ static void test_proof_codec(void)
 }
 
 TEST_MAIN(test_hasher, test_reference_roots, test_reference_proofs, test_inclusion_all,
-	  test_consistency_all, test_huge_sizes, test_errors, test_proof_codec)
+          test_consistency_all, test_huge_sizes, test_errors, test_proof_codec)

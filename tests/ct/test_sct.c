@@ -34,11 +34,11 @@ static struct hm_ct_entry precert(void)
 static void test_merkle_leaf_layout(void)
 {
 	static const uint8_t want_x509[] = {
-		0x00, 0x00,					/* v1, timestamped_entry */
+		0x00, 0x00,                                     /* v1, timestamped_entry */
 		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, /* timestamp */
-		0x00, 0x00,					/* x509_entry */
-		0x00, 0x00, 0x03, 'a',	'b',  'c',		/* ASN.1Cert<1..2^24-1> */
-		0x00, 0x02, 0xe1, 0xe2,				/* extensions */
+		0x00, 0x00,                                     /* x509_entry */
+		0x00, 0x00, 0x03, 'a',  'b',  'c',              /* ASN.1Cert<1..2^24-1> */
+		0x00, 0x02, 0xe1, 0xe2,                         /* extensions */
 	};
 	struct hm_ct_entry e = { HM_CT_X509_ENTRY, (const uint8_t *)"abc", 3, { 0 } };
 	struct hm_buf b;
@@ -54,9 +54,9 @@ static void test_merkle_leaf_layout(void)
 	CHECK_MEM(b.data + 10, "\x00\x01", 2);
 	CHECK_EQ(b.data[12], 0x99);
 	CHECK_MEM(b.data + 44,
-		  "\x00\x00\x03"
-		  "abc\x00\x00",
-		  8);
+	          "\x00\x00\x03"
+	          "abc\x00\x00",
+	          8);
 	/* Refusals leave out as it was. */
 	e.len = 0;
 	CHECK_ERR(hm_ct_merkle_leaf_encode(1, &e, NULL, 0, &b), HM_ERR_LENGTH);
@@ -95,7 +95,7 @@ static void test_sct_layout(void)
 	CHECK_EQ(b.data[0], 0);
 	CHECK_EQ(b.data[1], 0x11);
 	CHECK_MEM(b.data + 33, "\0\0\0\0\0\0\x0a\x0b\x00\x03\xe1\xe2\xe3\x09\x04\x00\x02\xde\xad",
-		  19);
+	          19);
 	CHECK_ERR(hm_ct_sct_decode(&dec, b.data, b.len), HM_OK);
 	CHECK(dec.extensions == b.data + 43); /* borrowed from the input */
 	CHECK_EQ(dec.extensions_len, 3);
@@ -163,8 +163,8 @@ static void run_alg(enum hm_sig_alg alg)
 		sct.extensions = ext;
 		sct.extensions_len = sizeof(ext);
 		CHECK_ERR(
-			hm_ct_sct_sign(&sct, &entries[i], alg, pk, info->pk_len, sk, info->sk_len),
-			HM_OK);
+		        hm_ct_sct_sign(&sct, &entries[i], alg, pk, info->pk_len, sk, info->sk_len),
+		        HM_OK);
 		hm_sha256(id, pk, info->pk_len);
 		CHECK_MEM(sct.log_id, id, 32);
 		CHECK_EQ(sct.version, 0);
@@ -196,7 +196,7 @@ static void test_sign_verify(void)
 	sct.extensions_len = 0;
 	CHECK_ERR(hm_ct_sct_sign(&sct, NULL, HM_SIG_ED25519, pk, 32, sk, 64), HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_sct_sign(&sct, &e, (enum hm_sig_alg)99, pk, 32, sk, 64),
-		  HM_ERR_UNSUPPORTED);
+	          HM_ERR_UNSUPPORTED);
 	CHECK_EQ(sct.sig_len, 0);
 	CHECK_ERR(hm_sig_keygen(HM_SIG_ED25519, pk, sizeof(pk), sk, sizeof(sk)), HM_OK);
 	CHECK_ERR(hm_ct_sct_sign(&sct, &e, HM_SIG_ED25519, pk, 32, sk, 63), HM_ERR_LENGTH);

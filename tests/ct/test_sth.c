@@ -13,9 +13,9 @@
 
 /* Falcon goes through the same code path; its key generation is too slow for a unit test. */
 static const enum hm_sig_alg algs[] = { HM_SIG_ED25519, HM_SIG_MLDSA44, HM_SIG_MLDSA65,
-					HM_SIG_MLDSA87 };
+	                                HM_SIG_MLDSA87 };
 static const enum hm_sig_alg all_algs[] = { HM_SIG_ED25519, HM_SIG_MLDSA44,   HM_SIG_MLDSA65,
-					    HM_SIG_MLDSA87, HM_SIG_FALCON512, HM_SIG_FALCON1024 };
+	                                    HM_SIG_MLDSA87, HM_SIG_FALCON512, HM_SIG_FALCON1024 };
 
 static uint8_t pk[HM_SIG_PK_MAX], sk[HM_SIG_SK_MAX], pk2[HM_SIG_PK_MAX], sk2[HM_SIG_SK_MAX];
 static struct hm_ct_sth sth, dec;
@@ -50,7 +50,7 @@ static void test_schemes(void)
 static void test_layout(void)
 {
 	static const uint8_t head[] = {
-		1,    2,    3,	  4,	5,    6,    7,	  8,	/* tree_size */
+		1,    2,    3,    4,    5,    6,    7,    8,    /* tree_size */
 		0x00, 0x00, 0x01, 0x9a, 0xb6, 0x97, 0xe8, 0x7b, /* timestamp 1764000000123 */
 	};
 	struct hm_buf b;

@@ -89,7 +89,7 @@ static void test_mlkem_keygen(void)
 
 /* Encapsulation with m secret: the ciphertext is declassified inside, k is not. */
 static void kem_encaps_secret(enum hm_mlkem_param p, const struct kem_keys *kk, uint8_t *c,
-			      uint8_t k[HM_MLKEM_SHARED_LEN], unsigned n)
+                              uint8_t k[HM_MLKEM_SHARED_LEN], unsigned n)
 {
 	uint8_t m[HM_MLKEM_SEED_LEN];
 
@@ -102,7 +102,7 @@ static void kem_encaps_secret(enum hm_mlkem_param p, const struct kem_keys *kk, 
 
 /* Decapsulation with dk secret. */
 static void kem_decaps_secret(enum hm_mlkem_param p, const struct kem_keys *kk, const uint8_t *c,
-			      uint8_t k[HM_MLKEM_SHARED_LEN])
+                              uint8_t k[HM_MLKEM_SHARED_LEN])
 {
 	uint8_t dk[HM_MLKEM_DK_MAX];
 
@@ -160,7 +160,7 @@ static void dsa_keygen_secret(enum hm_mldsa_param p, struct dsa_keys *kp, unsign
 
 /* Signs msg with sk (and rnd, when given) secret; the signature is declassified inside. */
 static void dsa_sign_secret(enum hm_mldsa_param p, const struct dsa_keys *kp, uint8_t *sig,
-			    const uint8_t *rnd_in)
+                            const uint8_t *rnd_in)
 {
 	uint8_t sk[HM_MLDSA_MAX_SECRETKEY_BYTES];
 	uint8_t rnd[HM_MLDSA_RND_BYTES];
@@ -172,8 +172,8 @@ static void dsa_sign_secret(enum hm_mldsa_param p, const struct dsa_keys *kp, ui
 		HM_CT_SECRET(rnd, sizeof(rnd));
 	}
 	CHECK_ERR(hm_mldsa_sign(p, sig, sk, kp->sk_len, msg, sizeof(msg), ctx, sizeof(ctx),
-				rnd_in ? rnd : NULL),
-		  HM_OK);
+	                        rnd_in ? rnd : NULL),
+	          HM_OK);
 	HM_CT_DECLASSIFY(sig, kp->sig_len);
 }
 
@@ -204,24 +204,24 @@ static void test_mldsa_sign(void)
 		/* Deterministic: the same signature as an unmarked run. */
 		dsa_sign_secret(p, &kp, sig, NULL);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pk_len, msg, sizeof(msg), ctx, sizeof(ctx),
-					  sig, kp.sig_len),
-			  HM_OK);
+		                          sig, kp.sig_len),
+		          HM_OK);
 		CHECK_ERR(hm_mldsa_sign(p, sig2, kp.sk, kp.sk_len, msg, sizeof(msg), ctx,
-					sizeof(ctx), NULL),
-			  HM_OK);
+		                        sizeof(ctx), NULL),
+		          HM_OK);
 		CHECK_MEM(sig, sig2, kp.sig_len);
 		/* Hedged, with rnd secret too. */
 		fill(rnd, sizeof(rnd), "mldsa-rnd", (unsigned)i);
 		dsa_sign_secret(p, &kp, sig2, rnd);
 		CHECK(memcmp(sig, sig2, kp.sig_len) != 0);
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pk_len, msg, sizeof(msg), ctx, sizeof(ctx),
-					  sig2, kp.sig_len),
-			  HM_OK);
+		                          sig2, kp.sig_len),
+		          HM_OK);
 		/* The verifier still refuses a corrupted one: the outputs are real. */
 		sig2[kp.sig_len / 3] ^= 1;
 		CHECK_ERR(hm_mldsa_verify(p, kp.pk, kp.pk_len, msg, sizeof(msg), ctx, sizeof(ctx),
-					  sig2, kp.sig_len),
-			  HM_ERR_VERIFY);
+		                          sig2, kp.sig_len),
+		          HM_ERR_VERIFY);
 	}
 }
 
@@ -236,7 +236,7 @@ static void test_mldsa_sign_bad_key(void)
 	sk[128] = 0xff; /* s1[0]: 3-bit values 7 decode to eta - 7 = -5 */
 	HM_CT_SECRET(sk, kp.sk_len);
 	CHECK_ERR(hm_mldsa_sign(HM_MLDSA_44, sig, sk, kp.sk_len, msg, sizeof(msg), NULL, 0, NULL),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	HM_CT_DECLASSIFY(sig, kp.sig_len);
 	CHECK(hm_ct_is_zero(sig, kp.sig_len));
 }

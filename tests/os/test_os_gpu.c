@@ -80,9 +80,9 @@ static void build_tree(void)
 	    "Video BIOS: \t 96.00.99.00.01\n"
 	    "Bus Type: \t PCIe\n");
 	put("usr/share/hwdata/pci.ids", "10de  NVIDIA Corporation\n"
-					"\t2331  GH100 [H100 PCIe]\n"
-					"1af4  Red Hat, Inc.\n"
-					"\t1050  Virtio 1.0 GPU\n");
+	                                "\t2331  GH100 [H100 PCIe]\n"
+	                                "1af4  Red Hat, Inc.\n"
+	                                "\t1050  Virtio 1.0 GPU\n");
 }
 
 static void test_fake_tree(void)

@@ -6,30 +6,30 @@
 #define TXT(s) s, sizeof(s) - 1
 
 static const char cpuinfo_x86[] = "processor\t: 0\n"
-				  "vendor_id\t: GenuineIntel\n"
-				  "cpu family\t: 6\n"
-				  "model name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n"
-				  "cpu MHz\t\t: 2000.0005\n"
-				  "physical id\t: 0\n"
-				  "siblings\t: 4\n"
-				  "core id\t\t: 0\n"
-				  "cpu cores\t: 2\n"
-				  "flags\t\t: fpu sse2 avx avx2 aes sha_ni avx512f pni\n"
-				  "power management:\n"
-				  "\n"
-				  "processor\t: 1\n"
-				  "vendor_id\t: GenuineIntel\n"
-				  "model name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n"
-				  "cpu MHz\t\t: 800.000\n"
-				  "physical id\t: 0\n"
-				  "cpu cores\t: 2\n"
-				  "flags\t\t: fpu\n"
-				  "\n"
-				  "processor\t: 2\n"
-				  "physical id\t: 1\n"
-				  "\n"
-				  "processor\t: 3\n"
-				  "physical id\t: 1\n";
+                                  "vendor_id\t: GenuineIntel\n"
+                                  "cpu family\t: 6\n"
+                                  "model name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n"
+                                  "cpu MHz\t\t: 2000.0005\n"
+                                  "physical id\t: 0\n"
+                                  "siblings\t: 4\n"
+                                  "core id\t\t: 0\n"
+                                  "cpu cores\t: 2\n"
+                                  "flags\t\t: fpu sse2 avx avx2 aes sha_ni avx512f pni\n"
+                                  "power management:\n"
+                                  "\n"
+                                  "processor\t: 1\n"
+                                  "vendor_id\t: GenuineIntel\n"
+                                  "model name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n"
+                                  "cpu MHz\t\t: 800.000\n"
+                                  "physical id\t: 0\n"
+                                  "cpu cores\t: 2\n"
+                                  "flags\t\t: fpu\n"
+                                  "\n"
+                                  "processor\t: 2\n"
+                                  "physical id\t: 1\n"
+                                  "\n"
+                                  "processor\t: 3\n"
+                                  "physical id\t: 1\n";
 
 static void test_cpuinfo_x86(void)
 {
@@ -54,14 +54,14 @@ static void test_cpuinfo_x86(void)
 static void test_cpuinfo_arm(void)
 {
 	static const char text[] =
-		"processor\t: 0\n"
-		"BogoMIPS\t: 50.00\n"
-		"Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics\n"
-		"CPU implementer\t: 0x41\n"
-		"CPU part\t: 0xd0c\n"
-		"\n"
-		"processor\t: 1\n"
-		"Features\t: fp\n";
+	        "processor\t: 0\n"
+	        "BogoMIPS\t: 50.00\n"
+	        "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics\n"
+	        "CPU implementer\t: 0x41\n"
+	        "CPU part\t: 0xd0c\n"
+	        "\n"
+	        "processor\t: 1\n"
+	        "Features\t: fp\n";
 	struct hm_os_cpuinfo ci;
 
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT(text), &ci), HM_OK);
@@ -98,34 +98,34 @@ static void test_cpuinfo_malformed(void)
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\nno colon here\n"), &ci), HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : zero\n"), &ci), HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\n : value without key\n"), &ci),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\ncpu MHz : 12.x\n"), &ci),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\ncpu MHz : 12.\n"), &ci), HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\ncpu MHz : 99999999999999999999\n"), &ci),
-		  HM_ERR_RANGE);
+	          HM_ERR_RANGE);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\nphysical id : 4096\n"), &ci),
-		  HM_ERR_RANGE);
+	          HM_ERR_RANGE);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\ncpu cores : 4294967296\n"), &ci),
-		  HM_ERR_RANGE);
+	          HM_ERR_RANGE);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\nCPU implementer : 0xzz\n"), &ci),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\nvendor_id : a\0b\n"), &ci),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(NULL, 0, &ci), HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_cpuinfo(NULL, 5, &ci), HM_ERR_INVALID);
 	CHECK_ERR(hm_os_parse_cpuinfo(TXT("processor : 0\n"), NULL), HM_ERR_INVALID);
 }
 
 static const char meminfo[] = "MemTotal:       24684084 kB\n"
-			      "MemFree:        24192584 kB\n"
-			      "MemAvailable:   24323304 kB\n"
-			      "SwapTotal:        1048576 kB\n"
-			      "SwapFree:          524288 kB\n"
-			      "HugePages_Total:     512\n"
-			      "HugePages_Free:      100\n"
-			      "Hugepagesize:       2048 kB\n"
-			      "DirectMap1G:    25165824 kB\n";
+                              "MemFree:        24192584 kB\n"
+                              "MemAvailable:   24323304 kB\n"
+                              "SwapTotal:        1048576 kB\n"
+                              "SwapFree:          524288 kB\n"
+                              "HugePages_Total:     512\n"
+                              "HugePages_Free:      100\n"
+                              "Hugepagesize:       2048 kB\n"
+                              "DirectMap1G:    25165824 kB\n";
 
 static void test_meminfo(void)
 {
@@ -163,9 +163,9 @@ static void test_meminfo_malformed(void)
 }
 
 static const char stat_text[] = "cpu  41141 24881 6142 446721 629 1 57 14 3 0\n"
-				"cpu0 22205 12897 2678 221973 105 0 16 4 0 0\n"
-				"intr 451494 0 0\n"
-				"ctxt 611488\n";
+                                "cpu0 22205 12897 2678 221973 105 0 16 4 0 0\n"
+                                "intr 451494 0 0\n"
+                                "ctxt 611488\n";
 
 static void test_stat(void)
 {
@@ -197,22 +197,22 @@ static void test_stat_malformed(void)
 	CHECK_ERR(hm_os_parse_stat(TXT("cpu 1 2 x 4\n"), &t), HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_stat(TXT("cpu 1 2 3 99999999999999999999\n"), &t), HM_ERR_RANGE);
 	CHECK_ERR(hm_os_parse_stat(TXT("cpu 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n"), &t),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_stat(TXT("cpu 1 2 3 4\n"), NULL), HM_ERR_INVALID);
 }
 
 static const char diskstats[] =
-	"   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
-	" 254       0 vda 97786 27445 5055426 41776 12058 19881 1451256 5509 0 10284 48008 8534 35 "
-	"755040 700 725 21\n"
-	" 254       1 vda1 10 0 80 1 2 0 16 0 0 1 1\n"
-	"   8       0 sda 1 0 2 0 3 0 4 0 0 0 0\n";
+        "   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+        " 254       0 vda 97786 27445 5055426 41776 12058 19881 1451256 5509 0 10284 48008 8534 35 "
+        "755040 700 725 21\n"
+        " 254       1 vda1 10 0 80 1 2 0 16 0 0 1 1\n"
+        "   8       0 sda 1 0 2 0 3 0 4 0 0 0 0\n";
 
 static void test_diskstats(void)
 {
 	struct hm_os_io_counter devs[3] = { { .name = "vda" },
-					    { .name = "sda" },
-					    { .name = "nvme0n1", .found = true, .read_bytes = 9 } };
+		                            { .name = "sda" },
+		                            { .name = "nvme0n1", .found = true, .read_bytes = 9 } };
 
 	CHECK_ERR(hm_os_parse_diskstats(TXT(diskstats), devs, 3), HM_OK);
 	CHECK(devs[0].found);
@@ -232,36 +232,36 @@ static void test_diskstats_malformed(void)
 	struct hm_os_io_counter dev = { .name = "vda" };
 
 	CHECK_ERR(hm_os_parse_diskstats(TXT(" 254 0 vda 1 2 3 4 5 6 7 8 9 10\n"), &dev, 1),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_diskstats(TXT(" 254 0 vda 1 2 3 4 5 6 7 8 9 10 x\n"), &dev, 1),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	/* Even lines for other devices must have the right shape. */
 	CHECK_ERR(hm_os_parse_diskstats(TXT(" 8 0 sda 1 2 -3 4 5 6 7 8 9 10 11\n"), &dev, 1),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_diskstats(TXT(" 254 0 vda 1 2 36028797018963968 4 5 6 7 8 9 10 11\n"),
-					&dev, 1),
-		  HM_ERR_RANGE);
+	                                &dev, 1),
+	          HM_ERR_RANGE);
 	CHECK_ERR(hm_os_parse_diskstats(TXT(" 254 0 vda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 "
-					    "17 18 19 20 21 22 23 24 25 26 27 28 29 30\n"),
-					&dev, 1),
-		  HM_ERR_ENCODING);
+	                                    "17 18 19 20 21 22 23 24 25 26 27 28 29 30\n"),
+	                                &dev, 1),
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_diskstats(TXT("x"), NULL, 1), HM_ERR_INVALID);
 }
 
 static const char netdev[] =
-	"Inter-|   Receive                                                |  Transmit\n"
-	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
-	"drop fifo colls carrier compressed\n"
-	"    lo:    3267      29    0    0    0     0          0         0     3267      29    0 "
-	"   0    0     0       0          0\n"
-	"  eth0: 19852130     539    0    0    0     0          0         0    31727     385    0 "
-	"   0    0     0       0          0\n";
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+        "drop fifo colls carrier compressed\n"
+        "    lo:    3267      29    0    0    0     0          0         0     3267      29    0 "
+        "   0    0     0       0          0\n"
+        "  eth0: 19852130     539    0    0    0     0          0         0    31727     385    0 "
+        "   0    0     0       0          0\n";
 
 static void test_netdev(void)
 {
 	struct hm_os_io_counter devs[3] = { { .name = "eth0" },
-					    { .name = "lo" },
-					    { .name = "wg0" } };
+		                            { .name = "lo" },
+		                            { .name = "wg0" } };
 
 	CHECK_ERR(hm_os_parse_netdev(TXT(netdev), devs, 3), HM_OK);
 	CHECK(devs[0].found);
@@ -272,7 +272,7 @@ static void test_netdev(void)
 	CHECK(!devs[2].found);
 	/* Old kernels printed no space after the colon. */
 	CHECK_ERR(hm_os_parse_netdev(TXT("eth0:5 0 0 0 0 0 0 0 6 0 0 0 0 0 0 0\n"), devs, 1),
-		  HM_OK);
+	          HM_OK);
 	CHECK_EQ(devs[0].read_bytes, 5);
 	CHECK_EQ(devs[0].write_bytes, 6);
 }
@@ -282,17 +282,17 @@ static void test_netdev_malformed(void)
 	struct hm_os_io_counter dev = { .name = "eth0" };
 
 	CHECK_ERR(hm_os_parse_netdev(TXT("eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n"), &dev, 1),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_netdev(TXT("eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n"), &dev,
-				     1),
-		  HM_ERR_ENCODING);
+	                             1),
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_netdev(TXT("eth0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"), &dev, 1),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_netdev(TXT(": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"), &dev, 1),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(
-		hm_os_parse_netdev(TXT("eth0: 1 2 3 4 5 6 7 8 x 10 11 12 13 14 15 16\n"), &dev, 1),
-		HM_ERR_ENCODING);
+	        hm_os_parse_netdev(TXT("eth0: 1 2 3 4 5 6 7 8 x 10 11 12 13 14 15 16\n"), &dev, 1),
+	        HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_netdev(TXT("x"), NULL, 1), HM_ERR_INVALID);
 }
 
@@ -316,8 +316,8 @@ static void test_cpulist(void)
 static void test_cpulist_malformed(void)
 {
 	struct hm_os_cpuset s;
-	static const char *const bad[] = { "3-1", "0,,1", "0-",	 "-1",	  ",",
-					   "1,",  "a",	  "1 2", "0-1-2", "1\n\n" };
+	static const char *const bad[] = { "3-1", "0,,1", "0-",  "-1",    ",",
+		                           "1,",  "a",    "1 2", "0-1-2", "1\n\n" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK_ERR(hm_os_parse_cpulist(bad[i], strlen(bad[i]), &s), HM_ERR_ENCODING);
@@ -330,8 +330,8 @@ static void test_mountinfo(void)
 {
 	struct hm_os_mountinfo m;
 	static const char line[] =
-		"36 35 98:0 /mnt1 /mnt/my\\040disk rw,noatime master:1 shared:2 - ext3 /dev/root "
-		"rw,errors=continue";
+	        "36 35 98:0 /mnt1 /mnt/my\\040disk rw,noatime master:1 shared:2 - ext3 /dev/root "
+	        "rw,errors=continue";
 	static const char plain[] = "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard";
 
 	CHECK_ERR(hm_os_parse_mountinfo_line(TXT(line), &m), HM_OK);
@@ -347,7 +347,7 @@ static void test_mountinfo(void)
 	CHECK_STR(m.type, "ext4");
 	CHECK_STR(m.source, "/dev/vda");
 	CHECK_ERR(hm_os_parse_mountinfo_line(TXT("1 2 0:5 / /a\\011\\134b rw - tmpfs x rw"), &m),
-		  HM_OK);
+	          HM_OK);
 	CHECK_STR(m.mount_point, "/a\t\\b");
 }
 
@@ -358,18 +358,18 @@ static void test_mountinfo_malformed(void)
 	static const char *const bad[] = {
 		"",
 		"27 1 254:0 / / rw,relatime ext4 /dev/vda rw", /* no separator */
-		"27 1 254:0 / / rw - ext4 /dev/vda",	       /* no superblock options */
+		"27 1 254:0 / / rw - ext4 /dev/vda",           /* no superblock options */
 		"27 1 254:0 / / rw - ext4 /dev/vda rw extra",  /* one field too many */
 		"27 1 254:0 / /  rw - ext4 /dev/vda rw",       /* an empty field */
 		"27 1 254:0 / / rw - ext4 /dev/vda rw ",       /* a trailing space */
-		"27 1 2540 / / rw - ext4 /dev/vda rw",	       /* no major:minor */
+		"27 1 2540 / / rw - ext4 /dev/vda rw",         /* no major:minor */
 		"27 1 254:x / / rw - ext4 /dev/vda rw",
 		"x 1 254:0 / / rw - ext4 /dev/vda rw",
 		"27 1 254:0 / /a\\09 rw - ext4 /dev/vda rw",  /* bad escape */
 		"27 1 254:0 / /a\\000 rw - ext4 /dev/vda rw", /* escaped NUL */
 		"27 1 254:0 / /a\\777 rw - ext4 /dev/vda rw", /* beyond a byte */
 		"27 1 254:0 / /a\\04 rw - ext4 /dev/vda rw",  /* cut escape */
-		"27 1 254:0 / / - ext4 /dev/vda rw",	      /* no mount options */
+		"27 1 254:0 / / - ext4 /dev/vda rw",          /* no mount options */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -379,12 +379,12 @@ static void test_mountinfo_malformed(void)
 		CHECK_EQ(rc, HM_ERR_ENCODING);
 	}
 	CHECK_ERR(
-		hm_os_parse_mountinfo_line(TXT("27 1 4294967296:0 / / rw - ext4 /dev/vda rw"), &m),
-		HM_ERR_RANGE);
+	        hm_os_parse_mountinfo_line(TXT("27 1 4294967296:0 / / rw - ext4 /dev/vda rw"), &m),
+	        HM_ERR_RANGE);
 	snprintf(longline, sizeof(longline), "27 1 254:0 / /%0300d rw - ext4 /dev/vda rw", 1);
 	CHECK_ERR(hm_os_parse_mountinfo_line(longline, strlen(longline), &m), HM_ERR_LENGTH);
 	CHECK_ERR(hm_os_parse_mountinfo_line(TXT("27 1 254:0 / / rw - ext4 /dev/vda rw"), NULL),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 }
 
 static void test_fs_types(void)
@@ -401,60 +401,60 @@ static void test_fs_types(void)
 }
 
 static const char pciids[] = "# a comment: 1af4  not a vendor\n"
-			     "\n"
-			     "10de  NVIDIA Corporation\n"
-			     "\t2330  GH100 [H100 SXM5 80GB]\n"
-			     "\t\t10de 16c1  H100 SXM5 80GB\n"
-			     "\t2331  GH100 [H100 PCIe]\r\n"
-			     "1af4  Red Hat, Inc.\n"
-			     "\t1050  Virtio 1.0 GPU\n"
-			     "C 03  Display controller\n"
-			     "\t00  VGA compatible controller\n"
-			     "abcd  After the classes\n";
+                             "\n"
+                             "10de  NVIDIA Corporation\n"
+                             "\t2330  GH100 [H100 SXM5 80GB]\n"
+                             "\t\t10de 16c1  H100 SXM5 80GB\n"
+                             "\t2331  GH100 [H100 PCIe]\r\n"
+                             "1af4  Red Hat, Inc.\n"
+                             "\t1050  Virtio 1.0 GPU\n"
+                             "C 03  Display controller\n"
+                             "\t00  VGA compatible controller\n"
+                             "abcd  After the classes\n";
 
 static void test_pciids(void)
 {
 	char v[HM_OS_NAME_LEN], d[HM_OS_NAME_LEN], small[8];
 
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0x10de, 0x2331, v, sizeof(v), d, sizeof(d)),
-		  HM_OK);
+	          HM_OK);
 	CHECK_STR(v, "NVIDIA Corporation");
 	CHECK_STR(d, "GH100 [H100 PCIe]");
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0x1af4, 0x1050, v, sizeof(v), d, sizeof(d)),
-		  HM_OK);
+	          HM_OK);
 	CHECK_STR(v, "Red Hat, Inc.");
 	CHECK_STR(d, "Virtio 1.0 GPU");
 	/* A known vendor with an unknown device; a subsystem line is not a device. */
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0x10de, 0x16c1, v, sizeof(v), d, sizeof(d)),
-		  HM_OK);
+	          HM_OK);
 	CHECK_STR(v, "NVIDIA Corporation");
 	CHECK_STR(d, "");
 	CHECK_ERR(
-		hm_os_parse_pciids(TXT(pciids), 0x10de, 0x2330, v, sizeof(v), small, sizeof(small)),
-		HM_OK);
+	        hm_os_parse_pciids(TXT(pciids), 0x10de, 0x2330, v, sizeof(v), small, sizeof(small)),
+	        HM_OK);
 	CHECK_STR(small, "GH100 [");
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0x1234, 0x0001, v, sizeof(v), d, sizeof(d)),
-		  HM_ERR_NOT_FOUND);
+	          HM_ERR_NOT_FOUND);
 	/* Entries after the class list and class ids are not vendors. */
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0xabcd, 0x0000, v, sizeof(v), d, sizeof(d)),
-		  HM_ERR_NOT_FOUND);
+	          HM_ERR_NOT_FOUND);
 	CHECK_ERR(hm_os_parse_pciids(TXT(""), 0x10de, 0, v, sizeof(v), d, sizeof(d)),
-		  HM_ERR_NOT_FOUND);
+	          HM_ERR_NOT_FOUND);
 	CHECK_ERR(hm_os_parse_pciids(TXT("10de  a\0b\n"), 0x10de, 0, v, sizeof(v), d, sizeof(d)),
-		  HM_ERR_ENCODING);
+	          HM_ERR_ENCODING);
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0x10de, 0, v, 0, d, sizeof(d)), HM_ERR_INVALID);
 	CHECK_ERR(hm_os_parse_pciids(TXT(pciids), 0x10de, 0, v, sizeof(v), NULL, 4),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 }
 
 static const char nvidia_info[] = "Model: \t\t NVIDIA H100 80GB HBM3\n"
-				  "IRQ:   \t\t 0\n"
-				  "GPU UUID: \t GPU-11111111-2222-3333-4444-555555555555\n"
-				  "Video BIOS: \t 96.00.99.00.01\n"
-				  "Bus Type: \t PCIe\n"
-				  "DMA Size: \t 52 bits\n"
-				  "Bus Location: \t 0000:00:05.0\n"
-				  "GPU Excluded:\t No\n";
+                                  "IRQ:   \t\t 0\n"
+                                  "GPU UUID: \t GPU-11111111-2222-3333-4444-555555555555\n"
+                                  "Video BIOS: \t 96.00.99.00.01\n"
+                                  "Bus Type: \t PCIe\n"
+                                  "DMA Size: \t 52 bits\n"
+                                  "Bus Location: \t 0000:00:05.0\n"
+                                  "GPU Excluded:\t No\n";
 
 static void test_nvidia_info(void)
 {
@@ -526,8 +526,8 @@ static void test_flag_names(void)
 }
 
 TEST_MAIN(test_cpuinfo_x86, test_cpuinfo_arm, test_cpuinfo_long_model_is_cut,
-	  test_cpuinfo_malformed, test_meminfo, test_meminfo_malformed, test_stat,
-	  test_stat_malformed, test_diskstats, test_diskstats_malformed, test_netdev,
-	  test_netdev_malformed, test_cpulist, test_cpulist_malformed, test_mountinfo,
-	  test_mountinfo_malformed, test_fs_types, test_pciids, test_nvidia_info, test_numbers,
-	  test_flag_names)
+          test_cpuinfo_malformed, test_meminfo, test_meminfo_malformed, test_stat,
+          test_stat_malformed, test_diskstats, test_diskstats_malformed, test_netdev,
+          test_netdev_malformed, test_cpulist, test_cpulist_malformed, test_mountinfo,
+          test_mountinfo_malformed, test_fs_types, test_pciids, test_nvidia_info, test_numbers,
+          test_flag_names)

@@ -132,10 +132,10 @@ static void test_limits(void)
 	CHECK_ERR(hm_stoq_frame_encode(&f, &b), HM_OK);
 	CHECK_ERR(hm_stoq_frame_decode(b.data, b.len, sizeof(body), &g, &used), HM_OK);
 	CHECK_ERR(hm_stoq_frame_decode(b.data, b.len, sizeof(body) - 1, &g, &used),
-		  HM_ERR_TOO_LARGE);
+	          HM_ERR_TOO_LARGE);
 	/* An oversized frame is refused from its first four bytes. */
 	CHECK_ERR(hm_stoq_frame_decode(huge_header, sizeof(huge_header), 1000, &g, &used),
-		  HM_ERR_TOO_LARGE);
+	          HM_ERR_TOO_LARGE);
 	CHECK_ERR(hm_stoq_frame_decode(b.data, 4, 10, &g, &used), HM_ERR_TOO_LARGE);
 	hm_buf_free(&b);
 }
@@ -183,7 +183,7 @@ static void test_error_body(void)
 	CHECK_EQ(mlen, 2);
 	CHECK_MEM(msg, "no", 2);
 	CHECK_ERR(hm_stoq_error_body_decode(b.data, b.len - 1, &code, &msg, &mlen),
-		  HM_ERR_TRUNCATED);
+	          HM_ERR_TRUNCATED);
 	CHECK_ERR(hm_buf_append_byte(&b, 0), HM_OK);
 	CHECK_ERR(hm_stoq_error_body_decode(b.data, b.len, &code, &msg, &mlen), HM_ERR_TRAILING);
 	b.data[0] = 0; /* a non-negative code is not an error */
@@ -202,4 +202,4 @@ static void test_error_body(void)
 }
 
 TEST_MAIN(test_exact_encoding, test_truncation_everywhere, test_malformed, test_limits,
-	  test_encode_refusals, test_error_body)
+          test_encode_refusals, test_error_body)

@@ -59,7 +59,7 @@ struct call_ctx {
 };
 
 static void handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
-		    const struct hm_stoq_frame *req, void *user)
+                    const struct hm_stoq_frame *req, void *user)
 {
 	struct world *w = user;
 
@@ -89,7 +89,7 @@ static void bh_close(struct hm_stoq_stream *s, int err, uint64_t code, void *use
 static const struct hm_stoq_stream_callbacks bh_callbacks = { .on_close = bh_close };
 
 static void raw_srv_data(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin,
-			 void *user)
+                         void *user)
 {
 	struct world *w = user;
 
@@ -216,7 +216,7 @@ static void world_init(struct world *w)
 }
 
 static int world_start(struct world *w, const struct hm_stoq_config *scfg,
-		       const struct hm_stoq_config *ccfg)
+                       const struct hm_stoq_config *ccfg)
 {
 	int rc = hm_stoq_endpoint_new(&w->loop, scfg, &w->server);
 
@@ -257,13 +257,13 @@ static int world_connect(struct world *w, const char *host)
 	if (world_start(w, &scfg, &ccfg) != HM_OK)
 		return 0;
 	if (hm_stoq_connect(w->client, host, hm_stoq_endpoint_port(w->server), w->server_node, NULL,
-			    &w->conn) != HM_OK)
+	                    &w->conn) != HM_OK)
 		return 0;
 	return run_until(w, &w->client_ready, 1, 5000) && run_until(w, &w->server_ready, 1, 5000);
 }
 
 static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
-		     const uint8_t *msg, size_t msg_len, void *user)
+                     const uint8_t *msg, size_t msg_len, void *user)
 {
 	struct call_ctx *ctx = user;
 	struct world *w = ctx->w;
@@ -272,7 +272,7 @@ static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body
 	w->reply_err[ctx->slot] = err;
 	w->reply_len[ctx->slot] = len;
 	w->reply_ok[ctx->slot] = err == HM_OK && len == ctx->expect_len &&
-				 (len == 0 || memcmp(body, ctx->expect, len) == 0);
+	                         (len == 0 || memcmp(body, ctx->expect, len) == 0);
 	if (msg_len >= sizeof(w->reply_msg[0]))
 		msg_len = sizeof(w->reply_msg[0]) - 1;
 	memcpy(w->reply_msg[ctx->slot], msg != NULL ? (const char *)msg : "",
@@ -282,8 +282,8 @@ static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body
 }
 
 static int start_call(struct world *w, struct call_ctx *ctx, int slot, const char *method,
-		      const uint8_t *body, size_t len, uint32_t deadline_ms,
-		      struct hm_stoq_rpc_call **out)
+                      const uint8_t *body, size_t len, uint32_t deadline_ms,
+                      struct hm_stoq_rpc_call **out)
 {
 	struct hm_stoq_rpc_request req = {
 		.service = "test",
@@ -328,11 +328,11 @@ static void test_echo_sizes_ipv6(void)
 	for (i = 0; i < N; i++) {
 		bodies[i] = pattern(sizes[i], (unsigned)i);
 		CHECK_ERR(start_call(&w, &ctx[i], (int)i, "echo", bodies[i], sizes[i], 0, NULL),
-			  HM_OK);
+		          HM_OK);
 	}
 	CHECK(run_until(&w, &w.replies, N, 20000));
 	fprintf(stderr, "echo of %d calls (%zu bytes largest) took %.1f ms\n", (int)N, sizes[5],
-		(double)(hm_clock_mono_ns() - t0) / 1e6);
+	        (double)(hm_clock_mono_ns() - t0) / 1e6);
 	for (i = 0; i < N; i++) {
 		CHECK_ERR(w.reply_err[i], HM_OK);
 		CHECK(w.reply_ok[i]);
@@ -363,8 +363,8 @@ static void test_ipv4_mapped_and_plain(void)
 	scfg.bind_addr = NULL;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "127.0.0.1", hm_stoq_endpoint_port(w.server),
-				  w.server_node, NULL, &w.conn),
-		  HM_OK);
+	                          w.server_node, NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	CHECK_ERR(start_call(&w, &ctx, 0, "echo", body, sizeof(body), 0, NULL), HM_OK);
 	CHECK(run_until(&w, &w.replies, 1, 5000));
@@ -379,11 +379,11 @@ static void test_ipv4_mapped_and_plain(void)
 	ccfg.bind_addr = "0.0.0.0";
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-				  NULL, NULL),
-		  HM_ERR_INVALID);
+	                          NULL, NULL),
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_stoq_connect(w.client, "127.0.0.1", hm_stoq_endpoint_port(w.server),
-				  w.server_node, NULL, &w.conn),
-		  HM_OK);
+	                          w.server_node, NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	CHECK_ERR(start_call(&w, &ctx, 0, "echo", body, sizeof(body), 0, NULL), HM_OK);
 	CHECK(run_until(&w, &w.replies, 1, 5000));
@@ -435,8 +435,8 @@ static void test_wrong_pin_refused(void)
 	memcpy(wrong, w.server_node, sizeof(wrong));
 	wrong[31] ^= 1;
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), wrong, NULL,
-				  &w.conn),
-		  HM_OK);
+	                          &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_closed, 1, 5000));
 	CHECK_ERR(w.client_close_err, HM_ERR_VERIFY);
 	CHECK_EQ(w.client_ready, 0);
@@ -458,8 +458,8 @@ static void test_no_client_certificate_refused(void)
 	ccfg.omit_certificate = 1;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-				  NULL, &w.conn),
-		  HM_OK);
+	                          NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_closed, 1, 5000));
 	CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
 	CHECK_EQ(w.client_ready, 0);
@@ -530,8 +530,8 @@ static void test_stream_limit(void)
 	scfg.max_streams_bidi = 3;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-				  NULL, &w.conn),
-		  HM_OK);
+	                          NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	for (i = 0; i < MAX_CALLS; i++)
 		CHECK_ERR(start_call(&w, &ctx[i], i, "echo", body, sizeof(body), 0, NULL), HM_OK);
@@ -552,13 +552,13 @@ static void test_stream_limit(void)
 	scfg.max_streams_bidi = 3;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-				  NULL, &w.conn),
-		  HM_OK);
+	                          NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	for (i = 0; i < 6; i++)
 		CHECK_ERR(start_call(&w, &ctx[i], i, "echo", body, sizeof(body), i == 4 ? 100 : 0,
-				     &calls[i]),
-			  HM_OK);
+		                     &calls[i]),
+		          HM_OK);
 	CHECK(run_until(&w, &w.bh_streams, 3, 5000));
 	hm_stoq_rpc_cancel(calls[3]);
 	CHECK(run_until(&w, &w.replies, 1, 5000)); /* call 4's deadline */
@@ -582,10 +582,10 @@ static void raw_fill(struct world *w)
 
 	while (w->raw_sent < w->raw_total && hm_stoq_stream_buffered(s) < RAW_HIGH_WATER) {
 		size_t n = w->raw_total - w->raw_sent < RAW_PIECE ? w->raw_total - w->raw_sent
-								  : RAW_PIECE;
+		                                                  : RAW_PIECE;
 
 		CHECK_ERR(hm_stoq_stream_write(s, piece, n, w->raw_sent + n == w->raw_total),
-			  HM_OK);
+		          HM_OK);
 		w->raw_sent += n;
 	}
 }
@@ -600,7 +600,7 @@ static void raw_cli_drained(struct hm_stoq_stream *s, void *user)
 }
 
 static void raw_cli_data(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin,
-			 void *user)
+                         void *user)
 {
 	struct world *w = user;
 
@@ -678,8 +678,8 @@ static void test_idle_timeout_and_keepalive(void)
 	ccfg.keep_alive_ms = 50;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-				  NULL, &w.conn),
-		  HM_OK);
+	                          NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	(void)run_until(&w, &never, 1, 1000);
 	CHECK_EQ(w.client_closed, 0);
@@ -693,8 +693,8 @@ static void test_idle_timeout_and_keepalive(void)
 	scfg.idle_timeout_ms = ccfg.idle_timeout_ms = 300;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-				  NULL, &w.conn),
-		  HM_OK);
+	                          NULL, &w.conn),
+	          HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	CHECK(run_until(&w, &w.client_closed, 1, 3000));
 	CHECK(run_until(&w, &w.server_closed, 1, 3000));
@@ -723,12 +723,12 @@ static void test_endpoint_errors(void)
 	scfg.port = hm_stoq_endpoint_port(w.server);
 	CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &scfg, &ep), HM_ERR_IO);
 	CHECK_ERR(hm_stoq_connect(w.client, "999.1.1.1", 1, w.server_node, NULL, NULL),
-		  HM_ERR_INVALID);
+	          HM_ERR_INVALID);
 	CHECK_ERR(hm_stoq_connect(w.client, NULL, 1, w.server_node, NULL, NULL), HM_ERR_INVALID);
 	world_free(&w);
 }
 
 TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
-	  test_wrong_pin_refused, test_no_client_certificate_refused, test_deadline_and_cancel,
-	  test_oneway, test_stream_limit, test_raw_stream_backpressure,
-	  test_idle_timeout_and_keepalive, test_endpoint_errors)
+          test_wrong_pin_refused, test_no_client_certificate_refused, test_deadline_and_cancel,
+          test_oneway, test_stream_limit, test_raw_stream_backpressure,
+          test_idle_timeout_and_keepalive, test_endpoint_errors)
