@@ -23,7 +23,19 @@ int hm_ed25519_keygen(uint8_t pk[HM_ED25519_PK_LEN], uint8_t sk[HM_ED25519_SK_LE
 void hm_ed25519_sign(uint8_t sig[HM_ED25519_SIG_LEN], const uint8_t sk[HM_ED25519_SK_LEN],
                      const uint8_t pk[HM_ED25519_PK_LEN], const void *msg, size_t len);
 
-/* HM_OK if sig is a valid signature of msg under pk, HM_ERR_VERIFY otherwise. */
+/*
+ * 1 if pk encodes a point of small order (or a non-canonical spelling of
+ * one): a key under which signatures prove nothing. Public data, so not
+ * constant time.
+ */
+int hm_ed25519_public_key_is_small_order(const uint8_t pk[HM_ED25519_PK_LEN]);
+
+/*
+ * HM_OK if sig is a valid signature of msg under pk, HM_ERR_VERIFY otherwise.
+ * Public keys of small order are refused (HM_ERR_VERIFY) whatever the
+ * signature: RFC 8032 allows them, but they let one signature verify for
+ * many messages.
+ */
 int hm_ed25519_verify(const uint8_t sig[HM_ED25519_SIG_LEN], const uint8_t pk[HM_ED25519_PK_LEN],
                       const void *msg, size_t len) __attribute__((warn_unused_result));
 

@@ -143,4 +143,26 @@ static void test_save_and_load(void)
 	rmdir(dir);
 }
 
-TEST_MAIN(test_roundtrip, test_signing_key_works, test_refusals, test_save_and_load)
+/* The identity key (y = 1) and the order-2 point: refused whatever the signature. */
+static void test_small_order_keys_refused(void)
+{
+	uint8_t identity[32] = { 1 }, order2[32] = { 0 }, sig[64] = { 0 };
+	struct hm_identity id;
+
+	order2[0] = 0xec;
+	memset(order2 + 1, 0xff, 30);
+	order2[31] = 0x7f;
+	CHECK(hm_ed25519_public_key_is_small_order(identity));
+	CHECK(hm_ed25519_public_key_is_small_order(order2));
+	/* An all-zero signature "verifies" under the identity key in plain RFC 8032. */
+	CHECK_ERR(hm_ed25519_verify(sig, identity, "m", 1), HM_ERR_VERIFY);
+	CHECK_ERR(hm_ed25519_verify(sig, identity, "other", 5), HM_ERR_VERIFY);
+	/* Keys from real secret keys never are. */
+	for (int i = 0; i < 32; i++) {
+		CHECK_ERR(hm_identity_generate(&id), HM_OK);
+		CHECK(!hm_ed25519_public_key_is_small_order(id.pk));
+	}
+}
+
+TEST_MAIN(test_roundtrip, test_signing_key_works, test_small_order_keys_refused, test_refusals,
+          test_save_and_load)
