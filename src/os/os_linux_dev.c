@@ -53,7 +53,7 @@ static int link_basename(const char *path, char *out, size_t cap)
 }
 
 /* Unconfigured loop, ram, zram and nbd devices exist with size 0; they hold nothing. */
-static int is_placeholder(const char *name, uint64_t size)
+static int is_empty_virtual_device(const char *name, uint64_t size)
 {
 	return size == 0 && (has_prefix(name, "loop") || has_prefix(name, "ram") ||
 	                     has_prefix(name, "zram") || has_prefix(name, "nbd"));
@@ -82,7 +82,7 @@ static void detect_disks(struct hm_os_storage *out)
 		if (strlen(e->d_name) >= sizeof(disk->name) ||
 		    hm_os_path(path, sizeof(path), "/sys/block/%s/size", e->d_name) != HM_OK ||
 		    hm_os_read_sys_u64(path, &sectors) != HM_OK || sectors > UINT64_MAX / 512 ||
-		    is_placeholder(e->d_name, sectors))
+		    is_empty_virtual_device(e->d_name, sectors))
 			continue;
 		if (out->ndisks == HM_OS_DISK_MAX) {
 			out->truncated = true;
