@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "falcon_internal.h"
+#include "hypermesh/secure.h"
 
 /* 1945 has order 2048 mod q (a power of the generator 11). */
 #define FALCON_PSI_2048 1945u
@@ -17,6 +18,21 @@
 uint32_t falcon_mq_mul(uint32_t a, uint32_t b)
 {
 	return (a * b) % FALCON_Q;
+}
+
+/* a + b and a - b mod q for a, b < q, branch-free (no division). */
+static uint32_t mq_add(uint32_t a, uint32_t b)
+{
+	uint32_t t = a + b;
+
+	return t - (FALCON_Q & -(uint32_t)(t >= FALCON_Q));
+}
+
+static uint32_t mq_sub(uint32_t a, uint32_t b)
+{
+	uint32_t t = a + FALCON_Q - b;
+
+	return t - (FALCON_Q & -(uint32_t)(t >= FALCON_Q));
 }
 
 static uint32_t mq_pow(uint32_t a, uint32_t e)
@@ -61,21 +77,21 @@ static void bit_reverse(uint16_t *a, unsigned logn)
 static void cyclic_ntt(uint16_t *a, unsigned logn, uint32_t w)
 {
 	size_t n = (size_t)1 << logn;
+	uint16_t tw[FALCON_MAX_N / 2];
 
+	/* tw[k] = w^k; the stage of length len uses every (n / len)-th one. */
+	tw[0] = 1;
+	for (size_t k = 1; k < n / 2; k++)
+		tw[k] = (uint16_t)falcon_mq_mul(tw[k - 1], w);
 	bit_reverse(a, logn);
-	for (size_t len = 2; len <= n; len <<= 1) {
-		uint32_t wm = mq_pow(w, (uint32_t)(n / len));
-
+	for (size_t len = 2, step = n / 2; len <= n; len <<= 1, step >>= 1) {
 		for (size_t i = 0; i < n; i += len) {
-			uint32_t z = 1;
-
 			for (size_t j = 0; j < len / 2; j++) {
 				uint32_t x = a[i + j];
-				uint32_t y = falcon_mq_mul(a[i + j + len / 2], z);
+				uint32_t y = falcon_mq_mul(a[i + j + len / 2], tw[j * step]);
 
-				a[i + j] = (uint16_t)((x + y) % FALCON_Q);
-				a[i + j + len / 2] = (uint16_t)((x + FALCON_Q - y) % FALCON_Q);
-				z = falcon_mq_mul(z, wm);
+				a[i + j] = (uint16_t)mq_add(x, y);
+				a[i + j + len / 2] = (uint16_t)mq_sub(x, y);
 			}
 		}
 	}
@@ -155,9 +171,32 @@ int falcon_complete_private(int8_t *G, const int8_t *f, const int8_t *g, const i
 		t0[u] = (uint16_t)falcon_mq_mul(t0[u], t1[u]);
 	small_to_modq(t1, f, n);
 	falcon_ntt(t1, logn);
-	for (size_t u = 0; u < n; u++) {
-		bad |= (uint32_t)(t1[u] == 0);
-		t0[u] = (uint16_t)falcon_mq_mul(t0[u], falcon_mq_inv(t1[u]));
+	/*
+	 * Divide by NTT(f) with one inversion (Montgomery's trick): pre[u] is
+	 * the product of t1[0..u], with zeros (f not invertible; the key is
+	 * bad) replaced by 1 so the batch stays well defined, branch-free.
+	 */
+	{
+		uint16_t pre[FALCON_MAX_N];
+		uint32_t acc = 1, inv;
+
+		for (size_t u = 0; u < n; u++) {
+			uint32_t z = (uint32_t)(t1[u] == 0);
+
+			bad |= z;
+			t1[u] = (uint16_t)(t1[u] | z);
+			acc = falcon_mq_mul(acc, t1[u]);
+			pre[u] = (uint16_t)acc;
+		}
+		inv = falcon_mq_inv(acc);
+		for (size_t u = n; u-- > 0;) {
+			/* inv is 1 / (t1[0] ... t1[u]) here. */
+			uint32_t iu = u ? falcon_mq_mul(inv, pre[u - 1]) : inv;
+
+			inv = falcon_mq_mul(inv, t1[u]);
+			t0[u] = (uint16_t)falcon_mq_mul(t0[u], iu);
+		}
+		hm_wipe(pre, sizeof(pre));
 	}
 	falcon_intt(t0, logn);
 	for (size_t u = 0; u < n; u++) {

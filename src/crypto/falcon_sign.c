@@ -30,11 +30,6 @@
 
 /* ---- ChaCha20-based PRNG ---- */
 
-static uint32_t rotl32(uint32_t x, unsigned r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
 static uint32_t load32le(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
@@ -49,59 +44,70 @@ static void store32le(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-#define QROUND(a, b, c, d)                      \
-	do {                                    \
-		s[a] += s[b];                   \
-		s[d] = rotl32(s[d] ^ s[a], 16); \
-		s[c] += s[d];                   \
-		s[b] = rotl32(s[b] ^ s[c], 12); \
-		s[a] += s[b];                   \
-		s[d] = rotl32(s[d] ^ s[a], 8);  \
-		s[c] += s[d];                   \
-		s[b] = rotl32(s[b] ^ s[c], 7);  \
+/*
+ * The eight ChaCha20 blocks of a refill run side by side: lane u of each
+ * vector is block u, which is also the buffer's layout (word v of block u
+ * at byte (u + 8v) * 4), so a vector stores as 32 contiguous bytes. GCC and
+ * Clang lower the 256-bit vectors to whatever the target has (two SSE2
+ * registers on baseline x86-64), with the same results everywhere.
+ */
+typedef uint32_t prng_vec __attribute__((vector_size(32)));
+
+#define VROTL(x, r) (((x) << (r)) | ((x) >> (32 - (r))))
+
+#define QROUND(a, b, c, d)                     \
+	do {                                   \
+		s[a] += s[b];                  \
+		s[d] = VROTL(s[d] ^ s[a], 16); \
+		s[c] += s[d];                  \
+		s[b] = VROTL(s[b] ^ s[c], 12); \
+		s[a] += s[b];                  \
+		s[d] = VROTL(s[d] ^ s[a], 8);  \
+		s[c] += s[d];                  \
+		s[b] = VROTL(s[b] ^ s[c], 7);  \
 	} while (0)
 
 static void prng_refill(struct falcon_prng *p)
 {
 	static const uint32_t cw[4] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
-	uint32_t key[12], s[16];
+	prng_vec s[16], x0[16];
 	uint64_t cc = 0;
 
-	for (unsigned i = 0; i < 12; i++)
-		key[i] = load32le(p->state + 4 * i);
 	for (unsigned i = 0; i < 8; i++)
 		cc |= (uint64_t)p->state[48 + i] << (8 * i);
-	/* Eight ChaCha20 blocks with consecutive counters; word v of block u at (u + 8v) * 4. */
-	for (unsigned u = 0; u < 8; u++) {
-		memcpy(s, cw, sizeof(cw));
-		memcpy(s + 4, key, sizeof(key));
-		s[14] ^= (uint32_t)cc;
-		s[15] ^= (uint32_t)(cc >> 32);
-		for (unsigned r = 0; r < 10; r++) {
-			QROUND(0, 4, 8, 12);
-			QROUND(1, 5, 9, 13);
-			QROUND(2, 6, 10, 14);
-			QROUND(3, 7, 11, 15);
-			QROUND(0, 5, 10, 15);
-			QROUND(1, 6, 11, 12);
-			QROUND(2, 7, 8, 13);
-			QROUND(3, 4, 9, 14);
-		}
-		for (unsigned v = 0; v < 4; v++)
-			s[v] += cw[v];
-		for (unsigned v = 4; v < 14; v++)
-			s[v] += key[v - 4];
-		s[14] += key[10] ^ (uint32_t)cc;
-		s[15] += key[11] ^ (uint32_t)(cc >> 32);
-		cc++;
-		for (unsigned v = 0; v < 16; v++)
-			store32le(p->buf + (u << 2) + (v << 5), s[v]);
+	for (unsigned v = 0; v < 16; v++) {
+		uint32_t w = v < 4 ? cw[v] : load32le(p->state + 4 * (v - 4));
+
+		for (unsigned u = 0; u < 8; u++)
+			x0[v][u] = w;
 	}
+	/* Block u uses counter cc + u, XORed into the last two key words. */
+	for (unsigned u = 0; u < 8; u++) {
+		x0[14][u] ^= (uint32_t)(cc + u);
+		x0[15][u] ^= (uint32_t)((cc + u) >> 32);
+	}
+	memcpy(s, x0, sizeof(s));
+	for (unsigned r = 0; r < 10; r++) {
+		QROUND(0, 4, 8, 12);
+		QROUND(1, 5, 9, 13);
+		QROUND(2, 6, 10, 14);
+		QROUND(3, 7, 11, 15);
+		QROUND(0, 5, 10, 15);
+		QROUND(1, 6, 11, 12);
+		QROUND(2, 7, 8, 13);
+		QROUND(3, 4, 9, 14);
+	}
+	for (unsigned v = 0; v < 16; v++) {
+		s[v] += x0[v];
+		for (unsigned u = 0; u < 8; u++)
+			store32le(p->buf + (u << 2) + (v << 5), s[v][u]);
+	}
+	cc += 8;
 	for (unsigned i = 0; i < 8; i++)
 		p->state[48 + i] = (uint8_t)(cc >> (8 * i));
 	p->ptr = 0;
 	hm_wipe(s, sizeof(s));
-	hm_wipe(key, sizeof(key));
+	hm_wipe(x0, sizeof(x0));
 }
 
 void falcon_prng_init(struct falcon_prng *p, struct hm_keccak *src)
@@ -203,11 +209,15 @@ static int base_sampler(struct falcon_prng *p)
 /* High 64 bits of a 64x64 product, portable C11. */
 static uint64_t mulhi64(uint64_t a, uint64_t b)
 {
+#ifdef __SIZEOF_INT128__
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+#else
 	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
 	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
 	uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
 
 	return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
 }
 
 /* ApproxExp: about 2^63 * ccs * exp(-x), for 0 <= x < ln 2 and 0 <= ccs < 1. */
