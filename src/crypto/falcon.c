@@ -11,6 +11,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "falcon_internal.h"
@@ -94,35 +95,24 @@ out:
 	return rc;
 }
 
+/* The signature for msg with the expanded key ek (nonce, HashToPoint, sampling, encoding). */
 struct falcon_sign_work {
-	int8_t f[FALCON_MAX_N], g[FALCON_MAX_N], F[FALCON_MAX_N], G[FALCON_MAX_N];
 	uint16_t hm[FALCON_MAX_N];
 	int16_t s2[FALCON_MAX_N];
-	uint16_t mtmp[2 * FALCON_MAX_N];
-	double ftmp[18 * FALCON_MAX_N];
+	double ftmp[10 * FALCON_MAX_N];
 	uint8_t seed[FALCON_SEED_LEN];
 	struct hm_keccak sc;
 };
 
-int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *sk, size_t sklen,
-                   const void *msg, size_t len, const struct hm_falcon_rng *rng)
+static int sign_with(const double *ek, unsigned logn, uint8_t *sig, size_t *siglen, const void *msg,
+                     size_t len, const struct hm_falcon_rng *rng)
 {
 	struct falcon_sign_work w;
-	size_t clen = 0, max;
+	size_t clen = 0, max = HM_FALCON_SIG_MAX(logn);
 	int rc;
 
-	if (!valid_logn(logn))
-		return HM_ERR_INVALID;
-	max = HM_FALCON_SIG_MAX(logn);
 	if (*siglen < max)
 		return HM_ERR_BUFFER;
-	rc = decode_sk(w.f, w.g, w.F, sk, sklen, logn);
-	if (rc != HM_OK)
-		goto out;
-	if (!falcon_complete_private(w.G, w.f, w.g, w.F, logn, w.mtmp)) {
-		rc = HM_ERR_INVALID;
-		goto out;
-	}
 	/*
 	 * The specification restarts with a fresh nonce when the compressed s2
 	 * does not fit; with this maximum that essentially never happens.
@@ -141,7 +131,7 @@ int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *s
 			goto out;
 		hm_shake256_init(&w.sc);
 		hm_keccak_absorb(&w.sc, w.seed, sizeof(w.seed));
-		falcon_sign_core(w.s2, &w.sc, w.f, w.g, w.F, w.G, w.hm, logn, w.ftmp);
+		falcon_sign_core(w.s2, &w.sc, ek, w.hm, logn, w.ftmp);
 		clen = falcon_comp_encode(sig + 1 + HM_FALCON_NONCE_LEN,
 		                          max - 1 - HM_FALCON_NONCE_LEN, w.s2, logn);
 	} while (clen == 0);
@@ -152,6 +142,96 @@ out:
 		hm_wipe(sig, max);
 	hm_wipe(&w, sizeof(w));
 	return rc;
+}
+
+struct falcon_expand_work {
+	int8_t f[FALCON_MAX_N], g[FALCON_MAX_N], F[FALCON_MAX_N], G[FALCON_MAX_N];
+	uint16_t mtmp[2 * FALCON_MAX_N];
+	double ftmp[8 * FALCON_MAX_N];
+};
+
+/* Decodes sk and fills ek (falcon_expanded_len(logn) doubles). */
+static int expand_sk(double *ek, unsigned logn, const uint8_t *sk, size_t sklen)
+{
+	struct falcon_expand_work w;
+	int rc = decode_sk(w.f, w.g, w.F, sk, sklen, logn);
+
+	if (rc != HM_OK)
+		goto out;
+	if (!falcon_complete_private(w.G, w.f, w.g, w.F, logn, w.mtmp)) {
+		rc = HM_ERR_INVALID;
+		goto out;
+	}
+	falcon_expand(ek, w.f, w.g, w.F, w.G, logn, w.ftmp);
+out:
+	hm_wipe(&w, sizeof(w));
+	return rc;
+}
+
+int hm_falcon_sign(unsigned logn, uint8_t *sig, size_t *siglen, const uint8_t *sk, size_t sklen,
+                   const void *msg, size_t len, const struct hm_falcon_rng *rng)
+{
+	double ek[FALCON_EXPANDED_MAX];
+	int rc;
+
+	if (!valid_logn(logn))
+		return HM_ERR_INVALID;
+	if (*siglen < HM_FALCON_SIG_MAX(logn))
+		return HM_ERR_BUFFER;
+	rc = expand_sk(ek, logn, sk, sklen);
+	if (rc == HM_OK)
+		rc = sign_with(ek, logn, sig, siglen, msg, len, rng);
+	else
+		hm_wipe(sig, HM_FALCON_SIG_MAX(logn));
+	hm_wipe(ek, falcon_expanded_len(logn) * sizeof(double));
+	return rc;
+}
+
+struct hm_falcon_expanded {
+	unsigned logn;
+	size_t len; /* doubles in ek */
+	double ek[];
+};
+
+int hm_falcon_expand(unsigned logn, const uint8_t *sk, size_t sklen,
+                     struct hm_falcon_expanded **out)
+{
+	struct hm_falcon_expanded *x;
+	int rc;
+
+	if (!valid_logn(logn))
+		return HM_ERR_INVALID;
+	x = malloc(sizeof(*x) + falcon_expanded_len(logn) * sizeof(double));
+	if (x == NULL)
+		return HM_ERR_NOMEM;
+	x->logn = logn;
+	x->len = falcon_expanded_len(logn);
+	rc = expand_sk(x->ek, logn, sk, sklen);
+	if (rc != HM_OK) {
+		hm_falcon_expanded_free(x);
+		return rc;
+	}
+	*out = x;
+	return HM_OK;
+}
+
+void hm_falcon_expanded_free(struct hm_falcon_expanded *x)
+{
+	if (x == NULL)
+		return;
+	hm_wipe(x->ek, x->len * sizeof(double));
+	free(x);
+}
+
+unsigned hm_falcon_expanded_logn(const struct hm_falcon_expanded *x)
+{
+	return x->logn;
+}
+
+int hm_falcon_sign_expanded(const struct hm_falcon_expanded *x, uint8_t *sig, size_t *siglen,
+                            const void *msg, size_t len, const struct hm_falcon_rng *rng)
+{
+	return sign_with(x->ek, x->logn, sig, siglen, msg, len, rng);
 }
 
 struct falcon_verify_work {

@@ -102,13 +102,24 @@ struct falcon_prng {
 
 void falcon_prng_init(struct falcon_prng *p, struct hm_keccak *src);
 
+/* The largest expanded key, in doubles (Falcon-1024). */
+#define FALCON_EXPANDED_MAX ((4 + 11) * FALCON_MAX_N)
+
+/*
+ * The expanded private key: the basis B = [[g, -f], [G, -F]] in FFT form
+ * (4n doubles) and the ffLDL tree of its Gram matrix ((logn + 1) n doubles),
+ * everything signing needs that depends only on the key.
+ */
+size_t falcon_expanded_len(unsigned logn);
+/* Fills ek (falcon_expanded_len doubles). tmp must hold 8n doubles. */
+void falcon_expand(double *ek, const int8_t *f, const int8_t *g, const int8_t *F, const int8_t *G,
+                   unsigned logn, double *tmp);
 /*
  * Core signing: s2 for hm (the hashed point) with the sampler seeded from rng.
- * Loops until (s1, s2) is short enough. tmp must hold 18n doubles.
+ * Loops until (s1, s2) is short enough. tmp must hold 10n doubles.
  */
-void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const int8_t *f, const int8_t *g,
-                      const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
-                      double *tmp);
+void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const double *ek, const uint16_t *hm,
+                      unsigned logn, double *tmp);
 
 /* Key generation from a SHAKE256 stream: f, g, F small, h the public key. */
 int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, int8_t *G,

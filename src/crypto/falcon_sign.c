@@ -273,45 +273,70 @@ static int sampler_z(struct falcon_sampler *sc, double mu, double isigma)
 	}
 }
 
+/* Doubles in the ffLDL tree of a level-logn node: its L10, then two subtrees. */
+static size_t tree_len(unsigned logn)
+{
+	return (size_t)(logn + 1) << logn;
+}
+
+size_t falcon_expanded_len(unsigned logn)
+{
+	return ((size_t)4 << logn) + tree_len(logn);
+}
+
 /*
- * ffSampling over the Gram matrix [[g00, g01], [adj g01, g11]] (destroyed),
- * target (t0, t1) replaced by the sample (z0, z1). tmp holds 6n doubles.
+ * Builds the ffLDL tree of the Gram matrix [[g00, g01], [adj g01, g11]]
+ * (destroyed) into tree: L10 (n doubles), the right subtree (from the split
+ * of D11, sampled first), then the left one (from D00). A leaf holds
+ * sqrt(D) / sigma, the 1/sigma' its sampler uses. tmp holds 4n doubles.
  */
-static void ff_sampling(struct falcon_sampler *sc, double *t0, double *t1, double *g00, double *g01,
-                        double *g11, unsigned logn, double *tmp)
+static void ffldl_build(double *tree, double *g00, double *g01, double *g11, unsigned logn,
+                        double inv_sigma, double *tmp)
 {
 	size_t n = (size_t)1 << logn, hn = n >> 1;
-	double *a = tmp, *b = tmp + n, *zt = tmp + 2 * n, *sub = tmp + 3 * n;
+	double *a = tmp, *b = tmp + n, *sub = tmp + 2 * n;
+	double *right = tree + n, *left = right + tree_len(logn - 1);
 
 	if (logn == 0) {
-		/* The leaf stores 1/sigma' = sqrt(D) / sigma. */
-		double leaf = falcon_sqrt(g00[0]) * sc->inv_sigma;
-
-		t0[0] = (double)sampler_z(sc, t0[0], leaf);
-		t1[0] = (double)sampler_z(sc, t1[0], leaf);
+		tree[0] = falcon_sqrt(g00[0]) * inv_sigma;
 		return;
 	}
 	falcon_poly_ldl(g00, g01, g11, logn);
-
-	/* Right child: Gram matrix of the split of D11, applied to t1. */
+	memcpy(tree, g01, n * sizeof(double));
 	falcon_split_fft(a, a + hn, g11, logn);
 	memcpy(b, a, hn * sizeof(double));
+	ffldl_build(right, a, a + hn, b, logn - 1, inv_sigma, sub);
+	falcon_split_fft(a, a + hn, g00, logn);
+	memcpy(b, a, hn * sizeof(double));
+	ffldl_build(left, a, a + hn, b, logn - 1, inv_sigma, sub);
+}
+
+/* ffSampling with a prebuilt tree: target (t0, t1) replaced by the sample. tmp: 6n. */
+static void ff_sampling(struct falcon_sampler *sc, double *t0, double *t1, const double *tree,
+                        unsigned logn, double *tmp)
+{
+	size_t n = (size_t)1 << logn, hn = n >> 1;
+	double *a = tmp, *b = tmp + n, *zt = tmp + 2 * n, *sub = tmp + 3 * n;
+	const double *right = tree + n, *left = right + tree_len(logn - 1);
+
+	if (logn == 0) {
+		t0[0] = (double)sampler_z(sc, t0[0], tree[0]);
+		t1[0] = (double)sampler_z(sc, t1[0], tree[0]);
+		return;
+	}
 	falcon_split_fft(zt, zt + hn, t1, logn);
-	ff_sampling(sc, zt, zt + hn, a, a + hn, b, logn - 1, sub);
+	ff_sampling(sc, zt, zt + hn, right, logn - 1, sub);
 	falcon_merge_fft(a, zt, zt + hn, logn);
 
 	/* t0 += (t1 - z1) * L10, then z1 replaces t1. */
 	memcpy(b, t1, n * sizeof(double));
 	falcon_poly_sub(b, a, logn);
-	falcon_poly_mul(b, g01, logn);
+	falcon_poly_mul(b, tree, logn);
 	falcon_poly_add(t0, b, logn);
 	memcpy(t1, a, n * sizeof(double));
 
-	/* Left child: Gram matrix of the split of D00, applied to the new t0. */
-	falcon_split_fft(a, a + hn, g00, logn);
-	memcpy(b, a, hn * sizeof(double));
 	falcon_split_fft(zt, zt + hn, t0, logn);
-	ff_sampling(sc, zt, zt + hn, a, a + hn, b, logn - 1, sub);
+	ff_sampling(sc, zt, zt + hn, left, logn - 1, sub);
 	falcon_merge_fft(t0, zt, zt + hn, logn);
 }
 
@@ -324,29 +349,24 @@ static void small_to_fft(double *out, const int8_t *x, unsigned logn, double *tm
 	falcon_fft(out, logn, tmp);
 }
 
-/* Squared-norm bound floor(beta^2) of the specification (table 3.3). */
-static uint32_t l2bound(unsigned logn)
+/* 1 / sigma for sigma = 165.7366171829776 (512) or 168.38857144654395 (1024). */
+static double inv_sigma_for(unsigned logn)
 {
-	return logn == 9 ? 34034726u : 70265242u;
+	return logn == 9 ? 0x1.8b6c2de64c7c9p-8 : 0x1.8531ef6311ae1p-8;
 }
 
-/* One attempt; returns 1 and fills s2 when (s1, s2) is short enough. */
-static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f, const int8_t *g,
-                        const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
-                        double *tmp)
+void falcon_expand(double *ek, const int8_t *f, const int8_t *g, const int8_t *F, const int8_t *G,
+                   unsigned logn, double *tmp)
 {
 	size_t n = (size_t)1 << logn;
-	double *b00 = tmp, *b01 = b00 + n, *b10 = b01 + n, *b11 = b10 + n;
-	double *g00 = b11 + n, *g01 = g00 + n, *g11 = g01 + n;
-	double *t0 = g11 + n, *t1 = t0 + n, *x = t1 + n, *y = x + n, *ft = y + n;
-	const double ni = 1.0 / FALCON_Q;
-	uint64_t sqn = 0;
+	double *b00 = ek, *b01 = b00 + n, *b10 = b01 + n, *b11 = b10 + n, *tree = b11 + n;
+	double *g00 = tmp, *g01 = g00 + n, *g11 = g01 + n, *x = g11 + n, *sub = x + n;
 
 	/* B = [[g, -f], [G, -F]] in FFT form. */
-	small_to_fft(b00, g, logn, ft);
-	small_to_fft(b01, f, logn, ft);
-	small_to_fft(b10, G, logn, ft);
-	small_to_fft(b11, F, logn, ft);
+	small_to_fft(b00, g, logn, sub);
+	small_to_fft(b01, f, logn, sub);
+	small_to_fft(b10, G, logn, sub);
+	small_to_fft(b11, F, logn, sub);
 	falcon_poly_neg(b01, logn);
 	falcon_poly_neg(b11, logn);
 
@@ -367,6 +387,26 @@ static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f,
 	falcon_poly_mulselfadj(x, logn);
 	falcon_poly_add(g11, x, logn);
 
+	ffldl_build(tree, g00, g01, g11, logn, inv_sigma_for(logn), x);
+	hm_wipe(tmp, 8 * n * sizeof(double));
+}
+
+/* Squared-norm bound floor(beta^2) of the specification (table 3.3). */
+static uint32_t l2bound(unsigned logn)
+{
+	return logn == 9 ? 34034726u : 70265242u;
+}
+
+/* One attempt; returns 1 and fills s2 when (s1, s2) is short enough. */
+static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const double *ek,
+                        const uint16_t *hm, unsigned logn, double *tmp)
+{
+	size_t n = (size_t)1 << logn;
+	const double *b00 = ek, *b01 = b00 + n, *b10 = b01 + n, *b11 = b10 + n, *tree = b11 + n;
+	double *t0 = tmp, *t1 = t0 + n, *x = t1 + n, *y = x + n, *ft = y + n;
+	const double ni = 1.0 / FALCON_Q;
+	uint64_t sqn = 0;
+
 	/* Target t = (hm, 0) B^-1 = (-hm F / q, hm f / q). */
 	for (size_t u = 0; u < n; u++)
 		t0[u] = (double)hm[u];
@@ -378,7 +418,7 @@ static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f,
 	falcon_poly_mulconst(t0, ni, logn);
 
 	/* ft..: 6n doubles of scratch for the sampler. */
-	ff_sampling(sc, t0, t1, g00, g01, g11, logn, ft);
+	ff_sampling(sc, t0, t1, tree, logn, ft);
 
 	/* Lattice point v = z B, then s = (hm - v0, -v1). */
 	memcpy(x, t0, n * sizeof(double));
@@ -406,20 +446,17 @@ static int sign_attempt(struct falcon_sampler *sc, int16_t *s2, const int8_t *f,
 	return sqn <= l2bound(logn);
 }
 
-void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const int8_t *f, const int8_t *g,
-                      const int8_t *F, const int8_t *G, const uint16_t *hm, unsigned logn,
-                      double *tmp)
+void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const double *ek, const uint16_t *hm,
+                      unsigned logn, double *tmp)
 {
 	struct falcon_sampler sc;
 	size_t n = (size_t)1 << logn;
 
 	sc.sigma_min = logn == 9 ? 0x1.47201bf1f7a75p+0 : 0x1.4c5c19990c764p+0;
-	/* 1 / sigma for sigma = 165.7366171829776 (512) or 168.38857144654395 (1024). */
-	sc.inv_sigma = logn == 9 ? 0x1.8b6c2de64c7c9p-8 : 0x1.8531ef6311ae1p-8;
 	/* Each attempt reseeds the ChaCha20 PRNG from the next 56 bytes of the SHAKE stream. */
 	do {
 		falcon_prng_init(&sc.p, rng);
-	} while (!sign_attempt(&sc, s2, f, g, F, G, hm, logn, tmp));
+	} while (!sign_attempt(&sc, s2, ek, hm, logn, tmp));
 	hm_wipe(&sc, sizeof(sc));
-	hm_wipe(tmp, 18 * n * sizeof(double));
+	hm_wipe(tmp, 10 * n * sizeof(double));
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
 #include <string.h>
 
 #include "hypermesh/ed25519.h"
@@ -154,4 +155,70 @@ int hm_sig_verify(enum hm_sig_alg alg, const uint8_t *pk, size_t pk_len, const u
 		               : HM_ERR_VERIFY;
 	}
 	return HM_ERR_UNSUPPORTED;
+}
+
+/*
+ * A signer keeps what signing derives from the secret key: for Falcon the
+ * expanded key; for the others, whose per-signature key work is small, just
+ * a copy of the key bytes.
+ */
+struct hm_sig_signer {
+	enum hm_sig_alg alg;
+	struct hm_falcon_expanded *falcon;
+	size_t sk_len;
+	uint8_t sk[HM_SIG_SK_MAX];
+};
+
+int hm_sig_signer_new(enum hm_sig_alg alg, const uint8_t *sk, size_t sk_len,
+                      struct hm_sig_signer **out)
+{
+	const struct hm_sig_info *info = hm_sig_info(alg);
+	struct hm_sig_signer *s;
+	int rc = HM_OK;
+
+	if (info == NULL)
+		return HM_ERR_UNSUPPORTED;
+	if (sk_len != info->sk_len)
+		return HM_ERR_LENGTH;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return HM_ERR_NOMEM;
+	s->alg = alg;
+	if (alg == HM_SIG_FALCON512 || alg == HM_SIG_FALCON1024) {
+		rc = hm_falcon_expand(falcon_logn(alg), sk, sk_len, &s->falcon);
+	} else {
+		memcpy(s->sk, sk, sk_len);
+		s->sk_len = sk_len;
+	}
+	if (rc != HM_OK) {
+		hm_sig_signer_free(s);
+		return rc;
+	}
+	*out = s;
+	return HM_OK;
+}
+
+void hm_sig_signer_free(struct hm_sig_signer *s)
+{
+	if (s == NULL)
+		return;
+	hm_falcon_expanded_free(s->falcon);
+	hm_wipe(s, sizeof(*s));
+	free(s);
+}
+
+enum hm_sig_alg hm_sig_signer_alg(const struct hm_sig_signer *s)
+{
+	return s->alg;
+}
+
+int hm_sig_signer_sign(const struct hm_sig_signer *s, uint8_t *sig, size_t sig_cap, size_t *sig_len,
+                       const void *msg, size_t msg_len)
+{
+	if (s->falcon == NULL)
+		return hm_sig_sign(s->alg, sig, sig_cap, sig_len, s->sk, s->sk_len, msg, msg_len);
+	if (sig_cap < hm_sig_info(s->alg)->sig_max)
+		return HM_ERR_BUFFER;
+	*sig_len = sig_cap;
+	return hm_falcon_sign_expanded(s->falcon, sig, sig_len, msg, msg_len, NULL);
 }

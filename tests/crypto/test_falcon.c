@@ -419,6 +419,52 @@ static void test_sign_roundtrip(void)
 	for_each_kat0(sign_roundtrip);
 }
 
+/*
+ * The expanded key signs byte for byte like hm_falcon_sign under the same
+ * random stream, for several messages, and refuses what signing refuses.
+ */
+static void expanded_matches(struct kat0 *k)
+{
+	static const uint8_t seed[48] = { 0x48, 0x4d };
+	struct hm_falcon_expanded *ek = NULL, *none = NULL;
+	struct hm_nist_drbg d1, d2;
+	struct hm_falcon_rng r1 = { hm_nist_drbg_fill, &d1 }, r2 = { hm_nist_drbg_fill, &d2 };
+	uint8_t sk[HM_FALCON_MAX_SK_LEN];
+
+	CHECK_ERR(hm_falcon_expand(k->logn, k->sk, k->sk_len, &ek), HM_OK);
+	CHECK_EQ(hm_falcon_expanded_logn(ek), k->logn);
+	hm_nist_drbg_init(&d1, seed, NULL);
+	hm_nist_drbg_init(&d2, seed, NULL);
+	for (size_t mlen = 0; mlen < 40; mlen += 13) {
+		uint8_t a[HM_FALCON_MAX_SIG_LEN], b[HM_FALCON_MAX_SIG_LEN], m[40];
+		size_t alen = sizeof(a), blen = sizeof(b);
+
+		memset(m, (int)mlen, sizeof(m));
+		CHECK_ERR(hm_falcon_sign(k->logn, a, &alen, k->sk, k->sk_len, m, mlen, &r1), HM_OK);
+		CHECK_ERR(hm_falcon_sign_expanded(ek, b, &blen, m, mlen, &r2), HM_OK);
+		CHECK_EQ(alen, blen);
+		CHECK(memcmp(a, b, alen) == 0);
+		CHECK_ERR(hm_falcon_verify(k->logn, b, blen, k->pk, k->pk_len, m, mlen), HM_OK);
+		blen = HM_FALCON_SIG_MAX(k->logn) - 1;
+		CHECK_ERR(hm_falcon_sign_expanded(ek, b, &blen, m, mlen, NULL), HM_ERR_BUFFER);
+	}
+	hm_falcon_expanded_free(ek);
+	hm_falcon_expanded_free(NULL);
+	/* A key whose F does not complete to a small G is refused, nothing allocated. */
+	memcpy(sk, k->sk, k->sk_len);
+	sk[k->sk_len - 1] ^= 0x11;
+	CHECK_ERR(hm_falcon_expand(k->logn, sk, k->sk_len, &none), HM_ERR_INVALID);
+	CHECK(none == NULL);
+	CHECK_ERR(hm_falcon_expand(k->logn, k->sk, k->sk_len - 1, &none), HM_ERR_LENGTH);
+	CHECK_ERR(hm_falcon_expand(8, k->sk, k->sk_len, &none), HM_ERR_INVALID);
+	CHECK(none == NULL);
+}
+
+static void test_sign_expanded(void)
+{
+	for_each_kat0(expanded_matches);
+}
+
 static void test_keygen_roundtrip(void)
 {
 	for (unsigned logn = 9; logn <= 10; logn++) {
@@ -497,6 +543,6 @@ static void test_builtin(void)
 	CHECK_EQ(t.failed, 0);
 }
 
-TEST_MAIN(test_nist_drbg, test_rsp_files, test_rsp_corrupted, test_rsp_unsupported,
-          test_refuse_lengths_headers, test_refuse_encodings, test_sign_roundtrip,
-          test_keygen_roundtrip, test_keygen_reproduction, test_builtin)
+TEST_MAIN(test_nist_drbg, test_sign_expanded, test_rsp_files, test_rsp_corrupted,
+          test_rsp_unsupported, test_refuse_lengths_headers, test_refuse_encodings,
+          test_sign_roundtrip, test_keygen_roundtrip, test_keygen_reproduction, test_builtin)

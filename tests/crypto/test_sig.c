@@ -77,6 +77,49 @@ static void test_every_algorithm(void)
 	}
 }
 
+/* A prepared signer signs what verifies, and refuses what hm_sig_sign refuses. */
+static void test_signer(void)
+{
+	static const char msg[] = "HyperMesh signs this with a prepared key";
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct hm_sig_info *info = hm_sig_info(all[i]);
+		struct hm_sig_signer *s = NULL, *none = NULL;
+		size_t len = 0;
+
+		CHECK_ERR(hm_sig_keygen(all[i], pk, sizeof(pk), sk, sizeof(sk)), HM_OK);
+		CHECK_ERR(hm_sig_signer_new(all[i], sk, info->sk_len, &s), HM_OK);
+		CHECK_EQ(hm_sig_signer_alg(s), all[i]);
+		for (int round = 0; round < 2; round++) {
+			CHECK_ERR(hm_sig_signer_sign(s, sig, sizeof(sig), &len, msg, sizeof(msg)),
+			          HM_OK);
+			CHECK_ERR(
+			        hm_sig_verify(all[i], pk, info->pk_len, sig, len, msg, sizeof(msg)),
+			        HM_OK);
+			CHECK_ERR(hm_sig_verify(all[i], pk, info->pk_len, sig, len, msg, 3),
+			          HM_ERR_VERIFY);
+		}
+		CHECK_ERR(hm_sig_signer_sign(s, sig, info->sig_max - 1, &len, msg, 1),
+		          HM_ERR_BUFFER);
+		hm_sig_signer_free(s);
+		CHECK_ERR(hm_sig_signer_new(all[i], sk, info->sk_len - 1, &none), HM_ERR_LENGTH);
+		CHECK(none == NULL);
+	}
+	/* A Falcon key that is not an NTRU basis is refused up front. */
+	CHECK_ERR(hm_sig_keygen(HM_SIG_FALCON512, pk, sizeof(pk), sk, sizeof(sk)), HM_OK);
+	sk[hm_sig_info(HM_SIG_FALCON512)->sk_len - 1] ^= 0x11;
+	{
+		struct hm_sig_signer *s = NULL;
+
+		CHECK_ERR(hm_sig_signer_new(HM_SIG_FALCON512, sk,
+		                            hm_sig_info(HM_SIG_FALCON512)->sk_len, &s),
+		          HM_ERR_INVALID);
+		CHECK(s == NULL);
+		CHECK_ERR(hm_sig_signer_new((enum hm_sig_alg)42, sk, 32, &s), HM_ERR_UNSUPPORTED);
+	}
+	hm_sig_signer_free(NULL);
+}
+
 static void test_unknown_algorithm(void)
 {
 	size_t len;
@@ -87,4 +130,4 @@ static void test_unknown_algorithm(void)
 	CHECK_ERR(hm_sig_verify(bad, pk, 32, sig, 64, "m", 1), HM_ERR_UNSUPPORTED);
 }
 
-TEST_MAIN(test_table, test_every_algorithm, test_unknown_algorithm)
+TEST_MAIN(test_table, test_every_algorithm, test_signer, test_unknown_algorithm)
