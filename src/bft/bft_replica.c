@@ -19,7 +19,6 @@
 #define EQ_WINDOW    16 /* views remembered for equivocation detection */
 #define CERT_CACHE   16 /* verified certificates remembered */
 #define ASKED_MAX    16 /* outstanding block requests */
-#define RECENT_TXS   4096
 #define ASK_AGAIN_MS 500
 
 struct entry {
@@ -66,11 +65,6 @@ struct cert_key {
 	uint8_t hash[HM_BFT_HASH_LEN];
 };
 
-struct mp_entry {
-	uint8_t hash[HM_BFT_HASH_LEN];
-	struct hm_buf tx;
-};
-
 struct hm_bft_replica {
 	struct hm_bft_validators vs;
 	uint16_t self;
@@ -115,11 +109,8 @@ struct hm_bft_replica {
 	struct cert_key cache[CERT_CACHE];
 	unsigned cache_pos;
 	/* mempool */
-	struct mp_entry *mp;
-	size_t mp_n, mp_cap;
-	uint64_t mp_bytes;
-	uint8_t (*recent)[HM_BFT_HASH_LEN];
-	size_t recent_n, recent_pos;
+	struct bft_mempool mp;
+	struct bft_hset in_flight; /* scratch for build_payload */
 	/* outputs */
 	struct hm_bft_output *out;
 	size_t out_head, out_n, out_cap;
@@ -402,57 +393,19 @@ static int was_asked(struct hm_bft_replica *r, const uint8_t *hash)
 
 /* ---- mempool ---- */
 
-static int recently_committed(const struct hm_bft_replica *r, const uint8_t *hash)
-{
-	for (size_t i = 0; i < r->recent_n; i++)
-		if (memcmp(r->recent[i], hash, HM_BFT_HASH_LEN) == 0)
-			return 1;
-	return 0;
-}
-
-static size_t mp_find(const struct hm_bft_replica *r, const uint8_t *hash)
-{
-	for (size_t i = 0; i < r->mp_n; i++)
-		if (memcmp(r->mp[i].hash, hash, HM_BFT_HASH_LEN) == 0)
-			return i;
-	return SIZE_MAX;
-}
-
 int hm_bft_replica_submit_tx(struct hm_bft_replica *r, const uint8_t *tx, size_t len)
 {
 	uint8_t hash[HM_BFT_HASH_LEN];
-	struct mp_entry *e;
-	int rc;
 
 	if (len == 0 || len > HM_BFT_TX_MAX || len + 2 > r->max_block_bytes)
 		return HM_ERR_LENGTH;
 	hm_sha256(hash, tx, len);
-	if (mp_find(r, hash) != SIZE_MAX || recently_committed(r, hash))
-		return HM_ERR_EXISTS;
-	if (r->mp_n >= r->mempool_max_txs || r->mp_bytes + len > r->mempool_max_bytes)
-		return HM_ERR_TOO_LARGE;
-	if (r->mp_n == r->mp_cap) {
-		size_t cap = r->mp_cap ? r->mp_cap * 2 : 64;
-		struct mp_entry *n = realloc(r->mp, cap * sizeof(*n));
-
-		if (n == NULL)
-			return HM_ERR_NOMEM;
-		r->mp = n;
-		r->mp_cap = cap;
-	}
-	e = &r->mp[r->mp_n];
-	hm_buf_init(&e->tx);
-	if ((rc = hm_buf_append(&e->tx, tx, len)))
-		return rc;
-	memcpy(e->hash, hash, HM_BFT_HASH_LEN);
-	r->mp_n++;
-	r->mp_bytes += len;
-	return HM_OK;
+	return bft_mempool_add(&r->mp, hash, tx, len);
 }
 
 size_t hm_bft_replica_mempool_len(const struct hm_bft_replica *r)
 {
-	return r->mp_n;
+	return r->mp.live;
 }
 
 /* Calls fn for the SHA-256 of every transaction of a payload. */
@@ -475,80 +428,48 @@ static void for_each_tx(const uint8_t *payload, size_t len,
 
 static void forget_tx(struct hm_bft_replica *r, const uint8_t *hash, void *arg)
 {
-	size_t i = mp_find(r, hash);
-
 	(void)arg;
-	if (i != SIZE_MAX) {
-		r->mp_bytes -= r->mp[i].tx.len;
-		hm_buf_free(&r->mp[i].tx);
-		memmove(&r->mp[i], &r->mp[i + 1], (r->mp_n - i - 1) * sizeof(r->mp[0]));
-		r->mp_n--;
-	}
-	memcpy(r->recent[r->recent_pos], hash, HM_BFT_HASH_LEN);
-	r->recent_pos = (r->recent_pos + 1) % RECENT_TXS;
-	if (r->recent_n < RECENT_TXS)
-		r->recent_n++;
+	bft_mempool_committed(&r->mp, hash);
 }
 
-struct hash_list {
-	uint8_t (*h)[HM_BFT_HASH_LEN];
-	size_t n, cap;
-	int failed;
-};
-
-static void collect_tx(struct hm_bft_replica *r, const uint8_t *hash, void *arg)
+/*
+ * The transactions of uncommitted ancestors, which a new block must not
+ * repeat. The set holds as many as the mempool; past that (only Byzantine
+ * leaders make such blocks) a repeat is possible, and execution ignores an
+ * operation it has already applied.
+ */
+static void note_in_flight(struct hm_bft_replica *r, const uint8_t *hash, void *arg)
 {
-	struct hash_list *l = arg;
-
-	(void)r;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		void *n = realloc(l->h, cap * HM_BFT_HASH_LEN);
-
-		if (n == NULL) {
-			l->failed = 1;
-			return;
-		}
-		l->h = n;
-		l->cap = cap;
-	}
-	memcpy(l->h[l->n++], hash, HM_BFT_HASH_LEN);
+	(void)arg;
+	(void)bft_hset_put(&r->in_flight, hash, 0);
 }
 
 /* Builds a batch into r->payload: mempool order, skipping what the uncommitted ancestors hold. */
 static int build_payload(struct hm_bft_replica *r, const struct entry *parent)
 {
-	struct hash_list in_flight = { 0 };
 	uint32_t count = 0;
 	int rc = HM_OK;
 
 	hm_buf_truncate(&r->payload, 0);
+	bft_hset_clear(&r->in_flight);
 	for (const struct entry *e = parent; e != NULL && !e->committed;
 	     e = find_block(r, e->parent)) {
 		struct hm_bft_block b;
 
 		if (hm_bft_block_decode(&b, e->enc.data, e->enc.len) == HM_OK)
-			for_each_tx(b.payload, b.payload_len, collect_tx, r, &in_flight);
+			for_each_tx(b.payload, b.payload_len, note_in_flight, r, NULL);
 	}
-	if (in_flight.failed) {
-		free(in_flight.h);
-		return HM_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < r->mp_n && count < r->max_block_txs; i++) {
-		int dup = 0;
+	for (size_t i = 0; i < r->mp.n && count < r->max_block_txs; i++) {
+		const struct bft_mp_entry *m = &r->mp.e[i];
 
-		for (size_t k = 0; k < in_flight.n && !dup; k++)
-			dup = memcmp(in_flight.h[k], r->mp[i].hash, HM_BFT_HASH_LEN) == 0;
-		if (dup)
+		if (!m->live || bft_hset_get(&r->in_flight, m->hash) != UINT32_MAX)
 			continue;
-		if (r->payload.len + 2 + r->mp[i].tx.len > r->max_block_bytes)
+		if (r->payload.len + 2 + m->tx.len > r->max_block_bytes)
 			continue;
-		if ((rc = hm_put_vec(&r->payload, 1, HM_BFT_TX_MAX, r->mp[i].tx.data,
-		                     r->mp[i].tx.len)))
+		if ((rc = hm_put_vec(&r->payload, 1, HM_BFT_TX_MAX, m->tx.data, m->tx.len)))
 			break;
 		count++;
 	}
-	free(in_flight.h);
 	return rc;
 }
 
@@ -1421,11 +1342,13 @@ int hm_bft_replica_new(struct hm_bft_replica **out, const struct hm_bft_config *
 	hm_buf_init(&r->payload);
 	r->in = malloc(sizeof(*r->in));
 	r->own = malloc(sizeof(*r->own));
-	r->recent = malloc(RECENT_TXS * sizeof(*r->recent));
-	if (r->in == NULL || r->own == NULL || r->recent == NULL) {
+	if (r->in == NULL || r->own == NULL) {
 		rc = HM_ERR_NOMEM;
 		goto fail;
 	}
+	if ((rc = bft_mempool_init(&r->mp, r->mempool_max_txs, r->mempool_max_bytes)) ||
+	    (rc = bft_hset_init(&r->in_flight, r->mempool_max_txs)))
+		goto fail;
 	if ((rc = recover(r)))
 		goto fail;
 	r->cur_view = 0;
@@ -1450,10 +1373,8 @@ void hm_bft_replica_del(struct hm_bft_replica *r)
 	}
 	free(r->blocks);
 	free(r->table);
-	for (size_t i = 0; i < r->mp_n; i++)
-		hm_buf_free(&r->mp[i].tx);
-	free(r->mp);
-	free(r->recent);
+	bft_mempool_free(&r->mp);
+	bft_hset_free(&r->in_flight);
 	for (size_t i = r->out_head; i < r->out_n; i++)
 		hm_buf_free(&r->out[i].data);
 	free(r->out);
