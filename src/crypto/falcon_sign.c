@@ -294,13 +294,14 @@ static void ffldl_build(double *tree, double *g00, double *g01, double *g11, uns
                         double inv_sigma, double *tmp)
 {
 	size_t n = (size_t)1 << logn, hn = n >> 1;
-	double *a = tmp, *b = tmp + n, *sub = tmp + 2 * n;
-	double *right = tree + n, *left = right + tree_len(logn - 1);
+	double *a = tmp, *b = tmp + n, *sub = tmp + 2 * n, *right, *left;
 
 	if (logn == 0) {
 		tree[0] = falcon_sqrt(g00[0]) * inv_sigma;
 		return;
 	}
+	right = tree + n;
+	left = right + tree_len(logn - 1);
 	falcon_poly_ldl(g00, g01, g11, logn);
 	memcpy(tree, g01, n * sizeof(double));
 	falcon_split_fft(a, a + hn, g11, logn);
@@ -317,13 +318,15 @@ static void ff_sampling(struct falcon_sampler *sc, double *t0, double *t1, const
 {
 	size_t n = (size_t)1 << logn, hn = n >> 1;
 	double *a = tmp, *b = tmp + n, *zt = tmp + 2 * n, *sub = tmp + 3 * n;
-	const double *right = tree + n, *left = right + tree_len(logn - 1);
+	const double *right, *left;
 
 	if (logn == 0) {
 		t0[0] = (double)sampler_z(sc, t0[0], tree[0]);
 		t1[0] = (double)sampler_z(sc, t1[0], tree[0]);
 		return;
 	}
+	right = tree + n;
+	left = right + tree_len(logn - 1);
 	falcon_split_fft(zt, zt + hn, t1, logn);
 	ff_sampling(sc, zt, zt + hn, right, logn - 1, sub);
 	falcon_merge_fft(a, zt, zt + hn, logn);
