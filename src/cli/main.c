@@ -12,7 +12,7 @@
 /* Only commands that work are listed; others join as their subsystems land. */
 static const struct cli_command *const commands[] = {
 	&cli_cmd_keygen, &cli_cmd_crypto, &cli_cmd_hw,   &cli_cmd_top,
-	&cli_cmd_ct,     &cli_cmd_sim,    &cli_cmd_stoq,
+	&cli_cmd_ct,     &cli_cmd_sim,    &cli_cmd_stoq, &cli_cmd_loadgen,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
