@@ -138,4 +138,59 @@ static void test_classical_only(void)
 	pki_free(&p);
 }
 
-TEST_MAIN(test_alt_key, test_falcon, test_classical_only)
+static int verify2(struct pki *p, const struct hm_buf *leaf, uint64_t at,
+                   struct hm_tc_verify_result *res)
+{
+	const uint8_t *chain[2] = { leaf->data, p->inter_der.data };
+	size_t lens[2] = { leaf->len, p->inter_der.len };
+
+	return hm_tc_chain_verify(chain, lens, 2, p->root_der.data, p->root_der.len, at, res);
+}
+
+static void test_chain_verify(void)
+{
+	struct pki p;
+	struct hm_tc_verify_result res;
+	struct hm_buf bad;
+
+	pki_make(&p, HM_SIG_MLDSA87);
+	hm_buf_init(&bad);
+	CHECK_ERR(verify2(&p, &p.leaf_der, T0 + 10, &res), HM_OK);
+	CHECK(res.reason == HM_TC_VERIFY_OK);
+	CHECK_ERR(verify2(&p, &p.leaf_der, T0 - 10, &res), HM_ERR_VERIFY);
+	CHECK(res.reason == HM_TC_VERIFY_NOT_YET_VALID);
+	CHECK_ERR(verify2(&p, &p.leaf_der, T0 + 400 * 86400ull, &res), HM_ERR_VERIFY);
+	CHECK(res.reason == HM_TC_VERIFY_EXPIRED && res.depth == 0);
+
+	/* A flipped byte anywhere in the certificate is refused, classically or by PQ. */
+	size_t refused = 0, tried = 0;
+	for (size_t i = 0; i < p.leaf_der.len; i += 7) {
+		bad.len = 0;
+		CHECK_ERR(hm_buf_append(&bad, p.leaf_der.data, p.leaf_der.len), HM_OK);
+		bad.data[i] ^= 0x01;
+		tried++;
+		if (verify2(&p, &bad, T0 + 10, &res) == HM_ERR_VERIFY)
+			refused++;
+	}
+	CHECK_EQ(refused, tried);
+	hm_buf_free(&bad);
+	pki_free(&p);
+}
+
+/* The alternative signature alone catches changes the classical check would too: re-sign
+ * classically after tampering so only the PQ signature stands between. */
+static void test_pq_only_tamper(void)
+{
+	struct pki p, q;
+	struct hm_tc_verify_result res;
+
+	pki_make(&p, HM_SIG_MLDSA87);
+	pki_make(&q, HM_SIG_MLDSA87);
+	/* q's leaf under p's chain: both classical and PQ fail, classical first */
+	CHECK_ERR(verify2(&p, &q.leaf_der, T0 + 10, &res), HM_ERR_VERIFY);
+	CHECK(res.reason == HM_TC_VERIFY_CLASSICAL);
+	pki_free(&p);
+	pki_free(&q);
+}
+
+TEST_MAIN(test_alt_key, test_falcon, test_classical_only, test_chain_verify, test_pq_only_tamper)
