@@ -347,26 +347,6 @@ static int tc_check(void *ctx, const struct hm_op *op)
 
 /* ---- ISSUE ---- */
 
-/* subject Name and SubjectPublicKeyInfo of a DER CSR (RFC 2986). */
-static int csr_parts(const uint8_t *csr, size_t len, struct der_elem *subject,
-                     struct der_elem *spki)
-{
-	struct der_elem top, cri, ver;
-	struct der_cursor c;
-	int rc;
-
-	if ((rc = der_parse_one(csr, len, DER_SEQUENCE, &top)) != HM_OK)
-		return rc;
-	der_cursor_inside(&c, &top);
-	if ((rc = der_expect(&c, DER_SEQUENCE, &cri)) != HM_OK)
-		return rc;
-	der_cursor_inside(&c, &cri);
-	if ((rc = der_expect(&c, DER_INTEGER, &ver)) != HM_OK ||
-	    (rc = der_expect(&c, DER_SEQUENCE, subject)) != HM_OK)
-		return rc;
-	return der_expect(&c, DER_SEQUENCE, spki);
-}
-
 static int elem_equal(const struct der_elem *a, const struct der_elem *b)
 {
 	return a->len == b->len && memcmp(a->start, b->start, a->len) == 0;
@@ -508,7 +488,6 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 {
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t d;
 	struct der_cert dc;
 	struct der_elem csr_subject, csr_spki;
 	struct inter *in = NULL;
@@ -518,10 +497,8 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	uint64_t validity = hm_tc_profile_validity(op->profile);
 	int rc;
 
-	if ((rc = hm_tc_csr_check(op->csr, op->csr_len, op->profile)) != HM_OK)
-		return rc == HM_ERR_VERIFY ? HM_ERR_VERIFY : HM_ERR_INVALID;
 	if (der_cert_parse(op->cert, op->cert_len, &dc) != HM_OK ||
-	    csr_parts(op->csr, op->csr_len, &csr_subject, &csr_spki) != HM_OK)
+	    der_csr_parse(op->csr, op->csr_len, &csr_subject, &csr_spki) != HM_OK)
 		return HM_ERR_INVALID;
 	/* the issuer: a registered validator intermediate, by name and key id */
 	for (size_t i = 0; i < m->n_inters; i++) {
@@ -534,15 +511,13 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	}
 	if (in == NULL)
 		return HM_ERR_NOT_FOUND;
-	if (tc_crt_import(op->cert, op->cert_len, &crt) != HM_OK)
-		return HM_ERR_INVALID;
-	d.data = (unsigned char *)op->csr;
-	d.size = (unsigned)op->csr_len;
-	if (gnutls_x509_crq_init(&crq) < 0) {
-		rc = HM_ERR_NOMEM;
+	if ((rc = tc_crq_import(op->csr, op->csr_len, &crq)) != HM_OK)
+		return rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
+	if ((rc = tc_crq_check(crq, op->csr, op->csr_len, op->profile)) != HM_OK) {
+		rc = rc == HM_ERR_VERIFY || rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
 		goto out;
 	}
-	if (gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_DER) < 0) {
+	if (tc_crt_import(op->cert, op->cert_len, &crt) != HM_OK) {
 		rc = HM_ERR_INVALID;
 		goto out;
 	}
@@ -583,7 +558,8 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 out:
 	if (crq != NULL)
 		gnutls_x509_crq_deinit(crq);
-	gnutls_x509_crt_deinit(crt);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
 	return rc;
 }
 
