@@ -226,7 +226,7 @@ out:
 
 static int set_validity(gnutls_x509_crt_t crt, uint64_t not_before, uint64_t validity)
 {
-	if (not_before > (uint64_t)INT64_MAX / 2 || validity > (uint64_t)INT64_MAX / 2)
+	if (not_before > HM_TC_TIME_MAX || validity > HM_TC_TIME_MAX - not_before)
 		return HM_ERR_RANGE;
 	if (gnutls_x509_crt_set_activation_time(crt, (time_t)not_before) < 0 ||
 	    gnutls_x509_crt_set_expiration_time(crt, (time_t)(not_before + validity)) < 0)

@@ -7,6 +7,7 @@
  * log. State layout and the issuance design: docs/TRUSTCHAIN.md.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -481,6 +482,29 @@ static int key_id_matches(const struct der_cert *cert, const struct der_cert *is
 	return kid.body_len == oct.body_len && memcmp(kid.body, oct.body, kid.body_len) == 0;
 }
 
+/*
+ * The CRL distribution point is the one genesis fixes for the intermediate
+ * ("<crl_base>/<index>.crl"), or absent when genesis has no CRL base.
+ */
+static int crl_dp_ok(const struct tc_mod *m, gnutls_x509_crt_t crt, uint16_t index)
+{
+	char want[1100], got[1100];
+	size_t size = sizeof(got) - 1;
+	unsigned reasons = 0, crit = 0;
+	int rc = gnutls_x509_crt_get_crl_dist_points(crt, 0, got, &size, &reasons, &crit);
+
+	if (m->g.crl_base == NULL)
+		return rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+	if (rc != GNUTLS_SAN_URI || crit || reasons != 0)
+		return 0;
+	got[size] = '\0';
+	snprintf(want, sizeof(want), "%s/%u.crl", m->g.crl_base, (unsigned)index);
+	size = sizeof(got) - 1;
+	return strcmp(got, want) == 0 &&
+	       gnutls_x509_crt_get_crl_dist_points(crt, 1, got, &size, &reasons, &crit) ==
+	               GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+}
+
 /* Checks the certificate of an ISSUE op; *inter_index gets its issuer. */
 static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
                         const struct hm_tc_issue_op *op, const uint8_t serial[HM_TC_SERIAL_LEN],
@@ -543,10 +567,12 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	    !same_requested_ext(crq, &dc, TC_OID_ALT_KEY, tc_oid_alt_key, sizeof(tc_oid_alt_key)) ||
 	    leaf_extensions_ok(&dc) != HM_OK || !profile_usage_ok(crt, op->profile))
 		goto out;
+	if (!crl_dp_ok(m, crt, *inter_index))
+		goto out;
 	if (gnutls_x509_crt_get_serial(crt, got_serial, &got_len) < 0 ||
 	    got_len != HM_TC_SERIAL_LEN || memcmp(got_serial, serial, HM_TC_SERIAL_LEN) != 0)
 		goto out;
-	if (op->not_before > (uint64_t)INT64_MAX / 2 ||
+	if (op->not_before > HM_TC_TIME_MAX - validity ||
 	    (int64_t)gnutls_x509_crt_get_activation_time(crt) != (int64_t)op->not_before ||
 	    (int64_t)gnutls_x509_crt_get_expiration_time(crt) !=
 	            (int64_t)(op->not_before + validity))
