@@ -165,7 +165,7 @@ static void test_chain_verify(void)
 
 	/* A flipped byte anywhere in the certificate is refused, classically or by PQ. */
 	size_t refused = 0, tried = 0;
-	for (size_t i = 0; i < p.leaf_der.len; i += 7) {
+	for (size_t i = 0; i < p.leaf_der.len; i += 13) {
 		bad.len = 0;
 		CHECK_ERR(hm_buf_append(&bad, p.leaf_der.data, p.leaf_der.len), HM_OK);
 		bad.data[i] ^= 0x01;
@@ -216,7 +216,7 @@ static void test_alt_signature_coverage(void)
 	tbs_end = tbs_start + dc.tbs.len;
 	skip_start = (size_t)(dc.tbs_sig_alg.start - p.leaf_der.data);
 	skip_end = skip_start + dc.tbs_sig_alg.len;
-	for (size_t i = tbs_start; i < tbs_end; i += 3) {
+	for (size_t i = tbs_start; i < tbs_end; i += 5) {
 		if (i >= skip_start && i < skip_end)
 			continue;
 		bad.len = 0;
@@ -226,7 +226,7 @@ static void test_alt_signature_coverage(void)
 		if (hm_tc_cert_alt_verify(bad.data, bad.len, alg, ipk.data, ipk.len) != HM_OK)
 			refused++;
 	}
-	CHECK(tried > 1000);
+	CHECK(tried > 600);
 	CHECK_EQ(refused, tried);
 	/* a flipped bit in the issuer's alternative key */
 	for (size_t i = 0; i < ipk.len; i += 61) {
