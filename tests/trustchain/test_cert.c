@@ -251,5 +251,41 @@ static void test_alt_signature_coverage(void)
 	pki_free(&p);
 }
 
-TEST_MAIN(test_alt_signature_coverage, test_alt_key, test_falcon, test_classical_only,
-          test_chain_verify, test_pq_only_tamper)
+/* A classical-only chain passes GnuTLS but not the hybrid verifier. */
+static void test_classical_chain_refused(void)
+{
+	struct pki p;
+	struct hm_tc_verify_result res;
+
+	pki_make(&p, 0);
+	CHECK_ERR(verify2(&p, &p.leaf_der, T0 + 10, &res), HM_ERR_VERIFY);
+	CHECK(res.reason == HM_TC_VERIFY_PQ_MISSING);
+	CHECK_EQ(res.depth, 0);
+	CHECK_STR(hm_tc_verify_reason_str(res.reason),
+	          "post-quantum key or alternative signature missing");
+	/* too long, and no chain at all */
+	{
+		const uint8_t *chain[HM_TC_CHAIN_MAX + 1];
+		size_t lens[HM_TC_CHAIN_MAX + 1];
+		for (int i = 0; i <= HM_TC_CHAIN_MAX; i++) {
+			chain[i] = p.leaf_der.data;
+			lens[i] = p.leaf_der.len;
+		}
+		CHECK_ERR(hm_tc_chain_verify(chain, lens, HM_TC_CHAIN_MAX + 1, p.root_der.data,
+		                             p.root_der.len, T0, &res),
+		          HM_ERR_VERIFY);
+		CHECK(res.reason == HM_TC_VERIFY_TOO_LONG);
+		CHECK_ERR(hm_tc_chain_verify(chain, lens, 0, p.root_der.data, p.root_der.len, T0,
+		                             &res),
+		          HM_ERR_INVALID);
+		lens[0] = 10;
+		CHECK_ERR(hm_tc_chain_verify(chain, lens, 1, p.root_der.data, p.root_der.len, T0,
+		                             &res),
+		          HM_ERR_VERIFY);
+		CHECK(res.reason == HM_TC_VERIFY_MALFORMED);
+	}
+	pki_free(&p);
+}
+
+TEST_MAIN(test_classical_chain_refused, test_alt_signature_coverage, test_alt_key, test_falcon,
+          test_classical_only, test_chain_verify, test_pq_only_tamper)
