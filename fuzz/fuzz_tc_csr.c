@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TrustChain ISSUE payloads and CSRs on arbitrary bytes: the payload decoder
- * must round-trip what it accepts, and the stateless check (CSR policy and
- * self-signature, certificate DER) must never crash. Bytes that are not a
- * payload are fed to the CSR checker directly, under every profile.
+ * must round-trip what it accepts, the stateless check must never crash, and
+ * the CSR policy checker (GnuTLS parsing, self-signature, names) runs on the
+ * payload's CSR, or on the bytes themselves when they are not a payload,
+ * under every profile.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		hm_buf_free(&b);
 		(void)hm_tc_issue_op_check(data, size);
+		for (int p = HM_TC_PROFILE_NODE; p <= HM_TC_PROFILE_TX_SIGNING; p++)
+			(void)hm_tc_csr_check(op.csr, op.csr_len, (enum hm_tc_profile)p);
 		return 0;
 	}
 	if (hm_tc_issue_op_check(data, size) == HM_OK)

@@ -328,7 +328,9 @@ static int tc_check(void *ctx, const struct hm_op *op)
 	(void)ctx;
 	switch (op->type) {
 	case HM_OP_TC_ISSUE:
-		return hm_tc_issue_op_check(op->payload, op->payload_len);
+		/* every refusal is HM_ERR_INVALID: other codes would read as a node failure */
+		return hm_tc_issue_op_check(op->payload, op->payload_len) == HM_OK ? HM_OK
+		                                                                   : HM_ERR_INVALID;
 	case HM_OP_TC_REVOKE:
 		return hm_tc_revoke_op_decode(&r, op->payload, op->payload_len) == HM_OK
 		               ? HM_OK
