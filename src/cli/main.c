@@ -10,10 +10,20 @@
 #include "hypermesh/version.h"
 
 /* Only commands that work are listed; others join as their subsystems land. */
+/* One per line, so that adding a command never conflicts with another addition. */
+/* clang-format off */
 static const struct cli_command *const commands[] = {
-	&cli_cmd_keygen, &cli_cmd_crypto, &cli_cmd_hw,   &cli_cmd_top,
-	&cli_cmd_ct,     &cli_cmd_sim,    &cli_cmd_stoq, &cli_cmd_loadgen,
+	&cli_cmd_keygen,
+	&cli_cmd_crypto,
+	&cli_cmd_hw,
+	&cli_cmd_top,
+	&cli_cmd_ct,
+	&cli_cmd_sim,
+	&cli_cmd_stoq,
+	&cli_cmd_loadgen,
+	&cli_cmd_ca,
 };
+/* clang-format on */
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
