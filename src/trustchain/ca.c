@@ -191,9 +191,8 @@ static int hybrid_sign(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer_crt,
 			rc = HM_ERR_NOMEM;
 			goto out;
 		}
-		if ((rc = hm_sig_sign(issuer_key->pq_alg, sig, info->sig_max, &sig_len,
-		                      issuer_key->pq_sk, issuer_key->pq_sk_len, pre.data,
-		                      pre.len)) != HM_OK)
+		if ((rc = hm_sig_signer_sign(issuer_key->pq_signer, sig, info->sig_max, &sig_len,
+		                             pre.data, pre.len)) != HM_OK)
 			goto out;
 		ext.len = 0;
 		if ((rc = tc_alt_value_encode(sig, sig_len, &ext)) != HM_OK ||

@@ -60,6 +60,7 @@ void hm_tc_key_free(struct hm_tc_key *key)
 		return;
 	gnutls_privkey_deinit(key->priv);
 	gnutls_x509_privkey_deinit(key->ed);
+	hm_sig_signer_free(key->pq_signer);
 	if (key->pq_sk != NULL) {
 		hm_wipe(key->pq_sk, key->pq_sk_len);
 		free(key->pq_sk);
@@ -80,7 +81,7 @@ static int key_set_pq(struct hm_tc_key *k, enum hm_sig_alg alg, const uint8_t *p
 	k->pq_pk_len = pk_len;
 	k->pq_sk_len = sk_len;
 	k->pq_alg = alg;
-	return HM_OK;
+	return hm_sig_signer_new(alg, sk, sk_len, &k->pq_signer);
 }
 
 int hm_tc_key_generate(enum hm_sig_alg pq_alg, struct hm_tc_key **out)

@@ -44,6 +44,8 @@ struct hm_tc_key {
 	enum hm_sig_alg pq_alg; /* 0: none */
 	uint8_t *pq_pk, *pq_sk;
 	size_t pq_pk_len, pq_sk_len;
+	/* pq_sk prepared for signing many certificates (Falcon keeps its expanded key). */
+	struct hm_sig_signer *pq_signer;
 };
 
 struct hm_tc_ca {
