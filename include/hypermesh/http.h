@@ -24,6 +24,9 @@
  * Error bodies are always {"error":{"code":"<short_code>","message":"<text>"}}.
  *
  * Linux only: disconnect detection for deferred requests uses epoll.
+ *
+ * This header includes <uv.h>, which needs POSIX types: define _GNU_SOURCE
+ * (or _POSIX_C_SOURCE 200809L) before the first include, as for libuv.
  */
 #ifndef HYPERMESH_HTTP_H
 #define HYPERMESH_HTTP_H
