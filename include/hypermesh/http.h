@@ -78,6 +78,13 @@ struct hm_http_config {
 	size_t json_max_depth;         /* nesting limit of hm_http_req_json; 0: default */
 	hm_http_authorize_fn authorize; /* NULL: routes with a permission answer 401 */
 	void *authorize_ctx;
+	/*
+	 * Optional: the server registers and updates its own series here (loop
+	 * thread): hypermesh_http_requests_total{code="2xx"...} and
+	 * hypermesh_http_request_duration_seconds for requests answered by the
+	 * loop, hypermesh_http_requests_deferred. Must outlive the server.
+	 */
+	struct hm_metrics *metrics;
 };
 
 typedef void (*hm_http_handler_fn)(struct hm_http_req *req, void *arg);
@@ -95,7 +102,8 @@ typedef void (*hm_http_cancel_fn)(struct hm_http_req *req, enum hm_http_cancel_r
 /*
  * Creates a server on loop (not listening yet). cfg is copied (bind_address
  * too). Returns HM_OK, HM_ERR_INVALID (bad address, max_body above
- * HM_BUF_MAX) or HM_ERR_NOMEM.
+ * HM_BUF_MAX), HM_ERR_EXISTS (cfg.metrics already holds another server's
+ * series) or HM_ERR_NOMEM.
  */
 int hm_http_server_new(uv_loop_t *loop, const struct hm_http_config *cfg,
                        struct hm_http_server **out);

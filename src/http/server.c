@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "hypermesh/buf.h"
+#include "hypermesh/clock.h"
 #include "hypermesh/error.h"
 #include "hypermesh/http.h"
 #include "hypermesh/log.h"
@@ -111,6 +112,7 @@ struct hm_http_req {
 	hm_http_cancel_fn on_cancel;
 	void *cancel_arg;
 	uint64_t deadline_ms;
+	uint64_t queued_ns;                /* when the MHD thread handed req over */
 	struct hm_http_req *dprev, *dnext; /* deferred list, oldest first */
 
 	/* Loop -> MHD, published by MHD_resume_connection. */
@@ -144,6 +146,11 @@ struct hm_http_server {
 	int handles_open;
 	struct hm_http_req *in_handler;
 	enum handler_outcome outcome;
+
+	/* Optional series in cfg.metrics (loop thread). */
+	struct hm_counter *answers[5]; /* by status class 1xx..5xx */
+	struct hm_histogram *duration;
+	struct hm_gauge *deferred_gauge;
 };
 
 /* ------------------------------------------------------------------ */
@@ -422,6 +429,7 @@ static enum MHD_Result hand_to_loop(struct hm_http_server *srv, struct hm_http_r
 	} else {
 		atomic_fetch_add(&srv->outstanding, 1);
 		req->counted = 1;
+		req->queued_ns = hm_clock_mono_ns();
 		req->phase = PHASE_LOOP;
 		/* Suspend before the loop can see req, so its resume always follows. */
 		MHD_suspend_connection(conn);
@@ -547,6 +555,8 @@ static void deferred_unlink(struct hm_http_server *srv, struct hm_http_req *req)
 		srv->deferred_tail = req->dprev;
 	req->dprev = req->dnext = NULL;
 	req->deferred = 0;
+	if (srv->deferred_gauge != NULL)
+		hm_gauge_add(srv->deferred_gauge, -1);
 	if (req->fd >= 0)
 		(void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 }
@@ -562,6 +572,13 @@ static void finish(struct hm_http_req *req, unsigned status, struct MHD_Response
 	deferred_unlink(srv, req);
 	if (srv->in_handler == req)
 		srv->outcome = OUTCOME_ANSWERED;
+	if (srv->duration != NULL) {
+		hm_histogram_observe(srv->duration,
+		                     (double)(hm_clock_mono_ns() - req->queued_ns) / 1e9);
+		/* A dropped request (client gone) is counted with no class. */
+		if (status >= 100 && status <= 599)
+			hm_counter_inc(srv->answers[status / 100 - 1]);
+	}
 	req->status = status;
 	req->response = r;
 	MHD_resume_connection(req->conn);
@@ -704,6 +721,8 @@ void hm_http_req_defer(struct hm_http_req *req, hm_http_cancel_fn on_cancel, voi
 	if (req->deferred)
 		return;
 	req->deferred = 1;
+	if (srv->deferred_gauge != NULL)
+		hm_gauge_add(srv->deferred_gauge, 1);
 	req->on_cancel = on_cancel;
 	req->cancel_arg = arg;
 	/* One timeout for all: appending keeps the list sorted by deadline. */
@@ -947,6 +966,34 @@ int hm_http_req_json(struct hm_http_req *req, json_t **out)
 /* ------------------------------------------------------------------ */
 /* Server lifetime                                                     */
 
+/*
+ * Series are registered once per registry; a registry cannot unregister, so
+ * a second server on the same registry is refused (HM_ERR_EXISTS).
+ */
+static int register_metrics(struct hm_http_server *srv, struct hm_metrics *m)
+{
+	static const char *classes[5] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	int rc;
+
+	for (int i = 0; i < 5; i++) {
+		struct hm_metric_label l = { "code", classes[i] };
+		rc = hm_metrics_counter(m, "hypermesh_http_requests_total",
+		                        "HTTP requests answered by the loop, by status class.", &l,
+		                        1, &srv->answers[i]);
+		if (rc != HM_OK)
+			return rc;
+	}
+	rc = hm_metrics_histogram(m, "hypermesh_http_request_duration_seconds",
+	                          "Time from a complete request to its answer, on the loop.", NULL,
+	                          0, hm_metrics_latency_buckets, hm_metrics_latency_nbuckets,
+	                          &srv->duration);
+	if (rc != HM_OK)
+		return rc;
+	return hm_metrics_gauge(m, "hypermesh_http_requests_deferred",
+	                        "Requests whose handler will answer later.", NULL, 0,
+	                        &srv->deferred_gauge);
+}
+
 int hm_http_server_new(uv_loop_t *loop, const struct hm_http_config *cfg,
                        struct hm_http_server **out)
 {
@@ -983,6 +1030,14 @@ int hm_http_server_new(uv_loop_t *loop, const struct hm_http_config *cfg,
 	DEFAULT(async_timeout_ms, HM_HTTP_DEFAULT_ASYNC_TIMEOUT_MS)
 	DEFAULT(json_max_depth, HM_HTTP_DEFAULT_JSON_MAX_DEPTH)
 #undef DEFAULT
+	if (cfg->metrics != NULL) {
+		int rc = register_metrics(srv, cfg->metrics);
+		if (rc != HM_OK) {
+			free(srv->bind_address);
+			free(srv);
+			return rc;
+		}
+	}
 	srv->routes_tail = &srv->routes;
 	srv->epfd = -1;
 	atomic_init(&srv->outstanding, 0);

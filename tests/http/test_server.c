@@ -755,17 +755,31 @@ static void c_metrics(struct fixture *f)
 	CHECK(strstr(r.head, "text/plain; version=0.0.4") != NULL);
 	CHECK(strstr(r.body, "# TYPE hypermesh_test_hits_total counter\n"
 	                     "hypermesh_test_hits_total 2\n") != NULL);
+	/* The server's own series: the two answers so far, none deferred now. */
+	CHECK(strstr(r.body, "hypermesh_http_requests_total{code=\"2xx\"} 2\n") != NULL);
+	CHECK(strstr(r.body, "hypermesh_http_request_duration_seconds_count 2\n") != NULL);
+	CHECK(strstr(r.body, "hypermesh_http_requests_deferred 0\n") != NULL);
+	http_req(f->port, "GET", "/nope", NULL, NULL, &r);
+	http_req(f->port, "GET", "/metrics", NULL, NULL, &r);
+	CHECK(strstr(r.body, "hypermesh_http_requests_total{code=\"4xx\"} 1\n") != NULL);
+	CHECK(strstr(r.body, "hypermesh_http_requests_total{code=\"2xx\"} 3\n") != NULL);
 }
 
 static void test_metrics_endpoint(void)
 {
 	struct hm_http_config cfg;
+	struct hm_http_server *second;
+	struct hm_metrics *registry = NULL;
 	struct fixture f;
 
+	CHECK_ERR(hm_metrics_new(&registry), HM_OK);
 	fixture_default_config(&cfg);
+	cfg.metrics = registry;
 	if (fixture_open(&f, &cfg) != 0)
 		return;
-	CHECK_ERR(hm_metrics_new(&f.metrics), HM_OK);
+	f.metrics = registry;
+	/* One registry holds one server's series. */
+	CHECK_ERR(hm_http_server_new(&f.loop, &cfg, &second), HM_ERR_EXISTS);
 	CHECK_ERR(hm_metrics_counter(f.metrics, "hypermesh_test_hits_total", "Hello requests.",
 	                             NULL, 0, &f.hits),
 	          HM_OK);
