@@ -151,7 +151,9 @@ uint16_t hm_http_server_port(const struct hm_http_server *srv);
  * waits up to 2 s for those answers to be written, stops and joins the MHD
  * thread, then closes the loop handles; the memory is released from their
  * close callbacks, so keep running the loop. Accepts NULL. srv is invalid
- * after the call.
+ * after the call. Called from a handler, it also answers that handler's
+ * own request 503 unless already answered: the handler must not use req
+ * afterwards. A second call (e.g. from an on_cancel callback) does nothing.
  */
 void hm_http_server_close(struct hm_http_server *srv);
 

@@ -144,6 +144,7 @@ struct hm_http_server {
 	int epfd;
 	uv_poll_t poll;
 	int handles_open;
+	struct hm_http_req *batch; /* taken from the queue, not dispatched yet */
 	struct hm_http_req *in_handler;
 	enum handler_outcome outcome;
 
@@ -896,13 +897,19 @@ static struct hm_http_req *queue_take(struct hm_http_server *srv)
 static void on_async(uv_async_t *a)
 {
 	struct hm_http_server *srv = a->data;
-	struct hm_http_req *req = queue_take(srv);
+	struct hm_http_req **tail = &srv->batch;
 
-	while (req != NULL) {
-		struct hm_http_req *next = req->queue_next;
+	/* The batch lives in srv, not on this stack, so that a handler that
+	 * closes the server lets close() answer the rest of it. */
+	while (*tail != NULL)
+		tail = &(*tail)->queue_next;
+	*tail = queue_take(srv);
+	while (srv->batch != NULL && !srv->closing) {
+		struct hm_http_req *req = srv->batch;
+
+		srv->batch = req->queue_next;
 		req->queue_next = NULL;
 		dispatch(srv, req);
-		req = next;
 	}
 }
 
@@ -935,7 +942,7 @@ const char *hm_http_req_query(const struct hm_http_req *req, const char *name)
 
 const char *hm_http_req_header(const struct hm_http_req *req, const char *name)
 {
-	/* Headers were pushed in front: the last one with a name is first. */
+	/* Headers were pushed in front, so the last match is the first sent. */
 	const char *found = NULL;
 
 	for (const struct header *h = req->headers; h != NULL; h = h->next)
@@ -1252,8 +1259,8 @@ void hm_http_server_close(struct hm_http_server *srv)
 	struct hm_http_req *queued;
 	MHD_socket listen_fd = MHD_INVALID_SOCKET;
 
-	if (srv == NULL)
-		return;
+	if (srv == NULL || srv->closing)
+		return; /* also a second call from an on_cancel callback */
 	pthread_mutex_lock(&srv->mutex);
 	srv->closing = 1;
 	pthread_mutex_unlock(&srv->mutex);
@@ -1267,6 +1274,12 @@ void hm_http_server_close(struct hm_http_server *srv)
 	}
 
 	/* From here the MHD thread queues nothing; answer what it already did. */
+	while (srv->batch != NULL) {
+		struct hm_http_req *next = srv->batch->queue_next;
+		finish(srv->batch, 503,
+		       error_response("shutting_down", "the server is shutting down"));
+		srv->batch = next;
+	}
 	queued = queue_take(srv);
 	while (queued != NULL) {
 		struct hm_http_req *next = queued->queue_next;
@@ -1275,6 +1288,10 @@ void hm_http_server_close(struct hm_http_server *srv)
 	}
 	while (srv->deferred_head != NULL)
 		cancel(srv->deferred_head, HM_HTTP_CANCEL_CLOSING);
+	/* Closed from a handler that has not answered its own request yet. */
+	if (srv->in_handler != NULL && srv->outcome == OUTCOME_NONE)
+		finish(srv->in_handler, 503,
+		       error_response("shutting_down", "the server is shutting down"));
 
 	if (srv->mhd != NULL) {
 		struct timespec pause = { 0, 1000 * 1000 };

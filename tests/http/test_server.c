@@ -168,6 +168,17 @@ static void h_never(struct hm_http_req *req, void *arg)
 	}
 }
 
+/* Closes the server from inside a handler, without answering first. */
+static void h_close(struct hm_http_req *req, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)req;
+	f->closed = 1;
+	hm_http_server_close(f->srv);
+	hm_http_server_close(f->srv); /* a second call does nothing */
+}
+
 static int authorize(void *ctx, const char *token, const char *permission)
 {
 	(void)ctx;
@@ -224,6 +235,7 @@ static int fixture_open(struct fixture *f, const struct hm_http_config *cfg)
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/nothing", NULL, h_nothing, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/slow", NULL, h_slow, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/never", NULL, h_never, f), HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/close", NULL, h_close, f), HM_OK);
 	return 0;
 }
 
@@ -647,6 +659,20 @@ static void test_max_outstanding(void)
 	run_with(&cfg, c_overload);
 }
 
+static void c_close_in_handler(struct fixture *f)
+{
+	struct http_result r;
+
+	http_req(f->port, "GET", "/v1/close", NULL, NULL, &r);
+	CHECK_EQ(r.status, 503);
+	CHECK(has_error_code(&r, "shutting_down"));
+}
+
+static void test_close_from_handler(void)
+{
+	run_default(c_close_in_handler);
+}
+
 /* ---- static files ---- */
 
 static char static_root[256];
@@ -835,4 +861,5 @@ static void test_config_errors(void)
 
 TEST_MAIN(test_routing, test_auth, test_json, test_body_limit, test_async_after_timer,
           test_client_disconnect, test_async_timeout, test_concurrent, test_graceful_shutdown,
-          test_max_outstanding, test_static_files, test_metrics_endpoint, test_config_errors)
+          test_max_outstanding, test_close_from_handler, test_static_files, test_metrics_endpoint,
+          test_config_errors)
