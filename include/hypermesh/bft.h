@@ -302,7 +302,7 @@ struct hm_bft_config {
 	 * it well below base_timeout_ms.
 	 */
 	uint64_t min_block_interval_ms;
-	uint32_t test_flags;        /* enum hm_bft_test_flags; 0 in production */
+	uint32_t test_flags; /* enum hm_bft_test_flags; 0 in production */
 };
 
 struct hm_bft_replica;

@@ -27,7 +27,7 @@ struct entry {
 	uint8_t parent[HM_BFT_HASH_LEN];
 	uint64_t height, view, timestamp;
 	int committed;
-	int has_txs; /* a non-empty payload */
+	int has_txs;       /* a non-empty payload */
 	struct hm_buf enc; /* the block's encoding */
 };
 

@@ -25,20 +25,23 @@ static const char node_usage[] =
         "       hypermesh node status --config FILE\n"
         "       hypermesh node submit --config FILE (--data TEXT | --hex HEX)\n"
         "       hypermesh node receipt --config FILE --id TXID_HEX\n"
+        "       hypermesh node block --config FILE --height N\n"
         "\n"
         "run: the validator daemon described by FILE (docs/NODE.md); SIGTERM or\n"
         "SIGINT drains and exits 0. The others call the running node's STOQ\n"
         "service 'hypermesh' (the node FILE describes) and print its answer:\n"
         "status as JSON, submit the transaction id (hex), receipt as JSON\n"
-        "(runtime failure if there is no receipt yet).\n"
+        "(runtime failure if there is no receipt yet), block the committed block\n"
+        "at height N as JSON (height, hash, view, proposer, transactions).\n"
         "\n"
         "  -c, --config FILE      the node's config file\n"
         "      --data TEXT        transaction bytes (submit)\n"
         "      --hex HEX          transaction bytes in hex (submit)\n"
-        "      --id HEX           transaction id (receipt)\n" CLI_COMMON_USAGE;
+        "      --id HEX           transaction id (receipt)\n"
+        "      --height N         block height (block)\n" CLI_COMMON_USAGE;
 
 struct node_opts {
-	const char *config, *data, *hex, *id;
+	const char *config, *data, *hex, *id, *height;
 };
 
 static int parse(const struct cli_command *cmd, int argc, char **argv, struct node_opts *o)
@@ -48,6 +51,7 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct no
 		{ "data", required_argument, NULL, 'd' },
 		{ "hex", required_argument, NULL, 'x' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "height", required_argument, NULL, 'H' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -67,6 +71,9 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct no
 			break;
 		case 'i':
 			o->id = optarg;
+			break;
+		case 'H':
+			o->height = optarg;
 			break;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -137,7 +144,7 @@ static int node_run(const struct cli_command *cmd, int argc, char **argv)
 
 	if (rc != CLI_OK)
 		return rc < 0 ? CLI_OK : rc;
-	if (o.data || o.hex || o.id)
+	if (o.data || o.hex || o.id || o.height)
 		return cli_usage_error(cmd, "run takes only --config");
 	if ((rc = load_config(cmd, o.config, &cfg)) != CLI_OK)
 		return rc;
@@ -185,7 +192,8 @@ struct call_state {
 	const char *method;
 	const uint8_t *body;
 	size_t body_len;
-	int binary_reply; /* print the reply as hex */
+	int binary_reply;                 /* print the reply as hex */
+	const struct hm_node_config *cfg; /* decode the reply as a block */
 	struct hm_stoq_endpoint *ep;
 	uv_timer_t timer;
 	int result;
@@ -210,7 +218,26 @@ static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body
 		call_finish(st, CLI_FAILURE);
 		return;
 	}
-	if (st->binary_reply) {
+	if (st->cfg != NULL) {
+		struct hm_bft_block b;
+		uint8_t hash[HM_BFT_HASH_LEN];
+		char h[2 * HM_BFT_HASH_LEN + 1];
+		size_t ntx = 0;
+
+		if (hm_bft_block_decode(&b, body, len) != HM_OK) {
+			cli_error(st->cmd, "%s: the node sent a malformed block", st->method);
+			call_finish(st, CLI_FAILURE);
+			return;
+		}
+		hm_bft_block_hash(hash, st->cfg->chain_id, st->cfg->chain_id_len, &b);
+		(void)hm_hex_encode(h, sizeof(h), hash, sizeof(hash));
+		for (size_t off = 0; off + 2 <= b.payload_len; ntx++)
+			off += 2 + ((size_t)b.payload[off] << 8 | b.payload[off + 1]);
+		printf("{\"hash\":\"%s\",\"height\":%llu,\"proposer\":%u,\"timestamp_ms\":%llu,"
+		       "\"transactions\":%zu,\"view\":%llu}\n",
+		       h, (unsigned long long)b.height, (unsigned)b.proposer,
+		       (unsigned long long)b.timestamp, ntx, (unsigned long long)b.view);
+	} else if (st->binary_reply) {
 		char *h = malloc(2 * len + 1);
 
 		if (h != NULL) {
@@ -329,7 +356,28 @@ static int node_client(const struct cli_command *cmd, int argc, char **argv, con
 		return rc < 0 ? CLI_OK : rc;
 	if ((rc = load_config(cmd, o.config, &cfg)) != CLI_OK)
 		return rc;
-	if (strcmp(which, "status") == 0) {
+	if (strcmp(which, "block") == 0) {
+		char *end;
+		unsigned long long h;
+
+		if (o.data || o.hex || o.id || o.height == NULL)
+			return cli_usage_error(cmd, "block takes --config and --height");
+		h = strtoull(o.height, &end, 10);
+		if (*o.height < '0' || *o.height > '9' || *end != '\0' || h == 0)
+			return cli_usage_error(cmd, "--height must be a positive integer");
+		body = malloc(8);
+		if (body == NULL) {
+			cli_error(cmd, "out of memory");
+			return CLI_FAILURE;
+		}
+		for (int i = 7; i >= 0; i--, h >>= 8)
+			body[i] = (uint8_t)h;
+		len = 8;
+		st.method = HM_NODE_M_BLOCK;
+		st.cfg = &cfg;
+	} else if (o.height != NULL) {
+		return cli_usage_error(cmd, "--height is for block");
+	} else if (strcmp(which, "status") == 0) {
 		if (o.data || o.hex || o.id)
 			return cli_usage_error(cmd, "status takes only --config");
 		st.method = HM_NODE_M_STATUS;
@@ -396,13 +444,16 @@ static int node_receipt(const struct cli_command *cmd, int argc, char **argv)
 	return node_client(cmd, argc, argv, "receipt");
 }
 
+static int node_block(const struct cli_command *cmd, int argc, char **argv)
+{
+	return node_client(cmd, argc, argv, "block");
+}
+
 static int run_node(const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
-		{ "run", node_run },
-		{ "status", node_status },
-		{ "submit", node_submit },
-		{ "receipt", node_receipt },
+		{ "run", node_run },         { "status", node_status }, { "submit", node_submit },
+		{ "receipt", node_receipt }, { "block", node_block },
 	};
 
 	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -135,11 +135,11 @@ static int once(struct parse *p, unsigned bit, const char *section, const char *
 static int parse_validator(struct parse *p, const char *v)
 {
 	struct hm_node_config *cfg = p->cfg;
-	char idx[16], pk[2 * HM_BFT_PK_LEN + 2], addr[HM_NODE_HOST_MAX + 16], extra[2];
+	char idx[16], pk[128], addr[HM_NODE_HOST_MAX + 16], extra[2];
 	struct hm_node_validator val;
 	uint64_t i;
 
-	if (sscanf(v, "%15s %65s %79s %1s", idx, pk, addr, extra) != 3)
+	if (sscanf(v, "%15s %127s %79s %1s", idx, pk, addr, extra) != 3)
 		return fail(p, "validator must be 'INDEX PUBLIC_KEY_HEX HOST:PORT'");
 	if (parse_u64(idx, 0, HM_BFT_MAX_VALIDATORS - 1, &i) != HM_OK)
 		return fail(p, "validator index '%s' is not 0..%d", idx, HM_BFT_MAX_VALIDATORS - 1);

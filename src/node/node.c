@@ -433,6 +433,28 @@ static void on_receipt(struct hm_node *n, struct hm_stoq_rpc_server *call,
 	hm_buf_free(&res);
 }
 
+/* A committed block by height: body uint64 height; answer its canonical encoding. */
+static void on_block(struct hm_node *n, struct hm_stoq_rpc_server *call,
+                     const struct hm_stoq_frame *f)
+{
+	uint64_t h = 0;
+	int rc;
+
+	if (f->body_len != 8) {
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_LENGTH, "want a uint64 height");
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | f->body[i];
+	hm_buf_truncate(&n->blockbuf, 0);
+	rc = h == 0 ? HM_ERR_NOT_FOUND : n->st.load_block(n->st.ctx, h, &n->blockbuf);
+	if (rc != HM_OK)
+		(void)hm_stoq_rpc_respond_error(
+		        call, rc, rc == HM_ERR_NOT_FOUND ? "not committed here" : NULL);
+	else
+		(void)hm_stoq_rpc_respond(call, n->blockbuf.data, n->blockbuf.len);
+}
+
 static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
                        const struct hm_stoq_frame *f)
 {
@@ -455,6 +477,8 @@ static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq
 		on_status(n, call);
 	} else if (name_is(f->method, f->method_len, HM_NODE_M_RECEIPT)) {
 		on_receipt(n, call, f);
+	} else if (name_is(f->method, f->method_len, HM_NODE_M_BLOCK)) {
+		on_block(n, call, f);
 	} else if (name_is(f->method, f->method_len, HM_NODE_M_SUBMIT)) {
 		rc = hm_node_submit(n, f->body, f->body_len, txid);
 		if (rc == HM_OK || rc == HM_ERR_EXISTS)
@@ -522,6 +546,15 @@ static int check_chain(struct hm_node *n, char *err, size_t errlen)
 			              "chain "
 			              "onto block %llu (hash mismatch)",
 			              (unsigned long long)h, (unsigned long long)(h - 1)),
+			       HM_ERR_CORRUPT;
+		/* The hash covers the payload only through its root. */
+		if ((rc = hm_bft_payload_root(hash, b.payload, b.payload_len)) ||
+		    memcmp(hash, b.payload_root, HM_BFT_HASH_LEN) != 0)
+			return seterr(err, errlen,
+			              "consensus store corrupt: committed block %llu's "
+			              "transactions do "
+			              "not match its payload root",
+			              (unsigned long long)h),
 			       HM_ERR_CORRUPT;
 		hm_bft_block_hash(hash, n->vs.chain_id, n->vs.chain_id_len, &b);
 		memcpy(prev, hash, HM_BFT_HASH_LEN);
