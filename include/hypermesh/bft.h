@@ -296,7 +296,13 @@ struct hm_bft_config {
 	uint32_t max_block_bytes;   /* 0: 1 MiB (<= HM_BFT_PAYLOAD_MAX) */
 	uint32_t mempool_max_txs;   /* 0: 10000 */
 	uint64_t mempool_max_bytes; /* 0: 64 MiB */
-	uint32_t test_flags;        /* enum hm_bft_test_flags; 0 in production */
+	/*
+	 * Pacing: with an empty mempool a leader proposes at most this long
+	 * after the QC it builds on (0: at once, as the simulator does). Keep
+	 * it well below base_timeout_ms.
+	 */
+	uint64_t min_block_interval_ms;
+	uint32_t test_flags; /* enum hm_bft_test_flags; 0 in production */
 };
 
 struct hm_bft_replica;

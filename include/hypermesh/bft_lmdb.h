@@ -21,7 +21,8 @@ struct hm_bft_lmdb;
  * Opens (creating if needed) the store in the existing directory dir, with a
  * map of map_size bytes (0: HM_BFT_LMDB_MAP_DEFAULT). Returns HM_OK,
  * HM_ERR_INVALID (NULL or empty dir), HM_ERR_NOMEM, HM_ERR_NOT_FOUND (no such
- * directory), HM_ERR_PERMISSION, HM_ERR_IO.
+ * directory), HM_ERR_PERMISSION, HM_ERR_CORRUPT (not an LMDB file, or
+ * shorter than LMDB's own record of it: truncated), HM_ERR_IO.
  */
 int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size);
 

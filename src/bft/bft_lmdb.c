@@ -8,8 +8,10 @@
  */
 #include <errno.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hypermesh/bft_lmdb.h"
 #include "hypermesh/error.h"
@@ -28,6 +30,11 @@ static int from_mdb(int rc)
 		return HM_ERR_NOT_FOUND;
 	case MDB_MAP_FULL:
 		return HM_ERR_TOO_LARGE;
+	case MDB_INVALID:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_VERSION_MISMATCH:
+		return HM_ERR_CORRUPT;
 	case ENOMEM:
 		return HM_ERR_NOMEM;
 	case ENOENT:
@@ -39,6 +46,31 @@ static int from_mdb(int rc)
 	default:
 		return HM_ERR_IO;
 	}
+}
+
+/*
+ * LMDB maps the data file and trusts its meta page: a file cut shorter than
+ * the last page the meta page names would fault (SIGBUS) on the first read
+ * of a missing page. Refuse it at open instead.
+ */
+static int check_file_size(MDB_env *env, const char *dir)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat sb;
+	char path[4096];
+	int n;
+
+	if (mdb_env_info(env, &info) != MDB_SUCCESS || mdb_env_stat(env, &st) != MDB_SUCCESS)
+		return HM_ERR_IO;
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return HM_ERR_INVALID;
+	if (stat(path, &sb) != 0)
+		return HM_ERR_IO;
+	if ((uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) * st.ms_psize)
+		return HM_ERR_CORRUPT;
+	return HM_OK;
 }
 
 int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
@@ -61,6 +93,8 @@ int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
 	    (rc = from_mdb(mdb_env_set_mapsize(db->env,
 	                                       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
 	    (rc = from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
+		goto fail;
+	if ((rc = check_file_size(db->env, dir)))
 		goto fail;
 	if ((rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
 		goto fail;

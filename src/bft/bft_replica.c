@@ -26,6 +26,7 @@ struct entry {
 	uint8_t parent[HM_BFT_HASH_LEN];
 	uint64_t height, view, timestamp;
 	int committed;
+	int has_txs;       /* a non-empty payload */
 	struct hm_buf enc; /* the block's encoding */
 };
 
@@ -74,6 +75,7 @@ struct hm_bft_replica {
 	unsigned max_backoff;
 	uint32_t max_block_txs, max_block_bytes, mempool_max_txs;
 	uint64_t mempool_max_bytes;
+	uint64_t min_interval;
 	uint32_t flags;
 	uint8_t genesis[HM_BFT_HASH_LEN];
 
@@ -85,6 +87,7 @@ struct hm_bft_replica {
 	struct hm_bft_tc last_tc;
 	uint64_t cur_view, proposed_view, timed_out_view;
 	uint64_t deadline;
+	uint64_t qc_at; /* local time the highest QC last advanced */
 	unsigned backoff;
 	/* chain */
 	uint64_t committed_height;
@@ -264,6 +267,7 @@ static int add_block(struct hm_bft_replica *r, const struct hm_bft_block *b,
 	e->height = b->height;
 	e->view = b->view;
 	e->timestamp = b->timestamp;
+	e->has_txs = b->payload_len > 0;
 	r->blocks[r->nblocks++] = e;
 	for (i = slot_of(hash, r->table_cap); r->table[i] != 0; i = (i + 1) & (r->table_cap - 1))
 		;
@@ -640,6 +644,7 @@ static int process_qc(struct hm_bft_replica *r, const struct hm_bft_qc *qc, uint
 
 	if (qc->view > r->high_qc.view) {
 		r->high_qc = *qc;
+		r->qc_at = r->now;
 		if ((rc = update_view(r, 0)))
 			return rc;
 	}
@@ -856,10 +861,29 @@ static int check_block(struct hm_bft_replica *r, const struct hm_bft_block *b)
 
 static int retry_pending(struct hm_bft_replica *r);
 
+/*
+ * When a due proposal may go out. Without pacing (min_interval 0, the
+ * simulator) at once. With it, an idle chain makes a block at most every
+ * min_interval after the QC that allowed it, so it does not spin empty
+ * blocks at network speed; a non-empty mempool, or a parent carrying
+ * transactions (whose commit needs this child), proposes at once.
+ */
+static uint64_t propose_at(const struct hm_bft_replica *r)
+{
+	const struct entry *parent;
+
+	if (r->min_interval == 0 || r->mp_n > 0)
+		return r->now;
+	parent = find_block(r, r->high_qc.block);
+	if (parent != NULL && parent->has_txs && !parent->committed)
+		return r->now;
+	return r->qc_at + r->min_interval;
+}
+
 /* One deferred proposal per entry point; a further one is left due (see update_view). */
 static int run_due(struct hm_bft_replica *r)
 {
-	if (!r->propose_due)
+	if (!r->propose_due || propose_at(r) > r->now)
 		return HM_OK;
 	r->propose_due = 0;
 	return propose(r);
@@ -1190,8 +1214,13 @@ int hm_bft_replica_on_timer(struct hm_bft_replica *r, uint64_t now)
 
 uint64_t hm_bft_replica_next_deadline(const struct hm_bft_replica *r)
 {
-	/* A proposal still to make is due at once. */
-	return r->propose_due ? r->now : r->deadline;
+	/* A proposal still to make is due at once, or when pacing allows it. */
+	if (r->propose_due) {
+		uint64_t at = propose_at(r);
+
+		return at < r->deadline ? at : r->deadline;
+	}
+	return r->deadline;
 }
 
 int hm_bft_replica_next_output(struct hm_bft_replica *r, struct hm_bft_output *out)
@@ -1337,6 +1366,7 @@ int hm_bft_replica_new(struct hm_bft_replica **out, const struct hm_bft_config *
 	r->max_block_bytes = cfg->max_block_bytes ? cfg->max_block_bytes : (1u << 20);
 	r->mempool_max_txs = cfg->mempool_max_txs ? cfg->mempool_max_txs : 10000;
 	r->mempool_max_bytes = cfg->mempool_max_bytes ? cfg->mempool_max_bytes : (64u << 20);
+	r->min_interval = cfg->min_block_interval_ms;
 	r->flags = cfg->test_flags;
 	r->now = now;
 	hm_buf_init(&r->payload);

@@ -78,5 +78,7 @@ extern const struct cli_command cli_cmd_sim;
 extern const struct cli_command cli_cmd_stoq;
 extern const struct cli_command cli_cmd_loadgen;
 extern const struct cli_command cli_cmd_ca;
+extern const struct cli_command cli_cmd_node;
+extern const struct cli_command cli_cmd_devnet;
 
 #endif

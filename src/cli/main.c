@@ -22,6 +22,8 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_stoq,
 	&cli_cmd_loadgen,
 	&cli_cmd_ca,
+	&cli_cmd_node,
+	&cli_cmd_devnet,
 };
 /* clang-format on */
 

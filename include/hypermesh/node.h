@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The node daemon: one libuv loop owning a consensus replica (bft.h) over
+ * its LMDB store, STOQ connections to the other validators, the executor
+ * (executor.h) with its state modules, and the `hypermesh` RPC service.
+ * docs/NODE.md describes the process, the config file, the wire format and
+ * the restart and corruption behaviour.
+ *
+ * Integration seams (all before hm_node_start):
+ *   hm_node_executor(n)  -> hm_executor_add_module / hm_executor_set_verifier
+ *   hm_node_loop(n)      -> other servers (HTTP) on the same loop
+ *   hm_node_submit / hm_node_status / hm_executor_watch for an API.
+ */
+#ifndef HYPERMESH_NODE_H
+#define HYPERMESH_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hypermesh/bft.h"
+#include "hypermesh/executor.h"
+#include "hypermesh/keystore.h"
+#include "hypermesh/log.h"
+
+#define HM_NODE_NAME_MAX    64
+#define HM_NODE_PATH_MAX    1024
+#define HM_NODE_HOST_MAX    64
+#define HM_NODE_ERROR_MAX   512
+/* The STOQ RPC service of a node, and its methods. */
+#define HM_NODE_SERVICE     "hypermesh"
+#define HM_NODE_M_SUBMIT    "consensus/submit"
+#define HM_NODE_M_STATUS    "consensus/status"
+#define HM_NODE_M_RECEIPT   "consensus/receipt"
+#define HM_NODE_M_BLOCK     "consensus/block"   /* uint64 height -> canonical block */
+#define HM_NODE_M_FORWARD   "consensus/forward" /* one-way, validators only */
+/* Consensus messages between validators: one-way frames of this service. */
+#define HM_NODE_BFT_SERVICE "bft"
+#define HM_NODE_BFT_METHOD  "msg"
+
+struct hm_node_addr {
+	char host[HM_NODE_HOST_MAX]; /* numeric IPv4 or IPv6, no brackets */
+	uint16_t port;
+};
+
+struct hm_node_validator {
+	uint8_t pk[HM_BFT_PK_LEN];
+	uint8_t node_id[HM_NODE_ID_LEN]; /* SHA-256 of pk */
+	struct hm_node_addr stoq;
+};
+
+/*
+ * The parsed config file. Relative paths are resolved against the config
+ * file's directory.
+ */
+struct hm_node_config {
+	/* [node] */
+	char name[HM_NODE_NAME_MAX];
+	char data_dir[HM_NODE_PATH_MAX];
+	char key_file[HM_NODE_PATH_MAX];
+	enum hm_log_level log_level;
+	int has_log_level;
+	/* [consensus] */
+	uint8_t chain_id[HM_BFT_CHAIN_ID_MAX];
+	size_t chain_id_len;
+	uint64_t base_timeout_ms;       /* default 1000 */
+	uint64_t min_block_interval_ms; /* default 250 */
+	uint32_t max_block_txs;         /* default 1000 */
+	uint16_t nvalidators;
+	struct hm_node_validator validators[HM_BFT_MAX_VALIDATORS];
+	/* [stoq] */
+	struct hm_node_addr stoq_listen;
+	/* [api] (served by the integrator's HTTP server) */
+	int has_api;
+	struct hm_node_addr api_listen;
+};
+
+/*
+ * Parses an INI config strictly: an unknown section or key, a repeated
+ * key, a bad value or a missing required key is an error; err gets
+ * "FILE:LINE: what" (or "FILE: what" for a whole-file problem). HM_OK,
+ * HM_ERR_INVALID (the file is wrong), HM_ERR_NOT_FOUND / HM_ERR_IO (cannot
+ * read it).
+ */
+int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err, size_t errlen);
+
+/* "HOST:PORT" or "[V6]:PORT" with a numeric host. HM_OK or HM_ERR_INVALID. */
+int hm_node_addr_parse(const char *s, struct hm_node_addr *out);
+
+struct hm_node;
+struct uv_loop_s;
+
+/*
+ * Opens everything a node needs on loop: the key file (its public key must
+ * be one of the validators'), data_dir/consensus and data_dir/state (created
+ * if missing), with integrity checks of the committed chain (docs/NODE.md);
+ * the replica; the STOQ endpoint (bound). Nothing runs until hm_node_start.
+ * On failure err says why. HM_OK, HM_ERR_INVALID, HM_ERR_CORRUPT (the store
+ * fails a check), HM_ERR_IO, HM_ERR_NOMEM, ...
+ */
+int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_node_config *cfg,
+                char *err, size_t errlen);
+
+struct hm_executor *hm_node_executor(struct hm_node *n);
+struct uv_loop_s *hm_node_loop(struct hm_node *n);
+
+/*
+ * Starts the executor (modules' open, re-applies committed blocks above
+ * the applied height), timers and peer connections. HM_OK or an error.
+ */
+int hm_node_start(struct hm_node *n, char *err, size_t errlen);
+
+/*
+ * Offers a transaction: to the local mempool and forwarded to every other
+ * validator. txid gets SHA-256 of tx. HM_OK, HM_ERR_EXISTS (already pending
+ * or committed: txid is still set), HM_ERR_LENGTH, HM_ERR_TOO_LARGE (mempool
+ * full), HM_ERR_INVALID (stopping).
+ */
+int hm_node_submit(struct hm_node *n, const uint8_t *tx, size_t len, uint8_t txid[HM_TXID_LEN]);
+
+struct hm_node_status {
+	uint64_t height; /* committed */
+	uint8_t hash[HM_BFT_HASH_LEN];
+	uint64_t applied_height;
+	uint64_t view;
+	uint16_t validators, self, peers_connected;
+	uint64_t last_commit_latency_ms; /* commit time minus the block's timestamp */
+	size_t mempool;
+};
+
+void hm_node_status(const struct hm_node *n, struct hm_node_status *st);
+
+/*
+ * Drains and stops: refuses new submissions, flushes queued consensus
+ * output, closes STOQ and stops timers; done(user) runs once every handle is
+ * closed (then hm_node_free). Idempotent.
+ */
+void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user);
+
+/* Closes LMDB and frees. After the loop has run the stop to completion. */
+void hm_node_free(struct hm_node *n);
+
+/* A fatal error stopped the node (executor failure, corrupt chain): its code, or HM_OK. */
+int hm_node_failure(const struct hm_node *n);
+
+#endif

@@ -1,0 +1,889 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The node (node.h, docs/NODE.md): glue between the replica state machine,
+ * STOQ, the consensus store and the executor, all on one libuv loop.
+ *
+ * Connections: the validator with the lower index dials the higher one, so
+ * each pair shares exactly one connection and nobody has to break ties
+ * between two. The dialer redials with backoff when it drops. An accepted
+ * connection from a validator replaces an older one from the same validator
+ * (it restarted). Consensus messages are one-way STOQ RPC frames (service
+ * "bft", method "msg") on unidirectional streams; the frame's body is the
+ * canonical hm_bft message. A frame whose sender field names another
+ * validator than the authenticated peer is dropped.
+ */
+#define _GNU_SOURCE /* libuv needs the POSIX thread types */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "hypermesh/bft_lmdb.h"
+#include "hypermesh/clock.h"
+#include "hypermesh/encoding.h"
+#include "hypermesh/error.h"
+#include "hypermesh/hash.h"
+#include "hypermesh/node.h"
+#include "hypermesh/secure.h"
+#include "hypermesh/stoq.h"
+
+#define LOG            "node"
+#define REDIAL_MIN_MS  100
+#define REDIAL_MAX_MS  2000
+/* Committed blocks whose certificates are re-verified at start (docs/NODE.md §6). */
+#define CHECK_LAST_QCS 64
+#define MAX_RPC_BODY   ((size_t)1 << 20)
+
+struct peer {
+	struct hm_node *node;
+	uint16_t index;
+	struct hm_stoq_conn *conn;    /* ready, used for sending */
+	struct hm_stoq_conn *dialing; /* our connection attempt */
+	uv_timer_t redial;
+	uint64_t backoff_ms;
+};
+
+struct hm_node {
+	uv_loop_t *loop;
+	struct hm_node_config cfg;
+	struct hm_identity id;
+	uint8_t bft_sk[HM_BFT_SK_LEN]; /* seed || public key, as hm_bft_sign wants it */
+	uint16_t self;
+	struct hm_bft_validators vs;
+	struct hm_bft_lmdb *db;
+	struct hm_bft_storage st;
+	struct hm_bft_replica *replica;
+	struct hm_executor *ex;
+	struct hm_stoq_endpoint *ep;
+	struct hm_stoq_rpc_service svc;
+	struct peer peers[HM_BFT_MAX_VALIDATORS];
+	uv_timer_t timer;
+	int started, stopping, failure;
+	int handles; /* our uv handles still open */
+	void (*done)(void *);
+	void *done_user;
+	uint64_t last_now, last_latency;
+	struct hm_bft_msg *scratch;
+	struct hm_buf blockbuf;
+};
+
+__attribute__((format(printf, 3, 4))) static int seterr(char *err, size_t errlen, const char *fmt,
+                                                        ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+/* Milliseconds of wall time (block timestamps are compared across nodes), never decreasing. */
+static uint64_t now_ms(struct hm_node *n)
+{
+	uint64_t t = hm_clock_wall_ns() / HM_NS_PER_MS;
+
+	if (t < n->last_now)
+		t = n->last_now;
+	n->last_now = t;
+	return t;
+}
+
+static void fatal(struct hm_node *n, int rc, const char *what)
+{
+	if (n->failure == HM_OK)
+		n->failure = rc;
+	hm_log(HM_LOG_ERROR, LOG, "fatal; stopping", HM_LOG_STR("what", what),
+	       HM_LOG_STR("err", hm_strerror(rc)));
+	hm_node_stop(n, n->done, n->done_user);
+}
+
+/* ---- committed blocks to the executor ---- */
+
+static int apply_committed(struct hm_node *n, const uint8_t *enc, size_t len,
+                           const uint8_t hash[HM_BFT_HASH_LEN])
+{
+	struct hm_bft_block b;
+	struct hm_block_info info;
+	int rc;
+
+	if ((rc = hm_bft_block_decode(&b, enc, len)))
+		return HM_ERR_CORRUPT;
+	info.height = b.height;
+	info.timestamp_ms = b.timestamp;
+	info.proposer = b.proposer;
+	memcpy(info.hash, hash, HM_BFT_HASH_LEN);
+	rc = hm_executor_apply_block(n->ex, &info, b.payload, b.payload_len);
+	if (rc == HM_ERR_EXISTS)
+		return HM_OK;
+	return rc;
+}
+
+/* ---- sending ---- */
+
+static void send_to(struct hm_node *n, uint16_t to, const struct hm_buf *msg)
+{
+	struct peer *p = &n->peers[to];
+	int rc;
+
+	if (p->conn == NULL)
+		return; /* not connected: the protocol's timeouts and requests recover */
+	rc = hm_stoq_rpc_send_oneway(p->conn, HM_NODE_BFT_SERVICE, HM_NODE_BFT_METHOD, msg->data,
+	                             msg->len);
+	if (rc != HM_OK)
+		hm_log(HM_LOG_DEBUG, LOG, "dropped a message", HM_LOG_UINT("to", to),
+		       HM_LOG_STR("err", hm_strerror(rc)));
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Drains the replica's outputs and re-arms its timer. Run after every entry point. */
+static void pump(struct hm_node *n)
+{
+	struct hm_bft_output o;
+	uint64_t now, deadline;
+	int rc;
+
+	while (hm_bft_replica_next_output(n->replica, &o) == HM_OK) {
+		switch (o.kind) {
+		case HM_BFT_OUT_SEND:
+			if (o.to == HM_BFT_TO_ALL) {
+				for (uint16_t i = 0; i < n->vs.n; i++)
+					if (i != n->self)
+						send_to(n, i, &o.data);
+			} else if (o.to < n->vs.n && o.to != n->self) {
+				send_to(n, o.to, &o.data);
+			}
+			break;
+		case HM_BFT_OUT_COMMIT:
+			if (n->failure == HM_OK &&
+			    (rc = apply_committed(n, o.data.data, o.data.len, o.hash))) {
+				hm_buf_free(&o.data);
+				fatal(n, rc, "executor");
+				return;
+			}
+			{
+				struct hm_bft_block b;
+
+				now = now_ms(n);
+				if (hm_bft_block_decode(&b, o.data.data, o.data.len) == HM_OK)
+					n->last_latency = now > b.timestamp ? now - b.timestamp : 0;
+			}
+			hm_log(HM_LOG_DEBUG, LOG, "committed", HM_LOG_UINT("height", o.height));
+			break;
+		case HM_BFT_OUT_EVIDENCE:
+			hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
+			       HM_LOG_UINT("bytes", o.data.len));
+			break;
+		}
+		hm_buf_free(&o.data);
+	}
+	if (n->stopping)
+		return;
+	now = now_ms(n);
+	deadline = hm_bft_replica_next_deadline(n->replica);
+	uv_timer_start(&n->timer, on_timer, deadline > now ? deadline - now : 0, 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct hm_node *n = t->data;
+	int rc = hm_bft_replica_on_timer(n->replica, now_ms(n));
+
+	if (rc != HM_OK) {
+		fatal(n, rc, "consensus timer");
+		return;
+	}
+	pump(n);
+}
+
+/* ---- peers ---- */
+
+static int validator_of(const struct hm_node *n, const uint8_t id[HM_NODE_ID_LEN])
+{
+	for (uint16_t i = 0; i < n->vs.n; i++)
+		if (memcmp(n->cfg.validators[i].node_id, id, HM_NODE_ID_LEN) == 0)
+			return i;
+	return -1;
+}
+
+static int conn_validator(const struct hm_node *n, const struct hm_stoq_conn *c)
+{
+	uint8_t id[HM_NODE_ID_LEN];
+
+	if (hm_stoq_conn_peer_id(c, id) != HM_OK)
+		return -1;
+	return validator_of(n, id);
+}
+
+static void dial(struct peer *p)
+{
+	struct hm_node *n = p->node;
+	const struct hm_node_validator *v = &n->cfg.validators[p->index];
+	int rc;
+
+	if (n->stopping || p->conn != NULL || p->dialing != NULL)
+		return;
+	rc = hm_stoq_connect(n->ep, v->stoq.host, v->stoq.port, v->node_id, p, &p->dialing);
+	if (rc != HM_OK) {
+		p->dialing = NULL;
+		hm_log(HM_LOG_WARN, LOG, "cannot dial validator", HM_LOG_UINT("index", p->index),
+		       HM_LOG_STR("err", hm_strerror(rc)));
+	}
+}
+
+static void on_redial(uv_timer_t *t)
+{
+	dial(t->data);
+}
+
+static void schedule_redial(struct peer *p)
+{
+	if (p->node->stopping || p->index < p->node->self)
+		return; /* only the lower index dials */
+	uv_timer_start(&p->redial, on_redial, p->backoff_ms, 0);
+	p->backoff_ms = p->backoff_ms * 2 > REDIAL_MAX_MS ? REDIAL_MAX_MS : p->backoff_ms * 2;
+}
+
+static void on_ready(struct hm_stoq_conn *c, void *user)
+{
+	struct hm_node *n = user;
+	struct peer *p = hm_stoq_conn_user(c);
+	int idx;
+
+	if (p != NULL) { /* ours: a dial completed */
+		p->dialing = NULL;
+		p->conn = c;
+		p->backoff_ms = REDIAL_MIN_MS;
+		hm_log(HM_LOG_INFO, LOG, "connected to validator", HM_LOG_UINT("index", p->index));
+		return;
+	}
+	idx = conn_validator(n, c);
+	if (idx < 0 || idx == n->self)
+		return; /* a client: it may call the hypermesh service */
+	p = &n->peers[idx];
+	if (idx > n->self) {
+		/* A higher index must not dial us; keep it anyway if we have nothing. */
+		if (p->conn != NULL)
+			return;
+	}
+	if (p->conn != NULL && p->conn != c) {
+		struct hm_stoq_conn *old = p->conn;
+
+		hm_stoq_conn_set_user(old, NULL);
+		hm_stoq_conn_close(old, HM_STOQ_APP_OK, "replaced");
+	}
+	hm_stoq_conn_set_user(c, p);
+	p->conn = c;
+	hm_log(HM_LOG_INFO, LOG, "validator connected", HM_LOG_UINT("index", p->index));
+}
+
+static void on_closed(struct hm_stoq_conn *c, int err, uint64_t app_code, void *user)
+{
+	struct peer *p = hm_stoq_conn_user(c);
+
+	(void)user;
+	(void)app_code;
+	if (p == NULL)
+		return;
+	if (p->dialing == c)
+		p->dialing = NULL;
+	if (p->conn == c) {
+		p->conn = NULL;
+		hm_log(HM_LOG_INFO, LOG, "validator disconnected", HM_LOG_UINT("index", p->index),
+		       HM_LOG_STR("err", hm_strerror(err)));
+	}
+	if (p->conn == NULL && p->dialing == NULL)
+		schedule_redial(p);
+}
+
+static void on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
+{
+	struct hm_node *n = user;
+
+	(void)c;
+	if (!n->stopping)
+		(void)hm_stoq_rpc_serve_stream(s, &n->svc);
+}
+
+/* ---- RPC ---- */
+
+static int name_is(const uint8_t *p, size_t len, const char *s)
+{
+	return len == strlen(s) && memcmp(p, s, len) == 0;
+}
+
+/* The validator a consensus message says it comes from; -1 for a block response (anyone). */
+static int msg_sender(const struct hm_bft_msg *m)
+{
+	switch (m->type) {
+	case HM_BFT_MSG_PROPOSAL:
+		return m->u.proposal.block.proposer;
+	case HM_BFT_MSG_VOTE:
+		return m->u.vote.voter;
+	case HM_BFT_MSG_TIMEOUT:
+		return m->u.timeout.sender;
+	case HM_BFT_MSG_BLOCK_REQUEST:
+		return m->u.request.requester;
+	default:
+		return -1;
+	}
+}
+
+static void on_bft(struct hm_node *n, struct hm_stoq_conn *c, const struct hm_stoq_frame *f)
+{
+	int from = conn_validator(n, c), sender, rc;
+
+	if (from < 0 || from == n->self || f->type != HM_STOQ_FRAME_ONEWAY ||
+	    !name_is(f->method, f->method_len, HM_NODE_BFT_METHOD))
+		return;
+	if (hm_bft_msg_decode(n->scratch, f->body, f->body_len) != HM_OK)
+		return;
+	sender = msg_sender(n->scratch);
+	if (sender >= 0 && sender != from) {
+		hm_log(HM_LOG_DEBUG, LOG, "dropped a message naming another sender",
+		       HM_LOG_UINT("from", (unsigned)from), HM_LOG_UINT("says", (unsigned)sender));
+		return;
+	}
+	rc = hm_bft_replica_on_message(n->replica, f->body, f->body_len, now_ms(n));
+	if (rc == HM_ERR_NOMEM || rc == HM_ERR_CORRUPT || rc == HM_ERR_IO ||
+	    rc == HM_ERR_PERMISSION) {
+		fatal(n, rc, "consensus message");
+		return;
+	}
+	if (rc != HM_OK)
+		hm_log(HM_LOG_DEBUG, LOG, "refused a consensus message",
+		       HM_LOG_UINT("from", (unsigned)from), HM_LOG_STR("err", hm_strerror(rc)));
+	pump(n);
+}
+
+static void respond_json(struct hm_stoq_rpc_server *call, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	if (s == NULL)
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_NOMEM, NULL);
+	else
+		(void)hm_stoq_rpc_respond(call, s, strlen(s));
+	free(s);
+	json_decref(o);
+}
+
+static void hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+	(void)hm_hex_encode(out, cap, p, n);
+}
+
+static void on_status(struct hm_node *n, struct hm_stoq_rpc_server *call)
+{
+	struct hm_node_status st;
+	char h[2 * HM_BFT_HASH_LEN + 1];
+
+	hm_node_status(n, &st);
+	hex(h, sizeof(h), st.hash, HM_BFT_HASH_LEN);
+	respond_json(call,
+	             json_pack("{s:s, s:I, s:s, s:I, s:I, s:i, s:i, s:i, s:I, s:I}", "name",
+	                       n->cfg.name, "height", (json_int_t)st.height, "hash", h,
+	                       "applied_height", (json_int_t)st.applied_height, "view",
+	                       (json_int_t)st.view, "validators", (int)st.validators, "self",
+	                       (int)st.self, "peers_connected", (int)st.peers_connected,
+	                       "last_commit_latency_ms", (json_int_t)st.last_commit_latency_ms,
+	                       "mempool", (json_int_t)st.mempool));
+}
+
+static void on_receipt(struct hm_node *n, struct hm_stoq_rpc_server *call,
+                       const struct hm_stoq_frame *f)
+{
+	struct hm_receipt r;
+	struct hm_buf res;
+	char *rhex;
+	int rc;
+
+	if (f->body_len != HM_TXID_LEN) {
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_LENGTH,
+		                                "want a 32-byte transaction id");
+		return;
+	}
+	hm_buf_init(&res);
+	rc = hm_executor_receipt(n->ex, f->body, &r, &res);
+	if (rc != HM_OK) {
+		hm_buf_free(&res);
+		(void)hm_stoq_rpc_respond_error(call, rc,
+		                                rc == HM_ERR_NOT_FOUND ? "no receipt yet" : NULL);
+		return;
+	}
+	rhex = malloc(2 * res.len + 1);
+	if (rhex == NULL) {
+		hm_buf_free(&res);
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_NOMEM, NULL);
+		return;
+	}
+	hex(rhex, 2 * res.len + 1, res.data, res.len);
+	respond_json(call,
+	             json_pack("{s:I, s:i, s:i, s:s, s:i, s:s}", "height", (json_int_t)r.height,
+	                       "index", (int)r.index, "status", (int)r.status, "error",
+	                       hm_strerror(r.status), "type", (int)r.type, "result", rhex));
+	free(rhex);
+	hm_buf_free(&res);
+}
+
+/* A committed block by height: body uint64 height; answer its canonical encoding. */
+static void on_block(struct hm_node *n, struct hm_stoq_rpc_server *call,
+                     const struct hm_stoq_frame *f)
+{
+	uint64_t h = 0;
+	int rc;
+
+	if (f->body_len != 8) {
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_LENGTH, "want a uint64 height");
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | f->body[i];
+	hm_buf_truncate(&n->blockbuf, 0);
+	rc = h == 0 ? HM_ERR_NOT_FOUND : n->st.load_block(n->st.ctx, h, &n->blockbuf);
+	if (rc != HM_OK)
+		(void)hm_stoq_rpc_respond_error(
+		        call, rc, rc == HM_ERR_NOT_FOUND ? "not committed here" : NULL);
+	else
+		(void)hm_stoq_rpc_respond(call, n->blockbuf.data, n->blockbuf.len);
+}
+
+static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
+                       const struct hm_stoq_frame *f)
+{
+	uint8_t txid[HM_TXID_LEN];
+	int rc;
+
+	if (f->type == HM_STOQ_FRAME_ONEWAY) {
+		int from = conn_validator(n, c);
+
+		/* Forwarded transactions: validators only, and never forwarded again. */
+		if (from >= 0 && from != n->self &&
+		    name_is(f->method, f->method_len, HM_NODE_M_FORWARD) && !n->stopping) {
+			rc = hm_bft_replica_submit_tx(n->replica, f->body, f->body_len);
+			if (rc == HM_OK)
+				pump(n);
+		}
+		return;
+	}
+	if (name_is(f->method, f->method_len, HM_NODE_M_STATUS)) {
+		on_status(n, call);
+	} else if (name_is(f->method, f->method_len, HM_NODE_M_RECEIPT)) {
+		on_receipt(n, call, f);
+	} else if (name_is(f->method, f->method_len, HM_NODE_M_BLOCK)) {
+		on_block(n, call, f);
+	} else if (name_is(f->method, f->method_len, HM_NODE_M_SUBMIT)) {
+		rc = hm_node_submit(n, f->body, f->body_len, txid);
+		if (rc == HM_OK || rc == HM_ERR_EXISTS)
+			(void)hm_stoq_rpc_respond(call, txid, sizeof(txid));
+		else
+			(void)hm_stoq_rpc_respond_error(call, rc, NULL);
+	} else {
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_UNSUPPORTED, "no such method");
+	}
+}
+
+static void on_rpc(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
+                   const struct hm_stoq_frame *f, void *user)
+{
+	struct hm_node *n = user;
+
+	if (name_is(f->service, f->service_len, HM_NODE_BFT_SERVICE)) {
+		on_bft(n, c, f);
+		if (call != NULL)
+			(void)hm_stoq_rpc_respond_error(call, HM_ERR_UNSUPPORTED, "one-way only");
+	} else if (name_is(f->service, f->service_len, HM_NODE_SERVICE)) {
+		on_service(n, c, call, f);
+	} else if (call != NULL) {
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_UNSUPPORTED, "no such service");
+	}
+}
+
+/* ---- integrity of the stores at start ---- */
+
+/*
+ * Walks the committed chain: every block decodes, has its height and names
+ * the previous block's hash as parent; the last CHECK_LAST_QCS parent links
+ * are also re-verified as quorum certificates (the child's justify QC names
+ * the parent's hash with valid signatures). The executor's applied record
+ * must name a block of this chain. docs/NODE.md §6.
+ */
+static int check_chain(struct hm_node *n, char *err, size_t errlen)
+{
+	struct hm_bft_block g, b;
+	uint8_t prev[HM_BFT_HASH_LEN], hash[HM_BFT_HASH_LEN];
+	struct hm_block_info applied;
+	uint64_t tip = 0;
+	int rc;
+
+	hm_bft_genesis(&n->vs, &g, prev);
+	for (uint64_t h = 1;; h++) {
+		hm_buf_truncate(&n->blockbuf, 0);
+		rc = n->st.load_block(n->st.ctx, h, &n->blockbuf);
+		if (rc == HM_ERR_NOT_FOUND)
+			break;
+		if (rc != HM_OK)
+			return seterr(err, errlen, "consensus store: cannot read block %llu: %s",
+			              (unsigned long long)h, hm_strerror(rc)),
+			       rc;
+		if (hm_bft_block_decode(&b, n->blockbuf.data, n->blockbuf.len) != HM_OK ||
+		    b.height != h)
+			return seterr(err, errlen,
+			              "consensus store corrupt: committed block %llu does not "
+			              "decode",
+			              (unsigned long long)h),
+			       HM_ERR_CORRUPT;
+		if (memcmp(b.parent, prev, HM_BFT_HASH_LEN) != 0)
+			return seterr(err, errlen,
+			              "consensus store corrupt: committed block %llu does not "
+			              "chain "
+			              "onto block %llu (hash mismatch)",
+			              (unsigned long long)h, (unsigned long long)(h - 1)),
+			       HM_ERR_CORRUPT;
+		/* The hash covers the payload only through its root. */
+		if ((rc = hm_bft_payload_root(hash, b.payload, b.payload_len)) ||
+		    memcmp(hash, b.payload_root, HM_BFT_HASH_LEN) != 0)
+			return seterr(err, errlen,
+			              "consensus store corrupt: committed block %llu's "
+			              "transactions do "
+			              "not match its payload root",
+			              (unsigned long long)h),
+			       HM_ERR_CORRUPT;
+		hm_bft_block_hash(hash, n->vs.chain_id, n->vs.chain_id_len, &b);
+		memcpy(prev, hash, HM_BFT_HASH_LEN);
+		tip = h;
+	}
+	/* Certificates of the last links, newest first. */
+	for (uint64_t h = tip; h >= 2 && h + CHECK_LAST_QCS > tip; h--) {
+		hm_buf_truncate(&n->blockbuf, 0);
+		if ((rc = n->st.load_block(n->st.ctx, h, &n->blockbuf)) ||
+		    hm_bft_block_decode(&b, n->blockbuf.data, n->blockbuf.len) != HM_OK)
+			return seterr(err, errlen, "consensus store: cannot reread block %llu",
+			              (unsigned long long)h),
+			       HM_ERR_CORRUPT;
+		if (memcmp(b.justify.block, b.parent, HM_BFT_HASH_LEN) == 0 &&
+		    hm_bft_qc_verify(&n->vs, &b.justify) != HM_OK)
+			return seterr(err, errlen,
+			              "consensus store corrupt: the certificate in block %llu does "
+			              "not verify",
+			              (unsigned long long)h),
+			       HM_ERR_CORRUPT;
+	}
+	hm_executor_applied(n->ex, &applied);
+	if (applied.height > tip)
+		return seterr(err, errlen,
+		              "state store applied height %llu is above the consensus store's %llu "
+		              "(consensus store truncated or replaced)",
+		              (unsigned long long)applied.height, (unsigned long long)tip),
+		       HM_ERR_CORRUPT;
+	if (applied.height > 0) {
+		hm_buf_truncate(&n->blockbuf, 0);
+		if ((rc = n->st.load_block(n->st.ctx, applied.height, &n->blockbuf)) ||
+		    hm_bft_block_decode(&b, n->blockbuf.data, n->blockbuf.len) != HM_OK)
+			return seterr(err, errlen, "consensus store: cannot reread block %llu",
+			              (unsigned long long)applied.height),
+			       HM_ERR_CORRUPT;
+		hm_bft_block_hash(hash, n->vs.chain_id, n->vs.chain_id_len, &b);
+		if (memcmp(hash, applied.hash, HM_BFT_HASH_LEN) != 0)
+			return seterr(err, errlen,
+			              "consensus store corrupt: block %llu differs from the one "
+			              "the "
+			              "state was built from",
+			              (unsigned long long)applied.height),
+			       HM_ERR_CORRUPT;
+	}
+	return HM_OK;
+}
+
+/* ---- lifecycle ---- */
+
+static int make_dir(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return seterr(err, errlen, "cannot create %s: %s", path, strerror(errno)),
+		       hm_err_from_errno(errno);
+	return HM_OK;
+}
+
+int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_node_config *cfg,
+                char *err, size_t errlen)
+{
+	struct hm_node *n;
+	struct hm_bft_config bc;
+	struct hm_stoq_config sc;
+	uint8_t(*pks)[HM_BFT_PK_LEN];
+	char path[HM_NODE_PATH_MAX + 32];
+	int rc, self = -1;
+
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return seterr(err, errlen, "out of memory"), HM_ERR_NOMEM;
+	n->loop = loop;
+	n->cfg = *cfg;
+	hm_buf_init(&n->blockbuf);
+	n->scratch = malloc(sizeof(*n->scratch));
+	pks = malloc(sizeof(*pks) * HM_BFT_MAX_VALIDATORS);
+	if (n->scratch == NULL || pks == NULL) {
+		free(pks);
+		rc = HM_ERR_NOMEM;
+		seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((rc = hm_keystore_load(cfg->key_file, &n->id))) {
+		free(pks);
+		seterr(err, errlen, "cannot read key file %s: %s", cfg->key_file, hm_strerror(rc));
+		goto fail;
+	}
+	for (uint16_t i = 0; i < cfg->nvalidators; i++) {
+		memcpy(pks[i], cfg->validators[i].pk, HM_BFT_PK_LEN);
+		if (memcmp(cfg->validators[i].pk, n->id.pk, HM_BFT_PK_LEN) == 0)
+			self = i;
+	}
+	rc = hm_bft_validators_init(&n->vs, cfg->chain_id, cfg->chain_id_len, cfg->nvalidators,
+	                            (const uint8_t(*)[HM_BFT_PK_LEN])pks);
+	free(pks);
+	if (rc != HM_OK) {
+		seterr(err, errlen, "bad validator set: %s", hm_strerror(rc));
+		goto fail;
+	}
+	if (self < 0) {
+		rc = HM_ERR_INVALID;
+		seterr(err, errlen, "the key in %s is not one of the validators", cfg->key_file);
+		goto fail;
+	}
+	n->self = (uint16_t)self;
+
+	if ((rc = make_dir(cfg->data_dir, err, errlen)))
+		goto fail;
+	snprintf(path, sizeof(path), "%s/consensus", cfg->data_dir);
+	if ((rc = make_dir(path, err, errlen)))
+		goto fail;
+	if ((rc = hm_bft_lmdb_open(&n->db, path, 0))) {
+		seterr(err, errlen, "cannot open the consensus store %s: %s%s", path,
+		       hm_strerror(rc),
+		       rc == HM_ERR_CORRUPT ? " (truncated or not an LMDB file)" : "");
+		goto fail;
+	}
+	hm_bft_lmdb_storage(n->db, &n->st);
+	snprintf(path, sizeof(path), "%s/state", cfg->data_dir);
+	if ((rc = make_dir(path, err, errlen)))
+		goto fail;
+	if ((rc = hm_executor_open(&n->ex, path, 0))) {
+		seterr(err, errlen, "cannot open the state store %s: %s%s", path, hm_strerror(rc),
+		       rc == HM_ERR_CORRUPT ? " (truncated or not an LMDB file)" : "");
+		goto fail;
+	}
+	if ((rc = check_chain(n, err, errlen)))
+		goto fail;
+
+	memset(&bc, 0, sizeof(bc));
+	bc.validators = &n->vs;
+	bc.self = n->self;
+	memcpy(n->bft_sk, n->id.sk, HM_ED25519_SK_LEN);
+	memcpy(n->bft_sk + HM_ED25519_SK_LEN, n->id.pk, HM_ED25519_PK_LEN);
+	bc.sk = n->bft_sk;
+	bc.storage = &n->st;
+	bc.base_timeout_ms = cfg->base_timeout_ms;
+	bc.max_block_txs = cfg->max_block_txs;
+	bc.min_block_interval_ms = cfg->min_block_interval_ms;
+	if ((rc = hm_bft_replica_new(&n->replica, &bc, now_ms(n)))) {
+		seterr(err, errlen, "cannot start consensus from %s/consensus: %s", cfg->data_dir,
+		       hm_strerror(rc));
+		goto fail;
+	}
+
+	hm_stoq_config_default(&sc);
+	sc.identity = &n->id;
+	sc.bind_addr = cfg->stoq_listen.host;
+	sc.port = cfg->stoq_listen.port;
+	sc.accept = 1;
+	sc.max_connections = 256;
+	sc.idle_timeout_ms = 5000;
+	sc.keep_alive_ms = 1000;
+	sc.handshake_timeout_ms = 3000;
+	sc.max_streams_uni = 4096;
+	sc.max_streams_bidi = 64;
+	sc.callbacks.on_ready = on_ready;
+	sc.callbacks.on_stream = on_stream;
+	sc.callbacks.on_closed = on_closed;
+	sc.user = n;
+	n->svc.handler = on_rpc;
+	n->svc.user = n;
+	n->svc.max_body = MAX_RPC_BODY;
+	if ((rc = hm_stoq_endpoint_new(loop, &sc, &n->ep))) {
+		seterr(err, errlen, "cannot listen on STOQ %s port %u: %s", cfg->stoq_listen.host,
+		       (unsigned)cfg->stoq_listen.port, hm_strerror(rc));
+		goto fail;
+	}
+	uv_timer_init(loop, &n->timer);
+	n->timer.data = n;
+	n->handles++;
+	for (uint16_t i = 0; i < n->vs.n; i++) {
+		struct peer *p = &n->peers[i];
+
+		p->node = n;
+		p->index = i;
+		p->backoff_ms = REDIAL_MIN_MS;
+		uv_timer_init(loop, &p->redial);
+		p->redial.data = p;
+		n->handles++;
+	}
+	*out = n;
+	return HM_OK;
+fail:
+	hm_node_free(n);
+	return rc;
+}
+
+struct hm_executor *hm_node_executor(struct hm_node *n)
+{
+	return n->ex;
+}
+
+struct uv_loop_s *hm_node_loop(struct hm_node *n)
+{
+	return n->loop;
+}
+
+int hm_node_start(struct hm_node *n, char *err, size_t errlen)
+{
+	struct hm_bft_status bs;
+	struct hm_block_info applied;
+	int rc;
+
+	if (n->started)
+		return HM_ERR_INVALID;
+	if ((rc = hm_executor_start(n->ex)))
+		return seterr(err, errlen, "cannot start the executor: %s", hm_strerror(rc)), rc;
+	/* Re-apply what consensus committed but the state did not record. */
+	hm_bft_replica_status(n->replica, &bs);
+	hm_executor_applied(n->ex, &applied);
+	for (uint64_t h = applied.height + 1; h <= bs.committed_height; h++) {
+		struct hm_bft_block b;
+		uint8_t hash[HM_BFT_HASH_LEN];
+
+		hm_buf_truncate(&n->blockbuf, 0);
+		if ((rc = n->st.load_block(n->st.ctx, h, &n->blockbuf)) ||
+		    (rc = hm_bft_block_decode(&b, n->blockbuf.data, n->blockbuf.len)))
+			return seterr(err, errlen, "cannot reload block %llu: %s",
+			              (unsigned long long)h, hm_strerror(rc)),
+			       rc;
+		hm_bft_block_hash(hash, n->vs.chain_id, n->vs.chain_id_len, &b);
+		if ((rc = apply_committed(n, n->blockbuf.data, n->blockbuf.len, hash)))
+			return seterr(err, errlen, "cannot re-apply block %llu: %s",
+			              (unsigned long long)h, hm_strerror(rc)),
+			       rc;
+	}
+	if (bs.committed_height > applied.height)
+		hm_log(HM_LOG_INFO, LOG, "re-applied committed blocks",
+		       HM_LOG_UINT("from", applied.height + 1),
+		       HM_LOG_UINT("to", bs.committed_height));
+	n->started = 1;
+	for (uint16_t i = n->self + 1; i < n->vs.n; i++)
+		dial(&n->peers[i]);
+	hm_log(HM_LOG_INFO, LOG, "node started", HM_LOG_STR("name", n->cfg.name),
+	       HM_LOG_UINT("index", n->self), HM_LOG_UINT("validators", n->vs.n),
+	       HM_LOG_UINT("height", bs.committed_height),
+	       HM_LOG_UINT("stoq_port", hm_stoq_endpoint_port(n->ep)));
+	pump(n);
+	return HM_OK;
+}
+
+int hm_node_submit(struct hm_node *n, const uint8_t *tx, size_t len, uint8_t txid[HM_TXID_LEN])
+{
+	int rc;
+
+	if (n->stopping || !n->started)
+		return HM_ERR_INVALID;
+	if (len == 0 || len > HM_BFT_TX_MAX)
+		return HM_ERR_LENGTH;
+	hm_sha256(txid, tx, len);
+	rc = hm_bft_replica_submit_tx(n->replica, tx, len);
+	if (rc != HM_OK)
+		return rc;
+	for (uint16_t i = 0; i < n->vs.n; i++)
+		if (i != n->self && n->peers[i].conn != NULL)
+			(void)hm_stoq_rpc_send_oneway(n->peers[i].conn, HM_NODE_SERVICE,
+			                              HM_NODE_M_FORWARD, tx, len);
+	pump(n);
+	return HM_OK;
+}
+
+void hm_node_status(const struct hm_node *n, struct hm_node_status *st)
+{
+	struct hm_bft_status bs;
+	struct hm_block_info applied;
+
+	memset(st, 0, sizeof(*st));
+	hm_bft_replica_status(n->replica, &bs);
+	hm_executor_applied(n->ex, &applied);
+	st->height = bs.committed_height;
+	memcpy(st->hash, bs.committed_hash, HM_BFT_HASH_LEN);
+	st->applied_height = applied.height;
+	st->view = bs.view;
+	st->validators = n->vs.n;
+	st->self = n->self;
+	for (uint16_t i = 0; i < n->vs.n; i++)
+		if (n->peers[i].conn != NULL)
+			st->peers_connected++;
+	st->last_commit_latency_ms = n->last_latency;
+	st->mempool = hm_bft_replica_mempool_len(n->replica);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct hm_node *n = h->data;
+
+	if (h != (uv_handle_t *)&n->timer)
+		n = ((struct peer *)h->data)->node;
+	if (--n->handles == 0 && n->done != NULL)
+		n->done(n->done_user);
+}
+
+void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
+{
+	if (n->stopping)
+		return;
+	n->stopping = 1;
+	n->done = done;
+	n->done_user = user;
+	hm_log(HM_LOG_INFO, LOG, "stopping", HM_LOG_STR("name", n->cfg.name));
+	/* Outputs are sent as they are produced (pump), so nothing consensus made
+	 * waits in the node; closing the endpoint flushes what STOQ holds as far
+	 * as a connection close allows. */
+	for (uint16_t i = 0; i < n->vs.n; i++) {
+		n->peers[i].conn = NULL;
+		n->peers[i].dialing = NULL;
+	}
+	hm_stoq_endpoint_close(n->ep);
+	n->ep = NULL;
+	uv_close((uv_handle_t *)&n->timer, on_handle_closed);
+	for (uint16_t i = 0; i < n->vs.n; i++)
+		uv_close((uv_handle_t *)&n->peers[i].redial, on_handle_closed);
+}
+
+int hm_node_failure(const struct hm_node *n)
+{
+	return n->failure;
+}
+
+void hm_node_free(struct hm_node *n)
+{
+	if (n == NULL)
+		return;
+	hm_bft_replica_del(n->replica);
+	hm_executor_close(n->ex);
+	hm_bft_lmdb_close(n->db);
+	hm_identity_wipe(&n->id);
+	hm_wipe(n->bft_sk, sizeof(n->bft_sk));
+	free(n->scratch);
+	hm_buf_free(&n->blockbuf);
+	free(n);
+}
