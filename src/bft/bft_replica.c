@@ -872,7 +872,7 @@ static uint64_t propose_at(const struct hm_bft_replica *r)
 {
 	const struct entry *parent;
 
-	if (r->min_interval == 0 || r->mp_n > 0)
+	if (r->min_interval == 0 || r->mp.live > 0)
 		return r->now;
 	parent = find_block(r, r->high_qc.block);
 	if (parent != NULL && parent->has_txs && !parent->committed)
