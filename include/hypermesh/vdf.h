@@ -35,20 +35,20 @@
 #include "hypermesh/buf.h"
 
 /* Discriminant size, as Chia's timelords. */
-#define HM_VDF_DISC_BITS 1024
+#define HM_VDF_DISC_BITS      1024
 /* Bytes of a, and of |b|, in an encoded form: a reduced form has a < sqrt(|D|/3) < 2^512. */
-#define HM_VDF_FORM_INT_LEN 64
-#define HM_VDF_FORM_LEN     (2 * HM_VDF_FORM_INT_LEN + 1)
+#define HM_VDF_FORM_INT_LEN   64
+#define HM_VDF_FORM_LEN       (2 * HM_VDF_FORM_INT_LEN + 1)
 /* An encoded proof: the output y, then the proof pi. */
-#define HM_VDF_PROOF_LEN (2 * HM_VDF_FORM_LEN)
+#define HM_VDF_PROOF_LEN      (2 * HM_VDF_FORM_LEN)
 /* Largest encoded proof (every proof has exactly this length). */
-#define HM_VDF_PROOF_MAX HM_VDF_PROOF_LEN
+#define HM_VDF_PROOF_MAX      HM_VDF_PROOF_LEN
 /* Bits of the Fiat-Shamir challenge prime l. */
 #define HM_VDF_CHALLENGE_BITS 264
 /* Largest accepted iteration count: about 2^40 squarings is weeks of work. */
 #define HM_VDF_ITERATIONS_MAX (UINT64_C(1) << 40)
 /* Longest accepted input. */
-#define HM_VDF_INPUT_MAX 4096
+#define HM_VDF_INPUT_MAX      4096
 
 /*
  * Evaluates T = iterations sequential squarings of the group element derived
@@ -60,9 +60,8 @@
  * NULL, iterations is 0 or above HM_VDF_ITERATIONS_MAX; HM_ERR_TOO_LARGE if
  * input_len > HM_VDF_INPUT_MAX; HM_ERR_NOMEM. On failure proof is unchanged.
  */
-int hm_vdf_eval(const uint8_t *input, size_t input_len, uint64_t iterations,
-                struct hm_buf *proof, void (*progress)(void *arg, uint64_t done, uint64_t total),
-                void *arg);
+int hm_vdf_eval(const uint8_t *input, size_t input_len, uint64_t iterations, struct hm_buf *proof,
+                void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg);
 
 /*
  * HM_OK only if proof is a valid proof for (input, iterations).
