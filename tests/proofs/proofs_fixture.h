@@ -325,7 +325,8 @@ out:
 }
 
 /* Decodes and validates envelope bytes; returns hm_proofs_validate's code. */
-static int fx_validate(struct fx *f, const struct hm_buf *bytes, struct hm_proofs_result *res)
+static inline int fx_validate(struct fx *f, const struct hm_buf *bytes,
+                              struct hm_proofs_result *res)
 {
 	struct hm_envelope env;
 	uint8_t digest[32];
