@@ -293,4 +293,16 @@ int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_EN
  */
 int hm_proofs_cert_key_id(const uint8_t *der, size_t len, uint8_t key_id[HM_KEY_ID_LEN]);
 
+/*
+ * Verifies an encoded SpaceProof (hm_plot_prove's output) against commitment
+ * c for the challenges of (anchor_hash, digest). The anchor's authenticity
+ * and freshness are not checked here (hm_proofs_validate does). HM_OK;
+ * HM_ERR_VERIFY with *reason; decode errors (*reason HM_PROOF_MALFORMED);
+ * HM_ERR_INVALID.
+ */
+int hm_space_verify(const struct hm_plot_commitment *c,
+                    const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
+                    const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof, size_t len,
+                    enum hm_proof_reason *reason) __attribute__((warn_unused_result));
+
 #endif

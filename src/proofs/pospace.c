@@ -106,34 +106,25 @@ void hm_space_node_hash(const uint8_t left[HM_PROOF_HASH_LEN],
 
 static const uint8_t zero_label[HM_SPACE_LABEL_LEN];
 
-int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_KEY_ID_LEN],
-                        const uint8_t digest[HM_ENV_DIGEST_LEN],
-                        const struct hm_proofs_context *ctx, enum hm_proof_reason *reason)
+/* Checks ps's openings against commitment c for the challenges of (anchor, digest). */
+static int verify_openings(const struct hm_plot_commitment *c, const struct hm_proof_set *ps,
+                           const uint8_t digest[HM_ENV_DIGEST_LEN], enum hm_proof_reason *reason)
 {
-	struct hm_plot_commitment c;
 	uint8_t seed[HM_PROOF_HASH_LEN], h[HM_PROOF_HASH_LEN];
 	uint64_t idx[HM_SPACE_CHALLENGES];
-	int rc;
 
-	rc = ctx->state->plot(ctx->state->ctx, signer, &c);
-	if (rc == HM_ERR_NOT_FOUND) {
-		*reason = HM_PROOF_SPACE_UNREGISTERED;
-		return HM_ERR_VERIFY;
-	}
-	if (rc != HM_OK)
-		return rc;
-	if (c.log2_labels != ps->space_log2) {
+	if (c->log2_labels != ps->space_log2) {
 		*reason = HM_PROOF_SPACE_SIZE;
 		return HM_ERR_VERIFY;
 	}
 	/*
 	 * The challenges come from the anchor block (its authenticity and
-	 * freshness are checked by PoTime's anchor check, which the caller
+	 * freshness are checked by PoTime's anchor check, which validation
 	 * runs for PoSpace too) and the digest, so the answer cannot be
 	 * prepared before the block nor reused for another operation.
 	 */
-	hm_space_seed(signer, c.log2_labels, seed);
-	hm_space_challenges(ps->anchor_hash, digest, c.log2_labels, idx);
+	hm_space_seed(c->key_id, c->log2_labels, seed);
+	hm_space_challenges(ps->anchor_hash, digest, c->log2_labels, idx);
 	for (unsigned i = 0; i < HM_SPACE_CHALLENGES; i++) {
 		const struct hm_space_opening *o = &ps->space[i];
 		uint64_t pos = idx[i];
@@ -146,7 +137,11 @@ int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_K
 			}
 			hm_space_label(seed, 0, zero_label, zero_label, h);
 		} else {
-			/* The parent's index follows from prev, so prev is pinned by label too. */
+			/*
+			 * prev and parent are not opened: a label is a hash of
+			 * them, so any pair that hashes to the committed label
+			 * is a preimage, which only the real parents give.
+			 */
 			hm_space_label(seed, idx[i], o->prev, o->parent, h);
 		}
 		if (memcmp(h, o->label, HM_SPACE_LABEL_LEN) != 0) {
@@ -154,7 +149,7 @@ int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_K
 			return HM_ERR_VERIFY;
 		}
 		hm_space_leaf_hash(o->label, h);
-		for (unsigned level = 0; level < c.log2_labels; level++) {
+		for (unsigned level = 0; level < c->log2_labels; level++) {
 			const uint8_t *sib = o->path + (size_t)HM_PROOF_HASH_LEN * level;
 
 			if (pos & 1)
@@ -163,10 +158,52 @@ int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_K
 				hm_space_node_hash(h, sib, h);
 			pos >>= 1;
 		}
-		if (memcmp(h, c.root, HM_PROOF_HASH_LEN) != 0) {
+		if (memcmp(h, c->root, HM_PROOF_HASH_LEN) != 0) {
 			*reason = HM_PROOF_SPACE_PATH;
 			return HM_ERR_VERIFY;
 		}
 	}
 	return HM_OK;
+}
+
+int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_KEY_ID_LEN],
+                        const uint8_t digest[HM_ENV_DIGEST_LEN],
+                        const struct hm_proofs_context *ctx, enum hm_proof_reason *reason)
+{
+	struct hm_plot_commitment c;
+	int rc;
+
+	rc = ctx->state->plot(ctx->state->ctx, signer, &c);
+	if (rc == HM_ERR_NOT_FOUND) {
+		*reason = HM_PROOF_SPACE_UNREGISTERED;
+		return HM_ERR_VERIFY;
+	}
+	if (rc != HM_OK)
+		return rc;
+	/* The plot is the signer's: its seed is derived from the signer's key id. */
+	memcpy(c.key_id, signer, HM_KEY_ID_LEN);
+	return verify_openings(&c, ps, digest, reason);
+}
+
+int hm_space_verify(const struct hm_plot_commitment *c,
+                    const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
+                    const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof, size_t len,
+                    enum hm_proof_reason *reason)
+{
+	struct hm_proof_set ps;
+	struct hm_reader r;
+	int rc;
+
+	if (c == NULL || anchor_hash == NULL || digest == NULL || reason == NULL ||
+	    (proof == NULL && len > 0))
+		return HM_ERR_INVALID;
+	memset(&ps, 0, sizeof(ps));
+	hm_reader_init(&r, proof, len);
+	if ((rc = proofs_space_decode(&r, &ps)) || (rc = hm_reader_finish(&r))) {
+		*reason = HM_PROOF_MALFORMED;
+		return rc;
+	}
+	memcpy(ps.anchor_hash, anchor_hash, HM_PROOF_HASH_LEN);
+	*reason = HM_PROOF_OK;
+	return verify_openings(c, &ps, digest, reason);
 }

@@ -3,7 +3,11 @@
 #ifndef HM_PROOFS_INTERNAL_H
 #define HM_PROOFS_INTERNAL_H
 
+#include "hypermesh/codec.h"
 #include "hypermesh/proofs.h"
+
+/* Reads a SpaceProof into p->space_log2 and p->space. Decode errors. */
+int proofs_space_decode(struct hm_reader *r, struct hm_proof_set *p);
 
 /*
  * Each returns HM_OK; HM_ERR_VERIFY with *reason set when the proof is

@@ -6,6 +6,7 @@
 #include "hypermesh/error.h"
 #include "hypermesh/proofs.h"
 #include "hypermesh/sha3.h"
+#include "proofs_internal.h"
 
 #define PROOF_SET_VERSION 1
 
@@ -14,12 +15,39 @@ static size_t opening_len(unsigned log2)
 	return 3 * HM_SPACE_LABEL_LEN + (size_t)HM_PROOF_HASH_LEN * log2;
 }
 
+int proofs_space_decode(struct hm_reader *r, struct hm_proof_set *p)
+{
+	struct hm_reader openings;
+	size_t olen;
+	int rc;
+
+	if ((rc = hm_get_u8(r, &p->space_log2)))
+		return rc;
+	if (p->space_log2 < HM_SPACE_LOG2_MIN || p->space_log2 > HM_SPACE_LOG2_MAX)
+		return HM_ERR_INVALID;
+	if ((rc = hm_get_vec_reader(r, 1, 0xffffff, &openings)))
+		return rc;
+	olen = opening_len(p->space_log2);
+	if (hm_reader_remaining(&openings) != HM_SPACE_CHALLENGES * olen)
+		return HM_ERR_LENGTH;
+	for (unsigned i = 0; i < HM_SPACE_CHALLENGES; i++) {
+		struct hm_space_opening *o = &p->space[i];
+
+		if ((rc = hm_get_view(&openings, HM_SPACE_LABEL_LEN, &o->label)) ||
+		    (rc = hm_get_view(&openings, HM_SPACE_LABEL_LEN, &o->prev)) ||
+		    (rc = hm_get_view(&openings, HM_SPACE_LABEL_LEN, &o->parent)) ||
+		    (rc = hm_get_view(&openings, (size_t)HM_PROOF_HASH_LEN * p->space_log2,
+		                      &o->path)))
+			return rc;
+	}
+	return HM_OK;
+}
+
 int hm_proof_set_decode(struct hm_proof_set *ps, const uint8_t *in, size_t len)
 {
 	struct hm_proof_set p;
-	struct hm_reader r, openings;
+	struct hm_reader r;
 	uint8_t version;
-	size_t olen;
 	int rc;
 
 	if (ps == NULL || (in == NULL && len > 0))
@@ -30,25 +58,8 @@ int hm_proof_set_decode(struct hm_proof_set *ps, const uint8_t *in, size_t len)
 		return rc;
 	if (version != PROOF_SET_VERSION)
 		return HM_ERR_INVALID;
-	if ((rc = hm_get_u8(&r, &p.space_log2)))
+	if ((rc = proofs_space_decode(&r, &p)))
 		return rc;
-	if (p.space_log2 < HM_SPACE_LOG2_MIN || p.space_log2 > HM_SPACE_LOG2_MAX)
-		return HM_ERR_INVALID;
-	if ((rc = hm_get_vec_reader(&r, 1, 0xffffff, &openings)))
-		return rc;
-	olen = opening_len(p.space_log2);
-	if (hm_reader_remaining(&openings) != HM_SPACE_CHALLENGES * olen)
-		return HM_ERR_LENGTH;
-	for (unsigned i = 0; i < HM_SPACE_CHALLENGES; i++) {
-		struct hm_space_opening *o = &p.space[i];
-
-		if ((rc = hm_get_view(&openings, HM_SPACE_LABEL_LEN, &o->label)) ||
-		    (rc = hm_get_view(&openings, HM_SPACE_LABEL_LEN, &o->prev)) ||
-		    (rc = hm_get_view(&openings, HM_SPACE_LABEL_LEN, &o->parent)) ||
-		    (rc = hm_get_view(&openings, (size_t)HM_PROOF_HASH_LEN * p.space_log2,
-		                      &o->path)))
-			return rc;
-	}
 	if ((rc = hm_get_u64(&r, &p.work_nonce)) || (rc = hm_get_u64(&r, &p.anchor_height)) ||
 	    (rc = hm_get_bytes(&r, p.anchor_hash, HM_PROOF_HASH_LEN)) ||
 	    (rc = hm_get_u64(&r, &p.vdf_iterations)) ||
