@@ -595,6 +595,56 @@ static void test_reason_strings(void)
 	CHECK_STR(hm_proof_kind_name(HM_PROOF_TIME), "potime");
 }
 
+static void write_seed(const char *dir, const char *target, const char *name, const void *p,
+                       size_t n)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
+	fp = fopen(path, "wb");
+	CHECK(fp != NULL);
+	if (fp) {
+		CHECK(fwrite(p, 1, n, fp) == n);
+		fclose(fp);
+	}
+}
+
+/*
+ * With HM_PROOFS_CORPUS_DIR=fuzz/corpus set, (re)writes the fuzz seeds of
+ * fuzz_envelope and fuzz_proofset from this fixture; otherwise does nothing.
+ */
+static void test_write_corpus(void)
+{
+	const char *dir = getenv("HM_PROOFS_CORPUS_DIR");
+	struct fx *f;
+	struct hm_envelope env;
+	uint8_t digest[32], fake[64] = { 7 };
+	struct hm_buf b, b2;
+
+	if (dir == NULL)
+		return;
+	f = fx();
+	if (!f)
+		return;
+	hm_buf_init(&b);
+	hm_buf_init(&b2);
+	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
+	CHECK_ERR(hm_envelope_decode(&env, digest, b.data, b.len), HM_OK);
+	write_seed(dir, "envelope", "valid", b.data, b.len);
+	write_seed(dir, "envelope", "truncated", b.data, 300);
+	write_seed(dir, "proofset", "valid", env.proofs, env.proofs_len);
+	write_seed(dir, "proofset", "truncated", env.proofs, env.proofs_len / 2);
+	env.pq_alg = HM_SIG_FALCON1024;
+	env.pq_sig = fake;
+	env.pq_sig_len = sizeof(fake);
+	env.n_certs = 1;
+	CHECK_ERR(hm_envelope_encode(&env, &b2), HM_OK);
+	write_seed(dir, "envelope", "pq_leaf_only", b2.data, b2.len);
+	hm_buf_free(&b);
+	hm_buf_free(&b2);
+}
+
 static void test_zz_cleanup(void)
 {
 	if (F_state == 1)
@@ -609,4 +659,4 @@ TEST_MAIN(test_honest_operation_verifies, test_postake_wrong_key, test_postake_c
           test_pospace_forged_openings, test_pospace_commitment, test_pospace_plot_files,
           test_pospace_damaged_labels_not_proven, test_plot_parse_size,
           test_replay_against_another_operation, test_other_chain_refused, test_envelope_encodings,
-          test_reason_strings, test_zz_cleanup)
+          test_reason_strings, test_write_corpus, test_zz_cleanup)
