@@ -4,6 +4,7 @@
 #define HM_PROOFS_INTERNAL_H
 
 #include "hypermesh/codec.h"
+#include "hypermesh/error.h"
 #include "hypermesh/proofs.h"
 
 /* Reads a SpaceProof into p->space_log2 and p->space. Decode errors. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hypermesh/ed25519.h"
+#include "hypermesh/error.h"
 #include "hypermesh/envelope.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/plot.h"
