@@ -24,6 +24,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_ca,
 	&cli_cmd_node,
 	&cli_cmd_devnet,
+	&cli_cmd_space,
 };
 /* clang-format on */
 
