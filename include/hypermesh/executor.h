@@ -46,9 +46,11 @@ struct hm_executor;
 
 /*
  * Decodes and verifies an operation envelope: fills *out (payload may borrow
- * tx) or returns a negative code (the operation's receipt status).
+ * tx) or returns a negative code (the operation's receipt status). txn is
+ * the block's write transaction, for reading committed state (the proofs'
+ * parameters); the verifier must not write through it.
  */
-typedef int (*hm_verify_op_fn)(void *ctx, const uint8_t *tx, size_t len,
+typedef int (*hm_verify_op_fn)(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
                                const struct hm_block_info *b, struct hm_op *out);
 
 struct hm_receipt {

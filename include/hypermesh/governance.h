@@ -46,6 +46,9 @@ struct hm_gov_genesis {
 	unsigned default_work_bits;             /* for types without their own */
 	uint64_t vdf_iterations;
 	uint64_t anchor_window;
+	/* Plots registered from the start, so that the first operations have PoSpace. */
+	size_t n_plots;
+	const struct hm_plot_commitment *plots;
 };
 
 /*

@@ -72,6 +72,13 @@ struct hm_node_config {
 	/* [api] (served by the integrator's HTTP server) */
 	int has_api;
 	struct hm_node_addr api_listen;
+	char api_dashboard_dir[HM_NODE_PATH_MAX]; /* static files at /, "" for none */
+	/* [trustchain] (the services layer, services.h) */
+	int has_trustchain;
+	char tc_genesis_dir[HM_NODE_PATH_MAX]; /* TrustChain + governance genesis */
+	char tc_certificate[HM_NODE_PATH_MAX]; /* this node's signing certificate (DER) */
+	char tc_plot_dir[HM_NODE_PATH_MAX];    /* this node's PoSpace plot */
+	char tc_ct_log[HM_NODE_PATH_MAX];      /* "": data_dir/ct.lmdb */
 };
 
 /*
@@ -139,6 +146,20 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user);
 /* Closes LMDB and frees. After the loop has run the stop to completion. */
 void hm_node_free(struct hm_node *n);
 
+/*
+ * Calls hook after each committed block has been applied (state durable),
+ * with the number of transactions it carried. One hook; NULL removes it.
+ */
+void hm_node_set_commit_hook(struct hm_node *n,
+                             void (*hook)(void *user, const struct hm_block_info *b, size_t ntx),
+                             void *user);
+/*
+ * The hash of the committed block at height (0: genesis). HM_OK,
+ * HM_ERR_NOT_FOUND (not committed here), HM_ERR_CORRUPT, storage errors.
+ */
+int hm_node_block_hash(struct hm_node *n, uint64_t height, uint8_t hash[HM_BFT_HASH_LEN]);
+/* The config the node runs with. */
+const struct hm_node_config *hm_node_config_of(const struct hm_node *n);
 /* A fatal error stopped the node (executor failure, corrupt chain): its code, or HM_OK. */
 int hm_node_failure(const struct hm_node *n);
 

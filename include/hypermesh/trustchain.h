@@ -104,6 +104,13 @@ int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char 
 /* Loads a key; pq_path may be NULL (classical only). */
 int hm_tc_key_load(const char *ed_path, const char *pq_path, struct hm_tc_key **out);
 void hm_tc_key_free(struct hm_tc_key *key);
+/*
+ * A classical key from an Ed25519 secret in sig.h's layout (seed || public
+ * key), e.g. a node identity, so that it can make CSRs. HM_OK,
+ * HM_ERR_INVALID (the public half does not match the seed), HM_ERR_NOMEM.
+ */
+int hm_tc_key_from_ed25519(const uint8_t sk[64], struct hm_tc_key **out);
+
 /* The PQ half: HM_OK, or HM_ERR_NOT_FOUND when the key has none. pk is borrowed. */
 int hm_tc_key_pq_public(const struct hm_tc_key *key, enum hm_sig_alg *alg, const uint8_t **pk,
                         size_t *pk_len);

@@ -30,6 +30,11 @@ enum seen {
 	SEEN_MAX_TXS = 1u << 7,
 	SEEN_STOQ_LISTEN = 1u << 8,
 	SEEN_API_LISTEN = 1u << 9,
+	SEEN_TC_GENESIS = 1u << 10,
+	SEEN_TC_CERT = 1u << 11,
+	SEEN_TC_PLOT = 1u << 12,
+	SEEN_TC_CTLOG = 1u << 13,
+	SEEN_API_STATIC = 1u << 14,
 };
 
 struct parse {
@@ -251,6 +256,23 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			cfg->has_api = 1;
 			return 1;
 		}
+		if (strcmp(key, "dashboard_dir") == 0)
+			return once(p, SEEN_API_STATIC, section, key) &&
+			       set_path(p, cfg->api_dashboard_dir, v, key);
+	} else if (strcmp(section, "trustchain") == 0) {
+		cfg->has_trustchain = 1;
+		if (strcmp(key, "genesis_dir") == 0)
+			return once(p, SEEN_TC_GENESIS, section, key) &&
+			       set_path(p, cfg->tc_genesis_dir, v, key);
+		if (strcmp(key, "certificate") == 0)
+			return once(p, SEEN_TC_CERT, section, key) &&
+			       set_path(p, cfg->tc_certificate, v, key);
+		if (strcmp(key, "plot_dir") == 0)
+			return once(p, SEEN_TC_PLOT, section, key) &&
+			       set_path(p, cfg->tc_plot_dir, v, key);
+		if (strcmp(key, "ct_log") == 0)
+			return once(p, SEEN_TC_CTLOG, section, key) &&
+			       set_path(p, cfg->tc_ct_log, v, key);
 	} else {
 		return fail(p, "unknown section [%s]", section);
 	}
@@ -281,6 +303,9 @@ static int check_complete(struct parse *p)
 		return fail(p, "validator indices must be 0..n-1 without gaps (%u is missing)",
 		            (unsigned)n);
 	cfg->nvalidators = n;
+	if (cfg->has_trustchain &&
+	    (!(p->seen & SEEN_TC_GENESIS) || !(p->seen & SEEN_TC_CERT) || !(p->seen & SEEN_TC_PLOT)))
+		return fail(p, "[trustchain] needs genesis_dir, certificate and plot_dir");
 	if (cfg->min_block_interval_ms * 2 >= cfg->base_timeout_ms)
 		return fail(p, "min_block_interval_ms must be below half of base_timeout_ms");
 	return 1;

@@ -312,7 +312,7 @@ static int apply_op(struct hm_executor *ex, MDB_txn *txn, const struct hm_block_
 	if (rc != HM_ERR_NOT_FOUND)
 		return rc;
 	memset(&op, 0, sizeof(op));
-	rc = ex->verify ? ex->verify(ex->verify_ctx, tx, len, b, &op) : HM_ERR_UNSUPPORTED;
+	rc = ex->verify ? ex->verify(ex->verify_ctx, txn, tx, len, b, &op) : HM_ERR_UNSUPPORTED;
 	if (rc == HM_OK) {
 		r.type = op.type;
 		m = module_for(ex, op.type);

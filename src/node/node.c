@@ -67,6 +67,9 @@ struct hm_node {
 	void (*done)(void *);
 	void *done_user;
 	uint64_t last_now, last_latency;
+	void (*commit_hook)(void *user, const struct hm_block_info *b, size_t ntx);
+	void *commit_hook_user;
+	struct hm_buf hashbuf;
 	struct hm_bft_msg *scratch;
 	struct hm_buf blockbuf;
 };
@@ -122,7 +125,48 @@ static int apply_committed(struct hm_node *n, const uint8_t *enc, size_t len,
 	rc = hm_executor_apply_block(n->ex, &info, b.payload, b.payload_len);
 	if (rc == HM_ERR_EXISTS)
 		return HM_OK;
+	if (rc == HM_OK && n->commit_hook != NULL) {
+		size_t ntx = 0, off = 0;
+
+		/* The payload decoded above: a sequence of opaque tx<1..2^16-1>. */
+		while (off + 2 <= b.payload_len) {
+			off += 2 + ((size_t)b.payload[off] << 8 | b.payload[off + 1]);
+			ntx++;
+		}
+		n->commit_hook(n->commit_hook_user, &info, ntx);
+	}
 	return rc;
+}
+
+void hm_node_set_commit_hook(struct hm_node *n,
+                             void (*hook)(void *user, const struct hm_block_info *b, size_t ntx),
+                             void *user)
+{
+	n->commit_hook = hook;
+	n->commit_hook_user = user;
+}
+
+int hm_node_block_hash(struct hm_node *n, uint64_t height, uint8_t hash[HM_BFT_HASH_LEN])
+{
+	struct hm_bft_block b;
+	int rc;
+
+	if (height == 0) {
+		hm_bft_genesis(&n->vs, &b, hash);
+		return HM_OK;
+	}
+	hm_buf_truncate(&n->hashbuf, 0);
+	if ((rc = n->st.load_block(n->st.ctx, height, &n->hashbuf)) != HM_OK)
+		return rc;
+	if (hm_bft_block_decode(&b, n->hashbuf.data, n->hashbuf.len) != HM_OK)
+		return HM_ERR_CORRUPT;
+	hm_bft_block_hash(hash, n->vs.chain_id, n->vs.chain_id_len, &b);
+	return HM_OK;
+}
+
+const struct hm_node_config *hm_node_config_of(const struct hm_node *n)
+{
+	return &n->cfg;
 }
 
 /* ---- sending ---- */
@@ -628,6 +672,7 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	n->loop = loop;
 	n->cfg = *cfg;
 	hm_buf_init(&n->blockbuf);
+	hm_buf_init(&n->hashbuf);
 	n->scratch = malloc(sizeof(*n->scratch));
 	pks = malloc(sizeof(*pks) * HM_BFT_MAX_VALIDATORS);
 	if (n->scratch == NULL || pks == NULL) {
@@ -885,5 +930,6 @@ void hm_node_free(struct hm_node *n)
 	hm_wipe(n->bft_sk, sizeof(n->bft_sk));
 	free(n->scratch);
 	hm_buf_free(&n->blockbuf);
+	hm_buf_free(&n->hashbuf);
 	free(n);
 }

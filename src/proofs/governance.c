@@ -410,6 +410,21 @@ int hm_gov_genesis_apply(void *module_ctx, MDB_txn *txn, const struct hm_gov_gen
 		if ((rc = write_level_stake(g, txn, key, sizeof(key), HM_STAKE_ADMIN, 0)) != HM_OK)
 			return rc;
 	}
+	for (size_t i = 0; i < gen->n_plots; i++) {
+		const struct hm_plot_commitment *c = &gen->plots[i];
+		uint8_t key[1 + HM_KEY_ID_LEN];
+
+		if (c->log2_labels < HM_SPACE_LOG2_MIN || c->log2_labels > HM_SPACE_LOG2_MAX)
+			return HM_ERR_INVALID;
+		id_key(key, 'p', c->key_id);
+		hm_buf_init(&v);
+		rc = hm_gov_plot_register_encode(c->log2_labels, c->root, &v);
+		if (rc == HM_OK)
+			rc = gov_put(g, txn, key, sizeof(key), &v);
+		hm_buf_free(&v);
+		if (rc != HM_OK)
+			return rc;
+	}
 	return HM_OK;
 }
 

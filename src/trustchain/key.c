@@ -127,6 +127,26 @@ int hm_tc_key_generate(enum hm_sig_alg pq_alg, struct hm_tc_key **out)
 	return HM_OK;
 }
 
+int hm_tc_key_from_ed25519(const uint8_t sk[64], struct hm_tc_key **out)
+{
+	gnutls_datum_t x = { (unsigned char *)sk + 32, 32 }, k = { (unsigned char *)sk, 32 };
+	struct hm_tc_key *key;
+
+	if (out == NULL || sk == NULL)
+		return HM_ERR_INVALID;
+	if ((key = key_alloc()) == NULL)
+		return HM_ERR_NOMEM;
+	if (gnutls_x509_privkey_import_ecc_raw(key->ed, GNUTLS_ECC_CURVE_ED25519, &x, NULL, &k) <
+	            0 ||
+	    gnutls_x509_privkey_verify_params(key->ed) < 0 ||
+	    gnutls_privkey_import_x509(key->priv, key->ed, 0) < 0) {
+		hm_tc_key_free(key);
+		return HM_ERR_INVALID;
+	}
+	*out = key;
+	return HM_OK;
+}
+
 int hm_tc_key_pq_public(const struct hm_tc_key *key, enum hm_sig_alg *alg, const uint8_t **pk,
                         size_t *pk_len)
 {

@@ -78,10 +78,11 @@ static int rec_committed(void *ctx, const struct hm_block_info *b)
 	return HM_OK;
 }
 
-static int fixture_verify(void *ctx, const uint8_t *tx, size_t len, const struct hm_block_info *b,
-                          struct hm_op *out)
+static int fixture_verify(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
+                          const struct hm_block_info *b, struct hm_op *out)
 {
 	(void)ctx;
+	(void)txn;
 	(void)b;
 	if (len < 2)
 		return HM_ERR_TRUNCATED;

@@ -86,7 +86,7 @@ static void test_genesis(void)
 	if (!F_ok)
 		return;
 	fx_key_id(&F.root_key, admin[0]); /* the admin signs with the root's key id here */
-	g = (struct hm_gov_genesis){ F.root.der, F.root.len, 1, admin, FX_BITS, FX_T, FX_WINDOW };
+	g = (struct hm_gov_genesis){ F.root.der, F.root.len, 1, admin, FX_BITS, FX_T, FX_WINDOW, 0, NULL };
 	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
 	CHECK_ERR(hm_gov_genesis_apply(mod.ctx, txn, &(struct hm_gov_genesis){ 0 }),
 	          HM_ERR_INVALID);
