@@ -673,6 +673,66 @@ static void test_close_from_handler(void)
 	run_default(c_close_in_handler);
 }
 
+static void c_max_connections(struct fixture *f)
+{
+	const char *req = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct timeval short_wait = { .tv_usec = 300 * 1000 }, long_wait = { .tv_sec = 10 };
+	struct http_result r;
+	int a = http_connect(f->port), b = http_connect(f->port), c;
+	char byte;
+
+	CHECK(a >= 0 && b >= 0);
+	sleep_ms(100); /* let MHD accept both */
+	/* At the limit MHD stops accepting: the third waits in the backlog. */
+	c = http_connect(f->port);
+	CHECK(c >= 0);
+	if (c < 0)
+		return;
+	CHECK(http_send_all(c, req, strlen(req)) == 0);
+	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &short_wait, sizeof(short_wait));
+	CHECK_EQ(recv(c, &byte, 1, MSG_PEEK), -1);
+	/* A slot frees: the waiting request is served. */
+	close(a);
+	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &long_wait, sizeof(long_wait));
+	http_read_answer(c, &r);
+	CHECK_EQ(r.status, 200);
+	close(b);
+}
+
+static void test_max_connections(void)
+{
+	struct hm_http_config cfg;
+
+	fixture_default_config(&cfg);
+	cfg.max_connections = 2;
+	run_with(&cfg, c_max_connections);
+}
+
+static void c_idle_timeout(struct fixture *f)
+{
+	int fd = http_connect(f->port);
+	char c;
+	uint64_t t0 = (uint64_t)time(NULL);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	/* Silent client: MHD closes it after the 1 s idle timeout (recv gives EOF,
+	 * not the 10 s SO_RCVTIMEO error). */
+	CHECK_EQ(recv(fd, &c, 1, 0), 0);
+	CHECK((uint64_t)time(NULL) - t0 < 5);
+	close(fd);
+}
+
+static void test_idle_timeout(void)
+{
+	struct hm_http_config cfg;
+
+	fixture_default_config(&cfg);
+	cfg.connection_timeout_s = 1;
+	run_with(&cfg, c_idle_timeout);
+}
+
 /* ---- static files ---- */
 
 static char static_root[256];
@@ -861,5 +921,5 @@ static void test_config_errors(void)
 
 TEST_MAIN(test_routing, test_auth, test_json, test_body_limit, test_async_after_timer,
           test_client_disconnect, test_async_timeout, test_concurrent, test_graceful_shutdown,
-          test_max_outstanding, test_close_from_handler, test_static_files, test_metrics_endpoint,
-          test_config_errors)
+          test_max_outstanding, test_max_connections, test_idle_timeout, test_close_from_handler,
+          test_static_files, test_metrics_endpoint, test_config_errors)
