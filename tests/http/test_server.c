@@ -508,6 +508,36 @@ static void test_client_disconnect(void)
 	run_default(c_disconnect);
 }
 
+/* Clients that vanish right after sending: answers to them are dropped
+ * safely, whether the handler answers at once, later, or is told. */
+static void c_hit_and_run(struct fixture *f)
+{
+	static const char *targets[] = { "/hello", "/v1/slow", "/v1/never", "/v1/echo" };
+	struct http_result r;
+
+	for (int i = 0; i < 40; i++) {
+		char raw[256];
+		int fd = http_connect(f->port), n;
+
+		if (fd < 0)
+			continue;
+		n = snprintf(raw, sizeof(raw),
+		             "%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+		             i % 4 == 3 ? "POST" : "GET", targets[i % 4]);
+		(void)http_send_all(fd, raw, (size_t)n);
+		close(fd);
+	}
+	/* Every /v1/never is eventually cancelled as gone. */
+	CHECK(wait_for(&f->cancel_gone, 10));
+	http_req(f->port, "GET", "/hello", NULL, NULL, &r);
+	CHECK_EQ(r.status, 200);
+}
+
+static void test_hit_and_run(void)
+{
+	run_default(c_hit_and_run);
+}
+
 static void c_timeout(struct fixture *f)
 {
 	struct http_result r;
@@ -920,6 +950,6 @@ static void test_config_errors(void)
 }
 
 TEST_MAIN(test_routing, test_auth, test_json, test_body_limit, test_async_after_timer,
-          test_client_disconnect, test_async_timeout, test_concurrent, test_graceful_shutdown,
-          test_max_outstanding, test_max_connections, test_idle_timeout, test_close_from_handler,
-          test_static_files, test_metrics_endpoint, test_config_errors)
+          test_client_disconnect, test_hit_and_run, test_async_timeout, test_concurrent,
+          test_graceful_shutdown, test_max_outstanding, test_max_connections, test_idle_timeout,
+          test_close_from_handler, test_static_files, test_metrics_endpoint, test_config_errors)
