@@ -160,6 +160,8 @@ void hm_http_server_close(struct hm_http_server *srv);
 /* Request accessors (loop thread; strings live as long as req). */
 const char *hm_http_req_method(const struct hm_http_req *req);
 const char *hm_http_req_path(const struct hm_http_req *req); /* raw path, without query */
+/* The client's numeric IP address ("127.0.0.1", "::1"); "" if unknown. */
+const char *hm_http_req_peer(const struct hm_http_req *req);
 /* The decoded value of a "{name}" segment, NULL if the route has none. */
 const char *hm_http_req_param(const struct hm_http_req *req, const char *name);
 /* The decoded value of the first query parameter name ("" for "?flag"), or NULL. */

@@ -76,6 +76,15 @@ static void h_cert(struct hm_http_req *req, void *arg)
 	        json_pack("{s:s,s:s*}", "serial", hm_http_req_param(req, "serial"), "x", x));
 }
 
+static void h_whoami(struct hm_http_req *req, void *arg)
+{
+	(void)arg;
+	(void)hm_http_respond_json(req, 200,
+	                           json_pack("{s:s,s:s,s:s}", "peer", hm_http_req_peer(req),
+	                                     "method", hm_http_req_method(req), "path",
+	                                     hm_http_req_path(req)));
+}
+
 static void h_echo(struct hm_http_req *req, void *arg)
 {
 	json_t *body;
@@ -236,6 +245,7 @@ static int fixture_open(struct fixture *f, const struct hm_http_config *cfg)
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/slow", NULL, h_slow, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/never", NULL, h_never, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/close", NULL, h_close, f), HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/who%61mi", NULL, h_whoami, f), HM_OK);
 	return 0;
 }
 
@@ -329,6 +339,12 @@ static void c_routing(struct fixture *f)
 
 	http_req(f->port, "GET", "/v1/certificates/a%00b", NULL, NULL, &r);
 	CHECK_EQ(r.status, 400);
+
+	/* Patterns are literal text; requests are decoded before matching. */
+	http_req(f->port, "GET", "/v1/who%2561mi?z", NULL, NULL, &r);
+	CHECK_EQ(r.status, 200);
+	CHECK_STR(r.body,
+	          "{\"peer\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/v1/who%2561mi\"}");
 
 	http_req(f->port, "GET", "/v1/nothing", NULL, NULL, &r);
 	CHECK_EQ(r.status, 500);
