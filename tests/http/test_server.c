@@ -340,6 +340,17 @@ static void c_routing(struct fixture *f)
 	http_req(f->port, "GET", "/v1/certificates/a%00b", NULL, NULL, &r);
 	CHECK_EQ(r.status, 400);
 
+	{
+		static char target[HM_HTTP_MAX_TARGET + 64];
+
+		memset(target, 'a', sizeof(target) - 1);
+		target[0] = '/';
+		target[sizeof(target) - 1] = '\0';
+		http_req(f->port, "GET", target, NULL, NULL, &r);
+		CHECK_EQ(r.status, 414);
+		CHECK(has_error_code(&r, "uri_too_long"));
+	}
+
 	/* Patterns are literal text; requests are decoded before matching. */
 	http_req(f->port, "GET", "/v1/who%2561mi?z", NULL, NULL, &r);
 	CHECK_EQ(r.status, 200);
