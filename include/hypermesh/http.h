@@ -199,7 +199,9 @@ void hm_http_req_defer(struct hm_http_req *req, hm_http_cancel_fn on_cancel, voi
  * Answers req with status and body (copied). Always finishes req (on
  * HM_ERR_NOMEM the client gets a bare 500 or a closed connection). Safe to
  * call when the client has gone: the answer is dropped. Returns HM_OK,
- * HM_ERR_INVALID (status outside 100..599) or HM_ERR_NOMEM.
+ * HM_ERR_INVALID (status outside 200..599: the client gets 500; or called
+ * from on_cancel: nothing happens) or HM_ERR_NOMEM (also when MHD refuses
+ * a header added with hm_http_req_add_header, such as Content-Length).
  */
 int hm_http_respond(struct hm_http_req *req, unsigned status, const char *content_type,
                     const void *body, size_t len);

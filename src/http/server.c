@@ -630,13 +630,14 @@ int hm_http_respond(struct hm_http_req *req, unsigned status, const char *conten
 
 	if (req->cancelling)
 		return HM_ERR_INVALID; /* the server answers a cancelled request itself */
-	if (status < 100 || status > 599) {
+	if (status < 200 || status > 599) {
 		finish(req, 500, error_response("internal", "handler chose an invalid status"));
 		return HM_ERR_INVALID;
 	}
 	rc = build_response(req, content_type, body, len, &r);
 	if (rc != HM_OK) {
-		finish(req, 500, error_response("internal", "out of memory"));
+		/* Out of memory, or a header MHD refuses (Content-Length, ...). */
+		finish(req, 500, error_response("internal", "could not build the response"));
 		return rc;
 	}
 	finish(req, status, r);
@@ -648,14 +649,13 @@ int hm_http_respond_json(struct hm_http_req *req, unsigned status, json_t *json)
 	char *text;
 	int rc;
 
-	if (json == NULL) {
-		(void)hm_http_respond_error(req, 500, "internal", "out of memory");
-		return HM_ERR_NOMEM;
-	}
-	text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* Failures answer through finish() directly: respond_error calls us. */
+	text = json != NULL ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(json);
 	if (text == NULL) {
-		(void)hm_http_respond_error(req, 500, "internal", "out of memory");
+		if (req->cancelling)
+			return HM_ERR_INVALID;
+		finish(req, 500, error_response("internal", "out of memory"));
 		return HM_ERR_NOMEM;
 	}
 	rc = hm_http_respond(req, status, "application/json", text, strlen(text));

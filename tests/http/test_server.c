@@ -85,6 +85,21 @@ static void h_whoami(struct hm_http_req *req, void *arg)
 	                                     hm_http_req_path(req)));
 }
 
+static void h_created(struct hm_http_req *req, void *arg)
+{
+	(void)arg;
+	CHECK_ERR(hm_http_req_add_header(req, "Location", "/v1/certificates/7"), HM_OK);
+	CHECK_ERR(hm_http_req_add_header(req, "X-Evil", "a\r\nSet-Cookie: x"), HM_ERR_INVALID);
+	CHECK_ERR(hm_http_req_add_header(req, "Bad:Name", "v"), HM_ERR_INVALID);
+	CHECK_ERR(hm_http_respond(req, 201, NULL, NULL, 0), HM_OK);
+}
+
+static void h_bad_status(struct hm_http_req *req, void *arg)
+{
+	(void)arg;
+	CHECK_ERR(hm_http_respond(req, 42, "text/plain", "x", 1), HM_ERR_INVALID);
+}
+
 static void h_echo(struct hm_http_req *req, void *arg)
 {
 	json_t *body;
@@ -245,6 +260,9 @@ static int fixture_open(struct fixture *f, const struct hm_http_config *cfg)
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/slow", NULL, h_slow, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/never", NULL, h_never, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/close", NULL, h_close, f), HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "POST", "/v1/created", NULL, h_created, f), HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/bad-status", NULL, h_bad_status, f),
+	          HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/who%61mi", NULL, h_whoami, f), HM_OK);
 	return 0;
 }
@@ -356,6 +374,13 @@ static void c_routing(struct fixture *f)
 	CHECK_EQ(r.status, 200);
 	CHECK_STR(r.body,
 	          "{\"peer\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/v1/who%2561mi\"}");
+
+	http_req(f->port, "POST", "/v1/created", NULL, "", &r);
+	CHECK_EQ(r.status, 201);
+	CHECK(strstr(r.head, "\r\nLocation: /v1/certificates/7") != NULL);
+	CHECK(strstr(r.head, "X-Evil") == NULL);
+	http_req(f->port, "GET", "/v1/bad-status", NULL, NULL, &r);
+	CHECK_EQ(r.status, 500);
 
 	http_req(f->port, "GET", "/v1/nothing", NULL, NULL, &r);
 	CHECK_EQ(r.status, 500);
