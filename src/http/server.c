@@ -709,7 +709,8 @@ static void cancel(struct hm_http_req *req, enum hm_http_cancel_reason reason)
 {
 	deferred_unlink(req->srv, req);
 	req->cancelling = 1;
-	req->on_cancel(req, reason, req->cancel_arg);
+	if (req->on_cancel != NULL)
+		req->on_cancel(req, reason, req->cancel_arg);
 	req->cancelling = 0;
 	if (reason == HM_HTTP_CANCEL_GONE)
 		finish(req, 0, NULL);
