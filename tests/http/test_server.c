@@ -536,6 +536,27 @@ static void test_async_after_timer(void)
 	run_default(c_async);
 }
 
+/* Two pipelined requests on one connection, the first answered later:
+ * answers come back in order, the second only after the first. */
+static void c_pipelined(struct fixture *f)
+{
+	const char *raw = "GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n"
+	                  "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct http_result r;
+	const char *first, *second;
+
+	http_raw(f->port, raw, strlen(raw), &r);
+	CHECK_EQ(r.status, 200);
+	first = strstr(r.body, "{\"late\":true}");
+	second = strstr(r.body, "{\"hello\":\"world\"}");
+	CHECK(first != NULL && second != NULL && first < second);
+}
+
+static void test_pipelined(void)
+{
+	run_default(c_pipelined);
+}
+
 static void c_disconnect(struct fixture *f)
 {
 	const char *req = "GET /v1/never HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -1002,6 +1023,7 @@ static void test_config_errors(void)
 }
 
 TEST_MAIN(test_routing, test_auth, test_json, test_body_limit, test_async_after_timer,
-          test_client_disconnect, test_hit_and_run, test_async_timeout, test_concurrent,
-          test_graceful_shutdown, test_max_outstanding, test_max_connections, test_idle_timeout,
-          test_close_from_handler, test_static_files, test_metrics_endpoint, test_config_errors)
+          test_pipelined, test_client_disconnect, test_hit_and_run, test_async_timeout,
+          test_concurrent, test_graceful_shutdown, test_max_outstanding, test_max_connections,
+          test_idle_timeout, test_close_from_handler, test_static_files, test_metrics_endpoint,
+          test_config_errors)
