@@ -160,6 +160,8 @@ void hm_http_server_close(struct hm_http_server *srv);
 /* Request accessors (loop thread; strings live as long as req). */
 const char *hm_http_req_method(const struct hm_http_req *req);
 const char *hm_http_req_path(const struct hm_http_req *req); /* raw path, without query */
+/* The client's numeric IP address ("127.0.0.1", "::1"); "" if unknown. */
+const char *hm_http_req_peer(const struct hm_http_req *req);
 /* The decoded value of a "{name}" segment, NULL if the route has none. */
 const char *hm_http_req_param(const struct hm_http_req *req, const char *name);
 /* The decoded value of the first query parameter name ("" for "?flag"), or NULL. */
@@ -197,7 +199,9 @@ void hm_http_req_defer(struct hm_http_req *req, hm_http_cancel_fn on_cancel, voi
  * Answers req with status and body (copied). Always finishes req (on
  * HM_ERR_NOMEM the client gets a bare 500 or a closed connection). Safe to
  * call when the client has gone: the answer is dropped. Returns HM_OK,
- * HM_ERR_INVALID (status outside 100..599) or HM_ERR_NOMEM.
+ * HM_ERR_INVALID (status outside 200..599: the client gets 500; or called
+ * from on_cancel: nothing happens) or HM_ERR_NOMEM (also when MHD refuses
+ * a header added with hm_http_req_add_header, such as Content-Length).
  */
 int hm_http_respond(struct hm_http_req *req, unsigned status, const char *content_type,
                     const void *body, size_t len);

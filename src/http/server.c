@@ -99,8 +99,9 @@ struct hm_http_req {
 	struct header *headers;
 	struct hm_buf body;
 	int body_too_large, body_nomem;
-	int counted; /* included in srv->outstanding */
-	int fd;      /* the connection's socket, for disconnect detection */
+	int counted;                 /* included in srv->outstanding */
+	int fd;                      /* the connection's socket, for disconnect detection */
+	char peer[INET6_ADDRSTRLEN]; /* the client's address, numeric */
 
 	struct hm_http_req *queue_next; /* the MHD -> loop queue (under the mutex) */
 
@@ -421,6 +422,16 @@ static enum MHD_Result hand_to_loop(struct hm_http_server *srv, struct hm_http_r
 		return answer_error_direct(req, conn, 500, "internal", "out of memory");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	req->fd = ci != NULL ? ci->connect_fd : -1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->peer,
+			          sizeof(req->peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			          req->peer, sizeof(req->peer));
+	}
 
 	pthread_mutex_lock(&srv->mutex);
 	if (srv->closing) {
@@ -573,6 +584,10 @@ static void finish(struct hm_http_req *req, unsigned status, struct MHD_Response
 	deferred_unlink(srv, req);
 	if (srv->in_handler == req)
 		srv->outcome = OUTCOME_ANSWERED;
+	hm_log(HM_LOG_DEBUG, LOG_MODULE, "answered", HM_LOG_STR("peer", req->peer),
+	       HM_LOG_STR("method", req->method), HM_LOG_STR("path", req->target.path),
+	       HM_LOG_UINT("status", status),
+	       HM_LOG_UINT("us", (hm_clock_mono_ns() - req->queued_ns) / 1000));
 	if (srv->duration != NULL) {
 		hm_histogram_observe(srv->duration,
 		                     (double)(hm_clock_mono_ns() - req->queued_ns) / 1e9);
@@ -615,13 +630,14 @@ int hm_http_respond(struct hm_http_req *req, unsigned status, const char *conten
 
 	if (req->cancelling)
 		return HM_ERR_INVALID; /* the server answers a cancelled request itself */
-	if (status < 100 || status > 599) {
+	if (status < 200 || status > 599) {
 		finish(req, 500, error_response("internal", "handler chose an invalid status"));
 		return HM_ERR_INVALID;
 	}
 	rc = build_response(req, content_type, body, len, &r);
 	if (rc != HM_OK) {
-		finish(req, 500, error_response("internal", "out of memory"));
+		/* Out of memory, or a header MHD refuses (Content-Length, ...). */
+		finish(req, 500, error_response("internal", "could not build the response"));
 		return rc;
 	}
 	finish(req, status, r);
@@ -633,14 +649,13 @@ int hm_http_respond_json(struct hm_http_req *req, unsigned status, json_t *json)
 	char *text;
 	int rc;
 
-	if (json == NULL) {
-		(void)hm_http_respond_error(req, 500, "internal", "out of memory");
-		return HM_ERR_NOMEM;
-	}
-	text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* Failures answer through finish() directly: respond_error calls us. */
+	text = json != NULL ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(json);
 	if (text == NULL) {
-		(void)hm_http_respond_error(req, 500, "internal", "out of memory");
+		if (req->cancelling)
+			return HM_ERR_INVALID;
+		finish(req, 500, error_response("internal", "out of memory"));
 		return HM_ERR_NOMEM;
 	}
 	rc = hm_http_respond(req, status, "application/json", text, strlen(text));
@@ -694,7 +709,8 @@ static void cancel(struct hm_http_req *req, enum hm_http_cancel_reason reason)
 {
 	deferred_unlink(req->srv, req);
 	req->cancelling = 1;
-	req->on_cancel(req, reason, req->cancel_arg);
+	if (req->on_cancel != NULL)
+		req->on_cancel(req, reason, req->cancel_arg);
 	req->cancelling = 0;
 	if (reason == HM_HTTP_CANCEL_GONE)
 		finish(req, 0, NULL);
@@ -919,6 +935,11 @@ static void on_async(uv_async_t *a)
 const char *hm_http_req_method(const struct hm_http_req *req)
 {
 	return req->method;
+}
+
+const char *hm_http_req_peer(const struct hm_http_req *req)
+{
+	return req->peer;
 }
 
 const char *hm_http_req_path(const struct hm_http_req *req)

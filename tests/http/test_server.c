@@ -76,6 +76,30 @@ static void h_cert(struct hm_http_req *req, void *arg)
 	        json_pack("{s:s,s:s*}", "serial", hm_http_req_param(req, "serial"), "x", x));
 }
 
+static void h_whoami(struct hm_http_req *req, void *arg)
+{
+	(void)arg;
+	(void)hm_http_respond_json(req, 200,
+	                           json_pack("{s:s,s:s,s:s}", "peer", hm_http_req_peer(req),
+	                                     "method", hm_http_req_method(req), "path",
+	                                     hm_http_req_path(req)));
+}
+
+static void h_created(struct hm_http_req *req, void *arg)
+{
+	(void)arg;
+	CHECK_ERR(hm_http_req_add_header(req, "Location", "/v1/certificates/7"), HM_OK);
+	CHECK_ERR(hm_http_req_add_header(req, "X-Evil", "a\r\nSet-Cookie: x"), HM_ERR_INVALID);
+	CHECK_ERR(hm_http_req_add_header(req, "Bad:Name", "v"), HM_ERR_INVALID);
+	CHECK_ERR(hm_http_respond(req, 201, NULL, NULL, 0), HM_OK);
+}
+
+static void h_bad_status(struct hm_http_req *req, void *arg)
+{
+	(void)arg;
+	CHECK_ERR(hm_http_respond(req, 42, "text/plain", "x", 1), HM_ERR_INVALID);
+}
+
 static void h_echo(struct hm_http_req *req, void *arg)
 {
 	json_t *body;
@@ -236,6 +260,10 @@ static int fixture_open(struct fixture *f, const struct hm_http_config *cfg)
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/slow", NULL, h_slow, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/never", NULL, h_never, f), HM_OK);
 	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/close", NULL, h_close, f), HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "POST", "/v1/created", NULL, h_created, f), HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/bad-status", NULL, h_bad_status, f),
+	          HM_OK);
+	CHECK_ERR(hm_http_server_route(f->srv, "GET", "/v1/who%61mi", NULL, h_whoami, f), HM_OK);
 	return 0;
 }
 
@@ -329,6 +357,30 @@ static void c_routing(struct fixture *f)
 
 	http_req(f->port, "GET", "/v1/certificates/a%00b", NULL, NULL, &r);
 	CHECK_EQ(r.status, 400);
+
+	{
+		static char target[HM_HTTP_MAX_TARGET + 64];
+
+		memset(target, 'a', sizeof(target) - 1);
+		target[0] = '/';
+		target[sizeof(target) - 1] = '\0';
+		http_req(f->port, "GET", target, NULL, NULL, &r);
+		CHECK_EQ(r.status, 414);
+		CHECK(has_error_code(&r, "uri_too_long"));
+	}
+
+	/* Patterns are literal text; requests are decoded before matching. */
+	http_req(f->port, "GET", "/v1/who%2561mi?z", NULL, NULL, &r);
+	CHECK_EQ(r.status, 200);
+	CHECK_STR(r.body,
+	          "{\"peer\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/v1/who%2561mi\"}");
+
+	http_req(f->port, "POST", "/v1/created", NULL, "", &r);
+	CHECK_EQ(r.status, 201);
+	CHECK(strstr(r.head, "\r\nLocation: /v1/certificates/7") != NULL);
+	CHECK(strstr(r.head, "X-Evil") == NULL);
+	http_req(f->port, "GET", "/v1/bad-status", NULL, NULL, &r);
+	CHECK_EQ(r.status, 500);
 
 	http_req(f->port, "GET", "/v1/nothing", NULL, NULL, &r);
 	CHECK_EQ(r.status, 500);
@@ -484,6 +536,27 @@ static void test_async_after_timer(void)
 	run_default(c_async);
 }
 
+/* Two pipelined requests on one connection, the first answered later:
+ * answers come back in order, the second only after the first. */
+static void c_pipelined(struct fixture *f)
+{
+	const char *raw = "GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n"
+	                  "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct http_result r;
+	const char *first, *second;
+
+	http_raw(f->port, raw, strlen(raw), &r);
+	CHECK_EQ(r.status, 200);
+	first = strstr(r.body, "{\"late\":true}");
+	second = strstr(r.body, "{\"hello\":\"world\"}");
+	CHECK(first != NULL && second != NULL && first < second);
+}
+
+static void test_pipelined(void)
+{
+	run_default(c_pipelined);
+}
+
 static void c_disconnect(struct fixture *f)
 {
 	const char *req = "GET /v1/never HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -506,6 +579,36 @@ static void c_disconnect(struct fixture *f)
 static void test_client_disconnect(void)
 {
 	run_default(c_disconnect);
+}
+
+/* Clients that vanish right after sending: answers to them are dropped
+ * safely, whether the handler answers at once, later, or is told. */
+static void c_hit_and_run(struct fixture *f)
+{
+	static const char *targets[] = { "/hello", "/v1/slow", "/v1/never", "/v1/echo" };
+	struct http_result r;
+
+	for (int i = 0; i < 40; i++) {
+		char raw[256];
+		int fd = http_connect(f->port), n;
+
+		if (fd < 0)
+			continue;
+		n = snprintf(raw, sizeof(raw),
+		             "%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+		             i % 4 == 3 ? "POST" : "GET", targets[i % 4]);
+		(void)http_send_all(fd, raw, (size_t)n);
+		close(fd);
+	}
+	/* Every /v1/never is eventually cancelled as gone. */
+	CHECK(wait_for(&f->cancel_gone, 10));
+	http_req(f->port, "GET", "/hello", NULL, NULL, &r);
+	CHECK_EQ(r.status, 200);
+}
+
+static void test_hit_and_run(void)
+{
+	run_default(c_hit_and_run);
 }
 
 static void c_timeout(struct fixture *f)
@@ -671,6 +774,66 @@ static void c_close_in_handler(struct fixture *f)
 static void test_close_from_handler(void)
 {
 	run_default(c_close_in_handler);
+}
+
+static void c_max_connections(struct fixture *f)
+{
+	const char *req = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct timeval short_wait = { .tv_usec = 300 * 1000 }, long_wait = { .tv_sec = 10 };
+	struct http_result r;
+	int a = http_connect(f->port), b = http_connect(f->port), c;
+	char byte;
+
+	CHECK(a >= 0 && b >= 0);
+	sleep_ms(100); /* let MHD accept both */
+	/* At the limit MHD stops accepting: the third waits in the backlog. */
+	c = http_connect(f->port);
+	CHECK(c >= 0);
+	if (c < 0)
+		return;
+	CHECK(http_send_all(c, req, strlen(req)) == 0);
+	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &short_wait, sizeof(short_wait));
+	CHECK_EQ(recv(c, &byte, 1, MSG_PEEK), -1);
+	/* A slot frees: the waiting request is served. */
+	close(a);
+	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &long_wait, sizeof(long_wait));
+	http_read_answer(c, &r);
+	CHECK_EQ(r.status, 200);
+	close(b);
+}
+
+static void test_max_connections(void)
+{
+	struct hm_http_config cfg;
+
+	fixture_default_config(&cfg);
+	cfg.max_connections = 2;
+	run_with(&cfg, c_max_connections);
+}
+
+static void c_idle_timeout(struct fixture *f)
+{
+	int fd = http_connect(f->port);
+	char c;
+	uint64_t t0 = (uint64_t)time(NULL);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	/* Silent client: MHD closes it after the 1 s idle timeout (recv gives EOF,
+	 * not the 10 s SO_RCVTIMEO error). */
+	CHECK_EQ(recv(fd, &c, 1, 0), 0);
+	CHECK((uint64_t)time(NULL) - t0 < 5);
+	close(fd);
+}
+
+static void test_idle_timeout(void)
+{
+	struct hm_http_config cfg;
+
+	fixture_default_config(&cfg);
+	cfg.connection_timeout_s = 1;
+	run_with(&cfg, c_idle_timeout);
 }
 
 /* ---- static files ---- */
@@ -860,6 +1023,7 @@ static void test_config_errors(void)
 }
 
 TEST_MAIN(test_routing, test_auth, test_json, test_body_limit, test_async_after_timer,
-          test_client_disconnect, test_async_timeout, test_concurrent, test_graceful_shutdown,
-          test_max_outstanding, test_close_from_handler, test_static_files, test_metrics_endpoint,
+          test_pipelined, test_client_disconnect, test_hit_and_run, test_async_timeout,
+          test_concurrent, test_graceful_shutdown, test_max_outstanding, test_max_connections,
+          test_idle_timeout, test_close_from_handler, test_static_files, test_metrics_endpoint,
           test_config_errors)
