@@ -26,14 +26,29 @@
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/file.h"
+#include "hypermesh/hash.h"
 #include "hypermesh/keystore.h"
 #include "hypermesh/node.h"
+#include "hypermesh/plot.h"
+#include "hypermesh/secure.h"
+#include "hypermesh/services.h"
+#include "hypermesh/trustchain.h"
+#include "hypermesh/trustchain_state.h"
 
-#define DEVNET_MAX_NODES 16
-#define READY_TIMEOUT_S  60
-#define STOP_GRACE_S     10
-#define READY_HEIGHT     2
-#define DEVNET_CHAIN_ID  "hypermesh-devnet"
+#define DEVNET_MAX_NODES      16
+#define READY_TIMEOUT_S       60
+#define STOP_GRACE_S          10
+#define READY_HEIGHT          2
+#define DEVNET_CHAIN_ID       "hypermesh-devnet"
+/*
+ * Genesis parameters of the four proofs: each validator's plot holds 2^16
+ * labels (2 MiB), PoWork wants 8 zero bits, PoTime anchors carry a VDF of
+ * 100,000 squarings (about half a second here) and stay valid 400 blocks.
+ */
+#define DEVNET_PLOT_LOG2      16
+#define DEVNET_WORK_BITS      8
+#define DEVNET_VDF_ITERATIONS 100000
+#define DEVNET_ANCHOR_WINDOW  400
 
 static const char devnet_usage[] =
         "usage: hypermesh devnet [--nodes N] [--dir DIR] [--base-port PORT] [--exit-when-ready]\n"
@@ -91,6 +106,106 @@ static int step_identities(struct devnet *d)
 	return 0;
 }
 
+static int tc_dir(const struct devnet *d, char *out, size_t cap, const char *file)
+{
+	int k = file ? snprintf(out, cap, "%s/trustchain/%s", d->dir, file)
+	             : snprintf(out, cap, "%s/trustchain", d->dir);
+
+	return k > 0 && (size_t)k < cap ? 0 : -1;
+}
+
+/*
+ * Validator i's signing certificate: its node identity, certified by its
+ * intermediate (profile tx-signing), so its operations' PoStake chains to
+ * the root. And its plot, whose commitment genesis registers.
+ */
+static int node_cert_and_plot(struct devnet *d, unsigned i, uint64_t not_before,
+                              struct hm_plot_commitment *c)
+{
+	char path[PATH_MAX], dir[PATH_MAX], cn[64];
+	const char *dns[1] = { cn };
+	uint8_t sk[64], key_id[HM_KEY_ID_LEN];
+	struct hm_tc_key *key = NULL;
+	struct hm_tc_ca *ca = NULL;
+	struct hm_buf csr, cert;
+	int rc;
+
+	hm_buf_init(&csr);
+	hm_buf_init(&cert);
+	snprintf(cn, sizeof(cn), "node%u.devnet.hypermesh.test", i);
+	memcpy(sk, d->ids[i].sk, 32);
+	memcpy(sk + 32, d->ids[i].pk, 32);
+	if (tc_dir(d, dir, sizeof(dir), NULL) || node_path(d, path, sizeof(path), i, "node.crt")) {
+		rc = HM_ERR_INVALID;
+		goto out;
+	}
+	if ((rc = hm_tc_key_from_ed25519(sk, &key)) != HM_OK ||
+	    (rc = hm_tc_csr_create(key, cn, dns, 1, 0, &csr)) != HM_OK ||
+	    (rc = hm_tc_genesis_load_ca(dir, i, &ca)) != HM_OK ||
+	    (rc = hm_tc_issue(ca, csr.data, csr.len, HM_TC_PROFILE_TX_SIGNING, not_before,
+	                      &cert)) != HM_OK ||
+	    (rc = hm_file_write_atomic(path, cert.data, cert.len, 0644, HM_FILE_NO_CLOBBER)) != HM_OK)
+		goto out;
+	if (node_path(d, path, sizeof(path), i, "plot") ||
+	    (mkdir(path, 0700) != 0 && errno != EEXIST)) {
+		rc = HM_ERR_IO;
+		goto out;
+	}
+	hm_sha256(key_id, d->ids[i].pk, sizeof(d->ids[i].pk));
+	rc = hm_plot_create(path, key_id, DEVNET_PLOT_LOG2, NULL, NULL, c);
+out:
+	hm_wipe(sk, sizeof(sk));
+	hm_tc_key_free(key);
+	hm_tc_ca_free(ca);
+	hm_buf_free(&csr);
+	hm_buf_free(&cert);
+	if (rc != HM_OK)
+		cli_error(d->cmd, "node%u certificate and plot: %s", i, hm_strerror(rc));
+	return rc == HM_OK ? 0 : -1;
+}
+
+static int step_trustchain(struct devnet *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX], hex[2 * HM_KEY_ID_LEN + 1];
+	struct hm_plot_commitment plots[DEVNET_MAX_NODES];
+	/* A minute in the past, so that every node's clock already accepts it. */
+	uint64_t not_before = (uint64_t)time(NULL) - 60;
+	FILE *f;
+	int rc;
+
+	if (tc_dir(d, dir, sizeof(dir), NULL) || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		cli_error(d->cmd, "cannot create %s/trustchain: %s", d->dir, strerror(errno));
+		return -1;
+	}
+	if ((rc = hm_tc_genesis_create(dir, d->n, HM_SIG_FALCON1024, not_before, NULL)) != HM_OK) {
+		cli_error(d->cmd, "TrustChain genesis in %s: %s", dir, hm_strerror(rc));
+		return -1;
+	}
+	for (unsigned i = 0; i < d->n; i++)
+		if (node_cert_and_plot(d, i, not_before, &plots[i]) != 0)
+			return -1;
+	if (tc_dir(d, path, sizeof(path), HM_SERVICES_GOV_GENESIS) || !(f = fopen(path, "w"))) {
+		cli_error(d->cmd, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+	        "{\"work_bits\": %d, \"vdf_iterations\": %d, \"anchor_window\": %d, \"plots\": [",
+	        DEVNET_WORK_BITS, DEVNET_VDF_ITERATIONS, DEVNET_ANCHOR_WINDOW);
+	for (unsigned i = 0; i < d->n; i++) {
+		(void)hm_hex_encode(hex, sizeof(hex), plots[i].key_id, HM_KEY_ID_LEN);
+		fprintf(f, "%s\n  {\"key_id\": \"%s\", \"log2\": %u, ", i ? "," : "", hex,
+		        plots[i].log2_labels);
+		(void)hm_hex_encode(hex, sizeof(hex), plots[i].root, HM_PROOF_HASH_LEN);
+		fprintf(f, "\"root\": \"%s\"}", hex);
+	}
+	fprintf(f, "\n]}\n");
+	if (fclose(f) != 0) {
+		cli_error(d->cmd, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int step_configs(struct devnet *d)
 {
 	char path[PATH_MAX], pk[2 * HM_ED25519_PK_LEN + 1];
@@ -112,7 +227,10 @@ static int step_configs(struct devnet *d)
 			(void)hm_hex_encode(pk, sizeof(pk), d->ids[j].pk, HM_ED25519_PK_LEN);
 			fprintf(f, "validator = %u %s 127.0.0.1:%u\n", j, pk, d->base_port + j);
 		}
-		fprintf(f, "\n[stoq]\nlisten = 127.0.0.1:%u\n\n[api]\nlisten = 127.0.0.1:%u\n",
+		fprintf(f,
+		        "\n[stoq]\nlisten = 127.0.0.1:%u\n\n[api]\nlisten = 127.0.0.1:%u\n"
+		        "\n[trustchain]\ngenesis_dir = ../trustchain\ncertificate = node.crt\n"
+		        "plot_dir = plot\n",
 		        d->base_port + i, d->base_port + 100 + i);
 		if (fclose(f) != 0) {
 			cli_error(d->cmd, "cannot write %s: %s", path, strerror(errno));
@@ -131,6 +249,7 @@ static const struct {
 	int (*run)(struct devnet *d);
 } genesis_steps[] = {
 	{ "validator identities", step_identities },
+	{ "TrustChain root, intermediates, node certificates, plots", step_trustchain },
 	{ "node configs", step_configs },
 };
 

@@ -16,6 +16,7 @@
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/node.h"
+#include "hypermesh/services.h"
 #include "hypermesh/stoq.h"
 
 #define CLIENT_TIMEOUT_MS 5000
@@ -113,6 +114,7 @@ static int load_config(const struct cli_command *cmd, const char *path, struct h
 
 struct run_state {
 	struct hm_node *node;
+	struct hm_services *services; /* with a [trustchain] section */
 	uv_signal_t sigint, sigterm;
 	int signalled;
 };
@@ -130,6 +132,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct run_state *st = h->data;
 
 	st->signalled = signum;
+	hm_services_stop(st->services);
 	hm_node_stop(st->node, on_stopped, st);
 }
 
@@ -161,23 +164,38 @@ static int node_run(const struct cli_command *cmd, int argc, char **argv)
 		(void)uv_loop_close(&loop);
 		return CLI_FAILURE;
 	}
+	if (cfg.has_trustchain &&
+	    (rc = hm_services_new(&st.services, st.node, err, sizeof(err))) != HM_OK) {
+		cli_error(cmd, "%s", err);
+		hm_node_stop(st.node, NULL, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		(void)uv_loop_close(&loop);
+		hm_node_free(st.node);
+		hm_services_free(st.services);
+		return CLI_FAILURE;
+	}
 	uv_signal_init(&loop, &st.sigint);
 	uv_signal_init(&loop, &st.sigterm);
 	st.sigint.data = st.sigterm.data = &st;
 	uv_signal_start(&st.sigint, on_signal, SIGINT);
 	uv_signal_start(&st.sigterm, on_signal, SIGTERM);
-	if ((rc = hm_node_start(st.node, err, sizeof(err))) != HM_OK) {
+	if ((rc = hm_node_start(st.node, err, sizeof(err))) != HM_OK ||
+	    (st.services != NULL &&
+	     (rc = hm_services_start(st.services, err, sizeof(err))) != HM_OK)) {
 		cli_error(cmd, "%s", err);
+		hm_services_stop(st.services);
 		hm_node_stop(st.node, on_stopped, &st);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		(void)uv_loop_close(&loop);
 		hm_node_free(st.node);
+		hm_services_free(st.services);
 		return CLI_FAILURE;
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	rc = hm_node_failure(st.node);
 	(void)uv_loop_close(&loop);
 	hm_node_free(st.node);
+	hm_services_free(st.services);
 	if (rc != HM_OK) {
 		cli_error(cmd, "stopped after a fatal error: %s", hm_strerror(rc));
 		return CLI_FAILURE;

@@ -427,8 +427,13 @@ int hm_executor_apply_block(struct hm_executor *ex, const struct hm_block_info *
 	if ((rc = from_mdb(mdb_txn_commit(txn))))
 		goto fail;
 	ex->applied = *b;
+	/*
+	 * committed() first: a watcher answering a client can then report what
+	 * the modules did after durability (TrustChain's CT log entry).
+	 */
+	rc = run_committed(ex, b);
 	notify(ex);
-	return run_committed(ex, b);
+	return rc;
 fail:
 	ex->failed = 1;
 	hm_log(HM_LOG_ERROR, "executor", "cannot apply block; stopping",

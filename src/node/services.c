@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The services layer (services.h): modules, the envelope verifier, making
+ * operations with the four proofs, and the PoTime anchor.
+ */
+#include "services_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypermesh/clock.h"
+#include "hypermesh/encoding.h"
+#include "hypermesh/error.h"
+#include "hypermesh/file.h"
+#include "hypermesh/governance.h"
+#include "hypermesh/hash.h"
+#include "hypermesh/keystore.h"
+#include "hypermesh/log.h"
+#include "hypermesh/random.h"
+#include "hypermesh/secure.h"
+#include "hypermesh/vdf.h"
+
+#define LOG "services"
+
+/* Most PoWork attempts before giving up on one operation (2^24 is ~16 bits of slack). */
+#define WORK_MAX_TRIES (UINT64_C(1) << 28)
+
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
+                                                      const char *fmt, ...);
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+uint64_t svc_now_ms(void)
+{
+	return hm_clock_wall_ns() / HM_NS_PER_MS;
+}
+
+/* ---- governance genesis ---- */
+
+static int hex_field(const json_t *o, const char *key, uint8_t *out, size_t len)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		return HM_ERR_INVALID;
+	return hm_hex_decode_exact(out, len, json_string_value(v), json_string_length(v));
+}
+
+/*
+ * governance.json: {"work_bits": N, "vdf_iterations": T, "anchor_window": W,
+ * "plots": [{"key_id": HEX32, "log2": L, "root": HEX32}, ...]}
+ */
+static int load_gov_genesis(struct hm_services *s, const char *dir, char *err, size_t errlen)
+{
+	char path[HM_NODE_PATH_MAX + 32];
+	json_error_t je;
+	json_t *root, *plots, *v;
+	size_t i;
+	int rc = HM_OK;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, HM_SERVICES_GOV_GENESIS);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL)
+		return fail(err, errlen, HM_ERR_NOT_FOUND, "%s: %s", path, je.text);
+	v = json_object_get(root, "work_bits");
+	s->gen_work_bits = json_is_integer(v) ? (unsigned)json_integer_value(v) : 999;
+	v = json_object_get(root, "vdf_iterations");
+	s->gen_vdf_iterations = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	v = json_object_get(root, "anchor_window");
+	s->gen_anchor_window = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	plots = json_object_get(root, "plots");
+	if (s->gen_work_bits > HM_WORK_BITS_MAX || s->gen_vdf_iterations == 0 ||
+	    s->gen_anchor_window == 0 || !json_is_array(plots)) {
+		rc = fail(err, errlen, HM_ERR_INVALID,
+		          "%s: needs work_bits (0..64), vdf_iterations (> 0), anchor_window (> 0) "
+		          "and plots",
+		          path);
+		goto out;
+	}
+	s->gen_nplots = json_array_size(plots);
+	s->gen_plots = calloc(s->gen_nplots ? s->gen_nplots : 1, sizeof(*s->gen_plots));
+	if (s->gen_plots == NULL) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	json_array_foreach(plots, i, v)
+	{
+		struct hm_plot_commitment *c = &s->gen_plots[i];
+		const json_t *l = json_object_get(v, "log2");
+
+		if (hex_field(v, "key_id", c->key_id, sizeof(c->key_id)) != HM_OK ||
+		    hex_field(v, "root", c->root, sizeof(c->root)) != HM_OK ||
+		    !json_is_integer(l) || json_integer_value(l) < HM_SPACE_LOG2_MIN ||
+		    json_integer_value(l) > HM_SPACE_LOG2_MAX) {
+			rc = fail(err, errlen, HM_ERR_INVALID, "%s: plot %zu is malformed", path,
+			          i);
+			goto out;
+		}
+		c->log2_labels = (uint8_t)json_integer_value(l);
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* ---- the governance module, initialised from genesis when first opened ---- */
+
+static int gov_open(void *ctx, MDB_env *env, MDB_txn *txn)
+{
+	struct hm_services *s = ctx;
+	uint8_t(*admins)[HM_KEY_ID_LEN];
+	struct hm_gov_genesis g;
+	int rc;
+
+	if ((rc = s->gov.open(s->gov.ctx, env, txn)) != HM_OK)
+		return rc;
+	/* The validators' identities are the first admins. */
+	admins = calloc(s->cfg->nvalidators, sizeof(*admins));
+	if (admins == NULL)
+		return HM_ERR_NOMEM;
+	for (uint16_t i = 0; i < s->cfg->nvalidators; i++)
+		memcpy(admins[i], s->cfg->validators[i].node_id, HM_KEY_ID_LEN);
+	memset(&g, 0, sizeof(g));
+	g.root_der = s->genesis.root.data;
+	g.root_len = s->genesis.root.len;
+	g.n_admins = s->cfg->nvalidators;
+	g.admins = (const uint8_t(*)[HM_KEY_ID_LEN])admins;
+	g.default_work_bits = s->gen_work_bits;
+	g.vdf_iterations = s->gen_vdf_iterations;
+	g.anchor_window = s->gen_anchor_window;
+	g.n_plots = s->gen_nplots;
+	g.plots = s->gen_plots;
+	rc = hm_gov_genesis_apply(s->gov.ctx, txn, &g);
+	free(admins);
+	return rc == HM_ERR_EXISTS ? HM_OK : rc;
+}
+
+static int gov_check(void *ctx, const struct hm_op *op)
+{
+	struct hm_services *s = ctx;
+
+	return s->gov.check ? s->gov.check(s->gov.ctx, op) : HM_OK;
+}
+
+static int gov_apply(void *ctx, MDB_txn *txn, const struct hm_block_info *b, const struct hm_op *op,
+                     struct hm_buf *result)
+{
+	struct hm_services *s = ctx;
+
+	return s->gov.apply(s->gov.ctx, txn, b, op, result);
+}
+
+static int gov_committed(void *ctx, const struct hm_block_info *b)
+{
+	struct hm_services *s = ctx;
+
+	return s->gov.committed ? s->gov.committed(s->gov.ctx, b) : HM_OK;
+}
+
+static void gov_close(void *ctx)
+{
+	struct hm_services *s = ctx;
+
+	if (s->gov.close)
+		s->gov.close(s->gov.ctx);
+	s->gov.ctx = NULL;
+}
+
+/* ---- committed state as the proofs see it ---- */
+
+/* The view while applying block b: the chain up to b's parent. */
+struct state_at {
+	struct hm_services *s;
+	uint64_t height; /* the last block before the one being applied */
+};
+
+static int at_height(void *ctx, uint64_t *height)
+{
+	*height = ((struct state_at *)ctx)->height;
+	return HM_OK;
+}
+
+static int at_block_hash(void *ctx, uint64_t height, uint8_t hash[HM_PROOF_HASH_LEN])
+{
+	struct state_at *a = ctx;
+
+	if (height > a->height)
+		return HM_ERR_NOT_FOUND;
+	return hm_node_block_hash(a->s->node, height, hash);
+}
+
+/* The envelope verifier the executor calls for every operation (executor.h). */
+static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
+                     const struct hm_block_info *b, struct hm_op *out)
+{
+	struct hm_services *s = ctx;
+	struct state_at at = { s, b->height - 1 };
+	struct hm_gov_view view = { s->gov.ctx, txn, &at, at_block_hash, at_height };
+	struct hm_proof_state st;
+	struct hm_proofs_context pc;
+	struct hm_proofs_result res;
+	struct hm_envelope env;
+	uint8_t digest[HM_ENV_DIGEST_LEN];
+	int rc;
+
+	if ((rc = hm_envelope_decode(&env, digest, tx, len)) != HM_OK)
+		return rc;
+	hm_gov_state(&view, &st);
+	pc.state = &st;
+	pc.chain_id = s->chain_id;
+	pc.now_s = b->timestamp_ms / 1000;
+	pc.vdf_cache = &s->vdf_cache;
+	rc = hm_proofs_validate(&env, digest, &pc, &res);
+	if (rc != HM_OK) {
+		for (int k = 0; k < HM_PROOF_KINDS; k++) {
+			if (res.failed & HM_PROOF_BIT(k))
+				hm_log(HM_LOG_INFO, LOG, "operation refused",
+				       HM_LOG_UINT("height", b->height),
+				       HM_LOG_STR("proof",
+				                  hm_proof_kind_name((enum hm_proof_kind)k)),
+				       HM_LOG_STR("reason", hm_proof_reason_str(res.reason[k])));
+		}
+		return rc;
+	}
+	out->type = env.type;
+	out->payload = env.payload;
+	out->payload_len = env.payload_len;
+	memcpy(out->digest, digest, HM_MODULE_HASH_LEN);
+	memcpy(out->signer, res.signer, HM_MODULE_HASH_LEN);
+	return HM_OK;
+}
+
+/* ---- PoTime anchors ---- */
+
+static void vdf_work(uv_work_t *w)
+{
+	struct svc_vdf_job *j = w->data;
+
+	j->rc = hm_vdf_eval(j->input, sizeof(j->input), j->iterations, &j->proof, NULL, NULL);
+}
+
+static void vdf_done(uv_work_t *w, int status)
+{
+	struct svc_vdf_job *j = w->data;
+	struct hm_services *s = j->s;
+
+	if (s != NULL) {
+		s->vdf_job = NULL;
+		if (status == 0 && j->rc == HM_OK) {
+			hm_buf_truncate(&s->anchor.vdf_proof, 0);
+			if (hm_buf_append(&s->anchor.vdf_proof, j->proof.data, j->proof.len) ==
+			    HM_OK) {
+				s->anchor.height = j->height;
+				memcpy(s->anchor.hash, j->hash, HM_PROOF_HASH_LEN);
+				s->anchor.ready = 1;
+				hm_log(HM_LOG_DEBUG, LOG, "PoTime anchor ready",
+				       HM_LOG_UINT("height", j->height));
+			}
+		} else {
+			hm_log(HM_LOG_WARN, LOG, "VDF evaluation failed",
+			       HM_LOG_STR("err", hm_strerror(j->rc)));
+		}
+	}
+	hm_buf_free(&j->proof);
+	free(j);
+}
+
+/* Starts a VDF for the block at height unless one is running. */
+static void anchor_refresh(struct hm_services *s, uint64_t height)
+{
+	struct svc_vdf_job *j;
+
+	if (s->vdf_job != NULL || s->stopping)
+		return;
+	/* Renew at a quarter of the window, so operations never carry a stale anchor. */
+	if (s->anchor.ready && height < s->anchor.height + s->anchor_window / 4)
+		return;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return;
+	j->s = s;
+	j->height = height;
+	j->iterations = s->vdf_iterations;
+	hm_buf_init(&j->proof);
+	if (hm_node_block_hash(s->node, height, j->hash) != HM_OK) {
+		free(j);
+		return;
+	}
+	hm_time_vdf_input(s->chain_id, j->hash, j->input);
+	j->work.data = j;
+	if (uv_queue_work(s->loop, &j->work, vdf_work, vdf_done) != 0) {
+		free(j);
+		return;
+	}
+	s->vdf_job = j;
+}
+
+static void on_commit(void *user, const struct hm_block_info *b, size_t ntx)
+{
+	struct hm_services *s = user;
+
+	anchor_refresh(s, b->height);
+	svc_api_on_commit(s, b, ntx);
+}
+
+/* ---- making operations ---- */
+
+/* The proofs' parameters for type as committed state says now. */
+static int current_params(struct hm_services *s, uint16_t type, struct hm_proof_params *p)
+{
+	struct hm_node_status ns;
+	struct state_at at;
+	struct hm_gov_view view;
+	struct hm_proof_state st;
+	MDB_txn *txn;
+	int rc;
+
+	hm_node_status(s->node, &ns);
+	at.s = s;
+	at.height = ns.applied_height;
+	if (mdb_txn_begin(hm_executor_env(s->ex), NULL, MDB_RDONLY, &txn) != 0)
+		return HM_ERR_IO;
+	view = (struct hm_gov_view){ s->gov.ctx, txn, &at, at_block_hash, at_height };
+	hm_gov_state(&view, &st);
+	rc = st.params(st.ctx, type, p);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int svc_submit_op(struct hm_services *s, uint16_t type, const uint8_t *payload, size_t len,
+                  uint8_t txid[HM_TXID_LEN])
+{
+	struct hm_envelope env;
+	struct hm_proof_params params;
+	struct hm_buf space, proofs, pq, tx;
+	uint8_t digest[HM_ENV_DIGEST_LEN];
+	const uint8_t *ca_der;
+	size_t ca_len;
+	uint64_t start, nonce;
+	struct hm_envelope_signer signer = { s->sign_sk, 0, NULL, 0 };
+	int rc;
+
+	if (!s->anchor.ready)
+		return HM_ERR_UNSUPPORTED;
+	if ((rc = current_params(s, type, &params)) != HM_OK)
+		return rc;
+	memset(&env, 0, sizeof(env));
+	env.type = type;
+	memcpy(env.chain_id, s->chain_id, HM_ENV_CHAIN_ID_LEN);
+	if ((rc = hm_random_bytes(&env.nonce, sizeof(env.nonce))) != HM_OK)
+		return rc;
+	env.payload = payload;
+	env.payload_len = len;
+	hm_tc_ca_cert(s->ca, &ca_der, &ca_len);
+	env.n_certs = 2;
+	env.cert[0] = s->cert.data;
+	env.cert_len[0] = s->cert.len;
+	env.cert[1] = ca_der;
+	env.cert_len[1] = ca_len;
+	if ((rc = hm_envelope_digest(&env, digest)) != HM_OK)
+		return rc;
+
+	hm_buf_init(&space);
+	hm_buf_init(&proofs);
+	hm_buf_init(&pq);
+	hm_buf_init(&tx);
+	if ((rc = hm_random_bytes(&start, sizeof(start))) != HM_OK ||
+	    (rc = hm_plot_prove(s->plot, s->anchor.hash, digest, &space)) != HM_OK ||
+	    (rc = hm_work_solve(digest, params.work_bits, start, WORK_MAX_TRIES, &nonce)) !=
+	            HM_OK ||
+	    (rc = hm_proof_set_encode(space.data, space.len, nonce, s->anchor.height,
+	                              s->anchor.hash, s->vdf_iterations, s->anchor.vdf_proof.data,
+	                              s->anchor.vdf_proof.len, &proofs)) != HM_OK)
+		goto out;
+	env.proofs = proofs.data;
+	env.proofs_len = proofs.len;
+	if ((rc = hm_envelope_sign(&env, digest, &signer, &pq)) != HM_OK ||
+	    (rc = hm_envelope_encode(&env, &tx)) != HM_OK)
+		goto out;
+	rc = hm_node_submit(s->node, tx.data, tx.len, txid);
+out:
+	hm_buf_free(&space);
+	hm_buf_free(&proofs);
+	hm_buf_free(&pq);
+	hm_buf_free(&tx);
+	return rc;
+}
+
+/* ---- life cycle ---- */
+
+static int load_identity(struct hm_services *s, char *err, size_t errlen)
+{
+	struct hm_identity id;
+	int rc = hm_keystore_load(s->cfg->key_file, &id);
+
+	if (rc != HM_OK)
+		return fail(err, errlen, rc, "%s: %s", s->cfg->key_file, hm_strerror(rc));
+	memcpy(s->sign_sk, id.sk, 32);
+	memcpy(s->sign_sk + 32, id.pk, 32);
+	hm_identity_wipe(&id);
+	rc = hm_file_read(s->cfg->tc_certificate, HM_TC_CERT_MAX, &s->cert);
+	if (rc != HM_OK)
+		return fail(err, errlen, rc, "%s: %s", s->cfg->tc_certificate, hm_strerror(rc));
+	return HM_OK;
+}
+
+int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, size_t errlen)
+{
+	const struct hm_node_config *cfg = hm_node_config_of(node);
+	struct hm_tc_module_config tcc;
+	struct hm_module tcm, wrapped;
+	char ct_path[HM_NODE_PATH_MAX + 16], log_key[HM_NODE_PATH_MAX + 16];
+	struct hm_services *s;
+	int rc;
+
+	if (!cfg->has_trustchain)
+		return fail(err, errlen, HM_ERR_INVALID, "the config has no [trustchain] section");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return fail(err, errlen, HM_ERR_NOMEM, "out of memory");
+	s->node = node;
+	s->ex = hm_node_executor(node);
+	s->loop = hm_node_loop(node);
+	s->cfg = cfg;
+	hm_buf_init(&s->anchor.vdf_proof);
+	hm_buf_init(&s->cert);
+	hm_vdf_cache_init(&s->vdf_cache);
+	hm_sha256(s->chain_id, cfg->chain_id, cfg->chain_id_len);
+	*out = s;
+	if ((rc = load_identity(s, err, errlen)) != HM_OK)
+		return rc;
+	s->self = UINT16_MAX;
+	for (uint16_t i = 0; i < cfg->nvalidators; i++) {
+		uint8_t id[HM_NODE_ID_LEN];
+
+		hm_sha256(id, s->sign_sk + 32, 32);
+		if (memcmp(id, cfg->validators[i].node_id, HM_NODE_ID_LEN) == 0)
+			s->self = i;
+	}
+	if (s->self == UINT16_MAX)
+		return fail(err, errlen, HM_ERR_INVALID, "this node's key is not a validator's");
+	if ((rc = hm_tc_genesis_load(cfg->tc_genesis_dir, &s->genesis)) != HM_OK)
+		return fail(err, errlen, rc, "%s: TrustChain genesis: %s", cfg->tc_genesis_dir,
+		            hm_strerror(rc));
+	if ((rc = load_gov_genesis(s, cfg->tc_genesis_dir, err, errlen)) != HM_OK)
+		return rc;
+	s->vdf_iterations = s->gen_vdf_iterations;
+	s->anchor_window = s->gen_anchor_window;
+	if ((rc = hm_tc_genesis_load_ca(cfg->tc_genesis_dir, s->self, &s->ca)) != HM_OK)
+		return fail(err, errlen, rc, "%s: intermediate CA %u: %s", cfg->tc_genesis_dir,
+		            s->self, hm_strerror(rc));
+	if ((rc = hm_plot_open(cfg->tc_plot_dir, &s->plot)) != HM_OK)
+		return fail(err, errlen, rc, "%s: plot: %s", cfg->tc_plot_dir, hm_strerror(rc));
+
+	/* Governance, wrapped so that its genesis is applied when first opened. */
+	if ((rc = hm_gov_module_new(&s->gov)) != HM_OK)
+		return fail(err, errlen, rc, "governance module: %s", hm_strerror(rc));
+	wrapped = s->gov;
+	wrapped.ctx = s;
+	wrapped.open = gov_open;
+	wrapped.check = gov_check;
+	wrapped.apply = gov_apply;
+	wrapped.committed = gov_committed;
+	wrapped.close = gov_close;
+	if ((rc = hm_executor_add_module(s->ex, &wrapped)) != HM_OK)
+		return fail(err, errlen, rc, "governance module: %s", hm_strerror(rc));
+
+	if (cfg->tc_ct_log[0] != '\0')
+		snprintf(ct_path, sizeof(ct_path), "%s", cfg->tc_ct_log);
+	else
+		snprintf(ct_path, sizeof(ct_path), "%s/ct.lmdb", cfg->data_dir);
+	snprintf(log_key, sizeof(log_key), "%s/log.key", cfg->tc_genesis_dir);
+	memset(&tcc, 0, sizeof(tcc));
+	tcc.genesis_dir = cfg->tc_genesis_dir;
+	tcc.ct_log_path = ct_path;
+	tcc.log_key_path = log_key;
+	if ((rc = hm_tc_module_new(&tcc, &tcm)) != HM_OK)
+		return fail(err, errlen, rc, "TrustChain module: %s", hm_strerror(rc));
+	s->tc = tcm.ctx;
+	if ((rc = hm_executor_add_module(s->ex, &tcm)) != HM_OK) {
+		tcm.close(tcm.ctx);
+		s->tc = NULL;
+		return fail(err, errlen, rc, "TrustChain module: %s", hm_strerror(rc));
+	}
+	hm_executor_set_verifier(s->ex, verify_op, s);
+	hm_node_set_commit_hook(node, on_commit, s);
+	return svc_api_new(s, err, errlen);
+}
+
+int hm_services_start(struct hm_services *s, char *err, size_t errlen)
+{
+	struct hm_node_status ns;
+	int rc;
+
+	hm_node_status(s->node, &ns);
+	anchor_refresh(s, ns.applied_height);
+	if (s->http != NULL && (rc = hm_http_server_start(s->http)) != HM_OK)
+		return fail(err, errlen, rc, "API on %s:%u: %s", s->cfg->api_listen.host,
+		            s->cfg->api_listen.port, hm_strerror(rc));
+	if (s->http != NULL)
+		hm_log(HM_LOG_INFO, LOG, "API listening",
+		       HM_LOG_STR("host", s->cfg->api_listen.host),
+		       HM_LOG_UINT("port", hm_http_server_port(s->http)));
+	return HM_OK;
+}
+
+uint16_t hm_services_api_port(const struct hm_services *s)
+{
+	return s->http ? hm_http_server_port(s->http) : 0;
+}
+
+void hm_services_stop(struct hm_services *s)
+{
+	if (s == NULL || s->stopping)
+		return;
+	s->stopping = 1;
+	hm_node_set_commit_hook(s->node, NULL, NULL);
+	if (s->http != NULL) {
+		hm_http_server_close(s->http);
+		s->http = NULL;
+	}
+	/* A VDF still running finishes on the pool; its result is dropped. */
+	if (s->vdf_job != NULL) {
+		s->vdf_job->s = NULL;
+		s->vdf_job = NULL;
+	}
+}
+
+void hm_services_free(struct hm_services *s)
+{
+	if (s == NULL)
+		return;
+	hm_services_stop(s);
+	hm_plot_close(s->plot);
+	hm_tc_ca_free(s->ca);
+	hm_tc_genesis_free(&s->genesis);
+	hm_tc_ratelimit_free(s->ratelimit);
+	hm_metrics_del(s->metrics);
+	free(s->gen_plots);
+	hm_buf_free(&s->cert);
+	hm_buf_free(&s->anchor.vdf_proof);
+	hm_wipe(s->sign_sk, sizeof(s->sign_sk));
+	free(s);
+}

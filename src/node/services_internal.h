@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared between services.c (modules, operations, anchors) and api.c (HTTP). */
+#ifndef HYPERMESH_SERVICES_INTERNAL_H
+#define HYPERMESH_SERVICES_INTERNAL_H
+
+#define _GNU_SOURCE /* libuv's POSIX thread types */
+#include <stdint.h>
+#include <uv.h>
+
+#include "hypermesh/envelope.h"
+#include "hypermesh/executor.h"
+#include "hypermesh/http.h"
+#include "hypermesh/metrics.h"
+#include "hypermesh/node.h"
+#include "hypermesh/plot.h"
+#include "hypermesh/proofs.h"
+#include "hypermesh/services.h"
+#include "hypermesh/trustchain.h"
+#include "hypermesh/trustchain_state.h"
+
+/* The PoTime anchor operations made here point at. */
+struct svc_anchor {
+	int ready;
+	uint64_t height;
+	uint8_t hash[HM_PROOF_HASH_LEN];
+	struct hm_buf vdf_proof;
+};
+
+/* A VDF evaluation on the thread pool. */
+struct svc_vdf_job {
+	uv_work_t work;
+	struct hm_services *s;
+	uint64_t height;
+	uint8_t hash[HM_PROOF_HASH_LEN];
+	uint8_t input[HM_TIME_VDF_INPUT_LEN];
+	uint64_t iterations;
+	struct hm_buf proof;
+	int rc;
+};
+
+struct hm_services {
+	struct hm_node *node;
+	struct hm_executor *ex;
+	uv_loop_t *loop;
+	const struct hm_node_config *cfg;
+	uint16_t self;
+	uint8_t chain_id[HM_ENV_CHAIN_ID_LEN]; /* SHA-256 of the consensus chain id */
+
+	/* modules (ctx of each, owned by the executor once registered) */
+	struct hm_module gov;         /* the governance module as built */
+	void *tc;                     /* TrustChain module ctx */
+	struct hm_tc_genesis genesis; /* root and intermediates (DER) */
+	/* governance genesis (governance.json) */
+	unsigned gen_work_bits;
+	uint64_t gen_vdf_iterations, gen_anchor_window;
+	struct hm_plot_commitment *gen_plots;
+	size_t gen_nplots;
+
+	/* operations made here */
+	struct hm_tc_ca *ca; /* this validator's intermediate */
+	uint8_t sign_sk[64]; /* node identity, seed || public key */
+	struct hm_buf cert;  /* the identity's certificate (DER) */
+	struct hm_plot *plot;
+	struct svc_anchor anchor;
+	struct svc_vdf_job *vdf_job; /* running, or NULL */
+	uint64_t vdf_iterations, anchor_window;
+	struct hm_vdf_cache vdf_cache;
+	int stopping;
+
+	/* API */
+	struct hm_http_server *http;
+	struct hm_metrics *metrics;
+	struct hm_tc_ratelimit *ratelimit;
+	struct hm_counter *m_blocks, *m_txs, *m_issued, *m_rejected;
+	struct hm_gauge *m_height, *m_mempool, *m_peers, *m_ct_size, *m_anchor_age;
+	struct hm_histogram *m_commit_latency, *m_issue_latency;
+};
+
+/* Wall clock in ms / s. */
+uint64_t svc_now_ms(void);
+
+/*
+ * Wraps payload in a signed envelope with the four proofs and submits it.
+ * txid gets the transaction id to watch. HM_OK; HM_ERR_AGAIN-like
+ * HM_ERR_UNSUPPORTED while no PoTime anchor is ready; hm_node_submit's errors.
+ */
+int svc_submit_op(struct hm_services *s, uint16_t type, const uint8_t *payload, size_t len,
+                  uint8_t txid[HM_TXID_LEN]);
+
+/* api.c */
+int svc_api_new(struct hm_services *s, char *err, size_t errlen);
+void svc_api_on_commit(struct hm_services *s, const struct hm_block_info *b, size_t ntx);
+
+#endif
