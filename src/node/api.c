@@ -17,6 +17,7 @@
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/log.h"
+#include "hypermesh/secure.h"
 
 #define LOG "api"
 
@@ -256,7 +257,7 @@ static void respond_cert(struct hm_services *s, struct hm_http_req *req, unsigne
 
 /* ---- waiting for a commit ---- */
 
-enum pending_kind { PENDING_ISSUE, PENDING_REVOKE };
+enum pending_kind { PENDING_ISSUE, PENDING_REVOKE, PENDING_APIKEY };
 
 struct pending {
 	struct hm_services *s;
@@ -267,11 +268,17 @@ struct pending {
 	uint8_t serial[HM_TC_SERIAL_LEN];
 	uint64_t watch, started_ns;
 	uv_timer_t timer;
+	/* PENDING_APIKEY: the new key, shown once when its creation commits */
+	char key_text[HM_TC_APIKEY_STRLEN + 1];
+	enum hm_tc_role role;
 };
 
 static void pending_freed(uv_handle_t *h)
 {
-	free(h->data);
+	struct pending *p = h->data;
+
+	hm_wipe(p->key_text, sizeof(p->key_text));
+	free(p);
 }
 
 static void pending_finish(struct pending *p)
@@ -308,6 +315,11 @@ static void on_receipt(void *user, int err, const uint8_t txid[HM_TXID_LEN],
 		hm_http_respond_error(p->req, 422, "rejected",
 		                      "consensus committed the operation but it was refused: %s",
 		                      hm_strerror(r->status));
+	} else if (p->kind == PENDING_APIKEY) {
+		hm_http_respond_json(p->req, 201,
+		                     json_pack("{s:s, s:o, s:s}", "key", p->key_text, "id",
+		                               hex_json(p->serial, HM_TC_KEY_ID_LEN), "role",
+		                               hm_tc_role_name(p->role)));
 	} else {
 		if (p->kind == PENDING_ISSUE && s->m_issued) {
 			hm_counter_inc(s->m_issued);
@@ -347,7 +359,8 @@ static void on_cancel(struct hm_http_req *req, enum hm_http_cancel_reason reason
 static void submit_and_wait(struct hm_services *s, struct hm_http_req *req, enum pending_kind kind,
                             uint16_t type, const struct hm_buf *payload, uint64_t wait_ms,
                             const uint8_t request_id[HM_TC_REQUEST_ID_LEN],
-                            const uint8_t serial[HM_TC_SERIAL_LEN])
+                            const uint8_t serial[HM_TC_SERIAL_LEN], const char *key_text,
+                            enum hm_tc_role role)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 	int rc;
@@ -356,6 +369,9 @@ static void submit_and_wait(struct hm_services *s, struct hm_http_req *req, enum
 		hm_http_respond_error(req, 500, "internal", "out of memory");
 		return;
 	}
+	if (key_text != NULL)
+		snprintf(p->key_text, sizeof(p->key_text), "%s", key_text);
+	p->role = role;
 	p->s = s;
 	p->kind = kind;
 	p->started_ns = hm_clock_mono_ns();
@@ -380,10 +396,15 @@ static void submit_and_wait(struct hm_services *s, struct hm_http_req *req, enum
 		hm_http_respond_error(req, 500, "internal", "cannot submit: %s", hm_strerror(rc));
 		return;
 	}
-	if (wait_ms == 0) {
-		hm_http_respond_json(req, 202, pending_json(p));
-		free(p);
-		return;
+	if (wait_ms == 0 || kind == PENDING_APIKEY) {
+		/* A key is shown only once it exists: creation always waits. */
+		if (kind == PENDING_APIKEY && wait_ms == 0)
+			wait_ms = WAIT_DEFAULT_MS;
+		if (kind != PENDING_APIKEY) {
+			hm_http_respond_json(req, 202, pending_json(p));
+			free(p);
+			return;
+		}
 	}
 	p->req = req;
 	uv_timer_init(s->loop, &p->timer);
@@ -495,7 +516,7 @@ static void h_issue(struct hm_http_req *req, void *arg)
 	hm_tc_request_id(op.profile, op.not_before, der.data, der.len, request_id);
 	hm_tc_serial_from_id(request_id, serial);
 	submit_and_wait(s, req, PENDING_ISSUE, HM_OP_TC_ISSUE, &payload, wait_ms, request_id,
-	                serial);
+	                serial, NULL, 0);
 out:
 	hm_buf_free(&der);
 	hm_buf_free(&cert);
@@ -584,7 +605,57 @@ static void h_revoke(struct hm_http_req *req, void *arg)
 		hm_http_respond_error(req, 500, "internal", "%s", hm_strerror(rc));
 	else
 		submit_and_wait(s, req, PENDING_REVOKE, HM_OP_TC_REVOKE, &payload, wait_ms, none,
-		                op.serial);
+		                op.serial, NULL, 0);
+	hm_buf_free(&payload);
+}
+
+/* POST /v1/apikeys {"role": NAME, "label": TEXT}: a new key, shown once. */
+static void h_apikey_create(struct hm_http_req *req, void *arg)
+{
+	struct hm_services *s = arg;
+	struct hm_tc_apikey_op op;
+	struct hm_buf payload;
+	uint8_t none[HM_TC_REQUEST_ID_LEN] = { 0 }, idpad[HM_TC_SERIAL_LEN] = { 0 };
+	char text[HM_TC_APIKEY_STRLEN + 1];
+	const char *role = NULL, *label = "";
+	json_t *body;
+	int rc;
+
+	if (request_actor(req, op.actor) != HM_OK) {
+		hm_http_respond_error(req, 401, "unauthorized", "malformed API key");
+		return;
+	}
+	if (hm_http_req_json(req, &body) != HM_OK)
+		return;
+	rc = hm_json_get_string(body, "label", &label);
+	if (hm_json_get_string(body, "role", &role) != HM_OK ||
+	    hm_tc_role_from_name(role, &op.role) != HM_OK ||
+	    (rc != HM_OK && rc != HM_ERR_NOT_FOUND) || strlen(label) > HM_TC_LABEL_MAX) {
+		json_decref(body);
+		hm_http_respond_error(
+		        req, 400, "bad_request",
+		        "role (admin, issuer, requester or auditor) is required; label "
+		        "is at most %d bytes",
+		        HM_TC_LABEL_MAX);
+		return;
+	}
+	if ((rc = hm_tc_apikey_generate(text, op.id, op.hash)) != HM_OK) {
+		json_decref(body);
+		hm_http_respond_error(req, 500, "internal", "%s", hm_strerror(rc));
+		return;
+	}
+	op.label = (const uint8_t *)label;
+	op.label_len = strlen(label);
+	hm_buf_init(&payload);
+	rc = hm_tc_apikey_create_op_encode(&op, &payload);
+	json_decref(body);
+	memcpy(idpad, op.id, HM_TC_KEY_ID_LEN);
+	if (rc != HM_OK)
+		hm_http_respond_error(req, 500, "internal", "%s", hm_strerror(rc));
+	else
+		submit_and_wait(s, req, PENDING_APIKEY, HM_OP_TC_APIKEY_CREATE, &payload,
+		                WAIT_DEFAULT_MS, none, idpad, text, op.role);
+	hm_wipe(text, sizeof(text));
 	hm_buf_free(&payload);
 }
 
@@ -838,6 +909,7 @@ int svc_api_new(struct hm_services *s, char *err, size_t errlen)
 		{ "GET", "/v1/certificates/{serial}", "read", h_get_cert },
 		{ "POST", "/v1/certificates/{serial}/revoke", "revoke", h_revoke },
 		{ "GET", "/v1/requests/{id}", "read", h_get_request },
+		{ "POST", "/v1/apikeys", "keys", h_apikey_create },
 		{ "GET", "/v1/ct/sth", "ct", h_sth },
 		{ "GET", "/v1/ct/entries", "ct", h_entries },
 		{ "GET", "/v1/ct/proof/inclusion", "ct", h_inclusion },
