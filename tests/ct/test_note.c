@@ -102,7 +102,7 @@ static void test_tampering(void)
 	hm_buf_init(&b);
 	CHECK_ERR(hm_ct_note_sign(&s, pn_text, text_len, &b), HM_OK);
 	len = b.len;
-	n = malloc(len + 64);
+	n = malloc(len + 256); /* room for a second signature line */
 	CHECK(n != NULL);
 	if (n == NULL)
 		return;
