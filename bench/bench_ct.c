@@ -203,8 +203,8 @@ static int bench_tiles(struct ctx *c)
 	if (t_l1 > 0)
 		printf("  full hash tile, level 1 (8 KiB) %10.0f tiles/s (%.2f us)\n", 1e9 / t_l1,
 		       t_l1 / 1e3);
-	printf("  full entry bundle (%d entries)  %10.0f bundles/s (%.2f us)\n",
-	       HM_CT_TILE_WIDTH, 1e9 / t_bundle, t_bundle / 1e3);
+	printf("  full entry bundle (%d entries)  %10.0f bundles/s (%.2f us)\n", HM_CT_TILE_WIDTH,
+	       1e9 / t_bundle, t_bundle / 1e3);
 	printf("checkpoints (Ed25519 signed notes):\n");
 	printf("  sign (root lookup + note)       %10.0f /s (%.2f us)\n", 1e9 / t_sign,
 	       t_sign / 1e3);

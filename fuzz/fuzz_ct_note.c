@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t sk[64];
 		memset(sk, 0x42, 32);
 		hm_ed25519_public_key(sk + 32, sk);
-		if (hm_ct_note_signer_init(&signer, origin, HM_SIG_ED25519, sk, sizeof(sk)) != HM_OK)
+		if (hm_ct_note_signer_init(&signer, origin, HM_SIG_ED25519, sk, sizeof(sk)) !=
+		    HM_OK)
 			abort();
 		ready = 1;
 	}
@@ -53,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    text[text_len] != '\n')
 			abort();
 		if (hm_ct_note_sign(&signer, text, text_len, &b) != HM_OK ||
-		    !contains(data + text_len, size - text_len, b.data + text_len, b.len - text_len))
+		    !contains(data + text_len, size - text_len, b.data + text_len,
+		              b.len - text_len))
 			abort();
 		b.len = 0;
 	}

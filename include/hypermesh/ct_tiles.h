@@ -39,10 +39,10 @@
 #include "hypermesh/ct_log.h"
 #include "hypermesh/ct_merkle.h"
 
-#define HM_CT_TILE_HEIGHT    8   /* tree levels per tile level */
-#define HM_CT_TILE_WIDTH     256 /* hashes in a full tile, entries in a full bundle */
-#define HM_CT_TILE_LEVEL_MAX 63  /* the largest <L> a path may carry */
-#define HM_CT_TILE_PATH_MAX  64  /* room for any path and its NUL */
+#define HM_CT_TILE_HEIGHT      8      /* tree levels per tile level */
+#define HM_CT_TILE_WIDTH       256    /* hashes in a full tile, entries in a full bundle */
+#define HM_CT_TILE_LEVEL_MAX   63     /* the largest <L> a path may carry */
+#define HM_CT_TILE_PATH_MAX    64     /* room for any path and its NUL */
 #define HM_CT_BUNDLE_ENTRY_MAX 0xffff /* an entry bundle's uint16 length prefix */
 
 /* One tile or entry bundle. */

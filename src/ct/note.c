@@ -186,7 +186,8 @@ static int vkey_parse(struct hm_ct_note_vkey *key, const char *s, size_t len)
 		id = id << 4 | (uint32_t)v;
 	}
 	rest = s + name_len + 10;
-	if (hm_base64_decode(typed, sizeof(typed), &typed_len, rest, len - name_len - 10) != HM_OK ||
+	if (hm_base64_decode(typed, sizeof(typed), &typed_len, rest, len - name_len - 10) !=
+	            HM_OK ||
 	    typed_len == 0)
 		return HM_ERR_ENCODING;
 	if (typed[0] != HM_CT_NOTE_ED25519)

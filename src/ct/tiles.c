@@ -261,7 +261,7 @@ int hm_ct_tile_subtree(void *ctx, uint64_t start, unsigned level, uint8_t out[H]
 {
 	struct hm_ct_tile_source *src = ctx;
 	uint8_t tmp[HM_CT_TILE_WIDTH / 2][H];
-	const uint8_t (*h)[H];
+	const uint8_t(*h)[H];
 	struct hm_ct_tile t = { 0 };
 	unsigned in_tile;
 	uint64_t node;
@@ -293,7 +293,7 @@ int hm_ct_tile_subtree(void *ctx, uint64_t start, unsigned level, uint8_t out[H]
 		src->cached = t;
 		src->have_cached = 1;
 	}
-	h = (const uint8_t (*)[H])(src->buf.data + off * H);
+	h = (const uint8_t(*)[H])(src->buf.data + off * H);
 	if (count == 1) {
 		memcpy(out, h[0], H);
 		return HM_OK;

@@ -36,7 +36,8 @@ static const char pn_note[] =
         "then you don't know what your problem is.\n"
         "\n"
         "\xe2\x80\x94 PeterNeumann "
-        "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+        "x08go/ZJkuBS9UG/"
+        "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 static void pn_signer(struct hm_ct_note_signer *s)
 {
@@ -162,13 +163,17 @@ static void test_tampering(void)
 			{ "unknown line without signature", len, "\xe2\x80\x94 other\n", 0,
 			  HM_ERR_ENCODING },
 			{ "unknown line, name with +", len,
-			  "\xe2\x80\x94 a+b AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",
+			  "\xe2\x80\x94 a+b "
+			  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			  "AAAAAAAAAAAAAAAAAA==\n",
 			  0, HM_ERR_ENCODING },
-			{ "unknown well-formed line", len, "\xe2\x80\x94 other AAAAAAE=\n", 0, HM_OK },
+			{ "unknown well-formed line", len, "\xe2\x80\x94 other AAAAAAE=\n", 0,
+			  HM_OK },
 			{ "a blank line after the text only", text_len, "\n", 0, HM_OK },
 		};
 		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-			size_t ins = cases[c].s[0] == '\0' && cases[c].del == 0 ? 1 : strlen(cases[c].s);
+			size_t ins =
+			        cases[c].s[0] == '\0' && cases[c].del == 0 ? 1 : strlen(cases[c].s);
 			char *m = malloc(len + ins + 1);
 			size_t mlen = 0;
 			int rc;
@@ -267,7 +272,10 @@ static void test_signer_init(void)
 	CHECK_ERR(hm_ct_note_signer_init(&s, "", HM_SIG_ED25519, sk, 64), HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_note_signer_init(&s, "a b", HM_SIG_ED25519, sk, 64), HM_ERR_INVALID);
 	CHECK_ERR(hm_ct_note_signer_init(&s, "a+b", HM_SIG_ED25519, sk, 64), HM_ERR_INVALID);
-	CHECK_ERR(hm_ct_note_signer_init(&s, "a\xc2\xa0" "b", HM_SIG_ED25519, sk, 64),
+	CHECK_ERR(hm_ct_note_signer_init(&s,
+	                                 "a\xc2\xa0"
+	                                 "b",
+	                                 HM_SIG_ED25519, sk, 64),
 	          HM_ERR_INVALID); /* NO-BREAK SPACE */
 	CHECK_ERR(hm_ct_note_signer_init(&s, "a\xe3\x80\x80", HM_SIG_ED25519, sk, 64),
 	          HM_ERR_INVALID); /* IDEOGRAPHIC SPACE */
@@ -288,18 +296,28 @@ static void test_vkey_parse(void)
 		{ "PeterNeumann", HM_ERR_ENCODING },
 		{ "PeterNeumann+c74f20a3", HM_ERR_ENCODING },
 		{ "PeterNeumann+c74f20a3+", HM_ERR_ENCODING },
-		{ "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_ENCODING },
-		{ "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_ENCODING },
-		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW ", HM_ERR_ENCODING },
-		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW\n", HM_ERR_ENCODING },
-		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", HM_ERR_ENCODING },
-		{ "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_INVALID },
-		{ "PeterNeumanm+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_INVALID },
+		{ "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  HM_ERR_ENCODING },
+		{ "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  HM_ERR_ENCODING },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW ",
+		  HM_ERR_ENCODING },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW\n",
+		  HM_ERR_ENCODING },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
+		  HM_ERR_ENCODING },
+		{ "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  HM_ERR_INVALID },
+		{ "PeterNeumanm+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  HM_ERR_INVALID },
 		{ "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_INVALID },
-		{ "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_INVALID },
+		{ "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  HM_ERR_INVALID },
 		/* Type 0x02 (ECDSA) and a key of the wrong length. */
-		{ "PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", HM_ERR_UNSUPPORTED },
-		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy", HM_ERR_INVALID },
+		{ "PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  HM_ERR_UNSUPPORTED },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy",
+		  HM_ERR_INVALID },
 		/* The identity point (small order) under a fitting key ID is still refused. */
 		{ "id+00000000+AQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", HM_ERR_INVALID },
 	};
@@ -446,8 +464,8 @@ static void test_checkpoint_parse(void)
 		const char *t = cases[i].text;
 		int rc = hm_ct_checkpoint_parse(&cp, t, strlen(t));
 		if (rc != cases[i].rc) {
-			fprintf(stderr, "checkpoint %zu \"%s\": %s, want %s\n", i, t, hm_strerror(rc),
-			        hm_strerror(cases[i].rc));
+			fprintf(stderr, "checkpoint %zu \"%s\": %s, want %s\n", i, t,
+			        hm_strerror(rc), hm_strerror(cases[i].rc));
 			CHECK(0);
 		}
 		if (rc != HM_OK) {
@@ -463,9 +481,9 @@ static void test_checkpoint_parse(void)
 			CHECK_ERR(hm_ct_checkpoint_format(&cp, &b), HM_ERR_INVALID);
 		}
 	}
-	CHECK_ERR(hm_ct_checkpoint_parse(&cp, "example.com/log\n18446744073709551615\n" ROOT_B64 "\n",
-	                                 strlen("example.com/log\n18446744073709551615\n" ROOT_B64
-	                                        "\n")),
+	CHECK_ERR(hm_ct_checkpoint_parse(
+	                  &cp, "example.com/log\n18446744073709551615\n" ROOT_B64 "\n",
+	                  strlen("example.com/log\n18446744073709551615\n" ROOT_B64 "\n")),
 	          HM_OK);
 	CHECK(cp.tree_size == UINT64_MAX);
 	/* Bad extensions are refused when formatting. */

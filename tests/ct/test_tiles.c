@@ -135,13 +135,13 @@ static const struct bad_path bad_paths[] = {
 	{ "tile/0/", HM_ERR_INVALID },
 	{ "/tile/0/000", HM_ERR_INVALID },
 	{ "tile//000", HM_ERR_INVALID },
-	{ "tile/00/000", HM_ERR_INVALID },    /* leading zero in L */
+	{ "tile/00/000", HM_ERR_INVALID }, /* leading zero in L */
 	{ "tile/01/000", HM_ERR_INVALID },
-	{ "tile/64/000", HM_ERR_INVALID },    /* L > 63 */
+	{ "tile/64/000", HM_ERR_INVALID }, /* L > 63 */
 	{ "tile/-1/000", HM_ERR_INVALID },
 	{ "tile/+1/000", HM_ERR_INVALID },
 	{ "tile/ 1/000", HM_ERR_INVALID },
-	{ "tile/0/0", HM_ERR_INVALID },       /* groups are three digits */
+	{ "tile/0/0", HM_ERR_INVALID }, /* groups are three digits */
 	{ "tile/0/00", HM_ERR_INVALID },
 	{ "tile/0/0000", HM_ERR_INVALID },
 	{ "tile/0/x000/001", HM_ERR_INVALID }, /* a leading zero group */
@@ -157,7 +157,7 @@ static const struct bad_path bad_paths[] = {
 	{ "tile/0/00a", HM_ERR_INVALID },
 	{ "tile/0/000.p", HM_ERR_INVALID },
 	{ "tile/0/000.p/", HM_ERR_INVALID },
-	{ "tile/0/000.p/0", HM_ERR_INVALID },  /* W in 1..255 */
+	{ "tile/0/000.p/0", HM_ERR_INVALID }, /* W in 1..255 */
 	{ "tile/0/000.p/256", HM_ERR_INVALID },
 	{ "tile/0/000.p/08", HM_ERR_INVALID }, /* leading zero in W */
 	{ "tile/0/000.p/1/", HM_ERR_INVALID },
@@ -314,7 +314,7 @@ static void check_size_from_tiles(struct hm_ct_log *log, uint64_t n)
 		CHECK(l1 == l2 && memcmp(p1, p2, l1 * H) == 0);
 		/* And the leaf hash from the level-0 tile verifies with it. */
 		CHECK_ERR(hm_ct_tile_subtree(&src, i, 0, leaf), HM_OK);
-		CHECK_ERR(hm_ct_verify_inclusion(leaf, i, n, (const uint8_t (*)[H])p2, l2, got),
+		CHECK_ERR(hm_ct_verify_inclusion(leaf, i, n, (const uint8_t(*)[H])p2, l2, got),
 		          HM_OK);
 	}
 	/* Consistency proofs from older sizes. */
@@ -491,7 +491,7 @@ static void test_bundles(void)
 
 	/* An entry too long for the uint16 prefix cannot be bundled. */
 	memset(big, 0xab, sizeof(big));
-	CHECK_ERR(hm_ct_log_append(log, big, 0xffff, NULL), HM_OK);    /* 600: fits exactly */
+	CHECK_ERR(hm_ct_log_append(log, big, 0xffff, NULL), HM_OK);      /* 600: fits exactly */
 	CHECK_ERR(hm_ct_log_append(log, big, sizeof(big), NULL), HM_OK); /* 601 */
 	b.len = 0;
 	t = (struct hm_ct_tile){ 1, 0, 2, 89 };
