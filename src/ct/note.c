@@ -256,6 +256,8 @@ int hm_ct_note_sign(const struct hm_ct_note_signer *s, const char *text, size_t 
 
 	if (s == NULL || text == NULL || out == NULL || s->vkey.name_len == 0)
 		return HM_ERR_INVALID;
+	if (len > HM_CT_NOTE_MAX)
+		return HM_ERR_TOO_LARGE;
 	if (len == 0 || text[len - 1] != '\n' || !text_chars_ok(text, len))
 		return HM_ERR_INVALID;
 	raw[0] = (uint8_t)(s->vkey.key_id >> 24);
@@ -267,7 +269,7 @@ int hm_ct_note_sign(const struct hm_ct_note_signer *s, const char *text, size_t 
 	if (rc != HM_OK)
 		return rc;
 	total = len + 1 + SIG_PREFIX_LEN + s->vkey.name_len + 1 + strlen(b64) + 1;
-	if (len > HM_CT_NOTE_MAX || total > HM_CT_NOTE_MAX)
+	if (total > HM_CT_NOTE_MAX)
 		return HM_ERR_TOO_LARGE;
 	rc = hm_buf_reserve(out, total);
 	if (rc == HM_OK)
