@@ -85,6 +85,55 @@ static void fresh_signer(struct hm_ct_note_signer *s, const char *name)
 	CHECK_ERR(hm_ct_note_signer_init(s, name, HM_SIG_ED25519, sk, 64), HM_OK);
 }
 
+/*
+ * Interoperability: a checkpoint served by the Go checksum database
+ * (sum.golang.org, tree size 65,664,258), signed by Google's log key, whose
+ * verifier key is GOSUMDB's published default.
+ */
+static const char sumdb_vkey[] =
+        "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+static const char sumdb_note[] = "go.sum database tree\n"
+                                 "65664258\n"
+                                 "WVVNVD2qx+fTq31zkj6UAqxT5X6HvGphGM+o8Thnbsg=\n"
+                                 "\n"
+                                 "\xe2\x80\x94 sum.golang.org "
+                                 "Az3grligJmgX7KGyGPKybykNTh3VgsbLvUuvOwrM5zLVlulmFp2wdvbxOw74/"
+                                 "gcNxURShXEpb7RXcs3+BYflYN+w0gQ=\n";
+
+static void test_sumdb_checkpoint(void)
+{
+	struct hm_ct_note_vkey k;
+	struct hm_ct_checkpoint cp;
+	char bent[sizeof(sumdb_note)];
+	uint8_t root[H];
+	size_t n;
+
+	CHECK_ERR(hm_ct_note_vkey_parse(&k, sumdb_vkey, strlen(sumdb_vkey)), HM_OK);
+	CHECK_ERR(hm_ct_checkpoint_open(&cp, sumdb_note, strlen(sumdb_note), "go.sum database tree",
+	                                &k, 1),
+	          HM_OK);
+	CHECK(cp.tree_size == 65664258);
+	CHECK_ERR(hm_base64_decode(root, sizeof(root), &n,
+	                           "WVVNVD2qx+fTq31zkj6UAqxT5X6HvGphGM+o8Thnbsg=", 44),
+	          HM_OK);
+	CHECK(memcmp(cp.root, root, H) == 0);
+	CHECK(cp.origin_len == 20 && cp.extensions_len == 0);
+	/* One digit of the size changed. */
+	memcpy(bent, sumdb_note, sizeof(bent));
+	bent[28] = '9';
+	CHECK_ERR(hm_ct_checkpoint_open(&cp, bent, strlen(bent), "go.sum database tree", &k, 1),
+	          HM_ERR_VERIFY);
+	/* Our own key under Google's name is another key: no trusted signature. */
+	{
+		struct hm_ct_note_signer s;
+		fresh_signer(&s, "sum.golang.org");
+		CHECK_ERR(hm_ct_checkpoint_open(&cp, sumdb_note, strlen(sumdb_note),
+		                                "go.sum database tree", &s.vkey, 1),
+		          HM_ERR_VERIFY);
+		hm_ct_note_signer_wipe(&s);
+	}
+}
+
 static int verify_str(const char *note, size_t len, const struct hm_ct_note_vkey *k)
 {
 	size_t tl;
@@ -323,6 +372,18 @@ static void test_vkey_parse(void)
 	};
 
 	CHECK_ERR(hm_ct_note_vkey_parse(&k, pn_vkey, strlen(pn_vkey)), HM_OK);
+	/* The Go checksum database's published key (GOSUMDB's default): its key ID must check. */
+	{
+		static const char sumdb[] =
+		        "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+		struct hm_buf b;
+		CHECK_ERR(hm_ct_note_vkey_parse(&k, sumdb, strlen(sumdb)), HM_OK);
+		CHECK_EQ(k.key_id, 0x033de0ae);
+		hm_buf_init(&b);
+		CHECK_ERR(hm_ct_note_vkey_format(&k, &b), HM_OK);
+		CHECK(b.len == strlen(sumdb) && memcmp(b.data, sumdb, b.len) == 0);
+		hm_buf_free(&b);
+	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = hm_ct_note_vkey_parse(&k, bad[i].s, strlen(bad[i].s));
 		if (rc != bad[i].rc) {
@@ -523,5 +584,6 @@ static void test_checkpoint_open_non_checkpoint(void)
 	hm_ct_note_signer_wipe(&s);
 }
 
-TEST_MAIN(test_known_answer, test_tampering, test_limits, test_signer_init, test_vkey_parse,
-          test_checkpoint_with_log, test_checkpoint_parse, test_checkpoint_open_non_checkpoint)
+TEST_MAIN(test_known_answer, test_sumdb_checkpoint, test_tampering, test_limits, test_signer_init,
+          test_vkey_parse, test_checkpoint_with_log, test_checkpoint_parse,
+          test_checkpoint_open_non_checkpoint)

@@ -7,6 +7,7 @@
  * format and parse canonically and refuse every other spelling.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,6 +538,64 @@ static void test_source_refuses_bad_tiles(void)
 	drop_log(log);
 }
 
+/* Deletes or overwrites one record of the closed log at path, with LMDB directly. */
+static void tamper(const char *db, const void *k, size_t klen, const void *v, size_t vlen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	CHECK(mdb_env_create(&env) == 0);
+	CHECK(mdb_env_set_maxdbs(env, 8) == 0);
+	CHECK(mdb_env_open(env, path, MDB_NOSUBDIR, 0600) == 0);
+	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	CHECK(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+	if (v == NULL)
+		CHECK(mdb_del(txn, dbi, &key, NULL) == 0);
+	else
+		CHECK(mdb_put(txn, dbi, &key, &val, 0) == 0);
+	CHECK(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+}
+
+/* A store that lacks what its size promises: HM_ERR_CORRUPT, out untouched. */
+static void test_damaged_store(void)
+{
+	struct hm_ct_log *log = new_log();
+	uint8_t node5[9] = { 0, 0, 0, 0, 0, 0, 0, 0, 5 },
+	        node1_8[9] = { 8, 0, 0, 0, 0, 0, 0, 0, 1 };
+	uint8_t leaf7[8] = { 0, 0, 0, 0, 0, 0, 0, 7 }, short_hash[31] = { 0 };
+	struct hm_ct_tile t;
+	struct hm_buf b;
+
+	grow(log, 600);
+	hm_ct_log_close(log);
+	tamper("nodes", node5, sizeof(node5), NULL, 0);
+	tamper("nodes", node1_8, sizeof(node1_8), short_hash, sizeof(short_hash));
+	tamper("leaves", leaf7, sizeof(leaf7), NULL, 0);
+	CHECK_ERR(hm_ct_log_open(path, HM_CT_LOG_READONLY, 0, &log), HM_OK);
+	hm_buf_init(&b);
+	CHECK_ERR(hm_buf_append(&b, "x", 1), HM_OK);
+	t = (struct hm_ct_tile){ 0, 0, 0, 256 }; /* misses leaf hash 5 */
+	CHECK_ERR(hm_ct_tile_read(log, 600, &t, &b), HM_ERR_CORRUPT);
+	t = (struct hm_ct_tile){ 0, 0, 0, 5 }; /* stops before it */
+	b.len = 1;
+	CHECK_ERR(hm_ct_tile_read(log, 600, &t, &b), HM_OK);
+	CHECK_EQ(b.len, 1 + 5 * H);
+	b.len = 1;
+	t = (struct hm_ct_tile){ 0, 1, 0, 2 }; /* its second hash is 31 bytes */
+	CHECK_ERR(hm_ct_tile_read(log, 600, &t, &b), HM_ERR_CORRUPT);
+	t = (struct hm_ct_tile){ 1, 0, 0, 256 }; /* misses entry 7 */
+	CHECK_ERR(hm_ct_tile_read(log, 600, &t, &b), HM_ERR_CORRUPT);
+	t = (struct hm_ct_tile){ 1, 0, 1, 256 };
+	CHECK_ERR(hm_ct_tile_read(log, 600, &t, &b), HM_OK);
+	CHECK_EQ(b.len > 1, 1);
+	CHECK_EQ(b.data[0], 'x');
+	hm_buf_free(&b);
+	drop_log(log);
+}
+
 TEST_MAIN(test_path_format_parse, test_path_bad, test_path_format_errors, test_widths,
           test_roots_and_proofs_from_tiles, test_tile_contents, test_bundles,
-          test_source_refuses_bad_tiles)
+          test_source_refuses_bad_tiles, test_damaged_store)
