@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The RFC 6962 digitally-signed element, shared by the STH and the SCT (private to src/ct). */
+/* Private to src/ct: the RFC 6962 digitally-signed element and the log's tile reads. */
 #ifndef HYPERMESH_CT_INTERNAL_H
 #define HYPERMESH_CT_INTERNAL_H
 
