@@ -55,7 +55,11 @@ struct hm_ct_note_vkey {
  */
 int hm_ct_note_name_check(const char *name, size_t len);
 
-/* SHA-256(name || 0x0A || 0x01 || pk)[:4] as a big-endian integer. */
+/*
+ * SHA-256(name || 0x0A || 0x01 || pk)[:4] as a big-endian integer, for a
+ * valid key name (at most HM_CT_NOTE_NAME_MAX bytes; longer names are not
+ * accepted anywhere, and only their first HM_CT_NOTE_NAME_MAX bytes count here).
+ */
 uint32_t hm_ct_note_key_id(const char *name, size_t name_len, const uint8_t pk[32]);
 
 /*
