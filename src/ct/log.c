@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ct_internal.h"
 #include "hypermesh/ct_log.h"
 #include "hypermesh/error.h"
 
@@ -542,5 +543,119 @@ int hm_ct_log_check(struct hm_ct_log *log)
 	if (rc == HM_OK && ms.ms_entries != expected)
 		rc = HM_ERR_CORRUPT;
 	snapshot_end(&s);
+	return rc;
+}
+
+/* ---- tile reads (ct_internal.h) ---- */
+
+/*
+ * Visits the values stored under keys first .. first+count-1 of one database
+ * with a cursor: one B-tree descent, then neighbours. Keys are
+ * prefix || u64 BE index, so consecutive indices are consecutive keys; any
+ * gap means the store lacks what the size promised.
+ */
+static int read_run(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t prefix_len,
+                    uint64_t first, size_t count, int (*visit)(void *ctx, const MDB_val *val),
+                    void *ctx)
+{
+	uint8_t k[NODE_KEY_LEN];
+	const size_t klen = prefix_len + 8;
+	MDB_cursor *cur;
+	MDB_val key = { klen, k }, val;
+	int rc;
+
+	if (prefix_len > 0)
+		memcpy(k, prefix, prefix_len);
+	put_be64(k + prefix_len, first);
+	rc = from_mdb(mdb_cursor_open(txn, dbi, &cur));
+	if (rc != HM_OK)
+		return rc;
+	rc = from_mdb(mdb_cursor_get(cur, &key, &val, MDB_SET_KEY));
+	for (size_t i = 0; rc == HM_OK && i < count; i++) {
+		if (i > 0)
+			rc = from_mdb(mdb_cursor_get(cur, &key, &val, MDB_NEXT));
+		if (rc != HM_OK)
+			break;
+		if (key.mv_size != klen ||
+		    (prefix_len > 0 && memcmp(key.mv_data, prefix, prefix_len) != 0) ||
+		    get_be64((const uint8_t *)key.mv_data + prefix_len) != first + i) {
+			rc = HM_ERR_CORRUPT;
+			break;
+		}
+		rc = visit(ctx, &val);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int visit_hash(void *ctx, const MDB_val *val)
+{
+	if (val->mv_size != H)
+		return HM_ERR_CORRUPT;
+	return hm_buf_append(ctx, val->mv_data, H);
+}
+
+static int visit_entry(void *ctx, const MDB_val *val)
+{
+	uint8_t len[2];
+	int rc;
+
+	if (val->mv_size > 0xffff)
+		return HM_ERR_TOO_LARGE;
+	len[0] = (uint8_t)(val->mv_size >> 8);
+	len[1] = (uint8_t)val->mv_size;
+	rc = hm_buf_append(ctx, len, 2);
+	return rc == HM_OK ? hm_buf_append(ctx, val->mv_data, val->mv_size) : rc;
+}
+
+int ct_log_read_hashes(struct hm_ct_log *log, uint64_t tree_size, unsigned height, uint64_t first,
+                       size_t count, struct hm_buf *out)
+{
+	const size_t old_len = out != NULL ? out->len : 0;
+	uint8_t prefix = (uint8_t)height;
+	struct snapshot s;
+	int rc;
+
+	if (out == NULL || height > 63 || count == 0 || count > 256)
+		return HM_ERR_INVALID;
+	/* Nodes first .. first+count-1 of height h need (first+count) << h leaves. */
+	if (first > (tree_size >> height) || (tree_size >> height) - first < count)
+		return HM_ERR_NOT_FOUND;
+	rc = snapshot_begin(log, &s);
+	if (rc != HM_OK)
+		return rc;
+	if (tree_size > s.size)
+		rc = HM_ERR_RANGE;
+	else
+		rc = hm_buf_reserve(out, count * H);
+	if (rc == HM_OK)
+		rc = read_run(s.txn, log->nodes, &prefix, 1, first, count, visit_hash, out);
+	snapshot_end(&s);
+	if (rc != HM_OK)
+		(void)hm_buf_truncate(out, old_len);
+	return rc;
+}
+
+int ct_log_read_bundle(struct hm_ct_log *log, uint64_t tree_size, uint64_t first, size_t count,
+                       struct hm_buf *out)
+{
+	const size_t old_len = out != NULL ? out->len : 0;
+	struct snapshot s;
+	int rc;
+
+	if (out == NULL || count == 0 || count > 256)
+		return HM_ERR_INVALID;
+	if (first > tree_size || tree_size - first < count)
+		return HM_ERR_NOT_FOUND;
+	rc = snapshot_begin(log, &s);
+	if (rc != HM_OK)
+		return rc;
+	if (tree_size > s.size)
+		rc = HM_ERR_RANGE;
+	else
+		rc = read_run(s.txn, log->leaves, NULL, 0, first, count, visit_entry, out);
+	snapshot_end(&s);
+	if (rc != HM_OK)
+		(void)hm_buf_truncate(out, old_len);
 	return rc;
 }
