@@ -12,7 +12,6 @@
 #define HM_BPF_PROC_MAX     16384 /* processes tracked (LRU: the idlest go first) */
 #define HM_BPF_CGROUP_MAX   4096  /* cgroups tracked (LRU) */
 #define HM_BPF_DISK_MAX     256   /* block devices tracked */
-#define HM_BPF_WAKEUP_MAX   16384 /* threads waiting for a CPU at once (LRU) */
 #define HM_BPF_RUNQ_BUCKETS 32    /* log2 microsecond buckets */
 #define HM_BPF_XDP_BAN_MAX  65536 /* banned source addresses */
 #define HM_BPF_XDP_PEER_MAX 65536 /* source addresses counted (LRU) */

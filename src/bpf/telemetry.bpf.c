@@ -52,11 +52,12 @@ struct {
 	__type(value, __u64);
 } oncpu_since SEC(".maps");
 
-/* When a thread became runnable (woken or preempted), until it gets a CPU. */
+/* When a thread became runnable (woken or preempted), 0 once it got a CPU.
+ * Task-local storage: no hash, no lock, freed with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, HM_BPF_WAKEUP_MAX);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u64);
 } runnable_since SEC(".maps");
 
@@ -99,25 +100,28 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline void mark_runnable(__u32 tid)
+static __always_inline void mark_runnable(struct task_struct *task, __u64 now)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 *since;
 
-	if (tid != 0)
-		bpf_map_update_elem(&runnable_since, &tid, &now, BPF_ANY);
+	if (task->pid == 0) /* the idle task never waits */
+		return;
+	since = bpf_task_storage_get(&runnable_since, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (since)
+		*since = now;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(hm_sched_wakeup, struct task_struct *p)
 {
-	mark_runnable(p->pid);
+	mark_runnable(p, bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(hm_sched_wakeup_new, struct task_struct *p)
 {
-	mark_runnable(p->pid);
+	mark_runnable(p, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -125,7 +129,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(hm_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0, next_tid = next->pid;
+	__u32 zero = 0;
 	__u64 *since = bpf_map_lookup_elem(&oncpu_since, &zero);
 	__u64 *queued;
 
@@ -154,9 +158,9 @@ int BPF_PROG(hm_sched_switch, bool preempt, struct task_struct *prev, struct tas
 
 	/* A preempted task goes straight back to the run queue. */
 	if (preempt)
-		mark_runnable(prev->pid);
-	queued = bpf_map_lookup_elem(&runnable_since, &next_tid);
-	if (queued) {
+		mark_runnable(prev, now);
+	queued = next->pid != 0 ? bpf_task_storage_get(&runnable_since, next, 0, 0) : NULL;
+	if (queued && *queued != 0) {
 		__u64 waited_us = now > *queued ? (now - *queued) / 1000 : 0;
 		__u32 bucket = log2_u64(waited_us);
 		__u64 *slot;
@@ -166,7 +170,7 @@ int BPF_PROG(hm_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		slot = bpf_map_lookup_elem(&runq_hist, &bucket);
 		if (slot)
 			*slot += 1; /* per-CPU slot: no other writer */
-		bpf_map_delete_elem(&runnable_since, &next_tid);
+		*queued = 0;
 	}
 	return 0;
 }
@@ -176,8 +180,8 @@ int BPF_PROG(hm_sched_switch, bool preempt, struct task_struct *prev, struct tas
 SEC("tp_btf/block_bio_queue")
 int BPF_PROG(hm_block_bio_queue, struct bio *bio)
 {
-	__u32 op = BPF_CORE_READ(bio, bi_opf) & REQ_OP_MASK_BITS;
-	__u64 bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	__u32 op = bio->bi_opf & REQ_OP_MASK_BITS;
+	__u64 bytes = bio->bi_iter.bi_size;
 	struct hm_bpf_proc *p;
 
 	if (bytes == 0 || (op != OP_READ && op != OP_WRITE))
@@ -195,15 +199,15 @@ int BPF_PROG(hm_block_bio_queue, struct bio *bio)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(hm_block_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	__u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK_BITS;
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	__u32 op = rq->cmd_flags & REQ_OP_MASK_BITS;
+	struct gendisk *disk = rq->q->disk;
 	struct hm_bpf_disk *d;
 	__u32 major, minor, dev;
 
 	if (!disk || nr_bytes == 0 || (op != OP_READ && op != OP_WRITE))
 		return 0;
-	major = BPF_CORE_READ(disk, major);
-	minor = BPF_CORE_READ(disk, first_minor);
+	major = disk->major;
+	minor = disk->first_minor;
 	dev = major << 20 | minor;
 	d = bpf_map_lookup_elem(&disks, &dev);
 	if (!d) {
@@ -241,7 +245,7 @@ static __always_inline void count_net(struct sock *sk, int ret, int flags, int t
 
 	if (ret <= 0 || sk == NULL || (flags & MSG_PEEK_BIT))
 		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk->__sk_common.skc_family;
 	if (family != AF_INET_NUM && family != AF_INET6_NUM)
 		return;
 	p = current_proc();

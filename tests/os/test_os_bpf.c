@@ -303,13 +303,15 @@ int main(int argc, char **argv)
 	test_argv = argv;
 
 	if (rc == HM_ERR_UNSUPPORTED || (rc == HM_ERR_PERMISSION && geteuid() != 0)) {
-		fprintf(stderr, "skip: eBPF telemetry unavailable: %s (needs root, a kernel with "
-		                "BTF and a build with HM_BPF=ON)\n",
+		fprintf(stderr,
+		        "skip: eBPF telemetry unavailable: %s (needs root, a kernel with "
+		        "BTF and a build with HM_BPF=ON)\n",
 		        hm_strerror(rc));
 		return 77;
 	}
 	if (rc != HM_OK) {
-		fprintf(stderr, "FAIL: cannot load the eBPF telemetry as root: %s\n", hm_strerror(rc));
+		fprintf(stderr, "FAIL: cannot load the eBPF telemetry as root: %s\n",
+		        hm_strerror(rc));
 		return EXIT_FAILURE;
 	}
 	CHECK_EQ(hm_os_telemetry_source(tel), HM_OS_TELEMETRY_BPF);

@@ -13,7 +13,7 @@
 #include "os/os_parse.h"
 #include "test.h"
 
-#define STAT_LINE(comm)                                                                           \
+#define STAT_LINE(comm)                                                                            \
 	"1234 (" comm ") S 1 1234 1234 0 -1 4194560 1063 0 0 0 250 75 0 0 20 0 1 0 4461 11370496 " \
 	"1136 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n"
 
@@ -24,7 +24,8 @@ static void test_parse_pid_stat(void)
 	char comm[16];
 	uint64_t ticks = 0;
 
-	CHECK_ERR(hm_os_parse_pid_stat(plain, sizeof(plain) - 1, comm, sizeof(comm), &ticks), HM_OK);
+	CHECK_ERR(hm_os_parse_pid_stat(plain, sizeof(plain) - 1, comm, sizeof(comm), &ticks),
+	          HM_OK);
 	CHECK_STR(comm, "bash");
 	CHECK_EQ(ticks, 325);
 	/* The name ends at the last ')', whatever it holds. */
@@ -183,5 +184,5 @@ static void test_refusals(void)
 	hm_os_telemetry_close(t);
 }
 
-TEST_MAIN(test_parse_pid_stat, test_parse_pid_stat_malformed, test_parse_pid_io,
-          test_proc_fallback, test_refusals)
+TEST_MAIN(test_parse_pid_stat, test_parse_pid_stat_malformed, test_parse_pid_io, test_proc_fallback,
+          test_refusals)
