@@ -3,7 +3,8 @@
  * The OS abstraction: what hardware this node has and how busy it is.
  *
  * Platform-neutral: nothing here names a Linux file or type. The Linux
- * backend reads /proc and /sys (and getifaddrs) only, never runs a program;
+ * backend reads /proc and /sys (and getifaddrs) and loads its own eBPF
+ * programs, never runs a program;
  * other systems return HM_ERR_UNSUPPORTED for now (see docs/OS.md).
  *
  * Every result is a plain caller-owned struct with fixed-size arrays, so
