@@ -36,7 +36,8 @@ int hm_os_bpf_error(int err)
 
 #if defined(__linux__) && defined(HM_HAVE_BPF)
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int quiet_print(enum libbpf_print_level level,
+                                                             const char *fmt, va_list args)
 {
 	static int verbose = -1; /* 0 quiet, 1 warnings, 2 (HM_BPF_VERBOSE=debug) all */
 

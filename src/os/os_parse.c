@@ -952,12 +952,13 @@ int hm_os_parse_nvidia_info(const char *text, size_t len, struct hm_os_gpu *gpu)
 int hm_os_parse_pid_stat(const char *text, size_t len, char *comm, size_t comm_cap,
                          uint64_t *cpu_ticks)
 {
-	const char *open_paren, *close_paren = NULL, *p, *end = text + len;
+	const char *open_paren, *close_paren = NULL, *p, *end;
 	uint64_t ticks[2];
 	size_t field, n;
 
 	if (text == NULL || comm == NULL || comm_cap == 0 || cpu_ticks == NULL)
 		return HM_ERR_INVALID;
+	end = text + len;
 	open_paren = memchr(text, '(', len);
 	if (open_paren == NULL)
 		return HM_ERR_ENCODING;
@@ -1004,10 +1005,11 @@ int hm_os_parse_pid_io(const char *text, size_t len, uint64_t *read_bytes, uint6
 	static const char *const keys[2] = { "read_bytes: ", "write_bytes: " };
 	uint64_t values[2];
 	bool found[2] = { false, false };
-	const char *p = text, *end = text + len;
+	const char *p = text, *end;
 
 	if (text == NULL || read_bytes == NULL || write_bytes == NULL)
 		return HM_ERR_INVALID;
+	end = text + len;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t line = (size_t)((eol != NULL ? eol : end) - p);
