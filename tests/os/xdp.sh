@@ -109,10 +109,13 @@ checkeq() {
 checkeq "$(udp 4 "$b4" 20)" 20 "IPv4 UDP before attach"
 
 # --- attach; traffic still flows and is counted per source ---
-expect 0 xdp attach --dev "$vb"
-if [[ "$err" == *"not supported"* ]]; then
-  echo "skip: XDP not supported here: $err" >&2
-  exit 77
+checks=$((checks + 1))
+if ! xdp attach --dev "$vb" >"$tmp/out" 2>"$tmp/err"; then
+  if grep -q "not supported" "$tmp/err"; then
+    echo "skip: XDP not supported here: $(cat "$tmp/err")" >&2
+    exit 77
+  fi
+  fail "xdp attach: $(cat "$tmp/err")"
 fi
 contains "$(ip -n "$nsb" link show "$vb")" "xdp"
 expect 2 xdp attach --dev "$vb"
