@@ -5,7 +5,8 @@
  * Platform-neutral: nothing here names a Linux file or type. The Linux
  * backend reads /proc and /sys (and getifaddrs) and loads its own eBPF
  * programs, never runs a program;
- * other systems return HM_ERR_UNSUPPORTED for now (see docs/OS.md).
+ * Windows uses Win32 calls (os_win.c); other systems return
+ * HM_ERR_UNSUPPORTED for now (see docs/OS.md).
  *
  * Every result is a plain caller-owned struct with fixed-size arrays, so
  * nothing here allocates on the caller's behalf and nothing grows without
