@@ -99,6 +99,11 @@ int hm_os_xdp_attach(const char *ifname, const char *pin_dir)
 	rc = hm_os_bpf_prepare();
 	if (rc != HM_OK)
 		return rc;
+	/* The default directory is ours to create inside the system's bpffs. */
+	if (pin_dir == NULL && statfs("/sys/fs/bpf", &fs) == 0 &&
+	    fs.f_type == BPF_FS_MAGIC_NUMBER && mkdir(HM_OS_XDP_PIN_DIR, 0700) != 0 &&
+	    errno != EEXIST)
+		return hm_os_bpf_error(errno);
 	if (statfs(pin_dir != NULL ? pin_dir : HM_OS_XDP_PIN_DIR, &fs) != 0)
 		return hm_os_bpf_error(errno);
 	if (fs.f_type != BPF_FS_MAGIC_NUMBER)
