@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,27 @@
 #define TCP_BYTES   (1u << 20)
 
 static struct hm_os_telemetry *tel;
+
+/* Waits (up to 5 s) until pid sleeps, so its last slice has been accounted. */
+static void wait_sleeping(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		const char *paren;
+
+		if (f != NULL)
+			fclose(f);
+		buf[n] = '\0';
+		paren = strrchr(buf, ')');
+		if (paren != NULL && paren[1] == ' ' && paren[2] == 'S')
+			return;
+		usleep(10000);
+	}
+}
 
 static uint64_t own_cpu_ns(void)
 {
@@ -83,7 +105,7 @@ static void test_cpu_time(void)
 		burn_child(report[1], go[0]);
 	CHECK(pid > 0);
 	CHECK(read(report[0], &clock_ns, sizeof(clock_ns)) == (ssize_t)sizeof(clock_ns));
-	usleep(50000); /* the child is asleep in read by now */
+	wait_sleeping(pid);
 	CHECK_ERR(hm_os_telemetry_proc(tel, pid, &u), HM_OK);
 	CHECK_ERR(hm_os_telemetry_open(HM_OS_TELEMETRY_NO_BPF, &proc), HM_OK);
 	CHECK_ERR(hm_os_telemetry_proc(proc, pid, &from_proc), HM_OK);
@@ -142,7 +164,7 @@ static uint64_t disk_written(void)
 static void test_disk_bytes(void)
 {
 	char path[] = "os_test_os_bpf.XXXXXX";
-	int fd = mkstemp(path), status = -1;
+	int fd = mkstemp(path), status = -1, direct;
 	uint64_t before = disk_written(), after;
 	struct hm_os_proc_usage u, from_proc;
 	struct hm_os_telemetry *proc = NULL;
@@ -151,12 +173,20 @@ static void test_disk_bytes(void)
 	char c;
 
 	CHECK(fd >= 0);
+	/* O_DIRECT: the child's own write submits the bios, so a busy machine's
+	 * writeback thread cannot take them over. Buffered (and fsync) where the
+	 * filesystem refuses it. */
+	direct = open(path, O_WRONLY | O_DIRECT);
+	if (direct >= 0) {
+		close(fd);
+		fd = direct;
+	}
 	CHECK(pipe(report) == 0 && pipe(go) == 0);
 	pid = fork();
 	if (pid == 0) {
-		char *block = malloc(WRITE_BYTES);
+		void *block = NULL;
 
-		if (block == NULL)
+		if (posix_memalign(&block, 4096, WRITE_BYTES) != 0)
 			_exit(1);
 		memset(block, 0xa5, WRITE_BYTES);
 		if (write_all(fd, block, WRITE_BYTES) != 0 || fsync(fd) != 0)

@@ -60,28 +60,34 @@ if ! mount -t bpf bpf "$pins"; then
   exit 77
 fi
 
-# udp FAMILY DST N: N datagrams of 100 bytes from A to DST in B; prints how many arrived.
+# udp FAMILY DST N: N datagrams of 100 bytes from A to DST in B; prints how
+# many arrived. The receiver counts until half a second after the sender is
+# done (a flag file), so a slow start on a loaded machine loses nothing.
 udp() {
   local family=$1 dst=$2 n=$3
-  ip netns exec "$nsb" python3 - "$family" "$port" >"$tmp/recv" <<'PY' &
-import socket, sys
+  rm -f "$tmp/sent" "$tmp/recv"
+  ip netns exec "$nsb" python3 - "$family" "$port" "$tmp/sent" >"$tmp/recv" <<'PY' &
+import os, socket, sys, time
 fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", int(sys.argv[2])))
 print("ready", flush=True)
-s.settimeout(1.0)
-n = 0
-try:
-    while True:
+s.settimeout(0.1)
+n, done_at = 0, None
+while done_at is None or time.monotonic() < done_at + 0.5:
+    try:
         s.recv(2048)
         n += 1
-except socket.timeout:
-    pass
+    except socket.timeout:
+        pass
+    if done_at is None and os.path.exists(sys.argv[3]):
+        done_at = time.monotonic()
 print(n)
 PY
   local receiver=$!
-  for _ in $(seq 50); do grep -q ready "$tmp/recv" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 400); do grep -q ready "$tmp/recv" 2>/dev/null && break; sleep 0.05; done
+  grep -q ready "$tmp/recv" || fail "the UDP receiver did not start"
   ip netns exec "$nsa" python3 - "$family" "$dst" "$port" "$n" <<'PY'
 import socket, sys
 fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
@@ -89,6 +95,7 @@ s = socket.socket(fam, socket.SOCK_DGRAM)
 for _ in range(int(sys.argv[4])):
     s.sendto(b"x" * 100, (sys.argv[2], int(sys.argv[3])))
 PY
+  touch "$tmp/sent"
   wait $receiver
   tail -n 1 "$tmp/recv"
 }
