@@ -3,8 +3,10 @@
  * The OS abstraction: what hardware this node has and how busy it is.
  *
  * Platform-neutral: nothing here names a Linux file or type. The Linux
- * backend reads /proc and /sys (and getifaddrs) only, never runs a program;
- * other systems return HM_ERR_UNSUPPORTED for now (see docs/OS.md).
+ * backend reads /proc and /sys (and getifaddrs) and loads its own eBPF
+ * programs, never runs a program;
+ * Windows uses Win32 calls (os_win.c); other systems return
+ * HM_ERR_UNSUPPORTED for now (see docs/OS.md).
  *
  * Every result is a plain caller-owned struct with fixed-size arrays, so
  * nothing here allocates on the caller's behalf and nothing grows without
@@ -288,5 +290,138 @@ int hm_os_usage_sample(struct hm_os_usage_sample *out);
  */
 int hm_os_usage_compute(const struct hm_os_usage_sample *a, const struct hm_os_usage_sample *b,
                         struct hm_os_usage *out);
+
+/*
+ * Per-process telemetry: CPU time, disk and network bytes per process, CPU
+ * time per cgroup, bytes per block device and the run-queue latency
+ * histogram. On Linux it comes from eBPF programs (sched_switch and wakeup
+ * tracepoints, block tracepoints, TCP/UDP sendmsg/recvmsg exits) when this
+ * process may load them (root or CAP_BPF+CAP_PERFMON, kernel BTF); otherwise
+ * from /proc/<pid>/stat and /proc/<pid>/io, which give CPU time and storage
+ * bytes per process only. Every counter is cumulative, from when counting
+ * started (eBPF: the programs' attach; /proc: each process's start): rates
+ * come from two reads. Pids are those of the initial pid namespace.
+ */
+#define HM_OS_COMM_LEN     16 /* process name (TASK_COMM_LEN), with the NUL */
+#define HM_OS_RUNQ_BUCKETS 32 /* log2 buckets of the run-queue histogram */
+
+enum hm_os_telemetry_source {
+	HM_OS_TELEMETRY_PROC = 1, /* /proc: cpu_ns and disk bytes per process only */
+	HM_OS_TELEMETRY_BPF = 2,  /* eBPF: everything below */
+};
+
+/* hm_os_telemetry_open flags. */
+#define HM_OS_TELEMETRY_REQUIRE_BPF 0x1u /* fail rather than fall back to /proc */
+#define HM_OS_TELEMETRY_NO_BPF      0x2u /* use /proc even where eBPF would work */
+
+struct hm_os_proc_usage {
+	int32_t pid; /* thread-group id */
+	char comm[HM_OS_COMM_LEN];
+	uint64_t cgroup_id; /* cgroup v2 id (eBPF only, else 0) */
+	uint64_t cpu_ns;
+	uint64_t disk_read_bytes;  /* eBPF: bios submitted; /proc: io read_bytes */
+	uint64_t disk_write_bytes; /* eBPF: bios submitted; /proc: io write_bytes */
+	uint64_t net_tx_bytes;     /* eBPF only: TCP+UDP bytes sent */
+	uint64_t net_rx_bytes;     /* eBPF only: TCP+UDP bytes received */
+};
+
+struct hm_os_cgroup_usage {
+	uint64_t cgroup_id;
+	uint64_t cpu_ns;
+};
+
+struct hm_os_disk_io {
+	char name[HM_OS_SHORT_LEN]; /* the kernel's disk name ("vda", "nvme0n1") */
+	uint32_t major, minor;
+	uint64_t read_bytes, write_bytes, read_ios, write_ios; /* completed requests */
+};
+
+/* buckets[i] counts waits of [2^i, 2^(i+1)) microseconds (bucket 0 also < 1 us;
+ * the last also everything longer) between becoming runnable and running. */
+struct hm_os_runq_hist {
+	uint64_t buckets[HM_OS_RUNQ_BUCKETS];
+};
+
+struct hm_os_telemetry;
+
+/*
+ * Starts counting. With eBPF available (and not HM_OS_TELEMETRY_NO_BPF) the
+ * programs are loaded and attached for the life of the handle; otherwise,
+ * unless HM_OS_TELEMETRY_REQUIRE_BPF, the handle reads /proc and
+ * hm_os_telemetry_bpf_error() says why eBPF is not used. Returns HM_OK;
+ * HM_ERR_INVALID (NULL, unknown or contradictory flags); HM_ERR_NOMEM; with
+ * REQUIRE_BPF: HM_ERR_UNSUPPORTED (built without eBPF, not Linux, no kernel
+ * BTF), HM_ERR_PERMISSION (not allowed to load programs), HM_ERR_IO.
+ */
+int hm_os_telemetry_open(unsigned flags, struct hm_os_telemetry **out);
+void hm_os_telemetry_close(struct hm_os_telemetry *t);
+enum hm_os_telemetry_source hm_os_telemetry_source(const struct hm_os_telemetry *t);
+/* HM_OK when eBPF is in use; otherwise the error that made the handle use /proc. */
+int hm_os_telemetry_bpf_error(const struct hm_os_telemetry *t);
+
+/*
+ * Up to cap processes into out, *count set to how many; *truncated (may be
+ * NULL) set when there were more. eBPF: every process seen since attach that
+ * the LRU map still holds, exited ones included; /proc: live processes (a
+ * process that vanishes while being read is left out). Order unspecified.
+ */
+int hm_os_telemetry_procs(struct hm_os_telemetry *t, struct hm_os_proc_usage *out, size_t cap,
+                          size_t *count, bool *truncated);
+/* One process; HM_ERR_NOT_FOUND when not seen (eBPF) or not running (/proc). */
+int hm_os_telemetry_proc(struct hm_os_telemetry *t, int32_t pid, struct hm_os_proc_usage *out);
+/* eBPF only (HM_ERR_UNSUPPORTED from /proc): CPU time per cgroup, bytes per disk,
+ * the run-queue latency histogram. Same conventions as hm_os_telemetry_procs. */
+int hm_os_telemetry_cgroups(struct hm_os_telemetry *t, struct hm_os_cgroup_usage *out, size_t cap,
+                            size_t *count, bool *truncated);
+int hm_os_telemetry_disks(struct hm_os_telemetry *t, struct hm_os_disk_io *out, size_t cap,
+                          size_t *count, bool *truncated);
+int hm_os_telemetry_runq(struct hm_os_telemetry *t, struct hm_os_runq_hist *out);
+
+/*
+ * The XDP drop list: a program on a network interface that drops IPv4/IPv6
+ * packets from banned source addresses (counting drops per address) and
+ * counts packets and bytes per source for the rest. Attaching pins the
+ * program and its maps under pin_dir/<ifname>/ (pin_dir NULL: the default
+ * below; it must be on a bpf filesystem), so the program outlives the
+ * process that attached it and any later process can open the list.
+ * Linux with eBPF only; elsewhere every call returns HM_ERR_UNSUPPORTED.
+ */
+#define HM_OS_XDP_PIN_DIR "/sys/fs/bpf/hypermesh"
+
+struct hm_os_xdp_counter {
+	char addr[HM_OS_ADDR_LEN]; /* the source address in text */
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct hm_os_xdp_totals {
+	uint64_t passed_packets, passed_bytes;   /* IPv4/IPv6 let through */
+	uint64_t dropped_packets, dropped_bytes; /* from banned sources */
+	uint64_t other_packets, other_bytes;     /* not IP: let through */
+};
+
+/* HM_ERR_EXISTS when an XDP program is already on the interface or its pins
+ * exist; HM_ERR_NOT_FOUND (no such interface, pin_dir missing),
+ * HM_ERR_PERMISSION, HM_ERR_UNSUPPORTED, HM_ERR_IO. */
+int hm_os_xdp_attach(const char *ifname, const char *pin_dir);
+/* Removes our program (only ours) and the pins. HM_ERR_NOT_FOUND when not attached. */
+int hm_os_xdp_detach(const char *ifname, const char *pin_dir);
+
+struct hm_os_xdp;
+/* Opens the pinned maps of an attached drop list. HM_ERR_NOT_FOUND when not attached. */
+int hm_os_xdp_open(const char *ifname, const char *pin_dir, struct hm_os_xdp **out);
+void hm_os_xdp_close(struct hm_os_xdp *x);
+/* addr is IPv4 or IPv6 text; HM_ERR_INVALID when it is not one.
+ * ban: HM_ERR_EXISTS when already banned, HM_ERR_TOO_LARGE when the list is full.
+ * unban: HM_ERR_NOT_FOUND when not banned. */
+int hm_os_xdp_ban(struct hm_os_xdp *x, const char *addr);
+int hm_os_xdp_unban(struct hm_os_xdp *x, const char *addr);
+/* The banned addresses with what was dropped from each / every source let
+ * through with its counts; conventions of hm_os_telemetry_procs. */
+int hm_os_xdp_banned(struct hm_os_xdp *x, struct hm_os_xdp_counter *out, size_t cap, size_t *count,
+                     bool *truncated);
+int hm_os_xdp_peers(struct hm_os_xdp *x, struct hm_os_xdp_counter *out, size_t cap, size_t *count,
+                    bool *truncated);
+int hm_os_xdp_totals(struct hm_os_xdp *x, struct hm_os_xdp_totals *out);
 
 #endif

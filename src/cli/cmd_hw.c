@@ -482,7 +482,7 @@ static void sleep_ms(unsigned long ms)
 		;
 }
 
-static int print_usage_line(const struct hm_os_usage *u, int json)
+static int print_usage_line(const struct hm_os_usage *u, int json, json_t *telemetry)
 {
 	char m1[32], m2[32], a[32], b[32], c[32], d[32];
 	json_t *root, *disks, *nets;
@@ -513,7 +513,10 @@ static int print_usage_line(const struct hm_os_usage *u, int json)
 		jset(root, "net_tx_bps", json_real(u->net_tx_bps), &ok);
 		jset(root, "disks", disks, &ok);
 		jset(root, "nets", nets, &ok);
+		if (telemetry != NULL)
+			jset(root, "telemetry", telemetry, &ok);
 	} else {
+		json_decref(telemetry);
 		json_decref(disks);
 		json_decref(nets);
 	}
@@ -542,38 +545,395 @@ static int print_usage_line(const struct hm_os_usage *u, int json)
 	return HM_OK;
 }
 
+/* Per-process figures for top: two snapshots of the telemetry counters. */
+#define TOP_PROCS_MAX 16384 /* snapshot size: the eBPF map holds as many */
+#define TOP_PIDS_MAX  16    /* --pid options */
+
+struct top_options {
+	int json;
+	unsigned long interval_ms, count, procs;
+	int bpf; /* 1: --bpf (eBPF or fail), -1: --no-bpf, 0: eBPF when possible */
+	int32_t pids[TOP_PIDS_MAX];
+	size_t npids;
+};
+
 /* Two samples and the rates between them, heap-held (each sample is several KiB). */
 struct top_state {
 	struct hm_os_usage_sample prev, cur;
 	struct hm_os_usage usage;
+	struct hm_os_telemetry *tel;
+	struct hm_os_proc_usage *before, *after; /* TOP_PROCS_MAX each, before sorted by pid */
+	size_t nbefore, nafter;
+	struct hm_os_runq_hist runq_before, runq_after;
+	struct hm_os_disk_io disks_before[HM_OS_DISK_MAX], disks_after[HM_OS_DISK_MAX];
+	size_t ndisks_before, ndisks_after;
 };
+
+/* A process's counters over the interval. */
+struct top_proc {
+	struct hm_os_proc_usage d;
+};
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct hm_os_proc_usage *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int by_cpu_desc(const void *a, const void *b)
+{
+	const struct top_proc *x = a, *y = b;
+
+	if (x->d.cpu_ns != y->d.cpu_ns)
+		return x->d.cpu_ns < y->d.cpu_ns ? 1 : -1;
+	return (x->d.pid > y->d.pid) - (x->d.pid < y->d.pid);
+}
+
+static uint64_t delta(uint64_t before, uint64_t after)
+{
+	return after >= before ? after - before : 0;
+}
+
+/* after minus the same pid in st->before (a pid new in this interval counts whole). */
+static void proc_delta(const struct top_state *st, const struct hm_os_proc_usage *after,
+                       struct top_proc *out)
+{
+	const struct hm_os_proc_usage *b =
+	        bsearch(after, st->before, st->nbefore, sizeof(*after), by_pid);
+
+	out->d = *after;
+	if (b == NULL)
+		return;
+	out->d.cpu_ns = delta(b->cpu_ns, after->cpu_ns);
+	out->d.disk_read_bytes = delta(b->disk_read_bytes, after->disk_read_bytes);
+	out->d.disk_write_bytes = delta(b->disk_write_bytes, after->disk_write_bytes);
+	out->d.net_tx_bytes = delta(b->net_tx_bytes, after->net_tx_bytes);
+	out->d.net_rx_bytes = delta(b->net_rx_bytes, after->net_rx_bytes);
+}
+
+static int top_snapshot(struct top_state *st)
+{
+	int rc = hm_os_telemetry_procs(st->tel, st->after, TOP_PROCS_MAX, &st->nafter, NULL);
+
+	if (rc != HM_OK || hm_os_telemetry_source(st->tel) != HM_OS_TELEMETRY_BPF)
+		return rc;
+	rc = hm_os_telemetry_runq(st->tel, &st->runq_after);
+	if (rc == HM_OK)
+		rc = hm_os_telemetry_disks(st->tel, st->disks_after, HM_OS_DISK_MAX,
+		                           &st->ndisks_after, NULL);
+	return rc;
+}
+
+static void top_rotate(struct top_state *st)
+{
+	struct hm_os_proc_usage *t = st->before;
+
+	st->before = st->after;
+	st->after = t;
+	st->nbefore = st->nafter;
+	qsort(st->before, st->nbefore, sizeof(*st->before), by_pid);
+	st->runq_before = st->runq_after;
+	memcpy(st->disks_before, st->disks_after, sizeof(st->disks_before));
+	st->ndisks_before = st->ndisks_after;
+}
+
+static int wanted_pid(const struct top_options *o, int32_t pid)
+{
+	for (size_t i = 0; i < o->npids; i++)
+		if (o->pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* The processes to show: the busiest o->procs, then any --pid not among them.
+ * Returns how many were put in out (heap, caller frees) or -1 on NOMEM. */
+static long top_select(const struct top_state *st, const struct top_options *o,
+                       struct top_proc **out)
+{
+	struct top_proc *all = calloc(st->nafter + 1, sizeof(*all));
+	size_t n = 0;
+
+	if (all == NULL)
+		return -1;
+	for (size_t i = 0; i < st->nafter; i++)
+		proc_delta(st, &st->after[i], &all[i]);
+	qsort(all, st->nafter, sizeof(*all), by_cpu_desc);
+	for (size_t i = 0; i < st->nafter; i++)
+		if (i < o->procs || wanted_pid(o, all[i].d.pid))
+			all[n++] = all[i];
+	*out = all;
+	return (long)n;
+}
+
+static const char *source_name(const struct hm_os_telemetry *t)
+{
+	return hm_os_telemetry_source(t) == HM_OS_TELEMETRY_BPF ? "bpf" : "proc";
+}
+
+static int print_procs_text(const struct top_state *st, const struct top_proc *p, size_t n)
+{
+	int bpf = hm_os_telemetry_source(st->tel) == HM_OS_TELEMETRY_BPF;
+	double interval_ns = st->usage.interval_s * 1e9;
+
+	printf("  %7s %-16s %6s %10s %10s", "PID", "COMMAND", "CPU%", "DISK-RD", "DISK-WR");
+	printf(bpf ? " %10s %10s\n" : "\n", "NET-TX", "NET-RX");
+	for (size_t i = 0; i < n; i++) {
+		char a[32], b[32], c[32], d[32];
+
+		printf("  %7" PRId32 " %-16s %6.1f %10s %10s", p[i].d.pid, p[i].d.comm,
+		       interval_ns > 0 ? (double)p[i].d.cpu_ns / interval_ns * 100.0 : 0.0,
+		       human((double)p[i].d.disk_read_bytes, a, sizeof(a)),
+		       human((double)p[i].d.disk_write_bytes, b, sizeof(b)));
+		if (bpf)
+			printf(" %10s %10s", human((double)p[i].d.net_tx_bytes, c, sizeof(c)),
+			       human((double)p[i].d.net_rx_bytes, d, sizeof(d)));
+		putchar('\n');
+	}
+	return HM_OK;
+}
+
+/* The telemetry part of a JSON line: {"source", "bpf_error", "procs", ["disks", "runq_us_log2"]}.
+ */
+static json_t *json_telemetry(const struct top_state *st, const struct top_proc *p, size_t n,
+                              int *ok)
+{
+	json_t *tel = json_object(), *procs = json_array();
+	double interval_ns = st->usage.interval_s * 1e9;
+	int bpf = hm_os_telemetry_source(st->tel) == HM_OS_TELEMETRY_BPF;
+	int err = hm_os_telemetry_bpf_error(st->tel);
+
+	if (tel == NULL || procs == NULL) {
+		json_decref(tel);
+		json_decref(procs);
+		*ok = 0;
+		return NULL;
+	}
+	jset(tel, "source", json_string(source_name(st->tel)), ok);
+	jset(tel, "bpf_error", err == HM_OK ? json_null() : json_string(hm_strerror(err)), ok);
+	jset(tel, "procs", procs, ok);
+	for (size_t i = 0; i < n && *ok; i++) {
+		json_t *x = json_object();
+
+		if (!jpush(procs, x, ok))
+			break;
+		jset(x, "pid", json_integer(p[i].d.pid), ok);
+		jset(x, "comm", json_string(p[i].d.comm), ok);
+		jset(x, "cpu_percent",
+		     json_real(interval_ns > 0 ? (double)p[i].d.cpu_ns / interval_ns * 100.0 : 0.0),
+		     ok);
+		jset(x, "cpu_ns", juint(p[i].d.cpu_ns), ok);
+		jset(x, "disk_read_bytes", juint(p[i].d.disk_read_bytes), ok);
+		jset(x, "disk_write_bytes", juint(p[i].d.disk_write_bytes), ok);
+		if (bpf) {
+			jset(x, "cgroup_id", juint(p[i].d.cgroup_id), ok);
+			jset(x, "net_tx_bytes", juint(p[i].d.net_tx_bytes), ok);
+			jset(x, "net_rx_bytes", juint(p[i].d.net_rx_bytes), ok);
+		}
+	}
+	if (bpf && *ok) {
+		json_t *hist = json_array(), *disks = json_array();
+
+		jset(tel, "runq_us_log2", hist, ok);
+		jset(tel, "disks", disks, ok);
+		for (size_t b = 0; b < HM_OS_RUNQ_BUCKETS && *ok; b++)
+			jpush(hist,
+			      juint(delta(st->runq_before.buckets[b], st->runq_after.buckets[b])),
+			      ok);
+		for (size_t i = 0; i < st->ndisks_after && *ok; i++) {
+			const struct hm_os_disk_io *a = &st->disks_after[i], *b = NULL;
+			json_t *x = json_object();
+
+			for (size_t j = 0; j < st->ndisks_before; j++)
+				if (st->disks_before[j].major == a->major &&
+				    st->disks_before[j].minor == a->minor)
+					b = &st->disks_before[j];
+			if (!jpush(disks, x, ok))
+				break;
+			jset(x, "name", json_string(a->name), ok);
+			jset(x, "read_bytes", juint(delta(b ? b->read_bytes : 0, a->read_bytes)),
+			     ok);
+			jset(x, "write_bytes", juint(delta(b ? b->write_bytes : 0, a->write_bytes)),
+			     ok);
+		}
+	}
+	return tel;
+}
+
+static int print_top(const struct top_state *st, const struct top_options *o)
+{
+	struct top_proc *sel = NULL;
+	long n = top_select(st, o, &sel);
+	int rc = HM_OK, ok = 1;
+
+	if (n < 0)
+		return HM_ERR_NOMEM;
+	if (!o->json) {
+		rc = print_usage_line(&st->usage, 0, NULL);
+		if (rc == HM_OK)
+			rc = print_procs_text(st, sel, (size_t)n);
+	} else {
+		json_t *tel = json_telemetry(st, sel, (size_t)n, &ok);
+
+		rc = ok ? print_usage_line(&st->usage, 1, tel) : HM_ERR_NOMEM;
+		if (!ok)
+			json_decref(tel);
+	}
+	free(sel);
+	return rc;
+}
+
+static int parse_top_options(const struct cli_command *cmd, int argc, char **argv,
+                             struct top_options *o)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "once", no_argument, NULL, '1' },
+		{ "procs", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "bpf", no_argument, NULL, 'b' },
+		{ "no-bpf", no_argument, NULL, 'B' },
+		CLI_COMMON_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, stop = 0;
+
+	while ((opt = getopt_long(argc, argv, ":ji:n:p:1" CLI_COMMON_SHORT_OPTIONS, options,
+	                          NULL)) != -1) {
+		int rc = cli_common_option(cmd, opt, optarg, &stop);
+		unsigned long value, lo = 1, hi = 1000000UL;
+		const char *name = "--count";
+		char *end;
+
+		if (rc > 0 || stop)
+			return rc;
+		if (rc == CLI_OK)
+			continue;
+		switch (opt) {
+		case 'j':
+			o->json = 1;
+			continue;
+		case '1':
+			o->count = 1;
+			continue;
+		case 'b':
+		case 'B':
+			if (o->bpf != 0)
+				return cli_usage_error(cmd,
+				                       "--bpf and --no-bpf exclude each other");
+			o->bpf = opt == 'b' ? 1 : -1;
+			continue;
+		case 'i':
+		case 'n':
+		case 'p':
+		case 'P':
+			if (opt == 'i')
+				name = "--interval", lo = 10, hi = 3600000UL;
+			else if (opt == 'p')
+				name = "--procs", lo = 0, hi = 1000;
+			else if (opt == 'P')
+				name = "--pid", hi = INT32_MAX;
+			errno = 0;
+			value = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    value < lo || value > hi)
+				return cli_usage_error(cmd, "%s must be a number from %lu to %lu",
+				                       name, lo, hi);
+			if (opt == 'i')
+				o->interval_ms = value;
+			else if (opt == 'n')
+				o->count = value;
+			else if (opt == 'p')
+				o->procs = value;
+			else if (o->npids == TOP_PIDS_MAX)
+				return cli_usage_error(cmd, "at most %d --pid options",
+				                       TOP_PIDS_MAX);
+			else
+				o->pids[o->npids++] = (int32_t)value;
+			continue;
+		case ':':
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+static void top_free(struct top_state *st)
+{
+	hm_os_telemetry_close(st->tel);
+	free(st->before);
+	free(st->after);
+	free(st);
+}
 
 static int top_run(const struct cli_command *cmd, int argc, char **argv)
 {
-	unsigned long interval_ms = 1000, count = 3;
+	struct top_options o = { .interval_ms = 1000, .count = 3, .procs = 5 };
 	struct top_state *st;
-	int json = 0, rc;
+	unsigned flags = 0;
+	int rc;
 
-	rc = parse_options(cmd, argc, argv, 1, &json, &interval_ms, &count);
+	rc = parse_top_options(cmd, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	st = calloc(1, sizeof(*st));
-	if (st == NULL) {
+	if (st != NULL) {
+		st->before = calloc(TOP_PROCS_MAX, sizeof(*st->before));
+		st->after = calloc(TOP_PROCS_MAX, sizeof(*st->after));
+	}
+	if (st == NULL || st->before == NULL || st->after == NULL) {
+		if (st != NULL)
+			top_free(st);
 		cli_error(cmd, "%s", hm_strerror(HM_ERR_NOMEM));
 		return CLI_FAILURE;
 	}
+	if (o.bpf > 0)
+		flags = HM_OS_TELEMETRY_REQUIRE_BPF;
+	else if (o.bpf < 0)
+		flags = HM_OS_TELEMETRY_NO_BPF;
+	rc = hm_os_telemetry_open(flags, &st->tel);
+	if (rc != HM_OK) {
+		top_free(st);
+		if (rc == HM_ERR_UNSUPPORTED)
+			cli_error(cmd, "eBPF telemetry not supported here (built without eBPF, "
+			               "not Linux, or no kernel BTF)");
+		else if (rc == HM_ERR_PERMISSION)
+			cli_error(cmd, "eBPF telemetry: permission denied (needs root or "
+			               "CAP_BPF and CAP_PERFMON)");
+		else
+			cli_error(cmd, "cannot start telemetry: %s", hm_strerror(rc));
+		return CLI_FAILURE;
+	}
+	/* Said once: the per-process figures are the thinner /proc ones. */
+	if (o.bpf == 0 && hm_os_telemetry_source(st->tel) != HM_OS_TELEMETRY_BPF)
+		cli_error(cmd,
+		          "note: eBPF telemetry unavailable (%s); per-process figures from /proc",
+		          hm_strerror(hm_os_telemetry_bpf_error(st->tel)));
 	rc = hm_os_usage_sample(&st->prev);
-	for (unsigned long i = 0; i < count && rc == HM_OK; i++) {
-		sleep_ms(interval_ms);
+	if (rc == HM_OK)
+		rc = top_snapshot(st);
+	if (rc == HM_OK)
+		top_rotate(st);
+	for (unsigned long i = 0; i < o.count && rc == HM_OK; i++) {
+		sleep_ms(o.interval_ms);
 		rc = hm_os_usage_sample(&st->cur);
+		if (rc == HM_OK)
+			rc = top_snapshot(st);
 		if (rc == HM_OK)
 			rc = hm_os_usage_compute(&st->prev, &st->cur, &st->usage);
 		if (rc == HM_OK)
-			rc = print_usage_line(&st->usage, json);
+			rc = print_top(st, &o);
 		fflush(stdout);
 		st->prev = st->cur;
+		top_rotate(st);
 	}
-	free(st);
+	top_free(st);
 	if (rc != HM_OK) {
 		cli_error(cmd, "cannot sample usage: %s", hm_strerror(rc));
 		return CLI_FAILURE;
@@ -600,16 +960,27 @@ const struct cli_command cli_cmd_hw = {
 const struct cli_command cli_cmd_top = {
 	.name = "top",
 	.summary = "show live CPU, memory, disk and network usage",
-	.usage = "usage: hypermesh top [--interval MS] [--count N] [--json]\n"
+	.usage = "usage: hypermesh top [--interval MS] [--count N | --once] [--procs N] [--pid "
+	         "PID]...\n"
+	         "                     [--bpf | --no-bpf] [--json]\n"
 	         "\n"
 	         "Samples the usage counters every MS milliseconds (default 1000) and\n"
-	         "prints one line per interval, N lines (default 3), then exits: CPU busy\n"
+	         "prints one report per interval, N reports (default 3), then exits: CPU busy\n"
 	         "share of all CPUs, memory used (total minus available), disk read and\n"
 	         "write bytes per second (physical disks) and network receive and send\n"
-	         "bytes per second (all interfaces but loopback).\n"
+	         "bytes per second (all interfaces but loopback); then the busiest processes\n"
+	         "over the interval: CPU share, disk bytes and (eBPF) network bytes. With\n"
+	         "eBPF (root, kernel BTF) the process figures come from scheduler, block and\n"
+	         "socket probes, the JSON adds per-disk bytes and the run-queue latency\n"
+	         "histogram; otherwise they come from /proc (CPU and disk only), with a note.\n"
 	         "\n"
 	         "  -i, --interval MS      sampling interval, 10 to 3600000 ms\n"
-	         "  -n, --count N          lines to print, 1 to 1000000\n"
+	         "  -n, --count N          reports to print, 1 to 1000000\n"
+	         "  -1, --once             one report (--count 1)\n"
+	         "  -p, --procs N          busiest processes to show, 0 to 1000 (default 5)\n"
+	         "      --pid PID          also show this process (up to 16 times)\n"
+	         "      --bpf              require eBPF telemetry (exit 2 when unavailable)\n"
+	         "      --no-bpf           per-process figures from /proc only\n"
 	         "  -j, --json             one JSON object per line, with per-device "
 	         "rates\n" CLI_COMMON_USAGE,
 	.run = top_run,

@@ -25,6 +25,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_node,
 	&cli_cmd_devnet,
 	&cli_cmd_space,
+	&cli_cmd_xdp,
 };
 /* clang-format on */
 

@@ -99,8 +99,8 @@ int hm_os_usage_compute(const struct hm_os_usage_sample *a, const struct hm_os_u
 	return HM_OK;
 }
 
-#ifndef __linux__
-/* Windows, the BSDs and macOS get their backends later (docs/OS.md). */
+#if !defined(__linux__) && !defined(_WIN32)
+/* The BSDs and macOS get their backends later (docs/OS.md); Windows has os_win.c. */
 int hm_os_cpu_detect(struct hm_os_cpu *out)
 {
 	(void)out;

@@ -948,3 +948,88 @@ int hm_os_parse_nvidia_info(const char *text, size_t len, struct hm_os_gpu *gpu)
 	}
 	return have_model ? HM_OK : HM_ERR_ENCODING;
 }
+
+int hm_os_parse_pid_stat(const char *text, size_t len, char *comm, size_t comm_cap,
+                         uint64_t *cpu_ticks)
+{
+	const char *open_paren, *close_paren = NULL, *p, *end;
+	uint64_t ticks[2];
+	size_t field, n;
+
+	if (text == NULL || comm == NULL || comm_cap == 0 || cpu_ticks == NULL)
+		return HM_ERR_INVALID;
+	end = text + len;
+	open_paren = memchr(text, '(', len);
+	if (open_paren == NULL)
+		return HM_ERR_ENCODING;
+	/* The name may itself hold ')' and spaces: it ends at the last ')'. */
+	for (p = end; p > open_paren; p--)
+		if (p[-1] == ')') {
+			close_paren = p - 1;
+			break;
+		}
+	if (close_paren == NULL)
+		return HM_ERR_ENCODING;
+	/* After ") " come field 3 (state) onwards, separated by single spaces. */
+	p = close_paren + 1;
+	for (field = 3; field <= 15; field++) {
+		const char *start;
+
+		if (p >= end || *p != ' ')
+			return HM_ERR_ENCODING;
+		start = ++p;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+		if (p == start)
+			return HM_ERR_ENCODING;
+		if (field >= 14) {
+			int rc = hm_os_parse_u64(start, (size_t)(p - start), &ticks[field - 14]);
+
+			if (rc != HM_OK)
+				return rc;
+		}
+	}
+	if (ticks[0] > UINT64_MAX - ticks[1])
+		return HM_ERR_RANGE;
+	n = (size_t)(close_paren - open_paren - 1);
+	if (n > comm_cap - 1)
+		n = comm_cap - 1;
+	memcpy(comm, open_paren + 1, n);
+	comm[n] = '\0';
+	*cpu_ticks = ticks[0] + ticks[1];
+	return HM_OK;
+}
+
+int hm_os_parse_pid_io(const char *text, size_t len, uint64_t *read_bytes, uint64_t *write_bytes)
+{
+	static const char *const keys[2] = { "read_bytes: ", "write_bytes: " };
+	uint64_t values[2];
+	bool found[2] = { false, false };
+	const char *p = text, *end;
+
+	if (text == NULL || read_bytes == NULL || write_bytes == NULL)
+		return HM_ERR_INVALID;
+	end = text + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t line = (size_t)((eol != NULL ? eol : end) - p);
+
+		for (size_t k = 0; k < 2; k++) {
+			size_t klen = strlen(keys[k]);
+
+			if (line > klen && memcmp(p, keys[k], klen) == 0) {
+				int rc = hm_os_parse_u64(p + klen, line - klen, &values[k]);
+
+				if (rc != HM_OK)
+					return HM_ERR_ENCODING;
+				found[k] = true;
+			}
+		}
+		p += line + (eol != NULL);
+	}
+	if (!found[0] || !found[1])
+		return HM_ERR_ENCODING;
+	*read_bytes = values[0];
+	*write_bytes = values[1];
+	return HM_OK;
+}

@@ -132,4 +132,16 @@ int hm_os_parse_hex(const char *text, size_t len, uint64_t *value);
 /* Sets the bit of a notable flag named by word (len bytes); returns 1 if it was one. */
 int hm_os_cpu_flag_lookup(const char *word, size_t len, uint64_t *flags);
 
+/*
+ * /proc/<pid>/stat: the name between the first '(' and the last ')' (cut to
+ * comm_cap - 1 bytes) and utime + stime in clock ticks (fields 14 and 15).
+ * HM_ERR_ENCODING when the shape is wrong, HM_ERR_RANGE on overflow.
+ */
+int hm_os_parse_pid_stat(const char *text, size_t len, char *comm, size_t comm_cap,
+                         uint64_t *cpu_ticks);
+
+/* /proc/<pid>/io: read_bytes and write_bytes (storage-layer bytes).
+ * HM_ERR_ENCODING when either is missing or malformed. */
+int hm_os_parse_pid_io(const char *text, size_t len, uint64_t *read_bytes, uint64_t *write_bytes);
+
 #endif

@@ -132,7 +132,9 @@ fi
 
 # --- usage errors: exit 1, one line ---
 for args in "hw extra" "hw --bogus" "hw --interval 5" "top --interval 0" "top --interval 9x" \
-            "top --count 0" "top --count -1" "top --interval" "top extra"; do
+            "top --count 0" "top --count -1" "top --interval" "top extra" \
+            "top --bpf --no-bpf" "top --pid 0" "top --pid x" "top --procs 1001" \
+            "top --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1 --pid 1"; do
   # shellcheck disable=SC2086
   expect 1 "$hm" $args
   expect_one_error_line
@@ -142,9 +144,33 @@ contains "$out" "usage: hypermesh hw"
 expect 0 "$hm" top --help
 contains "$out" "usage: hypermesh top"
 
+# --- top: per-process telemetry, --once, --pid, /proc and eBPF sources ---
+expect 0 "$hm" top --once --interval 100 --no-bpf --procs 0 --pid $$ --json
+python3 -c '
+import json, sys
+j = json.loads(sys.argv[1]); t = j["telemetry"]
+assert t["source"] == "proc" and t["bpf_error"] is not None, t
+assert [p["pid"] for p in t["procs"]] == [int(sys.argv[2])], t["procs"]
+assert "net_tx_bytes" not in t["procs"][0] and "runq_us_log2" not in t
+' "$out" $$ || fail "top --no-bpf --pid: $out"
+if [[ $(id -u) -eq 0 ]]; then
+  expect 0 "$hm" top --once --interval 200 --bpf --procs 3 --json
+  python3 -c '
+import json, sys
+t = json.loads(sys.argv[1])["telemetry"]
+assert t["source"] == "bpf" and t["bpf_error"] is None, t
+assert 1 <= len(t["procs"]) <= 3 and "net_rx_bytes" in t["procs"][0], t["procs"]
+assert len(t["runq_us_log2"]) == 32 and sum(t["runq_us_log2"]) > 0, t
+' "$out" || fail "top --bpf --json: $out"
+else
+  expect 2 "$hm" top --once --bpf
+  expect_one_error_line
+  contains "$err" "permission denied"
+fi
+
 # --- top: N lines, then exit ---
 expect 0 "$hm" top --interval 100 --count 2
-[[ $(wc -l <<<"$out") -eq 2 ]] || fail "top --count 2 printed: $out"
+[[ $(grep -c '^cpu' <<<"$out") -eq 2 ]] || fail "top --count 2 printed: $out"
 contains "$out" "cpu "
 expect 0 "$hm" top --interval 100 --count 2 --json
 printf '%s\n' "$out" >"$tmp/top.json"
