@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hypermesh/error.h"
+#include "hypermesh/governance.h"
 #include "proofs_internal.h"
 
 const char *hm_proof_kind_name(enum hm_proof_kind kind)
@@ -138,7 +139,10 @@ int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_EN
 		rc = HM_ERR_VERIFY;
 		why = HM_PROOF_STAKE_CERT;
 	} else if ((rc = proofs_anchor_check(&ps, ctx, &params, &why)) == HM_OK) {
-		rc = proofs_space_verify(&ps, res->signer, digest, ctx, &why);
+		int reg = env->type == HM_OP_GOV_PLOT_REGISTER;
+
+		rc = proofs_space_verify(&ps, res->signer, digest, ctx, reg ? env->payload : NULL,
+		                         reg ? env->payload_len : 0, &why);
 	}
 	if (proofs_is_node_failure(rc))
 		return rc;

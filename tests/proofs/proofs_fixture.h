@@ -260,6 +260,7 @@ static void fx_free(struct fx *f)
 struct fx_op {
 	uint16_t type;
 	const char *payload;
+	size_t payload_len;                 /* 0: strlen(payload) */
 	const struct fx_cert *const *chain; /* NULL: leaf, intermediate */
 	size_t n_chain;
 	const struct fx_key *signer; /* NULL: the leaf key */
@@ -294,7 +295,7 @@ static int fx_build(struct fx *f, const struct fx_op *o, struct hm_buf *out)
 	env.nonce = 7;
 	env.fee = 1;
 	env.payload = (const uint8_t *)(o->payload ? o->payload : "transfer 10 CAES");
-	env.payload_len = strlen((const char *)env.payload);
+	env.payload_len = o->payload_len ? o->payload_len : strlen((const char *)env.payload);
 	env.n_certs = n;
 	for (size_t i = 0; i < n; i++) {
 		env.cert[i] = chain[i]->der;

@@ -191,9 +191,48 @@ static void test_governed_validation(void)
 	CHECK_EQ(res.failed, HM_PROOF_BIT(HM_PROOF_SPACE));
 	CHECK_EQ(res.reason[HM_PROOF_SPACE], HM_PROOF_SPACE_UNREGISTERED);
 
-	/* The leaf registers its own plot. */
+	/*
+	 * The leaf registers its own plot. Its registration passes PoSpace
+	 * against the plot it registers (nothing is registered yet); one
+	 * naming another root does not.
+	 */
 	CHECK_ERR(hm_gov_plot_register_encode(F.commitment.log2_labels, F.commitment.root, &p),
 	          HM_OK);
+	{
+		struct hm_buf reg;
+
+		hm_buf_init(&reg);
+		CHECK_ERR(fx_build(&F,
+		                   &(struct fx_op){ .type = HM_OP_GOV_PLOT_REGISTER,
+		                                    .payload = (const char *)p.data,
+		                                    .payload_len = p.len },
+		                   &reg),
+		          HM_OK);
+		CHECK_ERR(validate_in_state(&reg, &res), HM_OK);
+		hm_buf_free(&reg);
+		p.data[1] ^= 1;
+		CHECK_ERR(fx_build(&F,
+		                   &(struct fx_op){ .type = HM_OP_GOV_PLOT_REGISTER,
+		                                    .payload = (const char *)p.data,
+		                                    .payload_len = p.len },
+		                   &reg),
+		          HM_OK);
+		CHECK_ERR(validate_in_state(&reg, &res), HM_ERR_VERIFY);
+		CHECK_EQ(res.failed, HM_PROOF_BIT(HM_PROOF_SPACE));
+		CHECK_EQ(res.reason[HM_PROOF_SPACE], HM_PROOF_SPACE_PATH);
+		p.data[1] ^= 1;
+		/* A malformed registration payload. */
+		hm_buf_free(&reg);
+		CHECK_ERR(fx_build(&F,
+		                   &(struct fx_op){ .type = HM_OP_GOV_PLOT_REGISTER,
+		                                    .payload = (const char *)p.data,
+		                                    .payload_len = p.len - 1 },
+		                   &reg),
+		          HM_OK);
+		CHECK_ERR(validate_in_state(&reg, &res), HM_ERR_VERIFY);
+		CHECK_EQ(res.reason[HM_PROOF_SPACE], HM_PROOF_MALFORMED);
+		hm_buf_free(&reg);
+	}
 	CHECK_ERR(apply(HM_OP_GOV_PLOT_REGISTER, &p, leaf), HM_OK);
 	CHECK_ERR(validate_in_state(&op8, &res), HM_OK);
 	CHECK_EQ(res.failed, 0);
