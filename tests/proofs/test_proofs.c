@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* mkdtemp */
 #include "test.h"
 
+#include "hypermesh/prover.h"
 #include "proofs/proofs_fixture.h"
 
 static struct fx F;
@@ -595,6 +596,49 @@ static void test_reason_strings(void)
 	CHECK_STR(hm_proof_kind_name(HM_PROOF_TIME), "potime");
 }
 
+static void test_prover_build(void)
+{
+	struct fx *f = fx();
+	struct hm_prover p;
+	struct hm_proofs_result res;
+	struct hm_envelope env;
+	uint8_t digest[32], d2[32];
+	struct hm_buf b;
+
+	if (!f)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.chain_id = f->chain_id;
+	p.n_certs = 2;
+	p.cert[0] = f->leaf.der;
+	p.cert_len[0] = f->leaf.len;
+	p.cert[1] = f->inter.der;
+	p.cert_len[1] = f->inter.len;
+	p.signer.ed25519_sk = f->leaf_key.sk;
+	p.plot = f->plot;
+	p.anchor_height = f->anchor_height;
+	fx_block_hash(f->anchor_height, p.anchor_hash);
+	p.vdf_iterations = FX_T;
+	p.vdf_proof = f->vdf_proof.data;
+	p.vdf_proof_len = f->vdf_proof.len;
+	p.work_bits = FX_BITS;
+	hm_buf_init(&b);
+	CHECK_ERR(hm_prover_build(&p, 0x0201, 1, 2, (const uint8_t *)"x", 1, &b, digest), HM_OK);
+	CHECK_ERR(hm_envelope_decode(&env, d2, b.data, b.len), HM_OK);
+	CHECK_MEM(digest, d2, 32);
+	CHECK_ERR(hm_proofs_validate(&env, d2, &f->ctx, &res), HM_OK);
+	CHECK_EQ(res.failed, 0);
+	/* Bad arguments change nothing. */
+	size_t len = b.len;
+	p.n_certs = 0;
+	CHECK_ERR(hm_prover_build(&p, 0x0201, 1, 2, NULL, 0, &b, NULL), HM_ERR_INVALID);
+	p.n_certs = 2;
+	p.work_bits = 65;
+	CHECK_ERR(hm_prover_build(&p, 0x0201, 1, 2, NULL, 0, &b, NULL), HM_ERR_INVALID);
+	CHECK_EQ(b.len, len);
+	hm_buf_free(&b);
+}
+
 static void write_seed(const char *dir, const char *target, const char *name, const void *p,
                        size_t n)
 {
@@ -659,4 +703,4 @@ TEST_MAIN(test_honest_operation_verifies, test_postake_wrong_key, test_postake_c
           test_pospace_forged_openings, test_pospace_commitment, test_pospace_plot_files,
           test_pospace_damaged_labels_not_proven, test_plot_parse_size,
           test_replay_against_another_operation, test_other_chain_refused, test_envelope_encodings,
-          test_reason_strings, test_write_corpus, test_zz_cleanup)
+          test_reason_strings, test_prover_build, test_write_corpus, test_zz_cleanup)
