@@ -114,6 +114,13 @@ struct hm_proof_state {
 	int (*params)(void *ctx, uint16_t op_type, struct hm_proof_params *out);
 	/* key_id's level and stake (HM_STAKE_NONE, 0 when it has no entry). */
 	int (*stake)(void *ctx, const uint8_t key_id[HM_KEY_ID_LEN], struct hm_stake_entry *out);
+	/*
+	 * Optional (NULL: revocation is not consulted): whether TrustChain
+	 * revoked the certificate with this serial. HM_OK with *revoked, or
+	 * HM_ERR_NOT_FOUND for a certificate TrustChain did not issue through
+	 * consensus (the genesis CAs), which counts as not revoked.
+	 */
+	int (*cert_revoked)(void *ctx, const uint8_t *serial, size_t serial_len, int *revoked);
 };
 
 /* ---- the proof set ---- */
@@ -252,6 +259,7 @@ enum hm_proof_reason {
 	HM_PROOF_TIME_ANCHOR_HASH = 20,    /* the anchor hash is not the committed block's */
 	HM_PROOF_TIME_ITERATIONS = 21,     /* the VDF's T is not the one in state */
 	HM_PROOF_TIME_VDF = 22,            /* the VDF proof does not verify */
+	HM_PROOF_STAKE_REVOKED = 23,       /* a certificate of the chain is revoked in TrustChain */
 };
 
 /* A short text for reason. */

@@ -70,6 +70,8 @@ const char *hm_proof_reason_str(enum hm_proof_reason reason)
 		return "VDF iterations differ from the chain's";
 	case HM_PROOF_TIME_VDF:
 		return "VDF proof invalid";
+	case HM_PROOF_STAKE_REVOKED:
+		return "a certificate of the signer's chain is revoked";
 	}
 	return "unknown reason";
 }

@@ -106,6 +106,7 @@ struct fx {
 	uint64_t height;
 	int plot_registered;
 	const uint8_t *root_override; /* another root in state (NULL: root) */
+	unsigned revoked_serial;      /* the fixture serial (last byte) revoked; 0: none */
 	size_t root_override_len;
 	struct hm_proof_params params;
 	struct hm_stake_entry leaf_stake;
@@ -174,12 +175,24 @@ static int fxs_stake(void *ctx, const uint8_t key_id[32], struct hm_stake_entry 
 	return HM_OK;
 }
 
+static int fxs_cert_revoked(void *ctx, const uint8_t *serial, size_t len, int *revoked)
+{
+	struct fx *f = ctx;
+
+	/* The fixture's serials are 2 bytes: 0x01, n. */
+	if (len != 2 || serial[0] != 0x01)
+		return HM_ERR_NOT_FOUND;
+	*revoked = f->revoked_serial != 0 && serial[1] == f->revoked_serial;
+	return HM_OK;
+}
+
 /* Puts the fixture's state back to the honest defaults. */
 static void fx_reset_state(struct fx *f)
 {
 	f->height = FX_HEIGHT;
 	f->plot_registered = 1;
 	f->root_override = NULL;
+	f->revoked_serial = 0;
 	f->params = (struct hm_proof_params){ FX_BITS, FX_T, FX_WINDOW, HM_STAKE_USER, 10 };
 	f->leaf_stake = (struct hm_stake_entry){ HM_STAKE_USER, 10 };
 	hm_vdf_cache_init(&f->cache);
@@ -224,8 +237,9 @@ static int fx_init(struct fx *f)
 	hm_buf_init(&f->vdf_proof);
 	if (hm_vdf_eval(input, sizeof(input), FX_T, &f->vdf_proof, NULL, NULL) != HM_OK)
 		return -1;
-	f->state = (struct hm_proof_state){ f,        fxs_height, fxs_block_hash, fxs_root,
-		                            fxs_plot, fxs_params, fxs_stake };
+	f->state =
+	        (struct hm_proof_state){ f,        fxs_height, fxs_block_hash, fxs_root,
+		                         fxs_plot, fxs_params, fxs_stake,      fxs_cert_revoked };
 	fx_reset_state(f);
 	return 0;
 }

@@ -163,7 +163,7 @@ static int validate_in_state(const struct hm_buf *bytes, struct hm_proofs_result
 		return rc;
 	if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))
 		return HM_ERR_IO;
-	view = (struct hm_gov_view){ mod.ctx, txn, NULL, node_block_hash, node_height };
+	view = (struct hm_gov_view){ mod.ctx, txn, NULL, node_block_hash, node_height, NULL };
 	hm_gov_state(&view, &st);
 	ctx = (struct hm_proofs_context){ &st, F.chain_id, FX_NOW, NULL };
 	rc = hm_proofs_validate(&e, digest, &ctx, res);

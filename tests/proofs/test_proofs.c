@@ -123,6 +123,27 @@ static void test_postake_level_and_stake(void)
 	fx_reset_state(f);
 }
 
+static void test_postake_revoked(void)
+{
+	struct fx *f = fx();
+
+	if (!f)
+		return;
+	f->revoked_serial = 3; /* the leaf */
+	expect(f, &(struct fx_op){ 0 }, HM_PROOF_BIT(HM_PROOF_STAKE), HM_PROOF_STAKE,
+	       HM_PROOF_STAKE_REVOKED);
+	f->revoked_serial = 2; /* the intermediate */
+	expect(f, &(struct fx_op){ 0 }, HM_PROOF_BIT(HM_PROOF_STAKE), HM_PROOF_STAKE,
+	       HM_PROOF_STAKE_REVOKED);
+	f->revoked_serial = 4; /* another leaf: no effect on this one */
+	expect(f, &(struct fx_op){ 0 }, 0, HM_PROOF_STAKE, HM_PROOF_OK);
+	/* Without revocation data, nothing is refused for it. */
+	f->revoked_serial = 3;
+	f->state.cert_revoked = NULL;
+	expect(f, &(struct fx_op){ 0 }, 0, HM_PROOF_STAKE, HM_PROOF_OK);
+	f->state.cert_revoked = fxs_cert_revoked;
+}
+
 static void test_postake_pq_signature_unexpected(void)
 {
 	struct fx *f = fx();
@@ -590,7 +611,7 @@ static void test_envelope_encodings(void)
 
 static void test_reason_strings(void)
 {
-	for (int r = 0; r <= HM_PROOF_TIME_VDF; r++)
+	for (int r = 0; r <= HM_PROOF_STAKE_REVOKED; r++)
 		CHECK(strcmp(hm_proof_reason_str((enum hm_proof_reason)r), "unknown reason") != 0);
 	CHECK_STR(hm_proof_reason_str((enum hm_proof_reason)99), "unknown reason");
 	CHECK_STR(hm_proof_kind_name(HM_PROOF_TIME), "potime");
@@ -697,7 +718,7 @@ static void test_zz_cleanup(void)
 }
 
 TEST_MAIN(test_honest_operation_verifies, test_postake_wrong_key, test_postake_chain_not_to_root,
-          test_postake_certificate_time, test_postake_level_and_stake,
+          test_postake_certificate_time, test_postake_level_and_stake, test_postake_revoked,
           test_postake_pq_signature_unexpected, test_potime_anchor, test_potime_wrong_anchor_hash,
           test_potime_wrong_vdf, test_potime_cache, test_powork_insufficient, test_powork_solve,
           test_pospace_forged_openings, test_pospace_commitment, test_pospace_plot_files,
