@@ -261,6 +261,7 @@ enum hm_proof_reason {
 	HM_PROOF_TIME_VDF = 22,            /* the VDF proof does not verify */
 	HM_PROOF_STAKE_REVOKED = 23,       /* a certificate of the chain is revoked in TrustChain */
 };
+#define HM_PROOF_REASON_MAX HM_PROOF_STAKE_REVOKED
 
 /* A short text for reason. */
 const char *hm_proof_reason_str(enum hm_proof_reason reason);
@@ -293,6 +294,22 @@ struct hm_proofs_context {
 int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_ENV_DIGEST_LEN],
                        const struct hm_proofs_context *ctx, struct hm_proofs_result *res)
         __attribute__((warn_unused_result));
+
+/*
+ * The result on the wire (the body of consensus/validate_proofs answers):
+ *   struct {
+ *       uint8 failed;                        // bitmask, HM_PROOF_BIT(kind)
+ *       struct { uint8 reason; uint8 error; } verdict[4];   // error = -code
+ *       uint8 signer_known;                  // 0 or 1
+ *       opaque signer[32];                   // zero when unknown
+ *   } ProofsResult;                          // HM_PROOFS_RESULT_LEN bytes
+ * Decoding is strict: bits above 4, reasons or errors out of range,
+ * signer_known > 1, a verdict that disagrees with the mask (HM_ERR_INVALID);
+ * HM_ERR_TRUNCATED; HM_ERR_TRAILING.
+ */
+#define HM_PROOFS_RESULT_LEN (1 + 2 * HM_PROOF_KINDS + 1 + HM_KEY_ID_LEN)
+int hm_proofs_result_encode(const struct hm_proofs_result *res, struct hm_buf *out);
+int hm_proofs_result_decode(struct hm_proofs_result *res, const uint8_t *in, size_t len);
 
 /*
  * The signer's key id: SHA-256 of the leaf certificate's raw Ed25519 public

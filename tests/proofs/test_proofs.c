@@ -609,6 +609,45 @@ static void test_envelope_encodings(void)
 	hm_buf_free(&b2);
 }
 
+static void test_result_encoding(void)
+{
+	struct fx *f = fx();
+	struct hm_proofs_result res, back;
+	struct hm_buf b, e;
+
+	if (!f)
+		return;
+	hm_buf_init(&b);
+	hm_buf_init(&e);
+	CHECK_ERR(fx_build(f, &(struct fx_op){ .signer = &f->other_key }, &b), HM_OK);
+	f->plot_registered = 0;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_VERIFY);
+	CHECK_ERR(hm_proofs_result_encode(&res, &e), HM_OK);
+	CHECK_EQ(e.len, HM_PROOFS_RESULT_LEN);
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_OK);
+	CHECK_EQ(back.failed, HM_PROOF_BIT(HM_PROOF_STAKE) | HM_PROOF_BIT(HM_PROOF_SPACE));
+	CHECK_EQ(back.reason[HM_PROOF_STAKE], HM_PROOF_STAKE_SIGNATURE);
+	CHECK_EQ(back.code[HM_PROOF_STAKE], HM_ERR_VERIFY);
+	CHECK_EQ(back.reason[HM_PROOF_SPACE], HM_PROOF_SPACE_UNREGISTERED);
+	CHECK_EQ(back.reason[HM_PROOF_WORK], HM_PROOF_OK);
+	CHECK(back.signer_known);
+	CHECK_MEM(back.signer, res.signer, 32);
+	/* Strictness: truncated, trailing, a mask disagreeing with a verdict, a bad reason. */
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len - 1), HM_ERR_TRUNCATED);
+	CHECK_ERR(hm_buf_append_byte(&e, 0), HM_OK);
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_TRAILING);
+	CHECK_ERR(hm_buf_truncate(&e, e.len - 1), HM_OK);
+	e.data[0] ^= HM_PROOF_BIT(HM_PROOF_WORK);
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_INVALID);
+	e.data[0] ^= HM_PROOF_BIT(HM_PROOF_WORK);
+	e.data[1] = 200;
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_INVALID);
+	e.data[0] = 0x10;
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_INVALID);
+	hm_buf_free(&b);
+	hm_buf_free(&e);
+}
+
 static void test_reason_strings(void)
 {
 	for (int r = 0; r <= HM_PROOF_STAKE_REVOKED; r++)
@@ -724,4 +763,5 @@ TEST_MAIN(test_honest_operation_verifies, test_postake_wrong_key, test_postake_c
           test_pospace_forged_openings, test_pospace_commitment, test_pospace_plot_files,
           test_pospace_damaged_labels_not_proven, test_plot_parse_size,
           test_replay_against_another_operation, test_other_chain_refused, test_envelope_encodings,
-          test_reason_strings, test_prover_build, test_write_corpus, test_zz_cleanup)
+          test_reason_strings, test_result_encoding, test_prover_build, test_write_corpus,
+          test_zz_cleanup)
