@@ -37,6 +37,8 @@
 #define HM_TC_SERIAL_LEN 16 /* 128-bit serials, top bit clear, never zero */
 #define HM_TC_CERT_MAX   (64 * 1024)
 #define HM_TC_CSR_MAX    (32 * 1024)
+/* The last second X.509 can express (9999-12-31T23:59:59Z): validity ends by then. */
+#define HM_TC_TIME_MAX   253402300799ull
 
 /*
  * The subject's PQ public key of a DER certificate (extension 2.5.29.72):

@@ -129,9 +129,10 @@ int hm_tc_apikey_revoke_op_decode(struct hm_tc_apikey_op *op, const uint8_t *in,
  */
 
 /*
- * The stateless check of an ISSUE payload (what check() runs): decodes, the
- * CSR passes hm_tc_csr_check for the profile, the certificate is well-formed
- * DER. HM_OK or the refusal.
+ * The stateless check of an ISSUE payload (what check() runs): it decodes,
+ * and the CSR and the certificate are well-formed DER at the top levels. No
+ * signature is verified here: check() runs again at block application, so
+ * signatures and policy are verified once, in apply(). HM_OK or the refusal.
  */
 int hm_tc_issue_op_check(const uint8_t *payload, size_t len);
 

@@ -73,10 +73,13 @@ int tc_crt_import(const uint8_t *der, size_t len, gnutls_x509_crt_t *out)
 
 	if (len == 0 || len > HM_TC_CERT_MAX)
 		return HM_ERR_LENGTH;
-	if (gnutls_x509_crt_init(out) < 0)
+	if (gnutls_x509_crt_init(out) < 0) {
+		*out = NULL;
 		return HM_ERR_NOMEM;
+	}
 	if ((rc = gnutls_x509_crt_import(*out, &d, GNUTLS_X509_FMT_DER)) < 0) {
 		gnutls_x509_crt_deinit(*out);
+		*out = NULL;
 		return tc_gnutls_err(rc);
 	}
 	return HM_OK;
@@ -223,7 +226,7 @@ out:
 
 static int set_validity(gnutls_x509_crt_t crt, uint64_t not_before, uint64_t validity)
 {
-	if (not_before > (uint64_t)INT64_MAX / 2 || validity > (uint64_t)INT64_MAX / 2)
+	if (not_before > HM_TC_TIME_MAX || validity > HM_TC_TIME_MAX - not_before)
 		return HM_ERR_RANGE;
 	if (gnutls_x509_crt_set_activation_time(crt, (time_t)not_before) < 0 ||
 	    gnutls_x509_crt_set_expiration_time(crt, (time_t)(not_before + validity)) < 0)
@@ -429,24 +432,27 @@ static int dns_name_ok(const char *s, size_t n)
 	return label > 0 && s[n - 1] != '-';
 }
 
-static int crq_import(const uint8_t *csr, size_t len, gnutls_x509_crq_t *out)
+int tc_crq_import(const uint8_t *csr, size_t len, gnutls_x509_crq_t *out)
 {
 	gnutls_datum_t d = { (unsigned char *)csr, (unsigned)len };
 	int rc;
 
 	if (csr == NULL || len == 0 || len > HM_TC_CSR_MAX)
 		return HM_ERR_LENGTH;
-	if (gnutls_x509_crq_init(out) < 0)
+	if (gnutls_x509_crq_init(out) < 0) {
+		*out = NULL;
 		return HM_ERR_NOMEM;
+	}
 	if ((rc = gnutls_x509_crq_import(*out, &d, GNUTLS_X509_FMT_DER)) < 0) {
 		gnutls_x509_crq_deinit(*out);
+		*out = NULL;
 		return tc_gnutls_err(rc);
 	}
 	return HM_OK;
 }
 
-static int crq_check(gnutls_x509_crq_t crq, const uint8_t *csr, size_t csr_len,
-                     enum hm_tc_profile profile)
+int tc_crq_check(gnutls_x509_crq_t crq, const uint8_t *csr, size_t csr_len,
+                 enum hm_tc_profile profile)
 {
 	struct der_elem top;
 	unsigned bits = 0;
@@ -517,9 +523,9 @@ int hm_tc_csr_check(const uint8_t *csr, size_t csr_len, enum hm_tc_profile profi
 	gnutls_x509_crq_t crq;
 	int rc;
 
-	if ((rc = crq_import(csr, csr_len, &crq)) != HM_OK)
+	if ((rc = tc_crq_import(csr, csr_len, &crq)) != HM_OK)
 		return rc == HM_ERR_LENGTH ? HM_ERR_INVALID : rc;
-	rc = crq_check(crq, csr, csr_len, profile);
+	rc = tc_crq_check(crq, csr, csr_len, profile);
 	gnutls_x509_crq_deinit(crq);
 	return rc;
 }
@@ -591,11 +597,11 @@ int hm_tc_issue(const struct hm_tc_ca *ca, const uint8_t *csr, size_t csr_len,
 	if ((rc = hm_tc_pem_to_der(csr, csr_len, "NEW CERTIFICATE REQUEST", &der)) != HM_OK &&
 	    (rc = hm_tc_pem_to_der(csr, csr_len, "CERTIFICATE REQUEST", &der)) != HM_OK)
 		return rc;
-	if ((rc = crq_import(der.data, der.len, &crq)) != HM_OK) {
+	if ((rc = tc_crq_import(der.data, der.len, &crq)) != HM_OK) {
 		hm_buf_free(&der);
 		return rc;
 	}
-	if ((rc = crq_check(crq, der.data, der.len, profile)) != HM_OK)
+	if ((rc = tc_crq_check(crq, der.data, der.len, profile)) != HM_OK)
 		goto out_crq;
 	if (gnutls_x509_crt_init(&crt) < 0) {
 		rc = HM_ERR_NOMEM;

@@ -213,3 +213,25 @@ int der_cert_extension(const struct der_cert *c, const uint8_t *oid, size_t n,
 	}
 	return found ? HM_OK : HM_ERR_NOT_FOUND;
 }
+
+int der_csr_parse(const uint8_t *csr, size_t len, struct der_elem *subject, struct der_elem *spki)
+{
+	struct der_elem top, cri, ver, alg, sig;
+	struct der_cursor c, i;
+	int rc;
+
+	if ((rc = der_parse_one(csr, len, DER_SEQUENCE, &top)) != HM_OK)
+		return rc;
+	der_cursor_inside(&c, &top);
+	if ((rc = der_expect(&c, DER_SEQUENCE, &cri)) != HM_OK ||
+	    (rc = der_expect(&c, DER_SEQUENCE, &alg)) != HM_OK ||
+	    (rc = der_expect(&c, DER_BITSTRING, &sig)) != HM_OK)
+		return rc;
+	if (!der_cursor_done(&c))
+		return HM_ERR_TRAILING;
+	der_cursor_inside(&i, &cri);
+	if ((rc = der_expect(&i, DER_INTEGER, &ver)) != HM_OK ||
+	    (rc = der_expect(&i, DER_SEQUENCE, subject)) != HM_OK)
+		return rc;
+	return der_expect(&i, DER_SEQUENCE, spki);
+}

@@ -95,4 +95,10 @@ int der_cert_parse(const uint8_t *der, size_t len, struct der_cert *c);
 int der_cert_extension(const struct der_cert *c, const uint8_t *oid, size_t n,
                        struct der_elem *value, int *critical);
 
+/*
+ * The subject Name and SubjectPublicKeyInfo of a DER PKCS#10 request (RFC
+ * 2986 §4), checking the outer structure. Parse errors as der_next.
+ */
+int der_csr_parse(const uint8_t *csr, size_t len, struct der_elem *subject, struct der_elem *spki);
+
 #endif

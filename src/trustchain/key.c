@@ -171,6 +171,8 @@ static int pq_decode(struct hm_tc_key *k, const uint8_t *data, size_t len)
 	const uint8_t *pk, *sk;
 	size_t pk_len, sk_len;
 	const struct hm_sig_info *info;
+	const uint8_t *oid;
+	size_t oid_len;
 	int rc;
 
 	hm_reader_init(&r, data, len);
@@ -183,8 +185,8 @@ static int pq_decode(struct hm_tc_key *k, const uint8_t *data, size_t len)
 	if (memcmp(magic, pq_magic, sizeof(magic)) != 0)
 		return HM_ERR_ENCODING;
 	info = hm_sig_info((enum hm_sig_alg)alg);
-	if (info == NULL)
-		return HM_ERR_UNSUPPORTED;
+	if (info == NULL || hm_tc_alg_oid((enum hm_sig_alg)alg, &oid, &oid_len) != HM_OK)
+		return HM_ERR_UNSUPPORTED; /* not an algorithm certificates can name */
 	if (pk_len != info->pk_len || sk_len != info->sk_len)
 		return HM_ERR_LENGTH;
 	return key_set_pq(k, (enum hm_sig_alg)alg, pk, pk_len, sk, sk_len);

@@ -7,6 +7,7 @@
  * log. State layout and the issuance design: docs/TRUSTCHAIN.md.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,7 +328,9 @@ static int tc_check(void *ctx, const struct hm_op *op)
 	(void)ctx;
 	switch (op->type) {
 	case HM_OP_TC_ISSUE:
-		return hm_tc_issue_op_check(op->payload, op->payload_len);
+		/* every refusal is HM_ERR_INVALID: other codes would read as a node failure */
+		return hm_tc_issue_op_check(op->payload, op->payload_len) == HM_OK ? HM_OK
+		                                                                   : HM_ERR_INVALID;
 	case HM_OP_TC_REVOKE:
 		return hm_tc_revoke_op_decode(&r, op->payload, op->payload_len) == HM_OK
 		               ? HM_OK
@@ -346,26 +349,6 @@ static int tc_check(void *ctx, const struct hm_op *op)
 }
 
 /* ---- ISSUE ---- */
-
-/* subject Name and SubjectPublicKeyInfo of a DER CSR (RFC 2986). */
-static int csr_parts(const uint8_t *csr, size_t len, struct der_elem *subject,
-                     struct der_elem *spki)
-{
-	struct der_elem top, cri, ver;
-	struct der_cursor c;
-	int rc;
-
-	if ((rc = der_parse_one(csr, len, DER_SEQUENCE, &top)) != HM_OK)
-		return rc;
-	der_cursor_inside(&c, &top);
-	if ((rc = der_expect(&c, DER_SEQUENCE, &cri)) != HM_OK)
-		return rc;
-	der_cursor_inside(&c, &cri);
-	if ((rc = der_expect(&c, DER_INTEGER, &ver)) != HM_OK ||
-	    (rc = der_expect(&c, DER_SEQUENCE, subject)) != HM_OK)
-		return rc;
-	return der_expect(&c, DER_SEQUENCE, spki);
-}
 
 static int elem_equal(const struct der_elem *a, const struct der_elem *b)
 {
@@ -501,6 +484,29 @@ static int key_id_matches(const struct der_cert *cert, const struct der_cert *is
 	return kid.body_len == oct.body_len && memcmp(kid.body, oct.body, kid.body_len) == 0;
 }
 
+/*
+ * The CRL distribution point is the one genesis fixes for the intermediate
+ * ("<crl_base>/<index>.crl"), or absent when genesis has no CRL base.
+ */
+static int crl_dp_ok(const struct tc_mod *m, gnutls_x509_crt_t crt, uint16_t index)
+{
+	char want[1100], got[1100];
+	size_t size = sizeof(got) - 1;
+	unsigned reasons = 0, crit = 0;
+	int rc = gnutls_x509_crt_get_crl_dist_points(crt, 0, got, &size, &reasons, &crit);
+
+	if (m->g.crl_base == NULL)
+		return rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+	if (rc != GNUTLS_SAN_URI || crit || reasons != 0)
+		return 0;
+	got[size] = '\0';
+	snprintf(want, sizeof(want), "%s/%u.crl", m->g.crl_base, (unsigned)index);
+	size = sizeof(got) - 1;
+	return strcmp(got, want) == 0 &&
+	       gnutls_x509_crt_get_crl_dist_points(crt, 1, got, &size, &reasons, &crit) ==
+	               GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+}
+
 /* Checks the certificate of an ISSUE op; *inter_index gets its issuer. */
 static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
                         const struct hm_tc_issue_op *op, const uint8_t serial[HM_TC_SERIAL_LEN],
@@ -508,7 +514,6 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 {
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t d;
 	struct der_cert dc;
 	struct der_elem csr_subject, csr_spki;
 	struct inter *in = NULL;
@@ -518,10 +523,8 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	uint64_t validity = hm_tc_profile_validity(op->profile);
 	int rc;
 
-	if ((rc = hm_tc_csr_check(op->csr, op->csr_len, op->profile)) != HM_OK)
-		return rc == HM_ERR_VERIFY ? HM_ERR_VERIFY : HM_ERR_INVALID;
 	if (der_cert_parse(op->cert, op->cert_len, &dc) != HM_OK ||
-	    csr_parts(op->csr, op->csr_len, &csr_subject, &csr_spki) != HM_OK)
+	    der_csr_parse(op->csr, op->csr_len, &csr_subject, &csr_spki) != HM_OK)
 		return HM_ERR_INVALID;
 	/* the issuer: a registered validator intermediate, by name and key id */
 	for (size_t i = 0; i < m->n_inters; i++) {
@@ -534,15 +537,13 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	}
 	if (in == NULL)
 		return HM_ERR_NOT_FOUND;
-	if (tc_crt_import(op->cert, op->cert_len, &crt) != HM_OK)
-		return HM_ERR_INVALID;
-	d.data = (unsigned char *)op->csr;
-	d.size = (unsigned)op->csr_len;
-	if (gnutls_x509_crq_init(&crq) < 0) {
-		rc = HM_ERR_NOMEM;
+	if ((rc = tc_crq_import(op->csr, op->csr_len, &crq)) != HM_OK)
+		return rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
+	if ((rc = tc_crq_check(crq, op->csr, op->csr_len, op->profile)) != HM_OK) {
+		rc = rc == HM_ERR_VERIFY || rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
 		goto out;
 	}
-	if (gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_DER) < 0) {
+	if (tc_crt_import(op->cert, op->cert_len, &crt) != HM_OK) {
 		rc = HM_ERR_INVALID;
 		goto out;
 	}
@@ -568,10 +569,12 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	    !same_requested_ext(crq, &dc, TC_OID_ALT_KEY, tc_oid_alt_key, sizeof(tc_oid_alt_key)) ||
 	    leaf_extensions_ok(&dc) != HM_OK || !profile_usage_ok(crt, op->profile))
 		goto out;
+	if (!crl_dp_ok(m, crt, *inter_index))
+		goto out;
 	if (gnutls_x509_crt_get_serial(crt, got_serial, &got_len) < 0 ||
 	    got_len != HM_TC_SERIAL_LEN || memcmp(got_serial, serial, HM_TC_SERIAL_LEN) != 0)
 		goto out;
-	if (op->not_before > (uint64_t)INT64_MAX / 2 ||
+	if (op->not_before > HM_TC_TIME_MAX - validity ||
 	    (int64_t)gnutls_x509_crt_get_activation_time(crt) != (int64_t)op->not_before ||
 	    (int64_t)gnutls_x509_crt_get_expiration_time(crt) !=
 	            (int64_t)(op->not_before + validity))
@@ -583,7 +586,8 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 out:
 	if (crq != NULL)
 		gnutls_x509_crq_deinit(crq);
-	gnutls_x509_crt_deinit(crt);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
 	return rc;
 }
 

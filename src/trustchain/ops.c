@@ -75,12 +75,13 @@ int hm_tc_issue_op_check(const uint8_t *payload, size_t len)
 {
 	struct hm_tc_issue_op op;
 	struct der_cert c;
+	struct der_elem subject, spki;
 	int rc;
 
-	if ((rc = hm_tc_issue_op_decode(&op, payload, len)) != HM_OK ||
-	    (rc = hm_tc_csr_check(op.csr, op.csr_len, op.profile)) != HM_OK)
+	if ((rc = hm_tc_issue_op_decode(&op, payload, len)) != HM_OK)
 		return rc;
-	if (der_cert_parse(op.cert, op.cert_len, &c) != HM_OK)
+	if (der_csr_parse(op.csr, op.csr_len, &subject, &spki) != HM_OK ||
+	    der_cert_parse(op.cert, op.cert_len, &c) != HM_OK)
 		return HM_ERR_INVALID;
 	return HM_OK;
 }

@@ -8,6 +8,7 @@
 
 #include "hypermesh/buf.h"
 #include "hypermesh/sig.h"
+#include "hypermesh/trustchain.h"
 
 extern const uint8_t tc_oid_alt_key[3];   /* 2.5.29.72 */
 extern const uint8_t tc_oid_alt_alg[3];   /* 2.5.29.73 */
@@ -52,6 +53,12 @@ struct hm_tc_ca {
 	size_t der_len;
 	char *crl_url;
 };
+
+/* Imports a DER CSR (at most HM_TC_CSR_MAX bytes) into a fresh crq. */
+int tc_crq_import(const uint8_t *csr, size_t len, gnutls_x509_crq_t *out);
+/* hm_tc_csr_check on an imported CSR (csr is its DER, for the strict-DER check). */
+int tc_crq_check(gnutls_x509_crq_t crq, const uint8_t *csr, size_t csr_len,
+                 enum hm_tc_profile profile);
 
 /* Imports DER into a fresh crt. */
 int tc_crt_import(const uint8_t *der, size_t len, gnutls_x509_crt_t *out);

@@ -4,6 +4,7 @@
 
 #include "hypermesh/trustchain.h"
 #include "test.h"
+#include "trustchain/der.h"
 
 #define T0 1790000000ull /* a fixed "now": 2026-09-21 */
 
@@ -164,7 +165,7 @@ static void test_chain_verify(void)
 
 	/* A flipped byte anywhere in the certificate is refused, classically or by PQ. */
 	size_t refused = 0, tried = 0;
-	for (size_t i = 0; i < p.leaf_der.len; i += 7) {
+	for (size_t i = 0; i < p.leaf_der.len; i += 13) {
 		bad.len = 0;
 		CHECK_ERR(hm_buf_append(&bad, p.leaf_der.data, p.leaf_der.len), HM_OK);
 		bad.data[i] ^= 0x01;
@@ -193,4 +194,98 @@ static void test_pq_only_tamper(void)
 	pki_free(&q);
 }
 
-TEST_MAIN(test_alt_key, test_falcon, test_classical_only, test_chain_verify, test_pq_only_tamper)
+/*
+ * The alternative signature on its own: every byte of the TBSCertificate it
+ * covers (all but TBSCertificate.signature, which §7.2.2 leaves out), of the
+ * alternative signature, and of the issuer's alternative key is protected.
+ */
+static void test_alt_signature_coverage(void)
+{
+	struct pki p;
+	struct der_cert dc;
+	struct hm_buf bad, ipk;
+	enum hm_sig_alg alg;
+	size_t tbs_start, tbs_end, skip_start, skip_end, tried = 0, refused = 0;
+
+	pki_make(&p, HM_SIG_MLDSA87);
+	hm_buf_init(&bad);
+	hm_buf_init(&ipk);
+	CHECK_ERR(der_cert_parse(p.leaf_der.data, p.leaf_der.len, &dc), HM_OK);
+	CHECK_ERR(hm_tc_cert_alt_key(p.inter_der.data, p.inter_der.len, &alg, &ipk), HM_OK);
+	tbs_start = (size_t)(dc.tbs.start - p.leaf_der.data);
+	tbs_end = tbs_start + dc.tbs.len;
+	skip_start = (size_t)(dc.tbs_sig_alg.start - p.leaf_der.data);
+	skip_end = skip_start + dc.tbs_sig_alg.len;
+	for (size_t i = tbs_start; i < tbs_end; i += 5) {
+		if (i >= skip_start && i < skip_end)
+			continue;
+		bad.len = 0;
+		CHECK_ERR(hm_buf_append(&bad, p.leaf_der.data, p.leaf_der.len), HM_OK);
+		bad.data[i] ^= 0x04;
+		tried++;
+		if (hm_tc_cert_alt_verify(bad.data, bad.len, alg, ipk.data, ipk.len) != HM_OK)
+			refused++;
+	}
+	CHECK(tried > 600);
+	CHECK_EQ(refused, tried);
+	/* a flipped bit in the issuer's alternative key */
+	for (size_t i = 0; i < ipk.len; i += 61) {
+		ipk.data[i] ^= 0x10;
+		CHECK(hm_tc_cert_alt_verify(p.leaf_der.data, p.leaf_der.len, alg, ipk.data,
+		                            ipk.len) != HM_OK);
+		ipk.data[i] ^= 0x10;
+	}
+	CHECK_ERR(hm_tc_cert_alt_verify(p.leaf_der.data, p.leaf_der.len, alg, ipk.data, ipk.len),
+	          HM_OK);
+	/* the preTBS leaves out exactly the signature algorithm and altSignatureValue */
+	{
+		struct hm_buf pre;
+		hm_buf_init(&pre);
+		CHECK_ERR(hm_tc_cert_pre_tbs(p.leaf_der.data, p.leaf_der.len, &pre), HM_OK);
+		CHECK(pre.len < dc.tbs.len - dc.tbs_sig_alg.len);
+		CHECK(pre.len > dc.tbs.len - dc.tbs_sig_alg.len - HM_SIG_SIG_MAX - 32);
+		hm_buf_free(&pre);
+	}
+	hm_buf_free(&bad);
+	hm_buf_free(&ipk);
+	pki_free(&p);
+}
+
+/* A classical-only chain passes GnuTLS but not the hybrid verifier. */
+static void test_classical_chain_refused(void)
+{
+	struct pki p;
+	struct hm_tc_verify_result res;
+
+	pki_make(&p, 0);
+	CHECK_ERR(verify2(&p, &p.leaf_der, T0 + 10, &res), HM_ERR_VERIFY);
+	CHECK(res.reason == HM_TC_VERIFY_PQ_MISSING);
+	CHECK_EQ(res.depth, 0);
+	CHECK_STR(hm_tc_verify_reason_str(res.reason),
+	          "post-quantum key or alternative signature missing");
+	/* too long, and no chain at all */
+	{
+		const uint8_t *chain[HM_TC_CHAIN_MAX + 1];
+		size_t lens[HM_TC_CHAIN_MAX + 1];
+		for (int i = 0; i <= HM_TC_CHAIN_MAX; i++) {
+			chain[i] = p.leaf_der.data;
+			lens[i] = p.leaf_der.len;
+		}
+		CHECK_ERR(hm_tc_chain_verify(chain, lens, HM_TC_CHAIN_MAX + 1, p.root_der.data,
+		                             p.root_der.len, T0, &res),
+		          HM_ERR_VERIFY);
+		CHECK(res.reason == HM_TC_VERIFY_TOO_LONG);
+		CHECK_ERR(hm_tc_chain_verify(chain, lens, 0, p.root_der.data, p.root_der.len, T0,
+		                             &res),
+		          HM_ERR_INVALID);
+		lens[0] = 10;
+		CHECK_ERR(hm_tc_chain_verify(chain, lens, 1, p.root_der.data, p.root_der.len, T0,
+		                             &res),
+		          HM_ERR_VERIFY);
+		CHECK(res.reason == HM_TC_VERIFY_MALFORMED);
+	}
+	pki_free(&p);
+}
+
+TEST_MAIN(test_classical_chain_refused, test_alt_signature_coverage, test_alt_key, test_falcon,
+          test_classical_only, test_chain_verify, test_pq_only_tamper)

@@ -648,6 +648,85 @@ static void test_apikeys(void)
 	node_close(&n);
 }
 
+/*
+ * What only the issuer chooses is still checked: a registered intermediate's
+ * own key signing with another CRL distribution point, or a classical-only
+ * signature from it (no alternative signature), is refused.
+ */
+static void test_issuer_choices(void)
+{
+	char dir[300], ed[400], pq[400], crt_path[400];
+	struct node n;
+	struct hm_tc_key *ik = NULL, *leaf = NULL;
+	struct hm_tc_ca *rogue = NULL;
+	struct hm_buf inter_pem, csr, cert;
+	struct hm_tc_issue_op op;
+	struct opspec o = { HM_OP_TC_ISSUE, { 0 } };
+	const char *dns[] = { "x.hypermesh.test" };
+	char key[HM_TC_APIKEY_STRLEN + 2];
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/n-choices", gdir);
+	node_open(&n, dir);
+	snprintf(ed, sizeof(ed), "%s/ca-0.key", gdir);
+	snprintf(pq, sizeof(pq), "%s/ca-0.pq.key", gdir);
+	snprintf(crt_path, sizeof(crt_path), "%s/ca-0.crt", gdir);
+	hm_buf_init(&inter_pem);
+	hm_buf_init(&csr);
+	hm_buf_init(&cert);
+	CHECK_ERR(hm_file_read(crt_path, 1 << 16, &inter_pem), HM_OK);
+	CHECK_ERR(hm_tc_key_generate(0, &leaf), HM_OK);
+	CHECK_ERR(hm_tc_csr_create(leaf, "x", dns, 1, 0, &csr), HM_OK);
+	memset(&op, 0, sizeof(op));
+	admin_actor(op.actor, key);
+	op.profile = HM_TC_PROFILE_NODE;
+	op.not_before = T0;
+	op.csr = csr.data;
+	op.csr_len = csr.len;
+
+	for (int variant = 0; variant < 3; variant++) {
+		CHECK_ERR(hm_tc_key_load(ed, variant == 1 ? NULL : pq, &ik), HM_OK);
+		CHECK_ERR(hm_tc_ca_new(inter_pem.data, inter_pem.len, ik,
+		                       variant == 0   ? "http://evil.example/crl"
+		                       : variant == 1 ? "http://127.0.0.1/crl/0.crl"
+		                                      : NULL,
+		                       &rogue),
+		          HM_OK);
+		cert.len = 0;
+		CHECK_ERR(hm_tc_issue(rogue, csr.data, csr.len, HM_TC_PROFILE_NODE, T0, &cert),
+		          HM_OK);
+		op.cert = cert.data;
+		op.cert_len = cert.len;
+		hm_buf_init(&o.payload);
+		CHECK_ERR(hm_tc_issue_op_encode(&op, &o.payload), HM_OK);
+		apply_block(&n, 1, TS_MS, &o, 1, &rc);
+		/* 0: another CRL URL; 1: no PQ signature; 2: no CRL distribution point */
+		CHECK_ERR(rc, variant == 1 ? HM_ERR_VERIFY : HM_ERR_INVALID);
+		hm_buf_free(&o.payload);
+		hm_tc_ca_free(rogue);
+	}
+	/* the genuine CA (with genesis's URL) passes: the refusals above were the choices */
+	CHECK_ERR(hm_tc_genesis_load_ca(gdir, 0, &rogue), HM_OK);
+	cert.len = 0;
+	CHECK_ERR(hm_tc_issue(rogue, csr.data, csr.len, HM_TC_PROFILE_NODE, T0, &cert), HM_OK);
+	op.cert = cert.data;
+	op.cert_len = cert.len;
+	hm_buf_init(&o.payload);
+	CHECK_ERR(hm_tc_issue_op_encode(&op, &o.payload), HM_OK);
+	apply_block(&n, 1, TS_MS, &o, 1, &rc);
+	CHECK_ERR(rc, HM_OK);
+	/* times beyond what X.509 can express */
+	CHECK_ERR(hm_tc_issue(rogue, csr.data, csr.len, HM_TC_PROFILE_NODE, UINT64_MAX, &cert),
+	          HM_ERR_RANGE);
+	hm_buf_free(&o.payload);
+	hm_tc_ca_free(rogue);
+	hm_tc_key_free(leaf);
+	hm_buf_free(&inter_pem);
+	hm_buf_free(&csr);
+	hm_buf_free(&cert);
+	node_close(&n);
+}
+
 static void setup(void)
 {
 	snprintf(gdir, sizeof(gdir), "/tmp/hm-tc-test-XXXXXX");
@@ -674,5 +753,5 @@ static void teardown(void)
 	rm_rf(gdir);
 }
 
-TEST_MAIN(setup, test_issue_and_log, test_refusals, test_determinism_and_crash, test_apikeys,
-          teardown)
+TEST_MAIN(setup, test_issue_and_log, test_refusals, test_issuer_choices, test_determinism_and_crash,
+          test_apikeys, teardown)
