@@ -76,5 +76,6 @@ extern const struct cli_command cli_cmd_top;
 extern const struct cli_command cli_cmd_ct;
 extern const struct cli_command cli_cmd_sim;
 extern const struct cli_command cli_cmd_stoq;
+extern const struct cli_command cli_cmd_vdf;
 
 #endif

@@ -13,6 +13,7 @@
 static const struct cli_command *const commands[] = {
 	&cli_cmd_keygen, &cli_cmd_crypto, &cli_cmd_hw,   &cli_cmd_top,
 	&cli_cmd_ct,     &cli_cmd_sim,    &cli_cmd_stoq,
+	&cli_cmd_vdf,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
