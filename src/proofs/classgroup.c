@@ -571,3 +571,33 @@ void hm_cg_pow(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f, con
 	}
 	hm_form_free(&base);
 }
+
+void hm_cg_pow2(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f, const mpz_t e,
+                const struct hm_form *g, const mpz_t k)
+{
+	struct hm_form fg;
+	size_t be = mpz_sgn(e) ? mpz_sizeinbase(e, 2) : 0;
+	size_t bk = mpz_sgn(k) ? mpz_sizeinbase(k, 2) : 0;
+	size_t bits = be > bk ? be : bk;
+	bool started = false;
+
+	assert(mpz_sgn(e) >= 0 && mpz_sgn(k) >= 0 && r != f && r != g);
+	hm_form_init(&fg);
+	hm_cg_mul(cg, &fg, f, g);
+	for (size_t i = bits; i-- > 0;) {
+		int fe = mpz_tstbit(e, i), gk = mpz_tstbit(k, i);
+		const struct hm_form *m = fe && gk ? &fg : fe ? f : gk ? g : NULL;
+		if (started)
+			hm_cg_square(cg, r, r);
+		if (m != NULL) {
+			if (started)
+				hm_cg_mul(cg, r, r, m);
+			else
+				hm_form_set(r, m);
+			started = true;
+		}
+	}
+	if (!started)
+		hm_cg_identity(cg, r);
+	hm_form_free(&fg);
+}

@@ -468,7 +468,7 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
                   size_t proof_len)
 {
 	struct hm_cg cg;
-	struct hm_form x, y, pi, lhs, rhs;
+	struct hm_form x, y, pi, lhs;
 	mpz_t disc, l, r;
 	int rc = check_args(input, input_len, iterations);
 
@@ -486,7 +486,6 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
 	hm_form_init(&y);
 	hm_form_init(&pi);
 	hm_form_init(&lhs);
-	hm_form_init(&rhs);
 
 	rc = hm_vdf__form_decode(&cg, &y, proof);
 	if (rc == HM_OK)
@@ -497,9 +496,7 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
 		hm_vdf__challenge(l, disc, &x, &y, iterations);
 		mpz_set_ui(r, 2);
 		mpz_powm_ui(r, r, iterations, l);
-		hm_cg_pow(&cg, &lhs, &pi, l);
-		hm_cg_pow(&cg, &rhs, &x, r);
-		hm_cg_mul(&cg, &lhs, &lhs, &rhs);
+		hm_cg_pow2(&cg, &lhs, &pi, l, &x, r);
 		rc = hm_form_equal(&lhs, &y) ? HM_OK : HM_ERR_VERIFY;
 	}
 
@@ -507,7 +504,6 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
 	hm_form_free(&y);
 	hm_form_free(&pi);
 	hm_form_free(&lhs);
-	hm_form_free(&rhs);
 	hm_cg_free(&cg);
 	mpz_clears(disc, l, r, NULL);
 	return rc;

@@ -312,6 +312,29 @@ static void test_squaring_is_power_of_two(void)
 			CHECK(hm_form_equal(&y, &z));
 		}
 	}
+	/* joint exponentiation f^e g^k against separate powers, zero exponents included */
+	{
+		struct hm_form g, sep, other;
+		mpz_t k;
+		hm_form_init(&g);
+		hm_form_init(&sep);
+		hm_form_init(&other);
+		mpz_init(k);
+		random_form(&cg, &g);
+		for (int n = 0; n < 12; n++) {
+			mpz_urandomb(e, rng, (unsigned)(n * 25));
+			mpz_urandomb(k, rng, (unsigned)((11 - n) * 25));
+			hm_cg_pow2(&cg, &z, &x, e, &g, k);
+			hm_cg_pow(&cg, &sep, &x, e);
+			hm_cg_pow(&cg, &other, &g, k);
+			hm_cg_mul(&cg, &sep, &sep, &other);
+			CHECK(hm_form_equal(&z, &sep));
+		}
+		hm_form_free(&g);
+		hm_form_free(&sep);
+		hm_form_free(&other);
+		mpz_clear(k);
+	}
 	/* x^0 is the identity, x^1 is x */
 	mpz_set_ui(e, 0);
 	hm_cg_pow(&cg, &z, &x, e);
