@@ -78,5 +78,6 @@ extern const struct cli_command cli_cmd_sim;
 extern const struct cli_command cli_cmd_stoq;
 extern const struct cli_command cli_cmd_space;
 extern const struct cli_command cli_cmd_ca;
+extern const struct cli_command cli_cmd_vdf;
 
 #endif

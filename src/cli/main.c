@@ -15,6 +15,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_ct,     &cli_cmd_sim,    &cli_cmd_stoq,
 	&cli_cmd_space,
 	&cli_cmd_ca,
+	&cli_cmd_vdf,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
