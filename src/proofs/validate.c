@@ -144,7 +144,8 @@ static void set(struct hm_proofs_result *res, enum hm_proof_kind kind, int rc,
 		return;
 	res->failed |= HM_PROOF_BIT(kind);
 	res->code[kind] = rc;
-	res->reason[kind] = reason;
+	/* An error that named no reason came from reading state, not from the proof. */
+	res->reason[kind] = reason == HM_PROOF_OK ? HM_PROOF_STATE_ERROR : reason;
 }
 
 int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_ENV_DIGEST_LEN],
