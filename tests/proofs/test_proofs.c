@@ -648,6 +648,53 @@ static void test_result_encoding(void)
 	hm_buf_free(&e);
 }
 
+static int failing_params(void *ctx, uint16_t type, struct hm_proof_params *out)
+{
+	(void)ctx;
+	(void)type;
+	(void)out;
+	return HM_ERR_IO;
+}
+
+static int failing_plot(void *ctx, const uint8_t key_id[32], struct hm_plot_commitment *out)
+{
+	(void)ctx;
+	(void)key_id;
+	(void)out;
+	return HM_ERR_CORRUPT;
+}
+
+static int failing_height(void *ctx, uint64_t *h)
+{
+	(void)ctx;
+	(void)h;
+	return HM_ERR_NOMEM;
+}
+
+/* A node that cannot read its state does not judge the operation. */
+static void test_state_failures_are_node_failures(void)
+{
+	struct fx *f = fx();
+	struct hm_proofs_result res;
+	struct hm_buf b;
+
+	if (!f)
+		return;
+	hm_buf_init(&b);
+	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
+	f->state.params = failing_params;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_IO);
+	f->state.params = fxs_params;
+	f->state.plot = failing_plot;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_CORRUPT);
+	f->state.plot = fxs_plot;
+	f->state.height = failing_height;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_NOMEM);
+	f->state.height = fxs_height;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_OK);
+	hm_buf_free(&b);
+}
+
 static void test_reason_strings(void)
 {
 	for (int r = 0; r <= HM_PROOF_STAKE_REVOKED; r++)
@@ -763,5 +810,5 @@ TEST_MAIN(test_honest_operation_verifies, test_postake_wrong_key, test_postake_c
           test_pospace_forged_openings, test_pospace_commitment, test_pospace_plot_files,
           test_pospace_damaged_labels_not_proven, test_plot_parse_size,
           test_replay_against_another_operation, test_other_chain_refused, test_envelope_encodings,
-          test_reason_strings, test_result_encoding, test_prover_build, test_write_corpus,
-          test_zz_cleanup)
+          test_reason_strings, test_state_failures_are_node_failures, test_result_encoding,
+          test_prover_build, test_write_corpus, test_zz_cleanup)
