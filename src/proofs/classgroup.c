@@ -387,12 +387,12 @@ void hm_cg_square(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f)
 		mpz_mul(e, f->c, v);
 		mpz_addmul(e, B, d);
 		mpz_divexact(e, e, A);
-		mpz_mul(h, e, v2);
-		mpz_sub(h, h, B);
-		mpz_divexact(h, h, v);
-		/* b' = d1 (e v2 + v h) + 2 d v3 */
 		mpz_mul(out->b, e, v2);
-		mpz_addmul(out->b, v, h);
+		mpz_sub(h, out->b, B);
+		mpz_divexact(h, h, v);
+		/* b' = d1 (e v2 + v h) + 2 d v3, and v h = e v2 - B */
+		mpz_mul_2exp(out->b, out->b, 1);
+		mpz_sub(out->b, out->b, B);
 		if (d1 != NULL) {
 			mpz_mul(out->b, out->b, d1);
 			mpz_mul(v, v, d1);
@@ -479,29 +479,36 @@ void hm_cg_mul(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f,
 	mpz_mul(e, ss, d);
 	mpz_addmul(e, K, v);
 	mpz_divexact(e, e, A1);
-	/* f = (bb v3 + n) / d */
-	mpz_mul(ff, bb, v3);
-	mpz_add(ff, ff, n);
+	/* f = (bb v3 + n) / d; Q1 = bb v3 and Q3 = e v2 are kept for b' */
+	mpz_ptr q1 = q, q3 = s;
+	mpz_mul(q1, bb, v3);
+	mpz_add(ff, q1, n);
 	mpz_divexact(ff, ff, d);
+	mpz_mul(q3, e, v2);
 	/* h = (e v2 - s) / v, or (s v3 + dg c2 v2) / A1 when v = 0 */
 	if (z == 0) {
 		mpz_mul(h, ss, v3);
 		mpz_addmul(h, K, v2);
 		mpz_divexact(h, h, A1);
 	} else {
-		mpz_mul(h, e, v2);
-		mpz_sub(h, h, ss);
+		mpz_sub(h, q3, ss);
 		mpz_divexact(h, h, v);
 	}
-	/* a' = d bb + e v, c' = v3 f + h v2, b' = d f + v3 bb + v h + v2 e */
+	/*
+	 * a' = d bb + e v, c' = v3 f + h v2, b' = d f + v3 bb + v h + v2 e
+	 * where d f = Q1 + n and v h = Q3 - s (nothing when v = 0).
+	 */
 	mpz_mul(out->a, d, bb);
 	mpz_addmul(out->a, e, v);
 	mpz_mul(out->c, v3, ff);
 	mpz_addmul(out->c, h, v2);
-	mpz_mul(out->b, d, ff);
-	mpz_addmul(out->b, v3, bb);
-	mpz_addmul(out->b, v, h);
-	mpz_addmul(out->b, v2, e);
+	mpz_mul_2exp(out->b, q1, 1);
+	mpz_add(out->b, out->b, n);
+	mpz_add(out->b, out->b, q3);
+	if (z != 0) {
+		mpz_add(out->b, out->b, q3);
+		mpz_sub(out->b, out->b, ss);
+	}
 	hm_cg_reduce(cg, out);
 	mpz_swap(r->a, out->a);
 	mpz_swap(r->b, out->b);
