@@ -18,7 +18,10 @@
  * unimodular matrix with small X = d and X = v3; the transformed form
  * (F(w, v), cross term, F(w2, v2)) is F in the same class, with coefficients
  * of the size of sqrt|D| instead of |D|. Every division below is exact; the
- * tests compare against the textbook composition. Squaring is the case
+ * tests compare against the textbook composition. The exactness and the
+ * class of the result hold for any unimodular sequence of Euclid steps (the
+ * orientation is fixed from the step count's parity); the Lehmer batching
+ * and the stopping bound only decide how close to reduced the result is. Squaring is the case
  * f1 = f2, where gcd(a, b) replaces the three-way gcd and A1 = A2.
  */
 #include <assert.h>
