@@ -43,7 +43,7 @@ enum {
 	/* At most this many checkpoints (about 200 bytes each) are kept. */
 	MAX_CHECKPOINTS = 1 << 16,
 	/* Largest digit width tried; 2^k buckets of forms are allocated. */
-	MAX_WINDOW = 20,
+	MAX_WINDOW = 16,
 };
 
 static void put_be64(uint8_t out[8], uint64_t v)
