@@ -73,7 +73,7 @@ static int st_stake(void *ctx, const uint8_t key_id[32], struct hm_stake_entry *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct hm_proof_state st = { NULL,    st_height, st_block_hash, st_root,
-		                                  st_plot, st_params, st_stake };
+		                                  st_plot, st_params, st_stake,      NULL };
 	static struct hm_vdf_cache cache;
 	uint8_t chain_id[HM_ENV_CHAIN_ID_LEN], d1[32], d2[32];
 	struct hm_proofs_context ctx = { &st, chain_id, 1800000000u, &cache };

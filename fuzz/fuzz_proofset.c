@@ -2,7 +2,8 @@
 /*
  * The proof-set decoder on arbitrary bytes: it must never crash; anything it
  * accepts must re-encode from its parts to exactly the same bytes; and its
- * SpaceProof must be judged by hm_space_verify without crashing.
+ * SpaceProof must be judged by hm_space_verify without crashing. The same
+ * bytes also go through the validation-result decoder (round trip).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hm_buf b;
 	size_t tail, space_len;
 
+	struct hm_proofs_result res;
+
+	/* The same bytes through the result decoder: accepted input re-encodes exactly. */
+	if (hm_proofs_result_decode(&res, data, size) == HM_OK) {
+		hm_buf_init(&b);
+		if (hm_proofs_result_encode(&res, &b) != HM_OK || b.len != size ||
+		    memcmp(b.data, data, size) != 0)
+			abort();
+		hm_buf_free(&b);
+	}
 	if (hm_proof_set_decode(&ps, data, size) != HM_OK)
 		return 0;
 	/* version | space | nonce, height, hash, iterations | vdf<0..2^16-1> */

@@ -85,6 +85,12 @@ struct hm_gov_view {
 	void *node_ctx;
 	int (*block_hash)(void *node_ctx, uint64_t height, uint8_t hash[HM_PROOF_HASH_LEN]);
 	int (*height)(void *node_ctx, uint64_t *height);
+	/*
+	 * The TrustChain module's ctx (trustchain_state.h), whose tables live
+	 * in the same environment: when set, PoStake refuses chains with a
+	 * revoked certificate. NULL: revocation is not consulted.
+	 */
+	void *trustchain_ctx;
 };
 /* Makes st read through view (which must outlive st). */
 void hm_gov_state(struct hm_gov_view *view, struct hm_proof_state *st);

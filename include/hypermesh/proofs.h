@@ -114,6 +114,13 @@ struct hm_proof_state {
 	int (*params)(void *ctx, uint16_t op_type, struct hm_proof_params *out);
 	/* key_id's level and stake (HM_STAKE_NONE, 0 when it has no entry). */
 	int (*stake)(void *ctx, const uint8_t key_id[HM_KEY_ID_LEN], struct hm_stake_entry *out);
+	/*
+	 * Optional (NULL: revocation is not consulted): whether TrustChain
+	 * revoked the certificate with this serial. HM_OK with *revoked, or
+	 * HM_ERR_NOT_FOUND for a certificate TrustChain did not issue through
+	 * consensus (the genesis CAs), which counts as not revoked.
+	 */
+	int (*cert_revoked)(void *ctx, const uint8_t *serial, size_t serial_len, int *revoked);
 };
 
 /* ---- the proof set ---- */
@@ -252,7 +259,9 @@ enum hm_proof_reason {
 	HM_PROOF_TIME_ANCHOR_HASH = 20,    /* the anchor hash is not the committed block's */
 	HM_PROOF_TIME_ITERATIONS = 21,     /* the VDF's T is not the one in state */
 	HM_PROOF_TIME_VDF = 22,            /* the VDF proof does not verify */
+	HM_PROOF_STAKE_REVOKED = 23,       /* a certificate of the chain is revoked in TrustChain */
 };
+#define HM_PROOF_REASON_MAX HM_PROOF_STAKE_REVOKED
 
 /* A short text for reason. */
 const char *hm_proof_reason_str(enum hm_proof_reason reason);
@@ -285,6 +294,22 @@ struct hm_proofs_context {
 int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_ENV_DIGEST_LEN],
                        const struct hm_proofs_context *ctx, struct hm_proofs_result *res)
         __attribute__((warn_unused_result));
+
+/*
+ * The result on the wire (the body of consensus/validate_proofs answers):
+ *   struct {
+ *       uint8 failed;                        // bitmask, HM_PROOF_BIT(kind)
+ *       struct { uint8 reason; uint8 error; } verdict[4];   // error = -code
+ *       uint8 signer_known;                  // 0 or 1
+ *       opaque signer[32];                   // zero when unknown
+ *   } ProofsResult;                          // HM_PROOFS_RESULT_LEN bytes
+ * Decoding is strict: bits above 4, reasons or errors out of range,
+ * signer_known > 1, a verdict that disagrees with the mask (HM_ERR_INVALID);
+ * HM_ERR_TRUNCATED; HM_ERR_TRAILING.
+ */
+#define HM_PROOFS_RESULT_LEN (1 + 2 * HM_PROOF_KINDS + 1 + HM_KEY_ID_LEN)
+int hm_proofs_result_encode(const struct hm_proofs_result *res, struct hm_buf *out);
+int hm_proofs_result_decode(struct hm_proofs_result *res, const uint8_t *in, size_t len);
 
 /*
  * The signer's key id: SHA-256 of the leaf certificate's raw Ed25519 public

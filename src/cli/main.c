@@ -26,6 +26,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_devnet,
 	&cli_cmd_space,
 	&cli_cmd_xdp,
+	&cli_cmd_vdf,
 };
 /* clang-format on */
 

@@ -207,7 +207,7 @@ static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
 {
 	struct hm_services *s = ctx;
 	struct state_at at = { s, b->height - 1 };
-	struct hm_gov_view view = { s->gov.ctx, txn, &at, at_block_hash, at_height };
+	struct hm_gov_view view = { s->gov.ctx, txn, &at, at_block_hash, at_height, s->tc };
 	struct hm_proof_state st;
 	struct hm_proofs_context pc;
 	struct hm_proofs_result res;
@@ -332,7 +332,7 @@ static int current_params(struct hm_services *s, uint16_t type, struct hm_proof_
 	at.height = ns.applied_height;
 	if (mdb_txn_begin(hm_executor_env(s->ex), NULL, MDB_RDONLY, &txn) != 0)
 		return HM_ERR_IO;
-	view = (struct hm_gov_view){ s->gov.ctx, txn, &at, at_block_hash, at_height };
+	view = (struct hm_gov_view){ s->gov.ctx, txn, &at, at_block_hash, at_height, s->tc };
 	hm_gov_state(&view, &st);
 	rc = st.params(st.ctx, type, p);
 	mdb_txn_abort(txn);

@@ -18,7 +18,10 @@
  * unimodular matrix with small X = d and X = v3; the transformed form
  * (F(w, v), cross term, F(w2, v2)) is F in the same class, with coefficients
  * of the size of sqrt|D| instead of |D|. Every division below is exact; the
- * tests compare against the textbook composition. Squaring is the case
+ * tests compare against the textbook composition. The exactness and the
+ * class of the result hold for any unimodular sequence of Euclid steps (the
+ * orientation is fixed from the step count's parity); the Lehmer batching
+ * and the stopping bound only decide how close to reduced the result is. Squaring is the case
  * f1 = f2, where gcd(a, b) replaces the three-way gcd and A1 = A2.
  */
 #include <assert.h>
@@ -267,13 +270,12 @@ static uint64_t abs64(int64_t x)
  * in give the same one (Knuth, TAOCP vol. 2, §4.5.2, Algorithm L), and a
  * step only when the remainder it divides by is certainly above the bound.
  */
-static unsigned long partial_euclid(struct hm_cg *cg, mpz_t d, mpz_t v3, mpz_t v, mpz_t v2,
-                                    const mpz_t bound, mpz_t q, mpz_t s, mpz_t t)
+static unsigned long partial_euclid(mpz_t d, mpz_t v3, mpz_t v, mpz_t v2, const mpz_t bound,
+                                    mpz_t q, mpz_t s, mpz_t t)
 {
 	int negative = mpz_sgn(v3) < 0;
 	unsigned long steps = 0;
 
-	(void)cg;
 	mpz_abs(v3, v3);
 	mpz_set_ui(v, 0);
 	mpz_set_ui(v2, 1);
@@ -295,8 +297,11 @@ static unsigned long partial_euclid(struct hm_cg *cg, mpz_t d, mpz_t v3, mpz_t v
 			int64_t num1 = (int64_t)ah + A, num2 = (int64_t)ah + B;
 			if (den1 <= 0 || den2 <= 0 || num1 < 0 || num2 < 0)
 				break;
+			/* One division; the other end of the interval is checked by
+			 * multiplying (num2 - q den2 must lie in [0, den2)). */
 			int64_t quot = num1 / den1;
-			if (quot != num2 / den2)
+			unsigned __int128 lo = (unsigned __int128)(uint64_t)quot * (uint64_t)den2;
+			if (lo > (uint64_t)num2 || (uint64_t)num2 - (uint64_t)lo >= (uint64_t)den2)
 				break;
 			int64_t tmp = A - quot * C;
 			A = C;
@@ -342,16 +347,15 @@ void hm_cg_square(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f)
 	mpz_ptr d = cg->t[8], v3 = cg->t[9], v = cg->t[10], v2 = cg->t[11], e = cg->t[12];
 	mpz_ptr h = cg->t[13], q = cg->t[14], s = cg->t[15], t = cg->t[16];
 	struct hm_form *out = &cg->scratch;
-	mpz_srcptr A = f->a, B = f->b;
-	unsigned long d1 = 1;
+	mpz_srcptr A = f->a, B = f->b, d1 = NULL; /* d1 = NULL: gcd(a, b) = 1 */
 
-	/* u b = g (mod a); for a prime |D|, g = gcd(a, b) is always 1. */
+	/* u b = g (mod a), g = gcd(a, b); for a prime |D|, g = 1. (Running
+	 * partial_euclid to the end instead measured no faster.) */
 	mpz_gcdext(g, u, NULL, f->b, f->a);
 	if (mpz_cmp_ui(g, 1) != 0) {
-		assert(mpz_fits_ulong_p(g));
-		d1 = mpz_get_ui(g);
-		mpz_divexact_ui(Abuf, f->a, d1);
-		mpz_divexact_ui(Bbuf, f->b, d1);
+		d1 = g;
+		mpz_divexact(Abuf, f->a, g);
+		mpz_divexact(Bbuf, f->b, g);
 		A = Abuf;
 		B = Bbuf;
 	}
@@ -365,7 +369,7 @@ void hm_cg_square(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f)
 
 	mpz_set(d, A);
 	mpz_set(v3, k);
-	unsigned long z = partial_euclid(cg, d, v3, v, v2, cg->bound, q, s, t);
+	unsigned long z = partial_euclid(d, v3, v, v2, cg->bound, q, s, t);
 
 	if (z == 0) {
 		/* F itself: (A^2, b + 2 A k, k^2 + d1 (B k + c) / A) */
@@ -377,22 +381,24 @@ void hm_cg_square(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f)
 		mpz_mul_2exp(out->b, out->b, 1);
 		mpz_add(out->b, out->b, f->b);
 		mpz_mul(out->c, v3, v3);
-		mpz_addmul_ui(out->c, h, d1);
+		if (d1 != NULL)
+			mpz_mul(h, h, d1);
+		mpz_add(out->c, out->c, h);
 	} else {
 		/* e = (c v + B d) / A, h = (e v2 - B) / v */
 		mpz_mul(e, f->c, v);
 		mpz_addmul(e, B, d);
 		mpz_divexact(e, e, A);
-		mpz_mul(h, e, v2);
-		mpz_sub(h, h, B);
-		mpz_divexact(h, h, v);
-		/* b' = d1 (e v2 + v h) + 2 d v3 */
 		mpz_mul(out->b, e, v2);
-		mpz_addmul(out->b, v, h);
-		if (d1 > 1) {
-			mpz_mul_ui(out->b, out->b, d1);
-			mpz_mul_ui(v, v, d1);
-			mpz_mul_ui(v2, v2, d1);
+		mpz_sub(h, out->b, B);
+		mpz_divexact(h, h, v);
+		/* b' = d1 (e v2 + v h) + 2 d v3, and v h = e v2 - B */
+		mpz_mul_2exp(out->b, out->b, 1);
+		mpz_sub(out->b, out->b, B);
+		if (d1 != NULL) {
+			mpz_mul(out->b, out->b, d1);
+			mpz_mul(v, v, d1);
+			mpz_mul(v2, v2, d1);
 		}
 		/* a' = d^2 + d1 e v, c' = v3^2 + d1 h v2 */
 		mpz_mul(out->a, d, d);
@@ -418,7 +424,8 @@ void hm_cg_mul(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f,
 	mpz_ptr d = cg->t[13], v3 = cg->t[14], v = cg->t[15], v2 = cg->t[16], q = cg->t[17];
 	mpz_ptr s = cg->t[18], t = cg->t[19];
 	struct hm_form *out = &cg->scratch;
-	mpz_ptr bb = g0, e = v0, ff = x, h = w, bnd = dg; /* reuse after their last use */
+	/* names for temporaries reused after their last use */
+	mpz_ptr bb = g0, e = v0, ff = x, h = K, dgc2 = w;
 	bool unit;
 
 	if (mpz_cmp(f->a, g->a) < 0) {
@@ -453,8 +460,7 @@ void hm_cg_mul(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f,
 	mpz_mul_2exp(t, K, 1);
 	if (mpz_cmp(t, A1) > 0)
 		mpz_sub(K, K, A1);
-	/* dg * c2, kept in n's neighbour: w is free now */
-	mpz_mul(w, dg, g->c);
+	mpz_mul(dgc2, dg, g->c); /* w is free from here */
 
 	/* Stop near L sqrt(A1 / A2), where the terms of a' balance. */
 	mpz_mul(t, A1, cg->bound_sq);
@@ -463,41 +469,45 @@ void hm_cg_mul(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f,
 	mpz_set(d, A1);
 	mpz_set(v3, K);
 	/* partial_euclid's temporaries must not include the bound */
-	unsigned long z = partial_euclid(cg, d, v3, v, v2, t, q, s, x);
-	(void)bnd;
+	unsigned long z = partial_euclid(d, v3, v, v2, t, q, s, x);
 
-	/* dgc2 lives in w; move it out of the names reused below */
-	mpz_swap(K, w); /* K = dg c2 */
 	/* bb = (A2 d + n v) / A1, e = (s d + dg c2 v) / A1 */
 	mpz_mul(bb, A2, d);
 	mpz_addmul(bb, n, v);
 	mpz_divexact(bb, bb, A1);
 	mpz_mul(e, ss, d);
-	mpz_addmul(e, K, v);
+	mpz_addmul(e, dgc2, v);
 	mpz_divexact(e, e, A1);
-	/* f = (bb v3 + n) / d */
-	mpz_mul(ff, bb, v3);
-	mpz_add(ff, ff, n);
+	/* f = (bb v3 + n) / d; Q1 = bb v3 and Q3 = e v2 are kept for b' */
+	mpz_ptr q1 = q, q3 = s;
+	mpz_mul(q1, bb, v3);
+	mpz_add(ff, q1, n);
 	mpz_divexact(ff, ff, d);
+	mpz_mul(q3, e, v2);
 	/* h = (e v2 - s) / v, or (s v3 + dg c2 v2) / A1 when v = 0 */
 	if (z == 0) {
 		mpz_mul(h, ss, v3);
-		mpz_addmul(h, K, v2);
+		mpz_addmul(h, dgc2, v2);
 		mpz_divexact(h, h, A1);
 	} else {
-		mpz_mul(h, e, v2);
-		mpz_sub(h, h, ss);
+		mpz_sub(h, q3, ss);
 		mpz_divexact(h, h, v);
 	}
-	/* a' = d bb + e v, c' = v3 f + h v2, b' = d f + v3 bb + v h + v2 e */
+	/*
+	 * a' = d bb + e v, c' = v3 f + h v2, b' = d f + v3 bb + v h + v2 e
+	 * where d f = Q1 + n and v h = Q3 - s (nothing when v = 0).
+	 */
 	mpz_mul(out->a, d, bb);
 	mpz_addmul(out->a, e, v);
 	mpz_mul(out->c, v3, ff);
 	mpz_addmul(out->c, h, v2);
-	mpz_mul(out->b, d, ff);
-	mpz_addmul(out->b, v3, bb);
-	mpz_addmul(out->b, v, h);
-	mpz_addmul(out->b, v2, e);
+	mpz_mul_2exp(out->b, q1, 1);
+	mpz_add(out->b, out->b, n);
+	mpz_add(out->b, out->b, q3);
+	if (z != 0) {
+		mpz_add(out->b, out->b, q3);
+		mpz_sub(out->b, out->b, ss);
+	}
 	hm_cg_reduce(cg, out);
 	mpz_swap(r->a, out->a);
 	mpz_swap(r->b, out->b);
@@ -566,4 +576,34 @@ void hm_cg_pow(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f, con
 			hm_cg_mul(cg, r, r, &base);
 	}
 	hm_form_free(&base);
+}
+
+void hm_cg_pow2(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f, const mpz_t e,
+                const struct hm_form *g, const mpz_t k)
+{
+	struct hm_form fg;
+	size_t be = mpz_sgn(e) ? mpz_sizeinbase(e, 2) : 0;
+	size_t bk = mpz_sgn(k) ? mpz_sizeinbase(k, 2) : 0;
+	size_t bits = be > bk ? be : bk;
+	bool started = false;
+
+	assert(mpz_sgn(e) >= 0 && mpz_sgn(k) >= 0 && r != f && r != g);
+	hm_form_init(&fg);
+	hm_cg_mul(cg, &fg, f, g);
+	for (size_t i = bits; i-- > 0;) {
+		int fe = mpz_tstbit(e, i), gk = mpz_tstbit(k, i);
+		const struct hm_form *m = fe && gk ? &fg : fe ? f : gk ? g : NULL;
+		if (started)
+			hm_cg_square(cg, r, r);
+		if (m != NULL) {
+			if (started)
+				hm_cg_mul(cg, r, r, m);
+			else
+				hm_form_set(r, m);
+			started = true;
+		}
+	}
+	if (!started)
+		hm_cg_identity(cg, r);
+	hm_form_free(&fg);
 }

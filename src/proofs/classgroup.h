@@ -77,6 +77,12 @@ void hm_cg_mul(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f,
                const struct hm_form *g);
 /* r = f^e for e >= 0 (left-to-right binary with NUDUPL/NUCOMP). r may alias f. */
 void hm_cg_pow(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f, const mpz_t e);
+/*
+ * r = f^e * g^k for e, k >= 0, jointly (Shamir's trick: one squaring per bit
+ * of the longer exponent). r may alias neither f nor g.
+ */
+void hm_cg_pow2(struct hm_cg *cg, struct hm_form *r, const struct hm_form *f, const mpz_t e,
+                const struct hm_form *g, const mpz_t k);
 
 /*
  * Reference implementations: obviously correct, slow. They check the

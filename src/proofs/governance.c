@@ -18,6 +18,7 @@
 #include "hypermesh/codec.h"
 #include "hypermesh/error.h"
 #include "hypermesh/governance.h"
+#include "hypermesh/trustchain_state.h"
 
 struct gov {
 	MDB_dbi dbi;
@@ -517,6 +518,23 @@ static int view_stake(void *ctx, const uint8_t key_id[HM_KEY_ID_LEN], struct hm_
 	return read_stake(v->module_ctx, v->txn, key_id, out);
 }
 
+static int view_cert_revoked(void *ctx, const uint8_t *serial, size_t serial_len, int *revoked)
+{
+	struct hm_gov_view *v = ctx;
+	struct hm_tc_cert_info info;
+	int rc;
+
+	/* TrustChain serials are 16 bytes; anything else it did not issue. */
+	if (serial_len != HM_TC_SERIAL_LEN)
+		return HM_ERR_NOT_FOUND;
+	hm_buf_init(&info.der);
+	rc = hm_tc_get_cert(v->trustchain_ctx, v->txn, serial, &info);
+	hm_buf_free(&info.der);
+	if (rc == HM_OK)
+		*revoked = info.status == HM_TC_CERT_REVOKED;
+	return rc;
+}
+
 void hm_gov_state(struct hm_gov_view *view, struct hm_proof_state *st)
 {
 	st->ctx = view;
@@ -526,4 +544,5 @@ void hm_gov_state(struct hm_gov_view *view, struct hm_proof_state *st)
 	st->plot = view_plot;
 	st->params = view_params;
 	st->stake = view_stake;
+	st->cert_revoked = view->trustchain_ctx != NULL ? view_cert_revoked : NULL;
 }

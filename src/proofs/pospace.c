@@ -168,11 +168,28 @@ static int verify_openings(const struct hm_plot_commitment *c, const struct hm_p
 
 int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_KEY_ID_LEN],
                         const uint8_t digest[HM_ENV_DIGEST_LEN],
-                        const struct hm_proofs_context *ctx, enum hm_proof_reason *reason)
+                        const struct hm_proofs_context *ctx, const uint8_t *register_payload,
+                        size_t register_len, enum hm_proof_reason *reason)
 {
 	struct hm_plot_commitment c;
 	int rc;
 
+	if (register_payload != NULL) {
+		/*
+		 * A plot registration proves possession of the plot it
+		 * registers (nothing is registered yet to check it against).
+		 */
+		struct hm_reader r;
+
+		hm_reader_init(&r, register_payload, register_len);
+		if (hm_get_u8(&r, &c.log2_labels) || hm_get_bytes(&r, c.root, HM_PROOF_HASH_LEN) ||
+		    hm_reader_finish(&r)) {
+			*reason = HM_PROOF_MALFORMED;
+			return HM_ERR_VERIFY;
+		}
+		memcpy(c.key_id, signer, HM_KEY_ID_LEN);
+		return verify_openings(&c, ps, digest, reason);
+	}
 	rc = ctx->state->plot(ctx->state->ctx, signer, &c);
 	if (rc == HM_ERR_NOT_FOUND) {
 		*reason = HM_PROOF_SPACE_UNREGISTERED;

@@ -195,6 +195,35 @@ static int pq_signature(const struct hm_envelope *env, const uint8_t digest[HM_E
 	return rc;
 }
 
+/* Refuses a chain in which TrustChain revoked a certificate (when state can say). */
+static int revocation(const struct hm_envelope *env, const struct hm_proof_state *st,
+                      enum hm_proof_reason *reason)
+{
+	if (st->cert_revoked == NULL)
+		return HM_OK;
+	for (size_t i = 0; i < env->n_certs; i++) {
+		gnutls_x509_crt_t crt;
+		uint8_t serial[64];
+		size_t serial_len = sizeof(serial);
+		int rc, revoked = 0;
+
+		if ((rc = import_crt(env->cert[i], env->cert_len[i], &crt)) != HM_OK)
+			return rc == HM_ERR_ENCODING ? refuse(reason, HM_PROOF_STAKE_CERT) : rc;
+		rc = gnutls_x509_crt_get_serial(crt, serial, &serial_len);
+		gnutls_x509_crt_deinit(crt);
+		if (rc < 0)
+			return refuse(reason, HM_PROOF_STAKE_CERT);
+		rc = st->cert_revoked(st->ctx, serial, serial_len, &revoked);
+		if (rc == HM_ERR_NOT_FOUND)
+			continue;
+		if (rc != HM_OK)
+			return rc;
+		if (revoked)
+			return refuse(reason, HM_PROOF_STAKE_REVOKED);
+	}
+	return HM_OK;
+}
+
 int proofs_stake_verify(const struct hm_envelope *env, const uint8_t digest[HM_ENV_DIGEST_LEN],
                         const struct hm_proofs_context *ctx, const struct hm_proof_params *params,
                         uint8_t signer[HM_KEY_ID_LEN], int *signer_known,
@@ -227,6 +256,8 @@ int proofs_stake_verify(const struct hm_envelope *env, const uint8_t digest[HM_E
 	rc = hybrid ? hybrid_chain(env, root, root_len, ctx->now_s, reason)
 	            : classical_chain(env, root, root_len, ctx->now_s, reason);
 	if (rc != HM_OK)
+		return rc;
+	if ((rc = revocation(env, st, reason)) != HM_OK)
 		return rc;
 	if (hm_sig_verify(HM_SIG_ED25519, pk, sizeof(pk), env->ed25519_sig, HM_ENV_ED25519_SIG_LEN,
 	                  digest, HM_ENV_DIGEST_LEN) != HM_OK)

@@ -18,9 +18,15 @@ int proofs_stake_verify(const struct hm_envelope *env, const uint8_t digest[HM_E
                         const struct hm_proofs_context *ctx, const struct hm_proof_params *params,
                         uint8_t signer[HM_KEY_ID_LEN], int *signer_known,
                         enum hm_proof_reason *reason);
+/*
+ * PoSpace against the signer's registered plot, or, when register_payload is
+ * not NULL (a PLOT_REGISTER operation), against the plot that payload
+ * registers.
+ */
 int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_KEY_ID_LEN],
                         const uint8_t digest[HM_ENV_DIGEST_LEN],
-                        const struct hm_proofs_context *ctx, enum hm_proof_reason *reason);
+                        const struct hm_proofs_context *ctx, const uint8_t *register_payload,
+                        size_t register_len, enum hm_proof_reason *reason);
 int proofs_anchor_check(const struct hm_proof_set *ps, const struct hm_proofs_context *ctx,
                         const struct hm_proof_params *params, enum hm_proof_reason *reason);
 int proofs_time_verify(const struct hm_proof_set *ps, const struct hm_envelope *env,

@@ -2,7 +2,9 @@
 /* hm_proofs_validate: all four proofs, each judged, each failure named. */
 #include <string.h>
 
+#include "hypermesh/codec.h"
 #include "hypermesh/error.h"
+#include "hypermesh/governance.h"
 #include "proofs_internal.h"
 
 const char *hm_proof_kind_name(enum hm_proof_kind kind)
@@ -69,8 +71,70 @@ const char *hm_proof_reason_str(enum hm_proof_reason reason)
 		return "VDF iterations differ from the chain's";
 	case HM_PROOF_TIME_VDF:
 		return "VDF proof invalid";
+	case HM_PROOF_STAKE_REVOKED:
+		return "a certificate of the signer's chain is revoked";
 	}
 	return "unknown reason";
+}
+
+int hm_proofs_result_encode(const struct hm_proofs_result *res, struct hm_buf *out)
+{
+	size_t start;
+	int rc = HM_OK;
+
+	if (res == NULL || out == NULL || res->failed > 0xf)
+		return HM_ERR_INVALID;
+	for (int k = 0; k < HM_PROOF_KINDS; k++)
+		if ((unsigned)res->reason[k] > 255 || res->code[k] > 0 || res->code[k] < -255)
+			return HM_ERR_RANGE;
+	start = out->len;
+	rc = hm_put_u8(out, (uint8_t)res->failed);
+	for (int k = 0; k < HM_PROOF_KINDS && rc == HM_OK; k++)
+		if ((rc = hm_put_u8(out, (uint8_t)res->reason[k])) == HM_OK)
+			rc = hm_put_u8(out, (uint8_t)-res->code[k]);
+	if (rc == HM_OK && (rc = hm_put_u8(out, res->signer_known ? 1 : 0)) == HM_OK)
+		rc = hm_put_bytes(out, res->signer, HM_KEY_ID_LEN);
+	if (rc != HM_OK)
+		(void)hm_buf_truncate(out, start);
+	return rc;
+}
+
+int hm_proofs_result_decode(struct hm_proofs_result *res, const uint8_t *in, size_t len)
+{
+	struct hm_proofs_result r;
+	struct hm_reader rd;
+	uint8_t failed, known;
+	int rc;
+
+	if (res == NULL || (in == NULL && len > 0))
+		return HM_ERR_INVALID;
+	memset(&r, 0, sizeof(r));
+	hm_reader_init(&rd, in, len);
+	if ((rc = hm_get_u8(&rd, &failed)))
+		return rc;
+	if (failed > 0xf)
+		return HM_ERR_INVALID;
+	r.failed = failed;
+	for (int k = 0; k < HM_PROOF_KINDS; k++) {
+		uint8_t reason, error;
+
+		if ((rc = hm_get_u8(&rd, &reason)) || (rc = hm_get_u8(&rd, &error)))
+			return rc;
+		/* A refused proof has a reason and an error; an accepted one neither. */
+		if (reason > HM_PROOF_REASON_MAX || (reason != 0) != ((failed >> k) & 1) ||
+		    (error != 0) != (reason != 0))
+			return HM_ERR_INVALID;
+		r.reason[k] = (enum hm_proof_reason)reason;
+		r.code[k] = -(int)error;
+	}
+	if ((rc = hm_get_u8(&rd, &known)) || (rc = hm_get_bytes(&rd, r.signer, HM_KEY_ID_LEN)) ||
+	    (rc = hm_reader_finish(&rd)))
+		return rc;
+	if (known > 1)
+		return HM_ERR_INVALID;
+	r.signer_known = known;
+	*res = r;
+	return HM_OK;
 }
 
 static void set(struct hm_proofs_result *res, enum hm_proof_kind kind, int rc,
@@ -80,7 +144,8 @@ static void set(struct hm_proofs_result *res, enum hm_proof_kind kind, int rc,
 		return;
 	res->failed |= HM_PROOF_BIT(kind);
 	res->code[kind] = rc;
-	res->reason[kind] = reason;
+	/* An error that named no reason came from reading state, not from the proof. */
+	res->reason[kind] = reason == HM_PROOF_OK ? HM_PROOF_STATE_ERROR : reason;
 }
 
 int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_ENV_DIGEST_LEN],
@@ -138,7 +203,10 @@ int hm_proofs_validate(const struct hm_envelope *env, const uint8_t digest[HM_EN
 		rc = HM_ERR_VERIFY;
 		why = HM_PROOF_STAKE_CERT;
 	} else if ((rc = proofs_anchor_check(&ps, ctx, &params, &why)) == HM_OK) {
-		rc = proofs_space_verify(&ps, res->signer, digest, ctx, &why);
+		int reg = env->type == HM_OP_GOV_PLOT_REGISTER;
+
+		rc = proofs_space_verify(&ps, res->signer, digest, ctx, reg ? env->payload : NULL,
+		                         reg ? env->payload_len : 0, &why);
 	}
 	if (proofs_is_node_failure(rc))
 		return rc;

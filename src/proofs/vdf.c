@@ -20,6 +20,8 @@
  * minimise that under a memory cap.
  */
 #include <assert.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,7 @@ enum {
 	/* At most this many checkpoints (about 200 bytes each) are kept. */
 	MAX_CHECKPOINTS = 1 << 16,
 	/* Largest digit width tried; 2^k buckets of forms are allocated. */
-	MAX_WINDOW = 20,
+	MAX_WINDOW = 16,
 };
 
 static void put_be64(uint8_t out[8], uint64_t v)
@@ -63,11 +65,73 @@ static void export_fixed(uint8_t *out, size_t len, const mpz_t x)
 		mpz_export(out + (len - n), NULL, 1, 1, 1, 0, x);
 }
 
+/*
+ * Odd primes below SIEVE_LIMIT, grouped into products that fit a word, so a
+ * candidate is tested against all of them with a few mpz_fdiv_ui calls
+ * before the expensive probable-prime test (which most candidates fail).
+ */
+#define SIEVE_LIMIT      4096
+#define SIEVE_MAX_PRIMES 600 /* there are 563 odd primes below 4096 */
+
+struct sieve {
+	uint16_t primes[SIEVE_MAX_PRIMES];
+	size_t nprimes;
+	unsigned long products[SIEVE_MAX_PRIMES];
+	uint16_t group_end[SIEVE_MAX_PRIMES]; /* primes[previous end .. end) make products[g] */
+	size_t ngroups;
+};
+
+static void sieve_init(struct sieve *sv)
+{
+	uint8_t composite[SIEVE_LIMIT] = { 0 };
+	unsigned long product = 1;
+
+	sv->nprimes = 0;
+	sv->ngroups = 0;
+	for (unsigned i = 3; i < SIEVE_LIMIT; i += 2) {
+		if (composite[i])
+			continue;
+		for (unsigned j = i * i; j < SIEVE_LIMIT; j += 2 * i)
+			composite[j] = 1;
+		if (product > ULONG_MAX / i) {
+			sv->products[sv->ngroups] = product;
+			sv->group_end[sv->ngroups++] = (uint16_t)sv->nprimes;
+			product = 1;
+		}
+		product *= i;
+		sv->primes[sv->nprimes++] = (uint16_t)i;
+	}
+	sv->products[sv->ngroups] = product;
+	sv->group_end[sv->ngroups++] = (uint16_t)sv->nprimes;
+}
+
+/* True if n (larger than every sieving prime) has a factor below SIEVE_LIMIT. */
+static bool sieve_rejects(const struct sieve *sv, const mpz_t n)
+{
+	size_t p = 0;
+
+	for (size_t g = 0; g < sv->ngroups; g++) {
+		unsigned long r = mpz_fdiv_ui(n, sv->products[g]);
+		for (; p < sv->group_end[g]; p++)
+			if (r % sv->primes[p] == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The first probable prime among candidates drawn from the stream (see callers). */
+static bool is_probable_prime(const struct sieve *sv, const mpz_t n)
+{
+	return !sieve_rejects(sv, n) && mpz_probab_prime_p(n, HM_VDF_PRIME_REPS) != 0;
+}
+
 void hm_vdf__discriminant(mpz_t disc, const uint8_t *input, size_t input_len)
 {
 	struct hm_keccak shake;
 	uint8_t len_be[8], cand[DISC_BYTES];
+	struct sieve sv;
 
+	sieve_init(&sv);
 	hm_shake256_init(&shake);
 	hm_keccak_absorb(&shake, disc_domain, sizeof(disc_domain) - 1);
 	put_be64(len_be, input_len);
@@ -80,7 +144,7 @@ void hm_vdf__discriminant(mpz_t disc, const uint8_t *input, size_t input_len)
 		cand[0] |= 0x80;
 		cand[DISC_BYTES - 1] |= 0x07;
 		mpz_import(disc, sizeof(cand), 1, 1, 1, 0, cand);
-		if (mpz_probab_prime_p(disc, HM_VDF_PRIME_REPS) != 0)
+		if (is_probable_prime(&sv, disc))
 			break;
 	}
 	mpz_neg(disc, disc);
@@ -126,7 +190,9 @@ void hm_vdf__challenge(mpz_t l, const mpz_t disc, const struct hm_form *x, const
 	struct hm_keccak shake;
 	uint8_t d[DISC_BYTES], fx[HM_VDF_FORM_LEN], fy[HM_VDF_FORM_LEN], t[8];
 	uint8_t cand[CHALLENGE_BYTES];
+	struct sieve sv;
 
+	sieve_init(&sv);
 	export_fixed(d, sizeof(d), disc);
 	hm_vdf__form_encode(fx, x);
 	hm_vdf__form_encode(fy, y);
@@ -143,7 +209,7 @@ void hm_vdf__challenge(mpz_t l, const mpz_t disc, const struct hm_form *x, const
 		cand[0] |= 0x80;
 		cand[CHALLENGE_BYTES - 1] |= 0x01;
 		mpz_import(l, sizeof(cand), 1, 1, 1, 0, cand);
-		if (mpz_probab_prime_p(l, HM_VDF_PRIME_REPS) != 0)
+		if (is_probable_prime(&sv, l))
 			return;
 	}
 }
@@ -402,7 +468,7 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
                   size_t proof_len)
 {
 	struct hm_cg cg;
-	struct hm_form x, y, pi, lhs, rhs;
+	struct hm_form x, y, pi, lhs;
 	mpz_t disc, l, r;
 	int rc = check_args(input, input_len, iterations);
 
@@ -420,7 +486,6 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
 	hm_form_init(&y);
 	hm_form_init(&pi);
 	hm_form_init(&lhs);
-	hm_form_init(&rhs);
 
 	rc = hm_vdf__form_decode(&cg, &y, proof);
 	if (rc == HM_OK)
@@ -431,9 +496,7 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
 		hm_vdf__challenge(l, disc, &x, &y, iterations);
 		mpz_set_ui(r, 2);
 		mpz_powm_ui(r, r, iterations, l);
-		hm_cg_pow(&cg, &lhs, &pi, l);
-		hm_cg_pow(&cg, &rhs, &x, r);
-		hm_cg_mul(&cg, &lhs, &lhs, &rhs);
+		hm_cg_pow2(&cg, &lhs, &pi, l, &x, r);
 		rc = hm_form_equal(&lhs, &y) ? HM_OK : HM_ERR_VERIFY;
 	}
 
@@ -441,7 +504,6 @@ int hm_vdf_verify(const uint8_t *input, size_t input_len, uint64_t iterations, c
 	hm_form_free(&y);
 	hm_form_free(&pi);
 	hm_form_free(&lhs);
-	hm_form_free(&rhs);
 	hm_cg_free(&cg);
 	mpz_clears(disc, l, r, NULL);
 	return rc;

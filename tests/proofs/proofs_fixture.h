@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "hypermesh/ed25519.h"
-#include "hypermesh/error.h"
 #include "hypermesh/envelope.h"
+#include "hypermesh/error.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/plot.h"
 #include "hypermesh/proofs.h"
@@ -43,7 +43,7 @@ struct fx_key {
 
 struct fx_cert {
 	gnutls_x509_crt_t crt;
-	uint8_t der[2048];
+	uint8_t der[16384];
 	size_t len;
 };
 
@@ -105,6 +105,9 @@ struct fx {
 	/* The in-memory state. */
 	uint64_t height;
 	int plot_registered;
+	const uint8_t *root_override; /* another root in state (NULL: root) */
+	unsigned revoked_serial;      /* the fixture serial (last byte) revoked; 0: none */
+	size_t root_override_len;
 	struct hm_proof_params params;
 	struct hm_stake_entry leaf_stake;
 	struct hm_proof_state state;
@@ -139,8 +142,8 @@ static int fxs_root(void *ctx, const uint8_t **der, size_t *len)
 {
 	struct fx *f = ctx;
 
-	*der = f->root.der;
-	*len = f->root.len;
+	*der = f->root_override ? f->root_override : f->root.der;
+	*len = f->root_override ? f->root_override_len : f->root.len;
 	return HM_OK;
 }
 
@@ -172,11 +175,24 @@ static int fxs_stake(void *ctx, const uint8_t key_id[32], struct hm_stake_entry 
 	return HM_OK;
 }
 
+static int fxs_cert_revoked(void *ctx, const uint8_t *serial, size_t len, int *revoked)
+{
+	struct fx *f = ctx;
+
+	/* The fixture's serials are 2 bytes: 0x01, n. */
+	if (len != 2 || serial[0] != 0x01)
+		return HM_ERR_NOT_FOUND;
+	*revoked = f->revoked_serial != 0 && serial[1] == f->revoked_serial;
+	return HM_OK;
+}
+
 /* Puts the fixture's state back to the honest defaults. */
 static void fx_reset_state(struct fx *f)
 {
 	f->height = FX_HEIGHT;
 	f->plot_registered = 1;
+	f->root_override = NULL;
+	f->revoked_serial = 0;
 	f->params = (struct hm_proof_params){ FX_BITS, FX_T, FX_WINDOW, HM_STAKE_USER, 10 };
 	f->leaf_stake = (struct hm_stake_entry){ HM_STAKE_USER, 10 };
 	hm_vdf_cache_init(&f->cache);
@@ -221,8 +237,9 @@ static int fx_init(struct fx *f)
 	hm_buf_init(&f->vdf_proof);
 	if (hm_vdf_eval(input, sizeof(input), FX_T, &f->vdf_proof, NULL, NULL) != HM_OK)
 		return -1;
-	f->state = (struct hm_proof_state){ f,        fxs_height, fxs_block_hash, fxs_root,
-		                            fxs_plot, fxs_params, fxs_stake };
+	f->state =
+	        (struct hm_proof_state){ f,        fxs_height, fxs_block_hash, fxs_root,
+		                         fxs_plot, fxs_params, fxs_stake,      fxs_cert_revoked };
 	fx_reset_state(f);
 	return 0;
 }
@@ -257,6 +274,7 @@ static void fx_free(struct fx *f)
 struct fx_op {
 	uint16_t type;
 	const char *payload;
+	size_t payload_len;                 /* 0: strlen(payload) */
 	const struct fx_cert *const *chain; /* NULL: leaf, intermediate */
 	size_t n_chain;
 	const struct fx_key *signer; /* NULL: the leaf key */
@@ -265,6 +283,10 @@ struct fx_op {
 	int insufficient_work;       /* pick a nonce below work_bits */
 	const struct hm_buf *vdf;    /* NULL: the fixture's proof */
 	uint64_t vdf_iterations;     /* 0: FX_T */
+	const uint8_t *ed_sk;        /* overrides signer: an Ed25519 sk (seed || pk) */
+	enum hm_sig_alg pq_alg;      /* a PQ signature too */
+	const uint8_t *pq_sk;
+	size_t pq_sk_len;
 };
 
 /* Builds, signs and encodes an operation; out gets the envelope bytes. */
@@ -275,7 +297,7 @@ static int fx_build(struct fx *f, const struct fx_op *o, struct hm_buf *out)
 	size_t n = o->chain ? o->n_chain : 2;
 	struct hm_envelope env;
 	struct hm_envelope_signer signer;
-	struct hm_buf space, proofs;
+	struct hm_buf space, proofs, pq_store;
 	uint8_t digest[32], anchor[32];
 	uint64_t height = o->anchor_height ? o->anchor_height : f->anchor_height;
 	uint64_t nonce = 0;
@@ -287,7 +309,7 @@ static int fx_build(struct fx *f, const struct fx_op *o, struct hm_buf *out)
 	env.nonce = 7;
 	env.fee = 1;
 	env.payload = (const uint8_t *)(o->payload ? o->payload : "transfer 10 CAES");
-	env.payload_len = strlen((const char *)env.payload);
+	env.payload_len = o->payload_len ? o->payload_len : strlen((const char *)env.payload);
 	env.n_certs = n;
 	for (size_t i = 0; i < n; i++) {
 		env.cert[i] = chain[i]->der;
@@ -298,6 +320,7 @@ static int fx_build(struct fx *f, const struct fx_op *o, struct hm_buf *out)
 	fx_block_hash(height, anchor);
 	hm_buf_init(&space);
 	hm_buf_init(&proofs);
+	hm_buf_init(&pq_store);
 	if ((rc = hm_plot_prove(f->plot, anchor, digest, &space)) != HM_OK)
 		goto out;
 	if (o->insufficient_work) {
@@ -314,14 +337,16 @@ static int fx_build(struct fx *f, const struct fx_op *o, struct hm_buf *out)
 		goto out;
 	env.proofs = proofs.data;
 	env.proofs_len = proofs.len;
-	signer = (struct hm_envelope_signer){ (o->signer ? o->signer : &f->leaf_key)->sk, 0, NULL,
-		                              0 };
-	if ((rc = hm_envelope_sign(&env, digest, &signer, NULL)) != HM_OK)
+	signer = (struct hm_envelope_signer){ o->ed_sk ? o->ed_sk
+		                                       : (o->signer ? o->signer : &f->leaf_key)->sk,
+		                              o->pq_alg, o->pq_sk, o->pq_sk_len };
+	if ((rc = hm_envelope_sign(&env, digest, &signer, &pq_store)) != HM_OK)
 		goto out;
 	rc = hm_envelope_encode(&env, out);
 out:
 	hm_buf_free(&space);
 	hm_buf_free(&proofs);
+	hm_buf_free(&pq_store);
 	return rc;
 }
 

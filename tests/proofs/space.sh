@@ -8,6 +8,10 @@ id=$(printf '11%.0s' {1..32})
 anchor=$(printf 'ab%.0s' {1..32})
 digest=$(printf 'cd%.0s' {1..32})
 
+expect 0 "$hm" space --help
+contains "$out" "space plot --size SIZE"
+expect 0 "$hm" space plot --help
+
 # Usage errors: exit 1, one line.
 expect 1 "$hm" space plot --dir "$d" --key-id "$id"
 expect_one_error_line

@@ -58,8 +58,8 @@ static void pow_slow(struct hm_cg *cg, struct hm_form *r, const struct hm_form *
 	hm_cg_identity(cg, r);
 	for (; e != 0; e >>= 1) {
 		if (e & 1)
-			hm_cg_mul_slow(cg, r, r, &base);
-		hm_cg_mul_slow(cg, &base, &base, &base);
+			(void)hm_cg_mul_slow(cg, r, r, &base);
+		(void)hm_cg_mul_slow(cg, &base, &base, &base);
 	}
 	hm_form_free(&base);
 }
@@ -80,7 +80,7 @@ static void random_form(struct hm_cg *cg, struct hm_form *r)
 		if (!prime_form(cg, &p, q))
 			continue;
 		pow_slow(cg, &t, &p, gmp_urandomb_ui(rng, 30) | 1);
-		hm_cg_mul_slow(cg, r, r, &t);
+		(void)hm_cg_mul_slow(cg, r, r, &t);
 		found++;
 	}
 	hm_form_free(&p);
@@ -312,6 +312,29 @@ static void test_squaring_is_power_of_two(void)
 			CHECK(hm_form_equal(&y, &z));
 		}
 	}
+	/* joint exponentiation f^e g^k against separate powers, zero exponents included */
+	{
+		struct hm_form g, sep, other;
+		mpz_t k;
+		hm_form_init(&g);
+		hm_form_init(&sep);
+		hm_form_init(&other);
+		mpz_init(k);
+		random_form(&cg, &g);
+		for (int n = 0; n < 12; n++) {
+			mpz_urandomb(e, rng, (unsigned)(n * 25));
+			mpz_urandomb(k, rng, (unsigned)((11 - n) * 25));
+			hm_cg_pow2(&cg, &z, &x, e, &g, k);
+			hm_cg_pow(&cg, &sep, &x, e);
+			hm_cg_pow(&cg, &other, &g, k);
+			hm_cg_mul(&cg, &sep, &sep, &other);
+			CHECK(hm_form_equal(&z, &sep));
+		}
+		hm_form_free(&g);
+		hm_form_free(&sep);
+		hm_form_free(&other);
+		mpz_clear(k);
+	}
 	/* x^0 is the identity, x^1 is x */
 	mpz_set_ui(e, 0);
 	hm_cg_pow(&cg, &z, &x, e);
@@ -325,6 +348,55 @@ static void test_squaring_is_power_of_two(void)
 	hm_cg_free(&cg);
 	mpz_clear(d);
 	mpz_clear(e);
+}
+
+/*
+ * D = -p q: the form (q, q, (p + q) / 4) has gcd(a, b) = q > 1 and order 2,
+ * which takes NUDUPL's and NUCOMP's gcd > 1 paths on a known answer.
+ */
+static void test_shared_factor_paths(void)
+{
+	mpz_t d, p;
+	struct hm_cg cg;
+	struct hm_form f, g, fast, slow;
+	const unsigned long q = 1009; /* = 1 mod 4 */
+
+	mpz_inits(d, p, NULL);
+	prime_disc(p, 300);
+	mpz_neg(p, p); /* p = 7 mod 8, so p + q = 0 mod 4 */
+	mpz_mul_ui(d, p, q);
+	mpz_neg(d, d);
+	hm_cg_init(&cg, d);
+	hm_form_init(&f);
+	hm_form_init(&g);
+	hm_form_init(&fast);
+	hm_form_init(&slow);
+	mpz_set_ui(f.a, q);
+	mpz_set_ui(f.b, q);
+	CHECK(hm_cg_complete(&cg, &f));
+	CHECK(hm_cg_is_reduced(&cg, &f));
+	hm_cg_square(&cg, &fast, &f);
+	CHECK(hm_cg_is_identity(&fast));
+	CHECK(hm_cg_mul_slow(&cg, &slow, &f, &f));
+	CHECK(hm_form_equal(&fast, &slow));
+	hm_cg_mul(&cg, &fast, &f, &f);
+	CHECK(hm_cg_is_identity(&fast));
+	/* times random elements: NUCOMP with dg = q whenever q | a of the other */
+	for (int n = 0; n < 20; n++) {
+		random_form(&cg, &g);
+		hm_cg_mul(&cg, &fast, &f, &g);
+		CHECK(hm_cg_mul_slow(&cg, &slow, &f, &g));
+		CHECK(hm_form_equal(&fast, &slow));
+		hm_cg_square(&cg, &fast, &fast);
+		hm_cg_square(&cg, &slow, &g);
+		CHECK(hm_form_equal(&fast, &slow)); /* (f g)^2 = g^2 */
+	}
+	hm_form_free(&f);
+	hm_form_free(&g);
+	hm_form_free(&fast);
+	hm_form_free(&slow);
+	hm_cg_free(&cg);
+	mpz_clears(d, p, NULL);
 }
 
 static void test_validity_checks(void)
@@ -371,4 +443,4 @@ static void test_validity_checks(void)
 }
 
 TEST_MAIN(test_fast_matches_reference, test_reduce_matches_reference, test_group_laws,
-          test_squaring_is_power_of_two, test_validity_checks)
+          test_squaring_is_power_of_two, test_shared_factor_paths, test_validity_checks)

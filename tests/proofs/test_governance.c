@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include "hypermesh/governance.h"
+#include "hypermesh/op_verifier.h"
 #include "proofs/proofs_fixture.h"
 
 static struct fx F;
@@ -163,7 +164,7 @@ static int validate_in_state(const struct hm_buf *bytes, struct hm_proofs_result
 		return rc;
 	if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))
 		return HM_ERR_IO;
-	view = (struct hm_gov_view){ mod.ctx, txn, NULL, node_block_hash, node_height };
+	view = (struct hm_gov_view){ mod.ctx, txn, NULL, node_block_hash, node_height, NULL };
 	hm_gov_state(&view, &st);
 	ctx = (struct hm_proofs_context){ &st, F.chain_id, FX_NOW, NULL };
 	rc = hm_proofs_validate(&e, digest, &ctx, res);
@@ -191,9 +192,48 @@ static void test_governed_validation(void)
 	CHECK_EQ(res.failed, HM_PROOF_BIT(HM_PROOF_SPACE));
 	CHECK_EQ(res.reason[HM_PROOF_SPACE], HM_PROOF_SPACE_UNREGISTERED);
 
-	/* The leaf registers its own plot. */
+	/*
+	 * The leaf registers its own plot. Its registration passes PoSpace
+	 * against the plot it registers (nothing is registered yet); one
+	 * naming another root does not.
+	 */
 	CHECK_ERR(hm_gov_plot_register_encode(F.commitment.log2_labels, F.commitment.root, &p),
 	          HM_OK);
+	{
+		struct hm_buf reg;
+
+		hm_buf_init(&reg);
+		CHECK_ERR(fx_build(&F,
+		                   &(struct fx_op){ .type = HM_OP_GOV_PLOT_REGISTER,
+		                                    .payload = (const char *)p.data,
+		                                    .payload_len = p.len },
+		                   &reg),
+		          HM_OK);
+		CHECK_ERR(validate_in_state(&reg, &res), HM_OK);
+		hm_buf_free(&reg);
+		p.data[1] ^= 1;
+		CHECK_ERR(fx_build(&F,
+		                   &(struct fx_op){ .type = HM_OP_GOV_PLOT_REGISTER,
+		                                    .payload = (const char *)p.data,
+		                                    .payload_len = p.len },
+		                   &reg),
+		          HM_OK);
+		CHECK_ERR(validate_in_state(&reg, &res), HM_ERR_VERIFY);
+		CHECK_EQ(res.failed, HM_PROOF_BIT(HM_PROOF_SPACE));
+		CHECK_EQ(res.reason[HM_PROOF_SPACE], HM_PROOF_SPACE_PATH);
+		p.data[1] ^= 1;
+		/* A malformed registration payload. */
+		hm_buf_free(&reg);
+		CHECK_ERR(fx_build(&F,
+		                   &(struct fx_op){ .type = HM_OP_GOV_PLOT_REGISTER,
+		                                    .payload = (const char *)p.data,
+		                                    .payload_len = p.len - 1 },
+		                   &reg),
+		          HM_OK);
+		CHECK_ERR(validate_in_state(&reg, &res), HM_ERR_VERIFY);
+		CHECK_EQ(res.reason[HM_PROOF_SPACE], HM_PROOF_MALFORMED);
+		hm_buf_free(&reg);
+	}
 	CHECK_ERR(apply(HM_OP_GOV_PLOT_REGISTER, &p, leaf), HM_OK);
 	CHECK_ERR(validate_in_state(&op8, &res), HM_OK);
 	CHECK_EQ(res.failed, 0);
@@ -260,6 +300,67 @@ static void test_governed_validation(void)
 	hm_buf_free(&op8);
 }
 
+static int verifier_txn_begin(void *ctx, MDB_txn **txn)
+{
+	(void)ctx;
+	return mdb_txn_begin(env, NULL, MDB_RDONLY, txn) ? HM_ERR_IO : HM_OK;
+}
+
+static void verifier_txn_end(void *ctx, MDB_txn *txn)
+{
+	(void)ctx;
+	mdb_txn_abort(txn);
+}
+
+static void test_op_verifier(void)
+{
+	struct hm_op_verifier v;
+	struct hm_block_info b = { FX_HEIGHT + 1, (uint64_t)FX_NOW * 1000, { 0 }, 0 };
+	struct hm_proofs_result res;
+	struct hm_op op;
+	uint8_t leaf[32], admin[32], digest[32];
+	struct hm_buf tx;
+
+	if (!F_ok)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.gov_ctx = mod.ctx;
+	memcpy(v.chain_id, F.chain_id, sizeof(v.chain_id));
+	v.block_hash = node_block_hash;
+	v.height = node_height;
+	v.txn_begin = verifier_txn_begin;
+	v.txn_end = verifier_txn_end;
+	hm_vdf_cache_init(&v.cache);
+	fx_key_id(&F.leaf_key, leaf);
+	fx_key_id(&F.root_key, admin);
+	hm_buf_init(&tx);
+	/* Undo the narrow window the previous case left. */
+	CHECK_ERR(hm_gov_set_time_encode(FX_T, FX_WINDOW, &tx), HM_OK);
+	CHECK_ERR(apply(HM_OP_GOV_SET_TIME, &tx, admin), HM_OK);
+	hm_buf_free(&tx);
+	CHECK_ERR(fx_build(&F, &(struct fx_op){ .payload = "hello" }, &tx), HM_OK);
+	CHECK_ERR(hm_op_verify(&v, tx.data, tx.len, &b, &op), HM_OK);
+	CHECK_EQ(op.type, 0x0201);
+	CHECK_EQ(op.payload_len, 5);
+	CHECK(op.payload_len == 5 && memcmp(op.payload, "hello", 5) == 0);
+	CHECK_MEM(op.signer, leaf, 32);
+	CHECK_ERR(hm_op_verifier_check(&v, tx.data, tx.len, FX_NOW, &res, digest), HM_OK);
+	CHECK_MEM(op.digest, digest, 32);
+	CHECK_EQ(v.cache.hits, 1);
+	/* Certificates are judged at the block's time. */
+	b.timestamp_ms = (uint64_t)(FX_NOT_BEFORE - 10) * 1000;
+	CHECK_ERR(hm_op_verify(&v, tx.data, tx.len, &b, &op), HM_ERR_VERIFY);
+	CHECK_EQ(v.last.reason[HM_PROOF_STAKE], HM_PROOF_STAKE_TIME);
+	/* Garbage: the decode error, all four malformed. */
+	CHECK_ERR(hm_op_verify(&v, (const uint8_t *)"junk", 4, &b, &op), HM_ERR_INVALID);
+	CHECK_EQ(v.last.failed, 0xf);
+	CHECK_EQ(v.last.reason[HM_PROOF_TIME], HM_PROOF_MALFORMED);
+	CHECK_ERR(hm_op_verify(&v, tx.data, tx.len - 1, &b, &op), HM_ERR_TRUNCATED);
+	v.txn_begin = NULL;
+	CHECK_ERR(hm_op_verify(&v, tx.data, tx.len, &b, &op), HM_ERR_INVALID);
+	hm_buf_free(&tx);
+}
+
 static void test_zz_cleanup(void)
 {
 	char path[128];
@@ -277,4 +378,5 @@ static void test_zz_cleanup(void)
 		fx_free(&F);
 }
 
-TEST_MAIN(test_genesis, test_payload_checks, test_governed_validation, test_zz_cleanup)
+TEST_MAIN(test_genesis, test_payload_checks, test_governed_validation, test_op_verifier,
+          test_zz_cleanup)

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* mkdtemp */
 #include "test.h"
 
+#include "hypermesh/prover.h"
 #include "proofs/proofs_fixture.h"
 
 static struct fx F;
@@ -120,6 +121,27 @@ static void test_postake_level_and_stake(void)
 	       HM_PROOF_STAKE_AMOUNT);
 	/* The other leaf chains to the root but has no stake entry. */
 	fx_reset_state(f);
+}
+
+static void test_postake_revoked(void)
+{
+	struct fx *f = fx();
+
+	if (!f)
+		return;
+	f->revoked_serial = 3; /* the leaf */
+	expect(f, &(struct fx_op){ 0 }, HM_PROOF_BIT(HM_PROOF_STAKE), HM_PROOF_STAKE,
+	       HM_PROOF_STAKE_REVOKED);
+	f->revoked_serial = 2; /* the intermediate */
+	expect(f, &(struct fx_op){ 0 }, HM_PROOF_BIT(HM_PROOF_STAKE), HM_PROOF_STAKE,
+	       HM_PROOF_STAKE_REVOKED);
+	f->revoked_serial = 4; /* another leaf: no effect on this one */
+	expect(f, &(struct fx_op){ 0 }, 0, HM_PROOF_STAKE, HM_PROOF_OK);
+	/* Without revocation data, nothing is refused for it. */
+	f->revoked_serial = 3;
+	f->state.cert_revoked = NULL;
+	expect(f, &(struct fx_op){ 0 }, 0, HM_PROOF_STAKE, HM_PROOF_OK);
+	f->state.cert_revoked = fxs_cert_revoked;
 }
 
 static void test_postake_pq_signature_unexpected(void)
@@ -587,12 +609,141 @@ static void test_envelope_encodings(void)
 	hm_buf_free(&b2);
 }
 
+static void test_result_encoding(void)
+{
+	struct fx *f = fx();
+	struct hm_proofs_result res, back;
+	struct hm_buf b, e;
+
+	if (!f)
+		return;
+	hm_buf_init(&b);
+	hm_buf_init(&e);
+	CHECK_ERR(fx_build(f, &(struct fx_op){ .signer = &f->other_key }, &b), HM_OK);
+	f->plot_registered = 0;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_VERIFY);
+	CHECK_ERR(hm_proofs_result_encode(&res, &e), HM_OK);
+	CHECK_EQ(e.len, HM_PROOFS_RESULT_LEN);
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_OK);
+	CHECK_EQ(back.failed, HM_PROOF_BIT(HM_PROOF_STAKE) | HM_PROOF_BIT(HM_PROOF_SPACE));
+	CHECK_EQ(back.reason[HM_PROOF_STAKE], HM_PROOF_STAKE_SIGNATURE);
+	CHECK_EQ(back.code[HM_PROOF_STAKE], HM_ERR_VERIFY);
+	CHECK_EQ(back.reason[HM_PROOF_SPACE], HM_PROOF_SPACE_UNREGISTERED);
+	CHECK_EQ(back.reason[HM_PROOF_WORK], HM_PROOF_OK);
+	CHECK(back.signer_known);
+	CHECK_MEM(back.signer, res.signer, 32);
+	/* Strictness: truncated, trailing, a mask disagreeing with a verdict, a bad reason. */
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len - 1), HM_ERR_TRUNCATED);
+	CHECK_ERR(hm_buf_append_byte(&e, 0), HM_OK);
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_TRAILING);
+	CHECK_ERR(hm_buf_truncate(&e, e.len - 1), HM_OK);
+	e.data[0] ^= HM_PROOF_BIT(HM_PROOF_WORK);
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_INVALID);
+	e.data[0] ^= HM_PROOF_BIT(HM_PROOF_WORK);
+	e.data[1] = 200;
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_INVALID);
+	e.data[0] = 0x10;
+	CHECK_ERR(hm_proofs_result_decode(&back, e.data, e.len), HM_ERR_INVALID);
+	hm_buf_free(&b);
+	hm_buf_free(&e);
+}
+
+static int failing_params(void *ctx, uint16_t type, struct hm_proof_params *out)
+{
+	(void)ctx;
+	(void)type;
+	(void)out;
+	return HM_ERR_IO;
+}
+
+static int failing_plot(void *ctx, const uint8_t key_id[32], struct hm_plot_commitment *out)
+{
+	(void)ctx;
+	(void)key_id;
+	(void)out;
+	return HM_ERR_CORRUPT;
+}
+
+static int failing_height(void *ctx, uint64_t *h)
+{
+	(void)ctx;
+	(void)h;
+	return HM_ERR_NOMEM;
+}
+
+/* A node that cannot read its state does not judge the operation. */
+static void test_state_failures_are_node_failures(void)
+{
+	struct fx *f = fx();
+	struct hm_proofs_result res;
+	struct hm_buf b;
+
+	if (!f)
+		return;
+	hm_buf_init(&b);
+	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
+	f->state.params = failing_params;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_IO);
+	f->state.params = fxs_params;
+	f->state.plot = failing_plot;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_CORRUPT);
+	f->state.plot = fxs_plot;
+	f->state.height = failing_height;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_ERR_NOMEM);
+	f->state.height = fxs_height;
+	CHECK_ERR(fx_validate(f, &b, &res), HM_OK);
+	hm_buf_free(&b);
+}
+
 static void test_reason_strings(void)
 {
-	for (int r = 0; r <= HM_PROOF_TIME_VDF; r++)
+	for (int r = 0; r <= HM_PROOF_STAKE_REVOKED; r++)
 		CHECK(strcmp(hm_proof_reason_str((enum hm_proof_reason)r), "unknown reason") != 0);
 	CHECK_STR(hm_proof_reason_str((enum hm_proof_reason)99), "unknown reason");
 	CHECK_STR(hm_proof_kind_name(HM_PROOF_TIME), "potime");
+}
+
+static void test_prover_build(void)
+{
+	struct fx *f = fx();
+	struct hm_prover p;
+	struct hm_proofs_result res;
+	struct hm_envelope env;
+	uint8_t digest[32], d2[32];
+	struct hm_buf b;
+
+	if (!f)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.chain_id = f->chain_id;
+	p.n_certs = 2;
+	p.cert[0] = f->leaf.der;
+	p.cert_len[0] = f->leaf.len;
+	p.cert[1] = f->inter.der;
+	p.cert_len[1] = f->inter.len;
+	p.signer.ed25519_sk = f->leaf_key.sk;
+	p.plot = f->plot;
+	p.anchor_height = f->anchor_height;
+	fx_block_hash(f->anchor_height, p.anchor_hash);
+	p.vdf_iterations = FX_T;
+	p.vdf_proof = f->vdf_proof.data;
+	p.vdf_proof_len = f->vdf_proof.len;
+	p.work_bits = FX_BITS;
+	hm_buf_init(&b);
+	CHECK_ERR(hm_prover_build(&p, 0x0201, 1, 2, (const uint8_t *)"x", 1, &b, digest), HM_OK);
+	CHECK_ERR(hm_envelope_decode(&env, d2, b.data, b.len), HM_OK);
+	CHECK_MEM(digest, d2, 32);
+	CHECK_ERR(hm_proofs_validate(&env, d2, &f->ctx, &res), HM_OK);
+	CHECK_EQ(res.failed, 0);
+	/* Bad arguments change nothing. */
+	size_t len = b.len;
+	p.n_certs = 0;
+	CHECK_ERR(hm_prover_build(&p, 0x0201, 1, 2, NULL, 0, &b, NULL), HM_ERR_INVALID);
+	p.n_certs = 2;
+	p.work_bits = 65;
+	CHECK_ERR(hm_prover_build(&p, 0x0201, 1, 2, NULL, 0, &b, NULL), HM_ERR_INVALID);
+	CHECK_EQ(b.len, len);
+	hm_buf_free(&b);
 }
 
 static void write_seed(const char *dir, const char *target, const char *name, const void *p,
@@ -653,10 +804,11 @@ static void test_zz_cleanup(void)
 }
 
 TEST_MAIN(test_honest_operation_verifies, test_postake_wrong_key, test_postake_chain_not_to_root,
-          test_postake_certificate_time, test_postake_level_and_stake,
+          test_postake_certificate_time, test_postake_level_and_stake, test_postake_revoked,
           test_postake_pq_signature_unexpected, test_potime_anchor, test_potime_wrong_anchor_hash,
           test_potime_wrong_vdf, test_potime_cache, test_powork_insufficient, test_powork_solve,
           test_pospace_forged_openings, test_pospace_commitment, test_pospace_plot_files,
           test_pospace_damaged_labels_not_proven, test_plot_parse_size,
           test_replay_against_another_operation, test_other_chain_refused, test_envelope_encodings,
-          test_reason_strings, test_write_corpus, test_zz_cleanup)
+          test_reason_strings, test_state_failures_are_node_failures, test_result_encoding,
+          test_prover_build, test_write_corpus, test_zz_cleanup)

@@ -11,8 +11,14 @@
 #include "proofs/vdf_internal.h"
 #include "test.h"
 
-static const uint8_t input_a[] = "block 1 hash";
-static const uint8_t input_b[] = "block 2 hash";
+/*
+ * Two inputs whose discriminant is found after few hash-to-prime candidates
+ * (~2.5 ms instead of ~15 ms on average), so the hundreds of verifications
+ * below stay fast; the honest-proof test adds an ordinary input.
+ */
+static const uint8_t input_a[] = "test input 295";
+static const uint8_t input_b[] = "test input 130";
+static const uint8_t input_c[] = "block hash";
 
 static int eval(const uint8_t *in, size_t len, uint64_t t, struct hm_buf *proof)
 {
@@ -23,10 +29,11 @@ static int eval(const uint8_t *in, size_t len, uint64_t t, struct hm_buf *proof)
 static void test_honest_proofs_verify(void)
 {
 	static const uint64_t ts[] = { 1, 2, 3, 17, 100, 263, 264, 265, 1000, 5000 };
-	const uint8_t *inputs[] = { input_a, input_b, (const uint8_t *)"" };
+	const uint8_t *inputs[] = { input_a, input_c, (const uint8_t *)"" };
+	const size_t lens[] = { sizeof(input_a) - 1, sizeof(input_c) - 1, 0 };
 
 	for (size_t i = 0; i < 3; i++) {
-		size_t len = i < 2 ? sizeof(input_a) - 1 : 0;
+		size_t len = lens[i];
 		for (size_t j = 0; j < sizeof(ts) / sizeof(ts[0]); j++) {
 			struct hm_buf proof;
 			CHECK_ERR(eval(inputs[i], len, ts[j], &proof), HM_OK);
