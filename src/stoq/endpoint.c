@@ -33,6 +33,7 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 {
 	if (ep->cred != NULL)
 		gnutls_certificate_free_credentials(ep->cred);
+	stoq_pq_endpoint_free(ep);
 	hm_identity_wipe(&ep->identity);
 	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
 	free(ep);
@@ -154,13 +155,17 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->cfg = *cfg;
 	ep->identity = *cfg->identity;
 	ep->cfg.identity = &ep->identity;
-	ep->cfg.bind_addr = NULL; /* not kept: the caller's string */
+	ep->cfg.bind_addr = NULL;             /* not kept: the caller's string */
+	ep->cfg.pq_pk = ep->cfg.pq_sk = NULL; /* copied by stoq_pq_endpoint_init */
 	ep->family = family;
 	hm_identity_node_id(&ep->identity, ep->node_id);
 	rc = hm_random_bytes(ep->static_secret, sizeof(ep->static_secret));
 	if (rc != HM_OK)
 		goto fail;
 	rc = stoq_tls_cred_new(ep);
+	if (rc != HM_OK)
+		goto fail;
+	rc = stoq_pq_endpoint_init(ep, cfg);
 	if (rc != HM_OK)
 		goto fail;
 	if (uv_udp_init_ex(loop, &ep->udp, (unsigned)family) != 0) {

@@ -3,6 +3,7 @@
 #ifndef HYPERMESH_STOQ_INTERNAL_H
 #define HYPERMESH_STOQ_INTERNAL_H
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
@@ -38,6 +39,16 @@ struct hm_stoq_stream {
 	uint64_t sent;                  /* bytes handed to ngtcp2 */
 	uint64_t acked;                 /* bytes acknowledged (contiguous) */
 	int fin_queued, fin_sent, blocked, reset, closed;
+	/* PQ record layer (pq.c). `plain` marks the PQ handshake stream itself. */
+	int plain;
+	uint32_t tx_seq, rx_seq;  /* records sent / received */
+	int rx_final;             /* the final record arrived */
+	int rx_fin_done;          /* on_data was called with fin */
+	struct hm_buf rx_rec;     /* a partial record, or a held stream's bytes */
+	int held, held_fin;       /* arrived before we were ready: not yet shown */
+	uint64_t held_bytes;      /* flow-control credit to return on release */
+	uint64_t held_close_code; /* the peer closed it while held */
+	int tx_fault_done;        /* tests: the record fault was applied */
 };
 
 struct hm_stoq_conn {
@@ -67,6 +78,20 @@ struct hm_stoq_conn {
 	int closed; /* on_closed delivered, waiting for the timer to close */
 	struct hm_stoq_stream *streams;
 	uint64_t next_request_id;
+	/* PQ layer (pq.c). */
+	int pq;                  /* this connection speaks the PQ layer */
+	int pq_keys;             /* record keys derived */
+	int pq_done;             /* PQ step finished and verified */
+	int confirmed;           /* client: handshake confirmed (HANDSHAKE_DONE) */
+	int pq_start_pending;    /* client: open the PQ stream at next process */
+	int close_err;           /* err reported for a close we requested */
+	uint64_t pq_deadline_ns; /* PQ step must finish by then */
+	struct stoq_pq *pqs;     /* handshake state, freed when done */
+	gnutls_aead_cipher_hd_t pq_tx, pq_rx;
+	uint8_t peer_pk[32]; /* the peer's Ed25519 key (from its certificate) */
+	uint8_t peer_pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
+	uint8_t expected_pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
+	int has_expected_pq_key_id;
 	/* RPC calls waiting for the peer to allow another stream (rpc.c), FIFO. */
 	struct hm_stoq_rpc_call *pending_calls;
 	void *user;
@@ -80,6 +105,13 @@ struct hm_stoq_endpoint {
 	uint8_t node_id[HM_NODE_ID_LEN];
 	gnutls_certificate_credentials_t cred;
 	uint8_t static_secret[STOQ_STATIC_SECRET_LEN];
+	/* PQ signing key (copied or generated) and its Ed25519 binding. */
+	int pq_alg;
+	uint8_t *pq_pk, *pq_sk;
+	size_t pq_pk_len, pq_sk_len;
+	uint8_t pq_binding[64];
+	uint8_t pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
+	uint8_t pq_plain[16384]; /* one record's plaintext (STOQ_PQ_RECORD_MAX) */
 	struct sockaddr_storage local;
 	socklen_t local_len;
 	int family;
@@ -93,6 +125,29 @@ struct hm_stoq_endpoint {
 /* tls.c */
 int stoq_tls_cred_new(struct hm_stoq_endpoint *ep);
 int stoq_tls_session_new(struct hm_stoq_conn *c);
+/* The ALPN name of the endpoint's PQ mode. */
+const char *stoq_alpn(const struct hm_stoq_endpoint *ep);
+
+/* pq.c */
+struct stoq_pq;
+/* Endpoint setup: copies or generates the PQ key and signs its binding. */
+int stoq_pq_endpoint_init(struct hm_stoq_endpoint *ep, const struct hm_stoq_config *cfg);
+void stoq_pq_endpoint_free(struct hm_stoq_endpoint *ep);
+/* Handshake completed: derive the exporter (both sides). */
+int stoq_pq_handshake_completed(struct hm_stoq_conn *c);
+/* Client: open the PQ stream and send the first message. */
+void stoq_pq_client_start(struct hm_stoq_conn *c);
+/* A peer-opened stream: adopts the PQ stream, holds or refuses early ones. */
+void stoq_pq_stream_opened(struct hm_stoq_conn *c, struct hm_stoq_stream *s);
+/* Bytes of an application stream: decrypts records and calls on_data. */
+void stoq_pq_stream_recv(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin);
+/* Encrypts len bytes (+ final record if fin) into a new chunk. */
+int stoq_pq_stream_seal(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin);
+/* Delivers held streams now that the connection is ready. */
+void stoq_pq_release_held(struct hm_stoq_conn *c);
+void stoq_pq_conn_free(struct hm_stoq_conn *c);
+/* Fails the connection: PQ_FAILED to the peer, err locally. */
+void stoq_conn_fail_pq(struct hm_stoq_conn *c, int err, const char *why);
 
 /* conn.c */
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
@@ -113,6 +168,8 @@ int stoq_stream_write_pending(struct hm_stoq_stream *s);
 size_t stoq_stream_unsent(const struct hm_stoq_stream *s, ngtcp2_vec *vec, size_t n);
 void stoq_stream_advance(struct hm_stoq_stream *s, size_t n, int fin);
 void stoq_stream_acked(struct hm_stoq_stream *s, uint64_t offset, uint64_t len);
+/* Appends a chunk of already encoded bytes to the send queue. */
+int stoq_stream_queue(struct hm_stoq_stream *s, const uint8_t *data, size_t len, uint8_t **out);
 
 /* rpc.c */
 /* Opens streams for waiting calls while the peer's stream limit allows. */
