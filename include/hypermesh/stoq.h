@@ -29,8 +29,10 @@
  * application (either side; app_code carries its code), HM_ERR_VERIFY when the
  * peer's identity did not match the pinned node id, HM_ERR_CRYPTO when the TLS
  * handshake failed for another reason (no or bad certificate, no common ALPN,
- * the peer refused ours), HM_ERR_IO for an idle timeout, a handshake timeout
- * or a transport error, HM_ERR_NOMEM.
+ * the peer refused ours; also any failure of the post-quantum layer, see
+ * HM_STOQ_APP_PQ_FAILED), HM_ERR_IO for an idle timeout, a handshake timeout,
+ * a transport error or a stateless reset (the peer no longer knows the
+ * connection), HM_ERR_NOMEM.
  */
 #ifndef HYPERMESH_STOQ_H
 #define HYPERMESH_STOQ_H

@@ -449,6 +449,11 @@ int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
 	params.original_dcid = hd->dcid;
 	scid.datalen = STOQ_CID_LEN;
 	stoq_rand(scid.data, scid.datalen);
+	/* The token for our first connection id, so the client can accept our resets. */
+	if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token,
+	                                                 ep->static_secret,
+	                                                 sizeof(ep->static_secret), &scid) == 0)
+		params.stateless_reset_token_present = 1;
 	set_path(&path, ep, remote, remote_len);
 	if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path, hd->version, &server_callbacks,
 	                           &settings, &params, NULL, c) != 0) {
@@ -642,8 +647,13 @@ static void conn_fail(struct hm_stoq_conn *c, int rv)
 			            ccerr.error_code);
 			return;
 		}
+		/*
+		 * Transport NO_ERROR is also what ngtcp2 reports after a
+		 * stateless reset; STOQ peers close with application codes,
+		 * so for us it means the connection was lost.
+		 */
 		if (ccerr.error_code == 0)
-			err = HM_OK;
+			err = HM_ERR_IO;
 		else if (ccerr.error_code >= 0x100 && ccerr.error_code <= 0x1ff)
 			err = HM_ERR_CRYPTO; /* the peer's TLS stack refused us */
 		else

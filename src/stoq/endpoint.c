@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hypermesh/clock.h"
 #include "hypermesh/error.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/log.h"
@@ -27,6 +28,22 @@ void hm_stoq_config_default(struct hm_stoq_config *cfg)
 	cfg->max_streams_uni = 16;
 	cfg->max_stream_data = 256 * 1024;
 	cfg->max_data = 1024 * 1024;
+}
+
+/*
+ * The secret behind stateless reset tokens: derived from the node key, so
+ * that it survives a restart (a restarted node can reset the connections of
+ * its previous run) and is never stored.
+ */
+static void stoq_static_secret(struct hm_stoq_endpoint *ep)
+{
+	static const char label[] = "STOQ stateless reset secret v1";
+	uint8_t in[sizeof(label) + HM_ED25519_SK_LEN];
+
+	memcpy(in, label, sizeof(label));
+	memcpy(in + sizeof(label), ep->identity.sk, HM_ED25519_SK_LEN);
+	hm_sha256(ep->static_secret, in, sizeof(in));
+	hm_wipe(in, sizeof(in));
 }
 
 static void endpoint_free(struct hm_stoq_endpoint *ep)
@@ -92,6 +109,82 @@ static struct hm_stoq_conn *find_conn(struct hm_stoq_endpoint *ep, const uint8_t
 	return NULL;
 }
 
+/*
+ * Stateless reset (RFC 9000 §10.3): a short-header packet for a connection
+ * we do not know (we restarted, or forgot it) is answered with a reset
+ * carrying the token we announced for that connection id, so the peer drops
+ * the connection now instead of after its idle timeout. The tokens derive
+ * from ep->static_secret, itself derived from the node key, so a restarted
+ * node with the same identity resets its previous connections. Only packets
+ * longer than our longest reset are answered, with a shorter reset: two
+ * endpoints can never bounce resets at each other. Rate limited too.
+ */
+static void send_stateless_reset(struct hm_stoq_endpoint *ep, const ngtcp2_version_cid *vc,
+                                 const struct sockaddr *addr, size_t pkt_len)
+{
+	uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN], rnd[STOQ_RESET_MAX_LEN];
+	uint8_t out[STOQ_RESET_MAX_LEN], jitter;
+	uint64_t now = hm_clock_mono_ns();
+	ngtcp2_path path;
+	ngtcp2_cid cid;
+	ngtcp2_ssize n;
+	size_t len;
+
+	if (vc->dcidlen != STOQ_CID_LEN || pkt_len <= STOQ_RESET_MAX_LEN)
+		return;
+	if (now - ep->reset_window_ns > HM_NS_PER_SEC) {
+		ep->reset_window_ns = now;
+		ep->resets_in_window = 0;
+	}
+	if (ep->resets_in_window >= STOQ_RESETS_PER_SEC)
+		return;
+	ep->resets_in_window++;
+	ngtcp2_cid_init(&cid, vc->dcid, vc->dcidlen);
+	if (ngtcp2_crypto_generate_stateless_reset_token(token, ep->static_secret,
+	                                                 sizeof(ep->static_secret), &cid) != 0)
+		return;
+	/* 40 to 43 bytes: a reset need not look the same every time. */
+	stoq_rand(&jitter, 1);
+	stoq_rand(rnd, sizeof(rnd));
+	len = sizeof(out) - (jitter & 3);
+	/* ngtcp2 takes the first byte from the random bytes too. */
+	n = ngtcp2_pkt_write_stateless_reset(out, len, token, rnd,
+	                                     len - NGTCP2_STATELESS_RESET_TOKENLEN);
+	if (n <= 0)
+		return;
+	path.remote.addr = (ngtcp2_sockaddr *)addr;
+	stoq_endpoint_send(ep, &path, out, (size_t)n);
+}
+
+/*
+ * A stateless reset from a peer carries a random DCID, so it matches no
+ * connection by id: find the connection whose peer announced the token in
+ * its last 16 bytes, and let ngtcp2 process it there.
+ */
+static struct hm_stoq_conn *find_reset_conn(struct hm_stoq_endpoint *ep, const uint8_t *pkt,
+                                            size_t len)
+{
+	ngtcp2_cid_token toks[STOQ_MAX_SCIDS];
+	const uint8_t *tok;
+	struct hm_stoq_conn *c;
+	size_t i, n;
+
+	if (len < 1 + NGTCP2_MIN_STATELESS_RESET_RANDLEN + NGTCP2_STATELESS_RESET_TOKENLEN)
+		return NULL;
+	tok = pkt + len - NGTCP2_STATELESS_RESET_TOKENLEN;
+	for (c = ep->conns; c != NULL; c = c->next) {
+		if (c->closed || c->qc == NULL ||
+		    ngtcp2_conn_get_num_active_dcid(c->qc) > STOQ_MAX_SCIDS)
+			continue;
+		n = ngtcp2_conn_get_active_dcid(c->qc, toks);
+		for (i = 0; i < n; i++)
+			if (toks[i].token_present &&
+			    hm_ct_equal(toks[i].token, tok, NGTCP2_STATELESS_RESET_TOKENLEN))
+				return c;
+	}
+	return NULL;
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
@@ -109,6 +202,13 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, (size_t)nread, STOQ_CID_LEN) != 0)
 		return;
 	c = find_conn(ep, vc.dcid, vc.dcidlen);
+	if (c == NULL && !(pkt[0] & 0x80)) {
+		c = find_reset_conn(ep, pkt, (size_t)nread);
+		if (c == NULL) {
+			send_stateless_reset(ep, &vc, addr, (size_t)nread);
+			return;
+		}
+	}
 	if (c == NULL) {
 		ngtcp2_pkt_hd hd;
 
@@ -159,9 +259,7 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->cfg.pq_pk = ep->cfg.pq_sk = NULL; /* copied by stoq_pq_endpoint_init */
 	ep->family = family;
 	hm_identity_node_id(&ep->identity, ep->node_id);
-	rc = hm_random_bytes(ep->static_secret, sizeof(ep->static_secret));
-	if (rc != HM_OK)
-		goto fail;
+	stoq_static_secret(ep);
 	rc = stoq_tls_cred_new(ep);
 	if (rc != HM_OK)
 		goto fail;

@@ -16,6 +16,8 @@
 #define STOQ_MAX_SCIDS         16 /* our connection ids per connection */
 #define STOQ_RECV_BUF          65536
 #define STOQ_STATIC_SECRET_LEN 32
+#define STOQ_RESET_MAX_LEN     43  /* bytes of a stateless reset we send, at most */
+#define STOQ_RESETS_PER_SEC    100 /* stateless resets an endpoint sends per second */
 
 /* A queued piece of a stream's outgoing bytes, kept until acknowledged:
  * ngtcp2 retransmits from the caller's memory, so chunks never move. */
@@ -104,7 +106,9 @@ struct hm_stoq_endpoint {
 	struct hm_identity identity;
 	uint8_t node_id[HM_NODE_ID_LEN];
 	gnutls_certificate_credentials_t cred;
-	uint8_t static_secret[STOQ_STATIC_SECRET_LEN];
+	uint8_t static_secret[STOQ_STATIC_SECRET_LEN]; /* from the node key: stateless resets */
+	uint64_t reset_window_ns;
+	unsigned resets_in_window;
 	/* PQ signing key (copied or generated) and its Ed25519 binding. */
 	int pq_alg;
 	uint8_t *pq_pk, *pq_sk;

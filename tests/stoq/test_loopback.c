@@ -4,8 +4,10 @@
  * sockets on ::1 / 127.0.0.1, mutual TLS with pinned node ids, RPC.
  */
 #define _GNU_SOURCE /* libuv headers need POSIX types */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "hypermesh/clock.h"
@@ -1097,10 +1099,164 @@ static void test_pq_server_pushes_on_ready(void)
 	}
 }
 
+/* ---- stateless reset ---------------------------------------------------- */
+
+/* A UDP relay between client and server that can blackhole the server's side. */
+struct relay {
+	uv_udp_t sock;
+	struct sockaddr_in6 client, server;
+	int drop_to_client;
+	uint8_t buf[65536];
+};
+
+static void relay_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct relay *r = h->data;
+
+	(void)suggested;
+	*b = uv_buf_init((char *)r->buf, sizeof(r->buf));
+}
+
+static void relay_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+                       unsigned flags)
+{
+	struct relay *r = h->data;
+	const struct sockaddr_in6 *f = (const struct sockaddr_in6 *)from;
+	uv_buf_t out;
+
+	(void)flags;
+	if (n <= 0 || from == NULL || from->sa_family != AF_INET6)
+		return;
+	out = uv_buf_init(buf->base, (unsigned)n);
+	if (f->sin6_port == r->server.sin6_port) {
+		if (!r->drop_to_client)
+			(void)uv_udp_try_send(h, &out, 1, (const struct sockaddr *)&r->client);
+		return;
+	}
+	r->client = *f;
+	(void)uv_udp_try_send(h, &out, 1, (const struct sockaddr *)&r->server);
+}
+
+static uint16_t relay_open(struct world *w, struct relay *r, uint16_t server_port)
+{
+	struct sockaddr_in6 a;
+	int len = sizeof(a);
+
+	memset(r, 0, sizeof(*r));
+	CHECK(uv_ip6_addr("::1", 0, &a) == 0);
+	CHECK(uv_ip6_addr("::1", server_port, &r->server) == 0);
+	CHECK(uv_udp_init(&w->loop, &r->sock) == 0);
+	r->sock.data = r;
+	CHECK(uv_udp_bind(&r->sock, (const struct sockaddr *)&a, 0) == 0);
+	CHECK(uv_udp_recv_start(&r->sock, relay_alloc, relay_recv) == 0);
+	CHECK(uv_udp_getsockname(&r->sock, (struct sockaddr *)&a, &len) == 0);
+	return ntohs(a.sin6_port);
+}
+
+/*
+ * The server "crashes" (its CONNECTION_CLOSE never reaches the client) and
+ * restarts with the same identity: the client's next packet is answered with
+ * a stateless reset and the client gives up at once, not after 30 s idle.
+ */
+static void test_stateless_reset_after_restart(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct call_ctx ctx;
+	struct relay r;
+	struct world w;
+	uint16_t port;
+	uint64_t t0;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	port = relay_open(&w, &r, hm_stoq_endpoint_port(w.server));
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn), HM_OK);
+	CHECK(run_until(&w, &w.client_ready, 1, 5000));
+	CHECK(run_until(&w, &w.server_ready, 1, 5000));
+
+	r.drop_to_client = 1;
+	hm_stoq_endpoint_close(w.server);
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &scfg, &w.server), HM_OK);
+	r.server.sin6_port = htons(hm_stoq_endpoint_port(w.server));
+	r.drop_to_client = 0;
+	CHECK_EQ(w.client_closed, 0);
+
+	t0 = hm_clock_mono_ns();
+	CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"x", 1, 0, NULL), HM_OK);
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK_ERR(w.client_close_err, HM_ERR_IO);
+	CHECK(hm_clock_mono_ns() - t0 < 2 * HM_NS_PER_SEC);
+	CHECK_ERR(w.reply_err[0], HM_ERR_IO);
+	CHECK_EQ(w.server_ready, 1); /* the new server never took the connection */
+	uv_close((uv_handle_t *)&r.sock, NULL);
+	world_free(&w);
+}
+
+/* Resets are never longer than their trigger, and tiny packets get none. */
+static void test_stateless_reset_sizes(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct sockaddr_in6 to;
+	uint8_t pkt[1200], got[1500];
+	struct world w;
+	uv_os_fd_t fd;
+	uv_udp_t sock;
+	size_t sizes[] = { 1200, 60, 44 }, i;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK(uv_ip6_addr("::1", hm_stoq_endpoint_port(w.server), &to) == 0);
+	CHECK(uv_udp_init(&w.loop, &sock) == 0);
+	CHECK(uv_ip6_addr("::1", 0, (struct sockaddr_in6 *)got) == 0);
+	CHECK(uv_udp_bind(&sock, (const struct sockaddr *)got, 0) == 0);
+	CHECK(uv_fileno((uv_handle_t *)&sock, &fd) == 0);
+	memset(pkt, 0x42, sizeof(pkt));
+	pkt[0] = 0x40 | 0x01; /* short header, fixed bit */
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)sizes[i]);
+		ssize_t n = -1;
+		int tries;
+
+		CHECK(uv_udp_try_send(&sock, &b, 1, (const struct sockaddr *)&to) == (int)sizes[i]);
+		for (tries = 0; tries < 50 && n < 0; tries++) {
+			uv_run(&w.loop, UV_RUN_NOWAIT);
+			n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+			if (n < 0)
+				uv_sleep(2);
+		}
+		CHECK(n > 0);
+		CHECK((size_t)n < sizes[i]);
+		CHECK(n >= 40 && n <= 43);
+		CHECK((got[0] & 0xc0) == 0x40); /* looks like a short-header packet */
+	}
+	/* Packets no longer than our longest reset get none: no reset ping-pong. */
+	{
+		uv_buf_t b = uv_buf_init((char *)pkt, 43);
+		ssize_t n;
+		int tries;
+
+		CHECK(uv_udp_try_send(&sock, &b, 1, (const struct sockaddr *)&to) == 43);
+		for (tries = 0; tries < 20; tries++) {
+			uv_run(&w.loop, UV_RUN_NOWAIT);
+			uv_sleep(2);
+		}
+		n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+		CHECK(n < 0);
+	}
+	uv_close((uv_handle_t *)&sock, NULL);
+	world_free(&w);
+}
+
 TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_wrong_pin_refused, test_no_client_certificate_refused, test_deadline_and_cancel,
           test_oneway, test_stream_limit, test_raw_stream_backpressure,
           test_idle_timeout_and_keepalive, test_endpoint_errors, test_classical_mode,
           test_pq_default_key_ids_and_check, test_pq_check_refuses, test_pq_configured_keys_and_pin,
           test_pq_downgrade_refused, test_pq_handshake_faults, test_pq_skip_refused,
-          test_pq_record_faults, test_pq_server_pushes_on_ready)
+          test_pq_record_faults, test_pq_server_pushes_on_ready, test_stateless_reset_after_restart,
+          test_stateless_reset_sizes)
