@@ -177,6 +177,12 @@ struct hm_stoq_config {
 	size_t pq_sk_len;
 	hm_stoq_pq_check_fn pq_check;   /* NULL: accept any key bound to the node id */
 	enum hm_stoq_pq_fault pq_fault; /* tests only */
+	/*
+	 * Address validation: 1 makes every new client prove it receives at
+	 * its address with a QUIC Retry round trip before the server keeps
+	 * any state for it (costs one round trip per handshake). Default 0.
+	 */
+	int retry;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */

@@ -430,8 +430,8 @@ static void set_path(ngtcp2_path *path, struct hm_stoq_endpoint *ep, const struc
 }
 
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
-                         const struct sockaddr *remote, socklen_t remote_len,
-                         struct hm_stoq_conn **out)
+                         const ngtcp2_cid *odcid, const struct sockaddr *remote,
+                         socklen_t remote_len, struct hm_stoq_conn **out)
 {
 	struct hm_stoq_conn *c = conn_alloc(ep, 1);
 	ngtcp2_settings settings;
@@ -446,7 +446,12 @@ int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
 	if (rc != HM_OK)
 		goto fail;
 	conn_settings(ep, &settings, &params);
-	params.original_dcid = hd->dcid;
+	params.original_dcid = odcid != NULL ? *odcid : hd->dcid;
+	if (odcid != NULL) {
+		/* After a Retry the client addresses us by the Retry's source id. */
+		params.retry_scid = hd->dcid;
+		params.retry_scid_present = 1;
+	}
 	scid.datalen = STOQ_CID_LEN;
 	stoq_rand(scid.data, scid.datalen);
 	/* The token for our first connection id, so the client can accept our resets. */

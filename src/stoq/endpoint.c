@@ -53,6 +53,7 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 	stoq_pq_endpoint_free(ep);
 	hm_identity_wipe(&ep->identity);
 	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
+	hm_wipe(ep->retry_secret, sizeof(ep->retry_secret));
 	free(ep);
 }
 
@@ -185,6 +186,48 @@ static struct hm_stoq_conn *find_reset_conn(struct hm_stoq_endpoint *ep, const u
 	return NULL;
 }
 
+/*
+ * Address validation (cfg.retry, RFC 9000 §8.1.2): a client Initial without
+ * a Retry token gets a Retry carrying one (bound to its address and the
+ * connection ids, valid STOQ_RETRY_TOKEN_TIMEOUT_S) and no state is kept; a
+ * client that returns a valid token has shown it receives at its address.
+ * Returns 1 with *odcid set (valid token), 0 (Retry sent) or -1 (bad token:
+ * dropped).
+ */
+static int check_retry(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
+                       const struct sockaddr *addr, socklen_t addrlen, ngtcp2_cid *odcid)
+{
+	uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN], out[STOQ_MAX_UDP_PAYLOAD];
+	ngtcp2_tstamp now = hm_clock_mono_ns();
+	ngtcp2_cid scid;
+	ngtcp2_ssize toklen, n;
+	ngtcp2_path path;
+
+	if (hd->token.len > 0 && hd->token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+		if (ngtcp2_crypto_verify_retry_token(
+		            odcid, hd->token.base, hd->token.len, ep->retry_secret,
+		            sizeof(ep->retry_secret), hd->version, (const ngtcp2_sockaddr *)addr,
+		            addrlen, &hd->dcid, STOQ_RETRY_TOKEN_TIMEOUT_S * NGTCP2_SECONDS,
+		            now) != 0)
+			return -1;
+		return 1;
+	}
+	scid.datalen = STOQ_CID_LEN;
+	stoq_rand(scid.data, scid.datalen);
+	toklen = ngtcp2_crypto_generate_retry_token(
+	        token, ep->retry_secret, sizeof(ep->retry_secret), hd->version,
+	        (const ngtcp2_sockaddr *)addr, addrlen, &scid, &hd->dcid, now);
+	if (toklen < 0)
+		return -1;
+	n = ngtcp2_crypto_write_retry(out, sizeof(out), hd->version, &hd->scid, &scid, &hd->dcid,
+	                              token, (size_t)toklen);
+	if (n <= 0)
+		return -1;
+	path.remote.addr = (ngtcp2_sockaddr *)addr;
+	stoq_endpoint_send(ep, &path, out, (size_t)n);
+	return 0;
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
@@ -211,12 +254,20 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	}
 	if (c == NULL) {
 		ngtcp2_pkt_hd hd;
+		ngtcp2_cid odcid;
+		int retried = 0;
 
 		if (!ep->cfg.accept || ep->nconns >= ep->cfg.max_connections)
 			return;
 		if (ngtcp2_accept(&hd, pkt, (size_t)nread) != 0)
 			return;
-		if (stoq_conn_new_server(ep, &hd, addr, addrlen, &c) != HM_OK)
+		if (ep->cfg.retry) {
+			retried = check_retry(ep, &hd, addr, addrlen, &odcid);
+			if (retried <= 0)
+				return; /* a Retry was sent, or the token is bad: no state kept */
+		}
+		if (stoq_conn_new_server(ep, &hd, retried ? &odcid : NULL, addr, addrlen, &c) !=
+		    HM_OK)
 			return;
 	}
 	stoq_conn_recv(c, addr, addrlen, pkt, (size_t)nread);
@@ -260,6 +311,9 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->family = family;
 	hm_identity_node_id(&ep->identity, ep->node_id);
 	stoq_static_secret(ep);
+	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));
+	if (rc != HM_OK)
+		goto fail;
 	rc = stoq_tls_cred_new(ep);
 	if (rc != HM_OK)
 		goto fail;

@@ -11,13 +11,14 @@
 
 #include "hypermesh/stoq.h"
 
-#define STOQ_MAX_UDP_PAYLOAD   1452 /* fits a 1500-byte MTU under IPv6 */
-#define STOQ_CID_LEN           16
-#define STOQ_MAX_SCIDS         16 /* our connection ids per connection */
-#define STOQ_RECV_BUF          65536
-#define STOQ_STATIC_SECRET_LEN 32
-#define STOQ_RESET_MAX_LEN     43  /* bytes of a stateless reset we send, at most */
-#define STOQ_RESETS_PER_SEC    100 /* stateless resets an endpoint sends per second */
+#define STOQ_MAX_UDP_PAYLOAD       1452 /* fits a 1500-byte MTU under IPv6 */
+#define STOQ_CID_LEN               16
+#define STOQ_MAX_SCIDS             16 /* our connection ids per connection */
+#define STOQ_RECV_BUF              65536
+#define STOQ_STATIC_SECRET_LEN     32
+#define STOQ_RETRY_TOKEN_TIMEOUT_S 10
+#define STOQ_RESET_MAX_LEN         43  /* bytes of a stateless reset we send, at most */
+#define STOQ_RESETS_PER_SEC        100 /* stateless resets an endpoint sends per second */
 
 /* A queued piece of a stream's outgoing bytes, kept until acknowledged:
  * ngtcp2 retransmits from the caller's memory, so chunks never move. */
@@ -107,6 +108,7 @@ struct hm_stoq_endpoint {
 	uint8_t node_id[HM_NODE_ID_LEN];
 	gnutls_certificate_credentials_t cred;
 	uint8_t static_secret[STOQ_STATIC_SECRET_LEN]; /* from the node key: stateless resets */
+	uint8_t retry_secret[STOQ_STATIC_SECRET_LEN];  /* random: Retry tokens */
 	uint64_t reset_window_ns;
 	unsigned resets_in_window;
 	/* PQ signing key (copied or generated) and its Ed25519 binding. */
@@ -154,9 +156,10 @@ void stoq_pq_conn_free(struct hm_stoq_conn *c);
 void stoq_conn_fail_pq(struct hm_stoq_conn *c, int err, const char *why);
 
 /* conn.c */
+/* odcid: the client's first DCID when it came back with a Retry token, else NULL. */
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
-                         const struct sockaddr *remote, socklen_t remote_len,
-                         struct hm_stoq_conn **out);
+                         const ngtcp2_cid *odcid, const struct sockaddr *remote,
+                         socklen_t remote_len, struct hm_stoq_conn **out);
 void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
                     const uint8_t *pkt, size_t len);
 int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);

@@ -1106,8 +1106,43 @@ struct relay {
 	uv_udp_t sock;
 	struct sockaddr_in6 client, server;
 	int drop_to_client;
+	int retries_seen;   /* Retry packets from the server */
+	int corrupt_tokens; /* flip a byte of every token in client Initials */
 	uint8_t buf[65536];
 };
+
+/* The token of a client Initial (long header, type 0), or NULL. */
+static uint8_t *initial_token(uint8_t *p, size_t n, size_t *len)
+{
+	size_t at = 5, tl;
+
+	if (n < 7 || (p[0] & 0xb0) != 0x80)
+		return NULL;
+	at += 1 + p[at];
+	if (at >= n)
+		return NULL;
+	at += 1 + p[at];
+	if (at >= n)
+		return NULL;
+	switch (p[at] >> 6) { /* QUIC variable-length integer */
+	case 0:
+		tl = p[at] & 0x3f;
+		at += 1;
+		break;
+	case 1:
+		if (at + 2 > n)
+			return NULL;
+		tl = (size_t)(p[at] & 0x3f) << 8 | p[at + 1];
+		at += 2;
+		break;
+	default:
+		return NULL;
+	}
+	if (tl == 0 || at + tl > n)
+		return NULL;
+	*len = tl;
+	return p + at;
+}
 
 static void relay_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
@@ -1129,11 +1164,20 @@ static void relay_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct
 		return;
 	out = uv_buf_init(buf->base, (unsigned)n);
 	if (f->sin6_port == r->server.sin6_port) {
+		if ((r->buf[0] & 0xf0) == 0xf0)
+			r->retries_seen++;
 		if (!r->drop_to_client)
 			(void)uv_udp_try_send(h, &out, 1, (const struct sockaddr *)&r->client);
 		return;
 	}
 	r->client = *f;
+	if (r->corrupt_tokens) {
+		size_t tl;
+		uint8_t *tok = initial_token(r->buf, (size_t)n, &tl);
+
+		if (tok != NULL)
+			tok[tl / 2] ^= 0x01;
+	}
 	(void)uv_udp_try_send(h, &out, 1, (const struct sockaddr *)&r->server);
 }
 
@@ -1252,6 +1296,48 @@ static void test_stateless_reset_sizes(void)
 	world_free(&w);
 }
 
+/* With cfg.retry the server answers a client's first Initial with a Retry. */
+static void test_retry_address_validation(void)
+{
+	int corrupt;
+
+	for (corrupt = 0; corrupt < 2; corrupt++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct call_ctx ctx;
+		struct relay r;
+		struct world w;
+		uint16_t port;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		scfg.retry = 1;
+		ccfg.handshake_timeout_ms = 600;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		port = relay_open(&w, &r, hm_stoq_endpoint_port(w.server));
+		r.corrupt_tokens = corrupt;
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn),
+		          HM_OK);
+		if (!corrupt) {
+			CHECK(run_until(&w, &w.client_ready, 1, 5000));
+			CHECK(run_until(&w, &w.server_ready, 1, 5000));
+			CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"r", 1, 0, NULL),
+			          HM_OK);
+			CHECK(run_until(&w, &w.replies, 1, 5000));
+			CHECK(w.reply_ok[0]);
+		} else {
+			/* A token that does not verify: no state, no connection. */
+			CHECK(run_until(&w, &w.client_closed, 1, 5000));
+			CHECK_ERR(w.client_close_err, HM_ERR_IO);
+			CHECK_EQ(w.server_ready, 0);
+			CHECK_EQ(hm_stoq_endpoint_conn_count(w.server), 0);
+		}
+		CHECK(r.retries_seen >= 1);
+		uv_close((uv_handle_t *)&r.sock, NULL);
+		world_free(&w);
+	}
+}
+
 TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_wrong_pin_refused, test_no_client_certificate_refused, test_deadline_and_cancel,
           test_oneway, test_stream_limit, test_raw_stream_backpressure,
@@ -1259,4 +1345,4 @@ TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_pq_default_key_ids_and_check, test_pq_check_refuses, test_pq_configured_keys_and_pin,
           test_pq_downgrade_refused, test_pq_handshake_faults, test_pq_skip_refused,
           test_pq_record_faults, test_pq_server_pushes_on_ready, test_stateless_reset_after_restart,
-          test_stateless_reset_sizes)
+          test_stateless_reset_sizes, test_retry_address_validation)
