@@ -106,6 +106,11 @@ enum hm_stoq_app_code {
 	 * Both sides report it as err HM_ERR_CRYPTO (not HM_OK).
 	 */
 	HM_STOQ_APP_PQ_FAILED = 6,
+	/*
+	 * The server already holds cfg.max_connections_per_peer connections
+	 * with this node id. Both sides report err HM_ERR_TOO_LARGE.
+	 */
+	HM_STOQ_APP_PEER_LIMIT = 7,
 };
 
 /*
@@ -183,6 +188,16 @@ struct hm_stoq_config {
 	 * any state for it (costs one round trip per handshake). Default 0.
 	 */
 	int retry;
+	/*
+	 * Per-peer limits for incoming connections (0 = no limit; the defaults
+	 * are 32 and 8). Per address: connections from one IP address (any
+	 * port) at once, checked before any state is kept; over it the client's
+	 * Initial is dropped. Per peer: ready connections with one node id; a
+	 * new one over it is closed right after its handshake with
+	 * HM_STOQ_APP_PEER_LIMIT.
+	 */
+	size_t max_connections_per_addr;
+	size_t max_connections_per_peer;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */

@@ -636,6 +636,16 @@ static void conn_send_close(struct hm_stoq_conn *c, const ngtcp2_connection_clos
 		stoq_endpoint_send(c->ep, &ps.path, c->ep->send_buf, (size_t)n);
 }
 
+/* The err a peer's application-level close means here. */
+static int library_close_err(uint64_t app_code)
+{
+	if (app_code == HM_STOQ_APP_PQ_FAILED)
+		return HM_ERR_CRYPTO;
+	if (app_code == HM_STOQ_APP_PEER_LIMIT)
+		return HM_ERR_TOO_LARGE;
+	return HM_OK;
+}
+
 /* A local failure of ngtcp2 (rv): tell the peer why, then finish. */
 static void conn_fail(struct hm_stoq_conn *c, int rv)
 {
@@ -645,11 +655,8 @@ static void conn_fail(struct hm_stoq_conn *c, int rv)
 	if (rv == NGTCP2_ERR_DRAINING) {
 		ngtcp2_conn_get_connection_close_error(c->qc, &ccerr);
 		if (ccerr.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION) {
-			/* The peer's PQ layer refused us: not an application's close. */
-			conn_finish(c,
-			            ccerr.error_code == HM_STOQ_APP_PQ_FAILED ? HM_ERR_CRYPTO
-			                                                      : HM_OK,
-			            ccerr.error_code);
+			/* Codes the library uses for refusals are not an application's close. */
+			conn_finish(c, library_close_err(ccerr.error_code), ccerr.error_code);
 			return;
 		}
 		/*
@@ -843,6 +850,21 @@ static void sweep_streams(struct hm_stoq_conn *c)
 	}
 }
 
+/* Server: the peer's node id already holds max_connections_per_peer ready connections. */
+static int peer_over_limit(const struct hm_stoq_conn *c)
+{
+	const struct hm_stoq_conn *o;
+	size_t n = 0, limit = c->ep->cfg.max_connections_per_peer;
+
+	if (limit == 0)
+		return 0;
+	for (o = c->ep->conns; o != NULL; o = o->next)
+		if (o != c && o->ready && !o->closed && !o->close_requested &&
+		    memcmp(o->peer_id, c->peer_id, HM_NODE_ID_LEN) == 0)
+			n++;
+	return n >= limit;
+}
+
 /* The one place that acts on what happened while busy: see the file comment. */
 static void conn_process(struct hm_stoq_conn *c)
 {
@@ -853,6 +875,13 @@ static void conn_process(struct hm_stoq_conn *c)
 	c->busy++;
 	if (c->pq_start_pending && !c->close_requested)
 		stoq_pq_client_start(c);
+	if (c->ready_pending && !c->close_requested && c->is_server && peer_over_limit(c)) {
+		c->ready_pending = 0;
+		c->close_requested = 1;
+		c->close_err = HM_ERR_TOO_LARGE;
+		c->close_code = HM_STOQ_APP_PEER_LIMIT;
+		(void)snprintf(c->close_reason, sizeof(c->close_reason), "too many connections");
+	}
 	if (c->ready_pending && !c->close_requested) {
 		c->ready_pending = 0;
 		c->ready = 1;

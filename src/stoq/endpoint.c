@@ -28,6 +28,8 @@ void hm_stoq_config_default(struct hm_stoq_config *cfg)
 	cfg->max_streams_uni = 16;
 	cfg->max_stream_data = 256 * 1024;
 	cfg->max_data = 1024 * 1024;
+	cfg->max_connections_per_addr = 32;
+	cfg->max_connections_per_peer = 8;
 }
 
 /*
@@ -228,6 +230,33 @@ static int check_retry(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
 	return 0;
 }
 
+/* Connections whose peer has addr's IP address (ports aside). */
+static size_t stoq_conns_from_addr(struct hm_stoq_endpoint *ep, const struct sockaddr *addr)
+{
+	struct hm_stoq_conn *c;
+	size_t n = 0;
+
+	for (c = ep->conns; c != NULL; c = c->next) {
+		const ngtcp2_path *p;
+
+		if (c->closed || c->qc == NULL)
+			continue;
+		p = ngtcp2_conn_get_path(c->qc);
+		if (p->remote.addr->sa_family != addr->sa_family)
+			continue;
+		if (addr->sa_family == AF_INET6 &&
+		    memcmp(&((const struct sockaddr_in6 *)(const void *)p->remote.addr)->sin6_addr,
+		           &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, 16) == 0)
+			n++;
+		else if (addr->sa_family == AF_INET &&
+		         ((const struct sockaddr_in *)(const void *)p->remote.addr)
+		                         ->sin_addr.s_addr ==
+		                 ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr)
+			n++;
+	}
+	return n;
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
@@ -260,6 +289,9 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		if (!ep->cfg.accept || ep->nconns >= ep->cfg.max_connections)
 			return;
 		if (ngtcp2_accept(&hd, pkt, (size_t)nread) != 0)
+			return;
+		if (ep->cfg.max_connections_per_addr > 0 &&
+		    stoq_conns_from_addr(ep, addr) >= ep->cfg.max_connections_per_addr)
 			return;
 		if (ep->cfg.retry) {
 			retried = check_retry(ep, &hd, addr, addrlen, &odcid);

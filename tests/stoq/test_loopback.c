@@ -1338,6 +1338,52 @@ static void test_retry_address_validation(void)
 	}
 }
 
+/* Limits per node id (after the handshake) and per address (before any state). */
+static void test_connection_limits_per_peer(void)
+{
+	int per_addr;
+
+	for (per_addr = 0; per_addr < 2; per_addr++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct world w;
+		uint16_t port;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		CHECK_EQ(scfg.max_connections_per_addr, 32); /* the defaults */
+		CHECK_EQ(scfg.max_connections_per_peer, 8);
+		if (per_addr)
+			scfg.max_connections_per_addr = 1;
+		else
+			scfg.max_connections_per_peer = 1;
+		ccfg.handshake_timeout_ms = 500;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		port = hm_stoq_endpoint_port(w.server);
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn),
+		          HM_OK);
+		CHECK(run_until(&w, &w.client_ready, 1, 5000));
+		CHECK(run_until(&w, &w.server_ready, 1, 5000));
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, NULL), HM_OK);
+		CHECK(run_until(&w, &w.client_closed, 1, 5000));
+		if (per_addr) {
+			/* Dropped before any state: the client times out. */
+			CHECK_ERR(w.client_close_err, HM_ERR_IO);
+			CHECK_EQ(w.server_closed, 0);
+		} else {
+			CHECK_ERR(w.client_close_err, HM_ERR_TOO_LARGE);
+			CHECK_EQ(w.client_close_code, HM_STOQ_APP_PEER_LIMIT);
+			CHECK(run_until(&w, &w.server_closed, 1, 5000));
+			CHECK_ERR(w.server_close_err, HM_ERR_TOO_LARGE);
+		}
+		CHECK_EQ(w.client_ready, 1);
+		CHECK_EQ(w.server_ready, 1);
+		CHECK(w.conn != NULL && hm_stoq_conn_is_ready(w.conn)); /* the first one lives on */
+		CHECK_EQ(hm_stoq_endpoint_conn_count(w.server), 1);
+		world_free(&w);
+	}
+}
+
 TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_wrong_pin_refused, test_no_client_certificate_refused, test_deadline_and_cancel,
           test_oneway, test_stream_limit, test_raw_stream_backpressure,
@@ -1345,4 +1391,5 @@ TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_pq_default_key_ids_and_check, test_pq_check_refuses, test_pq_configured_keys_and_pin,
           test_pq_downgrade_refused, test_pq_handshake_faults, test_pq_skip_refused,
           test_pq_record_faults, test_pq_server_pushes_on_ready, test_stateless_reset_after_restart,
-          test_stateless_reset_sizes, test_retry_address_validation)
+          test_stateless_reset_sizes, test_retry_address_validation,
+          test_connection_limits_per_peer)
