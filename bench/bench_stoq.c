@@ -90,7 +90,7 @@ static void run_until(struct bench *b, const int *flag, int want)
 		uv_run(&b->loop, UV_RUN_ONCE);
 }
 
-static int bench_open(struct bench *b, enum hm_stoq_pq_mode pq)
+static int bench_open(struct bench *b, enum hm_stoq_pq_mode pq, int no_gso)
 {
 	struct hm_stoq_config scfg, ccfg;
 
@@ -109,6 +109,7 @@ static int bench_open(struct bench *b, enum hm_stoq_pq_mode pq)
 	scfg.user = b;
 	scfg.callbacks.on_stream = on_stream;
 	scfg.pq = pq;
+	scfg.disable_gso = no_gso;
 	hm_stoq_config_default(&ccfg);
 	ccfg.identity = &b->cid;
 	ccfg.bind_addr = "::1";
@@ -117,6 +118,7 @@ static int bench_open(struct bench *b, enum hm_stoq_pq_mode pq)
 	ccfg.callbacks.on_ready = on_ready;
 	ccfg.callbacks.on_closed = on_closed;
 	ccfg.pq = pq;
+	ccfg.disable_gso = no_gso;
 	if (hm_stoq_endpoint_new(&b->loop, &scfg, &b->server) != HM_OK ||
 	    hm_stoq_endpoint_new(&b->loop, &ccfg, &b->client) != HM_OK)
 		return -1;
@@ -256,16 +258,16 @@ static void bench_close(struct bench *b)
 }
 
 /* One mode (classical or with the PQ layer) beside the same references. */
-static int bench_mode(enum hm_stoq_pq_mode pq, struct udp_pair *up, struct tcp_pair *tp)
+static int bench_mode(enum hm_stoq_pq_mode pq, int no_gso, struct udp_pair *up, struct tcp_pair *tp)
 {
 	static const size_t bulk[] = { (size_t)1 << 20, (size_t)16 << 20 };
-	const char *mode = pq == HM_STOQ_PQ_OFF ? "classical" : "pq       ";
+	const char *mode = no_gso ? "pq no-gso" : pq == HM_STOQ_PQ_OFF ? "classical" : "pq       ";
 	struct bench b;
 	double ns, ref;
 	size_t i;
 	int failures;
 
-	if (bench_open(&b, pq) != 0) {
+	if (bench_open(&b, pq, no_gso) != 0) {
 		fprintf(stderr, "bench_stoq: cannot open endpoints on ::1\n");
 		return 1;
 	}
@@ -307,8 +309,9 @@ int main(void)
 	up.a = udp_socket(&up.aa);
 	up.b = udp_socket(&up.ba);
 	tcp_open(&tp);
-	rc = bench_mode(HM_STOQ_PQ_OFF, &up, &tp);
-	rc |= bench_mode(HM_STOQ_PQ_REQUIRED, &up, &tp);
+	rc = bench_mode(HM_STOQ_PQ_OFF, 0, &up, &tp);
+	rc |= bench_mode(HM_STOQ_PQ_REQUIRED, 0, &up, &tp);
+	rc |= bench_mode(HM_STOQ_PQ_REQUIRED, 1, &up, &tp); /* GSO's share */
 	close(up.a);
 	close(up.b);
 	close(tp.tx);

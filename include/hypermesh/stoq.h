@@ -198,6 +198,8 @@ struct hm_stoq_config {
 	 */
 	size_t max_connections_per_addr;
 	size_t max_connections_per_peer;
+	/* 1: send packet by packet even where UDP GSO works (benchmarks, tests). */
+	int disable_gso;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */

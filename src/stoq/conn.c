@@ -792,6 +792,7 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 				                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 				continue;
 			default:
+				stoq_endpoint_flush(ep);
 				return (int)nwrite;
 			}
 		}
@@ -800,9 +801,10 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 			                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 		if (nwrite == 0)
 			break;
-		stoq_endpoint_send(ep, &ps.path, ep->send_buf, (size_t)nwrite);
+		stoq_endpoint_batch(ep, &ps.path, ep->send_buf, (size_t)nwrite);
 		npkts++;
 	}
+	stoq_endpoint_flush(ep);
 	if (npkts == MAX_PKTS_PER_WRITE)
 		*more = 1;
 	/*

@@ -4,7 +4,9 @@
  * serves and the dispatch of datagrams to them by destination connection id.
  */
 #define _GNU_SOURCE /* IPV6_V6ONLY */
+#include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -88,10 +90,101 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 
 	if (ep->udp_close_started)
 		return;
+	stoq_endpoint_flush(ep); /* keep the order of packets already batched */
 	/* A full socket buffer drops the datagram: QUIC's loss recovery resends it. */
 	rv = uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)path->remote.addr);
 	if (rv < 0 && rv != UV_EAGAIN)
 		hm_log(HM_LOG_DEBUG, "stoq", "send failed", HM_LOG_STR("error", uv_strerror(rv)));
+}
+
+/* Sends the batch as separate datagrams (no GSO, or GSO refused). */
+static void flush_one_by_one(struct hm_stoq_endpoint *ep)
+{
+	size_t off;
+
+	for (off = 0; off < ep->batch_len; off += ep->batch_seg) {
+		size_t n =
+		        ep->batch_len - off < ep->batch_seg ? ep->batch_len - off : ep->batch_seg;
+		uv_buf_t buf = uv_buf_init((char *)ep->batch + off, (unsigned int)n);
+
+		(void)uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)&ep->batch_to);
+	}
+}
+
+/*
+ * One sendmsg with UDP_SEGMENT: the kernel cuts the buffer into datagrams of
+ * batch_seg bytes (Linux 4.18+). If it refuses (no GSO on the route or an
+ * old kernel), the endpoint stops trying and sends packet by packet.
+ */
+void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { ep->batch, ep->batch_len };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	uint16_t seg = (uint16_t)ep->batch_seg;
+	uv_os_fd_t fd;
+	ssize_t rv;
+
+	if (ep->batch_segs == 0)
+		return;
+	if (ep->udp_close_started) {
+		ep->batch_len = ep->batch_segs = 0;
+		return;
+	}
+	if (ep->batch_segs == 1 || !ep->gso || uv_fileno((uv_handle_t *)&ep->udp, &fd) != 0) {
+		flush_one_by_one(ep);
+		ep->batch_len = ep->batch_segs = 0;
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_name = &ep->batch_to;
+	msg.msg_namelen = ep->batch_to_len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	do
+		rv = sendmsg(fd, &msg, 0);
+	while (rv < 0 && errno == EINTR);
+	if (rv < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+		hm_log(HM_LOG_DEBUG, "stoq", "UDP GSO refused, sending packet by packet",
+		       HM_LOG_STR("error", strerror(errno)));
+		ep->gso = 0;
+		flush_one_by_one(ep);
+	}
+	/* EAGAIN: the whole burst is lost; QUIC loss recovery resends it. */
+	ep->batch_len = ep->batch_segs = 0;
+}
+
+void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
+                         size_t len)
+{
+	socklen_t to_len = path->remote.addrlen;
+
+	/* Only equal-sized packets to one address join a batch; a short one ends it. */
+	if (ep->batch_segs > 0 &&
+	    (len > ep->batch_seg || ep->batch_len % ep->batch_seg != 0 ||
+	     ep->batch_segs == STOQ_GSO_MAX_SEGS || to_len != ep->batch_to_len ||
+	     memcmp(&ep->batch_to, path->remote.addr, to_len) != 0))
+		stoq_endpoint_flush(ep);
+	if (ep->batch_segs == 0) {
+		memcpy(&ep->batch_to, path->remote.addr, to_len);
+		ep->batch_to_len = to_len;
+		ep->batch_seg = len;
+	}
+	memcpy(ep->batch + ep->batch_len, pkt, len);
+	ep->batch_len += len;
+	ep->batch_segs++;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -341,6 +434,7 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->cfg.bind_addr = NULL;             /* not kept: the caller's string */
 	ep->cfg.pq_pk = ep->cfg.pq_sk = NULL; /* copied by stoq_pq_endpoint_init */
 	ep->family = family;
+	ep->gso = !cfg->disable_gso;
 	hm_identity_node_id(&ep->identity, ep->node_id);
 	stoq_static_secret(ep);
 	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));

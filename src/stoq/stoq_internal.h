@@ -15,6 +15,7 @@
 #define STOQ_CID_LEN               16
 #define STOQ_MAX_SCIDS             16 /* our connection ids per connection */
 #define STOQ_RECV_BUF              65536
+#define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
 #define STOQ_STATIC_SECRET_LEN     32
 #define STOQ_RETRY_TOKEN_TIMEOUT_S 10
 #define STOQ_RESET_MAX_LEN         43  /* bytes of a stateless reset we send, at most */
@@ -126,6 +127,14 @@ struct hm_stoq_endpoint {
 	int closing, udp_close_started, udp_closed;
 	uint8_t recv_buf[STOQ_RECV_BUF];
 	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
+	/* Packets of one connection's burst, sent with one UDP_SEGMENT (GSO) call. */
+	int gso;           /* 1 while the kernel accepts UDP_SEGMENT */
+	size_t batch_len;  /* bytes in batch */
+	size_t batch_segs; /* packets in batch */
+	size_t batch_seg;  /* size of each packet but the last */
+	struct sockaddr_storage batch_to;
+	socklen_t batch_to_len;
+	uint8_t batch[STOQ_GSO_MAX_SEGS * STOQ_MAX_UDP_PAYLOAD];
 };
 
 /* tls.c */
@@ -187,6 +196,14 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
 /* endpoint.c */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len);
+/*
+ * Queues one packet of a burst for path; packets to one destination of equal
+ * size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
+ * sends what is queued; call it at the end of every burst.
+ */
+void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
+                         size_t len);
+void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
 /* Finishes closing the endpoint once its last connection is gone. */
 void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
 

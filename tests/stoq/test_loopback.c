@@ -61,6 +61,7 @@ struct world {
 };
 
 static int g_pq_off; /* world_config makes classical endpoints */
+static int g_no_gso; /* world_config turns UDP GSO off */
 
 struct call_ctx {
 	struct world *w;
@@ -236,6 +237,7 @@ static void world_config(struct world *w, struct hm_stoq_config *cfg, int server
 	cfg->user = w;
 	if (g_pq_off)
 		cfg->pq = HM_STOQ_PQ_OFF;
+	cfg->disable_gso = g_no_gso;
 	if (server) {
 		cfg->identity = &w->server_id;
 		cfg->accept = 1;
@@ -1099,6 +1101,15 @@ static void test_pq_server_pushes_on_ready(void)
 	}
 }
 
+/* Packet by packet (no GSO batches): the same bytes arrive. */
+static void test_without_gso(void)
+{
+	g_no_gso = 1;
+	test_echo_sizes_ipv6();
+	test_raw_stream_backpressure();
+	g_no_gso = 0;
+}
+
 /* ---- stateless reset ---------------------------------------------------- */
 
 /* A UDP relay between client and server that can blackhole the server's side. */
@@ -1392,4 +1403,4 @@ TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_pq_downgrade_refused, test_pq_handshake_faults, test_pq_skip_refused,
           test_pq_record_faults, test_pq_server_pushes_on_ready, test_stateless_reset_after_restart,
           test_stateless_reset_sizes, test_retry_address_validation,
-          test_connection_limits_per_peer)
+          test_connection_limits_per_peer, test_without_gso)
