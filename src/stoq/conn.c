@@ -941,8 +941,9 @@ static void on_timer(uv_timer_t *t)
 
 	if (c->closed)
 		return;
-	if (c->pq && !c->ready && hm_clock_mono_ns() >= c->pq_deadline_ns) {
-		conn_finish(c, HM_ERR_IO, 0); /* like ngtcp2's handshake timeout */
+	if (c->pq && !c->ready && !c->close_requested && hm_clock_mono_ns() >= c->pq_deadline_ns) {
+		/* Like ngtcp2's handshake timeout, but the peer is told. */
+		stoq_conn_fail_pq(c, HM_ERR_IO, "PQ step timed out");
 		return;
 	}
 	c->busy++;
