@@ -132,6 +132,7 @@ enum hm_stoq_pq_fault {
 	HM_STOQ_PQ_FAULT_BINDING = 4,    /* corrupt the Ed25519 signature binding our PQ key */
 	HM_STOQ_PQ_FAULT_RECORD = 5,     /* corrupt the first application record we send */
 	HM_STOQ_PQ_FAULT_TRUNCATE = 6,   /* send FIN without a final record */
+	HM_STOQ_PQ_FAULT_STALL = 7,      /* server: never answer the ClientHello */
 };
 
 /*

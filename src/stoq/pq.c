@@ -540,6 +540,10 @@ static int server_on_client_hello(struct hm_stoq_conn *c, const uint8_t *raw, si
 	rc = stoq_pq_client_hello_decode(body, len, &m);
 	if (rc != HM_OK)
 		return rc;
+	if (ep->cfg.pq_fault == HM_STOQ_PQ_FAULT_STALL) {
+		p->state = PQ_SERVER_WAIT_CLIENT_FINISH; /* and nothing sent: the client waits */
+		return HM_OK;
+	}
 	rc = check_peer_identity(c, &m.id);
 	if (rc != HM_OK)
 		return rc;
