@@ -36,6 +36,7 @@
 #include "hypermesh/secure.h"
 #include "hypermesh/sig.h"
 #include "pq_wire.h"
+#include "record.h"
 #include "stoq_internal.h"
 
 static const char exporter_label[] = "EXPORTER-STOQ-PQ-v1";
@@ -48,10 +49,6 @@ static const char server_confirm_label[] = "STOQ-PQ server finished v1";
 
 #define HASH_LEN    32
 #define KEY_LEN     32
-#define REC_HDR     3
-#define REC_TAG     16
-#define REC_FINAL   0x01
-#define NONCE_LEN   12
 #define SIG_MSG_MAX (sizeof(client_sig_label) + HASH_LEN)
 
 enum pq_state {
@@ -889,155 +886,60 @@ void stoq_pq_stream_opened(struct hm_stoq_conn *c, struct hm_stoq_stream *s)
 	s->held = 1;
 }
 
-/* ---- the record layer ----------------------------------------------------- */
-
-static void record_nonce(uint8_t nonce[NONCE_LEN], uint32_t seq, int64_t stream_id)
-{
-	uint64_t id = (uint64_t)stream_id;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		nonce[i] = (uint8_t)(seq >> (24 - 8 * i));
-	for (i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(id >> (56 - 8 * i));
-}
+/* ---- the record layer (record.c) ----------------------------------------- */
 
 int stoq_pq_stream_seal(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin)
 {
 	struct hm_stoq_conn *c = s->conn;
-	size_t nrec = len / STOQ_PQ_RECORD_MAX + (len % STOQ_PQ_RECORD_MAX != 0), i, off = 0;
-	uint8_t nonce[NONCE_LEN], *out;
+	size_t total = stoq_rec_sealed_len(len, fin);
+	uint8_t *out;
 	int rc;
 
-	if (nrec == 0 && fin)
-		nrec = 1; /* an empty final record marks the end */
-	if (nrec == 0)
+	if (total == 0)
 		return HM_OK;
 	if (!c->pq_keys)
 		return HM_ERR_INVALID;
-	if ((uint64_t)s->tx_seq + nrec > UINT32_MAX)
-		return HM_ERR_TOO_LARGE;
-	rc = stoq_stream_queue(s, NULL, len + nrec * (REC_HDR + REC_TAG), &out);
+	rc = stoq_stream_queue(s, NULL, total, &out);
 	if (rc != HM_OK)
 		return rc;
-	for (i = 0; i < nrec; i++) {
-		size_t n = len - off < STOQ_PQ_RECORD_MAX ? len - off : STOQ_PQ_RECORD_MAX;
-		size_t ct_len = n + REC_TAG;
-		int last = i + 1 == nrec;
-
-		out[0] = fin && last && c->ep->cfg.pq_fault != HM_STOQ_PQ_FAULT_TRUNCATE ? REC_FINAL
-		                                                                         : 0;
-		out[1] = (uint8_t)(n >> 8);
-		out[2] = (uint8_t)n;
-		record_nonce(nonce, s->tx_seq++, s->id);
-		if (gnutls_aead_cipher_encrypt(c->pq_tx, nonce, sizeof(nonce), out, REC_HDR,
-		                               REC_TAG, data + off, n, out + REC_HDR,
-		                               &ct_len) != 0 ||
-		    ct_len != n + REC_TAG) {
-			/* The chunk is already queued: the connection cannot go on. */
-			stoq_conn_fail_pq(c, HM_ERR_CRYPTO, "record encryption failed");
-			return HM_ERR_CRYPTO;
-		}
-		if (c->ep->cfg.pq_fault == HM_STOQ_PQ_FAULT_RECORD && !s->tx_fault_done) {
-			out[REC_HDR] ^= 0x01;
-			s->tx_fault_done = 1;
-		}
-		out += REC_HDR + ct_len;
-		off += n;
+	rc = stoq_rec_seal(c->pq_tx, s->id, &s->tx_seq, data, len, fin,
+	                   c->ep->cfg.pq_fault != HM_STOQ_PQ_FAULT_TRUNCATE, out);
+	if (rc != HM_OK) {
+		/* The chunk is already queued: the connection cannot go on. */
+		stoq_conn_fail_pq(c, HM_ERR_CRYPTO, "record encryption failed");
+		return HM_ERR_CRYPTO;
+	}
+	if (c->ep->cfg.pq_fault == HM_STOQ_PQ_FAULT_RECORD && !s->tx_fault_done) {
+		out[STOQ_REC_HDR] ^= 0x01;
+		s->tx_fault_done = 1;
 	}
 	return HM_OK;
 }
 
-/* Opens one complete record; delivers its plaintext. HM_OK or HM_ERR_CRYPTO. */
-static int open_record(struct hm_stoq_stream *s, const uint8_t *rec, size_t rec_len,
-                       int stream_ends_here)
+/* Hands one record's plaintext to the stream's owner; 1 once nobody listens. */
+static int deliver(void *ctx, const uint8_t *data, size_t len, int fin)
 {
+	struct hm_stoq_stream *s = ctx;
 	struct hm_stoq_conn *c = s->conn;
-	uint8_t nonce[NONCE_LEN];
-	uint8_t *plain = c->ep->pq_plain;
-	size_t n = rec_len - REC_HDR - REC_TAG, pt_len = n;
-	int final = (rec[0] & REC_FINAL) != 0;
 
-	if ((rec[0] & ~REC_FINAL) != 0 || s->rx_seq == UINT32_MAX)
-		return HM_ERR_CRYPTO;
-	record_nonce(nonce, s->rx_seq, s->id);
-	if (gnutls_aead_cipher_decrypt(c->pq_rx, nonce, sizeof(nonce), rec, REC_HDR, REC_TAG,
-	                               rec + REC_HDR, n + REC_TAG, plain, &pt_len) != 0 ||
-	    pt_len != n)
-		return HM_ERR_CRYPTO;
-	s->rx_seq++;
-	if (final)
-		s->rx_final = 1;
-	if (final && stream_ends_here)
-		s->rx_fin_done = 1;
-	if (s->adopted && !s->closed && s->cb.on_data != NULL &&
-	    (n > 0 || (final && stream_ends_here)))
-		s->cb.on_data(s, plain, n, final && stream_ends_here, s->user);
-	return HM_OK;
-}
-
-static size_t record_size(const uint8_t hdr[REC_HDR])
-{
-	return REC_HDR + ((size_t)hdr[1] << 8 | hdr[2]) + REC_TAG;
+	if (c->close_requested || c->closed || s->closed || s->reset)
+		return 1;
+	if (s->adopted && s->cb.on_data != NULL)
+		s->cb.on_data(s, data, len, fin, s->user);
+	return c->close_requested || c->closed || s->closed || s->reset;
 }
 
 void stoq_pq_stream_recv(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin)
 {
 	struct hm_stoq_conn *c = s->conn;
-	const char *why = NULL;
+	const char *why = "";
+	int rc;
 
-	while (len > 0 && why == NULL) {
-		size_t need, take;
-
-		if (c->close_requested || c->closed || s->closed || s->reset)
-			return;
-		if (s->rx_final) {
-			why = "bytes after the final record";
-			break;
-		}
-		if (s->rx_rec.len == 0 && len >= REC_HDR && len >= (need = record_size(data))) {
-			/* A whole record in the packet: open it in place. */
-			if (need - REC_HDR - REC_TAG > STOQ_PQ_RECORD_MAX) {
-				why = "record too long";
-				break;
-			}
-			if (open_record(s, data, need, fin && len == need) != HM_OK)
-				why = "record does not authenticate";
-			data += need;
-			len -= need;
-			continue;
-		}
-		/* Gather a record across packets. */
-		need = s->rx_rec.len >= REC_HDR ? record_size(s->rx_rec.data) : REC_HDR;
-		take = need - s->rx_rec.len < len ? need - s->rx_rec.len : len;
-		if (hm_buf_append(&s->rx_rec, data, take) != HM_OK) {
-			stoq_conn_fail_pq(c, HM_ERR_NOMEM, "out of memory");
-			return;
-		}
-		data += take;
-		len -= take;
-		if (s->rx_rec.len == REC_HDR) {
-			need = record_size(s->rx_rec.data);
-			if (need - REC_HDR - REC_TAG > STOQ_PQ_RECORD_MAX) {
-				why = "record too long";
-				break;
-			}
-			continue;
-		}
-		if (s->rx_rec.len < need)
-			continue;
-		if (open_record(s, s->rx_rec.data, s->rx_rec.len, fin && len == 0) != HM_OK)
-			why = "record does not authenticate";
-		(void)hm_buf_truncate(&s->rx_rec, 0);
-	}
-	if (why == NULL && fin && !s->rx_fin_done) {
-		if (s->rx_rec.len != 0 || !s->rx_final)
-			why = "stream truncated: FIN without the final record";
-		else if (s->adopted && !s->closed && !s->reset && !c->close_requested &&
-		         s->cb.on_data != NULL)
-			s->cb.on_data(s, c->ep->pq_plain, 0, 1, s->user);
-	}
-	if (why != NULL)
+	rc = stoq_rec_open(&s->rec_rx, c->pq_rx, s->id, c->ep->pq_plain, data, len, fin, deliver, s,
+	                   &why);
+	if (rc == HM_ERR_NOMEM)
+		stoq_conn_fail_pq(c, HM_ERR_NOMEM, "out of memory");
+	else if (rc != HM_OK)
 		stoq_conn_fail_pq(c, HM_ERR_CRYPTO, why);
 }
 

@@ -22,7 +22,6 @@
 #define STOQ_PQ_MSG_MAX     16384
 #define STOQ_PQ_BINDING_LEN 64
 #define STOQ_PQ_CONFIRM_LEN 32
-#define STOQ_PQ_RECORD_MAX  16384 /* plaintext bytes of one application record */
 
 enum stoq_pq_msg_type {
 	STOQ_PQ_CLIENT_HELLO = 1,

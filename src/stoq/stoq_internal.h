@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "hypermesh/stoq.h"
+#include "record.h"
 
 #define STOQ_MAX_UDP_PAYLOAD       1452 /* fits a 1500-byte MTU under IPv6 */
 #define STOQ_CID_LEN               16
@@ -45,14 +46,13 @@ struct hm_stoq_stream {
 	int fin_queued, fin_sent, blocked, reset, closed;
 	/* PQ record layer (pq.c). `plain` marks the PQ handshake stream itself. */
 	int plain;
-	uint32_t tx_seq, rx_seq;  /* records sent / received */
-	int rx_final;             /* the final record arrived */
-	int rx_fin_done;          /* on_data was called with fin */
-	struct hm_buf rx_rec;     /* a partial record, or a held stream's bytes */
-	int held, held_fin;       /* arrived before we were ready: not yet shown */
-	uint64_t held_bytes;      /* flow-control credit to return on release */
-	uint64_t held_close_code; /* the peer closed it while held */
-	int tx_fault_done;        /* tests: the record fault was applied */
+	uint32_t tx_seq;           /* records sent */
+	struct stoq_rec_rx rec_rx; /* records received */
+	struct hm_buf rx_rec;      /* a held stream's bytes */
+	int held, held_fin;        /* arrived before we were ready: not yet shown */
+	uint64_t held_bytes;       /* flow-control credit to return on release */
+	uint64_t held_close_code;  /* the peer closed it while held */
+	int tx_fault_done;         /* tests: the record fault was applied */
 };
 
 struct hm_stoq_conn {
@@ -118,7 +118,7 @@ struct hm_stoq_endpoint {
 	size_t pq_pk_len, pq_sk_len;
 	uint8_t pq_binding[64];
 	uint8_t pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
-	uint8_t pq_plain[16384]; /* one record's plaintext (STOQ_PQ_RECORD_MAX) */
+	uint8_t pq_plain[STOQ_REC_PLAIN_MAX]; /* one record's plaintext */
 	struct sockaddr_storage local;
 	socklen_t local_len;
 	int family;

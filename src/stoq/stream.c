@@ -37,6 +37,7 @@ void stoq_stream_free(struct hm_stoq_stream *s)
 		free(ch);
 	}
 	hm_buf_free(&s->rx_rec);
+	stoq_rec_rx_free(&s->rec_rx);
 	free(s);
 }
 
