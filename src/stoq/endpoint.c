@@ -446,7 +446,8 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	rc = stoq_pq_endpoint_init(ep, cfg);
 	if (rc != HM_OK)
 		goto fail;
-	if (uv_udp_init_ex(loop, &ep->udp, (unsigned)family) != 0) {
+	/* UV_UDP_RECVMMSG: up to STOQ_RECV_MMSG datagrams per system call. */
+	if (uv_udp_init_ex(loop, &ep->udp, (unsigned)family | UV_UDP_RECVMMSG) != 0) {
 		rc = HM_ERR_IO;
 		goto fail;
 	}

@@ -15,7 +15,9 @@
 #define STOQ_MAX_UDP_PAYLOAD       1452 /* fits a 1500-byte MTU under IPv6 */
 #define STOQ_CID_LEN               16
 #define STOQ_MAX_SCIDS             16 /* our connection ids per connection */
-#define STOQ_RECV_BUF              65536
+/* libuv's recvmmsg takes up to this many 64 KiB datagrams per call. */
+#define STOQ_RECV_MMSG             8
+#define STOQ_RECV_BUF              (STOQ_RECV_MMSG * 65536)
 #define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
 #define STOQ_STATIC_SECRET_LEN     32
 #define STOQ_RETRY_TOKEN_TIMEOUT_S 10
