@@ -133,6 +133,7 @@ enum hm_stoq_pq_fault {
 	HM_STOQ_PQ_FAULT_RECORD = 5,     /* corrupt the first application record we send */
 	HM_STOQ_PQ_FAULT_TRUNCATE = 6,   /* send FIN without a final record */
 	HM_STOQ_PQ_FAULT_STALL = 7,      /* server: never answer the ClientHello */
+	HM_STOQ_PQ_FAULT_EARLY = 8,      /* client: beside the ClientHello, open a plain stream */
 };
 
 /*

@@ -816,6 +816,25 @@ int stoq_pq_handshake_completed(struct hm_stoq_conn *c)
 	return HM_OK;
 }
 
+/* Tests: application bytes on a stream before any PQ key exists. */
+static void early_plain_stream(struct hm_stoq_conn *c)
+{
+	static const char msg[] = "early application data";
+	struct hm_stoq_stream *s;
+	int64_t id;
+
+	if (stoq_stream_new(c, -1, &s) != HM_OK)
+		return;
+	if (ngtcp2_conn_open_uni_stream(c->qc, &id, s) != 0) {
+		s->closed = 1;
+		return;
+	}
+	s->id = id;
+	s->plain = 1;
+	hm_stoq_stream_set_callbacks(s, NULL, NULL);
+	(void)hm_stoq_stream_write(s, msg, sizeof(msg), 1);
+}
+
 void stoq_pq_client_start(struct hm_stoq_conn *c)
 {
 	struct hm_stoq_endpoint *ep = c->ep;
@@ -857,6 +876,8 @@ void stoq_pq_client_start(struct hm_stoq_conn *c)
 	if (rc == HM_OK)
 		rc = send_msg(c, &out, 0);
 	hm_buf_free(&out);
+	if (rc == HM_OK && ep->cfg.pq_fault == HM_STOQ_PQ_FAULT_EARLY)
+		early_plain_stream(c);
 	if (rc == HM_OK)
 		return;
 fail:

@@ -1035,6 +1035,30 @@ static void test_pq_step_timeout(void)
 	world_free(&w);
 }
 
+/* A client that opens an application stream beside its ClientHello: refused. */
+static void test_pq_early_stream_refused(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct world w;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	ccfg.pq_fault = HM_STOQ_PQ_FAULT_EARLY;
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
+	                          NULL, &w.conn),
+	          HM_OK);
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
+	CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
+	CHECK_EQ(w.client_close_code, HM_STOQ_APP_PQ_FAILED);
+	CHECK_EQ(w.client_ready + w.server_ready, 0);
+	CHECK_EQ(w.oneways + w.requests, 0);
+	world_free(&w);
+}
+
 /* A client that skips the PQ step and sends application data: never delivered. */
 static void test_pq_skip_refused(void)
 {
@@ -1427,6 +1451,7 @@ TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_idle_timeout_and_keepalive, test_endpoint_errors, test_classical_mode,
           test_pq_default_key_ids_and_check, test_pq_check_refuses, test_pq_configured_keys_and_pin,
           test_pq_downgrade_refused, test_pq_handshake_faults, test_pq_skip_refused,
-          test_pq_step_timeout, test_pq_record_faults, test_pq_server_pushes_on_ready,
-          test_stateless_reset_after_restart, test_stateless_reset_sizes,
-          test_retry_address_validation, test_connection_limits_per_peer, test_without_gso)
+          test_pq_step_timeout, test_pq_early_stream_refused, test_pq_record_faults,
+          test_pq_server_pushes_on_ready, test_stateless_reset_after_restart,
+          test_stateless_reset_sizes, test_retry_address_validation,
+          test_connection_limits_per_peer, test_without_gso)
