@@ -27,12 +27,14 @@
  *
  * Errors reported by callbacks (int err): HM_OK for a close requested by an
  * application (either side; app_code carries its code), HM_ERR_VERIFY when the
- * peer's identity did not match the pinned node id, HM_ERR_CRYPTO when the TLS
+ * peer's identity did not match the pinned node id (or its PQ key the pinned
+ * PQ key id, or cfg.pq_check refused it), HM_ERR_CRYPTO when the TLS
  * handshake failed for another reason (no or bad certificate, no common ALPN,
  * the peer refused ours; also any failure of the post-quantum layer, see
  * HM_STOQ_APP_PQ_FAILED), HM_ERR_IO for an idle timeout, a handshake timeout,
  * a transport error or a stateless reset (the peer no longer knows the
- * connection), HM_ERR_NOMEM.
+ * connection), HM_ERR_TOO_LARGE (cfg.max_connections_per_peer, see
+ * HM_STOQ_APP_PEER_LIMIT), HM_ERR_NOMEM.
  */
 #ifndef HYPERMESH_STOQ_H
 #define HYPERMESH_STOQ_H
