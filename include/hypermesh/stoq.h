@@ -141,7 +141,8 @@ enum hm_stoq_pq_fault {
 /*
  * Checks a peer's PQ key (both sides, after its Ed25519 binding verified):
  * return HM_OK to accept, anything else refuses the connection
- * (HM_ERR_VERIFY). key_id is hm_stoq_pq_key_id of the peer's key.
+ * (HM_ERR_VERIFY). key_id is hm_stoq_pq_key_id of the peer's key; user is
+ * cfg.user. Runs on the loop thread inside the PQ step: keep it short.
  */
 typedef int (*hm_stoq_pq_check_fn)(const uint8_t node_id[HM_NODE_ID_LEN],
                                    const uint8_t key_id[HM_STOQ_PQ_KEY_ID_LEN], void *user);
