@@ -90,7 +90,7 @@ static void run_until(struct bench *b, const int *flag, int want)
 		uv_run(&b->loop, UV_RUN_ONCE);
 }
 
-static int bench_open(struct bench *b)
+static int bench_open(struct bench *b, enum hm_stoq_pq_mode pq, int no_gso)
 {
 	struct hm_stoq_config scfg, ccfg;
 
@@ -108,6 +108,8 @@ static int bench_open(struct bench *b)
 	scfg.accept = 1;
 	scfg.user = b;
 	scfg.callbacks.on_stream = on_stream;
+	scfg.pq = pq;
+	scfg.disable_gso = no_gso;
 	hm_stoq_config_default(&ccfg);
 	ccfg.identity = &b->cid;
 	ccfg.bind_addr = "::1";
@@ -115,6 +117,8 @@ static int bench_open(struct bench *b)
 	ccfg.user = b;
 	ccfg.callbacks.on_ready = on_ready;
 	ccfg.callbacks.on_closed = on_closed;
+	ccfg.pq = pq;
+	ccfg.disable_gso = no_gso;
 	if (hm_stoq_endpoint_new(&b->loop, &scfg, &b->server) != HM_OK ||
 	    hm_stoq_endpoint_new(&b->loop, &ccfg, &b->client) != HM_OK)
 		return -1;
@@ -243,57 +247,75 @@ static void tcp_open(struct tcp_pair *p)
 	(void)fcntl(p->rx, F_SETFL, O_NONBLOCK);
 }
 
-int main(void)
+static void bench_close(struct bench *b)
+{
+	hm_stoq_endpoint_close(b->client);
+	hm_stoq_endpoint_close(b->server);
+	uv_run(&b->loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&b->loop);
+	hm_identity_wipe(&b->sid);
+	hm_identity_wipe(&b->cid);
+}
+
+/* One mode (classical or with the PQ layer) beside the same references. */
+static int bench_mode(enum hm_stoq_pq_mode pq, int no_gso, struct udp_pair *up, struct tcp_pair *tp)
 {
 	static const size_t bulk[] = { (size_t)1 << 20, (size_t)16 << 20 };
-	struct udp_pair up;
-	struct tcp_pair tp;
+	const char *mode = no_gso ? "pq no-gso" : pq == HM_STOQ_PQ_OFF ? "classical" : "pq       ";
 	struct bench b;
 	double ns, ref;
 	size_t i;
+	int failures;
 
-	if (bench_open(&b) != 0) {
+	if (bench_open(&b, pq, no_gso) != 0) {
 		fprintf(stderr, "bench_stoq: cannot open endpoints on ::1\n");
 		return 1;
 	}
 	ns = bench_median_ns(handshake_once, &b, 4);
-	printf("stoq handshake (mutual TLS, pinned, ::1)   %10.1f us\n", ns / 1e3);
-
+	printf("stoq %s handshake to ready (mutual, pinned) %10.1f us\n", mode, ns / 1e3);
 	bench_connect(&b);
-	g_body = malloc(bulk[1]);
-	if (g_body == NULL)
-		return 1;
-	memset(g_body, 0x5a, bulk[1]);
-	up.a = udp_socket(&up.aa);
-	up.b = udp_socket(&up.ba);
 	g_size = 64;
 	ns = bench_median_ns(call_once, &b, 50);
-	ref = bench_median_ns(udp_pingpong, &up, 200);
-	printf("stoq rpc echo 64 B round trip             %10.1f us   reference: UDP ping-pong "
+	ref = bench_median_ns(udp_pingpong, up, 200);
+	printf("stoq %s rpc echo 64 B round trip        %10.1f us   reference: UDP ping-pong "
 	       "%.1f us\n",
-	       ns / 1e3, ref / 1e3);
-	tcp_open(&tp);
+	       mode, ns / 1e3, ref / 1e3);
 	for (i = 0; i < sizeof(bulk) / sizeof(bulk[0]); i++) {
 		g_size = bulk[i];
 		ns = bench_median_ns(call_once, &b, 1);
-		ref = bench_median_ns(tcp_transfer, &tp, 1);
+		ref = bench_median_ns(tcp_transfer, tp, 1);
 		/* The echo moves the body both ways: count both. */
-		printf("stoq rpc echo %2zu MiB                      %10.1f MB/s  reference: TCP "
-		       "one way "
-		       "%.1f MB/s\n",
-		       bulk[i] >> 20, 2.0 * (double)g_size / ns * 1e3, (double)g_size / ref * 1e3);
+		printf("stoq %s rpc echo %2zu MiB                 %10.1f MB/s  reference: TCP one "
+		       "way %.1f MB/s\n",
+		       mode, bulk[i] >> 20, 2.0 * (double)g_size / ns * 1e3,
+		       (double)g_size / ref * 1e3);
 	}
-	printf("(%d failed calls)\n", b.failures);
+	failures = b.failures;
+	printf("(%s: %d failed calls)\n", mode, failures);
+	bench_close(&b);
+	return failures != 0;
+}
+
+int main(void)
+{
+	struct udp_pair up;
+	struct tcp_pair tp;
+	int rc;
+
+	g_body = malloc((size_t)16 << 20);
+	if (g_body == NULL)
+		return 1;
+	memset(g_body, 0x5a, (size_t)16 << 20);
+	up.a = udp_socket(&up.aa);
+	up.b = udp_socket(&up.ba);
+	tcp_open(&tp);
+	rc = bench_mode(HM_STOQ_PQ_OFF, 0, &up, &tp);
+	rc |= bench_mode(HM_STOQ_PQ_REQUIRED, 0, &up, &tp);
+	rc |= bench_mode(HM_STOQ_PQ_REQUIRED, 1, &up, &tp); /* GSO's share */
 	close(up.a);
 	close(up.b);
 	close(tp.tx);
 	close(tp.rx);
-	hm_stoq_endpoint_close(b.client);
-	hm_stoq_endpoint_close(b.server);
-	uv_run(&b.loop, UV_RUN_DEFAULT);
-	(void)uv_loop_close(&b.loop);
 	free(g_body);
-	hm_identity_wipe(&b.sid);
-	hm_identity_wipe(&b.cid);
-	return b.failures != 0;
+	return rc;
 }

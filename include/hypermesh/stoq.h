@@ -3,7 +3,10 @@
  * STOQ: the HyperMesh transport. QUIC (ngtcp2) over one UDP socket driven by
  * a libuv loop, TLS 1.3 (GnuTLS) with ALPN "stoq/1" and mutual
  * authentication by X.509 certificates whose keys are the nodes' Ed25519
- * identities. The post-quantum layer is not built yet (docs/STOQ.md).
+ * identities, and (by default) a post-quantum layer on top: a hybrid
+ * ML-KEM-1024 + X25519 exchange authenticated by ML-DSA-87 or Falcon-1024
+ * signatures over the TLS exporter, whose keys protect every application
+ * stream in an inner AEAD record layer (docs/STOQ.md, "Post-quantum layer").
  *
  * Objects and ownership. An endpoint (hm_stoq_endpoint_new) owns its socket,
  * its connections and their streams. Connections and streams handed to the
@@ -24,10 +27,14 @@
  *
  * Errors reported by callbacks (int err): HM_OK for a close requested by an
  * application (either side; app_code carries its code), HM_ERR_VERIFY when the
- * peer's identity did not match the pinned node id, HM_ERR_CRYPTO when the TLS
+ * peer's identity did not match the pinned node id (or its PQ key the pinned
+ * PQ key id, or cfg.pq_check refused it), HM_ERR_CRYPTO when the TLS
  * handshake failed for another reason (no or bad certificate, no common ALPN,
- * the peer refused ours), HM_ERR_IO for an idle timeout, a handshake timeout
- * or a transport error, HM_ERR_NOMEM.
+ * the peer refused ours; also any failure of the post-quantum layer, see
+ * HM_STOQ_APP_PQ_FAILED), HM_ERR_IO for an idle timeout, a handshake timeout,
+ * a transport error or a stateless reset (the peer no longer knows the
+ * connection), HM_ERR_TOO_LARGE (cfg.max_connections_per_peer, see
+ * HM_STOQ_APP_PEER_LIMIT), HM_ERR_NOMEM.
  */
 #ifndef HYPERMESH_STOQ_H
 #define HYPERMESH_STOQ_H
@@ -38,8 +45,11 @@
 #include "hypermesh/buf.h"
 #include "hypermesh/keystore.h"
 
-#define HM_STOQ_ALPN         "stoq/1"
-#define HM_STOQ_DEFAULT_PORT 9292
+#define HM_STOQ_ALPN          "stoq/1"    /* classical only (cfg.pq = HM_STOQ_PQ_OFF) */
+#define HM_STOQ_ALPN_PQ       "stoq-pq/1" /* with the post-quantum layer */
+/* A PQ key id: SHA-256(uint8 alg || public key), see hm_stoq_pq_key_id. */
+#define HM_STOQ_PQ_KEY_ID_LEN 32
+#define HM_STOQ_DEFAULT_PORT  9292
 
 struct uv_loop_s;
 struct hm_stoq_endpoint;
@@ -91,7 +101,51 @@ enum hm_stoq_app_code {
 	HM_STOQ_APP_PROTOCOL = 3,  /* the peer broke the RPC framing */
 	HM_STOQ_APP_TOO_LARGE = 4, /* a frame exceeded the receiver's limit */
 	HM_STOQ_APP_SHUTDOWN = 5,  /* the endpoint is closing */
+	/*
+	 * The post-quantum layer failed: a malformed, unexpected or badly
+	 * signed PQ message, a key-confirmation mismatch, an application
+	 * stream before the PQ step, or a record that does not authenticate.
+	 * Both sides report it as err HM_ERR_CRYPTO (not HM_OK).
+	 */
+	HM_STOQ_APP_PQ_FAILED = 6,
+	/*
+	 * The server already holds cfg.max_connections_per_peer connections
+	 * with this node id. Both sides report err HM_ERR_TOO_LARGE.
+	 */
+	HM_STOQ_APP_PEER_LIMIT = 7,
 };
+
+/*
+ * Post-quantum mode. Both ends must agree: the modes use different ALPN
+ * names, so a classical peer and a PQ peer never complete a handshake
+ * (HM_ERR_CRYPTO), which is what makes a downgrade impossible.
+ */
+enum hm_stoq_pq_mode {
+	HM_STOQ_PQ_REQUIRED = 0, /* the default: application data only under PQ keys */
+	HM_STOQ_PQ_OFF = 1,      /* classical QUIC/TLS only */
+};
+
+/* Tests only: make this endpoint misbehave in the PQ layer (docs/STOQ.md). */
+enum hm_stoq_pq_fault {
+	HM_STOQ_PQ_FAULT_NONE = 0,
+	HM_STOQ_PQ_FAULT_SKIP = 1,       /* client: skip the PQ step, send plain application data */
+	HM_STOQ_PQ_FAULT_SIGNATURE = 2,  /* corrupt our PQ transcript signature */
+	HM_STOQ_PQ_FAULT_CIPHERTEXT = 3, /* server: corrupt the KEM ciphertext (then sign it) */
+	HM_STOQ_PQ_FAULT_BINDING = 4,    /* corrupt the Ed25519 signature binding our PQ key */
+	HM_STOQ_PQ_FAULT_RECORD = 5,     /* corrupt the first application record we send */
+	HM_STOQ_PQ_FAULT_TRUNCATE = 6,   /* send FIN without a final record */
+	HM_STOQ_PQ_FAULT_STALL = 7,      /* server: never answer the ClientHello */
+	HM_STOQ_PQ_FAULT_EARLY = 8,      /* client: beside the ClientHello, open a plain stream */
+};
+
+/*
+ * Checks a peer's PQ key (both sides, after its Ed25519 binding verified):
+ * return HM_OK to accept, anything else refuses the connection
+ * (HM_ERR_VERIFY). key_id is hm_stoq_pq_key_id of the peer's key; user is
+ * cfg.user. Runs on the loop thread inside the PQ step: keep it short.
+ */
+typedef int (*hm_stoq_pq_check_fn)(const uint8_t node_id[HM_NODE_ID_LEN],
+                                   const uint8_t key_id[HM_STOQ_PQ_KEY_ID_LEN], void *user);
 
 struct hm_stoq_config {
 	/* The node identity; copied, and the copy is wiped on close. Required. */
@@ -115,6 +169,42 @@ struct hm_stoq_config {
 	int omit_certificate;
 	struct hm_stoq_callbacks callbacks;
 	void *user; /* passed to every connection callback */
+
+	/* ---- Post-quantum layer (appended; all optional) ---- */
+	enum hm_stoq_pq_mode pq; /* default HM_STOQ_PQ_REQUIRED */
+	/*
+	 * The node's PQ signing key: HM_SIG_MLDSA87 or HM_SIG_FALCON1024, public
+	 * and secret key in sig.h's encodings (copied; the copy is wiped on
+	 * close). With pq_sk NULL the endpoint generates an ephemeral ML-DSA-87
+	 * key at startup: peers then authenticate it only through its Ed25519
+	 * binding, so a persistent key that peers pin is what makes the
+	 * authentication post-quantum (docs/STOQ.md).
+	 */
+	int pq_sig_alg; /* enum hm_sig_alg; 0 = HM_SIG_MLDSA87 */
+	const uint8_t *pq_pk;
+	size_t pq_pk_len;
+	const uint8_t *pq_sk;
+	size_t pq_sk_len;
+	hm_stoq_pq_check_fn pq_check;   /* NULL: accept any key bound to the node id */
+	enum hm_stoq_pq_fault pq_fault; /* tests only */
+	/*
+	 * Address validation: 1 makes every new client prove it receives at
+	 * its address with a QUIC Retry round trip before the server keeps
+	 * any state for it (costs one round trip per handshake). Default 0.
+	 */
+	int retry;
+	/*
+	 * Per-peer limits for incoming connections (0 = no limit; the defaults
+	 * are 32 and 8). Per address: connections from one IP address (any
+	 * port) at once, checked before any state is kept; over it the client's
+	 * Initial is dropped. Per peer: ready connections with one node id; a
+	 * new one over it is closed right after its handshake with
+	 * HM_STOQ_APP_PEER_LIMIT.
+	 */
+	size_t max_connections_per_addr;
+	size_t max_connections_per_peer;
+	/* 1: send packet by packet even where UDP GSO works (benchmarks, tests). */
+	int disable_gso;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */
@@ -154,6 +244,31 @@ size_t hm_stoq_endpoint_conn_count(const struct hm_stoq_endpoint *ep);
 int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port,
                     const uint8_t peer_id[HM_NODE_ID_LEN], void *conn_user,
                     struct hm_stoq_conn **out);
+
+/*
+ * hm_stoq_connect, additionally pinning the server's PQ key: the connection
+ * fails with HM_ERR_VERIFY unless the server's PQ key id (hm_stoq_pq_key_id)
+ * equals peer_pq_key_id. With NULL it is hm_stoq_connect. Needs cfg.pq =
+ * HM_STOQ_PQ_REQUIRED (HM_ERR_INVALID otherwise).
+ */
+int hm_stoq_connect_pq(struct hm_stoq_endpoint *ep, const char *host, uint16_t port,
+                       const uint8_t peer_id[HM_NODE_ID_LEN],
+                       const uint8_t peer_pq_key_id[HM_STOQ_PQ_KEY_ID_LEN], void *conn_user,
+                       struct hm_stoq_conn **out);
+
+/* out = SHA-256(uint8 alg || pk): how a PQ public key is named and pinned. */
+void hm_stoq_pq_key_id(int alg, const uint8_t *pk, size_t pk_len,
+                       uint8_t out[HM_STOQ_PQ_KEY_ID_LEN]);
+
+/* This endpoint's PQ key id. HM_OK, or HM_ERR_INVALID when cfg.pq is off. */
+int hm_stoq_endpoint_pq_key_id(const struct hm_stoq_endpoint *ep,
+                               uint8_t out[HM_STOQ_PQ_KEY_ID_LEN]);
+
+/* 1 if c is ready and its application data is protected by the PQ layer. */
+int hm_stoq_conn_is_pq(const struct hm_stoq_conn *c);
+
+/* The peer's authenticated PQ key id. HM_OK, or HM_ERR_INVALID (not ready, or not PQ). */
+int hm_stoq_conn_peer_pq_key_id(const struct hm_stoq_conn *c, uint8_t out[HM_STOQ_PQ_KEY_ID_LEN]);
 
 /*
  * Closes c with an application error code and a reason (may be NULL) the

@@ -103,20 +103,28 @@ static int handshake_completed(ngtcp2_conn *qc, void *user)
 	struct hm_stoq_conn *c = user;
 	gnutls_datum_t alpn;
 
+	const char *want = stoq_alpn(c->ep);
+	int rc;
+
 	(void)qc;
 	/* The verify callback must have run and accepted a certificate. */
 	if (!c->peer_known) {
 		c->local_err = HM_ERR_CRYPTO;
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	}
-	if (gnutls_alpn_get_selected_protocol(c->tls, &alpn) != 0 ||
-	    alpn.size != sizeof(HM_STOQ_ALPN) - 1 ||
-	    memcmp(alpn.data, HM_STOQ_ALPN, alpn.size) != 0) {
+	if (gnutls_alpn_get_selected_protocol(c->tls, &alpn) != 0 || alpn.size != strlen(want) ||
+	    memcmp(alpn.data, want, alpn.size) != 0) {
 		c->local_err = HM_ERR_CRYPTO;
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	}
 	c->handshake_done = 1;
-	if (c->is_server)
+	/* With the PQ layer, ready waits for it (pq.c). */
+	rc = stoq_pq_handshake_completed(c);
+	if (rc != HM_OK) {
+		c->local_err = rc;
+		return NGTCP2_ERR_CALLBACK_FAILURE;
+	}
+	if (c->is_server && !c->pq)
 		c->ready_pending = 1;
 	return 0;
 }
@@ -133,8 +141,11 @@ static int handshake_confirmed(ngtcp2_conn *qc, void *user)
 	(void)qc;
 	if (!c->handshake_done)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
-	if (!c->is_server)
-		c->ready_pending = 1;
+	if (!c->is_server) {
+		c->confirmed = 1;
+		if (!c->pq || c->pq_done)
+			c->ready_pending = 1;
+	}
 	return 0;
 }
 
@@ -147,6 +158,11 @@ static int stream_open(ngtcp2_conn *qc, int64_t id, void *user)
 	if (stoq_stream_new(c, id, &s) != HM_OK)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	(void)ngtcp2_conn_set_stream_user_data(qc, id, s);
+	if (c->pq && !c->pq_done) {
+		/* The PQ stream itself, or a stream too early (held or refused). */
+		stoq_pq_stream_opened(c, s);
+		return 0;
+	}
 	if (ep->cfg.callbacks.on_stream != NULL && !c->close_requested)
 		ep->cfg.callbacks.on_stream(c, s, ep->cfg.user);
 	if (!s->adopted && !s->closed && !s->reset) {
@@ -160,11 +176,27 @@ static int recv_stream_data(ngtcp2_conn *qc, uint32_t flags, int64_t id, uint64_
                             const uint8_t *data, size_t len, void *user, void *stream_user)
 {
 	struct hm_stoq_stream *s = stream_user;
+	struct hm_stoq_conn *c = user;
+	int fin = (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0;
 
-	(void)user;
 	(void)offset;
-	if (s != NULL && s->adopted && !s->closed && s->cb.on_data != NULL)
-		s->cb.on_data(s, data, len, (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0, s->user);
+	if (s != NULL && s->held) {
+		/* Not ready yet (pq.c): keep the bytes, and the window closed. */
+		if (hm_buf_append(&s->rx_rec, data, len) != HM_OK) {
+			stoq_conn_fail_pq(c, HM_ERR_NOMEM, "out of memory");
+			return 0;
+		}
+		s->held_bytes += len;
+		s->held_fin |= fin;
+		return 0;
+	}
+	if (s != NULL && c->pq && !s->plain) {
+		/* Application bytes: records under the PQ keys, never shown otherwise. */
+		if (s->adopted && !s->closed)
+			stoq_pq_stream_recv(s, data, len, fin);
+	} else if (s != NULL && s->adopted && !s->closed && s->cb.on_data != NULL) {
+		s->cb.on_data(s, data, len, fin, s->user);
+	}
 	/* The bytes were consumed (copied or dropped): reopen the windows. */
 	(void)ngtcp2_conn_extend_max_stream_offset(qc, id, len);
 	ngtcp2_conn_extend_max_offset(qc, len);
@@ -198,9 +230,13 @@ static int stream_close(ngtcp2_conn *qc, uint32_t flags, int64_t id, uint64_t ap
 	}
 	if (s == NULL || s->closed)
 		return 0;
-	s->closed = 1;
 	if (!(flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET))
 		app_code = HM_STOQ_APP_OK;
+	s->closed = 1;
+	if (s->held) {
+		s->held_close_code = app_code; /* reported when released */
+		return 0;
+	}
 	if (s->adopted && s->cb.on_close != NULL)
 		s->cb.on_close(s, HM_OK, app_code, s->user);
 	return 0;
@@ -349,6 +385,9 @@ static struct hm_stoq_conn *conn_alloc(struct hm_stoq_endpoint *ep, int is_serve
 		return NULL;
 	c->ep = ep;
 	c->is_server = is_server;
+	c->pq = ep->cfg.pq == HM_STOQ_PQ_REQUIRED &&
+	        !(ep->cfg.pq_fault == HM_STOQ_PQ_FAULT_SKIP && !is_server);
+	c->pq_deadline_ns = hm_clock_mono_ns() + ep->cfg.handshake_timeout_ms * HM_NS_PER_MS;
 	c->conn_ref.get_conn = get_conn;
 	c->conn_ref.user_data = c;
 	return c;
@@ -362,6 +401,7 @@ static void conn_discard(struct hm_stoq_conn *c)
 	ngtcp2_conn_del(c->qc);
 	if (c->tls != NULL)
 		gnutls_deinit(c->tls);
+	stoq_pq_conn_free(c);
 	free(c);
 }
 
@@ -390,8 +430,8 @@ static void set_path(ngtcp2_path *path, struct hm_stoq_endpoint *ep, const struc
 }
 
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
-                         const struct sockaddr *remote, socklen_t remote_len,
-                         struct hm_stoq_conn **out)
+                         const ngtcp2_cid *odcid, const struct sockaddr *remote,
+                         socklen_t remote_len, struct hm_stoq_conn **out)
 {
 	struct hm_stoq_conn *c = conn_alloc(ep, 1);
 	ngtcp2_settings settings;
@@ -406,9 +446,19 @@ int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
 	if (rc != HM_OK)
 		goto fail;
 	conn_settings(ep, &settings, &params);
-	params.original_dcid = hd->dcid;
+	params.original_dcid = odcid != NULL ? *odcid : hd->dcid;
+	if (odcid != NULL) {
+		/* After a Retry the client addresses us by the Retry's source id. */
+		params.retry_scid = hd->dcid;
+		params.retry_scid_present = 1;
+	}
 	scid.datalen = STOQ_CID_LEN;
 	stoq_rand(scid.data, scid.datalen);
+	/* The token for our first connection id, so the client can accept our resets. */
+	if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token,
+	                                                 ep->static_secret,
+	                                                 sizeof(ep->static_secret), &scid) == 0)
+		params.stateless_reset_token_present = 1;
 	set_path(&path, ep, remote, remote_len);
 	if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path, hd->version, &server_callbacks,
 	                           &settings, &params, NULL, c) != 0) {
@@ -431,6 +481,14 @@ int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port
                     const uint8_t peer_id[HM_NODE_ID_LEN], void *conn_user,
                     struct hm_stoq_conn **out)
 {
+	return hm_stoq_connect_pq(ep, host, port, peer_id, NULL, conn_user, out);
+}
+
+int hm_stoq_connect_pq(struct hm_stoq_endpoint *ep, const char *host, uint16_t port,
+                       const uint8_t peer_id[HM_NODE_ID_LEN],
+                       const uint8_t peer_pq_key_id[HM_STOQ_PQ_KEY_ID_LEN], void *conn_user,
+                       struct hm_stoq_conn **out)
+{
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
 	struct hm_stoq_conn *c;
@@ -441,6 +499,8 @@ int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port
 	int rc;
 
 	if (ep == NULL || host == NULL || peer_id == NULL || ep->closing)
+		return HM_ERR_INVALID;
+	if (peer_pq_key_id != NULL && ep->cfg.pq != HM_STOQ_PQ_REQUIRED)
 		return HM_ERR_INVALID;
 	memset(&remote, 0, sizeof(remote));
 	if (ep->family == AF_INET6) {
@@ -473,6 +533,10 @@ int hm_stoq_connect(struct hm_stoq_endpoint *ep, const char *host, uint16_t port
 	if (c == NULL)
 		return HM_ERR_NOMEM;
 	memcpy(c->expected_id, peer_id, HM_NODE_ID_LEN);
+	if (peer_pq_key_id != NULL) {
+		memcpy(c->expected_pq_key_id, peer_pq_key_id, HM_STOQ_PQ_KEY_ID_LEN);
+		c->has_expected_pq_key_id = 1;
+	}
 	c->user = conn_user;
 	rc = stoq_tls_session_new(c);
 	if (rc != HM_OK)
@@ -551,6 +615,7 @@ static void conn_finish(struct hm_stoq_conn *c, int err, uint64_t app_code)
 	c->qc = NULL;
 	gnutls_deinit(c->tls);
 	c->tls = NULL;
+	stoq_pq_conn_free(c);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, conn_freed);
 	stoq_endpoint_check_close(ep);
@@ -571,6 +636,16 @@ static void conn_send_close(struct hm_stoq_conn *c, const ngtcp2_connection_clos
 		stoq_endpoint_send(c->ep, &ps.path, c->ep->send_buf, (size_t)n);
 }
 
+/* The err a peer's application-level close means here. */
+static int library_close_err(uint64_t app_code)
+{
+	if (app_code == HM_STOQ_APP_PQ_FAILED)
+		return HM_ERR_CRYPTO;
+	if (app_code == HM_STOQ_APP_PEER_LIMIT)
+		return HM_ERR_TOO_LARGE;
+	return HM_OK;
+}
+
 /* A local failure of ngtcp2 (rv): tell the peer why, then finish. */
 static void conn_fail(struct hm_stoq_conn *c, int rv)
 {
@@ -580,11 +655,17 @@ static void conn_fail(struct hm_stoq_conn *c, int rv)
 	if (rv == NGTCP2_ERR_DRAINING) {
 		ngtcp2_conn_get_connection_close_error(c->qc, &ccerr);
 		if (ccerr.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION) {
-			conn_finish(c, HM_OK, ccerr.error_code);
+			/* Codes the library uses for refusals are not an application's close. */
+			conn_finish(c, library_close_err(ccerr.error_code), ccerr.error_code);
 			return;
 		}
+		/*
+		 * Transport NO_ERROR is also what ngtcp2 reports after a
+		 * stateless reset; STOQ peers close with application codes,
+		 * so for us it means the connection was lost.
+		 */
 		if (ccerr.error_code == 0)
-			err = HM_OK;
+			err = HM_ERR_IO;
 		else if (ccerr.error_code >= 0x100 && ccerr.error_code <= 0x1ff)
 			err = HM_ERR_CRYPTO; /* the peer's TLS stack refused us */
 		else
@@ -625,7 +706,20 @@ void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code)
 	ngtcp2_connection_close_error_set_application_error(
 	        &ccerr, app_code, (const uint8_t *)c->close_reason, strlen(c->close_reason));
 	conn_send_close(c, &ccerr);
-	conn_finish(c, HM_OK, app_code);
+	conn_finish(c, c->close_err != HM_OK ? c->close_err : HM_OK, app_code);
+}
+
+void stoq_conn_fail_pq(struct hm_stoq_conn *c, int err, const char *why)
+{
+	if (c->closed || c->close_requested)
+		return;
+	hm_log(HM_LOG_DEBUG, "stoq", "PQ layer failed", HM_LOG_STR("reason", why),
+	       HM_LOG_UINT("server", (uint64_t)c->is_server));
+	c->close_requested = 1;
+	c->close_err = err;
+	c->close_code = HM_STOQ_APP_PQ_FAILED;
+	(void)snprintf(c->close_reason, sizeof(c->close_reason), "pq: %s", why);
+	conn_process(c);
 }
 
 void hm_stoq_conn_close(struct hm_stoq_conn *c, uint64_t app_code, const char *reason)
@@ -698,6 +792,7 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 				                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 				continue;
 			default:
+				stoq_endpoint_flush(ep);
 				return (int)nwrite;
 			}
 		}
@@ -706,9 +801,10 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 			                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 		if (nwrite == 0)
 			break;
-		stoq_endpoint_send(ep, &ps.path, ep->send_buf, (size_t)nwrite);
+		stoq_endpoint_batch(ep, &ps.path, ep->send_buf, (size_t)nwrite);
 		npkts++;
 	}
+	stoq_endpoint_flush(ep);
 	if (npkts == MAX_PKTS_PER_WRITE)
 		*more = 1;
 	/*
@@ -731,6 +827,9 @@ static void conn_update_timer(struct hm_stoq_conn *c, int more)
 		uv_timer_start(&c->timer, on_timer, 0, 0);
 		return;
 	}
+	/* The PQ step has the handshake's time limit; ngtcp2 does not know it. */
+	if (c->pq && !c->ready && c->pq_deadline_ns < expiry)
+		expiry = c->pq_deadline_ns;
 	if (expiry == UINT64_MAX) {
 		uv_timer_stop(&c->timer);
 		return;
@@ -744,13 +843,28 @@ static void sweep_streams(struct hm_stoq_conn *c)
 	struct hm_stoq_stream **pp = &c->streams, *s;
 
 	while ((s = *pp) != NULL) {
-		if (s->closed) {
+		if (s->closed && !s->held) {
 			*pp = s->next;
 			stoq_stream_free(s);
 		} else {
 			pp = &s->next;
 		}
 	}
+}
+
+/* Server: the peer's node id already holds max_connections_per_peer ready connections. */
+static int peer_over_limit(const struct hm_stoq_conn *c)
+{
+	const struct hm_stoq_conn *o;
+	size_t n = 0, limit = c->ep->cfg.max_connections_per_peer;
+
+	if (limit == 0)
+		return 0;
+	for (o = c->ep->conns; o != NULL; o = o->next)
+		if (o != c && o->ready && !o->closed && !o->close_requested &&
+		    memcmp(o->peer_id, c->peer_id, HM_NODE_ID_LEN) == 0)
+			n++;
+	return n >= limit;
 }
 
 /* The one place that acts on what happened while busy: see the file comment. */
@@ -761,11 +875,22 @@ static void conn_process(struct hm_stoq_conn *c)
 	if (c->closed || c->busy)
 		return;
 	c->busy++;
+	if (c->pq_start_pending && !c->close_requested)
+		stoq_pq_client_start(c);
+	if (c->ready_pending && !c->close_requested && c->is_server && peer_over_limit(c)) {
+		c->ready_pending = 0;
+		c->close_requested = 1;
+		c->close_err = HM_ERR_TOO_LARGE;
+		c->close_code = HM_STOQ_APP_PEER_LIMIT;
+		(void)snprintf(c->close_reason, sizeof(c->close_reason), "too many connections");
+	}
 	if (c->ready_pending && !c->close_requested) {
 		c->ready_pending = 0;
 		c->ready = 1;
 		if (c->ep->cfg.callbacks.on_ready != NULL)
 			c->ep->cfg.callbacks.on_ready(c, c->ep->cfg.user);
+		if (c->pq)
+			stoq_pq_release_held(c);
 	}
 	if (c->pending_calls != NULL && !c->close_requested)
 		stoq_rpc_flush_pending(c);
@@ -816,6 +941,11 @@ static void on_timer(uv_timer_t *t)
 
 	if (c->closed)
 		return;
+	if (c->pq && !c->ready && !c->close_requested && hm_clock_mono_ns() >= c->pq_deadline_ns) {
+		/* Like ngtcp2's handshake timeout, but the peer is told. */
+		stoq_conn_fail_pq(c, HM_ERR_IO, "PQ step timed out");
+		return;
+	}
 	c->busy++;
 	rv = ngtcp2_conn_handle_expiry(c->qc, hm_clock_mono_ns());
 	c->busy--;

@@ -4,11 +4,14 @@
  * serves and the dispatch of datagrams to them by destination connection id.
  */
 #define _GNU_SOURCE /* IPV6_V6ONLY */
+#include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hypermesh/clock.h"
 #include "hypermesh/error.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/log.h"
@@ -27,14 +30,34 @@ void hm_stoq_config_default(struct hm_stoq_config *cfg)
 	cfg->max_streams_uni = 16;
 	cfg->max_stream_data = 256 * 1024;
 	cfg->max_data = 1024 * 1024;
+	cfg->max_connections_per_addr = 32;
+	cfg->max_connections_per_peer = 8;
+}
+
+/*
+ * The secret behind stateless reset tokens: derived from the node key, so
+ * that it survives a restart (a restarted node can reset the connections of
+ * its previous run) and is never stored.
+ */
+static void stoq_static_secret(struct hm_stoq_endpoint *ep)
+{
+	static const char label[] = "STOQ stateless reset secret v1";
+	uint8_t in[sizeof(label) + HM_ED25519_SK_LEN];
+
+	memcpy(in, label, sizeof(label));
+	memcpy(in + sizeof(label), ep->identity.sk, HM_ED25519_SK_LEN);
+	hm_sha256(ep->static_secret, in, sizeof(in));
+	hm_wipe(in, sizeof(in));
 }
 
 static void endpoint_free(struct hm_stoq_endpoint *ep)
 {
 	if (ep->cred != NULL)
 		gnutls_certificate_free_credentials(ep->cred);
+	stoq_pq_endpoint_free(ep);
 	hm_identity_wipe(&ep->identity);
 	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
+	hm_wipe(ep->retry_secret, sizeof(ep->retry_secret));
 	free(ep);
 }
 
@@ -67,10 +90,101 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 
 	if (ep->udp_close_started)
 		return;
+	stoq_endpoint_flush(ep); /* keep the order of packets already batched */
 	/* A full socket buffer drops the datagram: QUIC's loss recovery resends it. */
 	rv = uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)path->remote.addr);
 	if (rv < 0 && rv != UV_EAGAIN)
 		hm_log(HM_LOG_DEBUG, "stoq", "send failed", HM_LOG_STR("error", uv_strerror(rv)));
+}
+
+/* Sends the batch as separate datagrams (no GSO, or GSO refused). */
+static void flush_one_by_one(struct hm_stoq_endpoint *ep)
+{
+	size_t off;
+
+	for (off = 0; off < ep->batch_len; off += ep->batch_seg) {
+		size_t n =
+		        ep->batch_len - off < ep->batch_seg ? ep->batch_len - off : ep->batch_seg;
+		uv_buf_t buf = uv_buf_init((char *)ep->batch + off, (unsigned int)n);
+
+		(void)uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)&ep->batch_to);
+	}
+}
+
+/*
+ * One sendmsg with UDP_SEGMENT: the kernel cuts the buffer into datagrams of
+ * batch_seg bytes (Linux 4.18+). If it refuses (no GSO on the route or an
+ * old kernel), the endpoint stops trying and sends packet by packet.
+ */
+void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { ep->batch, ep->batch_len };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	uint16_t seg = (uint16_t)ep->batch_seg;
+	uv_os_fd_t fd;
+	ssize_t rv;
+
+	if (ep->batch_segs == 0)
+		return;
+	if (ep->udp_close_started) {
+		ep->batch_len = ep->batch_segs = 0;
+		return;
+	}
+	if (ep->batch_segs == 1 || !ep->gso || uv_fileno((uv_handle_t *)&ep->udp, &fd) != 0) {
+		flush_one_by_one(ep);
+		ep->batch_len = ep->batch_segs = 0;
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_name = &ep->batch_to;
+	msg.msg_namelen = ep->batch_to_len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	do
+		rv = sendmsg(fd, &msg, 0);
+	while (rv < 0 && errno == EINTR);
+	if (rv < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+		hm_log(HM_LOG_DEBUG, "stoq", "UDP GSO refused, sending packet by packet",
+		       HM_LOG_STR("error", strerror(errno)));
+		ep->gso = 0;
+		flush_one_by_one(ep);
+	}
+	/* EAGAIN: the whole burst is lost; QUIC loss recovery resends it. */
+	ep->batch_len = ep->batch_segs = 0;
+}
+
+void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
+                         size_t len)
+{
+	socklen_t to_len = path->remote.addrlen;
+
+	/* Only equal-sized packets to one address join a batch; a short one ends it. */
+	if (ep->batch_segs > 0 &&
+	    (len > ep->batch_seg || ep->batch_len % ep->batch_seg != 0 ||
+	     ep->batch_segs == STOQ_GSO_MAX_SEGS || to_len != ep->batch_to_len ||
+	     memcmp(&ep->batch_to, path->remote.addr, to_len) != 0))
+		stoq_endpoint_flush(ep);
+	if (ep->batch_segs == 0) {
+		memcpy(&ep->batch_to, path->remote.addr, to_len);
+		ep->batch_to_len = to_len;
+		ep->batch_seg = len;
+	}
+	memcpy(ep->batch + ep->batch_len, pkt, len);
+	ep->batch_len += len;
+	ep->batch_segs++;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -91,6 +205,151 @@ static struct hm_stoq_conn *find_conn(struct hm_stoq_endpoint *ep, const uint8_t
 	return NULL;
 }
 
+/*
+ * Stateless reset (RFC 9000 §10.3): a short-header packet for a connection
+ * we do not know (we restarted, or forgot it) is answered with a reset
+ * carrying the token we announced for that connection id, so the peer drops
+ * the connection now instead of after its idle timeout. The tokens derive
+ * from ep->static_secret, itself derived from the node key, so a restarted
+ * node with the same identity resets its previous connections. Only packets
+ * longer than our longest reset are answered, with a shorter reset: two
+ * endpoints can never bounce resets at each other. Rate limited too.
+ */
+static void send_stateless_reset(struct hm_stoq_endpoint *ep, const ngtcp2_version_cid *vc,
+                                 const struct sockaddr *addr, size_t pkt_len)
+{
+	uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN], rnd[STOQ_RESET_MAX_LEN];
+	uint8_t out[STOQ_RESET_MAX_LEN], jitter;
+	uint64_t now = hm_clock_mono_ns();
+	ngtcp2_path path;
+	ngtcp2_cid cid;
+	ngtcp2_ssize n;
+	size_t len;
+
+	if (vc->dcidlen != STOQ_CID_LEN || pkt_len <= STOQ_RESET_MAX_LEN)
+		return;
+	if (now - ep->reset_window_ns > HM_NS_PER_SEC) {
+		ep->reset_window_ns = now;
+		ep->resets_in_window = 0;
+	}
+	if (ep->resets_in_window >= STOQ_RESETS_PER_SEC)
+		return;
+	ep->resets_in_window++;
+	ngtcp2_cid_init(&cid, vc->dcid, vc->dcidlen);
+	if (ngtcp2_crypto_generate_stateless_reset_token(token, ep->static_secret,
+	                                                 sizeof(ep->static_secret), &cid) != 0)
+		return;
+	/* 40 to 43 bytes: a reset need not look the same every time. */
+	stoq_rand(&jitter, 1);
+	stoq_rand(rnd, sizeof(rnd));
+	len = sizeof(out) - (jitter & 3);
+	/* ngtcp2 takes the first byte from the random bytes too. */
+	n = ngtcp2_pkt_write_stateless_reset(out, len, token, rnd,
+	                                     len - NGTCP2_STATELESS_RESET_TOKENLEN);
+	if (n <= 0)
+		return;
+	path.remote.addr = (ngtcp2_sockaddr *)addr;
+	stoq_endpoint_send(ep, &path, out, (size_t)n);
+}
+
+/*
+ * A stateless reset from a peer carries a random DCID, so it matches no
+ * connection by id: find the connection whose peer announced the token in
+ * its last 16 bytes, and let ngtcp2 process it there.
+ */
+static struct hm_stoq_conn *find_reset_conn(struct hm_stoq_endpoint *ep, const uint8_t *pkt,
+                                            size_t len)
+{
+	ngtcp2_cid_token toks[STOQ_MAX_SCIDS];
+	const uint8_t *tok;
+	struct hm_stoq_conn *c;
+	size_t i, n;
+
+	if (len < 1 + NGTCP2_MIN_STATELESS_RESET_RANDLEN + NGTCP2_STATELESS_RESET_TOKENLEN)
+		return NULL;
+	tok = pkt + len - NGTCP2_STATELESS_RESET_TOKENLEN;
+	for (c = ep->conns; c != NULL; c = c->next) {
+		if (c->closed || c->qc == NULL ||
+		    ngtcp2_conn_get_num_active_dcid(c->qc) > STOQ_MAX_SCIDS)
+			continue;
+		n = ngtcp2_conn_get_active_dcid(c->qc, toks);
+		for (i = 0; i < n; i++)
+			if (toks[i].token_present &&
+			    hm_ct_equal(toks[i].token, tok, NGTCP2_STATELESS_RESET_TOKENLEN))
+				return c;
+	}
+	return NULL;
+}
+
+/*
+ * Address validation (cfg.retry, RFC 9000 §8.1.2): a client Initial without
+ * a Retry token gets a Retry carrying one (bound to its address and the
+ * connection ids, valid STOQ_RETRY_TOKEN_TIMEOUT_S) and no state is kept; a
+ * client that returns a valid token has shown it receives at its address.
+ * Returns 1 with *odcid set (valid token), 0 (Retry sent) or -1 (bad token:
+ * dropped).
+ */
+static int check_retry(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
+                       const struct sockaddr *addr, socklen_t addrlen, ngtcp2_cid *odcid)
+{
+	uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN], out[STOQ_MAX_UDP_PAYLOAD];
+	ngtcp2_tstamp now = hm_clock_mono_ns();
+	ngtcp2_cid scid;
+	ngtcp2_ssize toklen, n;
+	ngtcp2_path path;
+
+	if (hd->token.len > 0 && hd->token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+		if (ngtcp2_crypto_verify_retry_token(
+		            odcid, hd->token.base, hd->token.len, ep->retry_secret,
+		            sizeof(ep->retry_secret), hd->version, (const ngtcp2_sockaddr *)addr,
+		            addrlen, &hd->dcid, STOQ_RETRY_TOKEN_TIMEOUT_S * NGTCP2_SECONDS,
+		            now) != 0)
+			return -1;
+		return 1;
+	}
+	scid.datalen = STOQ_CID_LEN;
+	stoq_rand(scid.data, scid.datalen);
+	toklen = ngtcp2_crypto_generate_retry_token(
+	        token, ep->retry_secret, sizeof(ep->retry_secret), hd->version,
+	        (const ngtcp2_sockaddr *)addr, addrlen, &scid, &hd->dcid, now);
+	if (toklen < 0)
+		return -1;
+	n = ngtcp2_crypto_write_retry(out, sizeof(out), hd->version, &hd->scid, &scid, &hd->dcid,
+	                              token, (size_t)toklen);
+	if (n <= 0)
+		return -1;
+	path.remote.addr = (ngtcp2_sockaddr *)addr;
+	stoq_endpoint_send(ep, &path, out, (size_t)n);
+	return 0;
+}
+
+/* Connections whose peer has addr's IP address (ports aside). */
+static size_t stoq_conns_from_addr(struct hm_stoq_endpoint *ep, const struct sockaddr *addr)
+{
+	struct hm_stoq_conn *c;
+	size_t n = 0;
+
+	for (c = ep->conns; c != NULL; c = c->next) {
+		const ngtcp2_path *p;
+
+		if (c->closed || c->qc == NULL)
+			continue;
+		p = ngtcp2_conn_get_path(c->qc);
+		if (p->remote.addr->sa_family != addr->sa_family)
+			continue;
+		if (addr->sa_family == AF_INET6 &&
+		    memcmp(&((const struct sockaddr_in6 *)(const void *)p->remote.addr)->sin6_addr,
+		           &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, 16) == 0)
+			n++;
+		else if (addr->sa_family == AF_INET &&
+		         ((const struct sockaddr_in *)(const void *)p->remote.addr)
+		                         ->sin_addr.s_addr ==
+		                 ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr)
+			n++;
+	}
+	return n;
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
@@ -108,14 +367,32 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, (size_t)nread, STOQ_CID_LEN) != 0)
 		return;
 	c = find_conn(ep, vc.dcid, vc.dcidlen);
+	if (c == NULL && !(pkt[0] & 0x80)) {
+		c = find_reset_conn(ep, pkt, (size_t)nread);
+		if (c == NULL) {
+			send_stateless_reset(ep, &vc, addr, (size_t)nread);
+			return;
+		}
+	}
 	if (c == NULL) {
 		ngtcp2_pkt_hd hd;
+		ngtcp2_cid odcid;
+		int retried = 0;
 
 		if (!ep->cfg.accept || ep->nconns >= ep->cfg.max_connections)
 			return;
 		if (ngtcp2_accept(&hd, pkt, (size_t)nread) != 0)
 			return;
-		if (stoq_conn_new_server(ep, &hd, addr, addrlen, &c) != HM_OK)
+		if (ep->cfg.max_connections_per_addr > 0 &&
+		    stoq_conns_from_addr(ep, addr) >= ep->cfg.max_connections_per_addr)
+			return;
+		if (ep->cfg.retry) {
+			retried = check_retry(ep, &hd, addr, addrlen, &odcid);
+			if (retried <= 0)
+				return; /* a Retry was sent, or the token is bad: no state kept */
+		}
+		if (stoq_conn_new_server(ep, &hd, retried ? &odcid : NULL, addr, addrlen, &c) !=
+		    HM_OK)
 			return;
 	}
 	stoq_conn_recv(c, addr, addrlen, pkt, (size_t)nread);
@@ -154,16 +431,23 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->cfg = *cfg;
 	ep->identity = *cfg->identity;
 	ep->cfg.identity = &ep->identity;
-	ep->cfg.bind_addr = NULL; /* not kept: the caller's string */
+	ep->cfg.bind_addr = NULL;             /* not kept: the caller's string */
+	ep->cfg.pq_pk = ep->cfg.pq_sk = NULL; /* copied by stoq_pq_endpoint_init */
 	ep->family = family;
+	ep->gso = !cfg->disable_gso;
 	hm_identity_node_id(&ep->identity, ep->node_id);
-	rc = hm_random_bytes(ep->static_secret, sizeof(ep->static_secret));
+	stoq_static_secret(ep);
+	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));
 	if (rc != HM_OK)
 		goto fail;
 	rc = stoq_tls_cred_new(ep);
 	if (rc != HM_OK)
 		goto fail;
-	if (uv_udp_init_ex(loop, &ep->udp, (unsigned)family) != 0) {
+	rc = stoq_pq_endpoint_init(ep, cfg);
+	if (rc != HM_OK)
+		goto fail;
+	/* UV_UDP_RECVMMSG: up to STOQ_RECV_MMSG datagrams per system call. */
+	if (uv_udp_init_ex(loop, &ep->udp, (unsigned)family | UV_UDP_RECVMMSG) != 0) {
 		rc = HM_ERR_IO;
 		goto fail;
 	}

@@ -3,18 +3,26 @@
 #ifndef HYPERMESH_STOQ_INTERNAL_H
 #define HYPERMESH_STOQ_INTERNAL_H
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <uv.h>
 
 #include "hypermesh/stoq.h"
+#include "record.h"
 
-#define STOQ_MAX_UDP_PAYLOAD   1452 /* fits a 1500-byte MTU under IPv6 */
-#define STOQ_CID_LEN           16
-#define STOQ_MAX_SCIDS         16 /* our connection ids per connection */
-#define STOQ_RECV_BUF          65536
-#define STOQ_STATIC_SECRET_LEN 32
+#define STOQ_MAX_UDP_PAYLOAD       1452 /* fits a 1500-byte MTU under IPv6 */
+#define STOQ_CID_LEN               16
+#define STOQ_MAX_SCIDS             16 /* our connection ids per connection */
+/* libuv's recvmmsg takes up to this many 64 KiB datagrams per call. */
+#define STOQ_RECV_MMSG             8
+#define STOQ_RECV_BUF              (STOQ_RECV_MMSG * 65536)
+#define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
+#define STOQ_STATIC_SECRET_LEN     32
+#define STOQ_RETRY_TOKEN_TIMEOUT_S 10
+#define STOQ_RESET_MAX_LEN         43  /* bytes of a stateless reset we send, at most */
+#define STOQ_RESETS_PER_SEC        100 /* stateless resets an endpoint sends per second */
 
 /* A queued piece of a stream's outgoing bytes, kept until acknowledged:
  * ngtcp2 retransmits from the caller's memory, so chunks never move. */
@@ -38,6 +46,15 @@ struct hm_stoq_stream {
 	uint64_t sent;                  /* bytes handed to ngtcp2 */
 	uint64_t acked;                 /* bytes acknowledged (contiguous) */
 	int fin_queued, fin_sent, blocked, reset, closed;
+	/* PQ record layer (pq.c). `plain` marks the PQ handshake stream itself. */
+	int plain;
+	uint32_t tx_seq;           /* records sent */
+	struct stoq_rec_rx rec_rx; /* records received */
+	struct hm_buf rx_rec;      /* a held stream's bytes */
+	int held, held_fin;        /* arrived before we were ready: not yet shown */
+	uint64_t held_bytes;       /* flow-control credit to return on release */
+	uint64_t held_close_code;  /* the peer closed it while held */
+	int tx_fault_done;         /* tests: the record fault was applied */
 };
 
 struct hm_stoq_conn {
@@ -67,6 +84,20 @@ struct hm_stoq_conn {
 	int closed; /* on_closed delivered, waiting for the timer to close */
 	struct hm_stoq_stream *streams;
 	uint64_t next_request_id;
+	/* PQ layer (pq.c). */
+	int pq;                  /* this connection speaks the PQ layer */
+	int pq_keys;             /* record keys derived */
+	int pq_done;             /* PQ step finished and verified */
+	int confirmed;           /* client: handshake confirmed (HANDSHAKE_DONE) */
+	int pq_start_pending;    /* client: open the PQ stream at next process */
+	int close_err;           /* err reported for a close we requested */
+	uint64_t pq_deadline_ns; /* PQ step must finish by then */
+	struct stoq_pq *pqs;     /* handshake state, freed when done */
+	gnutls_aead_cipher_hd_t pq_tx, pq_rx;
+	uint8_t peer_pk[32]; /* the peer's Ed25519 key (from its certificate) */
+	uint8_t peer_pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
+	uint8_t expected_pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
+	int has_expected_pq_key_id;
 	/* RPC calls waiting for the peer to allow another stream (rpc.c), FIFO. */
 	struct hm_stoq_rpc_call *pending_calls;
 	void *user;
@@ -79,7 +110,17 @@ struct hm_stoq_endpoint {
 	struct hm_identity identity;
 	uint8_t node_id[HM_NODE_ID_LEN];
 	gnutls_certificate_credentials_t cred;
-	uint8_t static_secret[STOQ_STATIC_SECRET_LEN];
+	uint8_t static_secret[STOQ_STATIC_SECRET_LEN]; /* from the node key: stateless resets */
+	uint8_t retry_secret[STOQ_STATIC_SECRET_LEN];  /* random: Retry tokens */
+	uint64_t reset_window_ns;
+	unsigned resets_in_window;
+	/* PQ signing key (copied or generated) and its Ed25519 binding. */
+	int pq_alg;
+	uint8_t *pq_pk, *pq_sk;
+	size_t pq_pk_len, pq_sk_len;
+	uint8_t pq_binding[64];
+	uint8_t pq_key_id[HM_STOQ_PQ_KEY_ID_LEN];
+	uint8_t pq_plain[STOQ_REC_PLAIN_MAX]; /* one record's plaintext */
 	struct sockaddr_storage local;
 	socklen_t local_len;
 	int family;
@@ -88,16 +129,48 @@ struct hm_stoq_endpoint {
 	int closing, udp_close_started, udp_closed;
 	uint8_t recv_buf[STOQ_RECV_BUF];
 	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
+	/* Packets of one connection's burst, sent with one UDP_SEGMENT (GSO) call. */
+	int gso;           /* 1 while the kernel accepts UDP_SEGMENT */
+	size_t batch_len;  /* bytes in batch */
+	size_t batch_segs; /* packets in batch */
+	size_t batch_seg;  /* size of each packet but the last */
+	struct sockaddr_storage batch_to;
+	socklen_t batch_to_len;
+	uint8_t batch[STOQ_GSO_MAX_SEGS * STOQ_MAX_UDP_PAYLOAD];
 };
 
 /* tls.c */
 int stoq_tls_cred_new(struct hm_stoq_endpoint *ep);
 int stoq_tls_session_new(struct hm_stoq_conn *c);
+/* The ALPN name of the endpoint's PQ mode. */
+const char *stoq_alpn(const struct hm_stoq_endpoint *ep);
+
+/* pq.c */
+struct stoq_pq;
+/* Endpoint setup: copies or generates the PQ key and signs its binding. */
+int stoq_pq_endpoint_init(struct hm_stoq_endpoint *ep, const struct hm_stoq_config *cfg);
+void stoq_pq_endpoint_free(struct hm_stoq_endpoint *ep);
+/* Handshake completed: derive the exporter (both sides). */
+int stoq_pq_handshake_completed(struct hm_stoq_conn *c);
+/* Client: open the PQ stream and send the first message. */
+void stoq_pq_client_start(struct hm_stoq_conn *c);
+/* A peer-opened stream: adopts the PQ stream, holds or refuses early ones. */
+void stoq_pq_stream_opened(struct hm_stoq_conn *c, struct hm_stoq_stream *s);
+/* Bytes of an application stream: decrypts records and calls on_data. */
+void stoq_pq_stream_recv(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin);
+/* Encrypts len bytes (+ final record if fin) into a new chunk. */
+int stoq_pq_stream_seal(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin);
+/* Delivers held streams now that the connection is ready. */
+void stoq_pq_release_held(struct hm_stoq_conn *c);
+void stoq_pq_conn_free(struct hm_stoq_conn *c);
+/* Fails the connection: PQ_FAILED to the peer, err locally. */
+void stoq_conn_fail_pq(struct hm_stoq_conn *c, int err, const char *why);
 
 /* conn.c */
+/* odcid: the client's first DCID when it came back with a Retry token, else NULL. */
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
-                         const struct sockaddr *remote, socklen_t remote_len,
-                         struct hm_stoq_conn **out);
+                         const ngtcp2_cid *odcid, const struct sockaddr *remote,
+                         socklen_t remote_len, struct hm_stoq_conn **out);
 void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
                     const uint8_t *pkt, size_t len);
 int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);
@@ -113,6 +186,8 @@ int stoq_stream_write_pending(struct hm_stoq_stream *s);
 size_t stoq_stream_unsent(const struct hm_stoq_stream *s, ngtcp2_vec *vec, size_t n);
 void stoq_stream_advance(struct hm_stoq_stream *s, size_t n, int fin);
 void stoq_stream_acked(struct hm_stoq_stream *s, uint64_t offset, uint64_t len);
+/* Appends a chunk of already encoded bytes to the send queue. */
+int stoq_stream_queue(struct hm_stoq_stream *s, const uint8_t *data, size_t len, uint8_t **out);
 
 /* rpc.c */
 /* Opens streams for waiting calls while the peer's stream limit allows. */
@@ -123,6 +198,14 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
 /* endpoint.c */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len);
+/*
+ * Queues one packet of a burst for path; packets to one destination of equal
+ * size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
+ * sends what is queued; call it at the end of every burst.
+ */
+void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
+                         size_t len);
+void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
 /* Finishes closing the endpoint once its last connection is gone. */
 void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
 

@@ -36,6 +36,8 @@ void stoq_stream_free(struct hm_stoq_stream *s)
 		next = ch->next;
 		free(ch);
 	}
+	hm_buf_free(&s->rx_rec);
+	stoq_rec_rx_free(&s->rec_rx);
 	free(s);
 }
 
@@ -133,31 +135,49 @@ void hm_stoq_stream_set_callbacks(struct hm_stoq_stream *s,
 	s->adopted = 1;
 }
 
-int hm_stoq_stream_write(struct hm_stoq_stream *s, const void *data, size_t len, int fin)
+int stoq_stream_queue(struct hm_stoq_stream *s, const uint8_t *data, size_t len, uint8_t **out)
 {
 	struct stoq_chunk *ch;
+
+	ch = malloc(sizeof(*ch) + len);
+	if (ch == NULL)
+		return HM_ERR_NOMEM;
+	ch->next = NULL;
+	ch->offset = s->queued;
+	ch->len = len;
+	if (data != NULL)
+		memcpy(ch->data, data, len);
+	if (s->tail != NULL)
+		s->tail->next = ch;
+	else
+		s->head = ch;
+	s->tail = ch;
+	if (s->send_chunk == NULL)
+		s->send_chunk = ch;
+	s->queued += len;
+	if (out != NULL)
+		*out = ch->data;
+	return HM_OK;
+}
+
+int hm_stoq_stream_write(struct hm_stoq_stream *s, const void *data, size_t len, int fin)
+{
+	int rc;
 
 	if (s == NULL || s->closed || s->reset || s->fin_queued || !stream_can_send(s) ||
 	    (data == NULL && len > 0))
 		return HM_ERR_INVALID;
-	if (len > 0) {
-		if (len > HM_BUF_MAX)
-			return HM_ERR_TOO_LARGE;
-		ch = malloc(sizeof(*ch) + len);
-		if (ch == NULL)
-			return HM_ERR_NOMEM;
-		ch->next = NULL;
-		ch->offset = s->queued;
-		ch->len = len;
-		memcpy(ch->data, data, len);
-		if (s->tail != NULL)
-			s->tail->next = ch;
-		else
-			s->head = ch;
-		s->tail = ch;
-		if (s->send_chunk == NULL)
-			s->send_chunk = ch;
-		s->queued += len;
+	if (len > HM_BUF_MAX)
+		return HM_ERR_TOO_LARGE;
+	if (s->conn->pq && !s->plain) {
+		/* Application bytes travel only as records under the PQ keys. */
+		rc = stoq_pq_stream_seal(s, data, len, fin);
+		if (rc != HM_OK)
+			return rc;
+	} else if (len > 0) {
+		rc = stoq_stream_queue(s, data, len, NULL);
+		if (rc != HM_OK)
+			return rc;
 	}
 	if (fin)
 		s->fin_queued = 1;

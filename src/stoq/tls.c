@@ -86,7 +86,8 @@ out:
  * Ed25519 key. Anything but exactly one Ed25519 key is refused. The TLS
  * CertificateVerify has already proved the peer holds the key.
  */
-static int peer_node_id(gnutls_session_t session, uint8_t id[HM_NODE_ID_LEN])
+static int peer_node_id(gnutls_session_t session, uint8_t id[HM_NODE_ID_LEN],
+                        uint8_t raw_pk[HM_ED25519_PK_LEN])
 {
 	const gnutls_datum_t *certs;
 	unsigned int ncerts = 0;
@@ -109,6 +110,7 @@ static int peer_node_id(gnutls_session_t session, uint8_t id[HM_NODE_ID_LEN])
 	if (curve != GNUTLS_ECC_CURVE_ED25519 || x.size != HM_ED25519_PK_LEN)
 		goto out;
 	hm_sha256(id, x.data, x.size);
+	memcpy(raw_pk, x.data, HM_ED25519_PK_LEN);
 	rc = HM_OK;
 out:
 	gnutls_free(x.data);
@@ -123,7 +125,7 @@ static int verify_peer(gnutls_session_t session)
 	uint8_t id[HM_NODE_ID_LEN];
 	int rc;
 
-	rc = peer_node_id(session, id);
+	rc = peer_node_id(session, id, c->peer_pk);
 	if (rc != HM_OK) {
 		c->local_err = rc;
 		return -1;
@@ -159,9 +161,19 @@ int stoq_tls_cred_new(struct hm_stoq_endpoint *ep)
 	return rc;
 }
 
+/*
+ * The modes have distinct ALPN names, each side offering only its own, so a
+ * classical endpoint and a PQ one never agree on a protocol: no downgrade.
+ */
+const char *stoq_alpn(const struct hm_stoq_endpoint *ep)
+{
+	return ep->cfg.pq == HM_STOQ_PQ_OFF ? HM_STOQ_ALPN : HM_STOQ_ALPN_PQ;
+}
+
 int stoq_tls_session_new(struct hm_stoq_conn *c)
 {
-	gnutls_datum_t alpn = { (unsigned char *)HM_STOQ_ALPN, sizeof(HM_STOQ_ALPN) - 1 };
+	const char *name = stoq_alpn(c->ep);
+	gnutls_datum_t alpn = { (unsigned char *)name, (unsigned int)strlen(name) };
 	gnutls_session_t s;
 	int rc;
 

@@ -4,13 +4,16 @@
  * sockets on ::1 / 127.0.0.1, mutual TLS with pinned node ids, RPC.
  */
 #define _GNU_SOURCE /* libuv headers need POSIX types */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "hypermesh/clock.h"
 #include "hypermesh/keystore.h"
 #include "hypermesh/log.h"
+#include "hypermesh/sig.h"
 #include "hypermesh/stoq.h"
 #include "test.h"
 
@@ -49,7 +52,16 @@ struct world {
 	size_t reply_len[MAX_CALLS];
 	int reply_ok[MAX_CALLS];
 	char reply_msg[MAX_CALLS][64];
+	/* PQ layer */
+	int requests; /* REQUEST frames the server's handler saw */
+	int srv_push; /* server sends a one-way message from on_ready */
+	int cli_oneways;
+	int pq_checks, pq_check_refuse;
+	uint8_t pq_checked_node[HM_NODE_ID_LEN], pq_checked_key[HM_STOQ_PQ_KEY_ID_LEN];
 };
+
+static int g_pq_off; /* world_config makes classical endpoints */
+static int g_no_gso; /* world_config turns UDP GSO off */
 
 struct call_ctx {
 	struct world *w;
@@ -64,6 +76,8 @@ static void handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
 	struct world *w = user;
 
 	(void)c;
+	if (req->type == HM_STOQ_FRAME_REQUEST)
+		w->requests++;
 	if (req->type == HM_STOQ_FRAME_ONEWAY) {
 		w->oneways++;
 		w->oneway_len = req->body_len;
@@ -123,6 +137,40 @@ static void srv_on_ready(struct hm_stoq_conn *c, void *user)
 
 	w->server_ready++;
 	CHECK_ERR(hm_stoq_conn_peer_id(c, w->server_saw_peer), HM_OK);
+	if (w->srv_push)
+		CHECK_ERR(hm_stoq_rpc_send_oneway(c, "test", "push", "hello", 5), HM_OK);
+}
+
+static void cli_handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
+                        const struct hm_stoq_frame *req, void *user)
+{
+	struct world *w = user;
+
+	(void)c;
+	(void)call;
+	if (req->type == HM_STOQ_FRAME_ONEWAY && req->body_len == 5 &&
+	    memcmp(req->body, "hello", 5) == 0)
+		w->cli_oneways++;
+}
+
+static struct hm_stoq_rpc_service cli_svc = { .handler = cli_handler };
+
+static void cli_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
+{
+	(void)c;
+	cli_svc.user = user;
+	CHECK_ERR(hm_stoq_rpc_serve_stream(s, &cli_svc), HM_OK);
+}
+
+static int pq_check(const uint8_t node_id[HM_NODE_ID_LEN],
+                    const uint8_t key_id[HM_STOQ_PQ_KEY_ID_LEN], void *user)
+{
+	struct world *w = user;
+
+	w->pq_checks++;
+	memcpy(w->pq_checked_node, node_id, HM_NODE_ID_LEN);
+	memcpy(w->pq_checked_key, key_id, HM_STOQ_PQ_KEY_ID_LEN);
+	return w->pq_check_refuse ? HM_ERR_PERMISSION : HM_OK;
 }
 
 static void srv_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
@@ -187,6 +235,9 @@ static void world_config(struct world *w, struct hm_stoq_config *cfg, int server
 	hm_stoq_config_default(cfg);
 	cfg->port = 0;
 	cfg->user = w;
+	if (g_pq_off)
+		cfg->pq = HM_STOQ_PQ_OFF;
+	cfg->disable_gso = g_no_gso;
 	if (server) {
 		cfg->identity = &w->server_id;
 		cfg->accept = 1;
@@ -198,6 +249,7 @@ static void world_config(struct world *w, struct hm_stoq_config *cfg, int server
 		cfg->identity = &w->client_id;
 		cfg->callbacks.on_ready = cli_on_ready;
 		cfg->callbacks.on_closed = cli_on_closed;
+		cfg->callbacks.on_stream = cli_on_stream;
 	}
 }
 
@@ -728,7 +780,678 @@ static void test_endpoint_errors(void)
 	world_free(&w);
 }
 
+/* ---- the post-quantum layer ---------------------------------------------- */
+
+/* The same world, classical: the existing behaviour with cfg.pq = off. */
+static void test_classical_mode(void)
+{
+	g_pq_off = 1;
+	test_echo_sizes_ipv6();
+	test_raw_stream_backpressure();
+	test_oneway();
+	g_pq_off = 0;
+}
+
+static void test_pq_default_key_ids_and_check(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	uint8_t sid[HM_STOQ_PQ_KEY_ID_LEN], cid[HM_STOQ_PQ_KEY_ID_LEN], got[HM_STOQ_PQ_KEY_ID_LEN];
+	struct call_ctx ctx;
+	struct world w;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	CHECK_EQ(scfg.pq, HM_STOQ_PQ_REQUIRED); /* the default */
+	scfg.pq_check = pq_check;
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK_ERR(hm_stoq_endpoint_pq_key_id(w.server, sid), HM_OK);
+	CHECK_ERR(hm_stoq_endpoint_pq_key_id(w.client, cid), HM_OK);
+	CHECK(memcmp(sid, cid, sizeof(sid)) != 0);
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
+	                          NULL, &w.conn),
+	          HM_OK);
+	CHECK_EQ(hm_stoq_conn_is_pq(w.conn), 0);
+	CHECK_ERR(hm_stoq_conn_peer_pq_key_id(w.conn, got), HM_ERR_INVALID); /* not ready */
+	CHECK(run_until(&w, &w.client_ready, 1, 5000));
+	CHECK(run_until(&w, &w.server_ready, 1, 5000));
+	CHECK_EQ(hm_stoq_conn_is_pq(w.conn), 1);
+	CHECK_ERR(hm_stoq_conn_peer_pq_key_id(w.conn, got), HM_OK);
+	CHECK_MEM(got, sid, sizeof(sid));
+	/* The server's check saw the client's node id and PQ key. */
+	CHECK_EQ(w.pq_checks, 1);
+	CHECK_MEM(w.pq_checked_node, w.client_node, HM_NODE_ID_LEN);
+	CHECK_MEM(w.pq_checked_key, cid, sizeof(cid));
+	CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"pq", 2, 0, NULL), HM_OK);
+	CHECK(run_until(&w, &w.replies, 1, 5000));
+	CHECK(w.reply_ok[0]);
+	world_free(&w);
+}
+
+static void test_pq_check_refuses(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct world w;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	scfg.pq_check = pq_check;
+	w.pq_check_refuse = 1;
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
+	                          NULL, &w.conn),
+	          HM_OK);
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK_ERR(w.server_close_err, HM_ERR_VERIFY);
+	CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
+	CHECK_EQ(w.client_close_code, HM_STOQ_APP_PQ_FAILED);
+	CHECK_EQ(w.client_ready + w.server_ready, 0);
+	world_free(&w);
+}
+
+/* Persistent PQ keys from the configuration, one per algorithm, and a pinned server key. */
+static void test_pq_configured_keys_and_pin(void)
+{
+	static uint8_t spk[HM_SIG_PK_MAX], ssk[HM_SIG_SK_MAX], cpk[HM_SIG_PK_MAX],
+	        csk[HM_SIG_SK_MAX];
+	const struct hm_sig_info *md = hm_sig_info(HM_SIG_MLDSA87);
+	const struct hm_sig_info *fa = hm_sig_info(HM_SIG_FALCON1024);
+	struct hm_stoq_config scfg, ccfg;
+	uint8_t want[HM_STOQ_PQ_KEY_ID_LEN], got[HM_STOQ_PQ_KEY_ID_LEN];
+	struct hm_stoq_endpoint *bad;
+	struct world w;
+
+	CHECK_ERR(hm_sig_keygen(HM_SIG_MLDSA87, spk, sizeof(spk), ssk, sizeof(ssk)), HM_OK);
+	CHECK_ERR(hm_sig_keygen(HM_SIG_FALCON1024, cpk, sizeof(cpk), csk, sizeof(csk)), HM_OK);
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	scfg.pq_sig_alg = HM_SIG_MLDSA87;
+	scfg.pq_pk = spk;
+	scfg.pq_pk_len = md->pk_len;
+	scfg.pq_sk = ssk;
+	scfg.pq_sk_len = md->sk_len;
+	ccfg.pq_sig_alg = HM_SIG_FALCON1024;
+	ccfg.pq_pk = cpk;
+	ccfg.pq_pk_len = fa->pk_len;
+	ccfg.pq_sk = csk;
+	ccfg.pq_sk_len = fa->sk_len;
+	ccfg.pq_check = pq_check;
+
+	/* Bad PQ configurations are refused before anything is bound. */
+	{
+		struct hm_stoq_config b = scfg;
+
+		b.pq_pk_len--;
+		CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &b, &bad), HM_ERR_INVALID);
+		b = scfg;
+		b.pq_sig_alg = HM_SIG_ED25519;
+		CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &b, &bad), HM_ERR_INVALID);
+		b = scfg;
+		b.pq = (enum hm_stoq_pq_mode)7;
+		CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &b, &bad), HM_ERR_INVALID);
+		b = scfg;
+		b.pq_pk = cpk; /* a Falcon public key beside an ML-DSA secret key */
+		CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &b, &bad), HM_ERR_INVALID);
+		b = scfg;
+		b.pq_pk = NULL;
+		CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &b, &bad), HM_ERR_INVALID);
+	}
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	hm_stoq_pq_key_id(HM_SIG_MLDSA87, spk, md->pk_len, want);
+	CHECK_ERR(hm_stoq_endpoint_pq_key_id(w.server, got), HM_OK);
+	CHECK_MEM(got, want, sizeof(want));
+
+	/* A wrong pin: refused on the client (HM_ERR_VERIFY), never ready on either side. */
+	want[0] ^= 1;
+	CHECK_ERR(hm_stoq_connect_pq(w.client, "::1", hm_stoq_endpoint_port(w.server),
+	                             w.server_node, want, NULL, &w.conn),
+	          HM_OK);
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK_ERR(w.client_close_err, HM_ERR_VERIFY);
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
+	CHECK_EQ(w.client_ready + w.server_ready, 0);
+
+	/* The right pin. */
+	want[0] ^= 1;
+	w.pq_checks = 0;
+	CHECK_ERR(hm_stoq_connect_pq(w.client, "::1", hm_stoq_endpoint_port(w.server),
+	                             w.server_node, want, NULL, &w.conn),
+	          HM_OK);
+	CHECK(run_until(&w, &w.client_ready, 1, 5000));
+	CHECK(run_until(&w, &w.server_ready, 1, 5000));
+	CHECK_EQ(w.pq_checks, 1); /* the client's check ran too */
+	CHECK_MEM(w.pq_checked_key, want, sizeof(want));
+	CHECK_MEM(w.pq_checked_node, w.server_node, HM_NODE_ID_LEN);
+	world_free(&w);
+}
+
+/* A classical peer and a PQ peer never complete a handshake, either way round. */
+static void test_pq_downgrade_refused(void)
+{
+	int way;
+
+	for (way = 0; way < 2; way++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct world w;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		if (way == 0)
+			ccfg.pq = HM_STOQ_PQ_OFF;
+		else
+			scfg.pq = HM_STOQ_PQ_OFF;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		if (way == 0) /* no PQ pin on a classical endpoint */
+			CHECK_ERR(hm_stoq_connect_pq(w.client, "::1", 1, w.server_node,
+			                             w.server_node, NULL, NULL),
+			          HM_ERR_INVALID);
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server),
+		                          w.server_node, NULL, &w.conn),
+		          HM_OK);
+		CHECK(run_until(&w, &w.client_closed, 1, 5000));
+		CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
+		CHECK(run_until(&w, &w.server_closed, 1, 5000));
+		CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
+		CHECK_EQ(w.client_ready + w.server_ready, 0);
+		world_free(&w);
+	}
+}
+
+/*
+ * Every way the PQ step can go wrong closes the connection before either
+ * side is ready, so no application byte is ever carried without PQ keys.
+ */
+static void test_pq_handshake_faults(void)
+{
+	static const struct {
+		int server_side;
+		enum hm_stoq_pq_fault fault;
+		int detector_is_server; /* who refuses first */
+	} cases[] = {
+		{ 0, HM_STOQ_PQ_FAULT_SIGNATURE, 1 },  { 1, HM_STOQ_PQ_FAULT_SIGNATURE, 0 },
+		{ 1, HM_STOQ_PQ_FAULT_CIPHERTEXT, 1 }, { 0, HM_STOQ_PQ_FAULT_BINDING, 1 },
+		{ 1, HM_STOQ_PQ_FAULT_BINDING, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct world w;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		if (cases[i].server_side)
+			scfg.pq_fault = cases[i].fault;
+		else
+			ccfg.pq_fault = cases[i].fault;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server),
+		                          w.server_node, NULL, &w.conn),
+		          HM_OK);
+		CHECK(run_until(&w, &w.client_closed, 1, 5000));
+		CHECK(run_until(&w, &w.server_closed, 1, 5000));
+		CHECK_EQ(w.client_ready, 0);
+		CHECK_EQ(w.server_ready, 0);
+		/* The refusing side says why; the other hears a PQ failure. */
+		CHECK(w.client_close_err == HM_ERR_CRYPTO || w.client_close_err == HM_ERR_VERIFY);
+		CHECK(w.server_close_err == HM_ERR_CRYPTO || w.server_close_err == HM_ERR_VERIFY);
+		if (cases[i].detector_is_server)
+			CHECK_EQ(w.client_close_code, HM_STOQ_APP_PQ_FAILED);
+		else
+			CHECK_EQ(w.server_close_code, HM_STOQ_APP_PQ_FAILED);
+		world_free(&w);
+	}
+}
+
+/* A server that never answers: the PQ step times out like a handshake. */
+static void test_pq_step_timeout(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct world w;
+	uint64_t t0 = hm_clock_mono_ns();
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	scfg.pq_fault = HM_STOQ_PQ_FAULT_STALL;
+	scfg.handshake_timeout_ms = 5000;
+	ccfg.handshake_timeout_ms = 400;
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
+	                          NULL, &w.conn),
+	          HM_OK);
+	CHECK(run_until(&w, &w.client_closed, 1, 3000));
+	CHECK_ERR(w.client_close_err, HM_ERR_IO);
+	CHECK(hm_clock_mono_ns() - t0 < 2 * HM_NS_PER_SEC);
+	CHECK(run_until(&w, &w.server_closed, 1, 3000)); /* told, not left to idle out */
+	CHECK_EQ(w.server_close_code, HM_STOQ_APP_PQ_FAILED);
+	CHECK_EQ(w.client_ready + w.server_ready, 0);
+	world_free(&w);
+}
+
+/* A client that opens an application stream beside its ClientHello: refused. */
+static void test_pq_early_stream_refused(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct world w;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	ccfg.pq_fault = HM_STOQ_PQ_FAULT_EARLY;
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
+	                          NULL, &w.conn),
+	          HM_OK);
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
+	CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
+	CHECK_EQ(w.client_close_code, HM_STOQ_APP_PQ_FAILED);
+	CHECK_EQ(w.client_ready + w.server_ready, 0);
+	CHECK_EQ(w.oneways + w.requests, 0);
+	world_free(&w);
+}
+
+/* A client that skips the PQ step and sends application data: never delivered. */
+static void test_pq_skip_refused(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct call_ctx ctx;
+	struct world w;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	ccfg.pq_fault = HM_STOQ_PQ_FAULT_SKIP;
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
+	                          NULL, &w.conn),
+	          HM_OK);
+	/* The faulty client believes itself ready after TLS alone and calls at once. */
+	CHECK(run_until(&w, &w.client_ready, 1, 5000));
+	CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"plain", 5, 0, NULL), HM_OK);
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
+	CHECK_EQ(w.client_close_code, HM_STOQ_APP_PQ_FAILED);
+	CHECK_EQ(w.server_ready, 0);
+	CHECK_EQ(w.requests, 0);
+	CHECK_ERR(w.reply_err[0], HM_ERR_IO);
+	world_free(&w);
+}
+
+/* Records that do not authenticate, or a stream cut short, close the connection. */
+static void test_pq_record_faults(void)
+{
+	static const struct {
+		int server_side;
+		enum hm_stoq_pq_fault fault;
+	} cases[] = {
+		{ 0, HM_STOQ_PQ_FAULT_RECORD },
+		{ 1, HM_STOQ_PQ_FAULT_RECORD },
+		{ 0, HM_STOQ_PQ_FAULT_TRUNCATE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct call_ctx ctx;
+		struct world w;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		if (cases[i].server_side)
+			scfg.pq_fault = cases[i].fault;
+		else
+			ccfg.pq_fault = cases[i].fault;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server),
+		                          w.server_node, NULL, &w.conn),
+		          HM_OK);
+		CHECK(run_until(&w, &w.client_ready, 1, 5000));
+		CHECK(run_until(&w, &w.server_ready, 1, 5000));
+		CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"data", 4, 0, NULL),
+		          HM_OK);
+		CHECK(run_until(&w, &w.client_closed, 1, 5000));
+		CHECK(run_until(&w, &w.server_closed, 1, 5000));
+		CHECK_ERR(w.reply_err[0], HM_ERR_IO); /* no answer was delivered */
+		CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
+		CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
+		if (cases[i].fault == HM_STOQ_PQ_FAULT_RECORD && !cases[i].server_side)
+			CHECK_EQ(w.requests,
+			         0); /* the tampered request never reached the handler */
+		world_free(&w);
+	}
+}
+
+/*
+ * The server is ready first and may open a stream at once; the client,
+ * still waiting for ServerFinish, holds it and shows it once ready.
+ */
+static void test_pq_server_pushes_on_ready(void)
+{
+	struct world w;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		world_init(&w);
+		w.srv_push = 1;
+		CHECK(world_connect(&w, "::1"));
+		CHECK(run_until(&w, &w.cli_oneways, 1, 5000));
+		CHECK_EQ(w.client_closed + w.server_closed, 0);
+		world_free(&w);
+	}
+}
+
+/* Packet by packet (no GSO batches): the same bytes arrive. */
+static void test_without_gso(void)
+{
+	g_no_gso = 1;
+	test_echo_sizes_ipv6();
+	test_raw_stream_backpressure();
+	g_no_gso = 0;
+}
+
+/* ---- stateless reset ---------------------------------------------------- */
+
+/* A UDP relay between client and server that can blackhole the server's side. */
+struct relay {
+	uv_udp_t sock;
+	struct sockaddr_in6 client, server;
+	int drop_to_client;
+	int retries_seen;   /* Retry packets from the server */
+	int corrupt_tokens; /* flip a byte of every token in client Initials */
+	uint8_t buf[65536];
+};
+
+/* The token of a client Initial (long header, type 0), or NULL. */
+static uint8_t *initial_token(uint8_t *p, size_t n, size_t *len)
+{
+	size_t at = 5, tl;
+
+	if (n < 7 || (p[0] & 0xb0) != 0x80)
+		return NULL;
+	at += 1 + p[at];
+	if (at >= n)
+		return NULL;
+	at += 1 + p[at];
+	if (at >= n)
+		return NULL;
+	switch (p[at] >> 6) { /* QUIC variable-length integer */
+	case 0:
+		tl = p[at] & 0x3f;
+		at += 1;
+		break;
+	case 1:
+		if (at + 2 > n)
+			return NULL;
+		tl = (size_t)(p[at] & 0x3f) << 8 | p[at + 1];
+		at += 2;
+		break;
+	default:
+		return NULL;
+	}
+	if (tl == 0 || at + tl > n)
+		return NULL;
+	*len = tl;
+	return p + at;
+}
+
+static void relay_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct relay *r = h->data;
+
+	(void)suggested;
+	*b = uv_buf_init((char *)r->buf, sizeof(r->buf));
+}
+
+static void relay_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+                       unsigned flags)
+{
+	struct relay *r = h->data;
+	const struct sockaddr_in6 *f = (const struct sockaddr_in6 *)from;
+	uv_buf_t out;
+
+	(void)flags;
+	if (n <= 0 || from == NULL || from->sa_family != AF_INET6)
+		return;
+	out = uv_buf_init(buf->base, (unsigned)n);
+	if (f->sin6_port == r->server.sin6_port) {
+		if ((r->buf[0] & 0xf0) == 0xf0)
+			r->retries_seen++;
+		if (!r->drop_to_client)
+			(void)uv_udp_try_send(h, &out, 1, (const struct sockaddr *)&r->client);
+		return;
+	}
+	r->client = *f;
+	if (r->corrupt_tokens) {
+		size_t tl;
+		uint8_t *tok = initial_token(r->buf, (size_t)n, &tl);
+
+		if (tok != NULL)
+			tok[tl / 2] ^= 0x01;
+	}
+	(void)uv_udp_try_send(h, &out, 1, (const struct sockaddr *)&r->server);
+}
+
+static uint16_t relay_open(struct world *w, struct relay *r, uint16_t server_port)
+{
+	struct sockaddr_in6 a;
+	int len = sizeof(a);
+
+	memset(r, 0, sizeof(*r));
+	CHECK(uv_ip6_addr("::1", 0, &a) == 0);
+	CHECK(uv_ip6_addr("::1", server_port, &r->server) == 0);
+	CHECK(uv_udp_init(&w->loop, &r->sock) == 0);
+	r->sock.data = r;
+	CHECK(uv_udp_bind(&r->sock, (const struct sockaddr *)&a, 0) == 0);
+	CHECK(uv_udp_recv_start(&r->sock, relay_alloc, relay_recv) == 0);
+	CHECK(uv_udp_getsockname(&r->sock, (struct sockaddr *)&a, &len) == 0);
+	return ntohs(a.sin6_port);
+}
+
+/*
+ * The server "crashes" (its CONNECTION_CLOSE never reaches the client) and
+ * restarts with the same identity: the client's next packet is answered with
+ * a stateless reset and the client gives up at once, not after 30 s idle.
+ */
+static void test_stateless_reset_after_restart(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct call_ctx ctx;
+	struct relay r;
+	struct world w;
+	uint16_t port;
+	uint64_t t0;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	port = relay_open(&w, &r, hm_stoq_endpoint_port(w.server));
+	CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn), HM_OK);
+	CHECK(run_until(&w, &w.client_ready, 1, 5000));
+	CHECK(run_until(&w, &w.server_ready, 1, 5000));
+
+	r.drop_to_client = 1;
+	hm_stoq_endpoint_close(w.server);
+	CHECK(run_until(&w, &w.server_closed, 1, 5000));
+	CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &scfg, &w.server), HM_OK);
+	r.server.sin6_port = htons(hm_stoq_endpoint_port(w.server));
+	r.drop_to_client = 0;
+	CHECK_EQ(w.client_closed, 0);
+
+	t0 = hm_clock_mono_ns();
+	CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"x", 1, 0, NULL), HM_OK);
+	CHECK(run_until(&w, &w.client_closed, 1, 5000));
+	CHECK_ERR(w.client_close_err, HM_ERR_IO);
+	CHECK(hm_clock_mono_ns() - t0 < 2 * HM_NS_PER_SEC);
+	CHECK_ERR(w.reply_err[0], HM_ERR_IO);
+	CHECK_EQ(w.server_ready, 1); /* the new server never took the connection */
+	uv_close((uv_handle_t *)&r.sock, NULL);
+	world_free(&w);
+}
+
+/* Resets are never longer than their trigger, and tiny packets get none. */
+static void test_stateless_reset_sizes(void)
+{
+	struct hm_stoq_config scfg, ccfg;
+	struct sockaddr_in6 to;
+	uint8_t pkt[1200], got[1500];
+	struct world w;
+	uv_os_fd_t fd;
+	uv_udp_t sock;
+	size_t sizes[] = { 1200, 60, 44 }, i;
+
+	world_init(&w);
+	world_config(&w, &scfg, 1);
+	world_config(&w, &ccfg, 0);
+	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+	CHECK(uv_ip6_addr("::1", hm_stoq_endpoint_port(w.server), &to) == 0);
+	CHECK(uv_udp_init(&w.loop, &sock) == 0);
+	CHECK(uv_ip6_addr("::1", 0, (struct sockaddr_in6 *)got) == 0);
+	CHECK(uv_udp_bind(&sock, (const struct sockaddr *)got, 0) == 0);
+	CHECK(uv_fileno((uv_handle_t *)&sock, &fd) == 0);
+	memset(pkt, 0x42, sizeof(pkt));
+	pkt[0] = 0x40 | 0x01; /* short header, fixed bit */
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)sizes[i]);
+		ssize_t n = -1;
+		int tries;
+
+		CHECK(uv_udp_try_send(&sock, &b, 1, (const struct sockaddr *)&to) == (int)sizes[i]);
+		for (tries = 0; tries < 50 && n < 0; tries++) {
+			uv_run(&w.loop, UV_RUN_NOWAIT);
+			n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+			if (n < 0)
+				uv_sleep(2);
+		}
+		CHECK(n > 0);
+		CHECK((size_t)n < sizes[i]);
+		CHECK(n >= 40 && n <= 43);
+		CHECK((got[0] & 0xc0) == 0x40); /* looks like a short-header packet */
+	}
+	/* Packets no longer than our longest reset get none: no reset ping-pong. */
+	{
+		uv_buf_t b = uv_buf_init((char *)pkt, 43);
+		ssize_t n;
+		int tries;
+
+		CHECK(uv_udp_try_send(&sock, &b, 1, (const struct sockaddr *)&to) == 43);
+		for (tries = 0; tries < 20; tries++) {
+			uv_run(&w.loop, UV_RUN_NOWAIT);
+			uv_sleep(2);
+		}
+		n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+		CHECK(n < 0);
+	}
+	uv_close((uv_handle_t *)&sock, NULL);
+	world_free(&w);
+}
+
+/* With cfg.retry the server answers a client's first Initial with a Retry. */
+static void test_retry_address_validation(void)
+{
+	int corrupt;
+
+	for (corrupt = 0; corrupt < 2; corrupt++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct call_ctx ctx;
+		struct relay r;
+		struct world w;
+		uint16_t port;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		scfg.retry = 1;
+		ccfg.handshake_timeout_ms = 600;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		port = relay_open(&w, &r, hm_stoq_endpoint_port(w.server));
+		r.corrupt_tokens = corrupt;
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn),
+		          HM_OK);
+		if (!corrupt) {
+			CHECK(run_until(&w, &w.client_ready, 1, 5000));
+			CHECK(run_until(&w, &w.server_ready, 1, 5000));
+			CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"r", 1, 0, NULL),
+			          HM_OK);
+			CHECK(run_until(&w, &w.replies, 1, 5000));
+			CHECK(w.reply_ok[0]);
+		} else {
+			/* A token that does not verify: no state, no connection. */
+			CHECK(run_until(&w, &w.client_closed, 1, 5000));
+			CHECK_ERR(w.client_close_err, HM_ERR_IO);
+			CHECK_EQ(w.server_ready, 0);
+			CHECK_EQ(hm_stoq_endpoint_conn_count(w.server), 0);
+		}
+		CHECK(r.retries_seen >= 1);
+		uv_close((uv_handle_t *)&r.sock, NULL);
+		world_free(&w);
+	}
+}
+
+/* Limits per node id (after the handshake) and per address (before any state). */
+static void test_connection_limits_per_peer(void)
+{
+	int per_addr;
+
+	for (per_addr = 0; per_addr < 2; per_addr++) {
+		struct hm_stoq_config scfg, ccfg;
+		struct world w;
+		uint16_t port;
+
+		world_init(&w);
+		world_config(&w, &scfg, 1);
+		world_config(&w, &ccfg, 0);
+		CHECK_EQ(scfg.max_connections_per_addr, 32); /* the defaults */
+		CHECK_EQ(scfg.max_connections_per_peer, 8);
+		if (per_addr)
+			scfg.max_connections_per_addr = 1;
+		else
+			scfg.max_connections_per_peer = 1;
+		ccfg.handshake_timeout_ms = 500;
+		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
+		port = hm_stoq_endpoint_port(w.server);
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn),
+		          HM_OK);
+		CHECK(run_until(&w, &w.client_ready, 1, 5000));
+		CHECK(run_until(&w, &w.server_ready, 1, 5000));
+		CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, NULL), HM_OK);
+		CHECK(run_until(&w, &w.client_closed, 1, 5000));
+		if (per_addr) {
+			/* Dropped before any state: the client times out. */
+			CHECK_ERR(w.client_close_err, HM_ERR_IO);
+			CHECK_EQ(w.server_closed, 0);
+		} else {
+			CHECK_ERR(w.client_close_err, HM_ERR_TOO_LARGE);
+			CHECK_EQ(w.client_close_code, HM_STOQ_APP_PEER_LIMIT);
+			CHECK(run_until(&w, &w.server_closed, 1, 5000));
+			CHECK_ERR(w.server_close_err, HM_ERR_TOO_LARGE);
+		}
+		CHECK_EQ(w.client_ready, 1);
+		CHECK_EQ(w.server_ready, 1);
+		CHECK(w.conn != NULL && hm_stoq_conn_is_ready(w.conn)); /* the first one lives on */
+		CHECK_EQ(hm_stoq_endpoint_conn_count(w.server), 1);
+		world_free(&w);
+	}
+}
+
 TEST_MAIN(test_echo_sizes_ipv6, test_ipv4_mapped_and_plain, test_typed_errors,
           test_wrong_pin_refused, test_no_client_certificate_refused, test_deadline_and_cancel,
           test_oneway, test_stream_limit, test_raw_stream_backpressure,
-          test_idle_timeout_and_keepalive, test_endpoint_errors)
+          test_idle_timeout_and_keepalive, test_endpoint_errors, test_classical_mode,
+          test_pq_default_key_ids_and_check, test_pq_check_refuses, test_pq_configured_keys_and_pin,
+          test_pq_downgrade_refused, test_pq_handshake_faults, test_pq_skip_refused,
+          test_pq_step_timeout, test_pq_early_stream_refused, test_pq_record_faults,
+          test_pq_server_pushes_on_ready, test_stateless_reset_after_restart,
+          test_stateless_reset_sizes, test_retry_address_validation,
+          test_connection_limits_per_peer, test_without_gso)
