@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -172,6 +173,8 @@ static pid_t spawn(const struct devnet *d, unsigned i)
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* If the devnet dies without stopping us, stop anyway. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* Own process group: a terminal's Ctrl-C reaches the devnet, which stops the nodes
 		 * in order. */
 		setpgid(0, 0);
@@ -355,7 +358,14 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != 0)
 		return CLI_FAILURE;
 
-	/* Signals are taken synchronously (sigtimedwait); children get them unblocked. */
+	/*
+	 * Signals are taken synchronously (sigtimedwait); children get them
+	 * unblocked. A non-interactive shell starts background jobs with SIGINT
+	 * ignored, and an ignored signal is discarded even while blocked: restore
+	 * the default so Ctrl-C and `kill -INT` work from scripts too.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
