@@ -787,7 +787,85 @@ static void test_bad_config(void)
 	fx_store_free(&st);
 }
 
+static void feed_vote(struct hm_bft_replica *r, uint16_t voter, uint64_t view, const uint8_t *hash,
+                      uint64_t now)
+{
+	struct hm_bft_msg *m = calloc(1, sizeof(*m));
+	struct hm_buf enc;
+
+	hm_buf_init(&enc);
+	m->type = HM_BFT_MSG_VOTE;
+	m->u.vote.view = view;
+	m->u.vote.voter = voter;
+	memcpy(m->u.vote.block, hash, 32);
+	CHECK_ERR(
+	        hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[voter], view, hash, 0, m->u.vote.sig),
+	        HM_OK);
+	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
+	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, now), HM_OK);
+	hm_buf_free(&enc);
+	free(m);
+}
+
+/*
+ * Pacing (min_block_interval_ms): an idle leader waits that long after the
+ * QC before proposing; a transaction in the mempool makes it propose at once.
+ */
+static void test_pacing(void)
+{
+	static const uint8_t tx[] = { 't', 'x' };
+	struct fx_store st = { 0 };
+	struct outs o = { 0 };
+	struct hm_bft_storage s;
+	struct hm_bft_config c;
+	struct hm_bft_replica *r = NULL;
+	struct hm_bft_block b[4];
+	uint8_t h[4][32];
+	struct hm_bft_qc qc[4];
+	struct hm_bft_status stat;
+
+	for (int with_tx = 0; with_tx <= 1; with_tx++) {
+		fx_init(&fx, 4);
+		chain3(b, h, qc);
+		memset(&st, 0, sizeof(st));
+		s = fx_storage(&st);
+		memset(&c, 0, sizeof(c));
+		c.validators = &fx.vs;
+		c.self = 2; /* leader of view 2: collects view 1's votes */
+		c.sk = fx.sk[2];
+		c.storage = &s;
+		c.base_timeout_ms = 1000;
+		c.min_block_interval_ms = 200;
+		CHECK_ERR(hm_bft_replica_new(&r, &c, 0), HM_OK);
+		if (r == NULL)
+			return;
+		CHECK_ERR(feed_block(r, &b[1], 100), HM_OK);
+		feed_vote(r, 0, 1, h[1], 100);
+		feed_vote(r, 1, 1, h[1], 100); /* with its own: a QC, view 2 */
+		drain(r, &o);
+		hm_bft_replica_status(r, &stat);
+		CHECK_EQ(stat.view, 2);
+		CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL), 0);
+		CHECK_EQ(hm_bft_replica_next_deadline(r), 300);
+		if (with_tx) {
+			CHECK_ERR(hm_bft_replica_submit_tx(r, tx, sizeof(tx)), HM_OK);
+			CHECK_EQ(hm_bft_replica_next_deadline(r), 100);
+			CHECK_ERR(hm_bft_replica_on_timer(r, 120), HM_OK);
+		} else {
+			CHECK_ERR(hm_bft_replica_on_timer(r, 299), HM_OK);
+			drain(r, &o);
+			CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL), 0);
+			CHECK_ERR(hm_bft_replica_on_timer(r, 300), HM_OK);
+		}
+		drain(r, &o);
+		CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL), 1);
+		outs_free(&o);
+		hm_bft_replica_del(r);
+		fx_store_free(&st);
+	}
+}
+
 TEST_MAIN(test_leader_proposes_at_start, test_vote_once_and_evidence, test_refused_proposals,
           test_two_chain_commit, test_locking_rule, test_tc_without_lock_violation, test_timeouts,
           test_vote_collection, test_block_sync, test_restart_recovers,
-          test_storage_failure_blocks_vote, test_mempool, test_bad_config)
+          test_storage_failure_blocks_vote, test_mempool, test_bad_config, test_pacing)
