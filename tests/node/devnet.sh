@@ -43,8 +43,10 @@ checks=$((checks + 1))
 pgrep -f -- "--config $dn/" >/dev/null && fail "nodes left running after the devnet stopped"
 
 # The genesis is reused; the chain goes on from where it stopped.
-expect 0 "$hm" devnet --dir "$dn" --base-port "$base" --exit-when-ready
+# The stored genesis decides the ports; another --base-port does not apply to it.
+expect 0 "$hm" devnet --dir "$dn" --base-port $((base + 50)) --exit-when-ready
 contains "$out" "reusing the genesis"
+contains "$out" "node0  stoq 127.0.0.1:$base "
 
 expect 1 "$hm" devnet --nodes 0
 expect_one_error_line
