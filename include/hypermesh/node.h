@@ -83,6 +83,16 @@ struct hm_node_config {
  */
 int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err, size_t errlen);
 
+/* Files longer than this are refused (HM_ERR_INVALID). */
+#define HM_NODE_CONFIG_MAX (1u << 20)
+
+/*
+ * The same on len bytes of text that stand for the file at path (used for
+ * messages and to resolve relative paths). A NUL byte is HM_ERR_INVALID.
+ */
+int hm_node_config_parse(const char *path, const uint8_t *text, size_t len,
+                         struct hm_node_config *cfg, char *err, size_t errlen);
+
 /* "HOST:PORT" or "[V6]:PORT" with a numeric host. HM_OK or HM_ERR_INVALID. */
 int hm_node_addr_parse(const char *s, struct hm_node_addr *out);
 
