@@ -142,9 +142,17 @@ void hm_node_status(const struct hm_node *n, struct hm_node_status *st);
 /*
  * Drains and stops: refuses new submissions, flushes queued consensus
  * output, closes STOQ and stops timers; done(user) runs once every handle is
- * closed (then hm_node_free). Idempotent.
+ * closed (then hm_node_free). done NULL keeps the callback registered with
+ * hm_node_on_stopped. Idempotent.
  */
 void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user);
+
+/*
+ * The callback for every stop, including one the node makes itself after a
+ * fatal error (hm_node_failure then says why): the owner closes its own
+ * handles there (signal watchers) so the loop can end.
+ */
+void hm_node_on_stopped(struct hm_node *n, void (*done)(void *user), void *user);
 
 /* Closes LMDB and frees. After the loop has run the stop to completion. */
 void hm_node_free(struct hm_node *n);

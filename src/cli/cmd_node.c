@@ -161,6 +161,7 @@ static int node_run(const struct cli_command *cmd, int argc, char **argv)
 		(void)uv_loop_close(&loop);
 		return CLI_FAILURE;
 	}
+	hm_node_on_stopped(st.node, on_stopped, &st);
 	uv_signal_init(&loop, &st.sigint);
 	uv_signal_init(&loop, &st.sigterm);
 	st.sigint.data = st.sigterm.data = &st;

@@ -101,7 +101,7 @@ static void fatal(struct hm_node *n, int rc, const char *what)
 		n->failure = rc;
 	hm_log(HM_LOG_ERROR, LOG, "fatal; stopping", HM_LOG_STR("what", what),
 	       HM_LOG_STR("err", hm_strerror(rc)));
-	hm_node_stop(n, n->done, n->done_user);
+	hm_node_stop(n, NULL, NULL); /* runs the callback hm_node_on_stopped registered */
 }
 
 /* ---- committed blocks to the executor ---- */
@@ -849,11 +849,13 @@ static void on_handle_closed(uv_handle_t *h)
 
 void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 {
+	if (done != NULL) {
+		n->done = done;
+		n->done_user = user;
+	}
 	if (n->stopping)
 		return;
 	n->stopping = 1;
-	n->done = done;
-	n->done_user = user;
 	hm_log(HM_LOG_INFO, LOG, "stopping", HM_LOG_STR("name", n->cfg.name));
 	/* Outputs are sent as they are produced (pump), so nothing consensus made
 	 * waits in the node; closing the endpoint flushes what STOQ holds as far
@@ -867,6 +869,12 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 	uv_close((uv_handle_t *)&n->timer, on_handle_closed);
 	for (uint16_t i = 0; i < n->vs.n; i++)
 		uv_close((uv_handle_t *)&n->peers[i].redial, on_handle_closed);
+}
+
+void hm_node_on_stopped(struct hm_node *n, void (*done)(void *user), void *user)
+{
+	n->done = done;
+	n->done_user = user;
 }
 
 int hm_node_failure(const struct hm_node *n)
