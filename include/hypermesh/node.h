@@ -31,6 +31,7 @@
 #define HM_NODE_M_SUBMIT    "consensus/submit"
 #define HM_NODE_M_STATUS    "consensus/status"
 #define HM_NODE_M_RECEIPT   "consensus/receipt"
+#define HM_NODE_M_BLOCKS    "consensus/blocks"  /* uint64 from, uint16 count -> block<1..2^24-1>* */
 #define HM_NODE_M_BLOCK     "consensus/block"   /* uint64 height -> canonical block */
 #define HM_NODE_M_FORWARD   "consensus/forward" /* one-way, validators only */
 /* Consensus messages between validators: one-way frames of this service. */
