@@ -113,6 +113,8 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 
 struct hm_executor *hm_node_executor(struct hm_node *n);
 struct uv_loop_s *hm_node_loop(struct hm_node *n);
+/* The bound STOQ port (the config may say 0: the kernel chooses); 0 once stopped. */
+uint16_t hm_node_stoq_port(const struct hm_node *n);
 
 /*
  * Starts the executor (modules' open, re-applies committed blocks above

@@ -883,6 +883,11 @@ struct hm_executor *hm_node_executor(struct hm_node *n)
 	return n->ex;
 }
 
+uint16_t hm_node_stoq_port(const struct hm_node *n)
+{
+	return n->ep != NULL ? hm_stoq_endpoint_port(n->ep) : 0;
+}
+
 struct uv_loop_s *hm_node_loop(struct hm_node *n)
 {
 	return n->loop;
