@@ -376,6 +376,28 @@ int hm_bft_replica_next_output(struct hm_bft_replica *r, struct hm_bft_output *o
 
 void hm_bft_replica_status(const struct hm_bft_replica *r, struct hm_bft_status *st);
 
+/*
+ * Range sync: at most this many blocks per hm_bft_replica_sync_blocks call.
+ */
+#define HM_BFT_SYNC_MAX 128
+
+/*
+ * Catches up on committed blocks fetched from a peer (docs/NODE.md §5).
+ * p holds consecutive blocks as opaque block<1..2^24-1> (canonical
+ * encodings), heights increasing by one, each naming the one before as its
+ * parent; those at or below the committed height are skipped, and the next
+ * must extend this replica's committed chain. Blocks are committed up to the
+ * highest k whose child is certified in the next view (the QCs in blocks
+ * k+1 and k+2, verified): the two-chain commit rule, so nothing is
+ * committed that the protocol did not commit. Commits are output as usual.
+ * *committed (may be NULL) gets how many. HM_OK (also when nothing could be
+ * committed yet); a decoding error; HM_ERR_INVALID / HM_ERR_VERIFY /
+ * HM_ERR_TOO_LARGE for blocks that break the rules or do not extend the
+ * chain (nothing committed); HM_ERR_NOMEM or a storage error.
+ */
+int hm_bft_replica_sync_blocks(struct hm_bft_replica *r, const uint8_t *p, size_t len, uint64_t now,
+                               uint64_t *committed);
+
 /* Number of transactions waiting in the mempool. */
 size_t hm_bft_replica_mempool_len(const struct hm_bft_replica *r);
 

@@ -31,6 +31,7 @@
 #define HM_NODE_M_SUBMIT    "consensus/submit"
 #define HM_NODE_M_STATUS    "consensus/status"
 #define HM_NODE_M_RECEIPT   "consensus/receipt"
+#define HM_NODE_M_BLOCKS    "consensus/blocks"  /* uint64 from, uint16 count -> block<1..2^24-1>* */
 #define HM_NODE_M_BLOCK     "consensus/block"   /* uint64 height -> canonical block */
 #define HM_NODE_M_FORWARD   "consensus/forward" /* one-way, validators only */
 /* Consensus messages between validators: one-way frames of this service. */
@@ -90,6 +91,16 @@ struct hm_node_config {
  */
 int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err, size_t errlen);
 
+/* Files longer than this are refused (HM_ERR_INVALID). */
+#define HM_NODE_CONFIG_MAX (1u << 20)
+
+/*
+ * The same on len bytes of text that stand for the file at path (used for
+ * messages and to resolve relative paths). A NUL byte is HM_ERR_INVALID.
+ */
+int hm_node_config_parse(const char *path, const uint8_t *text, size_t len,
+                         struct hm_node_config *cfg, char *err, size_t errlen);
+
 /* "HOST:PORT" or "[V6]:PORT" with a numeric host. HM_OK or HM_ERR_INVALID. */
 int hm_node_addr_parse(const char *s, struct hm_node_addr *out);
 
@@ -109,6 +120,8 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 
 struct hm_executor *hm_node_executor(struct hm_node *n);
 struct uv_loop_s *hm_node_loop(struct hm_node *n);
+/* The bound STOQ port (the config may say 0: the kernel chooses); 0 once stopped. */
+uint16_t hm_node_stoq_port(const struct hm_node *n);
 
 /*
  * Starts the executor (modules' open, re-applies committed blocks above
@@ -139,9 +152,17 @@ void hm_node_status(const struct hm_node *n, struct hm_node_status *st);
 /*
  * Drains and stops: refuses new submissions, flushes queued consensus
  * output, closes STOQ and stops timers; done(user) runs once every handle is
- * closed (then hm_node_free). Idempotent.
+ * closed (then hm_node_free). done NULL keeps the callback registered with
+ * hm_node_on_stopped. Idempotent.
  */
 void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user);
+
+/*
+ * The callback for every stop, including one the node makes itself after a
+ * fatal error (hm_node_failure then says why): the owner closes its own
+ * handles there (signal watchers) so the loop can end.
+ */
+void hm_node_on_stopped(struct hm_node *n, void (*done)(void *user), void *user);
 
 /* Closes LMDB and frees. After the loop has run the stop to completion. */
 void hm_node_free(struct hm_node *n);

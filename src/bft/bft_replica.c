@@ -1156,6 +1156,106 @@ static int handle_response(struct hm_bft_replica *r, const struct hm_bft_block *
 	return retry_pending(r);
 }
 
+/* ---- range sync ---- */
+
+int hm_bft_replica_sync_blocks(struct hm_bft_replica *r, const uint8_t *p, size_t len, uint64_t now,
+                               uint64_t *committed)
+{
+	struct hm_bft_block *b = NULL;
+	uint8_t(*hash)[HM_BFT_HASH_LEN] = NULL;
+	struct hm_reader rd;
+	size_t n = 0, first = 0, k;
+	int rc = HM_OK, found = 0;
+
+	if (committed != NULL)
+		*committed = 0;
+	if (now > r->now)
+		r->now = now;
+	b = malloc(HM_BFT_SYNC_MAX * sizeof(*b));
+	hash = malloc(HM_BFT_SYNC_MAX * sizeof(*hash));
+	if (b == NULL || hash == NULL) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	hm_reader_init(&rd, p, len);
+	while (hm_reader_remaining(&rd) > 0) {
+		const uint8_t *enc;
+		size_t elen;
+
+		if (n == HM_BFT_SYNC_MAX) {
+			rc = HM_ERR_TOO_LARGE;
+			goto out;
+		}
+		if ((rc = hm_get_vec(&rd, 1, 0xffffff, &enc, &elen)) ||
+		    (rc = hm_bft_block_decode(&b[n], enc, elen)))
+			goto out;
+		if ((rc = check_block(r, &b[n])))
+			goto out;
+		hm_bft_block_hash(hash[n], r->vs.chain_id, r->vs.chain_id_len, &b[n]);
+		/* Consecutive heights, each naming the one before as parent. */
+		if (n > 0 && (b[n].height != b[n - 1].height + 1 ||
+		              memcmp(b[n].parent, hash[n - 1], HM_BFT_HASH_LEN) != 0)) {
+			rc = HM_ERR_INVALID;
+			goto out;
+		}
+		n++;
+	}
+	/* Skip what is already committed here; the rest must extend our chain. */
+	while (first < n && b[first].height <= r->committed_height)
+		first++;
+	if (first == n)
+		goto out;
+	if (b[first].height != r->committed_height + 1 ||
+	    memcmp(b[first].parent, r->committed_hash, HM_BFT_HASH_LEN) != 0) {
+		rc = HM_ERR_VERIFY;
+		goto out;
+	}
+	/*
+	 * The two-chain commit rule, as try_commit applies it: block k is
+	 * committed once its child is certified in the very next view. Block
+	 * k+1's justify certifies k, block k+2's certifies k+1. Find the highest
+	 * such k; every block below it is its ancestor, committed with it.
+	 */
+	if (n - first < 3)
+		goto out; /* no block with a certified child in the batch */
+	for (k = n - 2; k-- > first;) {
+		if (b[k + 1].view == b[k].view + 1 && b[k + 1].justify.view == b[k].view &&
+		    b[k + 2].justify.view == b[k + 1].view &&
+		    verify_qc(r, &b[k + 1].justify) == HM_OK &&
+		    verify_qc(r, &b[k + 2].justify) == HM_OK) {
+			found = 1;
+			break;
+		}
+		if (k == first)
+			break;
+	}
+	if (!found)
+		goto out;
+	for (size_t i = first; i <= k && rc == HM_OK; i++) {
+		struct entry *e;
+
+		if ((rc = add_block(r, &b[i], hash[i], &e)) == HM_OK && !e->committed)
+			rc = commit_one(r, e);
+		if (rc == HM_OK && committed != NULL)
+			(*committed)++;
+	}
+	/* The newest certificate moves the view on, as a proposal carrying it would. */
+	if (rc == HM_OK)
+		rc = process_qc(r, &b[k + 2].justify, HM_BFT_TO_ALL);
+out:
+	free(b);
+	free(hash);
+	if (rc != HM_OK)
+		r->rejected++;
+	if (rc != HM_ERR_NOMEM) {
+		int due = run_due(r);
+
+		if (rc == HM_OK)
+			rc = due;
+	}
+	return rc;
+}
+
 /* ---- public entry points ---- */
 
 int hm_bft_replica_on_message(struct hm_bft_replica *r, const uint8_t *p, size_t len, uint64_t now)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -259,7 +260,23 @@ static int genesis(struct devnet *d)
 	struct stat sb;
 
 	if (node_path(d, path, sizeof(path), 0, "node.ini") == 0 && stat(path, &sb) == 0) {
-		printf("devnet: reusing the genesis in %s\n", d->dir);
+		struct hm_node_config cfg;
+		char err[HM_NODE_ERROR_MAX];
+
+		/* The stored genesis decides the validator count and the ports. */
+		if (hm_node_config_load(path, &cfg, err, sizeof(err)) != HM_OK) {
+			cli_error(d->cmd, "cannot reuse the genesis in %s: %s", d->dir, err);
+			return -1;
+		}
+		if (cfg.nvalidators > DEVNET_MAX_NODES) {
+			cli_error(d->cmd, "the genesis in %s has %u validators (at most %d)",
+			          d->dir, (unsigned)cfg.nvalidators, DEVNET_MAX_NODES);
+			return -1;
+		}
+		d->n = cfg.nvalidators;
+		printf("devnet: reusing the genesis in %s (%u validators; --nodes and --base-port "
+		       "apply only to a new one)\n",
+		       d->dir, d->n);
 		return 0;
 	}
 	if (mkdir(d->dir, 0700) != 0 && errno != EEXIST) {
@@ -291,6 +308,8 @@ static pid_t spawn(const struct devnet *d, unsigned i)
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* If the devnet dies without stopping us, stop anyway. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* Own process group: a terminal's Ctrl-C reaches the devnet, which stops the nodes
 		 * in order. */
 		setpgid(0, 0);
@@ -383,16 +402,15 @@ static void print_ready(const struct devnet *d)
 
 	printf("\ndevnet: %u validators committing on chain '" DEVNET_CHAIN_ID "'\n", d->n);
 	for (unsigned i = 0; i < d->n; i++) {
-		struct hm_identity id;
-		char key[PATH_MAX];
+		struct hm_node_config cfg;
+		char path[PATH_MAX], err[HM_NODE_ERROR_MAX];
 
-		if (node_path(d, key, sizeof(key), i, "node.key") ||
-		    hm_keystore_load(key, &id) != HM_OK)
+		if (node_path(d, path, sizeof(path), i, "node.ini") ||
+		    hm_node_config_load(path, &cfg, err, sizeof(err)) != HM_OK)
 			continue;
-		(void)hm_hex_encode(pk, sizeof(pk), id.pk, HM_ED25519_PK_LEN);
-		hm_identity_wipe(&id);
-		printf("  node%u  stoq 127.0.0.1:%u  key %s/node%u/node.key  pk %s\n", i,
-		       d->base_port + i, d->dir, i, pk);
+		(void)hm_hex_encode(pk, sizeof(pk), cfg.validators[i].pk, HM_ED25519_PK_LEN);
+		printf("  node%u  stoq %s:%u  key %s  pk %s\n", i, cfg.stoq_listen.host,
+		       (unsigned)cfg.stoq_listen.port, cfg.key_file, pk);
 	}
 	printf("\nquickstart:\n"
 	       "  hypermesh node status  --config %s/node0/node.ini\n"
@@ -474,7 +492,14 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != 0)
 		return CLI_FAILURE;
 
-	/* Signals are taken synchronously (sigtimedwait); children get them unblocked. */
+	/*
+	 * Signals are taken synchronously (sigtimedwait); children get them
+	 * unblocked. A non-interactive shell starts background jobs with SIGINT
+	 * ignored, and an ignored signal is discarded even while blocked: restore
+	 * the default so Ctrl-C and `kill -INT` work from scripts too.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

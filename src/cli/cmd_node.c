@@ -123,6 +123,8 @@ static void on_stopped(void *user)
 {
 	struct run_state *st = user;
 
+	/* However the node stopped (signal or fatal error), the API stops too. */
+	hm_services_stop(st->services);
 	uv_close((uv_handle_t *)&st->sigint, NULL);
 	uv_close((uv_handle_t *)&st->sigterm, NULL);
 }
@@ -174,6 +176,7 @@ static int node_run(const struct cli_command *cmd, int argc, char **argv)
 		hm_services_free(st.services);
 		return CLI_FAILURE;
 	}
+	hm_node_on_stopped(st.node, on_stopped, &st);
 	uv_signal_init(&loop, &st.sigint);
 	uv_signal_init(&loop, &st.sigterm);
 	st.sigint.data = st.sigterm.data = &st;

@@ -15,6 +15,7 @@
 
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
+#include "hypermesh/file.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/node.h"
 
@@ -311,12 +312,13 @@ static int check_complete(struct parse *p)
 	return 1;
 }
 
-int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err, size_t errlen)
+/* Parses text as the file path; relative paths resolve against path's directory. */
+static int parse_text(const char *path, const char *text, struct hm_node_config *cfg, char *err,
+                      size_t errlen)
 {
 	struct parse p;
 	const char *slash;
 	char buf[HM_NODE_ERROR_MAX];
-	FILE *f;
 	int line;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -339,15 +341,7 @@ int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err,
 	else
 		snprintf(p.dir, sizeof(p.dir), "%.*s", (int)(slash - path), path);
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		int rc = hm_err_from_errno(errno);
-
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return rc;
-	}
-	line = ini_parse_file(f, on_entry, &p);
-	fclose(f);
+	line = ini_parse_string(text, on_entry, &p);
 	if (line > 0) {
 		snprintf(err, errlen, "%s:%d: %s", path, line,
 		         p.failed ? buf : "syntax error (want 'key = value' or '[section]')");
@@ -362,4 +356,46 @@ int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err,
 		return HM_ERR_INVALID;
 	}
 	return HM_OK;
+}
+
+int hm_node_config_parse(const char *path, const uint8_t *text, size_t len,
+                         struct hm_node_config *cfg, char *err, size_t errlen)
+{
+	char *copy;
+	int rc;
+
+	if (memchr(text, '\0', len) != NULL) {
+		memset(cfg, 0, sizeof(*cfg));
+		snprintf(err, errlen, "%s: contains a NUL byte (not a text file)", path);
+		return HM_ERR_INVALID;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL) {
+		memset(cfg, 0, sizeof(*cfg));
+		snprintf(err, errlen, "%s: out of memory", path);
+		return HM_ERR_NOMEM;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	rc = parse_text(path, copy, cfg, err, errlen);
+	free(copy);
+	return rc;
+}
+
+int hm_node_config_load(const char *path, struct hm_node_config *cfg, char *err, size_t errlen)
+{
+	struct hm_buf text;
+	int rc;
+
+	hm_buf_init(&text);
+	rc = hm_file_read(path, HM_NODE_CONFIG_MAX, &text);
+	if (rc != HM_OK) {
+		memset(cfg, 0, sizeof(*cfg));
+		snprintf(err, errlen, "%s: cannot read: %s", path, hm_strerror(rc));
+		return rc == HM_ERR_TOO_LARGE ? HM_ERR_INVALID : rc;
+	}
+	rc = hm_node_config_parse(path, text.data != NULL ? text.data : (const uint8_t *)"",
+	                          text.len, cfg, err, errlen);
+	hm_buf_free(&text);
+	return rc;
 }

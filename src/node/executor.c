@@ -269,6 +269,12 @@ static int put_receipt(struct hm_executor *ex, MDB_txn *txn, const uint8_t *txid
 	return from_mdb(mdb_put(txn, ex->receipts, &k, &v, 0));
 }
 
+/* The bytes of results from off on (NULL when there are none: no pointer arithmetic on NULL). */
+static const uint8_t *results_at(const struct hm_executor *ex, size_t off)
+{
+	return ex->results.data != NULL ? ex->results.data + off : NULL;
+}
+
 static int note_fresh(struct hm_executor *ex, const uint8_t *txid, const struct hm_receipt *r,
                       size_t off, size_t len)
 {
@@ -340,7 +346,7 @@ static int apply_op(struct hm_executor *ex, MDB_txn *txn, const struct hm_block_
 	if (is_node_failure(rc))
 		return rc;
 	r.status = rc;
-	if ((rc = put_receipt(ex, txn, txid, &r, ex->results.data + off, ex->results.len - off)))
+	if ((rc = put_receipt(ex, txn, txid, &r, results_at(ex, off), ex->results.len - off)))
 		return rc;
 	return note_fresh(ex, txid, &r, off, ex->results.len - off);
 }
@@ -376,7 +382,7 @@ static void notify(struct hm_executor *ex)
 			}
 			/* Remove before calling: the callback may watch or unwatch. */
 			ex->watches[i] = ex->watches[--ex->nwatches];
-			w.cb(w.user, HM_OK, fr->txid, &fr->r, ex->results.data + fr->result_off,
+			w.cb(w.user, HM_OK, fr->txid, &fr->r, results_at(ex, fr->result_off),
 			     fr->result_len);
 		}
 	}

@@ -24,6 +24,7 @@
 
 #include "hypermesh/bft_lmdb.h"
 #include "hypermesh/clock.h"
+#include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/hash.h"
@@ -31,12 +32,18 @@
 #include "hypermesh/secure.h"
 #include "hypermesh/stoq.h"
 
-#define LOG            "node"
-#define REDIAL_MIN_MS  100
-#define REDIAL_MAX_MS  2000
+#define LOG              "node"
+#define REDIAL_MIN_MS    100
+#define REDIAL_MAX_MS    2000
 /* Committed blocks whose certificates are re-verified at start (docs/NODE.md §6). */
-#define CHECK_LAST_QCS 64
-#define MAX_RPC_BODY   ((size_t)1 << 20)
+#define CHECK_LAST_QCS   64
+#define MAX_RPC_BODY     ((size_t)1 << 20)
+/* Range sync: ask a peer for the blocks above our committed height this often. */
+#define SYNC_INTERVAL_MS 1000
+#define SYNC_MAX_BYTES   ((size_t)4 << 20)
+/* Blocks asked for at once: each commits with two fsyncs, so a batch keeps
+ * the loop busy for a while; small batches keep the node responsive. */
+#define SYNC_BATCH       32
 
 struct peer {
 	struct hm_node *node;
@@ -62,6 +69,9 @@ struct hm_node {
 	struct hm_stoq_rpc_service svc;
 	struct peer peers[HM_BFT_MAX_VALIDATORS];
 	uv_timer_t timer;
+	uv_timer_t sync_timer;
+	struct hm_stoq_rpc_call *sync_call; /* in flight, or NULL */
+	unsigned sync_rotor;
 	int started, stopping, failure;
 	int handles; /* our uv handles still open */
 	void (*done)(void *);
@@ -104,7 +114,7 @@ static void fatal(struct hm_node *n, int rc, const char *what)
 		n->failure = rc;
 	hm_log(HM_LOG_ERROR, LOG, "fatal; stopping", HM_LOG_STR("what", what),
 	       HM_LOG_STR("err", hm_strerror(rc)));
-	hm_node_stop(n, n->done, n->done_user);
+	hm_node_stop(n, NULL, NULL); /* runs the callback hm_node_on_stopped registered */
 }
 
 /* ---- committed blocks to the executor ---- */
@@ -477,6 +487,127 @@ static void on_receipt(struct hm_node *n, struct hm_stoq_rpc_server *call,
 	hm_buf_free(&res);
 }
 
+/*
+ * Committed blocks for range sync: body uint64 from || uint16 count; answer
+ * opaque block<1..2^24-1> for heights from, from+1, ... as far as this node
+ * has committed, at most count, HM_BFT_SYNC_MAX and SYNC_MAX_BYTES.
+ */
+static void on_blocks(struct hm_node *n, struct hm_stoq_rpc_server *call,
+                      const struct hm_stoq_frame *f)
+{
+	struct hm_buf out, one;
+	uint64_t from = 0;
+	unsigned count;
+	int rc = HM_OK;
+
+	if (f->body_len != 10) {
+		(void)hm_stoq_rpc_respond_error(call, HM_ERR_LENGTH,
+		                                "want uint64 from, uint16 count");
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		from = from << 8 | f->body[i];
+	count = (unsigned)f->body[8] << 8 | f->body[9];
+	if (count > HM_BFT_SYNC_MAX)
+		count = HM_BFT_SYNC_MAX;
+	hm_buf_init(&out);
+	hm_buf_init(&one);
+	for (unsigned i = 0; i < count && from > 0 && rc == HM_OK; i++) {
+		hm_buf_truncate(&one, 0);
+		rc = n->st.load_block(n->st.ctx, from + i, &one);
+		if (rc == HM_ERR_NOT_FOUND) {
+			rc = HM_OK;
+			break;
+		}
+		if (rc == HM_OK && out.len + one.len + 3 > SYNC_MAX_BYTES)
+			break;
+		if (rc == HM_OK)
+			rc = hm_put_vec(&out, 1, 0xffffff, one.data, one.len);
+	}
+	if (rc == HM_OK)
+		(void)hm_stoq_rpc_respond(call, out.data, out.len);
+	else
+		(void)hm_stoq_rpc_respond_error(call, rc, NULL);
+	hm_buf_free(&out);
+	hm_buf_free(&one);
+}
+
+static void on_sync_timer(uv_timer_t *t);
+
+static void on_sync_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
+                          const uint8_t *msg, size_t msg_len, void *user)
+{
+	struct hm_node *n = user;
+	uint64_t committed = 0;
+	int rc;
+
+	(void)call;
+	(void)msg;
+	(void)msg_len;
+	n->sync_call = NULL;
+	if (n->stopping || n->failure != HM_OK)
+		return;
+	if (err == HM_OK && len > 0) {
+		rc = hm_bft_replica_sync_blocks(n->replica, body, len, now_ms(n), &committed);
+		if (rc == HM_ERR_NOMEM || rc == HM_ERR_IO || rc == HM_ERR_CORRUPT ||
+		    rc == HM_ERR_PERMISSION) {
+			fatal(n, rc, "range sync");
+			return;
+		}
+		if (rc != HM_OK)
+			hm_log(HM_LOG_WARN, LOG, "refused blocks from a peer",
+			       HM_LOG_STR("err", hm_strerror(rc)));
+		if (committed > 0)
+			hm_log(HM_LOG_INFO, LOG, "synced committed blocks",
+			       HM_LOG_UINT("blocks", committed));
+		pump(n);
+		if (n->stopping)
+			return;
+	}
+	/* A batch that moved us far: ask for the next one at once. */
+	uv_timer_start(&n->sync_timer, on_sync_timer,
+	               committed + 2 >= SYNC_BATCH ? 0 : SYNC_INTERVAL_MS, 0);
+}
+
+/* Asks the next connected validator, in turn, for the blocks above ours. */
+static void on_sync_timer(uv_timer_t *t)
+{
+	struct hm_node *n = t->data;
+	struct hm_bft_status bs;
+	uint8_t body[10];
+	struct hm_stoq_rpc_request req = {
+		.service = HM_NODE_SERVICE,
+		.method = HM_NODE_M_BLOCKS,
+		.body = body,
+		.body_len = sizeof(body),
+		.deadline_ms = 5000,
+		.max_body = SYNC_MAX_BYTES + 4096,
+	};
+	uint64_t from;
+
+	if (n->stopping || n->sync_call != NULL)
+		return;
+	uv_timer_start(&n->sync_timer, on_sync_timer, SYNC_INTERVAL_MS, 0);
+	hm_bft_replica_status(n->replica, &bs);
+	from = bs.committed_height + 1;
+	for (int i = 7; i >= 0; i--, from >>= 8)
+		body[i] = (uint8_t)from;
+	body[8] = (uint8_t)(SYNC_BATCH >> 8);
+	body[9] = (uint8_t)SYNC_BATCH;
+	for (uint16_t k = 0; k < n->vs.n; k++) {
+		struct peer *p = &n->peers[(n->sync_rotor + k) % n->vs.n];
+
+		if (p->index == n->self || p->conn == NULL)
+			continue;
+		n->sync_rotor = (unsigned)(p->index + 1);
+		if (hm_stoq_rpc_call(p->conn, &req, on_sync_reply, n, &n->sync_call) != HM_OK)
+			n->sync_call = NULL;
+		else
+			uv_timer_stop(&n->sync_timer); /* the reply re-arms it */
+		return;
+	}
+}
+
 /* A committed block by height: body uint64 height; answer its canonical encoding. */
 static void on_block(struct hm_node *n, struct hm_stoq_rpc_server *call,
                      const struct hm_stoq_frame *f)
@@ -521,6 +652,8 @@ static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq
 		on_status(n, call);
 	} else if (name_is(f->method, f->method_len, HM_NODE_M_RECEIPT)) {
 		on_receipt(n, call, f);
+	} else if (name_is(f->method, f->method_len, HM_NODE_M_BLOCKS)) {
+		on_blocks(n, call, f);
 	} else if (name_is(f->method, f->method_len, HM_NODE_M_BLOCK)) {
 		on_block(n, call, f);
 	} else if (name_is(f->method, f->method_len, HM_NODE_M_SUBMIT)) {
@@ -770,6 +903,9 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	uv_timer_init(loop, &n->timer);
 	n->timer.data = n;
 	n->handles++;
+	uv_timer_init(loop, &n->sync_timer);
+	n->sync_timer.data = n;
+	n->handles++;
 	for (uint16_t i = 0; i < n->vs.n; i++) {
 		struct peer *p = &n->peers[i];
 
@@ -790,6 +926,11 @@ fail:
 struct hm_executor *hm_node_executor(struct hm_node *n)
 {
 	return n->ex;
+}
+
+uint16_t hm_node_stoq_port(const struct hm_node *n)
+{
+	return n->ep != NULL ? hm_stoq_endpoint_port(n->ep) : 0;
 }
 
 struct uv_loop_s *hm_node_loop(struct hm_node *n)
@@ -833,6 +974,7 @@ int hm_node_start(struct hm_node *n, char *err, size_t errlen)
 	n->started = 1;
 	for (uint16_t i = n->self + 1; i < n->vs.n; i++)
 		dial(&n->peers[i]);
+	uv_timer_start(&n->sync_timer, on_sync_timer, SYNC_INTERVAL_MS, 0);
 	hm_log(HM_LOG_INFO, LOG, "node started", HM_LOG_STR("name", n->cfg.name),
 	       HM_LOG_UINT("index", n->self), HM_LOG_UINT("validators", n->vs.n),
 	       HM_LOG_UINT("height", bs.committed_height),
@@ -886,7 +1028,7 @@ static void on_handle_closed(uv_handle_t *h)
 {
 	struct hm_node *n = h->data;
 
-	if (h != (uv_handle_t *)&n->timer)
+	if (h != (uv_handle_t *)&n->timer && h != (uv_handle_t *)&n->sync_timer)
 		n = ((struct peer *)h->data)->node;
 	if (--n->handles == 0 && n->done != NULL)
 		n->done(n->done_user);
@@ -894,11 +1036,13 @@ static void on_handle_closed(uv_handle_t *h)
 
 void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 {
+	if (done != NULL) {
+		n->done = done;
+		n->done_user = user;
+	}
 	if (n->stopping)
 		return;
 	n->stopping = 1;
-	n->done = done;
-	n->done_user = user;
 	hm_log(HM_LOG_INFO, LOG, "stopping", HM_LOG_STR("name", n->cfg.name));
 	/* Outputs are sent as they are produced (pump), so nothing consensus made
 	 * waits in the node; closing the endpoint flushes what STOQ holds as far
@@ -910,8 +1054,15 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 	hm_stoq_endpoint_close(n->ep);
 	n->ep = NULL;
 	uv_close((uv_handle_t *)&n->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&n->sync_timer, on_handle_closed);
 	for (uint16_t i = 0; i < n->vs.n; i++)
 		uv_close((uv_handle_t *)&n->peers[i].redial, on_handle_closed);
+}
+
+void hm_node_on_stopped(struct hm_node *n, void (*done)(void *user), void *user)
+{
+	n->done = done;
+	n->done_user = user;
 }
 
 int hm_node_failure(const struct hm_node *n)

@@ -153,7 +153,21 @@ static void test_missing_file(void)
 	setup();
 	snprintf(p, sizeof(p), "%s/nope.ini", dir);
 	CHECK_ERR(hm_node_config_load(p, &cfg, err, sizeof(err)), HM_ERR_NOT_FOUND);
-	CHECK(strstr(err, "nope.ini: cannot open") != NULL);
+	CHECK(strstr(err, "nope.ini: cannot read: ") != NULL);
+}
+
+static void test_not_text(void)
+{
+	static const uint8_t nul[] = "[node]\nname = a\0b\n";
+	struct hm_node_config cfg;
+	char err[HM_NODE_ERROR_MAX];
+
+	CHECK_ERR(hm_node_config_parse("x.ini", nul, sizeof(nul) - 1, &cfg, err, sizeof(err)),
+	          HM_ERR_INVALID);
+	CHECK(strstr(err, "x.ini: contains a NUL byte") != NULL);
+	CHECK_ERR(hm_node_config_parse("x.ini", (const uint8_t *)"", 0, &cfg, err, sizeof(err)),
+	          HM_ERR_INVALID);
+	CHECK(strstr(err, "x.ini: missing [node] name") != NULL);
 }
 
 static void test_addr_parse(void)
@@ -173,4 +187,4 @@ static void test_addr_parse(void)
 	rmdir(dir);
 }
 
-TEST_MAIN(test_good, test_bad_configs, test_missing_file, test_addr_parse)
+TEST_MAIN(test_good, test_bad_configs, test_missing_file, test_not_text, test_addr_parse)
