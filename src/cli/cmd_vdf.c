@@ -206,8 +206,8 @@ static const char *why_invalid(int rc)
 	case HM_ERR_TRAILING:
 		return "the proof is too long (malformed)";
 	case HM_ERR_INVALID:
-		return "a form in the proof is malformed (not reduced, a = 0, wrong discriminant "
-		       "or a non-canonical encoding)";
+		return "a form in the proof is malformed (not reduced, a = 0, non-canonical, or "
+		       "not of this input's discriminant, as in a proof for another input)";
 	default:
 		return hm_strerror(rc);
 	}
