@@ -207,7 +207,7 @@ static int32_t center(int32_t a)
 }
 
 /* zetas[k] = 1753^BitRev8(k) * 2^32 mod q, centred; zetas[0] is unused. */
-static const int32_t zetas[N] = {
+const int32_t hm_mldsa_zetas[N] = {
 	-4186625, 25847,    -2608894, -518909,  237124,   -777960,  -876248,  466468,   1826347,
 	2353451,  -359251,  -2091905, 3119733,  -2884855, 3111497,  2680103,  2725464,  1024112,
 	-1079900, 3585928,  -549488,  -1119584, 2619752,  -2108549, -2118186, -3859737, -1399561,
@@ -249,7 +249,7 @@ static void ntt(struct poly *a)
 
 	for (unsigned len = 128; len >= 1; len >>= 1) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			int64_t z = zetas[++m];
+			int64_t z = hm_mldsa_zetas[++m];
 
 			for (unsigned j = start; j < start + len; j++) {
 				int32_t t = mont_reduce(z * a->c[j + len]);
@@ -268,7 +268,7 @@ static void intt(struct poly *a)
 
 	for (unsigned len = 1; len < N; len <<= 1) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			int64_t z = -(int64_t)zetas[--m];
+			int64_t z = -(int64_t)hm_mldsa_zetas[--m];
 
 			for (unsigned j = start; j < start + len; j++) {
 				int32_t t = a->c[j];

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "crypto_impl_internal.h"
 #include "ct_check.h"
 #include "hypermesh/error.h"
 #include "hypermesh/mlkem.h"
@@ -150,7 +151,7 @@ struct polyvec {
 };
 
 /* zeta^BitRev7(i) mod q for zeta = 17 (§4.3, used by Alg. 9 and 10). */
-static const uint16_t zetas[128] = {
+const uint16_t hm_mlkem_zetas[128] = {
 	1,    1729, 2580, 3289, 2642, 630,  1897, 848,  1062, 1919, 193,  797,  2786, 3260, 569,
 	1746, 296,  2447, 1339, 1476, 3046, 56,   2240, 1333, 1426, 2094, 535,  2882, 2393, 2879,
 	1974, 821,  289,  331,  3253, 1756, 1197, 2304, 2277, 2055, 650,  1977, 2513, 632,  2865,
@@ -163,7 +164,7 @@ static const uint16_t zetas[128] = {
 };
 
 /* zeta^(2 BitRev7(i) + 1) mod q: the moduli X^2 - gamma_i of the NTT domain (Alg. 11). */
-static const uint16_t gammas[128] = {
+const uint16_t hm_mlkem_gammas[128] = {
 	17,   3312, 2761, 568,  583,  2746, 2649, 680,  1637, 1692, 723,  2606, 2288, 1041, 1100,
 	2229, 1409, 1920, 2662, 667,  3281, 48,   233,  3096, 756,  2573, 2156, 1173, 3015, 314,
 	3050, 279,  1703, 1626, 1651, 1678, 2789, 540,  1789, 1540, 1847, 1482, 952,  2377, 1461,
@@ -176,58 +177,94 @@ static const uint16_t gammas[128] = {
 };
 
 /* Alg. 9 */
-static void ntt(struct poly *f)
+static void ntt_portable(uint16_t c[N])
 {
 	unsigned i = 1;
 
 	for (unsigned len = 128; len >= 2; len /= 2) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			uint16_t zeta = zetas[i++];
+			uint16_t zeta = hm_mlkem_zetas[i++];
 
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = fq_mul(zeta, f->c[j + len]);
+				uint16_t t = fq_mul(zeta, c[j + len]);
 
-				f->c[j + len] = fq_sub(f->c[j], t);
-				f->c[j] = fq_add(f->c[j], t);
+				c[j + len] = fq_sub(c[j], t);
+				c[j] = fq_add(c[j], t);
 			}
 		}
 	}
 }
 
 /* Alg. 10 */
-static void ntt_inverse(struct poly *f)
+static void ntt_inverse_portable(uint16_t c[N])
 {
 	unsigned i = 127;
 
 	for (unsigned len = 2; len <= 128; len *= 2) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			uint16_t zeta = zetas[i--];
+			uint16_t zeta = hm_mlkem_zetas[i--];
 
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = f->c[j];
+				uint16_t t = c[j];
 
-				f->c[j] = fq_add(t, f->c[j + len]);
-				f->c[j + len] = fq_mul(zeta, fq_sub(f->c[j + len], t));
+				c[j] = fq_add(t, c[j + len]);
+				c[j + len] = fq_mul(zeta, fq_sub(c[j + len], t));
 			}
 		}
 	}
 	/* 3303 = 128^-1 mod q */
 	for (unsigned j = 0; j < N; j++)
-		f->c[j] = fq_mul(f->c[j], 3303);
+		c[j] = fq_mul(c[j], 3303);
 }
 
 /* h += f * g in the NTT domain (Alg. 11 and 12, accumulated). */
-static void poly_basemul_acc(struct poly *h, const struct poly *f, const struct poly *g)
+static void basemul_acc_portable(uint16_t h[N], const uint16_t f[N], const uint16_t g[N])
 {
 	for (unsigned i = 0; i < 128; i++) {
-		uint16_t a0 = f->c[2 * i], a1 = f->c[2 * i + 1];
-		uint16_t b0 = g->c[2 * i], b1 = g->c[2 * i + 1];
-		uint16_t c0 = fq_add(fq_mul(a0, b0), fq_mul(fq_mul(a1, b1), gammas[i]));
+		uint16_t a0 = f[2 * i], a1 = f[2 * i + 1];
+		uint16_t b0 = g[2 * i], b1 = g[2 * i + 1];
+		uint16_t c0 = fq_add(fq_mul(a0, b0), fq_mul(fq_mul(a1, b1), hm_mlkem_gammas[i]));
 		uint16_t c1 = fq_add(fq_mul(a0, b1), fq_mul(a1, b0));
 
-		h->c[2 * i] = fq_add(h->c[2 * i], c0);
-		h->c[2 * i + 1] = fq_add(h->c[2 * i + 1], c1);
+		h[2 * i] = fq_add(h[2 * i], c0);
+		h[2 * i + 1] = fq_add(h[2 * i + 1], c1);
 	}
+}
+
+static const struct hm_mlkem_kernels portable_kernels = {
+	.ntt = ntt_portable,
+	.ntt_inverse = ntt_inverse_portable,
+	.basemul_acc = basemul_acc_portable,
+};
+
+const struct hm_mlkem_kernels *hm_mlkem_kernels_portable(void)
+{
+	return &portable_kernels;
+}
+
+/* The kernels of the implementation chosen at run time (hypermesh/crypto_impl.h). */
+static const struct hm_mlkem_kernels *kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	if (hm_crypto_avx2_active())
+		return hm_mlkem_kernels_avx2();
+#endif
+	return &portable_kernels;
+}
+
+static void ntt(struct poly *f)
+{
+	kernels()->ntt(f->c);
+}
+
+static void ntt_inverse(struct poly *f)
+{
+	kernels()->ntt_inverse(f->c);
+}
+
+static void poly_basemul_acc(struct poly *h, const struct poly *f, const struct poly *g)
+{
+	kernels()->basemul_acc(h->c, f->c, g->c);
 }
 
 static void poly_add(struct poly *r, const struct poly *a)
