@@ -319,6 +319,24 @@ static void byte_decode12(struct poly *f, const uint8_t *in)
 
 /* ---- sampling (§4.2.2) ---- */
 
+/*
+ * Rejection sampling of Alg. 7 on one squeezed stretch (a multiple of three
+ * bytes), continuing at coefficient j; returns the new j. Public data.
+ */
+static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, size_t len)
+{
+	for (size_t b = 0; b + 3 <= len && j < N; b += 3) {
+		uint16_t d1 = (uint16_t)(buf[b] | (buf[b + 1] & 0x0f) << 8);
+		uint16_t d2 = (uint16_t)(buf[b + 1] >> 4 | buf[b + 2] << 4);
+
+		if (d1 < Q)
+			c[j++] = d1;
+		if (d2 < Q && j < N)
+			c[j++] = d2;
+	}
+	return j;
+}
+
 /* Alg. 7 SampleNTT on rho || x || y: rejection sampling from SHAKE128 (public data). */
 static void sample_ntt(struct poly *a, const uint8_t rho[32], uint8_t x, uint8_t y)
 {
@@ -334,31 +352,62 @@ static void sample_ntt(struct poly *a, const uint8_t rho[32], uint8_t x, uint8_t
 	while (j < N) {
 		/* One block at a time: the same stream as three bytes at a time. */
 		hm_keccak_squeeze(&xof, buf, sizeof(buf));
-		for (unsigned b = 0; b < sizeof(buf) && j < N; b += 3) {
-			uint16_t d1 = (uint16_t)(buf[b] | (buf[b + 1] & 0x0f) << 8);
-			uint16_t d2 = (uint16_t)(buf[b + 1] >> 4 | buf[b + 2] << 4);
-
-			if (d1 < Q)
-				a->c[j++] = d1;
-			if (d2 < Q && j < N)
-				a->c[j++] = d2;
-		}
+		j = rej_uniform(a->c, j, buf, sizeof(buf));
 	}
 	hm_keccak_wipe(&xof);
 }
 
 /*
- * Alg. 8 SamplePolyCBD_eta on PRF_eta(s, b) = SHAKE256(s || b, 64 eta):
- * each coefficient is (sum of eta bits) - (sum of the next eta bits) mod q,
- * computed with bit operations only.
+ * SampleNTT of count (<= 4) entries a[n] from rho || x[n] || y[n]. With AVX2
+ * the four SHAKE128 streams run side by side; the portable path samples
+ * them one by one. Three blocks (504 bytes) nearly always suffice.
  */
-static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned eta)
+static void sample_ntt_x4(struct poly *const a[4], unsigned count, const uint8_t rho[32],
+                          const uint8_t x[4], const uint8_t y[4])
 {
-	uint8_t in[33], buf[64 * 3];
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][34], buf[4][3 * HM_SHAKE128_RATE];
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	unsigned j[4] = { 0, 0, 0, 0 }, more;
 
-	memcpy(in, s, 32);
-	in[32] = b;
-	hm_shake256(buf, 64 * eta, in, sizeof(in));
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned n = 0; n < count; n++)
+			sample_ntt(a[n], rho, x[n], y[n]);
+		return;
+	}
+	for (unsigned n = 0; n < 4; n++) {
+		unsigned m = n < count ? n : 0; /* unused lanes repeat the first */
+
+		memcpy(seed[n], rho, 32);
+		seed[n][32] = x[m];
+		seed[n][33] = y[m];
+		in[n] = seed[n];
+		out[n] = buf[n];
+	}
+	hm_keccak_x4_absorb_once(&st, HM_SHAKE128_RATE, 0x1f, in, sizeof(seed[0]));
+	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 3);
+	more = 0;
+	for (unsigned n = 0; n < count; n++) {
+		j[n] = rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
+		more |= j[n] < N;
+	}
+	while (more) {
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 1);
+		more = 0;
+		for (unsigned n = 0; n < count; n++) {
+			j[n] = rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
+			more |= j[n] < N;
+		}
+	}
+}
+
+/*
+ * Alg. 8 SamplePolyCBD_eta on 64 eta bytes: each coefficient is (sum of eta
+ * bits) - (sum of the next eta bits) mod q, computed with bit operations only.
+ */
+static void cbd(struct poly *f, const uint8_t *buf, unsigned eta)
+{
 	for (unsigned i = 0; i < N; i++) {
 		uint32_t x = 0, y = 0;
 
@@ -370,8 +419,56 @@ static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned 
 		}
 		f->c[i] = csubq(x + Q - y);
 	}
+}
+
+/* SamplePolyCBD_eta on PRF_eta(s, b) = SHAKE256(s || b, 64 eta). */
+static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned eta)
+{
+	uint8_t in[33], buf[64 * 3];
+
+	memcpy(in, s, 32);
+	in[32] = b;
+	hm_shake256(buf, 64 * eta, in, sizeof(in));
+	cbd(f, buf, eta);
 	hm_wipe(in, sizeof(in));
 	hm_wipe(buf, sizeof(buf));
+}
+
+/*
+ * f[n] = SamplePolyCBD_eta(PRF_eta(s, b + n)) for n < count: with AVX2 four
+ * SHAKE256 streams at a time, otherwise one by one.
+ */
+static void sample_cbd_many(struct poly *f, unsigned count, const uint8_t s[32], uint8_t b,
+                            unsigned eta)
+{
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][33], buf[4][2 * HM_SHAKE256_RATE]; /* 64 eta <= 192 bytes */
+	const uint8_t *in[4];
+	uint8_t *out[4];
+
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned n = 0; n < count; n++)
+			sample_cbd(&f[n], s, (uint8_t)(b + n), eta);
+		return;
+	}
+	for (unsigned first = 0; first < count; first += 4) {
+		unsigned batch = count - first < 4 ? count - first : 4;
+
+		for (unsigned n = 0; n < 4; n++) {
+			memcpy(seed[n], s, 32);
+			seed[n][32] = (uint8_t)(b + first + (n < batch ? n : 0));
+			in[n] = seed[n];
+			out[n] = buf[n];
+		}
+		hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out,
+		                            (64 * eta + HM_SHAKE256_RATE - 1) / HM_SHAKE256_RATE);
+		for (unsigned n = 0; n < batch; n++)
+			cbd(&f[first + n], buf[n], eta);
+	}
+	hm_wipe(seed, sizeof(seed));
+	hm_wipe(buf, sizeof(buf));
+	hm_wipe(&st, sizeof(st));
 }
 
 /* ---- K-PKE (§5) ---- */
@@ -384,10 +481,11 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 		uint8_t in[33];
 		uint8_t rho_sigma[64];
 		struct polyvec s, e;
-		struct poly a, t;
+		struct poly a[4], t;
 	} w;
 	const uint8_t *rho = w.rho_sigma, *sigma = w.rho_sigma + 32;
-	uint8_t n = 0;
+	struct poly *const row[4] = { &w.a[0], &w.a[1], &w.a[2], &w.a[3] };
+	uint8_t xs[4] = { 0, 1, 2, 3 }, ys[4];
 
 	/* (rho, sigma) = G(d || k): the k byte separates the parameter sets. */
 	memcpy(w.in, d, 32);
@@ -395,10 +493,8 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 	hm_sha3_512(w.rho_sigma, w.in, sizeof(w.in));
 	/* Public: rho is the matrix seed published in ek; only sigma stays secret. */
 	HM_CT_DECLASSIFY(w.rho_sigma, 32);
-	for (unsigned i = 0; i < p->k; i++)
-		sample_cbd(&w.s.p[i], sigma, n++, p->eta1);
-	for (unsigned i = 0; i < p->k; i++)
-		sample_cbd(&w.e.p[i], sigma, n++, p->eta1);
+	sample_cbd_many(w.s.p, p->k, sigma, 0, p->eta1);
+	sample_cbd_many(w.e.p, p->k, sigma, (uint8_t)p->k, p->eta1);
 	for (unsigned i = 0; i < p->k; i++) {
 		ntt(&w.s.p[i]);
 		ntt(&w.e.p[i]);
@@ -406,10 +502,10 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 	/* t_hat[i] = sum_j A_hat[i][j] * s_hat[j] + e_hat[i], A_hat[i][j] from rho || j || i. */
 	for (unsigned i = 0; i < p->k; i++) {
 		memset(&w.t, 0, sizeof(w.t));
-		for (unsigned j = 0; j < p->k; j++) {
-			sample_ntt(&w.a, rho, (uint8_t)j, (uint8_t)i);
-			poly_basemul_acc(&w.t, &w.a, &w.s.p[j]);
-		}
+		memset(ys, (int)i, sizeof(ys));
+		sample_ntt_x4(row, p->k, rho, xs, ys); /* the whole row: k <= 4 */
+		for (unsigned j = 0; j < p->k; j++)
+			poly_basemul_acc(&w.t, &w.a[j], &w.s.p[j]);
 		poly_add(&w.t, &w.e.p[i]);
 		byte_encode(ek_pke + POLY_BYTES * i, &w.t, 12);
 		byte_encode(dk_pke + POLY_BYTES * i, &w.s.p[i], 12);
@@ -424,30 +520,31 @@ static void kpke_encrypt(const struct params *p, uint8_t *c, const uint8_t *ek_p
 {
 	struct {
 		struct polyvec y;
-		struct poly a, u, v, t, e;
+		struct poly e[K_MAX + 1]; /* e1, then e2 */
+		struct poly a[4], u, v, t;
 	} w;
 	const uint8_t *rho = ek_pke + POLY_BYTES * p->k;
-	uint8_t n = 0;
+	struct poly *const row[4] = { &w.a[0], &w.a[1], &w.a[2], &w.a[3] };
+	uint8_t xs[4], ys[4] = { 0, 1, 2, 3 };
+	uint8_t n = (uint8_t)p->k;
 
-	for (unsigned i = 0; i < p->k; i++)
-		sample_cbd(&w.y.p[i], r, n++, p->eta1);
+	sample_cbd_many(w.y.p, p->k, r, 0, p->eta1);
+	sample_cbd_many(w.e, p->k + 1, r, n, p->eta2);
 	for (unsigned i = 0; i < p->k; i++)
 		ntt(&w.y.p[i]);
 	/* u[i] = NTT^-1(sum_j A_hat[j][i] * y_hat[j]) + e1[i], A_hat[j][i] from rho || i || j */
 	for (unsigned i = 0; i < p->k; i++) {
 		memset(&w.u, 0, sizeof(w.u));
-		for (unsigned j = 0; j < p->k; j++) {
-			sample_ntt(&w.a, rho, (uint8_t)i, (uint8_t)j);
-			poly_basemul_acc(&w.u, &w.a, &w.y.p[j]);
-		}
+		memset(xs, (int)i, sizeof(xs));
+		sample_ntt_x4(row, p->k, rho, xs, ys);
+		for (unsigned j = 0; j < p->k; j++)
+			poly_basemul_acc(&w.u, &w.a[j], &w.y.p[j]);
 		ntt_inverse(&w.u);
-		sample_cbd(&w.e, r, (uint8_t)(n + i), p->eta2);
-		poly_add(&w.u, &w.e);
+		poly_add(&w.u, &w.e[i]);
 		for (unsigned j = 0; j < N; j++)
 			w.u.c[j] = compress(w.u.c[j], p->du);
 		byte_encode(c + 32 * p->du * i, &w.u, p->du);
 	}
-	n = (uint8_t)(n + p->k);
 	/* v = NTT^-1(t_hat . y_hat) + e2 + Decompress_1(m) */
 	memset(&w.v, 0, sizeof(w.v));
 	for (unsigned j = 0; j < p->k; j++) {
@@ -455,8 +552,7 @@ static void kpke_encrypt(const struct params *p, uint8_t *c, const uint8_t *ek_p
 		poly_basemul_acc(&w.v, &w.t, &w.y.p[j]);
 	}
 	ntt_inverse(&w.v);
-	sample_cbd(&w.e, r, n, p->eta2);
-	poly_add(&w.v, &w.e);
+	poly_add(&w.v, &w.e[p->k]);
 	for (unsigned j = 0; j < N; j++) {
 		/* Decompress_1(bit) = bit * round(q/2) = bit * 1665, via a mask. */
 		uint16_t bit = (m[j / 8] >> (j % 8)) & 1;
