@@ -25,6 +25,7 @@
 
 #include <nettle/sha2.h>
 
+#include "crypto_impl_internal.h"
 #include "ct_check.h"
 #include "hypermesh/error.h"
 #include "hypermesh/mldsa.h"
@@ -243,7 +244,7 @@ const int32_t hm_mldsa_zetas[N] = {
 #define INTT_SCALE 41978
 
 /* Alg. 41. Input |c| < q; output |c| < 9q. */
-static void ntt(struct poly *a)
+static void ntt_portable(int32_t c[N])
 {
 	unsigned m = 0;
 
@@ -252,17 +253,17 @@ static void ntt(struct poly *a)
 			int64_t z = hm_mldsa_zetas[++m];
 
 			for (unsigned j = start; j < start + len; j++) {
-				int32_t t = mont_reduce(z * a->c[j + len]);
+				int32_t t = mont_reduce(z * c[j + len]);
 
-				a->c[j + len] = a->c[j] - t;
-				a->c[j] = a->c[j] + t;
+				c[j + len] = c[j] - t;
+				c[j] = c[j] + t;
 			}
 		}
 	}
 }
 
 /* Alg. 42, with the R^-1 correction described above. Input |c| < 2^31 - 2^22; output (-q, q). */
-static void intt(struct poly *a)
+static void intt_portable(int32_t c[N])
 {
 	unsigned m = N;
 
@@ -271,28 +272,70 @@ static void intt(struct poly *a)
 			int64_t z = -(int64_t)hm_mldsa_zetas[--m];
 
 			for (unsigned j = start; j < start + len; j++) {
-				int32_t t = a->c[j];
+				int32_t t = c[j];
 
-				a->c[j] = reduce32(t + a->c[j + len]);
-				a->c[j + len] = mont_reduce(z * (t - a->c[j + len]));
+				c[j] = reduce32(t + c[j + len]);
+				c[j + len] = mont_reduce(z * (t - c[j + len]));
 			}
 		}
 	}
 	for (unsigned j = 0; j < N; j++)
-		a->c[j] = mont_reduce((int64_t)INTT_SCALE * a->c[j]);
+		c[j] = mont_reduce((int64_t)INTT_SCALE * c[j]);
 }
 
 /* r = a o b * R^-1, each |product| < q * 2^31. */
-static void poly_pointwise(struct poly *r, const struct poly *a, const struct poly *b)
+static void pointwise_portable(int32_t r[N], const int32_t a[N], const int32_t b[N])
 {
 	for (unsigned j = 0; j < N; j++)
-		r->c[j] = mont_reduce((int64_t)a->c[j] * b->c[j]);
+		r[j] = mont_reduce((int64_t)a[j] * b[j]);
+}
+
+static void pointwise_acc_portable(int32_t r[N], const int32_t a[N], const int32_t b[N])
+{
+	for (unsigned j = 0; j < N; j++)
+		r[j] = reduce32(r[j] + mont_reduce((int64_t)a[j] * b[j]));
+}
+
+static const struct hm_mldsa_kernels portable_kernels = {
+	.ntt = ntt_portable,
+	.intt = intt_portable,
+	.pointwise = pointwise_portable,
+	.pointwise_acc = pointwise_acc_portable,
+};
+
+const struct hm_mldsa_kernels *hm_mldsa_kernels_portable(void)
+{
+	return &portable_kernels;
+}
+
+/* The kernels of the implementation chosen at run time (hypermesh/crypto_impl.h). */
+static const struct hm_mldsa_kernels *kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	if (hm_crypto_avx2_active())
+		return hm_mldsa_kernels_avx2();
+#endif
+	return &portable_kernels;
+}
+
+static void ntt(struct poly *a)
+{
+	kernels()->ntt(a->c);
+}
+
+static void intt(struct poly *a)
+{
+	kernels()->intt(a->c);
+}
+
+static void poly_pointwise(struct poly *r, const struct poly *a, const struct poly *b)
+{
+	kernels()->pointwise(r->c, a->c, b->c);
 }
 
 static void poly_pointwise_acc(struct poly *r, const struct poly *a, const struct poly *b)
 {
-	for (unsigned j = 0; j < N; j++)
-		r->c[j] = reduce32(r->c[j] + mont_reduce((int64_t)a->c[j] * b->c[j]));
+	kernels()->pointwise_acc(r->c, a->c, b->c);
 }
 
 /* r = NTT^-1(A o v) for the k x l matrix A, all in NTT form. */

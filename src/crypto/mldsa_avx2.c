@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ML-DSA's NTT, inverse NTT and pointwise products (FIPS 204 Alg. 41, 42)
+ * with AVX2, eight 32-bit coefficients per register.
+ *
+ * Each lane computes exactly what mldsa.c computes for that coefficient, in
+ * the same order, with the same Montgomery reduction (R = 2^32):
+ * t = (a b mod 2^32) q^-1 mod 2^32, then (a b - t q) / 2^32, whose low 32
+ * bits cancel, so it is hi32(a b) - hi32(t q). The 64-bit products come from
+ * _mm256_mul_epi32 on the even lanes and on the odd lanes shifted down. So
+ * the representatives (not only the residues) match the portable path bit
+ * for bit. No branch or index depends on the data.
+ *
+ * The last three layers pair coefficients closer than eight apart; sixteen
+ * coefficients in two registers are regrouped so that partners share a lane,
+ * with per-lane twiddles precomputed by regrouping the indices the same way.
+ */
+#include <pthread.h>
+
+#include "crypto_impl_internal.h"
+
+#if HM_HAVE_AVX2_BUILD
+#include <immintrin.h>
+
+#define N          256
+#define Q          8380417
+#define QINV       58728449 /* q^-1 mod 2^32 */
+#define INTT_SCALE 41978
+
+static struct {
+	int32_t fwd[3][16][2][8] __attribute__((aligned(32))); /* layers 4, 2, 1; chunk; z / z q^-1 */
+	int32_t inv[3][16][2][8] __attribute__((aligned(32)));
+} tw;
+
+static pthread_once_t tw_once = PTHREAD_ONCE_INIT;
+
+static int32_t times_qinv(int32_t z)
+{
+	return (int32_t)((uint32_t)z * (uint32_t)QINV);
+}
+
+HM_AVX2 static inline void split(__m256i a, __m256i b, unsigned len, __m256i *lo, __m256i *hi)
+{
+	switch (len) {
+	case 4:
+		*lo = _mm256_permute2x128_si256(a, b, 0x20);
+		*hi = _mm256_permute2x128_si256(a, b, 0x31);
+		break;
+	case 2:
+		*lo = _mm256_unpacklo_epi64(a, b);
+		*hi = _mm256_unpackhi_epi64(a, b);
+		break;
+	default: /* 1 */
+		*lo = _mm256_blend_epi32(a, _mm256_slli_epi64(b, 32), 0xAA);
+		*hi = _mm256_blend_epi32(_mm256_srli_epi64(a, 32), b, 0xAA);
+		break;
+	}
+}
+
+HM_AVX2 static inline void merge(__m256i lo, __m256i hi, unsigned len, __m256i *a, __m256i *b)
+{
+	switch (len) {
+	case 4:
+		*a = _mm256_permute2x128_si256(lo, hi, 0x20);
+		*b = _mm256_permute2x128_si256(lo, hi, 0x31);
+		break;
+	case 2:
+		*a = _mm256_unpacklo_epi64(lo, hi);
+		*b = _mm256_unpackhi_epi64(lo, hi);
+		break;
+	default:
+		*a = _mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0xAA);
+		*b = _mm256_blend_epi32(_mm256_srli_epi64(lo, 32), hi, 0xAA);
+		break;
+	}
+}
+
+HM_AVX2 static void init_twiddles_avx2(void)
+{
+	int32_t idx[16] __attribute__((aligned(32)));
+	int32_t lo_idx[8] __attribute__((aligned(32)));
+
+	for (unsigned i = 0; i < 16; i++)
+		idx[i] = (int32_t)i;
+	for (unsigned l = 0; l < 3; l++) {
+		unsigned len = 4u >> l;
+		__m256i lo, hi;
+
+		split(_mm256_load_si256((const __m256i *)idx),
+		      _mm256_load_si256((const __m256i *)(idx + 8)), len, &lo, &hi);
+		_mm256_store_si256((__m256i *)lo_idx, lo);
+		for (unsigned k = 0; k < 16; k++) {
+			for (unsigned lane = 0; lane < 8; lane++) {
+				unsigned j = 16 * k + (unsigned)lo_idx[lane], blk = j / (2 * len);
+				int32_t f = hm_mldsa_zetas[128 / len + blk];
+				int32_t v = -hm_mldsa_zetas[256 / len - 1 - blk];
+
+				tw.fwd[l][k][0][lane] = f;
+				tw.fwd[l][k][1][lane] = times_qinv(f);
+				tw.inv[l][k][0][lane] = v;
+				tw.inv[l][k][1][lane] = times_qinv(v);
+			}
+		}
+	}
+}
+
+static void init_twiddles(void)
+{
+	init_twiddles_avx2();
+}
+
+/* mont_reduce(a * b) of mldsa.c per lane; bqinv = b q^-1 mod 2^32. */
+HM_AVX2 static inline __m256i mont_mul(__m256i a, __m256i b, __m256i bqinv)
+{
+	const __m256i q = _mm256_set1_epi32(Q);
+	__m256i t = _mm256_mullo_epi32(a, bqinv);
+	__m256i pe = _mm256_mul_epi32(a, b);
+	__m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32));
+	__m256i te = _mm256_mul_epi32(t, q);
+	__m256i to = _mm256_mul_epi32(_mm256_srli_epi64(t, 32), q);
+	__m256i re = _mm256_srli_epi64(_mm256_sub_epi64(pe, te), 32);
+	__m256i ro = _mm256_sub_epi64(po, to);
+
+	return _mm256_blend_epi32(re, ro, 0xAA);
+}
+
+/* reduce32 of mldsa.c: a - ((a + 2^22) >> 23) q */
+HM_AVX2 static inline __m256i reduce32(__m256i a)
+{
+	__m256i t = _mm256_srai_epi32(_mm256_add_epi32(a, _mm256_set1_epi32(1 << 22)), 23);
+
+	return _mm256_sub_epi32(a, _mm256_mullo_epi32(t, _mm256_set1_epi32(Q)));
+}
+
+HM_AVX2 static inline void fwd_bf(__m256i *x, __m256i *y, __m256i z, __m256i zq)
+{
+	__m256i t = mont_mul(*y, z, zq);
+
+	*y = _mm256_sub_epi32(*x, t);
+	*x = _mm256_add_epi32(*x, t);
+}
+
+HM_AVX2 static inline void inv_bf(__m256i *x, __m256i *y, __m256i z, __m256i zq)
+{
+	__m256i t = *x;
+
+	*x = reduce32(_mm256_add_epi32(t, *y));
+	*y = mont_mul(_mm256_sub_epi32(t, *y), z, zq);
+}
+
+HM_AVX2 static void ntt_avx2(int32_t c[N])
+{
+	unsigned m = 1;
+
+	pthread_once(&tw_once, init_twiddles);
+	for (unsigned len = 128; len >= 8; len >>= 1) {
+		for (unsigned start = 0; start < N; start += 2 * len) {
+			int32_t zs = hm_mldsa_zetas[m++];
+			__m256i z = _mm256_set1_epi32(zs), zq = _mm256_set1_epi32(times_qinv(zs));
+
+			for (unsigned j = start; j < start + len; j += 8) {
+				__m256i x = _mm256_loadu_si256((const __m256i *)&c[j]);
+				__m256i y = _mm256_loadu_si256((const __m256i *)&c[j + len]);
+
+				fwd_bf(&x, &y, z, zq);
+				_mm256_storeu_si256((__m256i *)&c[j], x);
+				_mm256_storeu_si256((__m256i *)&c[j + len], y);
+			}
+		}
+	}
+	for (unsigned k = 0; k < 16; k++) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)&c[16 * k]);
+		__m256i b = _mm256_loadu_si256((const __m256i *)&c[16 * k + 8]);
+		__m256i lo, hi;
+
+		for (unsigned l = 0; l < 3; l++) {
+			unsigned len = 4u >> l;
+
+			split(a, b, len, &lo, &hi);
+			fwd_bf(&lo, &hi, _mm256_load_si256((const __m256i *)tw.fwd[l][k][0]),
+			       _mm256_load_si256((const __m256i *)tw.fwd[l][k][1]));
+			merge(lo, hi, len, &a, &b);
+		}
+		_mm256_storeu_si256((__m256i *)&c[16 * k], a);
+		_mm256_storeu_si256((__m256i *)&c[16 * k + 8], b);
+	}
+}
+
+HM_AVX2 static void intt_avx2(int32_t c[N])
+{
+	const __m256i s = _mm256_set1_epi32(INTT_SCALE), sq = _mm256_set1_epi32(times_qinv(INTT_SCALE));
+	unsigned m = 32; /* layer 8 uses zetas 31 down to 16, ..., layer 128 zeta 1 */
+
+	pthread_once(&tw_once, init_twiddles);
+	for (unsigned k = 0; k < 16; k++) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)&c[16 * k]);
+		__m256i b = _mm256_loadu_si256((const __m256i *)&c[16 * k + 8]);
+		__m256i lo, hi;
+
+		for (int l = 2; l >= 0; l--) {
+			unsigned len = 4u >> l;
+
+			split(a, b, len, &lo, &hi);
+			inv_bf(&lo, &hi, _mm256_load_si256((const __m256i *)tw.inv[l][k][0]),
+			       _mm256_load_si256((const __m256i *)tw.inv[l][k][1]));
+			merge(lo, hi, len, &a, &b);
+		}
+		_mm256_storeu_si256((__m256i *)&c[16 * k], a);
+		_mm256_storeu_si256((__m256i *)&c[16 * k + 8], b);
+	}
+	for (unsigned len = 8; len < N; len <<= 1) {
+		for (unsigned start = 0; start < N; start += 2 * len) {
+			int32_t zs = -hm_mldsa_zetas[--m];
+			__m256i z = _mm256_set1_epi32(zs), zq = _mm256_set1_epi32(times_qinv(zs));
+
+			for (unsigned j = start; j < start + len; j += 8) {
+				__m256i x = _mm256_loadu_si256((const __m256i *)&c[j]);
+				__m256i y = _mm256_loadu_si256((const __m256i *)&c[j + len]);
+
+				inv_bf(&x, &y, z, zq);
+				_mm256_storeu_si256((__m256i *)&c[j], x);
+				_mm256_storeu_si256((__m256i *)&c[j + len], y);
+			}
+		}
+	}
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)&c[j]);
+
+		_mm256_storeu_si256((__m256i *)&c[j], mont_mul(x, s, sq));
+	}
+}
+
+HM_AVX2 static void pointwise_avx2(int32_t r[N], const int32_t a[N], const int32_t b[N])
+{
+	const __m256i qinv = _mm256_set1_epi32(QINV);
+
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)&a[j]);
+		__m256i y = _mm256_loadu_si256((const __m256i *)&b[j]);
+
+		_mm256_storeu_si256((__m256i *)&r[j],
+		                    mont_mul(x, y, _mm256_mullo_epi32(y, qinv)));
+	}
+}
+
+HM_AVX2 static void pointwise_acc_avx2(int32_t r[N], const int32_t a[N], const int32_t b[N])
+{
+	const __m256i qinv = _mm256_set1_epi32(QINV);
+
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)&a[j]);
+		__m256i y = _mm256_loadu_si256((const __m256i *)&b[j]);
+		__m256i acc = _mm256_loadu_si256((const __m256i *)&r[j]);
+
+		acc = _mm256_add_epi32(acc, mont_mul(x, y, _mm256_mullo_epi32(y, qinv)));
+		_mm256_storeu_si256((__m256i *)&r[j], reduce32(acc));
+	}
+}
+
+static const struct hm_mldsa_kernels avx2_kernels = {
+	.ntt = ntt_avx2,
+	.intt = intt_avx2,
+	.pointwise = pointwise_avx2,
+	.pointwise_acc = pointwise_acc_avx2,
+};
+
+const struct hm_mldsa_kernels *hm_mldsa_kernels_avx2(void)
+{
+	return &avx2_kernels;
+}
+#endif
