@@ -469,6 +469,18 @@ static void unpack_poly(struct poly *a, const uint8_t *in, unsigned bits, int su
 /* ------------------------------------------------------------------------ */
 /* Sampling (section 7.3)                                                    */
 
+/* Rejection sampling of Alg. 30 on a stretch of 3-byte groups, from coefficient j; public data. */
+static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i + 3 <= len && j < N; i += 3) {
+		uint32_t v = buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)(buf[i + 2] & 0x7f) << 16;
+
+		if (v < Q)
+			c[j++] = (int32_t)v;
+	}
+	return j;
+}
+
 /* Alg. 30 RejNTTPoly on seed rho || s || r: uniform coefficients below q, in NTT form. */
 static void rej_ntt_poly(struct poly *a, const uint8_t rho[32], uint8_t s, uint8_t r)
 {
@@ -484,37 +496,109 @@ static void rej_ntt_poly(struct poly *a, const uint8_t rho[32], uint8_t s, uint8
 	hm_keccak_absorb(&ctx, seed, sizeof(seed));
 	while (j < N) {
 		hm_keccak_squeeze(&ctx, buf, sizeof(buf));
-		for (size_t i = 0; i + 3 <= sizeof(buf) && j < N; i += 3) {
-			uint32_t v = buf[i] | (uint32_t)buf[i + 1] << 8 |
-			             (uint32_t)(buf[i + 2] & 0x7f) << 16;
-
-			if (v < Q)
-				a->c[j++] = (int32_t)v;
-		}
+		j = rej_uniform(a->c, j, buf, sizeof(buf));
 	}
 	hm_keccak_wipe(&ctx);
 }
 
-/* Alg. 32 ExpandA: A[r][s] from rho || s || r. */
+/* Four RejNTTPoly at once with the 4-way SHAKE128; count <= 4, unused lanes repeat the first. */
+static void rej_ntt_poly_x4(struct poly *const a[4], unsigned count, const uint8_t rho[32],
+                            const uint8_t s[4], const uint8_t r[4])
+{
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][34], buf[4][5 * HM_SHAKE128_RATE]; /* 840 bytes: nearly always enough */
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	unsigned j[4] = { 0, 0, 0, 0 }, more = 0;
+
+	for (unsigned n = 0; n < 4; n++) {
+		unsigned m = n < count ? n : 0;
+
+		memcpy(seed[n], rho, 32);
+		seed[n][32] = s[m];
+		seed[n][33] = r[m];
+		in[n] = seed[n];
+		out[n] = buf[n];
+	}
+	hm_keccak_x4_absorb_once(&st, HM_SHAKE128_RATE, 0x1f, in, sizeof(seed[0]));
+	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 5);
+	for (unsigned n = 0; n < count; n++) {
+		j[n] = rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
+		more |= j[n] < N;
+	}
+	while (more) {
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 1);
+		more = 0;
+		for (unsigned n = 0; n < count; n++) {
+			j[n] = rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
+			more |= j[n] < N;
+		}
+	}
+}
+
+/* Alg. 32 ExpandA: A[r][s] from rho || s || r; four at a time with AVX2. */
 static void expand_a(const struct params *p, struct poly A[K_MAX][L_MAX], const uint8_t rho[32])
 {
-	for (unsigned r = 0; r < p->k; r++)
-		for (unsigned s = 0; s < p->l; s++)
-			rej_ntt_poly(&A[r][s], rho, (uint8_t)s, (uint8_t)r);
+	struct poly *a[4];
+	uint8_t ss[4], rs[4];
+	unsigned count = 0;
+
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned r = 0; r < p->k; r++)
+			for (unsigned s = 0; s < p->l; s++)
+				rej_ntt_poly(&A[r][s], rho, (uint8_t)s, (uint8_t)r);
+		return;
+	}
+	for (unsigned r = 0; r < p->k; r++) {
+		for (unsigned s = 0; s < p->l; s++) {
+			a[count] = &A[r][s];
+			ss[count] = (uint8_t)s;
+			rs[count] = (uint8_t)r;
+			if (++count == 4) {
+				rej_ntt_poly_x4(a, 4, rho, ss, rs);
+				count = 0;
+			}
+		}
+	}
+	if (count > 0)
+		rej_ntt_poly_x4(a, count, rho, ss, rs);
 }
 
 /*
- * Alg. 31 RejBoundedPoly on rho' || nonce (16-bit little endian), with
- * Alg. 15 CoeffFromHalfByte. Which nibbles are rejected depends only on
- * those nibbles, so the branch reveals nothing about the kept coefficients;
- * the kept values are computed without branches.
+ * Alg. 31 RejBoundedPoly with Alg. 15 CoeffFromHalfByte on a stretch of
+ * bytes, from coefficient j; returns the new j. Which nibbles are rejected
+ * depends only on those nibbles, so the branch reveals nothing about the
+ * kept coefficients; the kept values are computed without branches.
  */
+static unsigned rej_eta(int32_t *c, unsigned j, const uint8_t *buf, size_t len, int32_t eta)
+{
+	const uint32_t limit = eta == 2 ? 15 : 9;
+
+	for (size_t i = 0; i < len && j < N; i++) {
+		uint32_t nib[2] = { buf[i] & 0x0fu, (uint32_t)buf[i] >> 4 };
+
+		for (unsigned t = 0; t < 2 && j < N; t++) {
+			uint32_t b = nib[t];
+			/* eta 2: 2 - (b mod 5), with b / 5 = (b * 205) >> 10 for b < 15 */
+			int32_t v2 = 2 - (int32_t)(b - 5 * ((b * 205) >> 10));
+			int32_t v4 = 4 - (int32_t)b;
+			uint32_t keep = b < limit;
+
+			/* Harmless: a rejected nibble says nothing of the kept ones. */
+			HM_CT_DECLASSIFY(&keep, sizeof(keep));
+			if (keep)
+				c[j++] = eta == 2 ? v2 : v4;
+		}
+	}
+	return j;
+}
+
+/* Alg. 31 RejBoundedPoly on rho' || nonce (16-bit little endian). */
 static void rej_bounded_poly(struct poly *a, const uint8_t rhop[64], uint16_t nonce, int32_t eta)
 {
 	struct hm_keccak ctx;
 	uint8_t seed[66];
 	uint8_t buf[HM_SHAKE256_RATE];
-	const uint32_t limit = eta == 2 ? 15 : 9;
 	unsigned j = 0;
 
 	memcpy(seed, rhop, 64);
@@ -524,53 +608,122 @@ static void rej_bounded_poly(struct poly *a, const uint8_t rhop[64], uint16_t no
 	hm_keccak_absorb(&ctx, seed, sizeof(seed));
 	while (j < N) {
 		hm_keccak_squeeze(&ctx, buf, sizeof(buf));
-		for (size_t i = 0; i < sizeof(buf) && j < N; i++) {
-			uint32_t nib[2] = { buf[i] & 0x0fu, (uint32_t)buf[i] >> 4 };
-
-			for (unsigned t = 0; t < 2 && j < N; t++) {
-				uint32_t b = nib[t];
-				/* eta 2: 2 - (b mod 5), with b / 5 = (b * 205) >> 10 for b < 15 */
-				int32_t v2 = 2 - (int32_t)(b - 5 * ((b * 205) >> 10));
-				int32_t v4 = 4 - (int32_t)b;
-				uint32_t keep = b < limit;
-
-				/* Harmless: a rejected nibble says nothing of the kept ones. */
-				HM_CT_DECLASSIFY(&keep, sizeof(keep));
-				if (keep)
-					a->c[j++] = eta == 2 ? v2 : v4;
-			}
-		}
+		j = rej_eta(a->c, j, buf, sizeof(buf), eta);
 	}
 	hm_wipe(buf, sizeof(buf));
 	hm_wipe(seed, sizeof(seed));
 	hm_keccak_wipe(&ctx);
 }
 
-/* Alg. 33 ExpandS. */
+/* Four RejBoundedPoly at once with the 4-way SHAKE256 (count <= 4). */
+static void rej_bounded_poly_x4(struct poly *const a[4], unsigned count, const uint8_t rhop[64],
+                                const uint16_t nonce[4], int32_t eta)
+{
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][66], buf[4][2 * HM_SHAKE256_RATE];
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	unsigned j[4] = { 0, 0, 0, 0 }, more = 0;
+
+	for (unsigned n = 0; n < 4; n++) {
+		uint16_t v = nonce[n < count ? n : 0];
+
+		memcpy(seed[n], rhop, 64);
+		seed[n][64] = (uint8_t)v;
+		seed[n][65] = (uint8_t)(v >> 8);
+		in[n] = seed[n];
+		out[n] = buf[n];
+	}
+	hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
+	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out, 2);
+	for (unsigned n = 0; n < count; n++) {
+		j[n] = rej_eta(a[n]->c, 0, buf[n], sizeof(buf[n]), eta);
+		more |= j[n] < N;
+	}
+	/* Whether more is needed depends only on rejected nibbles (see rej_eta). */
+	HM_CT_DECLASSIFY(&more, sizeof(more));
+	while (more) {
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out, 1);
+		more = 0;
+		for (unsigned n = 0; n < count; n++) {
+			j[n] = rej_eta(a[n]->c, j[n], buf[n], HM_SHAKE256_RATE, eta);
+			more |= j[n] < N;
+		}
+		HM_CT_DECLASSIFY(&more, sizeof(more));
+	}
+	hm_wipe(seed, sizeof(seed));
+	hm_wipe(buf, sizeof(buf));
+	hm_wipe(&st, sizeof(st));
+}
+
+/* Alg. 33 ExpandS: s1 from nonces 0..l-1, s2 from l..l+k-1; four at a time with AVX2. */
 static void expand_s(const struct params *p, struct poly s1[L_MAX], struct poly s2[K_MAX],
                      const uint8_t rhop[64])
 {
-	for (unsigned r = 0; r < p->l; r++)
-		rej_bounded_poly(&s1[r], rhop, (uint16_t)r, p->eta);
-	for (unsigned r = 0; r < p->k; r++)
-		rej_bounded_poly(&s2[r], rhop, (uint16_t)(r + p->l), p->eta);
+	struct poly *a[4];
+	uint16_t nonce[4];
+	unsigned count = 0;
+
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned r = 0; r < p->l; r++)
+			rej_bounded_poly(&s1[r], rhop, (uint16_t)r, p->eta);
+		for (unsigned r = 0; r < p->k; r++)
+			rej_bounded_poly(&s2[r], rhop, (uint16_t)(r + p->l), p->eta);
+		return;
+	}
+	for (unsigned r = 0; r < p->l + p->k; r++) {
+		a[count] = r < p->l ? &s1[r] : &s2[r - p->l];
+		nonce[count] = (uint16_t)r;
+		if (++count == 4) {
+			rej_bounded_poly_x4(a, 4, rhop, nonce, p->eta);
+			count = 0;
+		}
+	}
+	if (count > 0)
+		rej_bounded_poly_x4(a, count, rhop, nonce, p->eta);
 }
 
 /* Alg. 34 ExpandMask: y[r] from rho'' || (kappa + r), gamma1 - (z_bits-bit values). */
 static void expand_mask(const struct params *p, struct poly y[L_MAX], const uint8_t rhopp[64],
                         unsigned kappa)
 {
-	uint8_t seed[66];
-	uint8_t buf[32 * 20];
+	uint8_t seed[4][66];
+	uint8_t buf[4][5 * HM_SHAKE256_RATE]; /* 680 >= 32 * 20 */
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	struct hm_keccak_x4 st;
 
-	memcpy(seed, rhopp, 64);
-	for (unsigned r = 0; r < p->l; r++) {
-		unsigned nonce = kappa + r;
+	if (!hm_crypto_avx2_active()) {
+		memcpy(seed[0], rhopp, 64);
+		for (unsigned r = 0; r < p->l; r++) {
+			unsigned nonce = kappa + r;
 
-		seed[64] = (uint8_t)nonce;
-		seed[65] = (uint8_t)(nonce >> 8);
-		hm_shake256(buf, 32 * p->z_bits, seed, sizeof(seed));
-		unpack_poly(&y[r], buf, p->z_bits, 1, p->gamma1);
+			seed[0][64] = (uint8_t)nonce;
+			seed[0][65] = (uint8_t)(nonce >> 8);
+			hm_shake256(buf[0], 32 * p->z_bits, seed[0], sizeof(seed[0]));
+			unpack_poly(&y[r], buf[0], p->z_bits, 1, p->gamma1);
+		}
+	} else {
+		for (unsigned first = 0; first < p->l; first += 4) {
+			unsigned batch = p->l - first < 4 ? p->l - first : 4;
+
+			for (unsigned n = 0; n < 4; n++) {
+				unsigned nonce = kappa + first + (n < batch ? n : 0);
+
+				memcpy(seed[n], rhopp, 64);
+				seed[n][64] = (uint8_t)nonce;
+				seed[n][65] = (uint8_t)(nonce >> 8);
+				in[n] = seed[n];
+				out[n] = buf[n];
+			}
+			hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
+			hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out,
+			                            (32 * p->z_bits + HM_SHAKE256_RATE - 1) /
+			                                    HM_SHAKE256_RATE);
+			for (unsigned n = 0; n < batch; n++)
+				unpack_poly(&y[first + n], buf[n], p->z_bits, 1, p->gamma1);
+		}
+		hm_wipe(&st, sizeof(st));
 	}
 	hm_wipe(buf, sizeof(buf));
 	hm_wipe(seed, sizeof(seed));
