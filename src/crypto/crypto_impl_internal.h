@@ -13,7 +13,7 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HM_HAVE_AVX2_BUILD 1
 /* Compiles one function for AVX2; it may run only where the CPU has AVX2. */
-#define HM_AVX2 __attribute__((target("avx2")))
+#define HM_AVX2            __attribute__((target("avx2")))
 #else
 #define HM_HAVE_AVX2_BUILD 0
 #endif

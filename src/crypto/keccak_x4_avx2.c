@@ -14,8 +14,8 @@
 /* rho offsets (FIPS 202 Table 2) and pi destinations, by source lane x + 5y. */
 static const unsigned char rho_offset[25] = { 0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
 	                                      25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14 };
-static const unsigned char pi_dest[25] = { 0,  10, 20, 5,  15, 16, 1,  11, 21, 6,  7,  17, 2,
-	                                   12, 22, 23, 8,  18, 3,  13, 14, 24, 9,  19, 4 };
+static const unsigned char pi_dest[25] = { 0,  10, 20, 5, 15, 16, 1,  11, 21, 6, 7,  17, 2,
+	                                   12, 22, 23, 8, 18, 3,  13, 14, 24, 9, 19, 4 };
 
 HM_AVX2 void hm_keccak_x4_permute_avx2(struct hm_keccak_x4 *st)
 {
@@ -33,20 +33,23 @@ HM_AVX2 void hm_keccak_x4_permute_avx2(struct hm_keccak_x4 *st)
 			        a[x + 20]);
 #pragma GCC unroll 5
 		for (unsigned x = 0; x < 5; x++)
-			d[x] = _mm256_xor_si256(c[(x + 4) % 5], _mm256_or_si256(_mm256_slli_epi64(c[(x + 1) % 5], 1),
-			                                         _mm256_srli_epi64(c[(x + 1) % 5], 63)));
+			d[x] = _mm256_xor_si256(
+			        c[(x + 4) % 5],
+			        _mm256_or_si256(_mm256_slli_epi64(c[(x + 1) % 5], 1),
+			                        _mm256_srli_epi64(c[(x + 1) % 5], 63)));
 #pragma GCC unroll 25
 		for (unsigned i = 0; i < 25; i++)
 			a[i] = _mm256_xor_si256(a[i], d[i % 5]);
-		/* rho and pi */
+			/* rho and pi */
 #pragma GCC unroll 25
 		for (unsigned i = 0; i < 25; i++) {
 			__m256i v = a[i];
 			unsigned n = rho_offset[i];
 
-			b[pi_dest[i]] = n == 0 ? v
-			                       : _mm256_or_si256(_mm256_slli_epi64(v, (int)n),
-			                                         _mm256_srli_epi64(v, (int)(64 - n)));
+			b[pi_dest[i]] =
+			        n == 0 ? v
+			               : _mm256_or_si256(_mm256_slli_epi64(v, (int)n),
+			                                 _mm256_srli_epi64(v, (int)(64 - n)));
 		}
 		/* chi: a[x] = b[x] ^ (~b[x+1] & b[x+2]) within each row */
 #pragma GCC unroll 5

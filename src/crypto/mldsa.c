@@ -473,7 +473,8 @@ static void unpack_poly(struct poly *a, const uint8_t *in, unsigned bits, int su
 static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i + 3 <= len && j < N; i += 3) {
-		uint32_t v = buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)(buf[i + 2] & 0x7f) << 16;
+		uint32_t v =
+		        buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)(buf[i + 2] & 0x7f) << 16;
 
 		if (v < Q)
 			c[j++] = (int32_t)v;

@@ -28,7 +28,8 @@
 #define INTT_SCALE 41978
 
 static struct {
-	int32_t fwd[3][16][2][8] __attribute__((aligned(32))); /* layers 4, 2, 1; chunk; z / z q^-1 */
+	int32_t fwd[3][16][2][8]
+	        __attribute__((aligned(32))); /* layers 4, 2, 1; chunk; z / z q^-1 */
 	int32_t inv[3][16][2][8] __attribute__((aligned(32)));
 } tw;
 
@@ -188,7 +189,8 @@ HM_AVX2 static void ntt_avx2(int32_t c[N])
 
 HM_AVX2 static void intt_avx2(int32_t c[N])
 {
-	const __m256i s = _mm256_set1_epi32(INTT_SCALE), sq = _mm256_set1_epi32(times_qinv(INTT_SCALE));
+	const __m256i s = _mm256_set1_epi32(INTT_SCALE),
+	              sq = _mm256_set1_epi32(times_qinv(INTT_SCALE));
 	unsigned m = 32; /* layer 8 uses zetas 31 down to 16, ..., layer 128 zeta 1 */
 
 	pthread_once(&tw_once, init_twiddles);
@@ -238,8 +240,7 @@ HM_AVX2 static void pointwise_avx2(int32_t r[N], const int32_t a[N], const int32
 		__m256i x = _mm256_loadu_si256((const __m256i *)&a[j]);
 		__m256i y = _mm256_loadu_si256((const __m256i *)&b[j]);
 
-		_mm256_storeu_si256((__m256i *)&r[j],
-		                    mont_mul(x, y, _mm256_mullo_epi32(y, qinv)));
+		_mm256_storeu_si256((__m256i *)&r[j], mont_mul(x, y, _mm256_mullo_epi32(y, qinv)));
 	}
 }
 

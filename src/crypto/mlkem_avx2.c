@@ -34,10 +34,11 @@ struct twiddle {
 };
 
 static struct {
-	struct twiddle big[128];                  /* by zeta index: layers len >= 16 */
-	int16_t fwd[3][8][2][16] __attribute__((aligned(32)));  /* layers 8, 4, 2; chunk; b / bqinv */
+	struct twiddle big[128]; /* by zeta index: layers len >= 16 */
+	int16_t fwd[3][8][2][16]
+	        __attribute__((aligned(32))); /* layers 8, 4, 2; chunk; b / bqinv */
 	int16_t inv[3][8][2][16] __attribute__((aligned(32)));
-	int16_t gamma[2][128] __attribute__((aligned(32)));    /* basemul: gamma R, and q^-1 */
+	int16_t gamma[2][128] __attribute__((aligned(32))); /* basemul: gamma R, and q^-1 */
 } tw;
 
 static pthread_once_t tw_once = PTHREAD_ONCE_INIT;
@@ -121,7 +122,8 @@ HM_AVX2 static void init_twiddles_avx2(void)
 			for (unsigned lane = 0; lane < 16; lane++) {
 				unsigned j = 32 * k + (unsigned)lo_idx[lane], blk = j / (2 * len);
 				struct twiddle f = make_twiddle(hm_mlkem_zetas[128 / len + blk]);
-				struct twiddle v = make_twiddle(hm_mlkem_zetas[256 / len - 1 - blk]);
+				struct twiddle v =
+				        make_twiddle(hm_mlkem_zetas[256 / len - 1 - blk]);
 
 				tw.fwd[l][k][0][lane] = f.b;
 				tw.fwd[l][k][1][lane] = f.bqinv;
@@ -149,7 +151,8 @@ HM_AVX2 static inline __m256i fqmul(__m256i a, __m256i b, __m256i bqinv)
 /* (-q, q) -> [0, q) */
 HM_AVX2 static inline __m256i canon(__m256i x)
 {
-	return _mm256_add_epi16(x, _mm256_and_si256(_mm256_srai_epi16(x, 15), _mm256_set1_epi16(Q)));
+	return _mm256_add_epi16(x,
+	                        _mm256_and_si256(_mm256_srai_epi16(x, 15), _mm256_set1_epi16(Q)));
 }
 
 HM_AVX2 static inline __m256i add_q(__m256i a, __m256i b)

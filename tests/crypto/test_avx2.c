@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The AVX2 kernels against the portable ones, bit for bit, on many random
+ * inputs: ML-KEM NTT / inverse NTT / basemul, ML-DSA NTT / inverse NTT /
+ * pointwise products, the 4-way Keccak permutation, and whole operations
+ * (which run the 4-way samplers) through hm_crypto_impl_select. Also the
+ * selection itself: the environment override and refusals. On a CPU without
+ * AVX2 the differential cases have nothing to compare and say so.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto_impl_internal.h"
+#include "hypermesh/crypto_impl.h"
+#include "hypermesh/error.h"
+#include "hypermesh/mldsa.h"
+#include "hypermesh/mlkem.h"
+#include "hypermesh/sha3.h"
+#include "test.h"
+
+#define ROUNDS 2000
+
+/* Reproducible random bytes: SHAKE256 of a label and a counter. */
+static void fill(void *out, size_t len, const char *label, unsigned n)
+{
+	char in[64];
+	int w = snprintf(in, sizeof(in), "%s/%u", label, n);
+
+	hm_shake256(out, len, in, (size_t)w);
+}
+
+static int have_avx2(void)
+{
+	if (hm_crypto_impl_available(HM_CRYPTO_IMPL_AVX2))
+		return 1;
+	printf("note: this CPU has no AVX2; nothing to compare\n");
+	return 0;
+}
+
+/* Coefficients uniform in [0, bound) from 32-bit random words. */
+static void random_u16(uint16_t *c, const char *label, unsigned n, uint32_t bound)
+{
+	uint32_t r[256];
+
+	fill(r, sizeof(r), label, n);
+	for (unsigned i = 0; i < 256; i++)
+		c[i] = (uint16_t)(r[i] % bound);
+}
+
+/* Coefficients uniform in (-bound, bound). */
+static void random_i32(int32_t *c, const char *label, unsigned n, int32_t bound)
+{
+	uint32_t r[256];
+
+	fill(r, sizeof(r), label, n);
+	for (unsigned i = 0; i < 256; i++)
+		c[i] = (int32_t)(r[i] % (2u * (uint32_t)bound - 1)) - (bound - 1);
+}
+
+static void test_mlkem_kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	const struct hm_mlkem_kernels *p = hm_mlkem_kernels_portable(), *v;
+	uint16_t f[256], g[256], h1[256], h2[256], a[256], b[256];
+	unsigned bad_ntt = 0, bad_inv = 0, bad_mul = 0;
+
+	if (!have_avx2())
+		return;
+	v = hm_mlkem_kernels_avx2();
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		/* edge values too: all q-1 and all 0 */
+		if (n == 0)
+			for (unsigned i = 0; i < 256; i++)
+				f[i] = 3328, g[i] = 3328, h1[i] = 3328;
+		else if (n == 1)
+			memset(f, 0, sizeof(f)), memset(g, 0, sizeof(g)), memset(h1, 0, sizeof(h1));
+		else {
+			random_u16(f, "kem-f", n, 3329);
+			random_u16(g, "kem-g", n, 3329);
+			random_u16(h1, "kem-h", n, 3329);
+		}
+		memcpy(a, f, sizeof(a));
+		memcpy(b, f, sizeof(b));
+		p->ntt(a);
+		v->ntt(b);
+		bad_ntt += memcmp(a, b, sizeof(a)) != 0;
+		memcpy(a, f, sizeof(a));
+		memcpy(b, f, sizeof(b));
+		p->ntt_inverse(a);
+		v->ntt_inverse(b);
+		bad_inv += memcmp(a, b, sizeof(a)) != 0;
+		memcpy(h2, h1, sizeof(h2));
+		p->basemul_acc(h1, f, g);
+		v->basemul_acc(h2, f, g);
+		bad_mul += memcmp(h1, h2, sizeof(h1)) != 0;
+	}
+	CHECK_EQ(bad_ntt, 0);
+	CHECK_EQ(bad_inv, 0);
+	CHECK_EQ(bad_mul, 0);
+	/* and the round trip holds on the AVX2 path alone */
+	random_u16(f, "kem-rt", 0, 3329);
+	memcpy(a, f, sizeof(a));
+	v->ntt(a);
+	v->ntt_inverse(a);
+	CHECK_MEM(a, f, sizeof(a));
+#endif
+}
+
+static void test_mldsa_kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	const struct hm_mldsa_kernels *p = hm_mldsa_kernels_portable(), *v;
+	int32_t f[256], g[256], a[256], b[256], r1[256], r2[256];
+	unsigned bad_ntt = 0, bad_inv = 0, bad_mul = 0, bad_acc = 0;
+	const int32_t q = 8380417;
+
+	if (!have_avx2())
+		return;
+	v = hm_mldsa_kernels_avx2();
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		random_i32(f, "dsa-f", n, q);     /* NTT input: |c| < q */
+		random_i32(g, "dsa-g", n, 9 * q); /* NTT output range: |c| < 9q */
+		memcpy(a, f, sizeof(a));
+		memcpy(b, f, sizeof(b));
+		p->ntt(a);
+		v->ntt(b);
+		bad_ntt += memcmp(a, b, sizeof(a)) != 0;
+		/* inverse NTT input: sums of reduced products, up to about 2^23 */
+		random_i32(r1, "dsa-i", n, 1 << 23);
+		memcpy(a, r1, sizeof(a));
+		memcpy(b, r1, sizeof(b));
+		p->intt(a);
+		v->intt(b);
+		bad_inv += memcmp(a, b, sizeof(a)) != 0;
+		p->pointwise(r1, f, g);
+		v->pointwise(r2, f, g);
+		bad_mul += memcmp(r1, r2, sizeof(r1)) != 0;
+		random_i32(r1, "dsa-acc", n, 6283009);
+		memcpy(r2, r1, sizeof(r2));
+		p->pointwise_acc(r1, g, f);
+		v->pointwise_acc(r2, g, f);
+		bad_acc += memcmp(r1, r2, sizeof(r1)) != 0;
+	}
+	CHECK_EQ(bad_ntt, 0);
+	CHECK_EQ(bad_inv, 0);
+	CHECK_EQ(bad_mul, 0);
+	CHECK_EQ(bad_acc, 0);
+#endif
+}
+
+static void test_keccak_x4(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	struct hm_keccak_x4 a, b;
+	uint64_t one[25];
+	unsigned bad = 0, bad_scalar = 0;
+
+	if (!have_avx2())
+		return;
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		fill(a.s, sizeof(a.s), "keccak", n);
+		b = a;
+		hm_keccak_x4_permute_portable(&a);
+		hm_keccak_x4_permute_avx2(&b);
+		bad += memcmp(a.s, b.s, sizeof(a.s)) != 0;
+	}
+	CHECK_EQ(bad, 0);
+	/* lane 2 of the AVX2 permutation is the scalar permutation of that state */
+	fill(a.s, sizeof(a.s), "keccak-lane", 0);
+	for (unsigned i = 0; i < 25; i++)
+		one[i] = a.s[4 * i + 2];
+	hm_keccak_f1600(one);
+	hm_keccak_x4_permute_avx2(&a);
+	for (unsigned i = 0; i < 25; i++)
+		bad_scalar += one[i] != a.s[4 * i + 2];
+	CHECK_EQ(bad_scalar, 0);
+#endif
+}
+
+/* Four SHAKE128/256 streams side by side equal four one-shot SHAKEs, on both kernels. */
+static void test_shake_x4(void)
+{
+	static const unsigned lens[] = { 0, 1, 33, 34, 66, 135, 167 };
+	struct hm_keccak_x4 st;
+	uint8_t in[4][168], out[4][3 * 168], want[3 * 168];
+	const uint8_t *ip[4] = { in[0], in[1], in[2], in[3] };
+	uint8_t *op[4] = { out[0], out[1], out[2], out[3] };
+
+	for (unsigned impl = 0; impl < 2; impl++) {
+		if (hm_crypto_impl_select(impl ? HM_CRYPTO_IMPL_AVX2 : HM_CRYPTO_IMPL_PORTABLE) !=
+		    HM_OK)
+			continue;
+		for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			unsigned len = lens[li];
+
+			fill(in, sizeof(in), "shake-in", len);
+			if (len < HM_SHAKE256_RATE) {
+				hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, ip, len);
+				hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, op, 3);
+				for (unsigned n = 0; n < 4; n++) {
+					hm_shake256(want, 3 * HM_SHAKE256_RATE, in[n], len);
+					CHECK_MEM(out[n], want, 3 * HM_SHAKE256_RATE);
+				}
+			}
+			hm_keccak_x4_absorb_once(&st, HM_SHAKE128_RATE, 0x1f, ip, len);
+			hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, op, 3);
+			for (unsigned n = 0; n < 4; n++) {
+				hm_shake128(want, 3 * HM_SHAKE128_RATE, in[n], len);
+				CHECK_MEM(out[n], want, 3 * HM_SHAKE128_RATE);
+			}
+		}
+	}
+	CHECK_ERR(hm_crypto_impl_select(HM_CRYPTO_IMPL_PORTABLE), HM_OK);
+}
+
+/* Whole ML-KEM operations (4-way samplers included) agree across implementations. */
+static void test_mlkem_whole(void)
+{
+	static const enum hm_mlkem_param params[] = { HM_MLKEM_512, HM_MLKEM_768, HM_MLKEM_1024 };
+	static uint8_t ek[2][HM_MLKEM_EK_MAX], dk[2][HM_MLKEM_DK_MAX], ct[2][HM_MLKEM_CT_MAX];
+	uint8_t d[32], z[32], m[32], k[2][32], k2[2][32];
+	unsigned bad = 0;
+
+	if (!have_avx2())
+		return;
+	for (unsigned n = 0; n < 60; n++) {
+		enum hm_mlkem_param prm = params[n % 3];
+
+		fill(d, 32, "kem-d", n);
+		fill(z, 32, "kem-z", n);
+		fill(m, 32, "kem-m", n);
+		for (unsigned impl = 0; impl < 2; impl++) {
+			CHECK_ERR(hm_crypto_impl_select(impl), HM_OK);
+			CHECK_ERR(hm_mlkem_keygen_internal(prm, ek[impl], dk[impl], d, z), HM_OK);
+			CHECK_ERR(hm_mlkem_encaps_internal(prm, ct[impl], k[impl], ek[impl],
+			                                   hm_mlkem_ek_len(prm), m),
+			          HM_OK);
+			/* a tampered ciphertext: implicit rejection on both paths */
+			ct[impl][n % hm_mlkem_ct_len(prm)] ^= (uint8_t)(1u << (n % 8));
+			CHECK_ERR(hm_mlkem_decaps(prm, k2[impl], dk[impl], hm_mlkem_dk_len(prm),
+			                          ct[impl], hm_mlkem_ct_len(prm)),
+			          HM_OK);
+		}
+		bad += memcmp(ek[0], ek[1], hm_mlkem_ek_len(prm)) != 0;
+		bad += memcmp(dk[0], dk[1], hm_mlkem_dk_len(prm)) != 0;
+		bad += memcmp(ct[0], ct[1], hm_mlkem_ct_len(prm)) != 0;
+		bad += memcmp(k[0], k[1], 32) != 0;
+		bad += memcmp(k2[0], k2[1], 32) != 0;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_ERR(hm_crypto_impl_select(HM_CRYPTO_IMPL_PORTABLE), HM_OK);
+}
+
+/* Whole ML-DSA operations agree across implementations. */
+static void test_mldsa_whole(void)
+{
+	static const enum hm_mldsa_param params[] = { HM_MLDSA_44, HM_MLDSA_65, HM_MLDSA_87 };
+	static uint8_t pk[2][HM_MLDSA_MAX_PUBLICKEY_BYTES], sk[2][HM_MLDSA_MAX_SECRETKEY_BYTES];
+	static uint8_t sig[2][HM_MLDSA_MAX_SIGNATURE_BYTES];
+	uint8_t xi[32], rnd[32], msg[48];
+	unsigned bad = 0;
+
+	if (!have_avx2())
+		return;
+	for (unsigned n = 0; n < 18; n++) {
+		enum hm_mldsa_param prm = params[n % 3];
+
+		fill(xi, 32, "dsa-xi", n);
+		fill(rnd, 32, "dsa-rnd", n);
+		fill(msg, sizeof(msg), "dsa-msg", n);
+		for (unsigned impl = 0; impl < 2; impl++) {
+			CHECK_ERR(hm_crypto_impl_select(impl), HM_OK);
+			CHECK_ERR(hm_mldsa_keygen_internal(prm, pk[impl], sk[impl], xi), HM_OK);
+			CHECK_ERR(hm_mldsa_sign_internal(prm, sig[impl], sk[impl],
+			                                 hm_mldsa_secretkey_bytes(prm), msg,
+			                                 sizeof(msg), n % 2 ? rnd : NULL),
+			          HM_OK);
+		}
+		/* each path verifies the other's signature, and refuses a forged one */
+		for (unsigned impl = 0; impl < 2; impl++) {
+			CHECK_ERR(hm_crypto_impl_select(impl), HM_OK);
+			CHECK_ERR(hm_mldsa_verify_internal(prm, pk[impl],
+			                                   hm_mldsa_publickey_bytes(prm), msg,
+			                                   sizeof(msg), sig[1 - impl],
+			                                   hm_mldsa_signature_bytes(prm)),
+			          HM_OK);
+			msg[0] ^= 1;
+			CHECK_ERR(hm_mldsa_verify_internal(prm, pk[impl],
+			                                   hm_mldsa_publickey_bytes(prm), msg,
+			                                   sizeof(msg), sig[1 - impl],
+			                                   hm_mldsa_signature_bytes(prm)),
+			          HM_ERR_VERIFY);
+			msg[0] ^= 1;
+		}
+		bad += memcmp(pk[0], pk[1], hm_mldsa_publickey_bytes(prm)) != 0;
+		bad += memcmp(sk[0], sk[1], hm_mldsa_secretkey_bytes(prm)) != 0;
+		bad += memcmp(sig[0], sig[1], hm_mldsa_signature_bytes(prm)) != 0;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_ERR(hm_crypto_impl_select(HM_CRYPTO_IMPL_PORTABLE), HM_OK);
+}
+
+static void test_select(void)
+{
+	enum hm_crypto_impl before = hm_crypto_impl_active();
+
+	CHECK(hm_crypto_impl_available(HM_CRYPTO_IMPL_PORTABLE));
+	CHECK_ERR(hm_crypto_impl_select((enum hm_crypto_impl)7), HM_ERR_UNSUPPORTED);
+	CHECK_EQ(hm_crypto_impl_active(), before);
+	CHECK_STR(hm_crypto_impl_name(HM_CRYPTO_IMPL_PORTABLE), "portable");
+	CHECK_STR(hm_crypto_impl_name(HM_CRYPTO_IMPL_AVX2), "avx2");
+	CHECK_ERR(hm_crypto_impl_select(HM_CRYPTO_IMPL_PORTABLE), HM_OK);
+	CHECK_EQ(hm_crypto_impl_active(), HM_CRYPTO_IMPL_PORTABLE);
+	if (hm_crypto_impl_available(HM_CRYPTO_IMPL_AVX2)) {
+		CHECK_ERR(hm_crypto_impl_select(HM_CRYPTO_IMPL_AVX2), HM_OK);
+		CHECK_EQ(hm_crypto_impl_active(), HM_CRYPTO_IMPL_AVX2);
+	} else {
+		CHECK_ERR(hm_crypto_impl_select(HM_CRYPTO_IMPL_AVX2), HM_ERR_UNSUPPORTED);
+	}
+}
+
+TEST_MAIN(test_select, test_mlkem_kernels, test_mldsa_kernels, test_keccak_x4, test_shake_x4,
+          test_mlkem_whole, test_mldsa_whole)
