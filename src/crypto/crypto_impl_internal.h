@@ -80,6 +80,13 @@ struct hm_mldsa_kernels {
 	void (*pointwise)(int32_t r[256], const int32_t a[256], const int32_t b[256]);
 	/* r = reduce32(r + a o b * 2^-32) */
 	void (*pointwise_acc)(int32_t r[256], const int32_t a[256], const int32_t b[256]);
+	/*
+	 * SampleInBall's inner loop over buf[from..to): each byte j is accepted
+	 * if *i < 256 and j <= *i, then c[*i] = c[j], c[j] = +-1 by the next
+	 * sign bit; with masks only, touching every coefficient.
+	 */
+	void (*ball_bytes)(int32_t c[256], const uint8_t *buf, unsigned from, unsigned to,
+	                   uint32_t *i, uint64_t *signs);
 };
 
 /* 1753^BitRev8(k) * 2^32 mod q, centred (defined in mldsa.c). */

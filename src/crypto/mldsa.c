@@ -296,11 +296,46 @@ static void pointwise_acc_portable(int32_t r[N], const int32_t a[N], const int32
 		r[j] = reduce32(r[j] + mont_reduce((int64_t)a[j] * b[j]));
 }
 
+/* SampleInBall's inner loop (see sample_in_ball and the kernel table). */
+static void ball_bytes_portable(int32_t c[N], const uint8_t *buf, unsigned from, unsigned to,
+                                uint32_t *ip, uint64_t *sp)
+{
+	uint32_t i = *ip;
+	uint64_t signs = *sp;
+
+	for (unsigned pos = from; pos < to; pos++) {
+		uint32_t j = buf[pos];
+		/* i < 256 (still filling) and j <= i */
+		uint32_t accept = mask_neg((int32_t)i - N) & ~mask_neg((int32_t)i - (int32_t)j);
+		uint64_t m64 = 0 - (uint64_t)(accept & 1);
+		uint32_t sign = (uint32_t)(1 - 2 * (int32_t)(signs & 1));
+		uint32_t cj = 0;
+
+		/*
+		 * The barrier: clang 14 -O2 otherwise loads c[t] only when
+		 * t == j, a branch on the secret j (found by tests/ctgrind).
+		 */
+		for (unsigned t = 0; t < N; t++)
+			cj |= (uint32_t)c[t] & value_barrier(mask_eq(t, j));
+		for (unsigned t = 0; t < N; t++) {
+			uint32_t mi = accept & mask_eq(t, i), mj = accept & mask_eq(t, j);
+			uint32_t v = ((uint32_t)c[t] & ~mi) | (cj & mi);
+
+			c[t] = (int32_t)((v & ~mj) | (sign & mj));
+		}
+		signs = (signs & ~m64) | ((signs >> 1) & m64);
+		i += accept & 1;
+	}
+	*ip = i;
+	*sp = signs;
+}
+
 static const struct hm_mldsa_kernels portable_kernels = {
 	.ntt = ntt_portable,
 	.intt = intt_portable,
 	.pointwise = pointwise_portable,
 	.pointwise_acc = pointwise_acc_portable,
+	.ball_bytes = ball_bytes_portable,
 };
 
 const struct hm_mldsa_kernels *hm_mldsa_kernels_portable(void)
@@ -756,30 +791,7 @@ static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t
 	for (unsigned b = 0; b < 8; b++)
 		signs |= (uint64_t)buf[b] << (8 * b);
 	for (;;) {
-		for (; pos < sizeof(buf); pos++) {
-			uint32_t j = buf[pos];
-			/* i < 256 (still filling) and j <= i */
-			uint32_t accept =
-			        mask_neg((int32_t)i - N) & ~mask_neg((int32_t)i - (int32_t)j);
-			uint64_t m64 = 0 - (uint64_t)(accept & 1);
-			uint32_t sign = (uint32_t)(1 - 2 * (int32_t)(signs & 1));
-			uint32_t cj = 0;
-
-			/*
-			 * The barrier: clang 14 -O2 otherwise loads c[t] only when
-			 * t == j, a branch on the secret j (found by tests/ctgrind).
-			 */
-			for (unsigned t = 0; t < N; t++)
-				cj |= (uint32_t)c->c[t] & value_barrier(mask_eq(t, j));
-			for (unsigned t = 0; t < N; t++) {
-				uint32_t mi = accept & mask_eq(t, i), mj = accept & mask_eq(t, j);
-				uint32_t v = ((uint32_t)c->c[t] & ~mi) | (cj & mi);
-
-				c->c[t] = (int32_t)((v & ~mj) | (sign & mj));
-			}
-			signs = (signs & ~m64) | ((signs >> 1) & m64);
-			i += accept & 1;
-		}
+		kernels()->ball_bytes(c->c, buf, (unsigned)pos, sizeof(buf), &i, &signs);
 		/* Almost constant: a second block is needed with probability < 2^-87. */
 		HM_CT_DECLASSIFY(&i, sizeof(i));
 		if (i >= N)

@@ -258,11 +258,65 @@ HM_AVX2 static void pointwise_acc_avx2(int32_t r[N], const int32_t a[N], const i
 	}
 }
 
+/*
+ * SampleInBall's inner loop, eight coefficients per register: the same
+ * scalar accept/sign/i bookkeeping as the portable loop (masks only), and
+ * the gather of c[j] and the two writes as compares against the broadcast
+ * positions, blends, and an OR across lanes. Nothing is indexed by i or j.
+ */
+HM_AVX2 static void ball_bytes_avx2(int32_t c[N], const uint8_t *buf, unsigned from, unsigned to,
+                                    uint32_t *ip, uint64_t *sp)
+{
+	uint32_t i = *ip;
+	uint64_t signs = *sp;
+	const __m256i step = _mm256_set1_epi32(8);
+	const __m256i first = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+
+	for (unsigned pos = from; pos < to; pos++) {
+		uint32_t j = buf[pos];
+		/* i < 256 (still filling) and j <= i, as all-ones or zero */
+		uint32_t accept = (0u - (((uint32_t)((int32_t)i - N)) >> 31)) &
+		                  ~(0u - (((uint32_t)((int32_t)i - (int32_t)j)) >> 31));
+		uint64_t m64 = 0 - (uint64_t)(accept & 1);
+		int32_t sign = 1 - 2 * (int32_t)(signs & 1);
+		__m256i jv = _mm256_set1_epi32((int32_t)j), iv = _mm256_set1_epi32((int32_t)i);
+		__m256i acc = _mm256_set1_epi32((int32_t)accept), sv = _mm256_set1_epi32(sign);
+		__m256i t = first, cj = _mm256_setzero_si256();
+
+		for (unsigned k = 0; k < N; k += 8) {
+			__m256i x = _mm256_loadu_si256((const __m256i *)&c[k]);
+
+			cj = _mm256_or_si256(cj, _mm256_and_si256(x, _mm256_cmpeq_epi32(t, jv)));
+			t = _mm256_add_epi32(t, step);
+		}
+		/* OR across the eight lanes: every lane then holds c[j] */
+		cj = _mm256_or_si256(cj, _mm256_permute2x128_si256(cj, cj, 0x01));
+		cj = _mm256_or_si256(cj, _mm256_shuffle_epi32(cj, 0x4E));
+		cj = _mm256_or_si256(cj, _mm256_shuffle_epi32(cj, 0xB1));
+		t = first;
+		for (unsigned k = 0; k < N; k += 8) {
+			__m256i x = _mm256_loadu_si256((const __m256i *)&c[k]);
+			__m256i mi = _mm256_and_si256(acc, _mm256_cmpeq_epi32(t, iv));
+			__m256i mj = _mm256_and_si256(acc, _mm256_cmpeq_epi32(t, jv));
+
+			x = _mm256_blendv_epi8(x, cj, mi);
+			x = _mm256_blendv_epi8(x, sv, mj);
+			_mm256_storeu_si256((__m256i *)&c[k], x);
+			t = _mm256_add_epi32(t, step);
+		}
+		signs = (signs & ~m64) | ((signs >> 1) & m64);
+		i += accept & 1;
+	}
+	*ip = i;
+	*sp = signs;
+}
+
 static const struct hm_mldsa_kernels avx2_kernels = {
 	.ntt = ntt_avx2,
 	.intt = intt_avx2,
 	.pointwise = pointwise_avx2,
 	.pointwise_acc = pointwise_acc_avx2,
+	.ball_bytes = ball_bytes_avx2,
 };
 
 const struct hm_mldsa_kernels *hm_mldsa_kernels_avx2(void)

@@ -149,6 +149,36 @@ static void test_mldsa_kernels(void)
 #endif
 }
 
+/* SampleInBall's inner loop: coefficients, position and sign bits all agree. */
+static void test_ball_bytes(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	const struct hm_mldsa_kernels *p = hm_mldsa_kernels_portable(), *v;
+	int32_t c1[256], c2[256];
+	uint8_t buf[136];
+	unsigned bad = 0;
+
+	if (!have_avx2())
+		return;
+	v = hm_mldsa_kernels_avx2();
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		uint64_t s1, s2;
+		uint32_t i1, i2;
+
+		fill(buf, sizeof(buf), "ball-buf", n);
+		fill(&s1, sizeof(s1), "ball-signs", n);
+		random_i32(c1, "ball-c", n, 2);
+		memcpy(c2, c1, sizeof(c2));
+		i1 = i2 = 190 + n % 70; /* from tau = 66 down to past the end (256..259) */
+		s2 = s1;
+		p->ball_bytes(c1, buf, n % 9, sizeof(buf), &i1, &s1);
+		v->ball_bytes(c2, buf, n % 9, sizeof(buf), &i2, &s2);
+		bad += memcmp(c1, c2, sizeof(c1)) != 0 || i1 != i2 || s1 != s2;
+	}
+	CHECK_EQ(bad, 0);
+#endif
+}
+
 static void test_keccak_x4(void)
 {
 #if HM_HAVE_AVX2_BUILD
@@ -320,5 +350,5 @@ static void test_select(void)
 	}
 }
 
-TEST_MAIN(test_select, test_mlkem_kernels, test_mldsa_kernels, test_keccak_x4, test_shake_x4,
-          test_mlkem_whole, test_mldsa_whole)
+TEST_MAIN(test_select, test_mlkem_kernels, test_mldsa_kernels, test_ball_bytes, test_keccak_x4,
+          test_shake_x4, test_mlkem_whole, test_mldsa_whole)
