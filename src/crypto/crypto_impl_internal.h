@@ -87,6 +87,20 @@ struct hm_mldsa_kernels {
 	 */
 	void (*ball_bytes)(int32_t c[256], const uint8_t *buf, unsigned from, unsigned to,
 	                   uint32_t *i, uint64_t *signs);
+	/* The per-coefficient steps of the signing loop (see sign_core in mldsa.c): */
+	/* w = freeze(w), w1 = HighBits(w) */
+	void (*high_bits)(int32_t w[256], int32_t w1[256], int32_t gamma2);
+	/* z = y + center(z) */
+	void (*add_centred)(int32_t z[256], const int32_t y[256]);
+	/*
+	 * From w and the inverse NTTs of c s2 (in r0) and c t0 (in ct0):
+	 * r0 = LowBits(w - c s2), ct0 = centred c t0, h = MakeHint; returns
+	 * the number of hints.
+	 */
+	uint32_t (*make_hints)(const int32_t w[256], int32_t r0[256], int32_t ct0[256],
+	                       int32_t h[256], int32_t gamma2);
+	/* OR over c of (|c| - bound) ^ 2^31: bit 31 set iff some |c| >= bound */
+	uint32_t (*exceeds)(const int32_t c[256], int32_t bound);
 };
 
 /* 1753^BitRev8(k) * 2^32 mod q, centred (defined in mldsa.c). */

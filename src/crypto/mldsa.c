@@ -330,12 +330,23 @@ static void ball_bytes_portable(int32_t c[N], const uint8_t *buf, unsigned from,
 	*sp = signs;
 }
 
+/* Defined with the rounding functions below. */
+static void high_bits_portable(int32_t w[N], int32_t w1[N], int32_t gamma2);
+static void add_centred_portable(int32_t z[N], const int32_t y[N]);
+static uint32_t make_hints_portable(const int32_t w[N], int32_t r0[N], int32_t ct0[N], int32_t h[N],
+                                    int32_t gamma2);
+static uint32_t exceeds_portable(const int32_t c[N], int32_t bound);
+
 static const struct hm_mldsa_kernels portable_kernels = {
 	.ntt = ntt_portable,
 	.intt = intt_portable,
 	.pointwise = pointwise_portable,
 	.pointwise_acc = pointwise_acc_portable,
 	.ball_bytes = ball_bytes_portable,
+	.high_bits = high_bits_portable,
+	.add_centred = add_centred_portable,
+	.make_hints = make_hints_portable,
+	.exceeds = exceeds_portable,
 };
 
 const struct hm_mldsa_kernels *hm_mldsa_kernels_portable(void)
@@ -444,14 +455,60 @@ static uint32_t ct_abs(int32_t a)
 }
 
 /* 1 if some coefficient of the centred polynomials has |c| >= bound, else 0; branch-free. */
-static uint32_t polyvec_exceeds(const struct poly *v, unsigned count, int32_t bound)
+/* The signing loop's per-coefficient steps; see the kernel table. */
+static void high_bits_portable(int32_t w[N], int32_t w1[N], int32_t gamma2)
+{
+	for (unsigned j = 0; j < N; j++) {
+		int32_t r0;
+
+		w[j] = freeze(w[j]);
+		decompose(&w1[j], &r0, w[j], gamma2);
+	}
+}
+
+static void add_centred_portable(int32_t z[N], const int32_t y[N])
+{
+	for (unsigned j = 0; j < N; j++)
+		z[j] = y[j] + center(z[j]);
+}
+
+static uint32_t make_hints_portable(const int32_t w[N], int32_t r0[N], int32_t ct0[N], int32_t h[N],
+                                    int32_t gamma2)
+{
+	uint32_t hints = 0;
+
+	for (unsigned j = 0; j < N; j++) {
+		int32_t wcs2 = freeze(w[j] - center(r0[j]));
+		int32_t c = center(ct0[j]);
+		int32_t hi_a, hi_b, lo;
+
+		/* MakeHint(-ct0, w - cs2 + ct0): HighBits differ? */
+		decompose(&hi_a, &lo, wcs2, gamma2);
+		r0[j] = lo;
+		decompose(&hi_b, &lo, freeze(wcs2 + c), gamma2);
+		h[j] = (int32_t)(~mask_eq((uint32_t)hi_a, (uint32_t)hi_b) & 1u);
+		hints += (uint32_t)h[j];
+		ct0[j] = c;
+	}
+	return hints;
+}
+
+static uint32_t exceeds_portable(const int32_t c[N], int32_t bound)
 {
 	uint32_t bad = 0;
 
 	/* bit 31 of (|c| - bound) ^ 2^31 is set exactly when |c| - bound >= 0 */
+	for (unsigned j = 0; j < N; j++)
+		bad |= (uint32_t)((int32_t)ct_abs(c[j]) - bound) ^ 0x80000000u;
+	return bad;
+}
+
+static uint32_t polyvec_exceeds(const struct poly *v, unsigned count, int32_t bound)
+{
+	uint32_t bad = 0;
+
 	for (unsigned i = 0; i < count; i++)
-		for (unsigned j = 0; j < N; j++)
-			bad |= (uint32_t)((int32_t)ct_abs(v[i].c[j]) - bound) ^ 0x80000000u;
+		bad |= kernels()->exceeds(v[i].c, bound);
 	return bad >> 31;
 }
 
@@ -1262,12 +1319,7 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 		}
 		matvec(p, st->w, st->A, st->z);
 		for (unsigned i = 0; i < p->k; i++) {
-			for (unsigned j = 0; j < N; j++) {
-				int32_t r0;
-
-				st->w[i].c[j] = freeze(st->w[i].c[j]);
-				decompose(&st->w1.c[j], &r0, st->w[i].c[j], p->gamma2);
-			}
+			kernels()->high_bits(st->w[i].c, st->w1.c, p->gamma2);
 			off += w1_encode(p, st->w1enc + off, &st->w1);
 		}
 		hm_shake256_init(&ctx);
@@ -1281,28 +1333,15 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 		for (unsigned i = 0; i < p->l; i++) {
 			poly_pointwise(&st->z[i], &st->c, &st->s1[i]);
 			intt(&st->z[i]);
-			for (unsigned j = 0; j < N; j++)
-				st->z[i].c[j] = st->y[i].c[j] + center(st->z[i].c[j]);
+			kernels()->add_centred(st->z[i].c, st->y[i].c);
 		}
 		for (unsigned i = 0; i < p->k; i++) {
 			poly_pointwise(&st->r0[i], &st->c, &st->s2[i]);
 			intt(&st->r0[i]);
 			poly_pointwise(&st->ct0[i], &st->c, &st->t0[i]);
 			intt(&st->ct0[i]);
-			for (unsigned j = 0; j < N; j++) {
-				int32_t wcs2 = freeze(st->w[i].c[j] - center(st->r0[i].c[j]));
-				int32_t ct0 = center(st->ct0[i].c[j]);
-				int32_t hi_a, hi_b, lo;
-
-				/* MakeHint(-ct0, w - cs2 + ct0): HighBits differ? */
-				decompose(&hi_a, &lo, wcs2, p->gamma2);
-				st->r0[i].c[j] = lo;
-				decompose(&hi_b, &lo, freeze(wcs2 + ct0), p->gamma2);
-				st->h[i].c[j] =
-				        (int32_t)(~mask_eq((uint32_t)hi_a, (uint32_t)hi_b) & 1u);
-				hints += (uint32_t)st->h[i].c[j];
-				st->ct0[i].c[j] = ct0;
-			}
+			hints += kernels()->make_hints(st->w[i].c, st->r0[i].c, st->ct0[i].c,
+			                               st->h[i].c, p->gamma2);
 		}
 		reject = polyvec_exceeds(st->z, p->l, p->gamma1 - p->beta);
 		reject |= polyvec_exceeds(st->r0, p->k, p->gamma2 - p->beta);

@@ -311,12 +311,130 @@ HM_AVX2 static void ball_bytes_avx2(int32_t c[N], const uint8_t *buf, unsigned f
 	*sp = signs;
 }
 
+/* freeze of mldsa.c: reduce32, then + q if negative */
+HM_AVX2 static inline __m256i freeze(__m256i a)
+{
+	a = reduce32(a);
+	return _mm256_add_epi32(a,
+	                        _mm256_and_si256(_mm256_srai_epi32(a, 31), _mm256_set1_epi32(Q)));
+}
+
+/* center of mldsa.c: freeze, then - q above (q - 1) / 2 */
+HM_AVX2 static inline __m256i center(__m256i a)
+{
+	a = freeze(a);
+	return _mm256_sub_epi32(
+	        a, _mm256_and_si256(_mm256_cmpgt_epi32(a, _mm256_set1_epi32((Q - 1) / 2)),
+	                            _mm256_set1_epi32(Q)));
+}
+
+/*
+ * decompose of mldsa.c for r in [0, q), step by step: the quotient by
+ * alpha = 2 gamma2 from a 32x32 -> 64-bit product with floor(2^32 / alpha),
+ * then the same masked corrections.
+ */
+HM_AVX2 static inline void decompose(__m256i r, int32_t gamma2, __m256i *r1, __m256i *r0)
+{
+	const int32_t alpha = 2 * gamma2;
+	const __m256i recip =
+	        _mm256_set1_epi32((int32_t)(uint32_t)((UINT64_C(1) << 32) / (uint32_t)alpha));
+	const __m256i av = _mm256_set1_epi32(alpha);
+	__m256i te = _mm256_srli_epi64(_mm256_mul_epu32(r, recip), 32);
+	__m256i to = _mm256_mul_epu32(_mm256_srli_epi64(r, 32), recip);
+	__m256i t = _mm256_blend_epi32(te, to, 0xAA);
+	__m256i rem = _mm256_sub_epi32(r, _mm256_mullo_epi32(t, av));
+	__m256i m;
+
+	m = _mm256_cmpgt_epi32(rem, _mm256_set1_epi32(alpha - 1)); /* rem >= alpha */
+	rem = _mm256_sub_epi32(rem, _mm256_and_si256(m, av));
+	t = _mm256_sub_epi32(t, m);
+	m = _mm256_cmpgt_epi32(rem, _mm256_set1_epi32(gamma2)); /* rem > gamma2 */
+	rem = _mm256_sub_epi32(rem, _mm256_and_si256(m, av));
+	t = _mm256_sub_epi32(t, m);
+	m = _mm256_cmpeq_epi32(t, _mm256_set1_epi32((Q - 1) / alpha)); /* the top interval wraps */
+	t = _mm256_andnot_si256(m, t);
+	rem = _mm256_add_epi32(rem, m);
+	*r1 = t;
+	*r0 = rem;
+}
+
+HM_AVX2 static void high_bits_avx2(int32_t w[N], int32_t w1[N], int32_t gamma2)
+{
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i x = freeze(_mm256_loadu_si256((const __m256i *)&w[j])), hi, lo;
+
+		decompose(x, gamma2, &hi, &lo);
+		_mm256_storeu_si256((__m256i *)&w[j], x);
+		_mm256_storeu_si256((__m256i *)&w1[j], hi);
+	}
+}
+
+HM_AVX2 static void add_centred_avx2(int32_t z[N], const int32_t y[N])
+{
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i x = center(_mm256_loadu_si256((const __m256i *)&z[j]));
+
+		x = _mm256_add_epi32(x, _mm256_loadu_si256((const __m256i *)&y[j]));
+		_mm256_storeu_si256((__m256i *)&z[j], x);
+	}
+}
+
+HM_AVX2 static uint32_t make_hints_avx2(const int32_t w[N], int32_t r0[N], int32_t ct0[N],
+                                        int32_t h[N], int32_t gamma2)
+{
+	__m256i count = _mm256_setzero_si256();
+	int32_t lanes[8] __attribute__((aligned(32)));
+	uint32_t hints = 0;
+
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i wv = _mm256_loadu_si256((const __m256i *)&w[j]);
+		__m256i cs2 = center(_mm256_loadu_si256((const __m256i *)&r0[j]));
+		__m256i c = center(_mm256_loadu_si256((const __m256i *)&ct0[j]));
+		__m256i wcs2 = freeze(_mm256_sub_epi32(wv, cs2));
+		__m256i hi_a, hi_b, lo, lo_b, hv;
+
+		decompose(wcs2, gamma2, &hi_a, &lo);
+		decompose(freeze(_mm256_add_epi32(wcs2, c)), gamma2, &hi_b, &lo_b);
+		hv = _mm256_andnot_si256(_mm256_cmpeq_epi32(hi_a, hi_b), _mm256_set1_epi32(1));
+		_mm256_storeu_si256((__m256i *)&r0[j], lo);
+		_mm256_storeu_si256((__m256i *)&h[j], hv);
+		_mm256_storeu_si256((__m256i *)&ct0[j], c);
+		count = _mm256_add_epi32(count, hv);
+	}
+	_mm256_store_si256((__m256i *)lanes, count);
+	for (unsigned l = 0; l < 8; l++)
+		hints += (uint32_t)lanes[l];
+	return hints;
+}
+
+HM_AVX2 static uint32_t exceeds_avx2(const int32_t c[N], int32_t bound)
+{
+	const __m256i b = _mm256_set1_epi32(bound), top = _mm256_set1_epi32(INT32_MIN);
+	__m256i bad = _mm256_setzero_si256();
+	uint32_t lanes[8] __attribute__((aligned(32)));
+	uint32_t r = 0;
+
+	for (unsigned j = 0; j < N; j += 8) {
+		__m256i a = _mm256_abs_epi32(_mm256_loadu_si256((const __m256i *)&c[j]));
+
+		bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_sub_epi32(a, b), top));
+	}
+	_mm256_store_si256((__m256i *)lanes, bad);
+	for (unsigned l = 0; l < 8; l++)
+		r |= lanes[l];
+	return r;
+}
+
 static const struct hm_mldsa_kernels avx2_kernels = {
 	.ntt = ntt_avx2,
 	.intt = intt_avx2,
 	.pointwise = pointwise_avx2,
 	.pointwise_acc = pointwise_acc_avx2,
 	.ball_bytes = ball_bytes_avx2,
+	.high_bits = high_bits_avx2,
+	.add_centred = add_centred_avx2,
+	.make_hints = make_hints_avx2,
+	.exceeds = exceeds_avx2,
 };
 
 const struct hm_mldsa_kernels *hm_mldsa_kernels_avx2(void)

@@ -7,6 +7,7 @@
  * selection itself: the environment override and refusals. On a CPU without
  * AVX2 the differential cases have nothing to compare and say so.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,59 @@ static void test_mldsa_kernels(void)
 	CHECK_EQ(bad_inv, 0);
 	CHECK_EQ(bad_mul, 0);
 	CHECK_EQ(bad_acc, 0);
+#endif
+}
+
+/* The signing loop's per-coefficient kernels, for both gamma2 values. */
+static void test_sign_kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	const struct hm_mldsa_kernels *p = hm_mldsa_kernels_portable(), *v;
+	const int32_t q = 8380417, gammas[2] = { (8380417 - 1) / 88, (8380417 - 1) / 32 };
+	int32_t w1[256], w2[256], a1[256], a2[256], b1[256], b2[256], h1[256], h2[256], y[256];
+	unsigned bad_hi = 0, bad_add = 0, bad_hint = 0, bad_exc = 0, n_exceeding = 0;
+
+	if (!have_avx2())
+		return;
+	v = hm_mldsa_kernels_avx2();
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		int32_t g2 = gammas[n % 2], bound = (int32_t)(n * 4201u % (unsigned)q);
+		uint32_t e1, e2;
+
+		random_i32(w1, "sk-w", n, q);
+		memcpy(w2, w1, sizeof(w2));
+		p->high_bits(w1, a1, g2);
+		v->high_bits(w2, a2, g2);
+		bad_hi += memcmp(w1, w2, sizeof(w1)) != 0 || memcmp(a1, a2, sizeof(a1)) != 0;
+		/* w is now in [0, q), as make_hints receives it */
+		random_i32(a1, "sk-r0", n, q);
+		random_i32(b1, "sk-ct0", n, q);
+		memcpy(a2, a1, sizeof(a2));
+		memcpy(b2, b1, sizeof(b2));
+		e1 = p->make_hints(w1, a1, b1, h1, g2);
+		e2 = v->make_hints(w1, a2, b2, h2, g2);
+		bad_hint += e1 != e2 || memcmp(a1, a2, sizeof(a1)) != 0 ||
+		            memcmp(b1, b2, sizeof(b1)) != 0 || memcmp(h1, h2, sizeof(h1)) != 0;
+		random_i32(a1, "sk-z", n, q);
+		random_i32(y, "sk-y", n, 1 << 19);
+		memcpy(a2, a1, sizeof(a2));
+		p->add_centred(a1, y);
+		v->add_centred(a2, y);
+		bad_add += memcmp(a1, a2, sizeof(a1)) != 0;
+		random_i32(a1, "sk-norm", n, q);
+		if (n % 7 == 0)
+			a1[n % 256] = INT32_MIN;
+		e1 = p->exceeds(a1, bound);
+		e2 = v->exceeds(a1, bound);
+		bad_exc += e1 != e2;
+		n_exceeding += e1 >> 31;
+	}
+	CHECK_EQ(bad_hi, 0);
+	CHECK_EQ(bad_hint, 0);
+	CHECK_EQ(bad_add, 0);
+	CHECK_EQ(bad_exc, 0);
+	/* both outcomes of the norm check occurred */
+	CHECK(n_exceeding > 0 && n_exceeding < ROUNDS);
 #endif
 }
 
@@ -350,5 +404,5 @@ static void test_select(void)
 	}
 }
 
-TEST_MAIN(test_select, test_mlkem_kernels, test_mldsa_kernels, test_ball_bytes, test_keccak_x4,
-          test_shake_x4, test_mlkem_whole, test_mldsa_whole)
+TEST_MAIN(test_select, test_mlkem_kernels, test_mldsa_kernels, test_ball_bytes, test_sign_kernels,
+          test_keccak_x4, test_shake_x4, test_mlkem_whole, test_mldsa_whole)
