@@ -60,6 +60,13 @@ struct hm_mlkem_kernels {
 	void (*ntt_inverse)(uint16_t c[256]);
 	/* h += f * g in the NTT domain */
 	void (*basemul_acc)(uint16_t h[256], const uint16_t f[256], const uint16_t g[256]);
+	/*
+	 * SampleNTT's rejection step on len bytes (a multiple of 3) of XOF
+	 * output, filling c from index j; returns the new j.
+	 */
+	unsigned (*rej_uniform)(uint16_t c[256], unsigned j, const uint8_t *buf, unsigned len);
+	/* SamplePolyCBD_2 of 128 bytes, coefficients in [0, q) */
+	void (*cbd2)(uint16_t c[256], const uint8_t buf[128]);
 };
 
 /* zeta^BitRev7(i) and zeta^(2 BitRev7(i) + 1) mod q, zeta = 17 (defined in mlkem.c). */

@@ -231,10 +231,16 @@ static void basemul_acc_portable(uint16_t h[N], const uint16_t f[N], const uint1
 	}
 }
 
+/* Defined with the samplers below. */
+static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, unsigned len);
+static void cbd2_portable(uint16_t c[N], const uint8_t buf[128]);
+
 static const struct hm_mlkem_kernels portable_kernels = {
 	.ntt = ntt_portable,
 	.ntt_inverse = ntt_inverse_portable,
 	.basemul_acc = basemul_acc_portable,
+	.rej_uniform = rej_uniform,
+	.cbd2 = cbd2_portable,
 };
 
 const struct hm_mlkem_kernels *hm_mlkem_kernels_portable(void)
@@ -323,9 +329,9 @@ static void byte_decode12(struct poly *f, const uint8_t *in)
  * Rejection sampling of Alg. 7 on one squeezed stretch (a multiple of three
  * bytes), continuing at coefficient j; returns the new j. Public data.
  */
-static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, size_t len)
+static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, unsigned len)
 {
-	for (size_t b = 0; b + 3 <= len && j < N; b += 3) {
+	for (unsigned b = 0; b + 3 <= len && j < N; b += 3) {
 		uint16_t d1 = (uint16_t)(buf[b] | (buf[b + 1] & 0x0f) << 8);
 		uint16_t d2 = (uint16_t)(buf[b + 1] >> 4 | buf[b + 2] << 4);
 
@@ -389,14 +395,14 @@ static void sample_ntt_x4(struct poly *const a[4], unsigned count, const uint8_t
 	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 3);
 	more = 0;
 	for (unsigned n = 0; n < count; n++) {
-		j[n] = rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
+		j[n] = kernels()->rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
 		more |= j[n] < N;
 	}
 	while (more) {
 		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 1);
 		more = 0;
 		for (unsigned n = 0; n < count; n++) {
-			j[n] = rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
+			j[n] = kernels()->rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
 			more |= j[n] < N;
 		}
 	}
@@ -419,6 +425,15 @@ static void cbd(struct poly *f, const uint8_t *buf, unsigned eta)
 		}
 		f->c[i] = csubq(x + Q - y);
 	}
+}
+
+static void cbd2_portable(uint16_t c[N], const uint8_t buf[128])
+{
+	struct poly f;
+
+	cbd(&f, buf, 2);
+	memcpy(c, f.c, sizeof(f.c));
+	hm_wipe(&f, sizeof(f));
 }
 
 /* SamplePolyCBD_eta on PRF_eta(s, b) = SHAKE256(s || b, 64 eta). */
@@ -463,8 +478,12 @@ static void sample_cbd_many(struct poly *f, unsigned count, const uint8_t s[32],
 		hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
 		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out,
 		                            (64 * eta + HM_SHAKE256_RATE - 1) / HM_SHAKE256_RATE);
-		for (unsigned n = 0; n < batch; n++)
-			cbd(&f[first + n], buf[n], eta);
+		for (unsigned n = 0; n < batch; n++) {
+			if (eta == 2)
+				kernels()->cbd2(f[first + n].c, buf[n]);
+			else
+				cbd(&f[first + n], buf[n], eta);
+		}
 	}
 	hm_wipe(seed, sizeof(seed));
 	hm_wipe(buf, sizeof(buf));

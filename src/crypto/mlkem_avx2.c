@@ -17,6 +17,7 @@
  * the same regrouping to the coefficient indices.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include "crypto_impl_internal.h"
 
@@ -39,6 +40,11 @@ static struct {
 	        __attribute__((aligned(32))); /* layers 8, 4, 2; chunk; b / bqinv */
 	int16_t inv[3][8][2][16] __attribute__((aligned(32)));
 	int16_t gamma[2][128] __attribute__((aligned(32))); /* basemul: gamma R, and q^-1 */
+	/*
+	 * Rejection sampling: for each 8-bit mask of accepted lanes, the byte
+	 * shuffle that moves those 16-bit lanes to the front, in order.
+	 */
+	uint8_t compact[256][16] __attribute__((aligned(16)));
 } tw;
 
 static pthread_once_t tw_once = PTHREAD_ONCE_INIT;
@@ -108,6 +114,18 @@ HM_AVX2 static void init_twiddles_avx2(void)
 		struct twiddle g = make_twiddle(hm_mlkem_gammas[i]);
 		tw.gamma[0][i] = g.b;
 		tw.gamma[1][i] = g.bqinv;
+	}
+	for (unsigned m = 0; m < 256; m++) {
+		unsigned k = 0;
+
+		memset(tw.compact[m], 0x80, 16); /* 0x80: a zero byte */
+		for (unsigned i = 0; i < 8; i++) {
+			if (m >> i & 1) {
+				tw.compact[m][2 * k] = (uint8_t)(2 * i);
+				tw.compact[m][2 * k + 1] = (uint8_t)(2 * i + 1);
+				k++;
+			}
+		}
 	}
 	for (unsigned i = 0; i < 32; i++)
 		idx[i] = (int16_t)i;
@@ -331,10 +349,85 @@ HM_AVX2 static void basemul_acc_avx2(uint16_t h[N], const uint16_t f[N], const u
 	}
 }
 
+/*
+ * SampleNTT's rejection step, 24 bytes (16 candidates) at a time: the bytes
+ * of each 12-byte group are spread so that every 16-bit lane holds one
+ * candidate (low 12 bits, or the high 12 bits shifted down), compared with
+ * q, and the accepted lanes of each half moved to the front by a shuffle
+ * chosen by the acceptance mask. The mask indexes a table, which is fine:
+ * SampleNTT's input is the public matrix seed. The last bytes, and the last
+ * coefficients (a store writes eight lanes), go through the portable loop.
+ */
+HM_AVX2 static unsigned rej_uniform_avx2(uint16_t c[N], unsigned j, const uint8_t *buf,
+                                         unsigned len)
+{
+	const __m256i spread_idx = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);
+	const __m256i spread = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
+	                                        0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11);
+	const __m256i low12 = _mm256_set1_epi16(0x0fff), q = _mm256_set1_epi16(Q);
+	unsigned pos = 0;
+
+	pthread_once(&tw_once, init_twiddles);
+	while (pos + 32 <= len && j + 16 <= N) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(buf + pos));
+		__m256i ok;
+		unsigned m, m0, m1;
+
+		x = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(x, spread_idx), spread);
+		x = _mm256_blend_epi16(_mm256_and_si256(x, low12), _mm256_srli_epi16(x, 4), 0xAA);
+		ok = _mm256_cmpgt_epi16(q, x);
+		m = (unsigned)_mm256_movemask_epi8(_mm256_packs_epi16(ok, ok));
+		m0 = m & 0xff;
+		m1 = (m >> 16) & 0xff;
+		_mm_storeu_si128((__m128i *)&c[j],
+		                 _mm_shuffle_epi8(_mm256_castsi256_si128(x),
+		                                  _mm_load_si128((const __m128i *)tw.compact[m0])));
+		j += (unsigned)__builtin_popcount(m0);
+		_mm_storeu_si128((__m128i *)&c[j],
+		                 _mm_shuffle_epi8(_mm256_extracti128_si256(x, 1),
+		                                  _mm_load_si128((const __m128i *)tw.compact[m1])));
+		j += (unsigned)__builtin_popcount(m1);
+		pos += 24;
+	}
+	return hm_mlkem_kernels_portable()->rej_uniform(c, j, buf + pos, len - pos);
+}
+
+/*
+ * SamplePolyCBD_2, 32 coefficients per step: each byte holds two
+ * coefficients, nibble by nibble; summing bit pairs leaves, per nibble, the
+ * two sums whose difference is the coefficient. Secret data: no branch, no
+ * index.
+ */
+HM_AVX2 static void cbd2_avx2(uint16_t c[N], const uint8_t buf[128])
+{
+	const __m256i m55 = _mm256_set1_epi16(0x55), m3 = _mm256_set1_epi16(3);
+
+	for (unsigned k = 0; k < 8; k++) {
+		__m256i x = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(buf + 16 * k)));
+		__m256i t = _mm256_add_epi16(_mm256_and_si256(x, m55),
+		                             _mm256_and_si256(_mm256_srli_epi16(x, 1), m55));
+		__m256i even = _mm256_sub_epi16(_mm256_and_si256(t, m3),
+		                                _mm256_and_si256(_mm256_srli_epi16(t, 2), m3));
+		__m256i odd = _mm256_sub_epi16(_mm256_and_si256(_mm256_srli_epi16(t, 4), m3),
+		                               _mm256_and_si256(_mm256_srli_epi16(t, 6), m3));
+		__m256i lo, hi;
+
+		even = canon(even);
+		odd = canon(odd);
+		lo = _mm256_unpacklo_epi16(even, odd);
+		hi = _mm256_unpackhi_epi16(even, odd);
+		_mm256_storeu_si256((__m256i *)&c[32 * k], _mm256_permute2x128_si256(lo, hi, 0x20));
+		_mm256_storeu_si256((__m256i *)&c[32 * k + 16],
+		                    _mm256_permute2x128_si256(lo, hi, 0x31));
+	}
+}
+
 static const struct hm_mlkem_kernels avx2_kernels = {
 	.ntt = ntt_avx2,
 	.ntt_inverse = ntt_inverse_avx2,
 	.basemul_acc = basemul_acc_avx2,
+	.rej_uniform = rej_uniform_avx2,
+	.cbd2 = cbd2_avx2,
 };
 
 const struct hm_mlkem_kernels *hm_mlkem_kernels_avx2(void)

@@ -108,6 +108,43 @@ static void test_mlkem_kernels(void)
 #endif
 }
 
+/* ML-KEM's samplers: rejection step (from any start, any length) and CBD_2. */
+static void test_mlkem_samplers(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	const struct hm_mlkem_kernels *p = hm_mlkem_kernels_portable(), *v;
+	uint8_t buf[3 * 168 + 3];
+	uint16_t c1[256], c2[256];
+	unsigned bad_rej = 0, bad_cbd = 0, short_runs = 0;
+
+	if (!have_avx2())
+		return;
+	v = hm_mlkem_kernels_avx2();
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		unsigned len = 3 * (n % 169), j0 = n % 5 == 0 ? 200 + n % 56 : n % 40, j1, j2;
+
+		fill(buf, sizeof(buf), "rej-buf", n);
+		if (n % 3 == 0) /* many rejections: candidates near and above q */
+			for (unsigned b = 1; b < sizeof(buf); b += 3)
+				buf[b] |= 0xcc;
+		memset(c1, 0xa5, sizeof(c1));
+		memset(c2, 0xa5, sizeof(c2));
+		j1 = p->rej_uniform(c1, j0, buf, len);
+		j2 = v->rej_uniform(c2, j0, buf, len);
+		/* the portable loop writes only c[j0..j1); AVX2 may leave zeros past j */
+		bad_rej += j1 != j2 || memcmp(c1, c2, 2 * (size_t)j1) != 0;
+		short_runs += j1 < 256;
+		fill(buf, 128, "cbd-buf", n);
+		p->cbd2(c1, buf);
+		v->cbd2(c2, buf);
+		bad_cbd += memcmp(c1, c2, sizeof(c1)) != 0;
+	}
+	CHECK_EQ(bad_rej, 0);
+	CHECK_EQ(bad_cbd, 0);
+	CHECK(short_runs > 0 && short_runs < ROUNDS);
+#endif
+}
+
 static void test_mldsa_kernels(void)
 {
 #if HM_HAVE_AVX2_BUILD
@@ -404,5 +441,5 @@ static void test_select(void)
 	}
 }
 
-TEST_MAIN(test_select, test_mlkem_kernels, test_mldsa_kernels, test_ball_bytes, test_sign_kernels,
-          test_keccak_x4, test_shake_x4, test_mlkem_whole, test_mldsa_whole)
+TEST_MAIN(test_select, test_mlkem_kernels, test_mlkem_samplers, test_mldsa_kernels, test_ball_bytes,
+          test_sign_kernels, test_keccak_x4, test_shake_x4, test_mlkem_whole, test_mldsa_whole)
