@@ -499,7 +499,7 @@ static uint32_t exceeds_portable(const int32_t c[N], int32_t bound)
 
 	/* bit 31 of (|c| - bound) ^ 2^31 is set exactly when |c| - bound >= 0 */
 	for (unsigned j = 0; j < N; j++)
-		bad |= (uint32_t)((int32_t)ct_abs(c[j]) - bound) ^ 0x80000000u;
+		bad |= (ct_abs(c[j]) - (uint32_t)bound) ^ 0x80000000u; /* wraps like int32 */
 	return bad;
 }
 
