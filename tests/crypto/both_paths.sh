@@ -21,4 +21,11 @@ for mode in 1 0; do
   [[ "$out" =~ total:\ [1-9][0-9]*\ passed,\ 0\ failed ]] || fail "built-in, HM_CRYPTO_NO_AVX2=$mode: $out"
 done
 
+# --portable does what the environment variable does.
+mapfile -t files < <(find "$vec/ml-kem" -type f -name '*.json' | sort)
+expect 0 env HM_CRYPTO_NO_AVX2=0 "$hm" crypto selftest --portable "${files[@]}"
+contains "$out" "total: "
+[[ "$out" =~ total:\ [1-9][0-9]*\ passed,\ 0\ failed ]] || fail "--portable: $out"
+expect 1 "$hm" crypto selftest --portable=yes
+
 finish
