@@ -108,6 +108,11 @@ struct hm_mldsa_kernels {
 	                       int32_t h[256], int32_t gamma2);
 	/* OR over c of (|c| - bound) ^ 2^31: bit 31 set iff some |c| >= bound */
 	uint32_t (*exceeds)(const int32_t c[256], int32_t bound);
+	/*
+	 * RejNTTPoly's rejection step on len bytes (a multiple of 3) of XOF
+	 * output, filling c from index j; returns the new j.
+	 */
+	unsigned (*rej_uniform)(int32_t c[256], unsigned j, const uint8_t *buf, unsigned len);
 };
 
 /* 1753^BitRev8(k) * 2^32 mod q, centred (defined in mldsa.c). */

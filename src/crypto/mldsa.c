@@ -336,6 +336,7 @@ static void add_centred_portable(int32_t z[N], const int32_t y[N]);
 static uint32_t make_hints_portable(const int32_t w[N], int32_t r0[N], int32_t ct0[N], int32_t h[N],
                                     int32_t gamma2);
 static uint32_t exceeds_portable(const int32_t c[N], int32_t bound);
+static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, unsigned len);
 
 static const struct hm_mldsa_kernels portable_kernels = {
 	.ntt = ntt_portable,
@@ -347,6 +348,7 @@ static const struct hm_mldsa_kernels portable_kernels = {
 	.add_centred = add_centred_portable,
 	.make_hints = make_hints_portable,
 	.exceeds = exceeds_portable,
+	.rej_uniform = rej_uniform,
 };
 
 const struct hm_mldsa_kernels *hm_mldsa_kernels_portable(void)
@@ -562,9 +564,9 @@ static void unpack_poly(struct poly *a, const uint8_t *in, unsigned bits, int su
 /* Sampling (section 7.3)                                                    */
 
 /* Rejection sampling of Alg. 30 on a stretch of 3-byte groups, from coefficient j; public data. */
-static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, size_t len)
+static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, unsigned len)
 {
-	for (size_t i = 0; i + 3 <= len && j < N; i += 3) {
+	for (unsigned i = 0; i + 3 <= len && j < N; i += 3) {
 		uint32_t v =
 		        buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)(buf[i + 2] & 0x7f) << 16;
 
@@ -616,14 +618,14 @@ static void rej_ntt_poly_x4(struct poly *const a[4], unsigned count, const uint8
 	hm_keccak_x4_absorb_once(&st, HM_SHAKE128_RATE, 0x1f, in, sizeof(seed[0]));
 	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 5);
 	for (unsigned n = 0; n < count; n++) {
-		j[n] = rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
+		j[n] = kernels()->rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
 		more |= j[n] < N;
 	}
 	while (more) {
 		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 1);
 		more = 0;
 		for (unsigned n = 0; n < count; n++) {
-			j[n] = rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
+			j[n] = kernels()->rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
 			more |= j[n] < N;
 		}
 	}

@@ -16,6 +16,7 @@
  * with per-lane twiddles precomputed by regrouping the indices the same way.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include "crypto_impl_internal.h"
 
@@ -31,6 +32,8 @@ static struct {
 	int32_t fwd[3][16][2][8]
 	        __attribute__((aligned(32))); /* layers 4, 2, 1; chunk; z / z q^-1 */
 	int32_t inv[3][16][2][8] __attribute__((aligned(32)));
+	/* rejection sampling: for each 8-bit mask, the accepted lane numbers first */
+	uint8_t compact[256][8] __attribute__((aligned(8)));
 } tw;
 
 static pthread_once_t tw_once = PTHREAD_ONCE_INIT;
@@ -81,6 +84,14 @@ HM_AVX2 static void init_twiddles_avx2(void)
 	int32_t idx[16] __attribute__((aligned(32)));
 	int32_t lo_idx[8] __attribute__((aligned(32)));
 
+	for (unsigned m = 0; m < 256; m++) {
+		unsigned k = 0;
+
+		memset(tw.compact[m], 0, 8);
+		for (unsigned i = 0; i < 8; i++)
+			if (m >> i & 1)
+				tw.compact[m][k++] = (uint8_t)i;
+	}
 	for (unsigned i = 0; i < 16; i++)
 		idx[i] = (int32_t)i;
 	for (unsigned l = 0; l < 3; l++) {
@@ -425,6 +436,39 @@ HM_AVX2 static uint32_t exceeds_avx2(const int32_t c[N], int32_t bound)
 	return r;
 }
 
+/*
+ * RejNTTPoly's rejection step, 24 bytes (8 candidates of 23 bits) at a
+ * time: compare with q, then move the accepted lanes to the front with a
+ * lane permutation chosen by the acceptance mask (public data: the matrix
+ * seed). The tail, and the last coefficients (a store writes eight lanes),
+ * go through the portable loop.
+ */
+HM_AVX2 static unsigned rej_uniform_avx2(int32_t c[N], unsigned j, const uint8_t *buf, unsigned len)
+{
+	const __m256i spread_idx = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);
+	const __m256i spread =
+	        _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1, 0, 1, 2, -1,
+	                         3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+	const __m256i low23 = _mm256_set1_epi32(0x7fffff), q = _mm256_set1_epi32(Q);
+	unsigned pos = 0;
+
+	pthread_once(&tw_once, init_twiddles);
+	while (pos + 32 <= len && j + 8 <= N) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(buf + pos));
+		unsigned m;
+
+		x = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(x, spread_idx), spread);
+		x = _mm256_and_si256(x, low23);
+		m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(q, x)));
+		x = _mm256_permutevar8x32_epi32(
+		        x, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)tw.compact[m])));
+		_mm256_storeu_si256((__m256i *)&c[j], x);
+		j += (unsigned)__builtin_popcount(m);
+		pos += 24;
+	}
+	return hm_mldsa_kernels_portable()->rej_uniform(c, j, buf + pos, len - pos);
+}
+
 static const struct hm_mldsa_kernels avx2_kernels = {
 	.ntt = ntt_avx2,
 	.intt = intt_avx2,
@@ -435,6 +479,7 @@ static const struct hm_mldsa_kernels avx2_kernels = {
 	.add_centred = add_centred_avx2,
 	.make_hints = make_hints_avx2,
 	.exceeds = exceeds_avx2,
+	.rej_uniform = rej_uniform_avx2,
 };
 
 const struct hm_mldsa_kernels *hm_mldsa_kernels_avx2(void)

@@ -242,6 +242,37 @@ static void test_sign_kernels(void)
 #endif
 }
 
+/* RejNTTPoly's rejection step, from any start and length, with and without many rejections. */
+static void test_mldsa_rej_uniform(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	const struct hm_mldsa_kernels *p = hm_mldsa_kernels_portable(), *v;
+	uint8_t buf[5 * 168 + 3];
+	int32_t c1[256], c2[256];
+	unsigned bad = 0, short_runs = 0;
+
+	if (!have_avx2())
+		return;
+	v = hm_mldsa_kernels_avx2();
+	for (unsigned n = 0; n < ROUNDS; n++) {
+		unsigned len = 3 * (n % 281), j0 = n % 5 == 0 ? 200 + n % 56 : n % 40, j1, j2;
+
+		fill(buf, sizeof(buf), "dsa-rej", n);
+		if (n % 3 == 0) /* top bits set: candidates at or above q half the time */
+			for (unsigned b = 2; b < sizeof(buf); b += 3)
+				buf[b] |= 0x7f;
+		memset(c1, 0xa5, sizeof(c1));
+		memset(c2, 0xa5, sizeof(c2));
+		j1 = p->rej_uniform(c1, j0, buf, len);
+		j2 = v->rej_uniform(c2, j0, buf, len);
+		bad += j1 != j2 || memcmp(c1, c2, 4 * (size_t)j1) != 0;
+		short_runs += j1 < 256;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(short_runs > 0 && short_runs < ROUNDS);
+#endif
+}
+
 /* SampleInBall's inner loop: coefficients, position and sign bits all agree. */
 static void test_ball_bytes(void)
 {
@@ -444,4 +475,5 @@ static void test_select(void)
 }
 
 TEST_MAIN(test_select, test_mlkem_kernels, test_mlkem_samplers, test_mldsa_kernels, test_ball_bytes,
-          test_sign_kernels, test_keccak_x4, test_shake_x4, test_mlkem_whole, test_mldsa_whole)
+          test_sign_kernels, test_mldsa_rej_uniform, test_keccak_x4, test_shake_x4,
+          test_mlkem_whole, test_mldsa_whole)
