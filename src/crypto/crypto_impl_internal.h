@@ -65,8 +65,9 @@ struct hm_mlkem_kernels {
 	 * output, filling c from index j; returns the new j.
 	 */
 	unsigned (*rej_uniform)(uint16_t c[256], unsigned j, const uint8_t *buf, unsigned len);
-	/* SamplePolyCBD_2 of 128 bytes, coefficients in [0, q) */
+	/* SamplePolyCBD_2 of 128 bytes and _3 of 192 bytes, coefficients in [0, q) */
 	void (*cbd2)(uint16_t c[256], const uint8_t buf[128]);
+	void (*cbd3)(uint16_t c[256], const uint8_t buf[192]);
 };
 
 /* zeta^BitRev7(i) and zeta^(2 BitRev7(i) + 1) mod q, zeta = 17 (defined in mlkem.c). */

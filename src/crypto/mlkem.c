@@ -234,6 +234,7 @@ static void basemul_acc_portable(uint16_t h[N], const uint16_t f[N], const uint1
 /* Defined with the samplers below. */
 static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, unsigned len);
 static void cbd2_portable(uint16_t c[N], const uint8_t buf[128]);
+static void cbd3_portable(uint16_t c[N], const uint8_t buf[192]);
 
 static const struct hm_mlkem_kernels portable_kernels = {
 	.ntt = ntt_portable,
@@ -241,6 +242,7 @@ static const struct hm_mlkem_kernels portable_kernels = {
 	.basemul_acc = basemul_acc_portable,
 	.rej_uniform = rej_uniform,
 	.cbd2 = cbd2_portable,
+	.cbd3 = cbd3_portable,
 };
 
 const struct hm_mlkem_kernels *hm_mlkem_kernels_portable(void)
@@ -436,6 +438,15 @@ static void cbd2_portable(uint16_t c[N], const uint8_t buf[128])
 	hm_wipe(&f, sizeof(f));
 }
 
+static void cbd3_portable(uint16_t c[N], const uint8_t buf[192])
+{
+	struct poly f;
+
+	cbd(&f, buf, 3);
+	memcpy(c, f.c, sizeof(f.c));
+	hm_wipe(&f, sizeof(f));
+}
+
 /* SamplePolyCBD_eta on PRF_eta(s, b) = SHAKE256(s || b, 64 eta). */
 static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned eta)
 {
@@ -482,7 +493,7 @@ static void sample_cbd_many(struct poly *f, unsigned count, const uint8_t s[32],
 			if (eta == 2)
 				kernels()->cbd2(f[first + n].c, buf[n]);
 			else
-				cbd(&f[first + n], buf[n], eta);
+				kernels()->cbd3(f[first + n].c, buf[n]);
 		}
 	}
 	hm_wipe(seed, sizeof(seed));

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "crypto_impl_internal.h"
+#include "hypermesh/secure.h"
 
 #if HM_HAVE_AVX2_BUILD
 #include <immintrin.h>
@@ -422,12 +423,60 @@ HM_AVX2 static void cbd2_avx2(uint16_t c[N], const uint8_t buf[128])
 	}
 }
 
+/*
+ * SamplePolyCBD_3, 32 coefficients per 24 bytes: each 32-bit lane takes 3
+ * bytes (4 coefficients of 6 bits); summing bit triples leaves, per 3-bit
+ * field, the sums whose differences are the coefficients, which are then
+ * packed two per 32-bit lane and put in order. The last 24 bytes go through
+ * a padded copy so that no load reads past the buffer. No branch, no index.
+ */
+HM_AVX2 static void cbd3_avx2(uint16_t c[N], const uint8_t buf[192])
+{
+	const __m256i spread_idx = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);
+	const __m256i spread =
+	        _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1, 0, 1, 2, -1,
+	                         3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+	const __m256i m249 = _mm256_set1_epi32(0x249249), m7 = _mm256_set1_epi32(7);
+	const __m256i q = _mm256_set1_epi32(Q);
+	uint8_t last[32] __attribute__((aligned(32)));
+	__m256i e[4];
+
+	memcpy(last, buf + 168, 24);
+	memset(last + 24, 0, 8);
+	for (unsigned k = 0; k < 8; k++) {
+		const uint8_t *in = k < 7 ? buf + 24 * k : last;
+		__m256i x = _mm256_loadu_si256((const __m256i *)in), t, lo, hi, p01, p23;
+
+		x = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(x, spread_idx), spread);
+		t = _mm256_add_epi32(
+		        _mm256_and_si256(x, m249),
+		        _mm256_add_epi32(_mm256_and_si256(_mm256_srli_epi32(x, 1), m249),
+		                         _mm256_and_si256(_mm256_srli_epi32(x, 2), m249)));
+		for (unsigned i = 0; i < 4; i++) {
+			__m256i a = _mm256_and_si256(_mm256_srli_epi32(t, (int)(6 * i)), m7);
+			__m256i b = _mm256_and_si256(_mm256_srli_epi32(t, (int)(6 * i + 3)), m7);
+			__m256i d = _mm256_sub_epi32(a, b);
+
+			e[i] = _mm256_add_epi32(d, _mm256_and_si256(_mm256_srai_epi32(d, 31), q));
+		}
+		p01 = _mm256_or_si256(e[0], _mm256_slli_epi32(e[1], 16));
+		p23 = _mm256_or_si256(e[2], _mm256_slli_epi32(e[3], 16));
+		lo = _mm256_unpacklo_epi32(p01, p23);
+		hi = _mm256_unpackhi_epi32(p01, p23);
+		_mm256_storeu_si256((__m256i *)&c[32 * k], _mm256_permute2x128_si256(lo, hi, 0x20));
+		_mm256_storeu_si256((__m256i *)&c[32 * k + 16],
+		                    _mm256_permute2x128_si256(lo, hi, 0x31));
+	}
+	hm_wipe(last, sizeof(last));
+}
+
 static const struct hm_mlkem_kernels avx2_kernels = {
 	.ntt = ntt_avx2,
 	.ntt_inverse = ntt_inverse_avx2,
 	.basemul_acc = basemul_acc_avx2,
 	.rej_uniform = rej_uniform_avx2,
 	.cbd2 = cbd2_avx2,
+	.cbd3 = cbd3_avx2,
 };
 
 const struct hm_mlkem_kernels *hm_mlkem_kernels_avx2(void)

@@ -110,7 +110,7 @@ static void test_mlkem_kernels(void)
 #endif
 }
 
-/* ML-KEM's samplers: rejection step (from any start, any length) and CBD_2. */
+/* ML-KEM's samplers: rejection step (from any start, any length), CBD_2 and CBD_3. */
 static void test_mlkem_samplers(void)
 {
 #if HM_HAVE_AVX2_BUILD
@@ -139,6 +139,10 @@ static void test_mlkem_samplers(void)
 		fill(buf, 128, "cbd-buf", n);
 		p->cbd2(c1, buf);
 		v->cbd2(c2, buf);
+		bad_cbd += memcmp(c1, c2, sizeof(c1)) != 0;
+		fill(buf, 192, "cbd3-buf", n);
+		p->cbd3(c1, buf);
+		v->cbd3(c2, buf);
 		bad_cbd += memcmp(c1, c2, sizeof(c1)) != 0;
 	}
 	CHECK_EQ(bad_rej, 0);
