@@ -5,23 +5,31 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hypermesh/crypto_impl.h"
 #include "hypermesh/error.h"
 #include "hypermesh/kat.h"
 
 static int selftest(const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
+		{ "portable", no_argument, NULL, 'p' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, stop = 0, rc;
 
-	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
+	       -1) {
 		rc = cli_common_option(cmd, opt, optarg, &stop);
 		if (rc > 0 || stop)
 			return rc;
 		if (rc == CLI_OK)
 			continue;
+		if (opt == 'p') {
+			/* The portable kernels are always available. */
+			(void)hm_crypto_impl_select(HM_CRYPTO_IMPL_PORTABLE);
+			continue;
+		}
 		if (opt == ':')
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -55,8 +63,8 @@ static int crypto_run(const struct cli_command *cmd, int argc, char **argv)
 const struct cli_command cli_cmd_crypto = {
 	.name = "crypto",
 	.summary = "cryptographic self tests and benchmarks",
-	.usage = "usage: hypermesh crypto selftest [FILE...]\n"
-	         "       hypermesh crypto bench [--json] [--runs N]\n"
+	.usage = "usage: hypermesh crypto selftest [--portable] [FILE...]\n"
+	         "       hypermesh crypto bench [--json] [--runs N] [--only NAME] [--portable]\n"
 	         "\n"
 	         "selftest:\n"
 	         "With no FILE, runs the built-in known-answer tests of every algorithm\n"
@@ -77,7 +85,14 @@ const struct cli_command cli_cmd_crypto = {
 	         "\n"
 	         "bench: median cycles (rdtsc) and operations per second of key generation,\n"
 	         "encapsulation/signing and decapsulation/verification for every algorithm\n"
-	         "in this build; --json for machine-readable output, --runs N (default 201).\n"
+	         "in this build; --json for machine-readable output, --runs N (default 201),\n"
+	         "--only NAME for the algorithms whose name contains NAME. ML-KEM, the\n"
+	         "hybrid KEM and ML-DSA are measured on each implementation this CPU has\n"
+	         "(portable, avx2), beside the reference figures where there are some.\n"
+	         "\n"
+	         "The AVX2 kernels are used where the CPU has AVX2; --portable, or\n"
+	         "HM_CRYPTO_NO_AVX2=1 in the environment, forces the portable ones (the\n"
+	         "results are bit-identical; only the speed differs).\n"
 	         "\n" CLI_COMMON_USAGE,
 	.run = crypto_run,
 };

@@ -5,7 +5,11 @@
  * operation this build has. Cycles come from the time-stamp counter on x86-64
  * (rdtsc; on this class of KVM guest it ticks at the nominal frequency),
  * elsewhere they are not reported. Medians over many runs, because the
- * machines here are shared and noisy.
+ * machines here are shared and noisy. ML-KEM, the hybrid KEM and ML-DSA run
+ * once per implementation this CPU has (portable, AVX2; see
+ * hypermesh/crypto_impl.h), side by side with the issue's reference figures
+ * where there are some. --only SUBSTR limits the rows to algorithms whose
+ * name contains SUBSTR; --portable skips the AVX2 rows.
  */
 #define _GNU_SOURCE /* getopt_long */
 #include <getopt.h>
@@ -15,6 +19,7 @@
 
 #include "cli.h"
 #include "hypermesh/clock.h"
+#include "hypermesh/crypto_impl.h"
 #include "hypermesh/error.h"
 #include "hypermesh/hybrid_kem.h"
 #include "hypermesh/mlkem.h"
@@ -57,27 +62,65 @@ struct bench_ctx {
 	int json;
 	int first;
 	unsigned runs;
+	const char *only;  /* --only: run the algorithms whose name contains this, or NULL */
+	int portable_only; /* --portable */
+	const char *impl;  /* the kernels measured ("portable", "avx2"), or "-" if none apply */
 };
+
+/*
+ * The issue's reference figures (pq-crystals reference C and AVX2, this class
+ * of machine, gcc 12), shown beside our medians; 0 where there is none.
+ */
+struct reference {
+	const char *alg, *op;
+	unsigned long ref_c, ref_avx2;
+};
+
+static const struct reference references[] = {
+	{ "ml-kem-1024", "keygen", 348000, 75000 }, { "ml-kem-1024", "encaps", 381000, 73000 },
+	{ "ml-kem-1024", "decaps", 465000, 83000 }, { "ml-dsa-87", "keygen", 829000, 232000 },
+	{ "ml-dsa-87", "sign", 2220000, 371000 },   { "ml-dsa-87", "verify", 926000, 194000 },
+};
+
+static const struct reference *find_reference(const char *alg, const char *op)
+{
+	for (size_t i = 0; i < sizeof(references) / sizeof(references[0]); i++)
+		if (strcmp(references[i].alg, alg) == 0 && strcmp(references[i].op, op) == 0)
+			return &references[i];
+	return NULL;
+}
 
 static void report(struct bench_ctx *c, const char *alg, const char *op, struct sample *s,
                    unsigned n)
 {
 	struct sample med;
+	const struct reference *ref = find_reference(alg, op);
+	char ref_c[16] = "", ref_avx2[16] = "";
 
 	qsort(s, n, sizeof(*s), by_cycles);
 	med = s[n / 2];
+	if (ref != NULL) {
+		snprintf(ref_c, sizeof(ref_c), "%lu", ref->ref_c);
+		snprintf(ref_avx2, sizeof(ref_avx2), "%lu", ref->ref_avx2);
+	}
 	if (c->json) {
-		fprintf(c->out, "%s\n    {\"algorithm\": \"%s\", \"operation\": \"%s\", ",
-		        c->first ? "" : ",", alg, op);
+		fprintf(c->out,
+		        "%s\n    {\"algorithm\": \"%s\", \"implementation\": \"%s\", "
+		        "\"operation\": \"%s\", ",
+		        c->first ? "" : ",", alg, c->impl, op);
 		if (HAVE_TSC)
 			fprintf(c->out, "\"median_cycles\": %llu, ",
 			        (unsigned long long)med.cycles);
+		if (ref != NULL)
+			fprintf(c->out,
+			        "\"reference_c_cycles\": %lu, \"reference_avx2_cycles\": %lu, ",
+			        ref->ref_c, ref->ref_avx2);
 		fprintf(c->out, "\"median_ns\": %llu, \"ops_per_sec\": %.1f, \"runs\": %u}",
 		        (unsigned long long)med.ns, med.ns ? 1e9 / (double)med.ns : 0.0, n);
 	} else {
-		fprintf(c->out, "| %-12s | %-8s | %12llu | %12.1f | %12.1f |\n", alg, op,
-		        (unsigned long long)med.cycles, (double)med.ns / 1000.0,
-		        med.ns ? 1e9 / (double)med.ns : 0.0);
+		fprintf(c->out, "| %-12s | %-8s | %-8s | %12llu | %12.1f | %12.1f | %8s | %8s |\n",
+		        alg, c->impl, op, (unsigned long long)med.cycles, (double)med.ns / 1000.0,
+		        med.ns ? 1e9 / (double)med.ns : 0.0, ref_c, ref_avx2);
 	}
 	c->first = 0;
 }
@@ -91,6 +134,12 @@ static int measure(struct bench_ctx *c, const char *alg, const char *name, bench
 	struct sample *s = calloc(c->runs, sizeof(*s));
 	int rc = HM_OK;
 
+	if (c->only != NULL && strstr(alg, c->only) == NULL) {
+		/* Still run once: later operations need its output (keys, ciphertexts). */
+		rc = op(st);
+		free(s);
+		return rc;
+	}
 	if (s == NULL)
 		return HM_ERR_NOMEM;
 	rc = op(st);
@@ -202,6 +251,22 @@ static int sig_verify_op(void *p)
 	                     sizeof(s->msg));
 }
 
+/*
+ * Switches to implementation impl (0 portable, 1 AVX2) for the next rows;
+ * HM_ERR_UNSUPPORTED if this CPU or build lacks it, or if --portable.
+ */
+static int select_impl(struct bench_ctx *c, unsigned impl)
+{
+	enum hm_crypto_impl which = impl ? HM_CRYPTO_IMPL_AVX2 : HM_CRYPTO_IMPL_PORTABLE;
+
+	if (c->portable_only && which != HM_CRYPTO_IMPL_PORTABLE)
+		return HM_ERR_UNSUPPORTED;
+	if (hm_crypto_impl_select(which) != HM_OK)
+		return HM_ERR_UNSUPPORTED;
+	c->impl = hm_crypto_impl_name(which);
+	return HM_OK;
+}
+
 static int run_all(struct bench_ctx *c)
 {
 	static const enum hm_mlkem_param kems[] = { HM_MLKEM_512, HM_MLKEM_768, HM_MLKEM_1024 };
@@ -219,35 +284,55 @@ static int run_all(struct bench_ctx *c)
 	for (size_t i = 0; i < sizeof(kems) / sizeof(kems[0]); i++) {
 		kem.param = kems[i];
 		snprintf(name, sizeof(name), "ml-kem-%d", (int)kems[i]);
-		if ((rc = measure(c, name, "keygen", mlkem_keygen_op, &kem)) != HM_OK ||
-		    (rc = measure(c, name, "encaps", mlkem_encaps_op, &kem)) != HM_OK ||
-		    (rc = measure(c, name, "decaps", mlkem_decaps_op, &kem)) != HM_OK)
-			return rc;
+		for (unsigned impl = 0; impl < 2; impl++) {
+			if (select_impl(c, impl) != HM_OK)
+				continue;
+			if ((rc = measure(c, name, "keygen", mlkem_keygen_op, &kem)) != HM_OK ||
+			    (rc = measure(c, name, "encaps", mlkem_encaps_op, &kem)) != HM_OK ||
+			    (rc = measure(c, name, "decaps", mlkem_decaps_op, &kem)) != HM_OK)
+				return rc;
+		}
 	}
+	c->impl = "-";
 	if ((rc = measure(c, "x25519", "keygen", x25519_keygen_op, &xs)) != HM_OK)
 		return rc;
 	memcpy(xs.peer, xs.pk, sizeof(xs.pk));
-	if ((rc = measure(c, "x25519", "dh", x25519_dh_op, &xs)) != HM_OK ||
-	    (rc = measure(c, "hybrid-kem", "keygen", hybrid_keygen_op, &hy)) != HM_OK ||
-	    (rc = measure(c, "hybrid-kem", "encaps", hybrid_encaps_op, &hy)) != HM_OK ||
-	    (rc = measure(c, "hybrid-kem", "decaps", hybrid_decaps_op, &hy)) != HM_OK)
+	if ((rc = measure(c, "x25519", "dh", x25519_dh_op, &xs)) != HM_OK)
 		return rc;
+	for (unsigned impl = 0; impl < 2; impl++) {
+		if (select_impl(c, impl) != HM_OK)
+			continue;
+		if ((rc = measure(c, "hybrid-kem", "keygen", hybrid_keygen_op, &hy)) != HM_OK ||
+		    (rc = measure(c, "hybrid-kem", "encaps", hybrid_encaps_op, &hy)) != HM_OK ||
+		    (rc = measure(c, "hybrid-kem", "decaps", hybrid_decaps_op, &hy)) != HM_OK)
+			return rc;
+	}
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* Only ML-DSA runs the kernels of hypermesh/crypto_impl.h. */
+		int pq = sigs[i] == HM_SIG_MLDSA44 || sigs[i] == HM_SIG_MLDSA65 ||
+		         sigs[i] == HM_SIG_MLDSA87;
+
 		ss.alg = sigs[i];
 		ss.info = hm_sig_info(sigs[i]);
-		rc = measure(c, ss.info->name, "keygen", sig_keygen_op, &ss);
-		if (rc == HM_ERR_UNSUPPORTED) {
-			fprintf(stderr,
-			        "hypermesh: crypto: %s is not supported by this build, "
-			        "skipped\n",
-			        ss.info->name);
-			continue;
+		for (unsigned impl = 0; impl < (pq ? 2u : 1u); impl++) {
+			if (!pq)
+				c->impl = "-";
+			else if (select_impl(c, impl) != HM_OK)
+				continue;
+			rc = measure(c, ss.info->name, "keygen", sig_keygen_op, &ss);
+			if (rc == HM_ERR_UNSUPPORTED) {
+				fprintf(stderr,
+				        "hypermesh: crypto: %s is not supported by this build, "
+				        "skipped\n",
+				        ss.info->name);
+				break;
+			}
+			if (rc != HM_OK ||
+			    (rc = measure(c, ss.info->name, "sign", sig_sign_op, &ss)) != HM_OK ||
+			    (rc = measure(c, ss.info->name, "verify", sig_verify_op, &ss)) != HM_OK)
+				return rc;
 		}
-		if (rc != HM_OK ||
-		    (rc = measure(c, ss.info->name, "sign", sig_sign_op, &ss)) != HM_OK ||
-		    (rc = measure(c, ss.info->name, "verify", sig_verify_op, &ss)) != HM_OK)
-			return rc;
 	}
 	return HM_OK;
 }
@@ -257,15 +342,18 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "runs", required_argument, NULL, 'n' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "portable", no_argument, NULL, 'p' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_ctx c = { .out = stdout, .first = 1, .runs = 201 };
+	struct bench_ctx c = { .out = stdout, .first = 1, .runs = 201, .impl = "-" };
+	enum hm_crypto_impl was = hm_crypto_impl_active();
 	int opt, stop = 0, rc;
 	char *end;
 	unsigned long runs;
 
-	while ((opt = getopt_long(argc, argv, ":jn:" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
+	while ((opt = getopt_long(argc, argv, ":jn:o:p" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
 		rc = cli_common_option(cmd, opt, optarg, &stop);
 		if (rc > 0 || stop)
@@ -283,6 +371,12 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 				                       "--runs needs a number from 1 to 1000000");
 			c.runs = (unsigned)runs;
 			break;
+		case 'o':
+			c.only = optarg;
+			break;
+		case 'p':
+			c.portable_only = 1;
+			break;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -298,10 +392,12 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 	else
 		fprintf(c.out,
 		        "median of %u runs; cycles from %s\n\n"
-		        "| algorithm    | op       | median cycles | median us | ops/s |\n"
-		        "|---|---|---:|---:|---:|\n",
+		        "| algorithm    | impl     | op       | median cycles | median us | ops/s "
+		        "| ref C | ref AVX2 |\n"
+		        "|---|---|---|---:|---:|---:|---:|---:|\n",
 		        c.runs, HAVE_TSC ? "rdtsc" : "(unavailable)");
 	rc = run_all(&c);
+	(void)hm_crypto_impl_select(was);
 	if (c.json)
 		fprintf(c.out, "\n  ]\n}\n");
 	if (rc != HM_OK) {

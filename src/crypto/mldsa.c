@@ -25,6 +25,7 @@
 
 #include <nettle/sha2.h>
 
+#include "crypto_impl_internal.h"
 #include "ct_check.h"
 #include "hypermesh/error.h"
 #include "hypermesh/mldsa.h"
@@ -207,7 +208,7 @@ static int32_t center(int32_t a)
 }
 
 /* zetas[k] = 1753^BitRev8(k) * 2^32 mod q, centred; zetas[0] is unused. */
-static const int32_t zetas[N] = {
+const int32_t hm_mldsa_zetas[N] = {
 	-4186625, 25847,    -2608894, -518909,  237124,   -777960,  -876248,  466468,   1826347,
 	2353451,  -359251,  -2091905, 3119733,  -2884855, 3111497,  2680103,  2725464,  1024112,
 	-1079900, 3585928,  -549488,  -1119584, 2619752,  -2108549, -2118186, -3859737, -1399561,
@@ -243,56 +244,146 @@ static const int32_t zetas[N] = {
 #define INTT_SCALE 41978
 
 /* Alg. 41. Input |c| < q; output |c| < 9q. */
-static void ntt(struct poly *a)
+static void ntt_portable(int32_t c[N])
 {
 	unsigned m = 0;
 
 	for (unsigned len = 128; len >= 1; len >>= 1) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			int64_t z = zetas[++m];
+			int64_t z = hm_mldsa_zetas[++m];
 
 			for (unsigned j = start; j < start + len; j++) {
-				int32_t t = mont_reduce(z * a->c[j + len]);
+				int32_t t = mont_reduce(z * c[j + len]);
 
-				a->c[j + len] = a->c[j] - t;
-				a->c[j] = a->c[j] + t;
+				c[j + len] = c[j] - t;
+				c[j] = c[j] + t;
 			}
 		}
 	}
 }
 
 /* Alg. 42, with the R^-1 correction described above. Input |c| < 2^31 - 2^22; output (-q, q). */
-static void intt(struct poly *a)
+static void intt_portable(int32_t c[N])
 {
 	unsigned m = N;
 
 	for (unsigned len = 1; len < N; len <<= 1) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			int64_t z = -(int64_t)zetas[--m];
+			int64_t z = -(int64_t)hm_mldsa_zetas[--m];
 
 			for (unsigned j = start; j < start + len; j++) {
-				int32_t t = a->c[j];
+				int32_t t = c[j];
 
-				a->c[j] = reduce32(t + a->c[j + len]);
-				a->c[j + len] = mont_reduce(z * (t - a->c[j + len]));
+				c[j] = reduce32(t + c[j + len]);
+				c[j + len] = mont_reduce(z * (t - c[j + len]));
 			}
 		}
 	}
 	for (unsigned j = 0; j < N; j++)
-		a->c[j] = mont_reduce((int64_t)INTT_SCALE * a->c[j]);
+		c[j] = mont_reduce((int64_t)INTT_SCALE * c[j]);
 }
 
 /* r = a o b * R^-1, each |product| < q * 2^31. */
-static void poly_pointwise(struct poly *r, const struct poly *a, const struct poly *b)
+static void pointwise_portable(int32_t r[N], const int32_t a[N], const int32_t b[N])
 {
 	for (unsigned j = 0; j < N; j++)
-		r->c[j] = mont_reduce((int64_t)a->c[j] * b->c[j]);
+		r[j] = mont_reduce((int64_t)a[j] * b[j]);
+}
+
+static void pointwise_acc_portable(int32_t r[N], const int32_t a[N], const int32_t b[N])
+{
+	for (unsigned j = 0; j < N; j++)
+		r[j] = reduce32(r[j] + mont_reduce((int64_t)a[j] * b[j]));
+}
+
+/* SampleInBall's inner loop (see sample_in_ball and the kernel table). */
+static void ball_bytes_portable(int32_t c[N], const uint8_t *buf, unsigned from, unsigned to,
+                                uint32_t *ip, uint64_t *sp)
+{
+	uint32_t i = *ip;
+	uint64_t signs = *sp;
+
+	for (unsigned pos = from; pos < to; pos++) {
+		uint32_t j = buf[pos];
+		/* i < 256 (still filling) and j <= i */
+		uint32_t accept = mask_neg((int32_t)i - N) & ~mask_neg((int32_t)i - (int32_t)j);
+		uint64_t m64 = 0 - (uint64_t)(accept & 1);
+		uint32_t sign = (uint32_t)(1 - 2 * (int32_t)(signs & 1));
+		uint32_t cj = 0;
+
+		/*
+		 * The barrier: clang 14 -O2 otherwise loads c[t] only when
+		 * t == j, a branch on the secret j (found by tests/ctgrind).
+		 */
+		for (unsigned t = 0; t < N; t++)
+			cj |= (uint32_t)c[t] & value_barrier(mask_eq(t, j));
+		for (unsigned t = 0; t < N; t++) {
+			uint32_t mi = accept & mask_eq(t, i), mj = accept & mask_eq(t, j);
+			uint32_t v = ((uint32_t)c[t] & ~mi) | (cj & mi);
+
+			c[t] = (int32_t)((v & ~mj) | (sign & mj));
+		}
+		signs = (signs & ~m64) | ((signs >> 1) & m64);
+		i += accept & 1;
+	}
+	*ip = i;
+	*sp = signs;
+}
+
+/* Defined with the rounding functions below. */
+static void high_bits_portable(int32_t w[N], int32_t w1[N], int32_t gamma2);
+static void add_centred_portable(int32_t z[N], const int32_t y[N]);
+static uint32_t make_hints_portable(const int32_t w[N], int32_t r0[N], int32_t ct0[N], int32_t h[N],
+                                    int32_t gamma2);
+static uint32_t exceeds_portable(const int32_t c[N], int32_t bound);
+static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, unsigned len);
+
+static const struct hm_mldsa_kernels portable_kernels = {
+	.ntt = ntt_portable,
+	.intt = intt_portable,
+	.pointwise = pointwise_portable,
+	.pointwise_acc = pointwise_acc_portable,
+	.ball_bytes = ball_bytes_portable,
+	.high_bits = high_bits_portable,
+	.add_centred = add_centred_portable,
+	.make_hints = make_hints_portable,
+	.exceeds = exceeds_portable,
+	.rej_uniform = rej_uniform,
+};
+
+const struct hm_mldsa_kernels *hm_mldsa_kernels_portable(void)
+{
+	return &portable_kernels;
+}
+
+/* The kernels of the implementation chosen at run time (hypermesh/crypto_impl.h). */
+static const struct hm_mldsa_kernels *kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	if (hm_crypto_avx2_active())
+		return hm_mldsa_kernels_avx2();
+#endif
+	return &portable_kernels;
+}
+
+static void ntt(struct poly *a)
+{
+	kernels()->ntt(a->c);
+}
+
+static void intt(struct poly *a)
+{
+	kernels()->intt(a->c);
+}
+
+static void poly_pointwise(struct poly *r, const struct poly *a, const struct poly *b)
+{
+	kernels()->pointwise(r->c, a->c, b->c);
 }
 
 static void poly_pointwise_acc(struct poly *r, const struct poly *a, const struct poly *b)
 {
-	for (unsigned j = 0; j < N; j++)
-		r->c[j] = reduce32(r->c[j] + mont_reduce((int64_t)a->c[j] * b->c[j]));
+	kernels()->pointwise_acc(r->c, a->c, b->c);
 }
 
 /* r = NTT^-1(A o v) for the k x l matrix A, all in NTT form. */
@@ -366,14 +457,60 @@ static uint32_t ct_abs(int32_t a)
 }
 
 /* 1 if some coefficient of the centred polynomials has |c| >= bound, else 0; branch-free. */
-static uint32_t polyvec_exceeds(const struct poly *v, unsigned count, int32_t bound)
+/* The signing loop's per-coefficient steps; see the kernel table. */
+static void high_bits_portable(int32_t w[N], int32_t w1[N], int32_t gamma2)
+{
+	for (unsigned j = 0; j < N; j++) {
+		int32_t r0;
+
+		w[j] = freeze(w[j]);
+		decompose(&w1[j], &r0, w[j], gamma2);
+	}
+}
+
+static void add_centred_portable(int32_t z[N], const int32_t y[N])
+{
+	for (unsigned j = 0; j < N; j++)
+		z[j] = y[j] + center(z[j]);
+}
+
+static uint32_t make_hints_portable(const int32_t w[N], int32_t r0[N], int32_t ct0[N], int32_t h[N],
+                                    int32_t gamma2)
+{
+	uint32_t hints = 0;
+
+	for (unsigned j = 0; j < N; j++) {
+		int32_t wcs2 = freeze(w[j] - center(r0[j]));
+		int32_t c = center(ct0[j]);
+		int32_t hi_a, hi_b, lo;
+
+		/* MakeHint(-ct0, w - cs2 + ct0): HighBits differ? */
+		decompose(&hi_a, &lo, wcs2, gamma2);
+		r0[j] = lo;
+		decompose(&hi_b, &lo, freeze(wcs2 + c), gamma2);
+		h[j] = (int32_t)(~mask_eq((uint32_t)hi_a, (uint32_t)hi_b) & 1u);
+		hints += (uint32_t)h[j];
+		ct0[j] = c;
+	}
+	return hints;
+}
+
+static uint32_t exceeds_portable(const int32_t c[N], int32_t bound)
 {
 	uint32_t bad = 0;
 
 	/* bit 31 of (|c| - bound) ^ 2^31 is set exactly when |c| - bound >= 0 */
+	for (unsigned j = 0; j < N; j++)
+		bad |= (ct_abs(c[j]) - (uint32_t)bound) ^ 0x80000000u; /* wraps like int32 */
+	return bad;
+}
+
+static uint32_t polyvec_exceeds(const struct poly *v, unsigned count, int32_t bound)
+{
+	uint32_t bad = 0;
+
 	for (unsigned i = 0; i < count; i++)
-		for (unsigned j = 0; j < N; j++)
-			bad |= (uint32_t)((int32_t)ct_abs(v[i].c[j]) - bound) ^ 0x80000000u;
+		bad |= kernels()->exceeds(v[i].c, bound);
 	return bad >> 31;
 }
 
@@ -426,6 +563,19 @@ static void unpack_poly(struct poly *a, const uint8_t *in, unsigned bits, int su
 /* ------------------------------------------------------------------------ */
 /* Sampling (section 7.3)                                                    */
 
+/* Rejection sampling of Alg. 30 on a stretch of 3-byte groups, from coefficient j; public data. */
+static unsigned rej_uniform(int32_t *c, unsigned j, const uint8_t *buf, unsigned len)
+{
+	for (unsigned i = 0; i + 3 <= len && j < N; i += 3) {
+		uint32_t v =
+		        buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)(buf[i + 2] & 0x7f) << 16;
+
+		if (v < Q)
+			c[j++] = (int32_t)v;
+	}
+	return j;
+}
+
 /* Alg. 30 RejNTTPoly on seed rho || s || r: uniform coefficients below q, in NTT form. */
 static void rej_ntt_poly(struct poly *a, const uint8_t rho[32], uint8_t s, uint8_t r)
 {
@@ -441,37 +591,109 @@ static void rej_ntt_poly(struct poly *a, const uint8_t rho[32], uint8_t s, uint8
 	hm_keccak_absorb(&ctx, seed, sizeof(seed));
 	while (j < N) {
 		hm_keccak_squeeze(&ctx, buf, sizeof(buf));
-		for (size_t i = 0; i + 3 <= sizeof(buf) && j < N; i += 3) {
-			uint32_t v = buf[i] | (uint32_t)buf[i + 1] << 8 |
-			             (uint32_t)(buf[i + 2] & 0x7f) << 16;
-
-			if (v < Q)
-				a->c[j++] = (int32_t)v;
-		}
+		j = rej_uniform(a->c, j, buf, sizeof(buf));
 	}
 	hm_keccak_wipe(&ctx);
 }
 
-/* Alg. 32 ExpandA: A[r][s] from rho || s || r. */
+/* Four RejNTTPoly at once with the 4-way SHAKE128; count <= 4, unused lanes repeat the first. */
+static void rej_ntt_poly_x4(struct poly *const a[4], unsigned count, const uint8_t rho[32],
+                            const uint8_t s[4], const uint8_t r[4])
+{
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][34], buf[4][5 * HM_SHAKE128_RATE]; /* 840 bytes: nearly always enough */
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	unsigned j[4] = { 0, 0, 0, 0 }, more = 0;
+
+	for (unsigned n = 0; n < 4; n++) {
+		unsigned m = n < count ? n : 0;
+
+		memcpy(seed[n], rho, 32);
+		seed[n][32] = s[m];
+		seed[n][33] = r[m];
+		in[n] = seed[n];
+		out[n] = buf[n];
+	}
+	hm_keccak_x4_absorb_once(&st, HM_SHAKE128_RATE, 0x1f, in, sizeof(seed[0]));
+	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 5);
+	for (unsigned n = 0; n < count; n++) {
+		j[n] = kernels()->rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
+		more |= j[n] < N;
+	}
+	while (more) {
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 1);
+		more = 0;
+		for (unsigned n = 0; n < count; n++) {
+			j[n] = kernels()->rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
+			more |= j[n] < N;
+		}
+	}
+}
+
+/* Alg. 32 ExpandA: A[r][s] from rho || s || r; four at a time with AVX2. */
 static void expand_a(const struct params *p, struct poly A[K_MAX][L_MAX], const uint8_t rho[32])
 {
-	for (unsigned r = 0; r < p->k; r++)
-		for (unsigned s = 0; s < p->l; s++)
-			rej_ntt_poly(&A[r][s], rho, (uint8_t)s, (uint8_t)r);
+	struct poly *a[4];
+	uint8_t ss[4], rs[4];
+	unsigned count = 0;
+
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned r = 0; r < p->k; r++)
+			for (unsigned s = 0; s < p->l; s++)
+				rej_ntt_poly(&A[r][s], rho, (uint8_t)s, (uint8_t)r);
+		return;
+	}
+	for (unsigned r = 0; r < p->k; r++) {
+		for (unsigned s = 0; s < p->l; s++) {
+			a[count] = &A[r][s];
+			ss[count] = (uint8_t)s;
+			rs[count] = (uint8_t)r;
+			if (++count == 4) {
+				rej_ntt_poly_x4(a, 4, rho, ss, rs);
+				count = 0;
+			}
+		}
+	}
+	if (count > 0)
+		rej_ntt_poly_x4(a, count, rho, ss, rs);
 }
 
 /*
- * Alg. 31 RejBoundedPoly on rho' || nonce (16-bit little endian), with
- * Alg. 15 CoeffFromHalfByte. Which nibbles are rejected depends only on
- * those nibbles, so the branch reveals nothing about the kept coefficients;
- * the kept values are computed without branches.
+ * Alg. 31 RejBoundedPoly with Alg. 15 CoeffFromHalfByte on a stretch of
+ * bytes, from coefficient j; returns the new j. Which nibbles are rejected
+ * depends only on those nibbles, so the branch reveals nothing about the
+ * kept coefficients; the kept values are computed without branches.
  */
+static unsigned rej_eta(int32_t *c, unsigned j, const uint8_t *buf, size_t len, int32_t eta)
+{
+	const uint32_t limit = eta == 2 ? 15 : 9;
+
+	for (size_t i = 0; i < len && j < N; i++) {
+		uint32_t nib[2] = { buf[i] & 0x0fu, (uint32_t)buf[i] >> 4 };
+
+		for (unsigned t = 0; t < 2 && j < N; t++) {
+			uint32_t b = nib[t];
+			/* eta 2: 2 - (b mod 5), with b / 5 = (b * 205) >> 10 for b < 15 */
+			int32_t v2 = 2 - (int32_t)(b - 5 * ((b * 205) >> 10));
+			int32_t v4 = 4 - (int32_t)b;
+			uint32_t keep = b < limit;
+
+			/* Harmless: a rejected nibble says nothing of the kept ones. */
+			HM_CT_DECLASSIFY(&keep, sizeof(keep));
+			if (keep)
+				c[j++] = eta == 2 ? v2 : v4;
+		}
+	}
+	return j;
+}
+
+/* Alg. 31 RejBoundedPoly on rho' || nonce (16-bit little endian). */
 static void rej_bounded_poly(struct poly *a, const uint8_t rhop[64], uint16_t nonce, int32_t eta)
 {
 	struct hm_keccak ctx;
 	uint8_t seed[66];
 	uint8_t buf[HM_SHAKE256_RATE];
-	const uint32_t limit = eta == 2 ? 15 : 9;
 	unsigned j = 0;
 
 	memcpy(seed, rhop, 64);
@@ -481,53 +703,122 @@ static void rej_bounded_poly(struct poly *a, const uint8_t rhop[64], uint16_t no
 	hm_keccak_absorb(&ctx, seed, sizeof(seed));
 	while (j < N) {
 		hm_keccak_squeeze(&ctx, buf, sizeof(buf));
-		for (size_t i = 0; i < sizeof(buf) && j < N; i++) {
-			uint32_t nib[2] = { buf[i] & 0x0fu, (uint32_t)buf[i] >> 4 };
-
-			for (unsigned t = 0; t < 2 && j < N; t++) {
-				uint32_t b = nib[t];
-				/* eta 2: 2 - (b mod 5), with b / 5 = (b * 205) >> 10 for b < 15 */
-				int32_t v2 = 2 - (int32_t)(b - 5 * ((b * 205) >> 10));
-				int32_t v4 = 4 - (int32_t)b;
-				uint32_t keep = b < limit;
-
-				/* Harmless: a rejected nibble says nothing of the kept ones. */
-				HM_CT_DECLASSIFY(&keep, sizeof(keep));
-				if (keep)
-					a->c[j++] = eta == 2 ? v2 : v4;
-			}
-		}
+		j = rej_eta(a->c, j, buf, sizeof(buf), eta);
 	}
 	hm_wipe(buf, sizeof(buf));
 	hm_wipe(seed, sizeof(seed));
 	hm_keccak_wipe(&ctx);
 }
 
-/* Alg. 33 ExpandS. */
+/* Four RejBoundedPoly at once with the 4-way SHAKE256 (count <= 4). */
+static void rej_bounded_poly_x4(struct poly *const a[4], unsigned count, const uint8_t rhop[64],
+                                const uint16_t nonce[4], int32_t eta)
+{
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][66], buf[4][2 * HM_SHAKE256_RATE];
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	unsigned j[4] = { 0, 0, 0, 0 }, more = 0;
+
+	for (unsigned n = 0; n < 4; n++) {
+		uint16_t v = nonce[n < count ? n : 0];
+
+		memcpy(seed[n], rhop, 64);
+		seed[n][64] = (uint8_t)v;
+		seed[n][65] = (uint8_t)(v >> 8);
+		in[n] = seed[n];
+		out[n] = buf[n];
+	}
+	hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
+	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out, 2);
+	for (unsigned n = 0; n < count; n++) {
+		j[n] = rej_eta(a[n]->c, 0, buf[n], sizeof(buf[n]), eta);
+		more |= j[n] < N;
+	}
+	/* Whether more is needed depends only on rejected nibbles (see rej_eta). */
+	HM_CT_DECLASSIFY(&more, sizeof(more));
+	while (more) {
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out, 1);
+		more = 0;
+		for (unsigned n = 0; n < count; n++) {
+			j[n] = rej_eta(a[n]->c, j[n], buf[n], HM_SHAKE256_RATE, eta);
+			more |= j[n] < N;
+		}
+		HM_CT_DECLASSIFY(&more, sizeof(more));
+	}
+	hm_wipe(seed, sizeof(seed));
+	hm_wipe(buf, sizeof(buf));
+	hm_wipe(&st, sizeof(st));
+}
+
+/* Alg. 33 ExpandS: s1 from nonces 0..l-1, s2 from l..l+k-1; four at a time with AVX2. */
 static void expand_s(const struct params *p, struct poly s1[L_MAX], struct poly s2[K_MAX],
                      const uint8_t rhop[64])
 {
-	for (unsigned r = 0; r < p->l; r++)
-		rej_bounded_poly(&s1[r], rhop, (uint16_t)r, p->eta);
-	for (unsigned r = 0; r < p->k; r++)
-		rej_bounded_poly(&s2[r], rhop, (uint16_t)(r + p->l), p->eta);
+	struct poly *a[4];
+	uint16_t nonce[4];
+	unsigned count = 0;
+
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned r = 0; r < p->l; r++)
+			rej_bounded_poly(&s1[r], rhop, (uint16_t)r, p->eta);
+		for (unsigned r = 0; r < p->k; r++)
+			rej_bounded_poly(&s2[r], rhop, (uint16_t)(r + p->l), p->eta);
+		return;
+	}
+	for (unsigned r = 0; r < p->l + p->k; r++) {
+		a[count] = r < p->l ? &s1[r] : &s2[r - p->l];
+		nonce[count] = (uint16_t)r;
+		if (++count == 4) {
+			rej_bounded_poly_x4(a, 4, rhop, nonce, p->eta);
+			count = 0;
+		}
+	}
+	if (count > 0)
+		rej_bounded_poly_x4(a, count, rhop, nonce, p->eta);
 }
 
 /* Alg. 34 ExpandMask: y[r] from rho'' || (kappa + r), gamma1 - (z_bits-bit values). */
 static void expand_mask(const struct params *p, struct poly y[L_MAX], const uint8_t rhopp[64],
                         unsigned kappa)
 {
-	uint8_t seed[66];
-	uint8_t buf[32 * 20];
+	uint8_t seed[4][66];
+	uint8_t buf[4][5 * HM_SHAKE256_RATE]; /* 680 >= 32 * 20 */
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	struct hm_keccak_x4 st;
 
-	memcpy(seed, rhopp, 64);
-	for (unsigned r = 0; r < p->l; r++) {
-		unsigned nonce = kappa + r;
+	if (!hm_crypto_avx2_active()) {
+		memcpy(seed[0], rhopp, 64);
+		for (unsigned r = 0; r < p->l; r++) {
+			unsigned nonce = kappa + r;
 
-		seed[64] = (uint8_t)nonce;
-		seed[65] = (uint8_t)(nonce >> 8);
-		hm_shake256(buf, 32 * p->z_bits, seed, sizeof(seed));
-		unpack_poly(&y[r], buf, p->z_bits, 1, p->gamma1);
+			seed[0][64] = (uint8_t)nonce;
+			seed[0][65] = (uint8_t)(nonce >> 8);
+			hm_shake256(buf[0], 32 * p->z_bits, seed[0], sizeof(seed[0]));
+			unpack_poly(&y[r], buf[0], p->z_bits, 1, p->gamma1);
+		}
+	} else {
+		for (unsigned first = 0; first < p->l; first += 4) {
+			unsigned batch = p->l - first < 4 ? p->l - first : 4;
+
+			for (unsigned n = 0; n < 4; n++) {
+				unsigned nonce = kappa + first + (n < batch ? n : 0);
+
+				memcpy(seed[n], rhopp, 64);
+				seed[n][64] = (uint8_t)nonce;
+				seed[n][65] = (uint8_t)(nonce >> 8);
+				in[n] = seed[n];
+				out[n] = buf[n];
+			}
+			hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
+			hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out,
+			                            (32 * p->z_bits + HM_SHAKE256_RATE - 1) /
+			                                    HM_SHAKE256_RATE);
+			for (unsigned n = 0; n < batch; n++)
+				unpack_poly(&y[first + n], buf[n], p->z_bits, 1, p->gamma1);
+		}
+		hm_wipe(&st, sizeof(st));
 	}
 	hm_wipe(buf, sizeof(buf));
 	hm_wipe(seed, sizeof(seed));
@@ -559,30 +850,7 @@ static void sample_in_ball(const struct params *p, struct poly *c, const uint8_t
 	for (unsigned b = 0; b < 8; b++)
 		signs |= (uint64_t)buf[b] << (8 * b);
 	for (;;) {
-		for (; pos < sizeof(buf); pos++) {
-			uint32_t j = buf[pos];
-			/* i < 256 (still filling) and j <= i */
-			uint32_t accept =
-			        mask_neg((int32_t)i - N) & ~mask_neg((int32_t)i - (int32_t)j);
-			uint64_t m64 = 0 - (uint64_t)(accept & 1);
-			uint32_t sign = (uint32_t)(1 - 2 * (int32_t)(signs & 1));
-			uint32_t cj = 0;
-
-			/*
-			 * The barrier: clang 14 -O2 otherwise loads c[t] only when
-			 * t == j, a branch on the secret j (found by tests/ctgrind).
-			 */
-			for (unsigned t = 0; t < N; t++)
-				cj |= (uint32_t)c->c[t] & value_barrier(mask_eq(t, j));
-			for (unsigned t = 0; t < N; t++) {
-				uint32_t mi = accept & mask_eq(t, i), mj = accept & mask_eq(t, j);
-				uint32_t v = ((uint32_t)c->c[t] & ~mi) | (cj & mi);
-
-				c->c[t] = (int32_t)((v & ~mj) | (sign & mj));
-			}
-			signs = (signs & ~m64) | ((signs >> 1) & m64);
-			i += accept & 1;
-		}
+		kernels()->ball_bytes(c->c, buf, (unsigned)pos, sizeof(buf), &i, &signs);
 		/* Almost constant: a second block is needed with probability < 2^-87. */
 		HM_CT_DECLASSIFY(&i, sizeof(i));
 		if (i >= N)
@@ -1053,12 +1321,7 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 		}
 		matvec(p, st->w, st->A, st->z);
 		for (unsigned i = 0; i < p->k; i++) {
-			for (unsigned j = 0; j < N; j++) {
-				int32_t r0;
-
-				st->w[i].c[j] = freeze(st->w[i].c[j]);
-				decompose(&st->w1.c[j], &r0, st->w[i].c[j], p->gamma2);
-			}
+			kernels()->high_bits(st->w[i].c, st->w1.c, p->gamma2);
 			off += w1_encode(p, st->w1enc + off, &st->w1);
 		}
 		hm_shake256_init(&ctx);
@@ -1072,28 +1335,15 @@ static int sign_core(const struct params *p, uint8_t *sig, const uint8_t *sk, co
 		for (unsigned i = 0; i < p->l; i++) {
 			poly_pointwise(&st->z[i], &st->c, &st->s1[i]);
 			intt(&st->z[i]);
-			for (unsigned j = 0; j < N; j++)
-				st->z[i].c[j] = st->y[i].c[j] + center(st->z[i].c[j]);
+			kernels()->add_centred(st->z[i].c, st->y[i].c);
 		}
 		for (unsigned i = 0; i < p->k; i++) {
 			poly_pointwise(&st->r0[i], &st->c, &st->s2[i]);
 			intt(&st->r0[i]);
 			poly_pointwise(&st->ct0[i], &st->c, &st->t0[i]);
 			intt(&st->ct0[i]);
-			for (unsigned j = 0; j < N; j++) {
-				int32_t wcs2 = freeze(st->w[i].c[j] - center(st->r0[i].c[j]));
-				int32_t ct0 = center(st->ct0[i].c[j]);
-				int32_t hi_a, hi_b, lo;
-
-				/* MakeHint(-ct0, w - cs2 + ct0): HighBits differ? */
-				decompose(&hi_a, &lo, wcs2, p->gamma2);
-				st->r0[i].c[j] = lo;
-				decompose(&hi_b, &lo, freeze(wcs2 + ct0), p->gamma2);
-				st->h[i].c[j] =
-				        (int32_t)(~mask_eq((uint32_t)hi_a, (uint32_t)hi_b) & 1u);
-				hints += (uint32_t)st->h[i].c[j];
-				st->ct0[i].c[j] = ct0;
-			}
+			hints += kernels()->make_hints(st->w[i].c, st->r0[i].c, st->ct0[i].c,
+			                               st->h[i].c, p->gamma2);
 		}
 		reject = polyvec_exceeds(st->z, p->l, p->gamma1 - p->beta);
 		reject |= polyvec_exceeds(st->r0, p->k, p->gamma2 - p->beta);

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "crypto_impl_internal.h"
 #include "ct_check.h"
 #include "hypermesh/error.h"
 #include "hypermesh/mlkem.h"
@@ -150,7 +151,7 @@ struct polyvec {
 };
 
 /* zeta^BitRev7(i) mod q for zeta = 17 (§4.3, used by Alg. 9 and 10). */
-static const uint16_t zetas[128] = {
+const uint16_t hm_mlkem_zetas[128] = {
 	1,    1729, 2580, 3289, 2642, 630,  1897, 848,  1062, 1919, 193,  797,  2786, 3260, 569,
 	1746, 296,  2447, 1339, 1476, 3046, 56,   2240, 1333, 1426, 2094, 535,  2882, 2393, 2879,
 	1974, 821,  289,  331,  3253, 1756, 1197, 2304, 2277, 2055, 650,  1977, 2513, 632,  2865,
@@ -163,7 +164,7 @@ static const uint16_t zetas[128] = {
 };
 
 /* zeta^(2 BitRev7(i) + 1) mod q: the moduli X^2 - gamma_i of the NTT domain (Alg. 11). */
-static const uint16_t gammas[128] = {
+const uint16_t hm_mlkem_gammas[128] = {
 	17,   3312, 2761, 568,  583,  2746, 2649, 680,  1637, 1692, 723,  2606, 2288, 1041, 1100,
 	2229, 1409, 1920, 2662, 667,  3281, 48,   233,  3096, 756,  2573, 2156, 1173, 3015, 314,
 	3050, 279,  1703, 1626, 1651, 1678, 2789, 540,  1789, 1540, 1847, 1482, 952,  2377, 1461,
@@ -176,58 +177,102 @@ static const uint16_t gammas[128] = {
 };
 
 /* Alg. 9 */
-static void ntt(struct poly *f)
+static void ntt_portable(uint16_t c[N])
 {
 	unsigned i = 1;
 
 	for (unsigned len = 128; len >= 2; len /= 2) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			uint16_t zeta = zetas[i++];
+			uint16_t zeta = hm_mlkem_zetas[i++];
 
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = fq_mul(zeta, f->c[j + len]);
+				uint16_t t = fq_mul(zeta, c[j + len]);
 
-				f->c[j + len] = fq_sub(f->c[j], t);
-				f->c[j] = fq_add(f->c[j], t);
+				c[j + len] = fq_sub(c[j], t);
+				c[j] = fq_add(c[j], t);
 			}
 		}
 	}
 }
 
 /* Alg. 10 */
-static void ntt_inverse(struct poly *f)
+static void ntt_inverse_portable(uint16_t c[N])
 {
 	unsigned i = 127;
 
 	for (unsigned len = 2; len <= 128; len *= 2) {
 		for (unsigned start = 0; start < N; start += 2 * len) {
-			uint16_t zeta = zetas[i--];
+			uint16_t zeta = hm_mlkem_zetas[i--];
 
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = f->c[j];
+				uint16_t t = c[j];
 
-				f->c[j] = fq_add(t, f->c[j + len]);
-				f->c[j + len] = fq_mul(zeta, fq_sub(f->c[j + len], t));
+				c[j] = fq_add(t, c[j + len]);
+				c[j + len] = fq_mul(zeta, fq_sub(c[j + len], t));
 			}
 		}
 	}
 	/* 3303 = 128^-1 mod q */
 	for (unsigned j = 0; j < N; j++)
-		f->c[j] = fq_mul(f->c[j], 3303);
+		c[j] = fq_mul(c[j], 3303);
 }
 
 /* h += f * g in the NTT domain (Alg. 11 and 12, accumulated). */
-static void poly_basemul_acc(struct poly *h, const struct poly *f, const struct poly *g)
+static void basemul_acc_portable(uint16_t h[N], const uint16_t f[N], const uint16_t g[N])
 {
 	for (unsigned i = 0; i < 128; i++) {
-		uint16_t a0 = f->c[2 * i], a1 = f->c[2 * i + 1];
-		uint16_t b0 = g->c[2 * i], b1 = g->c[2 * i + 1];
-		uint16_t c0 = fq_add(fq_mul(a0, b0), fq_mul(fq_mul(a1, b1), gammas[i]));
+		uint16_t a0 = f[2 * i], a1 = f[2 * i + 1];
+		uint16_t b0 = g[2 * i], b1 = g[2 * i + 1];
+		uint16_t c0 = fq_add(fq_mul(a0, b0), fq_mul(fq_mul(a1, b1), hm_mlkem_gammas[i]));
 		uint16_t c1 = fq_add(fq_mul(a0, b1), fq_mul(a1, b0));
 
-		h->c[2 * i] = fq_add(h->c[2 * i], c0);
-		h->c[2 * i + 1] = fq_add(h->c[2 * i + 1], c1);
+		h[2 * i] = fq_add(h[2 * i], c0);
+		h[2 * i + 1] = fq_add(h[2 * i + 1], c1);
 	}
+}
+
+/* Defined with the samplers below. */
+static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, unsigned len);
+static void cbd2_portable(uint16_t c[N], const uint8_t buf[128]);
+static void cbd3_portable(uint16_t c[N], const uint8_t buf[192]);
+
+static const struct hm_mlkem_kernels portable_kernels = {
+	.ntt = ntt_portable,
+	.ntt_inverse = ntt_inverse_portable,
+	.basemul_acc = basemul_acc_portable,
+	.rej_uniform = rej_uniform,
+	.cbd2 = cbd2_portable,
+	.cbd3 = cbd3_portable,
+};
+
+const struct hm_mlkem_kernels *hm_mlkem_kernels_portable(void)
+{
+	return &portable_kernels;
+}
+
+/* The kernels of the implementation chosen at run time (hypermesh/crypto_impl.h). */
+static const struct hm_mlkem_kernels *kernels(void)
+{
+#if HM_HAVE_AVX2_BUILD
+	if (hm_crypto_avx2_active())
+		return hm_mlkem_kernels_avx2();
+#endif
+	return &portable_kernels;
+}
+
+static void ntt(struct poly *f)
+{
+	kernels()->ntt(f->c);
+}
+
+static void ntt_inverse(struct poly *f)
+{
+	kernels()->ntt_inverse(f->c);
+}
+
+static void poly_basemul_acc(struct poly *h, const struct poly *f, const struct poly *g)
+{
+	kernels()->basemul_acc(h->c, f->c, g->c);
 }
 
 static void poly_add(struct poly *r, const struct poly *a)
@@ -282,6 +327,24 @@ static void byte_decode12(struct poly *f, const uint8_t *in)
 
 /* ---- sampling (§4.2.2) ---- */
 
+/*
+ * Rejection sampling of Alg. 7 on one squeezed stretch (a multiple of three
+ * bytes), continuing at coefficient j; returns the new j. Public data.
+ */
+static unsigned rej_uniform(uint16_t *c, unsigned j, const uint8_t *buf, unsigned len)
+{
+	for (unsigned b = 0; b + 3 <= len && j < N; b += 3) {
+		uint16_t d1 = (uint16_t)(buf[b] | (buf[b + 1] & 0x0f) << 8);
+		uint16_t d2 = (uint16_t)(buf[b + 1] >> 4 | buf[b + 2] << 4);
+
+		if (d1 < Q)
+			c[j++] = d1;
+		if (d2 < Q && j < N)
+			c[j++] = d2;
+	}
+	return j;
+}
+
 /* Alg. 7 SampleNTT on rho || x || y: rejection sampling from SHAKE128 (public data). */
 static void sample_ntt(struct poly *a, const uint8_t rho[32], uint8_t x, uint8_t y)
 {
@@ -297,31 +360,62 @@ static void sample_ntt(struct poly *a, const uint8_t rho[32], uint8_t x, uint8_t
 	while (j < N) {
 		/* One block at a time: the same stream as three bytes at a time. */
 		hm_keccak_squeeze(&xof, buf, sizeof(buf));
-		for (unsigned b = 0; b < sizeof(buf) && j < N; b += 3) {
-			uint16_t d1 = (uint16_t)(buf[b] | (buf[b + 1] & 0x0f) << 8);
-			uint16_t d2 = (uint16_t)(buf[b + 1] >> 4 | buf[b + 2] << 4);
-
-			if (d1 < Q)
-				a->c[j++] = d1;
-			if (d2 < Q && j < N)
-				a->c[j++] = d2;
-		}
+		j = rej_uniform(a->c, j, buf, sizeof(buf));
 	}
 	hm_keccak_wipe(&xof);
 }
 
 /*
- * Alg. 8 SamplePolyCBD_eta on PRF_eta(s, b) = SHAKE256(s || b, 64 eta):
- * each coefficient is (sum of eta bits) - (sum of the next eta bits) mod q,
- * computed with bit operations only.
+ * SampleNTT of count (<= 4) entries a[n] from rho || x[n] || y[n]. With AVX2
+ * the four SHAKE128 streams run side by side; the portable path samples
+ * them one by one. Three blocks (504 bytes) nearly always suffice.
  */
-static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned eta)
+static void sample_ntt_x4(struct poly *const a[4], unsigned count, const uint8_t rho[32],
+                          const uint8_t x[4], const uint8_t y[4])
 {
-	uint8_t in[33], buf[64 * 3];
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][34], buf[4][3 * HM_SHAKE128_RATE];
+	const uint8_t *in[4];
+	uint8_t *out[4];
+	unsigned j[4] = { 0, 0, 0, 0 }, more;
 
-	memcpy(in, s, 32);
-	in[32] = b;
-	hm_shake256(buf, 64 * eta, in, sizeof(in));
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned n = 0; n < count; n++)
+			sample_ntt(a[n], rho, x[n], y[n]);
+		return;
+	}
+	for (unsigned n = 0; n < 4; n++) {
+		unsigned m = n < count ? n : 0; /* unused lanes repeat the first */
+
+		memcpy(seed[n], rho, 32);
+		seed[n][32] = x[m];
+		seed[n][33] = y[m];
+		in[n] = seed[n];
+		out[n] = buf[n];
+	}
+	hm_keccak_x4_absorb_once(&st, HM_SHAKE128_RATE, 0x1f, in, sizeof(seed[0]));
+	hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 3);
+	more = 0;
+	for (unsigned n = 0; n < count; n++) {
+		j[n] = kernels()->rej_uniform(a[n]->c, 0, buf[n], sizeof(buf[n]));
+		more |= j[n] < N;
+	}
+	while (more) {
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE128_RATE, out, 1);
+		more = 0;
+		for (unsigned n = 0; n < count; n++) {
+			j[n] = kernels()->rej_uniform(a[n]->c, j[n], buf[n], HM_SHAKE128_RATE);
+			more |= j[n] < N;
+		}
+	}
+}
+
+/*
+ * Alg. 8 SamplePolyCBD_eta on 64 eta bytes: each coefficient is (sum of eta
+ * bits) - (sum of the next eta bits) mod q, computed with bit operations only.
+ */
+static void cbd(struct poly *f, const uint8_t *buf, unsigned eta)
+{
 	for (unsigned i = 0; i < N; i++) {
 		uint32_t x = 0, y = 0;
 
@@ -333,8 +427,78 @@ static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned 
 		}
 		f->c[i] = csubq(x + Q - y);
 	}
+}
+
+static void cbd2_portable(uint16_t c[N], const uint8_t buf[128])
+{
+	struct poly f;
+
+	cbd(&f, buf, 2);
+	memcpy(c, f.c, sizeof(f.c));
+	hm_wipe(&f, sizeof(f));
+}
+
+static void cbd3_portable(uint16_t c[N], const uint8_t buf[192])
+{
+	struct poly f;
+
+	cbd(&f, buf, 3);
+	memcpy(c, f.c, sizeof(f.c));
+	hm_wipe(&f, sizeof(f));
+}
+
+/* SamplePolyCBD_eta on PRF_eta(s, b) = SHAKE256(s || b, 64 eta). */
+static void sample_cbd(struct poly *f, const uint8_t s[32], uint8_t b, unsigned eta)
+{
+	uint8_t in[33], buf[64 * 3];
+
+	memcpy(in, s, 32);
+	in[32] = b;
+	hm_shake256(buf, 64 * eta, in, sizeof(in));
+	cbd(f, buf, eta);
 	hm_wipe(in, sizeof(in));
 	hm_wipe(buf, sizeof(buf));
+}
+
+/*
+ * f[n] = SamplePolyCBD_eta(PRF_eta(s, b + n)) for n < count: with AVX2 four
+ * SHAKE256 streams at a time, otherwise one by one.
+ */
+static void sample_cbd_many(struct poly *f, unsigned count, const uint8_t s[32], uint8_t b,
+                            unsigned eta)
+{
+	struct hm_keccak_x4 st;
+	uint8_t seed[4][33], buf[4][2 * HM_SHAKE256_RATE]; /* 64 eta <= 192 bytes */
+	const uint8_t *in[4];
+	uint8_t *out[4];
+
+	if (!hm_crypto_avx2_active()) {
+		for (unsigned n = 0; n < count; n++)
+			sample_cbd(&f[n], s, (uint8_t)(b + n), eta);
+		return;
+	}
+	for (unsigned first = 0; first < count; first += 4) {
+		unsigned batch = count - first < 4 ? count - first : 4;
+
+		for (unsigned n = 0; n < 4; n++) {
+			memcpy(seed[n], s, 32);
+			seed[n][32] = (uint8_t)(b + first + (n < batch ? n : 0));
+			in[n] = seed[n];
+			out[n] = buf[n];
+		}
+		hm_keccak_x4_absorb_once(&st, HM_SHAKE256_RATE, 0x1f, in, sizeof(seed[0]));
+		hm_keccak_x4_squeeze_blocks(&st, HM_SHAKE256_RATE, out,
+		                            (64 * eta + HM_SHAKE256_RATE - 1) / HM_SHAKE256_RATE);
+		for (unsigned n = 0; n < batch; n++) {
+			if (eta == 2)
+				kernels()->cbd2(f[first + n].c, buf[n]);
+			else
+				kernels()->cbd3(f[first + n].c, buf[n]);
+		}
+	}
+	hm_wipe(seed, sizeof(seed));
+	hm_wipe(buf, sizeof(buf));
+	hm_wipe(&st, sizeof(st));
 }
 
 /* ---- K-PKE (§5) ---- */
@@ -347,10 +511,11 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 		uint8_t in[33];
 		uint8_t rho_sigma[64];
 		struct polyvec s, e;
-		struct poly a, t;
+		struct poly a[4], t;
 	} w;
 	const uint8_t *rho = w.rho_sigma, *sigma = w.rho_sigma + 32;
-	uint8_t n = 0;
+	struct poly *const row[4] = { &w.a[0], &w.a[1], &w.a[2], &w.a[3] };
+	uint8_t xs[4] = { 0, 1, 2, 3 }, ys[4];
 
 	/* (rho, sigma) = G(d || k): the k byte separates the parameter sets. */
 	memcpy(w.in, d, 32);
@@ -358,10 +523,8 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 	hm_sha3_512(w.rho_sigma, w.in, sizeof(w.in));
 	/* Public: rho is the matrix seed published in ek; only sigma stays secret. */
 	HM_CT_DECLASSIFY(w.rho_sigma, 32);
-	for (unsigned i = 0; i < p->k; i++)
-		sample_cbd(&w.s.p[i], sigma, n++, p->eta1);
-	for (unsigned i = 0; i < p->k; i++)
-		sample_cbd(&w.e.p[i], sigma, n++, p->eta1);
+	sample_cbd_many(w.s.p, p->k, sigma, 0, p->eta1);
+	sample_cbd_many(w.e.p, p->k, sigma, (uint8_t)p->k, p->eta1);
 	for (unsigned i = 0; i < p->k; i++) {
 		ntt(&w.s.p[i]);
 		ntt(&w.e.p[i]);
@@ -369,10 +532,10 @@ static void kpke_keygen(const struct params *p, uint8_t *ek_pke, uint8_t *dk_pke
 	/* t_hat[i] = sum_j A_hat[i][j] * s_hat[j] + e_hat[i], A_hat[i][j] from rho || j || i. */
 	for (unsigned i = 0; i < p->k; i++) {
 		memset(&w.t, 0, sizeof(w.t));
-		for (unsigned j = 0; j < p->k; j++) {
-			sample_ntt(&w.a, rho, (uint8_t)j, (uint8_t)i);
-			poly_basemul_acc(&w.t, &w.a, &w.s.p[j]);
-		}
+		memset(ys, (int)i, sizeof(ys));
+		sample_ntt_x4(row, p->k, rho, xs, ys); /* the whole row: k <= 4 */
+		for (unsigned j = 0; j < p->k; j++)
+			poly_basemul_acc(&w.t, &w.a[j], &w.s.p[j]);
 		poly_add(&w.t, &w.e.p[i]);
 		byte_encode(ek_pke + POLY_BYTES * i, &w.t, 12);
 		byte_encode(dk_pke + POLY_BYTES * i, &w.s.p[i], 12);
@@ -387,30 +550,31 @@ static void kpke_encrypt(const struct params *p, uint8_t *c, const uint8_t *ek_p
 {
 	struct {
 		struct polyvec y;
-		struct poly a, u, v, t, e;
+		struct poly e[K_MAX + 1]; /* e1, then e2 */
+		struct poly a[4], u, v, t;
 	} w;
 	const uint8_t *rho = ek_pke + POLY_BYTES * p->k;
-	uint8_t n = 0;
+	struct poly *const row[4] = { &w.a[0], &w.a[1], &w.a[2], &w.a[3] };
+	uint8_t xs[4], ys[4] = { 0, 1, 2, 3 };
+	uint8_t n = (uint8_t)p->k;
 
-	for (unsigned i = 0; i < p->k; i++)
-		sample_cbd(&w.y.p[i], r, n++, p->eta1);
+	sample_cbd_many(w.y.p, p->k, r, 0, p->eta1);
+	sample_cbd_many(w.e, p->k + 1, r, n, p->eta2);
 	for (unsigned i = 0; i < p->k; i++)
 		ntt(&w.y.p[i]);
 	/* u[i] = NTT^-1(sum_j A_hat[j][i] * y_hat[j]) + e1[i], A_hat[j][i] from rho || i || j */
 	for (unsigned i = 0; i < p->k; i++) {
 		memset(&w.u, 0, sizeof(w.u));
-		for (unsigned j = 0; j < p->k; j++) {
-			sample_ntt(&w.a, rho, (uint8_t)i, (uint8_t)j);
-			poly_basemul_acc(&w.u, &w.a, &w.y.p[j]);
-		}
+		memset(xs, (int)i, sizeof(xs));
+		sample_ntt_x4(row, p->k, rho, xs, ys);
+		for (unsigned j = 0; j < p->k; j++)
+			poly_basemul_acc(&w.u, &w.a[j], &w.y.p[j]);
 		ntt_inverse(&w.u);
-		sample_cbd(&w.e, r, (uint8_t)(n + i), p->eta2);
-		poly_add(&w.u, &w.e);
+		poly_add(&w.u, &w.e[i]);
 		for (unsigned j = 0; j < N; j++)
 			w.u.c[j] = compress(w.u.c[j], p->du);
 		byte_encode(c + 32 * p->du * i, &w.u, p->du);
 	}
-	n = (uint8_t)(n + p->k);
 	/* v = NTT^-1(t_hat . y_hat) + e2 + Decompress_1(m) */
 	memset(&w.v, 0, sizeof(w.v));
 	for (unsigned j = 0; j < p->k; j++) {
@@ -418,8 +582,7 @@ static void kpke_encrypt(const struct params *p, uint8_t *c, const uint8_t *ek_p
 		poly_basemul_acc(&w.v, &w.t, &w.y.p[j]);
 	}
 	ntt_inverse(&w.v);
-	sample_cbd(&w.e, r, n, p->eta2);
-	poly_add(&w.v, &w.e);
+	poly_add(&w.v, &w.e[p->k]);
 	for (unsigned j = 0; j < N; j++) {
 		/* Decompress_1(bit) = bit * round(q/2) = bit * 1665, via a mask. */
 		uint16_t bit = (m[j / 8] >> (j % 8)) & 1;

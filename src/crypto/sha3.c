@@ -10,13 +10,14 @@
 #include <assert.h>
 #include <string.h>
 
+#include "crypto_impl_internal.h"
 #include "hypermesh/secure.h"
 #include "hypermesh/sha3.h"
 
 #define KECCAK_ROUNDS 24
 
 /* The round constants RC[i] of FIPS 202 §3.2.5 (the iota step). */
-static const uint64_t keccak_rc[KECCAK_ROUNDS] = {
+const uint64_t hm_keccak_rc[KECCAK_ROUNDS] = {
 	UINT64_C(0x0000000000000001), UINT64_C(0x0000000000008082), UINT64_C(0x800000000000808a),
 	UINT64_C(0x8000000080008000), UINT64_C(0x000000000000808b), UINT64_C(0x0000000080000001),
 	UINT64_C(0x8000000080008081), UINT64_C(0x8000000000008009), UINT64_C(0x000000000000008a),
@@ -112,7 +113,7 @@ void hm_keccak_f1600(uint64_t state[25])
 		CHI_ROW(a, b, 15);
 		CHI_ROW(a, b, 20);
 		/* iota */
-		a[0] ^= keccak_rc[round];
+		a[0] ^= hm_keccak_rc[round];
 	}
 	memcpy(state, a, sizeof(a));
 	hm_wipe(a, sizeof(a));

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "crypto/ct_check.h"
+#include "hypermesh/crypto_impl.h"
 #include "hypermesh/mldsa.h"
 #include "hypermesh/mlkem.h"
 #include "hypermesh/secure.h"
@@ -297,5 +298,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [--self-check branch|index]\n", argv[0]);
 		return 1;
 	}
+	/* Which kernels ran (HM_CRYPTO_NO_AVX2 chooses): ctgrind.sh checks both. */
+	printf("implementation: %s\n", hm_crypto_impl_name(hm_crypto_impl_active()));
 	return test__run(cases, sizeof(cases) / sizeof(cases[0]));
 }
