@@ -145,7 +145,8 @@ static int node_cert_and_plot(struct devnet *d, unsigned i, uint64_t not_before,
 	    (rc = hm_tc_genesis_load_ca(dir, i, &ca)) != HM_OK ||
 	    (rc = hm_tc_issue(ca, csr.data, csr.len, HM_TC_PROFILE_TX_SIGNING, not_before,
 	                      &cert)) != HM_OK ||
-	    (rc = hm_file_write_atomic(path, cert.data, cert.len, 0644, HM_FILE_NO_CLOBBER)) != HM_OK)
+	    (rc = hm_file_write_atomic(path, cert.data, cert.len, 0644, HM_FILE_NO_CLOBBER)) !=
+	            HM_OK)
 		goto out;
 	if (node_path(d, path, sizeof(path), i, "plot") ||
 	    (mkdir(path, 0700) != 0 && errno != EEXIST)) {
@@ -402,25 +403,33 @@ static void print_ready(const struct devnet *d)
 
 	printf("\ndevnet: %u validators committing on chain '" DEVNET_CHAIN_ID "'\n", d->n);
 	for (unsigned i = 0; i < d->n; i++) {
-		struct hm_node_config cfg;
-		char path[PATH_MAX], err[HM_NODE_ERROR_MAX];
+		struct hm_identity id;
+		char key[PATH_MAX];
 
-		if (node_path(d, path, sizeof(path), i, "node.ini") ||
-		    hm_node_config_load(path, &cfg, err, sizeof(err)) != HM_OK)
+		if (node_path(d, key, sizeof(key), i, "node.key") ||
+		    hm_keystore_load(key, &id) != HM_OK)
 			continue;
-		(void)hm_hex_encode(pk, sizeof(pk), cfg.validators[i].pk, HM_ED25519_PK_LEN);
-		printf("  node%u  stoq %s:%u  key %s  pk %s\n", i, cfg.stoq_listen.host,
-		       (unsigned)cfg.stoq_listen.port, cfg.key_file, pk);
+		(void)hm_hex_encode(pk, sizeof(pk), id.pk, HM_ED25519_PK_LEN);
+		hm_identity_wipe(&id);
+		printf("  node%u  API http://127.0.0.1:%u  STOQ 127.0.0.1:%u  node id key "
+		       "%.16s...\n",
+		       i, d->base_port + 100 + i, d->base_port + i, pk);
 	}
-	printf("\nquickstart:\n"
-	       "  hypermesh node status  --config %s/node0/node.ini\n"
-	       "  hypermesh node submit  --config %s/node0/node.ini --data hello\n"
-	       "  hypermesh node receipt --config %s/node1/node.ini --id TXID\n"
-	       "  logs: %s/nodeN/node.log   data: %s/nodeN/data/{consensus,state}\n"
-	       "  (operations are rejected with 'not supported' until an envelope\n"
-	       "   verifier and state modules are installed)\n"
+	printf("\nadmin API key: %s/trustchain/admin.apikey   root CA: %s/trustchain/root.crt\n"
+	       "\nquickstart (docs/API.md):\n"
+	       "  KEY=$(cat %s/trustchain/admin.apikey)\n"
+	       "  openssl req -new -newkey ed25519 -nodes -keyout k.pem -out csr.pem \\\n"
+	       "      -subj /CN=demo.example -addext subjectAltName=DNS:demo.example\n"
+	       "  python3 -c 'import json; print(json.dumps({\"csr\": open(\"csr.pem\").read()}))' |\n"
+	       "      curl -s -H \"Authorization: Bearer $KEY\" --data @- "
+	       "http://127.0.0.1:%u/v1/certificates\n"
+	       "  curl -s -H \"Authorization: Bearer $KEY\" "
+	       "http://127.0.0.1:%u/v1/consensus/status\n"
+	       "  curl -s http://127.0.0.1:%u/metrics\n"
+	       "  logs: %s/nodeN/node.log   data: %s/nodeN/data\n"
 	       "Ctrl-C (SIGINT) or SIGTERM stops every node.\n",
-	       d->dir, d->dir, d->dir, d->dir, d->dir);
+	       d->dir, d->dir, d->dir, d->base_port + 100, d->base_port + 100 + (d->n > 1 ? 1 : 0),
+	       d->base_port + 100, d->dir, d->dir);
 	fflush(stdout);
 }
 

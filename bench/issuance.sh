@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Certificate issuance through the 4-validator devnet on loopback: a fresh
+# genesis, four `hypermesh node run` processes, then `hypermesh loadgen`
+# keeping C connections busy, spread over the four APIs, for S seconds.
+# Prints issuances/s and the latency a client sees (request to committed
+# answer) at p50/p99, and the nodes' own commit-latency histogram and
+# transaction rate from /metrics. Usage: bench/issuance.sh [BUILD_DIR]
+# Env: CONCURRENCY (default 64), SECONDS_LOAD (default 20), NODES (4).
+set -euo pipefail
+build=${1:-build}
+hm="$build/bin/hypermesh"
+conc=${CONCURRENCY:-64}
+secs=${SECONDS_LOAD:-20}
+n=${NODES:-4}
+dir=$(mktemp -d)
+base=$((20000 + RANDOM % 20000))
+pids=()
+trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait; rm -rf "$dir"' EXIT
+
+"$hm" devnet --nodes "$n" --dir "$dir/dn" --base-port "$base" --exit-when-ready >/dev/null
+for ((i = 0; i < n; i++)); do
+  "$hm" node run --config "$dir/dn/node$i/node.ini" 2>>"$dir/node$i.log" &
+  pids+=($!)
+done
+urls=()
+for ((i = 0; i < n; i++)); do
+  u="http://127.0.0.1:$((base + 100 + i))"
+  for _ in $(seq 100); do curl -sf "$u/v1/health" >/dev/null && break; sleep 0.2; done
+  urls+=("$u")
+done
+metric() { curl -s "${urls[0]}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+tx0=$(metric hypermesh_transactions_total); b0=$(metric hypermesh_blocks_total)
+s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
+t0=$(date +%s.%N)
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "devnet: $n validators, loadgen concurrency $conc for ${secs}s over ${#urls[@]} APIs"
+"$hm" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
+  --csrs 4000 --concurrency "$conc" --duration "$secs"
+t1=$(date +%s.%N)
+tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
+s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
+python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" <<'PY'
+import sys
+t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1 = map(float, sys.argv[1:])
+dt = t1 - t0
+print(f"node0: {(tx1-tx0)/dt:.1f} committed tx/s, {(b1-b0)/dt:.1f} blocks/s, "
+      f"{(tx1-tx0)/max(b1-b0,1):.1f} tx/block, mean block commit latency "
+      f"{1000*(s1-s0)/max(c1-c0,1):.0f} ms")
+PY
