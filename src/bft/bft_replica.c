@@ -874,9 +874,15 @@ static uint64_t propose_at(const struct hm_bft_replica *r)
 
 	if (r->min_interval == 0 || r->mp.live > 0)
 		return r->now;
-	parent = find_block(r, r->high_qc.block);
-	if (parent != NULL && parent->has_txs && !parent->committed)
-		return r->now;
+	/*
+	 * Transactions in a block not yet committed need the next two blocks
+	 * (two-chain commit): propose those at once, empty or not, so the
+	 * pacing delays only an idle chain, never a commit.
+	 */
+	for (parent = find_block(r, r->high_qc.block); parent != NULL && !parent->committed;
+	     parent = find_block(r, parent->parent))
+		if (parent->has_txs)
+			return r->now;
 	return r->qc_at + r->min_interval;
 }
 
