@@ -34,6 +34,7 @@
 #define HM_NODE_M_BLOCKS    "consensus/blocks"  /* uint64 from, uint16 count -> block<1..2^24-1>* */
 #define HM_NODE_M_BLOCK     "consensus/block"   /* uint64 height -> canonical block */
 #define HM_NODE_M_FORWARD   "consensus/forward" /* one-way, validators only */
+#define HM_NODE_M_VALIDATE  "consensus/validate_proofs" /* services.h */
 /* Consensus messages between validators: one-way frames of this service. */
 #define HM_NODE_BFT_SERVICE "bft"
 #define HM_NODE_BFT_METHOD  "msg"
@@ -179,6 +180,16 @@ void hm_node_set_commit_hook(struct hm_node *n,
  * HM_ERR_NOT_FOUND (not committed here), HM_ERR_CORRUPT, storage errors.
  */
 int hm_node_block_hash(struct hm_node *n, uint64_t height, uint8_t hash[HM_BFT_HASH_LEN]);
+/*
+ * Answers the node's `hypermesh` RPC methods it does not know itself
+ * (services.h adds consensus/validate_proofs): fn appends the reply body
+ * and returns HM_OK, or returns the error the caller gets (HM_ERR_UNSUPPORTED
+ * for an unknown method). Runs on the loop.
+ */
+typedef int (*hm_node_rpc_fn)(void *user, const char *method, const uint8_t *body, size_t len,
+                              struct hm_buf *reply);
+void hm_node_set_rpc_hook(struct hm_node *n, hm_node_rpc_fn fn, void *user);
+
 /* The config the node runs with. */
 const struct hm_node_config *hm_node_config_of(const struct hm_node *n);
 /* A fatal error stopped the node (executor failure, corrupt chain): its code, or HM_OK. */

@@ -400,27 +400,33 @@ static int reap_dead(struct devnet *d)
 static void print_ready(const struct devnet *d)
 {
 	char pk[2 * HM_ED25519_PK_LEN + 1];
+	unsigned api0 = 0, api1 = 0;
 
 	printf("\ndevnet: %u validators committing on chain '" DEVNET_CHAIN_ID "'\n", d->n);
+	/* From the stored configs: a reused genesis keeps its own ports. */
 	for (unsigned i = 0; i < d->n; i++) {
-		struct hm_identity id;
-		char key[PATH_MAX];
+		struct hm_node_config cfg;
+		char path[PATH_MAX], err[HM_NODE_ERROR_MAX];
 
-		if (node_path(d, key, sizeof(key), i, "node.key") ||
-		    hm_keystore_load(key, &id) != HM_OK)
+		if (node_path(d, path, sizeof(path), i, "node.ini") ||
+		    hm_node_config_load(path, &cfg, err, sizeof(err)) != HM_OK)
 			continue;
-		(void)hm_hex_encode(pk, sizeof(pk), id.pk, HM_ED25519_PK_LEN);
-		hm_identity_wipe(&id);
-		printf("  node%u  API http://127.0.0.1:%u  STOQ 127.0.0.1:%u  node id key "
-		       "%.16s...\n",
-		       i, d->base_port + 100 + i, d->base_port + i, pk);
+		(void)hm_hex_encode(pk, sizeof(pk), cfg.validators[i].pk, HM_ED25519_PK_LEN);
+		printf("  node%u  stoq %s:%u  API http://%s:%u  pk %.16s...\n", i,
+		       cfg.stoq_listen.host, (unsigned)cfg.stoq_listen.port, cfg.api_listen.host,
+		       (unsigned)cfg.api_listen.port, pk);
+		if (i == 0)
+			api0 = cfg.api_listen.port;
+		if (i == 1 || d->n == 1)
+			api1 = cfg.api_listen.port;
 	}
 	printf("\nadmin API key: %s/trustchain/admin.apikey   root CA: %s/trustchain/root.crt\n"
-	       "\nquickstart (docs/API.md):\n"
+	       "\nquickstart: (the API is in docs/API.md)\n"
 	       "  KEY=$(cat %s/trustchain/admin.apikey)\n"
 	       "  openssl req -new -newkey ed25519 -nodes -keyout k.pem -out csr.pem \\\n"
 	       "      -subj /CN=demo.example -addext subjectAltName=DNS:demo.example\n"
-	       "  python3 -c 'import json; print(json.dumps({\"csr\": open(\"csr.pem\").read()}))' |\n"
+	       "  python3 -c 'import json; print(json.dumps({\"csr\": open(\"csr.pem\").read()}))' "
+	       "|\n"
 	       "      curl -s -H \"Authorization: Bearer $KEY\" --data @- "
 	       "http://127.0.0.1:%u/v1/certificates\n"
 	       "  curl -s -H \"Authorization: Bearer $KEY\" "
@@ -428,8 +434,7 @@ static void print_ready(const struct devnet *d)
 	       "  curl -s http://127.0.0.1:%u/metrics\n"
 	       "  logs: %s/nodeN/node.log   data: %s/nodeN/data\n"
 	       "Ctrl-C (SIGINT) or SIGTERM stops every node.\n",
-	       d->dir, d->dir, d->dir, d->base_port + 100, d->base_port + 100 + (d->n > 1 ? 1 : 0),
-	       d->base_port + 100, d->dir, d->dir);
+	       d->dir, d->dir, d->dir, api0, api1, api0, d->dir, d->dir);
 	fflush(stdout);
 }
 

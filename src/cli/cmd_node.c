@@ -33,7 +33,8 @@ static const char node_usage[] =
         "service 'hypermesh' (the node FILE describes) and print its answer:\n"
         "status as JSON, submit the transaction id (hex), receipt as JSON\n"
         "(runtime failure if there is no receipt yet), block the committed block\n"
-        "at height N as JSON (height, hash, view, proposer, transactions).\n"
+        "at height N as JSON (height, hash, view, proposer, transactions: count,\n"
+        "txs: each transaction in hex).\n"
         "\n"
         "  -c, --config FILE      the node's config file\n"
         "      --data TEXT        transaction bytes (submit)\n"
@@ -255,9 +256,21 @@ static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body
 		for (size_t off = 0; off + 2 <= b.payload_len; ntx++)
 			off += 2 + ((size_t)b.payload[off] << 8 | b.payload[off + 1]);
 		printf("{\"hash\":\"%s\",\"height\":%llu,\"proposer\":%u,\"timestamp_ms\":%llu,"
-		       "\"transactions\":%zu,\"view\":%llu}\n",
+		       "\"transactions\":%zu,\"view\":%llu,\"txs\":[",
 		       h, (unsigned long long)b.height, (unsigned)b.proposer,
 		       (unsigned long long)b.timestamp, ntx, (unsigned long long)b.view);
+		/* Each transaction in hex, so that tools can take it apart. */
+		for (size_t off = 0, i = 0; off + 2 <= b.payload_len; i++) {
+			size_t n = (size_t)b.payload[off] << 8 | b.payload[off + 1];
+			char *x = malloc(2 * n + 1);
+
+			if (x != NULL)
+				(void)hm_hex_encode(x, 2 * n + 1, b.payload + off + 2, n);
+			printf("%s\"%s\"", i ? "," : "", x != NULL ? x : "");
+			free(x);
+			off += 2 + n;
+		}
+		printf("]}\n");
 	} else if (st->binary_reply) {
 		char *h = malloc(2 * len + 1);
 

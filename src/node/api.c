@@ -659,6 +659,60 @@ static void h_apikey_create(struct hm_http_req *req, void *arg)
 	hm_buf_free(&payload);
 }
 
+/*
+ * POST /v1/proofs/validate {"operation": BASE64}: which of the four proofs
+ * of an operation envelope fail against committed state now, and why.
+ */
+static void h_validate(struct hm_http_req *req, void *arg)
+{
+	struct hm_services *s = arg;
+	struct hm_proofs_result res;
+	const char *b64 = NULL;
+	uint8_t *op = NULL;
+	size_t cap, len = 0;
+	json_t *body, *failed;
+	int rc;
+
+	if (hm_http_req_json(req, &body) != HM_OK)
+		return;
+	if (hm_json_get_string(body, "operation", &b64) != HM_OK) {
+		json_decref(body);
+		hm_http_respond_error(req, 400, "bad_request",
+		                      "\"operation\" (base64) is required");
+		return;
+	}
+	cap = strlen(b64) / 4 * 3 + 3;
+	op = malloc(cap);
+	rc = op == NULL ? HM_ERR_NOMEM : hm_base64_decode(op, cap, &len, b64, strlen(b64));
+	json_decref(body);
+	if (rc != HM_OK) {
+		free(op);
+		hm_http_respond_error(req, 400, "bad_request", "operation is not base64");
+		return;
+	}
+	rc = svc_validate_now(s, op, len, &res);
+	free(op);
+	if (rc == HM_ERR_NOMEM || rc == HM_ERR_IO || rc == HM_ERR_CORRUPT) {
+		hm_http_respond_error(req, 500, "internal", "%s", hm_strerror(rc));
+		return;
+	}
+	if (rc != HM_OK) {
+		hm_http_respond_error(req, 400, "bad_operation", "the envelope does not decode: %s",
+		                      hm_strerror(rc));
+		return;
+	}
+	failed = json_array();
+	for (int k = 0; k < HM_PROOF_KINDS; k++) {
+		if (res.failed & HM_PROOF_BIT(k))
+			json_array_append_new(
+			        failed, json_pack("{s:s, s:s}", "proof",
+			                          hm_proof_kind_name((enum hm_proof_kind)k),
+			                          "reason", hm_proof_reason_str(res.reason[k])));
+	}
+	hm_http_respond_json(req, 200,
+	                     json_pack("{s:b, s:o}", "valid", res.failed == 0, "failed", failed));
+}
+
 /* GET /v1/ct/sth: the current signed tree head (RFC 6962 get-sth shape). */
 static void h_sth(struct hm_http_req *req, void *arg)
 {
@@ -910,6 +964,7 @@ int svc_api_new(struct hm_services *s, char *err, size_t errlen)
 		{ "POST", "/v1/certificates/{serial}/revoke", "revoke", h_revoke },
 		{ "GET", "/v1/requests/{id}", "read", h_get_request },
 		{ "POST", "/v1/apikeys", "keys", h_apikey_create },
+		{ "POST", "/v1/proofs/validate", "status", h_validate },
 		{ "GET", "/v1/ct/sth", "ct", h_sth },
 		{ "GET", "/v1/ct/entries", "ct", h_entries },
 		{ "GET", "/v1/ct/proof/inclusion", "ct", h_inclusion },

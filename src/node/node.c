@@ -78,6 +78,8 @@ struct hm_node {
 	void *done_user;
 	uint64_t last_now, last_latency;
 	void (*commit_hook)(void *user, const struct hm_block_info *b, size_t ntx);
+	hm_node_rpc_fn rpc_hook;
+	void *rpc_hook_user;
 	void *commit_hook_user;
 	struct hm_buf hashbuf;
 	struct hm_bft_msg *scratch;
@@ -662,9 +664,29 @@ static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq
 			(void)hm_stoq_rpc_respond(call, txid, sizeof(txid));
 		else
 			(void)hm_stoq_rpc_respond_error(call, rc, NULL);
+	} else if (n->rpc_hook != NULL) {
+		struct hm_buf reply;
+		char method[HM_STOQ_NAME_MAX + 1];
+
+		memcpy(method, f->method, f->method_len);
+		method[f->method_len] = '\0';
+		hm_buf_init(&reply);
+		rc = n->rpc_hook(n->rpc_hook_user, method, f->body, f->body_len, &reply);
+		if (rc == HM_OK)
+			(void)hm_stoq_rpc_respond(call, reply.data, reply.len);
+		else
+			(void)hm_stoq_rpc_respond_error(
+			        call, rc, rc == HM_ERR_UNSUPPORTED ? "no such method" : NULL);
+		hm_buf_free(&reply);
 	} else {
 		(void)hm_stoq_rpc_respond_error(call, HM_ERR_UNSUPPORTED, "no such method");
 	}
+}
+
+void hm_node_set_rpc_hook(struct hm_node *n, hm_node_rpc_fn fn, void *user)
+{
+	n->rpc_hook = fn;
+	n->rpc_hook_user = user;
 }
 
 static void on_rpc(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,

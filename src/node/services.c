@@ -242,6 +242,58 @@ static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
 	return HM_OK;
 }
 
+/*
+ * consensus/validate_proofs: the four proofs of an operation judged against
+ * committed state as it is now (the applied height, the wall clock), without
+ * submitting it. HM_OK with res filled (res->failed says which failed), or
+ * the envelope's decoding error, or a failure of this node.
+ */
+int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
+                     struct hm_proofs_result *res)
+{
+	struct hm_node_status ns;
+	struct state_at at;
+	struct hm_gov_view view;
+	struct hm_proof_state st;
+	struct hm_proofs_context pc;
+	struct hm_envelope env;
+	uint8_t digest[HM_ENV_DIGEST_LEN];
+	MDB_txn *txn;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = hm_envelope_decode(&env, digest, tx, len)) != HM_OK)
+		return rc;
+	hm_node_status(s->node, &ns);
+	at.s = s;
+	at.height = ns.applied_height;
+	if (mdb_txn_begin(hm_executor_env(s->ex), NULL, MDB_RDONLY, &txn) != 0)
+		return HM_ERR_IO;
+	view = (struct hm_gov_view){ s->gov.ctx, txn, &at, at_block_hash, at_height, s->tc };
+	hm_gov_state(&view, &st);
+	pc.state = &st;
+	pc.chain_id = s->chain_id;
+	pc.now_s = svc_now_ms() / 1000;
+	pc.vdf_cache = &s->vdf_cache;
+	rc = hm_proofs_validate(&env, digest, &pc, res);
+	mdb_txn_abort(txn);
+	/* A verdict, even a negative one, is an answer; only node failures are errors. */
+	return rc == HM_ERR_VERIFY ? HM_OK : rc;
+}
+
+static int on_rpc(void *user, const char *method, const uint8_t *body, size_t len,
+                  struct hm_buf *reply)
+{
+	struct hm_proofs_result res;
+	int rc;
+
+	if (strcmp(method, HM_NODE_M_VALIDATE) != 0)
+		return HM_ERR_UNSUPPORTED;
+	if ((rc = svc_validate_now(user, body, len, &res)) != HM_OK)
+		return rc;
+	return hm_proofs_result_encode(&res, reply);
+}
+
 /* ---- PoTime anchors ---- */
 
 static void vdf_work(uv_work_t *w)
@@ -496,6 +548,7 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 	}
 	hm_executor_set_verifier(s->ex, verify_op, s);
 	hm_node_set_commit_hook(node, on_commit, s);
+	hm_node_set_rpc_hook(node, on_rpc, s);
 	return svc_api_new(s, err, errlen);
 }
 
@@ -527,6 +580,7 @@ void hm_services_stop(struct hm_services *s)
 		return;
 	s->stopping = 1;
 	hm_node_set_commit_hook(s->node, NULL, NULL);
+	hm_node_set_rpc_hook(s->node, NULL, NULL);
 	if (s->http != NULL) {
 		hm_http_server_close(s->http);
 		s->http = NULL;

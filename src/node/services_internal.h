@@ -87,6 +87,10 @@ uint64_t svc_now_ms(void);
 int svc_submit_op(struct hm_services *s, uint16_t type, const uint8_t *payload, size_t len,
                   uint8_t txid[HM_TXID_LEN]);
 
+/* The four proofs of an operation against committed state now (no submission). */
+int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
+                     struct hm_proofs_result *res);
+
 /* api.c */
 int svc_api_new(struct hm_services *s, char *err, size_t errlen);
 void svc_api_on_commit(struct hm_services *s, const struct hm_block_info *b, size_t ntx);

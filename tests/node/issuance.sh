@@ -133,6 +133,28 @@ if sn != 0 or h.hex() != r["root_hash"]:
     sys.exit("root mismatch")
 EOF
 
+# ---- consensus/validate_proofs over HTTP: the committed operation, then forgeries ----
+height=$(json 'd["height"]' <"$tmp/alpha.resp")
+"$hm" node block --config "$dn/node0/node.ini" --height "$height" >"$tmp/block.json"
+python3 - "$tmp/block.json" "$tmp" <<'EOF2'
+import base64, json, sys
+txs = json.load(open(sys.argv[1]))["txs"]
+op = bytes.fromhex(txs[0])
+bad = bytearray(op); bad[len(bad) - 200] ^= 0x01   # inside the proofs or signatures
+for name, b in (("op", op), ("bad", bytes(bad)), ("garbage", b"\x00\x01garbage")):
+    open(f"{sys.argv[2]}/validate_{name}.json", "w").write(
+        json.dumps({"operation": base64.b64encode(b).decode()}))
+EOF2
+http POST "$(api 3)/v1/proofs/validate" "$tmp/validate_op.json" "$admin"
+expect_status 200 "validate the committed operation"
+contains "$body" '"valid":true'
+http POST "$(api 3)/v1/proofs/validate" "$tmp/validate_bad.json" "$admin"
+expect_status 200 "validate a tampered operation"
+contains "$body" '"valid":false'
+contains "$body" '"reason"'
+http POST "$(api 3)/v1/proofs/validate" "$tmp/validate_garbage.json" "$admin"
+expect_status 400 "validate garbage"
+
 # ---- bad input: 4xx with a JSON error, and nothing committed ----
 size_before=$(tree_size 0)
 printf '{"csr": ' >"$tmp/malformed.json"
