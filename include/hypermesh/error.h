@@ -48,4 +48,11 @@ const char *hm_strerror(int err);
  */
 int hm_err_from_errno(int errnum);
 
+/*
+ * An LMDB return code as an hm code: MDB_NOTFOUND -> HM_ERR_NOT_FOUND,
+ * MDB_KEYEXIST -> HM_ERR_EXISTS, MDB_MAP_FULL -> HM_ERR_TOO_LARGE, LMDB's
+ * integrity errors -> HM_ERR_CORRUPT, errno values as hm_err_from_errno.
+ */
+int hm_err_from_mdb(int rc);
+
 #endif

@@ -21,33 +21,6 @@ struct hm_bft_lmdb {
 	MDB_dbi safety, chain, voted;
 };
 
-static int from_mdb(int rc)
-{
-	switch (rc) {
-	case MDB_SUCCESS:
-		return HM_OK;
-	case MDB_NOTFOUND:
-		return HM_ERR_NOT_FOUND;
-	case MDB_MAP_FULL:
-		return HM_ERR_TOO_LARGE;
-	case MDB_INVALID:
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_VERSION_MISMATCH:
-		return HM_ERR_CORRUPT;
-	case ENOMEM:
-		return HM_ERR_NOMEM;
-	case ENOENT:
-		return HM_ERR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return HM_ERR_PERMISSION;
-	default:
-		return HM_ERR_IO;
-	}
-}
-
 /*
  * LMDB maps the data file and trusts its meta page: a file cut shorter than
  * the last page the meta page names would fault (SIGBUS) on the first read
@@ -84,27 +57,27 @@ int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
 	db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		return HM_ERR_NOMEM;
-	rc = from_mdb(mdb_env_create(&db->env));
+	rc = hm_err_from_mdb(mdb_env_create(&db->env));
 	if (rc != HM_OK) {
 		free(db);
 		return rc;
 	}
-	if ((rc = from_mdb(mdb_env_set_maxdbs(db->env, 3))) ||
-	    (rc = from_mdb(mdb_env_set_mapsize(db->env,
+	if ((rc = hm_err_from_mdb(mdb_env_set_maxdbs(db->env, 3))) ||
+	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(db->env,
 	                                       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
-	    (rc = from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
+	    (rc = hm_err_from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
 		goto fail;
 	if ((rc = check_file_size(db->env, dir)))
 		goto fail;
-	if ((rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
 		goto fail;
-	if ((rc = from_mdb(mdb_dbi_open(txn, "safety", MDB_CREATE, &db->safety))) ||
-	    (rc = from_mdb(mdb_dbi_open(txn, "chain", MDB_CREATE, &db->chain))) ||
-	    (rc = from_mdb(mdb_dbi_open(txn, "voted", MDB_CREATE, &db->voted)))) {
+	if ((rc = hm_err_from_mdb(mdb_dbi_open(txn, "safety", MDB_CREATE, &db->safety))) ||
+	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "chain", MDB_CREATE, &db->chain))) ||
+	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "voted", MDB_CREATE, &db->voted)))) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
-	if ((rc = from_mdb(mdb_txn_commit(txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_commit(txn))))
 		goto fail;
 	*out = db;
 	return HM_OK;
@@ -127,7 +100,7 @@ static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t 
 {
 	MDB_txn *txn;
 	MDB_val k = { klen, (void *)key }, v = { len, (void *)p };
-	int rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
+	int rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
 
 	if (rc != HM_OK)
 		return rc;
@@ -138,9 +111,9 @@ static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t 
 	}
 	if (rc != MDB_SUCCESS) {
 		mdb_txn_abort(txn);
-		return from_mdb(rc);
+		return hm_err_from_mdb(rc);
 	}
-	return from_mdb(mdb_txn_commit(txn));
+	return hm_err_from_mdb(mdb_txn_commit(txn));
 }
 
 static int get_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
@@ -148,11 +121,11 @@ static int get_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t 
 {
 	MDB_txn *txn;
 	MDB_val k = { klen, (void *)key }, v;
-	int rc = from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn));
+	int rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn));
 
 	if (rc != HM_OK)
 		return rc;
-	rc = from_mdb(mdb_get(txn, dbi, &k, &v));
+	rc = hm_err_from_mdb(mdb_get(txn, dbi, &k, &v));
 	if (rc == HM_OK)
 		rc = hm_buf_append(out, v.mv_data, v.mv_size);
 	mdb_txn_abort(txn);
@@ -189,11 +162,11 @@ static int lmdb_append_block(void *ctx, uint64_t height, const uint8_t *p, size_
 	MDB_val k, v;
 	uint8_t key[8];
 	uint64_t last = 0;
-	int rc = from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
+	int rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
 
 	if (rc != HM_OK)
 		return rc;
-	if ((rc = from_mdb(mdb_cursor_open(txn, db->chain, &cur))))
+	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, db->chain, &cur))))
 		goto abort;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	mdb_cursor_close(cur);
@@ -205,7 +178,7 @@ static int lmdb_append_block(void *ctx, uint64_t height, const uint8_t *p, size_
 		for (int i = 0; i < 8; i++)
 			last = last << 8 | ((const uint8_t *)k.mv_data)[i];
 	} else if (rc != MDB_NOTFOUND) {
-		rc = from_mdb(rc);
+		rc = hm_err_from_mdb(rc);
 		goto abort;
 	}
 	if (height != last + 1) {
@@ -217,9 +190,9 @@ static int lmdb_append_block(void *ctx, uint64_t height, const uint8_t *p, size_
 	k.mv_data = key;
 	v.mv_size = len;
 	v.mv_data = (void *)p;
-	if ((rc = from_mdb(mdb_put(txn, db->chain, &k, &v, MDB_NOOVERWRITE))))
+	if ((rc = hm_err_from_mdb(mdb_put(txn, db->chain, &k, &v, MDB_NOOVERWRITE))))
 		goto abort;
-	return from_mdb(mdb_txn_commit(txn));
+	return hm_err_from_mdb(mdb_txn_commit(txn));
 abort:
 	mdb_txn_abort(txn);
 	return rc;

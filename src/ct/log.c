@@ -27,23 +27,10 @@ struct hm_ct_log {
 
 static int from_mdb(int rc)
 {
-	switch (rc) {
-	case MDB_SUCCESS:
-		return HM_OK;
-	case MDB_MAP_FULL:
-		return HM_ERR_TOO_LARGE;
-	case MDB_INVALID:
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_VERSION_MISMATCH:
-	case MDB_INCOMPATIBLE:
-	case MDB_BAD_VALSIZE:
-	case MDB_NOTFOUND: /* every key we ask for is one the size promises */
-	case MDB_KEYEXIST: /* data beyond the recorded size */
+	/* Every key we ask for is one the size promises, and none lies beyond it. */
+	if (rc == MDB_NOTFOUND || rc == MDB_KEYEXIST)
 		return HM_ERR_CORRUPT;
-	default:
-		return rc > 0 ? hm_err_from_errno(rc) : HM_ERR_IO;
-	}
+	return hm_err_from_mdb(rc);
 }
 
 static void put_be64(uint8_t *p, uint64_t v)

@@ -55,33 +55,6 @@ struct hm_executor {
 	struct hm_buf results, scratch;
 };
 
-static int from_mdb(int rc)
-{
-	switch (rc) {
-	case MDB_SUCCESS:
-		return HM_OK;
-	case MDB_NOTFOUND:
-		return HM_ERR_NOT_FOUND;
-	case MDB_MAP_FULL:
-		return HM_ERR_TOO_LARGE;
-	case MDB_INVALID:
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_VERSION_MISMATCH:
-		return HM_ERR_CORRUPT;
-	case ENOMEM:
-		return HM_ERR_NOMEM;
-	case ENOENT:
-		return HM_ERR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return HM_ERR_PERMISSION;
-	default:
-		return HM_ERR_IO;
-	}
-}
-
 int hm_lmdb_check_size(MDB_env *env, const char *dir)
 {
 	MDB_envinfo info;
@@ -129,28 +102,28 @@ int hm_executor_open(struct hm_executor **out, const char *dir, size_t map_size)
 	hm_buf_init(&ex->results);
 	hm_buf_init(&ex->scratch);
 	ex->next_token = 1;
-	if ((rc = from_mdb(mdb_env_create(&ex->env)))) {
+	if ((rc = hm_err_from_mdb(mdb_env_create(&ex->env)))) {
 		free(ex);
 		return rc;
 	}
-	if ((rc = from_mdb(
+	if ((rc = hm_err_from_mdb(
 	             mdb_env_set_maxdbs(ex->env, 2 + HM_EXECUTOR_MAX_MODULES * MAX_DBS_MODULE))) ||
-	    (rc = from_mdb(mdb_env_set_mapsize(ex->env, map_size ? map_size : MAP_DEFAULT))) ||
-	    (rc = from_mdb(mdb_env_open(ex->env, dir, 0, 0600))) ||
+	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(ex->env, map_size ? map_size : MAP_DEFAULT))) ||
+	    (rc = hm_err_from_mdb(mdb_env_open(ex->env, dir, 0, 0600))) ||
 	    (rc = hm_lmdb_check_size(ex->env, dir)) ||
-	    (rc = from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
+	    (rc = hm_err_from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
 		goto fail;
-	if ((rc = from_mdb(mdb_dbi_open(txn, "exec.meta", MDB_CREATE, &ex->meta))) ||
-	    (rc = from_mdb(mdb_dbi_open(txn, "exec.receipts", MDB_CREATE, &ex->receipts))))
+	if ((rc = hm_err_from_mdb(mdb_dbi_open(txn, "exec.meta", MDB_CREATE, &ex->meta))) ||
+	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "exec.receipts", MDB_CREATE, &ex->receipts))))
 		goto fail;
-	rc = from_mdb(mdb_get(txn, ex->meta, &k, &v));
+	rc = hm_err_from_mdb(mdb_get(txn, ex->meta, &k, &v));
 	if (rc == HM_OK)
 		rc = decode_applied(&v, &ex->applied);
 	else if (rc == HM_ERR_NOT_FOUND)
 		rc = HM_OK;
 	if (rc != HM_OK)
 		goto fail;
-	rc = from_mdb(mdb_txn_commit(txn));
+	rc = hm_err_from_mdb(mdb_txn_commit(txn));
 	txn = NULL;
 	if (rc != HM_OK)
 		goto fail;
@@ -212,7 +185,7 @@ int hm_executor_start(struct hm_executor *ex)
 
 	if (ex == NULL || ex->started)
 		return HM_ERR_INVALID;
-	if ((rc = from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
 		return rc;
 	for (size_t i = 0; i < ex->nmodules; i++) {
 		if (ex->modules[i].open == NULL)
@@ -222,7 +195,7 @@ int hm_executor_start(struct hm_executor *ex)
 			return rc;
 		}
 	}
-	if ((rc = from_mdb(mdb_txn_commit(txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_commit(txn))))
 		return rc;
 	ex->started = 1;
 	/* The crash window between the state commit and committed(). */
@@ -266,7 +239,7 @@ static int put_receipt(struct hm_executor *ex, MDB_txn *txn, const uint8_t *txid
 		return rc;
 	v.mv_size = ex->scratch.len;
 	v.mv_data = ex->scratch.data;
-	return from_mdb(mdb_put(txn, ex->receipts, &k, &v, 0));
+	return hm_err_from_mdb(mdb_put(txn, ex->receipts, &k, &v, 0));
 }
 
 /* The bytes of results from off on (NULL when there are none: no pointer arithmetic on NULL). */
@@ -312,7 +285,7 @@ static int apply_op(struct hm_executor *ex, MDB_txn *txn, const struct hm_block_
 	int rc;
 
 	hm_sha256(txid, tx, len);
-	rc = from_mdb(mdb_get(txn, ex->receipts, &k, &v));
+	rc = hm_err_from_mdb(mdb_get(txn, ex->receipts, &k, &v));
 	if (rc == HM_OK)
 		return HM_OK; /* a replay of a receipted transaction: the first receipt stands */
 	if (rc != HM_ERR_NOT_FOUND)
@@ -329,11 +302,11 @@ static int apply_op(struct hm_executor *ex, MDB_txn *txn, const struct hm_block_
 		if (rc == HM_OK) {
 			MDB_txn *child;
 
-			if ((rc = from_mdb(mdb_txn_begin(ex->env, txn, 0, &child))))
+			if ((rc = hm_err_from_mdb(mdb_txn_begin(ex->env, txn, 0, &child))))
 				return rc;
 			rc = m->apply(m->ctx, child, b, &op, &ex->results);
 			if (rc == HM_OK) {
-				if ((rc = from_mdb(mdb_txn_commit(child))))
+				if ((rc = hm_err_from_mdb(mdb_txn_commit(child))))
 					return rc;
 			} else {
 				mdb_txn_abort(child);
@@ -364,7 +337,7 @@ static int put_applied(struct hm_executor *ex, MDB_txn *txn, const struct hm_blo
 		return rc;
 	v.mv_size = ex->scratch.len;
 	v.mv_data = ex->scratch.data;
-	return from_mdb(mdb_put(txn, ex->meta, &k, &v, 0));
+	return hm_err_from_mdb(mdb_put(txn, ex->meta, &k, &v, 0));
 }
 
 /* Tells the watchers of the receipts just made durable. */
@@ -411,7 +384,7 @@ int hm_executor_apply_block(struct hm_executor *ex, const struct hm_block_info *
 		if (hm_get_vec(&rd, 1, 0xffff, &tx, &n))
 			return HM_ERR_LENGTH;
 	}
-	if ((rc = from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
 		goto fail;
 	ex->nfresh = 0;
 	hm_buf_truncate(&ex->results, 0);
@@ -430,7 +403,7 @@ int hm_executor_apply_block(struct hm_executor *ex, const struct hm_block_info *
 		mdb_txn_abort(txn);
 		goto fail;
 	}
-	if ((rc = from_mdb(mdb_txn_commit(txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_commit(txn))))
 		goto fail;
 	ex->applied = *b;
 	/*
@@ -458,9 +431,9 @@ int hm_executor_receipt(struct hm_executor *ex, const uint8_t txid[HM_TXID_LEN],
 	uint32_t status;
 	int rc;
 
-	if ((rc = from_mdb(mdb_txn_begin(ex->env, NULL, MDB_RDONLY, &txn))))
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(ex->env, NULL, MDB_RDONLY, &txn))))
 		return rc;
-	rc = from_mdb(mdb_get(txn, ex->receipts, &k, &v));
+	rc = hm_err_from_mdb(mdb_get(txn, ex->receipts, &k, &v));
 	if (rc == HM_OK) {
 		hm_reader_init(&rd, v.mv_data, v.mv_size);
 		if (hm_get_u64(&rd, &r->height) || hm_get_u32(&rd, &r->index) ||

@@ -45,36 +45,16 @@ struct tc_mod {
 	size_t log_sk_len; /* 0: no log key, SCTs and STHs unsupported */
 };
 
-static int mdb_err(int rc)
-{
-	switch (rc) {
-	case MDB_SUCCESS:
-		return HM_OK;
-	case MDB_NOTFOUND:
-		return HM_ERR_NOT_FOUND;
-	case MDB_KEYEXIST:
-		return HM_ERR_EXISTS;
-	case ENOMEM:
-		return HM_ERR_NOMEM;
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INVALID:
-		return HM_ERR_CORRUPT;
-	default:
-		return HM_ERR_IO;
-	}
-}
-
 static int db_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *v)
 {
 	MDB_val key = { klen, (void *)k };
-	return mdb_err(mdb_get(txn, dbi, &key, v));
+	return hm_err_from_mdb(mdb_get(txn, dbi, &key, v));
 }
 
 static int db_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen)
 {
 	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
-	return mdb_err(mdb_put(txn, dbi, &key, &val, 0));
+	return hm_err_from_mdb(mdb_put(txn, dbi, &key, &val, 0));
 }
 
 static void be64(uint8_t out[8], uint64_t v)
@@ -292,7 +272,7 @@ static int tc_open(void *ctx, MDB_env *env, MDB_txn *txn)
 
 	m->env = env;
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
-		if ((rc = mdb_err(mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi))) != HM_OK)
+		if ((rc = hm_err_from_mdb(mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi))) != HM_OK)
 			return rc;
 	rc = db_get(txn, m->meta, "root", 4, &v);
 	if (rc == HM_OK) {
@@ -748,7 +728,7 @@ static int tc_committed(void *ctx, const struct hm_block_info *b)
 	int rc;
 
 	(void)b;
-	if ((rc = mdb_err(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn))) != HM_OK)
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn))) != HM_OK)
 		return rc;
 	if ((rc = meta_u64(txn, m, "ct_next", &want)) != HM_OK ||
 	    (rc = hm_ct_log_size(m->log, &have)) != HM_OK)
@@ -1072,7 +1052,7 @@ int hm_tc_crl(void *ctx, MDB_txn *txn, const struct hm_tc_ca *ca, uint64_t this_
 	    gnutls_x509_crt_get_subject_key_id(ca->crt, id, &id_len, &crit) < 0 ||
 	    gnutls_x509_crl_set_authority_key_id(crl, id, id_len) < 0)
 		goto out;
-	if ((rc = mdb_err(mdb_cursor_open(txn, m->revoked, &cur))) != HM_OK)
+	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, m->revoked, &cur))) != HM_OK)
 		goto out;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
 	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -1091,7 +1071,7 @@ int hm_tc_crl(void *ctx, MDB_txn *txn, const struct hm_tc_ca *ca, uint64_t this_
 		}
 	}
 	if (mrc != MDB_NOTFOUND) {
-		rc = mdb_err(mrc);
+		rc = hm_err_from_mdb(mrc);
 		goto out;
 	}
 	rc = HM_ERR_CRYPTO;
