@@ -14,6 +14,7 @@
 
 #include "hypermesh/clock.h"
 #include "hypermesh/ct_log.h"
+#include "hypermesh/ct_tiles.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/log.h"
@@ -713,6 +714,66 @@ static void h_validate(struct hm_http_req *req, void *arg)
 	                     json_pack("{s:b, s:o}", "valid", res.failed == 0, "failed", failed));
 }
 
+/* GET /ct/checkpoint: a C2SP checkpoint of the log as it is now (public). */
+static void h_checkpoint(struct hm_http_req *req, void *arg)
+{
+	struct hm_services *s = arg;
+	struct hm_ct_log *log = hm_tc_ct_log(s->tc);
+	struct hm_buf note;
+	uint64_t size;
+	int rc;
+
+	hm_buf_init(&note);
+	if ((rc = hm_ct_log_size(log, &size)) != HM_OK ||
+	    (rc = hm_ct_checkpoint_sign(log, size, s->origin, &s->note_signer, &note)) != HM_OK) {
+		hm_buf_free(&note);
+		hm_http_respond_error(req, 500, "internal", "%s", hm_strerror(rc));
+		return;
+	}
+	hm_http_req_add_header(req, "Cache-Control", "no-cache");
+	hm_http_respond(req, 200, "text/plain; charset=utf-8", note.data, note.len);
+	hm_buf_free(&note);
+}
+
+/*
+ * GET /ct/tile/<L>/<N>[.p/<W>] and /ct/tile/entries/<N>[.p/<W>] (c2sp.org
+ * tlog-tiles, public) for the log at its current size. Full tiles never
+ * change and are cacheable forever; partial ones only briefly.
+ */
+static void h_tile(struct hm_http_req *req, void *arg)
+{
+	struct hm_services *s = arg;
+	struct hm_ct_log *log = hm_tc_ct_log(s->tc);
+	const char *path = hm_http_req_path(req) + strlen("/ct/");
+	struct hm_ct_tile t;
+	struct hm_buf out;
+	uint64_t size;
+	int rc;
+
+	if (hm_ct_tile_path_parse(&t, path, strlen(path)) != HM_OK) {
+		hm_http_respond_error(req, 404, "not_found", "not a tile path");
+		return;
+	}
+	if (hm_ct_log_size(log, &size) != HM_OK) {
+		hm_http_respond_error(req, 500, "internal", "cannot read the log");
+		return;
+	}
+	hm_buf_init(&out);
+	rc = hm_ct_tile_read(log, size, &t, &out);
+	if (rc == HM_ERR_NOT_FOUND || rc == HM_ERR_RANGE) {
+		hm_http_respond_error(req, 404, "not_found", "the log has no such tile");
+	} else if (rc != HM_OK) {
+		hm_http_respond_error(req, 500, "internal", "%s", hm_strerror(rc));
+	} else {
+		hm_http_req_add_header(req, "Cache-Control",
+		                       hm_ct_tile_is_full(&t)
+		                               ? "public, max-age=31536000, immutable"
+		                               : "public, max-age=5");
+		hm_http_respond(req, 200, "application/octet-stream", out.data, out.len);
+	}
+	hm_buf_free(&out);
+}
+
 /* GET /v1/ct/sth: the current signed tree head (RFC 6962 get-sth shape). */
 static void h_sth(struct hm_http_req *req, void *arg)
 {
@@ -971,6 +1032,16 @@ int svc_api_new(struct hm_services *s, char *err, size_t errlen)
 		{ "GET", "/v1/ct/proof/consistency", "ct", h_consistency },
 		{ "GET", "/v1/consensus/status", "status", h_status },
 		{ "GET", "/v1/health", NULL, h_health },
+		{ "GET", "/ct/checkpoint", NULL, h_checkpoint },
+		/* Tile paths have 3 to 9 segments after /ct (tlog-tiles' N in groups of three). */
+		{ "GET", "/ct/tile/{a}/{b}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}/{d}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}/{d}/{e}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}/{d}/{e}/{f}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}/{d}/{e}/{f}/{g}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", NULL, h_tile },
+		{ "GET", "/ct/tile/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", NULL, h_tile },
 	};
 	struct hm_http_config hc;
 	int rc;

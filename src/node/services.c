@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hypermesh/clock.h"
+#include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/file.h"
@@ -450,6 +451,47 @@ out:
 	return rc;
 }
 
+/*
+ * The log key (TrustChain genesis log.key: "HMTCPQK1" || uint16 alg ||
+ * opaque pk<1..2^16-1> || opaque sk<1..2^16-1>) as a signed-note signer for
+ * C2SP checkpoints. The origin, which is also the key name, names the chain's
+ * log, the same on every validator: "hypermesh/<chain id>/ct".
+ */
+static int load_note_signer(struct hm_services *s, char *err, size_t errlen)
+{
+	char path[HM_NODE_PATH_MAX + 16];
+	struct hm_buf f;
+	struct hm_reader rd;
+	const uint8_t *pk, *sk;
+	size_t pk_len, sk_len;
+	uint16_t alg;
+	int rc;
+
+	snprintf(s->origin, sizeof(s->origin), "hypermesh/%.*s/ct", (int)s->cfg->chain_id_len,
+	         (const char *)s->cfg->chain_id);
+	snprintf(path, sizeof(path), "%s/log.key", s->cfg->tc_genesis_dir);
+	hm_buf_init(&f);
+	if ((rc = hm_file_read(path, 65536, &f)) != HM_OK) {
+		hm_buf_free(&f);
+		return fail(err, errlen, rc, "%s: %s", path, hm_strerror(rc));
+	}
+	rc = HM_ERR_CORRUPT;
+	if (f.len > 8 && memcmp(f.data, "HMTCPQK1", 8) == 0) {
+		hm_reader_init(&rd, f.data + 8, f.len - 8);
+		if (hm_get_u16(&rd, &alg) == HM_OK &&
+		    hm_get_vec(&rd, 1, 0xffff, &pk, &pk_len) == HM_OK &&
+		    hm_get_vec(&rd, 1, 0xffff, &sk, &sk_len) == HM_OK &&
+		    hm_reader_finish(&rd) == HM_OK)
+			rc = hm_ct_note_signer_init(&s->note_signer, s->origin,
+			                            (enum hm_sig_alg)alg, sk, sk_len);
+	}
+	hm_buf_free(&f);
+	if (rc != HM_OK)
+		return fail(err, errlen, rc, "%s: not a usable log key: %s", path, hm_strerror(rc));
+	s->has_note_signer = 1;
+	return HM_OK;
+}
+
 /* ---- life cycle ---- */
 
 static int load_identity(struct hm_services *s, char *err, size_t errlen)
@@ -513,6 +555,8 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 	if ((rc = hm_tc_genesis_load_ca(cfg->tc_genesis_dir, s->self, &s->ca)) != HM_OK)
 		return fail(err, errlen, rc, "%s: intermediate CA %u: %s", cfg->tc_genesis_dir,
 		            s->self, hm_strerror(rc));
+	if ((rc = load_note_signer(s, err, errlen)) != HM_OK)
+		return rc;
 	if ((rc = hm_plot_open(cfg->tc_plot_dir, &s->plot)) != HM_OK)
 		return fail(err, errlen, rc, "%s: plot: %s", cfg->tc_plot_dir, hm_strerror(rc));
 
@@ -606,5 +650,7 @@ void hm_services_free(struct hm_services *s)
 	hm_buf_free(&s->cert);
 	hm_buf_free(&s->anchor.vdf_proof);
 	hm_wipe(s->sign_sk, sizeof(s->sign_sk));
+	if (s->has_note_signer)
+		hm_ct_note_signer_wipe(&s->note_signer);
 	free(s);
 }

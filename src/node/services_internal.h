@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "hypermesh/ct_note.h"
 #include "hypermesh/envelope.h"
 #include "hypermesh/executor.h"
 #include "hypermesh/http.h"
@@ -66,6 +67,11 @@ struct hm_services {
 	uint64_t vdf_iterations, anchor_window;
 	struct hm_vdf_cache vdf_cache;
 	int stopping;
+
+	/* CT monitors: checkpoints signed with the log key (genesis log.key) */
+	int has_note_signer;
+	struct hm_ct_note_signer note_signer;
+	char origin[HM_CT_NOTE_NAME_MAX + 1];
 
 	/* API */
 	struct hm_http_server *http;

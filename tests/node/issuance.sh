@@ -133,6 +133,43 @@ if sn != 0 or h.hex() != r["root_hash"]:
     sys.exit("root mismatch")
 EOF
 
+# ---- C2SP checkpoint and tlog-tiles (public) agree with the log ----
+http GET "$(api 1)/ct/checkpoint"
+expect_status 200 "checkpoint"
+echo "$body" >"$tmp/checkpoint"
+http GET "$(api 1)/v1/ct/sth" "" "$admin"
+echo "$body" >"$tmp/sth.json"
+size=$(sed -n 2p "$tmp/checkpoint")
+http GET "$(api 1)/ct/tile/0/000.p/$size"
+expect_status 200 "level-0 partial tile"
+curl -s -o "$tmp/tile0" "$(api 1)/ct/tile/0/000.p/$size"
+curl -s -o "$tmp/bundle0" "$(api 1)/ct/tile/entries/000.p/$size"
+checks=$((checks + 1))
+python3 - "$tmp/checkpoint" "$tmp/sth.json" "$tmp/tile0" "$tmp/bundle0" <<'EOF2' || fail "checkpoint or tiles disagree with the log"
+import base64, hashlib, json, sys
+lines = open(sys.argv[1]).read().split("\n")
+origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2])
+assert origin.startswith("hypermesh/") and lines[3] == "" and lines[4].startswith("\u2014 " + origin + " ")
+sth = json.load(open(sys.argv[2]))
+assert sth["tree_size"] == size and base64.b64decode(sth["sha256_root_hash"]) == root, "sth"
+tile, bundle = open(sys.argv[3], "rb").read(), open(sys.argv[4], "rb").read()
+assert len(tile) == 32 * size, "tile width"
+leaves, off = [], 0
+while off < len(bundle):
+    n = int.from_bytes(bundle[off:off + 2], "big"); leaves.append(bundle[off + 2:off + 2 + n]); off += 2 + n
+assert len(leaves) == size, "bundle"
+hashes = [hashlib.sha256(b"\x00" + l).digest() for l in leaves]
+assert b"".join(hashes) == tile, "leaf hashes"
+def mth(h):  # RFC 6962 Merkle tree hash from leaf hashes
+    if len(h) == 1: return h[0]
+    k = 1
+    while k * 2 < len(h): k *= 2
+    return hashlib.sha256(b"\x01" + mth(h[:k]) + mth(h[k:])).digest()
+assert mth(hashes) == root, "root from tiles"
+EOF2
+http GET "$(api 1)/ct/tile/0/x000.p/1"
+expect_status 404 "non-canonical tile path"
+
 # ---- consensus/validate_proofs over HTTP: the committed operation, then forgeries ----
 height=$(json 'd["height"]' <"$tmp/alpha.resp")
 "$hm" node block --config "$dn/node0/node.ini" --height "$height" >"$tmp/block.json"
