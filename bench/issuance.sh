@@ -29,17 +29,24 @@ for ((i = 0; i < n; i++)); do
   urls+=("$u")
 done
 metric() { curl -s "${urls[0]}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-tx0=$(metric hypermesh_transactions_total); b0=$(metric hypermesh_blocks_total)
-s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
-t0=$(date +%s.%N)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
 echo "devnet: $n validators, loadgen concurrency $conc for ${secs}s over ${#urls[@]} APIs"
-"$hm" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
-  --csrs 4000 --concurrency "$conc" --duration "$secs"
-t1=$(date +%s.%N)
-tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
-s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
-python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" <<'PY'
+
+# phase NAME LOADGEN-ARGS...: runs loadgen and prints node0's view of the same interval.
+phase() {
+  local name=$1; shift
+  local tx0 b0 s0 c0 t0 tx1 b1 s1 c1 t1
+  tx0=$(metric hypermesh_transactions_total); b0=$(metric hypermesh_blocks_total)
+  s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
+  t0=$(date +%s.%N)
+  echo "== $name"
+  "$hm" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
+    --concurrency "$conc" --duration "$secs" "$@"
+  sleep 2 # let the last blocks commit
+  t1=$(date +%s.%N)
+  tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
+  s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
+  python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" <<'PY'
 import sys
 t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1 = map(float, sys.argv[1:])
 dt = t1 - t0
@@ -47,3 +54,6 @@ print(f"node0: {(tx1-tx0)/dt:.1f} committed tx/s, {(b1-b0)/dt:.1f} blocks/s, "
       f"{(tx1-tx0)/max(b1-b0,1):.1f} tx/block, mean block commit latency "
       f"{1000*(s1-s0)/max(c1-c0,1):.0f} ms")
 PY
+}
+phase "certificate issuance (request answered at commit)" --csrs 4000
+phase "small transactions (32 bytes, ordered only)" --raw 32

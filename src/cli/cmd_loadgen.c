@@ -68,6 +68,8 @@ struct loadgen {
 	char **bodies; /* JSON request bodies, one per CSR */
 	size_t nbodies, next_body;
 	const char *api_key;
+	size_t raw_size; /* > 0: POST /v1/transactions with this many random bytes */
+	uint64_t raw_counter;
 	int stopping;
 	uint64_t grace_ms;
 	/* results */
@@ -284,20 +286,37 @@ static void on_written(uv_write_t *w, int status)
 static void conn_send_next(struct lg_conn *c)
 {
 	struct loadgen *lg = c->lg;
-	const char *body = lg->bodies[lg->next_body++ % lg->nbodies];
+	uint8_t raw[65535];
+	const char *body;
+	size_t body_len;
 	char head[512];
 	uv_buf_t b;
 	int n;
 
+	if (lg->raw_size > 0) {
+		/* A unique small transaction: a counter, then filler. */
+		memset(raw, 0xa5, lg->raw_size);
+		lg->raw_counter++;
+		memcpy(raw, &lg->raw_counter,
+		       lg->raw_size < sizeof(lg->raw_counter) ? lg->raw_size
+		                                              : sizeof(lg->raw_counter));
+		body = (const char *)raw;
+		body_len = lg->raw_size;
+	} else {
+		body = lg->bodies[lg->next_body++ % lg->nbodies];
+		body_len = strlen(body);
+	}
 	n = snprintf(head, sizeof(head),
-	             "POST /v1/certificates HTTP/1.1\r\nHost: %s:%u\r\nAuthorization: Bearer "
-	             "%s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-	             c->target->host, c->target->port, lg->api_key, strlen(body));
+	             "POST %s HTTP/1.1\r\nHost: %s:%u\r\nAuthorization: Bearer "
+	             "%s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+	             lg->raw_size ? "/v1/transactions" : "/v1/certificates", c->target->host,
+	             c->target->port, lg->api_key,
+	             lg->raw_size ? "application/octet-stream" : "application/json", body_len);
 	hm_buf_truncate(&c->request, 0);
 	hm_buf_truncate(&c->answer, 0);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
 	    hm_buf_append(&c->request, head, (size_t)n) != HM_OK ||
-	    hm_buf_append(&c->request, body, strlen(body)) != HM_OK) {
+	    hm_buf_append(&c->request, body, body_len) != HM_OK) {
 		conn_fail(c, "out of memory");
 		return;
 	}
@@ -441,10 +460,11 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 		       (unsigned long long)lg->status_count[5],
 		       (unsigned long long)lg->status_count[0]);
 	} else {
-		printf("%zu certificates in %.1f s: %.1f/s; latency p50 %.1f ms, p99 %.1f ms, max "
+		printf("%zu %s in %.1f s: %.1f/s; latency p50 %.1f ms, p99 %.1f ms, max "
 		       "%.1f ms; %llu 4xx, %llu 5xx, %llu transport errors\n",
-		       lg->nlat, elapsed, (double)lg->nlat / elapsed, pct_ms(lg, 0.5),
-		       pct_ms(lg, 0.99), pct_ms(lg, 1.0), (unsigned long long)lg->status_count[4],
+		       lg->nlat, lg->raw_size ? "transactions accepted" : "certificates", elapsed,
+		       (double)lg->nlat / elapsed, pct_ms(lg, 0.5), pct_ms(lg, 0.99),
+		       pct_ms(lg, 1.0), (unsigned long long)lg->status_count[4],
 		       (unsigned long long)lg->status_count[5],
 		       (unsigned long long)lg->status_count[0]);
 	}
@@ -464,6 +484,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		{ "wait-ms", required_argument, NULL, 'w' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "raw", required_argument, NULL, 'r' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -479,7 +500,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	hm_buf_init(&key);
 	lg.cmd = cmd;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "u:k:n:c:d:w:p:j" CLI_COMMON_SHORT_OPTIONS, opts,
+	while ((opt = getopt_long(argc, argv, "u:k:n:c:d:w:p:jr:" CLI_COMMON_SHORT_OPTIONS, opts,
 	                          NULL)) != -1) {
 		int common = cli_common_option(cmd, opt, optarg, &stop);
 
@@ -532,6 +553,11 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'r':
+			lg.raw_size = strtoul(optarg, &end, 10);
+			if (*end || lg.raw_size < 8 || lg.raw_size > 65535)
+				return cli_usage_error(cmd, "--raw wants a size of 8..65535 bytes");
+			break;
 		default:
 			return cli_usage_error(cmd, "unknown option");
 		}
@@ -553,7 +579,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	lg.api_key = (const char *)key.data;
 	lg.grace_ms = wait_ms + 5000;
-	if ((rc = make_bodies(&lg, csrs, profile, (unsigned)wait_ms)) != HM_OK) {
+	if (lg.raw_size == 0 &&
+	    (rc = make_bodies(&lg, csrs, profile, (unsigned)wait_ms)) != HM_OK) {
 		cli_error(cmd, "making CSRs: %s", hm_strerror(rc));
 		goto out;
 	}

@@ -774,6 +774,39 @@ static void h_tile(struct hm_http_req *req, void *arg)
 	hm_buf_free(&out);
 }
 
+/*
+ * POST /v1/transactions (admin): the body's bytes as one raw transaction for
+ * consensus to order, answered 202 with its id at once. Raw transactions are
+ * not operations: execution records them as refused (no envelope). This is
+ * how bench/issuance.sh measures ordering alone through the devnet.
+ */
+static void h_raw_tx(struct hm_http_req *req, void *arg)
+{
+	struct hm_services *s = arg;
+	uint8_t txid[HM_TXID_LEN];
+	size_t len;
+	const uint8_t *body = hm_http_req_body(req, &len);
+	int rc = hm_node_submit(s->node, body, len, txid);
+
+	if (rc == HM_ERR_LENGTH) {
+		hm_http_respond_error(req, 400, "bad_request",
+		                      "a transaction is 1..65535 bytes (the request body)");
+		return;
+	}
+	if (rc == HM_ERR_TOO_LARGE) {
+		hm_http_req_add_header(req, "Retry-After", "1");
+		hm_http_respond_error(req, 503, "overloaded", "the mempool is full");
+		return;
+	}
+	if (rc != HM_OK && rc != HM_ERR_EXISTS) {
+		hm_http_respond_error(req, 503, "unavailable", "%s", hm_strerror(rc));
+		return;
+	}
+	hm_http_respond_json(req, 202,
+	                     json_pack("{s:o, s:b}", "transaction", hex_json(txid, HM_TXID_LEN),
+	                               "duplicate", rc == HM_ERR_EXISTS));
+}
+
 /* GET /v1/ct/sth: the current signed tree head (RFC 6962 get-sth shape). */
 static void h_sth(struct hm_http_req *req, void *arg)
 {
@@ -1026,6 +1059,7 @@ int svc_api_new(struct hm_services *s, char *err, size_t errlen)
 		{ "GET", "/v1/requests/{id}", "read", h_get_request },
 		{ "POST", "/v1/apikeys", "keys", h_apikey_create },
 		{ "POST", "/v1/proofs/validate", "status", h_validate },
+		{ "POST", "/v1/transactions", "keys", h_raw_tx },
 		{ "GET", "/v1/ct/sth", "ct", h_sth },
 		{ "GET", "/v1/ct/entries", "ct", h_entries },
 		{ "GET", "/v1/ct/proof/inclusion", "ct", h_inclusion },
