@@ -190,6 +190,10 @@ typedef int (*hm_node_rpc_fn)(void *user, const char *method, const uint8_t *bod
                               struct hm_buf *reply);
 void hm_node_set_rpc_hook(struct hm_node *n, hm_node_rpc_fn fn, void *user);
 
+/* The node's STOQ endpoint counters (zero once stopped). */
+struct hm_stoq_stats;
+void hm_node_stoq_stats(const struct hm_node *n, struct hm_stoq_stats *st);
+
 /* The config the node runs with. */
 const struct hm_node_config *hm_node_config_of(const struct hm_node *n);
 /* A fatal error stopped the node (executor failure, corrupt chain): its code, or HM_OK. */

@@ -225,6 +225,15 @@ int hm_stoq_endpoint_new(struct uv_loop_s *loop, const struct hm_stoq_config *cf
  * their on_closed callbacks), closes the socket and frees the endpoint once
  * the loop has run the handles' close callbacks. Accepts NULL.
  */
+/* What an endpoint has carried: UDP payload bytes and datagrams, open connections. */
+struct hm_stoq_stats {
+	uint64_t tx_bytes, rx_bytes;
+	uint64_t tx_datagrams, rx_datagrams;
+	uint64_t connections;
+};
+
+void hm_stoq_endpoint_stats(const struct hm_stoq_endpoint *ep, struct hm_stoq_stats *st);
+
 void hm_stoq_endpoint_close(struct hm_stoq_endpoint *ep);
 
 /* The bound UDP port (useful after binding port 0). */

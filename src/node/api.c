@@ -19,6 +19,7 @@
 #include "hypermesh/error.h"
 #include "hypermesh/log.h"
 #include "hypermesh/secure.h"
+#include "hypermesh/stoq.h"
 
 #define LOG "api"
 
@@ -1000,6 +1001,18 @@ void svc_api_on_commit(struct hm_services *s, const struct hm_block_info *b, siz
 		hm_gauge_set(s->m_ct_size, (double)size);
 	if (s->anchor.ready)
 		hm_gauge_set(s->m_anchor_age, (double)(b->height - s->anchor.height));
+	{
+		struct hm_stoq_stats ss;
+
+		hm_node_stoq_stats(s->node, &ss);
+		if (ss.tx_bytes >= s->stoq_tx_seen)
+			hm_counter_add(s->m_stoq_tx, ss.tx_bytes - s->stoq_tx_seen);
+		if (ss.rx_bytes >= s->stoq_rx_seen)
+			hm_counter_add(s->m_stoq_rx, ss.rx_bytes - s->stoq_rx_seen);
+		s->stoq_tx_seen = ss.tx_bytes;
+		s->stoq_rx_seen = ss.rx_bytes;
+		hm_gauge_set(s->m_stoq_conns, (double)ss.connections);
+	}
 }
 
 static int metrics_new(struct hm_services *s)
@@ -1020,6 +1033,13 @@ static int metrics_new(struct hm_services *s)
 	    (rc = hm_metrics_counter(m, "hypermesh_operations_rejected_total",
 	                             "Operations of this node's API refused at execution.", NULL, 0,
 	                             &s->m_rejected)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_stoq_sent_bytes_total",
+	                             "UDP payload bytes STOQ sent.", NULL, 0, &s->m_stoq_tx)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_stoq_received_bytes_total",
+	                             "UDP payload bytes STOQ received.", NULL, 0, &s->m_stoq_rx)) ||
+	    (rc = hm_metrics_gauge(m, "hypermesh_stoq_connections",
+	                           "Open STOQ connections (validators and clients).", NULL, 0,
+	                           &s->m_stoq_conns)) ||
 	    (rc = hm_metrics_gauge(m, "hypermesh_height", "Committed height.", NULL, 0,
 	                           &s->m_height)) ||
 	    (rc = hm_metrics_gauge(m, "hypermesh_mempool_transactions",

@@ -1106,3 +1106,10 @@ void hm_node_free(struct hm_node *n)
 	hm_buf_free(&n->hashbuf);
 	free(n);
 }
+
+void hm_node_stoq_stats(const struct hm_node *n, struct hm_stoq_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (n->ep != NULL)
+		hm_stoq_endpoint_stats(n->ep, st);
+}

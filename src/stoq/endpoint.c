@@ -93,6 +93,10 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 	stoq_endpoint_flush(ep); /* keep the order of packets already batched */
 	/* A full socket buffer drops the datagram: QUIC's loss recovery resends it. */
 	rv = uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)path->remote.addr);
+	if (rv >= 0) {
+		ep->stats.tx_bytes += len;
+		ep->stats.tx_datagrams++;
+	}
 	if (rv < 0 && rv != UV_EAGAIN)
 		hm_log(HM_LOG_DEBUG, "stoq", "send failed", HM_LOG_STR("error", uv_strerror(rv)));
 }
@@ -107,7 +111,11 @@ static void flush_one_by_one(struct hm_stoq_endpoint *ep)
 		        ep->batch_len - off < ep->batch_seg ? ep->batch_len - off : ep->batch_seg;
 		uv_buf_t buf = uv_buf_init((char *)ep->batch + off, (unsigned int)n);
 
-		(void)uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)&ep->batch_to);
+		if (uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)&ep->batch_to) >=
+		    0) {
+			ep->stats.tx_bytes += n;
+			ep->stats.tx_datagrams++;
+		}
 	}
 }
 
@@ -156,6 +164,10 @@ void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
 	do
 		rv = sendmsg(fd, &msg, 0);
 	while (rv < 0 && errno == EINTR);
+	if (rv > 0) {
+		ep->stats.tx_bytes += (uint64_t)rv;
+		ep->stats.tx_datagrams += ep->batch_segs;
+	}
 	if (rv < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
 		hm_log(HM_LOG_DEBUG, "stoq", "UDP GSO refused, sending packet by packet",
 		       HM_LOG_STR("error", strerror(errno)));
@@ -361,6 +373,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 
 	if (nread <= 0 || addr == NULL || ep->closing || (flags & UV_UDP_PARTIAL))
 		return;
+	ep->stats.rx_bytes += (uint64_t)nread;
+	ep->stats.rx_datagrams++;
 	addrlen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 	                                      : sizeof(struct sockaddr_in);
 	/* Version negotiation is not offered: STOQ speaks QUIC v1 only. */
@@ -503,4 +517,10 @@ uint16_t hm_stoq_endpoint_port(const struct hm_stoq_endpoint *ep)
 size_t hm_stoq_endpoint_conn_count(const struct hm_stoq_endpoint *ep)
 {
 	return ep->nconns;
+}
+
+void hm_stoq_endpoint_stats(const struct hm_stoq_endpoint *ep, struct hm_stoq_stats *st)
+{
+	*st = ep->stats;
+	st->connections = ep->nconns;
 }

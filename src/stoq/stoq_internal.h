@@ -126,6 +126,7 @@ struct hm_stoq_endpoint {
 	int family;
 	struct hm_stoq_conn *conns;
 	size_t nconns;
+	struct hm_stoq_stats stats; /* UDP payload counters (hm_stoq_endpoint_stats) */
 	int closing, udp_close_started, udp_closed;
 	uint8_t recv_buf[STOQ_RECV_BUF];
 	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];

@@ -258,6 +258,9 @@ checks=$((checks + 1))
 curl -s "$(api 2)/metrics" >"$tmp/metrics.txt"
 expect 0 promtool check metrics <"$tmp/metrics.txt"
 contains "$(cat "$tmp/metrics.txt")" hypermesh_commit_latency_seconds_bucket
+checks=$((checks + 1))
+awk '$1 == "hypermesh_stoq_sent_bytes_total" && $2 > 0 {ok=1} END {exit !ok}' "$tmp/metrics.txt" ||
+  fail "no STOQ bytes counted"
 
 # ---- SIGTERM drains and exits 0 ----
 for i in 0 1 2 3; do kill -TERM "${pids[$i]}"; done
