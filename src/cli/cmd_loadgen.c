@@ -55,6 +55,8 @@ struct lg_conn {
 	struct hm_buf answer;  /* what has arrived of its answer */
 	uint64_t sent_ns;
 	int open;
+	uv_timer_t backoff; /* after a 429 or 503: wait before the next request */
+	int last_status;
 };
 
 struct loadgen {
@@ -159,6 +161,7 @@ static void conn_fail(struct lg_conn *c, const char *why)
 	if (c->open) {
 		c->open = 0;
 		uv_close((uv_handle_t *)&c->tcp, on_closed);
+		uv_close((uv_handle_t *)&c->backoff, on_closed);
 	}
 	/* Nothing else keeps the loop: end the run early rather than idle to the timer. */
 	for (size_t i = 0; i < lg->nconns; i++)
@@ -225,6 +228,14 @@ static int parse_answer(const struct hm_buf *a, unsigned *status)
 	return a->len >= head + clen ? 1 : 0;
 }
 
+static void on_backoff(uv_timer_t *t)
+{
+	struct lg_conn *c = t->data;
+
+	if (c->open)
+		conn_send_next(c);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct lg_conn *c = h->data;
@@ -260,11 +271,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (done == 0)
 		return;
 	record(c, status);
+	c->last_status = (int)status;
 	if (c->lg->stopping) {
 		struct loadgen *lg = c->lg;
 
 		c->open = 0;
 		uv_close((uv_handle_t *)&c->tcp, on_closed);
+		uv_close((uv_handle_t *)&c->backoff, on_closed);
 		for (size_t i = 0; i < lg->nconns; i++)
 			if (lg->conns[i].open)
 				return;
@@ -272,7 +285,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			uv_close((uv_handle_t *)&lg->stop, NULL);
 		return;
 	}
-	conn_send_next(c);
+	/* A server that says "later" (429, 503) gets a pause, as a real client would. */
+	if (status == 429 || status == 503)
+		uv_timer_start(&c->backoff, on_backoff, 100, 0);
+	else
+		conn_send_next(c);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -436,6 +453,8 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 		hm_buf_init(&c->request);
 		hm_buf_init(&c->answer);
 		uv_tcp_init(&lg->loop, &c->tcp);
+		uv_timer_init(&lg->loop, &c->backoff);
+		c->backoff.data = c;
 		c->tcp.data = c;
 		c->connect.data = c;
 		c->open = 1;

@@ -45,6 +45,10 @@
  * the loop busy for a while; small batches keep the node responsive. */
 #define SYNC_BATCH       32
 
+/* Forwarded transactions wait at most this long, or until this many bytes. */
+#define FORWARD_DELAY_MS    2
+#define FORWARD_BATCH_BYTES (64 * 1024)
+
 struct peer {
 	struct hm_node *node;
 	uint16_t index;
@@ -77,6 +81,13 @@ struct hm_node {
 	void (*done)(void *);
 	void *done_user;
 	uint64_t last_now, last_latency;
+	/*
+	 * Transactions submitted here, waiting to be forwarded to the other
+	 * validators in one frame (a sequence of opaque tx<1..2^16-1>): one QUIC
+	 * stream per transaction would exhaust the streams consensus needs.
+	 */
+	struct hm_buf fwd;
+	uv_timer_t fwd_timer;
 	void (*commit_hook)(void *user, const struct hm_block_info *b, size_t ntx);
 	hm_node_rpc_fn rpc_hook;
 	void *rpc_hook_user;
@@ -644,8 +655,16 @@ static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq
 		/* Forwarded transactions: validators only, and never forwarded again. */
 		if (from >= 0 && from != n->self &&
 		    name_is(f->method, f->method_len, HM_NODE_M_FORWARD) && !n->stopping) {
-			rc = hm_bft_replica_submit_tx(n->replica, f->body, f->body_len);
-			if (rc == HM_OK)
+			struct hm_reader rd;
+			const uint8_t *tx;
+			size_t txlen;
+			int added = 0;
+
+			/* A malformed tail is dropped; what came before it stands. */
+			hm_reader_init(&rd, f->body, f->body_len);
+			while (hm_get_vec(&rd, 1, HM_BFT_TX_MAX, &tx, &txlen) == HM_OK)
+				added |= hm_bft_replica_submit_tx(n->replica, tx, txlen) == HM_OK;
+			if (added)
 				pump(n);
 		}
 		return;
@@ -828,6 +847,7 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	n->cfg = *cfg;
 	hm_buf_init(&n->blockbuf);
 	hm_buf_init(&n->hashbuf);
+	hm_buf_init(&n->fwd);
 	n->scratch = malloc(sizeof(*n->scratch));
 	pks = malloc(sizeof(*pks) * HM_BFT_MAX_VALIDATORS);
 	if (n->scratch == NULL || pks == NULL) {
@@ -928,6 +948,9 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	uv_timer_init(loop, &n->sync_timer);
 	n->sync_timer.data = n;
 	n->handles++;
+	uv_timer_init(loop, &n->fwd_timer);
+	n->fwd_timer.data = n;
+	n->handles++;
 	for (uint16_t i = 0; i < n->vs.n; i++) {
 		struct peer *p = &n->peers[i];
 
@@ -1005,6 +1028,24 @@ int hm_node_start(struct hm_node *n, char *err, size_t errlen)
 	return HM_OK;
 }
 
+/* Sends the waiting transactions to every other validator, one frame each. */
+static void forward_flush(struct hm_node *n)
+{
+	if (n->fwd.len == 0)
+		return;
+	for (uint16_t i = 0; i < n->vs.n; i++)
+		if (i != n->self && n->peers[i].conn != NULL)
+			(void)hm_stoq_rpc_send_oneway(n->peers[i].conn, HM_NODE_SERVICE,
+			                              HM_NODE_M_FORWARD, n->fwd.data, n->fwd.len);
+	hm_buf_truncate(&n->fwd, 0);
+	uv_timer_stop(&n->fwd_timer);
+}
+
+static void on_forward_timer(uv_timer_t *t)
+{
+	forward_flush(t->data);
+}
+
 int hm_node_submit(struct hm_node *n, const uint8_t *tx, size_t len, uint8_t txid[HM_TXID_LEN])
 {
 	int rc;
@@ -1017,10 +1058,12 @@ int hm_node_submit(struct hm_node *n, const uint8_t *tx, size_t len, uint8_t txi
 	rc = hm_bft_replica_submit_tx(n->replica, tx, len);
 	if (rc != HM_OK)
 		return rc;
-	for (uint16_t i = 0; i < n->vs.n; i++)
-		if (i != n->self && n->peers[i].conn != NULL)
-			(void)hm_stoq_rpc_send_oneway(n->peers[i].conn, HM_NODE_SERVICE,
-			                              HM_NODE_M_FORWARD, tx, len);
+	if (hm_put_vec(&n->fwd, 1, HM_BFT_TX_MAX, tx, len) == HM_OK) {
+		if (n->fwd.len >= FORWARD_BATCH_BYTES)
+			forward_flush(n);
+		else if (!uv_is_active((uv_handle_t *)&n->fwd_timer))
+			uv_timer_start(&n->fwd_timer, on_forward_timer, FORWARD_DELAY_MS, 0);
+	}
 	pump(n);
 	return HM_OK;
 }
@@ -1050,7 +1093,8 @@ static void on_handle_closed(uv_handle_t *h)
 {
 	struct hm_node *n = h->data;
 
-	if (h != (uv_handle_t *)&n->timer && h != (uv_handle_t *)&n->sync_timer)
+	if (h != (uv_handle_t *)&n->timer && h != (uv_handle_t *)&n->sync_timer &&
+	    h != (uv_handle_t *)&n->fwd_timer)
 		n = ((struct peer *)h->data)->node;
 	if (--n->handles == 0 && n->done != NULL)
 		n->done(n->done_user);
@@ -1069,6 +1113,7 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 	/* Outputs are sent as they are produced (pump), so nothing consensus made
 	 * waits in the node; closing the endpoint flushes what STOQ holds as far
 	 * as a connection close allows. */
+	forward_flush(n); /* what waits to be forwarded goes out with the close */
 	for (uint16_t i = 0; i < n->vs.n; i++) {
 		n->peers[i].conn = NULL;
 		n->peers[i].dialing = NULL;
@@ -1077,6 +1122,7 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 	n->ep = NULL;
 	uv_close((uv_handle_t *)&n->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&n->sync_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&n->fwd_timer, on_handle_closed);
 	for (uint16_t i = 0; i < n->vs.n; i++)
 		uv_close((uv_handle_t *)&n->peers[i].redial, on_handle_closed);
 }
@@ -1104,6 +1150,7 @@ void hm_node_free(struct hm_node *n)
 	free(n->scratch);
 	hm_buf_free(&n->blockbuf);
 	hm_buf_free(&n->hashbuf);
+	hm_buf_free(&n->fwd);
 	free(n);
 }
 
