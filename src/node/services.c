@@ -202,14 +202,39 @@ static int at_block_hash(void *ctx, uint64_t height, uint8_t hash[HM_PROOF_HASH_
 	return hm_node_block_hash(a->s->node, height, hash);
 }
 
+/* The proofs' view of committed state up to height, read through txn. */
+struct state_view {
+	struct state_at at;
+	struct hm_gov_view gov;
+	struct hm_proof_state st;
+};
+
+static void state_view_init(struct state_view *v, struct hm_services *s, MDB_txn *txn,
+                            uint64_t height)
+{
+	v->at = (struct state_at){ s, height };
+	v->gov = (struct hm_gov_view){ s->gov.ctx, txn, &v->at, at_block_hash, at_height, s->tc };
+	hm_gov_state(&v->gov, &v->st);
+}
+
+/* The same view as committed state is now: a read transaction at the applied height. */
+static int state_view_now(struct state_view *v, struct hm_services *s, MDB_txn **txn)
+{
+	struct hm_node_status ns;
+
+	hm_node_status(s->node, &ns);
+	if (mdb_txn_begin(hm_executor_env(s->ex), NULL, MDB_RDONLY, txn) != 0)
+		return HM_ERR_IO;
+	state_view_init(v, s, *txn, ns.applied_height);
+	return HM_OK;
+}
+
 /* The envelope verifier the executor calls for every operation (executor.h). */
 static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
                      const struct hm_block_info *b, struct hm_op *out)
 {
 	struct hm_services *s = ctx;
-	struct state_at at = { s, b->height - 1 };
-	struct hm_gov_view view = { s->gov.ctx, txn, &at, at_block_hash, at_height, s->tc };
-	struct hm_proof_state st;
+	struct state_view v;
 	struct hm_proofs_context pc;
 	struct hm_proofs_result res;
 	struct hm_envelope env;
@@ -218,8 +243,8 @@ static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
 
 	if ((rc = hm_envelope_decode(&env, digest, tx, len)) != HM_OK)
 		return rc;
-	hm_gov_state(&view, &st);
-	pc.state = &st;
+	state_view_init(&v, s, txn, b->height - 1);
+	pc.state = &v.st;
 	pc.chain_id = s->chain_id;
 	pc.now_s = b->timestamp_ms / 1000;
 	pc.vdf_cache = &s->vdf_cache;
@@ -252,10 +277,7 @@ static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
 int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
                      struct hm_proofs_result *res)
 {
-	struct hm_node_status ns;
-	struct state_at at;
-	struct hm_gov_view view;
-	struct hm_proof_state st;
+	struct state_view v;
 	struct hm_proofs_context pc;
 	struct hm_envelope env;
 	uint8_t digest[HM_ENV_DIGEST_LEN];
@@ -265,14 +287,9 @@ int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
 	memset(res, 0, sizeof(*res));
 	if ((rc = hm_envelope_decode(&env, digest, tx, len)) != HM_OK)
 		return rc;
-	hm_node_status(s->node, &ns);
-	at.s = s;
-	at.height = ns.applied_height;
-	if (mdb_txn_begin(hm_executor_env(s->ex), NULL, MDB_RDONLY, &txn) != 0)
-		return HM_ERR_IO;
-	view = (struct hm_gov_view){ s->gov.ctx, txn, &at, at_block_hash, at_height, s->tc };
-	hm_gov_state(&view, &st);
-	pc.state = &st;
+	if ((rc = state_view_now(&v, s, &txn)) != HM_OK)
+		return rc;
+	pc.state = &v.st;
 	pc.chain_id = s->chain_id;
 	pc.now_s = svc_now_ms() / 1000;
 	pc.vdf_cache = &s->vdf_cache;
@@ -373,21 +390,13 @@ static void on_commit(void *user, const struct hm_block_info *b, size_t ntx)
 /* The proofs' parameters for type as committed state says now. */
 static int current_params(struct hm_services *s, uint16_t type, struct hm_proof_params *p)
 {
-	struct hm_node_status ns;
-	struct state_at at;
-	struct hm_gov_view view;
-	struct hm_proof_state st;
+	struct state_view v;
 	MDB_txn *txn;
 	int rc;
 
-	hm_node_status(s->node, &ns);
-	at.s = s;
-	at.height = ns.applied_height;
-	if (mdb_txn_begin(hm_executor_env(s->ex), NULL, MDB_RDONLY, &txn) != 0)
-		return HM_ERR_IO;
-	view = (struct hm_gov_view){ s->gov.ctx, txn, &at, at_block_hash, at_height, s->tc };
-	hm_gov_state(&view, &st);
-	rc = st.params(st.ctx, type, p);
+	if ((rc = state_view_now(&v, s, &txn)) != HM_OK)
+		return rc;
+	rc = v.st.params(v.st.ctx, type, p);
 	mdb_txn_abort(txn);
 	return rc;
 }
