@@ -82,29 +82,52 @@ static void proc_from_bpf(int32_t pid, const struct hm_bpf_proc *v, struct hm_os
 	out->net_rx_bytes = v->net_rx_bytes;
 }
 
-static int bpf_procs(struct hm_os_telemetry *t, struct hm_os_proc_usage *out, size_t cap,
-                     size_t *count, bool *truncated)
+/*
+ * Copies up to cap entries of a BPF hash map into out[] (elem_size bytes
+ * each), converting each with take(). key and next are scratch space of the
+ * map's key size, value of its value size. Entries evicted while we walk are
+ * skipped; *truncated (if given) says whether entries were left over.
+ */
+typedef void (*map_take_fn)(void *elem, const void *key, const void *value);
+
+static size_t bpf_map_collect(int fd, void *key, void *next, size_t key_size, void *value,
+                              void *out, size_t elem_size, size_t cap, bool *truncated,
+                              map_take_fn take)
 {
-	int fd = bpf_map__fd(t->skel->maps.procs);
-	__u32 key, next;
-	void *prev = NULL;
+	const void *prev = NULL;
 	size_t n = 0;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct hm_bpf_proc v;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v) != 0)
+	if (truncated != NULL)
+		*truncated = false;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, value) != 0)
 			continue; /* evicted meanwhile */
 		if (n == cap) {
 			if (truncated != NULL)
 				*truncated = true;
 			break;
 		}
-		proc_from_bpf((int32_t)key, &v, &out[n++]);
+		take((unsigned char *)out + n * elem_size, key, value);
+		n++;
 	}
-	*count = n;
+	return n;
+}
+
+static void take_proc(void *elem, const void *key, const void *value)
+{
+	proc_from_bpf((int32_t) * (const __u32 *)key, value, elem);
+}
+
+static int bpf_procs(struct hm_os_telemetry *t, struct hm_os_proc_usage *out, size_t cap,
+                     size_t *count, bool *truncated)
+{
+	__u32 key, next;
+	struct hm_bpf_proc v;
+
+	*count = bpf_map_collect(bpf_map__fd(t->skel->maps.procs), &key, &next, sizeof(key), &v,
+	                         out, sizeof(*out), cap, truncated, take_proc);
 	return HM_OK;
 }
 
@@ -119,79 +142,69 @@ static int bpf_proc(struct hm_os_telemetry *t, int32_t pid, struct hm_os_proc_us
 	return HM_OK;
 }
 
-int hm_os_telemetry_cgroups(struct hm_os_telemetry *t, struct hm_os_cgroup_usage *out, size_t cap,
-                            size_t *count, bool *truncated)
+/* Arguments every public map query checks the same way. */
+static int bpf_query_check(const struct hm_os_telemetry *t, const void *out, size_t cap,
+                           const size_t *count, bool *truncated)
 {
-	__u64 key, next;
-	void *prev = NULL;
-	size_t n = 0;
-	int fd;
-
 	if (t == NULL || (out == NULL && cap > 0) || count == NULL)
 		return HM_ERR_INVALID;
 	if (truncated != NULL)
 		*truncated = false;
 	if (t->source != HM_OS_TELEMETRY_BPF)
 		return HM_ERR_UNSUPPORTED;
-	fd = bpf_map__fd(t->skel->maps.cgroups);
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct hm_bpf_cgroup v;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v) != 0)
-			continue;
-		if (n == cap) {
-			if (truncated != NULL)
-				*truncated = true;
-			break;
-		}
-		out[n].cgroup_id = key;
-		out[n].cpu_ns = v.cpu_ns;
-		n++;
-	}
-	*count = n;
 	return HM_OK;
+}
+
+static void take_cgroup(void *elem, const void *key, const void *value)
+{
+	struct hm_os_cgroup_usage *out = elem;
+	const struct hm_bpf_cgroup *v = value;
+
+	out->cgroup_id = *(const __u64 *)key;
+	out->cpu_ns = v->cpu_ns;
+}
+
+int hm_os_telemetry_cgroups(struct hm_os_telemetry *t, struct hm_os_cgroup_usage *out, size_t cap,
+                            size_t *count, bool *truncated)
+{
+	__u64 key, next;
+	struct hm_bpf_cgroup v;
+	int rc = bpf_query_check(t, out, cap, count, truncated);
+
+	if (rc != HM_OK)
+		return rc;
+	*count = bpf_map_collect(bpf_map__fd(t->skel->maps.cgroups), &key, &next, sizeof(key), &v,
+	                         out, sizeof(*out), cap, truncated, take_cgroup);
+	return HM_OK;
+}
+
+static void take_disk(void *elem, const void *key, const void *value)
+{
+	struct hm_os_disk_io *out = elem;
+	const struct hm_bpf_disk *v = value;
+
+	(void)key;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%.*s", (int)sizeof(v->name), v->name);
+	out->major = v->major;
+	out->minor = v->minor;
+	out->read_bytes = v->read_bytes;
+	out->write_bytes = v->write_bytes;
+	out->read_ios = v->read_ios;
+	out->write_ios = v->write_ios;
 }
 
 int hm_os_telemetry_disks(struct hm_os_telemetry *t, struct hm_os_disk_io *out, size_t cap,
                           size_t *count, bool *truncated)
 {
 	__u32 key, next;
-	void *prev = NULL;
-	size_t n = 0;
-	int fd;
+	struct hm_bpf_disk v;
+	int rc = bpf_query_check(t, out, cap, count, truncated);
 
-	if (t == NULL || (out == NULL && cap > 0) || count == NULL)
-		return HM_ERR_INVALID;
-	if (truncated != NULL)
-		*truncated = false;
-	if (t->source != HM_OS_TELEMETRY_BPF)
-		return HM_ERR_UNSUPPORTED;
-	fd = bpf_map__fd(t->skel->maps.disks);
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct hm_bpf_disk v;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v) != 0)
-			continue;
-		if (n == cap) {
-			if (truncated != NULL)
-				*truncated = true;
-			break;
-		}
-		memset(&out[n], 0, sizeof(out[n]));
-		snprintf(out[n].name, sizeof(out[n].name), "%.*s", (int)sizeof(v.name), v.name);
-		out[n].major = v.major;
-		out[n].minor = v.minor;
-		out[n].read_bytes = v.read_bytes;
-		out[n].write_bytes = v.write_bytes;
-		out[n].read_ios = v.read_ios;
-		out[n].write_ios = v.write_ios;
-		n++;
-	}
-	*count = n;
+	if (rc != HM_OK)
+		return rc;
+	*count = bpf_map_collect(bpf_map__fd(t->skel->maps.disks), &key, &next, sizeof(key), &v,
+	                         out, sizeof(*out), cap, truncated, take_disk);
 	return HM_OK;
 }
 
