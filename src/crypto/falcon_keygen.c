@@ -391,6 +391,23 @@ static int zu_modinv(uint32_t *inv, const uint32_t *a, const uint32_t *m, size_t
 static const uint8_t ls_tab[11] = { 2, 2, 3, 3, 5, 8, 15, 28, 54, 107, 210 };
 static const uint16_t ll_tab[10] = { 4, 4, 7, 9, 14, 23, 42, 80, 159, 310 };
 
+/*
+ * The round-3 reference implementation's fixed sizes, per depth of the
+ * tower (whatever logn): words of 31 bits for f, g and the reduced F, G
+ * (ref_small) and for the unreduced F, G (ref_large), and the measured
+ * average and standard deviation of the maximum bit length of the
+ * coefficients of f and g at that depth. Its Babai reduction schedule is
+ * derived from these numbers (reduce_scheduled).
+ */
+static const uint8_t ref_small[11] = { 1, 1, 2, 2, 4, 7, 14, 27, 53, 106, 209 };
+static const uint16_t ref_large[10] = { 2, 2, 5, 7, 12, 21, 40, 78, 157, 308 };
+static const struct {
+	int16_t avg, std;
+} ref_bits[11] = {
+	{ 4, 0 },     { 11, 1 },    { 24, 1 },    { 50, 1 },    { 102, 1 },   { 202, 2 },
+	{ 401, 4 },   { 794, 5 },   { 1577, 8 },  { 3138, 13 }, { 6308, 25 },
+};
+
 #define FALCON_POOL_WORDS 49152
 
 struct falcon_kg_work {
@@ -479,23 +496,54 @@ static int exp_above(double x)
 }
 
 /*
- * Babai round-off of (F, G) (lf limbs) against (f, g) (ls limbs), n = 2^logn
- * coefficients, until the exact round-off is zero. Returns 1, or 0 if it
- * does not converge (the candidate is then dropped).
+ * (F, G) -= k (f, g) 2^t for the n-coefficient k in w->k: f and g are shifted
+ * by t mod 32 bits into scratch (lsh = ls + 1 limbs), the rest is whole limbs.
  */
-static int reduce(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const uint32_t *g,
-                  size_t ls, unsigned logn, struct falcon_kg_work *w)
+static void sub_scaled(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const uint32_t *g,
+                       size_t ls, unsigned t, size_t n, uint32_t *fs, uint32_t *gs,
+                       const int32_t *k)
 {
-	size_t n = (size_t)1 << logn, lsh = ls + 1;
-	unsigned bf = poly_bitlen(f, ls, n), bg = poly_bitlen(g, ls, n);
-	int sf, ok = 0;
-	uint32_t *fs = kg_alloc(w, 2 * n * lsh), *gs;
+	size_t lsh = ls + 1, ts = t / 32;
+	unsigned tb = t % 32;
 
-	if (fs == NULL)
-		return 0;
-	gs = fs + n * lsh;
-	bf = bf > bg ? bf : bg;
-	sf = bf > 53 ? (int)bf - 53 : 0;
+	for (size_t u = 0; u < n; u++) {
+		zi_copy(fs + u * lsh, lsh, f + u * ls, ls);
+		zi_copy(gs + u * lsh, lsh, g + u * ls, ls);
+		if (tb) {
+			for (size_t i = lsh; i-- > 0;) {
+				fs[u * lsh + i] = (fs[u * lsh + i] << tb) |
+				                  (i ? fs[u * lsh + i - 1] >> (32 - tb) : 0);
+				gs[u * lsh + i] = (gs[u * lsh + i] << tb) |
+				                  (i ? gs[u * lsh + i - 1] >> (32 - tb) : 0);
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		int32_t ki = k[i];
+		uint32_t km = ki < 0 ? 0u - (uint32_t)ki : (uint32_t)ki;
+
+		if (ki == 0)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			size_t idx = i + j;
+			int wrap = idx >= n;
+
+			if (wrap)
+				idx -= n;
+			int neg = (ki >= 0) ^ wrap;
+
+			zi_addmul(F + idx * lf, lf, fs + j * lsh, lsh, km, ts, neg);
+			zi_addmul(G + idx * lf, lf, gs + j * lsh, lsh, km, ts, neg);
+		}
+	}
+}
+
+/* w->fa, w->ga <- FFT(f, g) / 2^sf; w->den <- 1 / (f adj f + g adj g) (same scale). */
+static void fg_to_fft(const uint32_t *f, const uint32_t *g, size_t ls, int sf, unsigned logn,
+                      struct falcon_kg_work *w)
+{
+	size_t n = (size_t)1 << logn;
+
 	for (size_t u = 0; u < n; u++) {
 		w->fa[u] = zi_to_double(f + u * ls, ls, sf);
 		w->ga[u] = zi_to_double(g + u * ls, ls, sf);
@@ -503,27 +551,60 @@ static int reduce(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const 
 	falcon_fft(w->fa, logn, w->ft);
 	falcon_fft(w->ga, logn, w->ft);
 	falcon_poly_invnorm2(w->den, w->fa, w->ga, logn);
+}
+
+/*
+ * w->Fa <- (F adj f + G adj g) / (f adj f + g adj g) in coefficient form,
+ * from F, G scaled by 2^-sF (fg_to_fft must have run): the projection
+ * coefficient scaled by 2^(sf - sF).
+ */
+static void projection(const uint32_t *F, const uint32_t *G, size_t lf, int sF, unsigned logn,
+                       struct falcon_kg_work *w)
+{
+	size_t n = (size_t)1 << logn;
+
+	for (size_t u = 0; u < n; u++) {
+		w->Fa[u] = zi_to_double(F + u * lf, lf, sF);
+		w->Ga[u] = zi_to_double(G + u * lf, lf, sF);
+	}
+	falcon_fft(w->Fa, logn, w->ft);
+	falcon_fft(w->Ga, logn, w->ft);
+	falcon_poly_muladj(w->Fa, w->fa, logn);
+	falcon_poly_muladj(w->Ga, w->ga, logn);
+	falcon_poly_add(w->Fa, w->Ga, logn);
+	falcon_poly_mul_autoadj(w->Fa, w->den, logn);
+	falcon_ifft(w->Fa, logn, w->ft);
+}
+
+/*
+ * Babai round-off of (F, G) (lf limbs) against (f, g) (ls limbs), n = 2^logn
+ * coefficients, until the exact round-off is zero: the unique reduced
+ * representative of the coset (F, G) + Z[x] (f, g). Used at the two top
+ * levels, where the reference's single exact step has the same result.
+ * Returns 1, or 0 if it does not converge (the candidate is then dropped).
+ */
+static int reduce_exact(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f,
+                        const uint32_t *g, size_t ls, unsigned logn, struct falcon_kg_work *w)
+{
+	size_t n = (size_t)1 << logn, lsh = ls + 1;
+	unsigned bf = poly_bitlen(f, ls, n), bg = poly_bitlen(g, ls, n);
+	int sf, ok = 0;
+	uint32_t *fs = kg_alloc(w, 2 * n * lsh);
+
+	if (fs == NULL)
+		return 0;
+	bf = bf > bg ? bf : bg;
+	sf = bf > 53 ? (int)bf - 53 : 0;
+	fg_to_fft(f, g, ls, sf, logn, w);
 
 	for (unsigned iter = 0; iter < 4096; iter++) {
 		unsigned bF = poly_bitlen(F, lf, n), bG = poly_bitlen(G, lf, n);
 		int sF, t, e0, any = 0;
 		double mx = 0.0, scale;
-		size_t ts;
-		unsigned tb;
 
 		bF = bF > bG ? bF : bG;
 		sF = bF > 53 ? (int)bF - 53 : 0;
-		for (size_t u = 0; u < n; u++) {
-			w->Fa[u] = zi_to_double(F + u * lf, lf, sF);
-			w->Ga[u] = zi_to_double(G + u * lf, lf, sF);
-		}
-		falcon_fft(w->Fa, logn, w->ft);
-		falcon_fft(w->Ga, logn, w->ft);
-		falcon_poly_muladj(w->Fa, w->fa, logn);
-		falcon_poly_muladj(w->Ga, w->ga, logn);
-		falcon_poly_add(w->Fa, w->Ga, logn);
-		falcon_poly_mul_autoadj(w->Fa, w->den, logn);
-		falcon_ifft(w->Fa, logn, w->ft);
+		projection(F, G, lf, sF, logn, w);
 		/* Fa * 2^(sF - sf) approximates the projection; take ~30 bits of it per step. */
 		for (size_t u = 0; u < n; u++) {
 			double a = w->Fa[u] < 0 ? -w->Fa[u] : w->Fa[u];
@@ -546,42 +627,75 @@ static int reduce(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const 
 			ok = t == 0;
 			break;
 		}
-		/* (F, G) -= k (f, g) 2^t: shift f, g by t mod 32 bits, the rest in whole limbs. */
-		ts = (size_t)t / 32;
-		tb = (unsigned)t % 32;
-		for (size_t u = 0; u < n; u++) {
-			zi_copy(fs + u * lsh, lsh, f + u * ls, ls);
-			zi_copy(gs + u * lsh, lsh, g + u * ls, ls);
-			if (tb) {
-				for (size_t i = lsh; i-- > 0;) {
-					fs[u * lsh + i] =
-					        (fs[u * lsh + i] << tb) |
-					        (i ? fs[u * lsh + i - 1] >> (32 - tb) : 0);
-					gs[u * lsh + i] =
-					        (gs[u * lsh + i] << tb) |
-					        (i ? gs[u * lsh + i - 1] >> (32 - tb) : 0);
-				}
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			int32_t k = w->k[i];
-			uint32_t km = k < 0 ? 0u - (uint32_t)k : (uint32_t)k;
-
-			if (k == 0)
-				continue;
-			for (size_t j = 0; j < n; j++) {
-				size_t idx = i + j;
-				int wrap = idx >= n;
-
-				if (wrap)
-					idx -= n;
-				int neg = (k >= 0) ^ wrap;
-
-				zi_addmul(F + idx * lf, lf, fs + j * lsh, lsh, km, ts, neg);
-				zi_addmul(G + idx * lf, lf, gs + j * lsh, lsh, km, ts, neg);
-			}
-		}
+		sub_scaled(F, G, lf, f, g, ls, (unsigned)t, n, fs, fs + n * lsh, w->k);
 	}
+	w->used -= 2 * n * lsh;
+	return ok;
+}
+
+/*
+ * The reference implementation's reduction schedule at the intermediate
+ * levels (see the table above and docs/FALCON.md). It does not measure
+ * (F, G): it assumes (F, G) fit in 31 * REF_LARGE[depth] bits and that each
+ * round-off step removes at least 25 bits, so the scale of k starts at
+ * 31 * REF_LARGE - (avg - 6 std) and drops by 25 per step down to 0, with
+ * one last unscaled step. Each step's k must lie strictly within
+ * +-(2^31 - 1); when the floating-point quotient is too inaccurate (an
+ * ill-conditioned f adj f + g adj g at this level) a step removes fewer
+ * bits than assumed, the next k overflows and the reference drops (f, g).
+ * Reproducing that rejection is what makes the KAT key pairs reproduce.
+ *
+ * The reference also narrows its (F, G) window as the expected size
+ * shrinks and returns REF_SMALL[depth] words; a value that would not fit
+ * (never observed) is taken as a failure here, where the reference would
+ * wrap it and fail later. Returns 1, or 0 to drop the candidate.
+ */
+static int reduce_scheduled(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f,
+                            const uint32_t *g, size_t ls, unsigned logn, unsigned depth,
+                            struct falcon_kg_work *w)
+{
+	size_t n = (size_t)1 << logn, lsh = ls + 1;
+	int small = ref_small[depth], words = ref_large[depth];
+	int min_fg = ref_bits[depth].avg - 6 * ref_bits[depth].std;
+	int max_fg = ref_bits[depth].avg + 6 * ref_bits[depth].std;
+	int max_FG = 31 * words, scale = max_FG - min_fg, sf, ok = 0;
+	uint32_t *fs = kg_alloc(w, 2 * n * lsh);
+
+	if (fs == NULL)
+		return 0;
+	/* f and g as floats from their top 10 words (of 31 bits), as the reference. */
+	sf = 31 * (small - (small < 10 ? small : 10));
+	fg_to_fft(f, g, ls, sf, logn, w);
+	for (;;) {
+		int sF = 31 * (words - (words < 10 ? words : 10));
+		double pdc;
+
+		if (poly_bitlen(F, lf, n) >= (unsigned)(31 * words) ||
+		    poly_bitlen(G, lf, n) >= (unsigned)(31 * words))
+			goto out;
+		projection(F, G, lf, sF, logn, w);
+		pdc = pow2(sF - sf - scale);
+		for (size_t u = 0; u < n; u++) {
+			double xv = w->Fa[u] * pdc;
+
+			if (!(xv > -2147483647.0 && xv < 2147483647.0))
+				goto out;
+			w->k[u] = (int32_t)falcon_rint(xv);
+		}
+		sub_scaled(F, G, lf, f, g, ls, (unsigned)scale, n, fs, fs + n * lsh, w->k);
+		/* The expected size of (F, G) after this step: scale + max_fg + 10 bits. */
+		if (scale + max_fg + 10 < max_FG) {
+			max_FG = scale + max_fg + 10;
+			if (31 * words >= max_FG + 31)
+				words--;
+		}
+		if (scale == 0)
+			break;
+		scale = scale > 25 ? scale - 25 : 0;
+	}
+	ok = poly_bitlen(F, lf, n) < (unsigned)(31 * small) &&
+	     poly_bitlen(G, lf, n) < (unsigned)(31 * small);
+out:
 	w->used -= 2 * n * lsh;
 	return ok;
 }
@@ -715,7 +829,8 @@ static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, 
 				              neg);
 			}
 		}
-		if (!reduce(F, G, lu, fd[d], gd[d], ls, logn - d, w))
+		if (d >= 2 ? !reduce_scheduled(F, G, lu, fd[d], gd[d], ls, logn - d, d, w)
+		           : !reduce_exact(F, G, lu, fd[d], gd[d], ls, logn - d, w))
 			return 0;
 		for (size_t u = 0; u < nd; u++) {
 			if (!zi_fits(F + u * lu, lu, lr) || !zi_fits(G + u * lu, lu, lr))
