@@ -205,9 +205,17 @@ static void zi_addmul(uint32_t *d, size_t dlen, const uint32_t *a, size_t alen, 
 	for (size_t i = off; i < dlen; i++) {
 		size_t j = i - off;
 		uint64_t p = (uint64_t)(j < alen ? a[j] : ext) * m + mc, s;
+		uint32_t c = (uint32_t)p ^ inv;
 
+		/*
+		 * From limb alen + 1 on, the addend is a constant 0 or ~0 (the
+		 * sign extension of a m, possibly inverted): adding 0 with no
+		 * carry, or ~0 with a carry, leaves every remaining limb as it is.
+		 */
+		if (j > alen && ((c == 0 && ac == 0) || (c == 0xFFFFFFFFu && ac == 1)))
+			break;
 		mc = p >> 32;
-		s = (uint64_t)d[i] + ((uint32_t)p ^ inv) + ac;
+		s = (uint64_t)d[i] + c + ac;
 		d[i] = (uint32_t)s;
 		ac = (uint32_t)(s >> 32);
 	}
@@ -263,6 +271,53 @@ static double zi_to_double(const uint32_t *a, size_t len, int s)
 		v = v + (double)(ext & 1);
 	v = v * pow2(32 * (int)(top >= 3 ? top - 3 : 0) - s);
 	return ext ? -v : v;
+}
+
+/*
+ * int64 fast paths. Near the top of the tower the values are small enough
+ * for plain 64-bit products: |a| <= 2^A and |b| <= 2^B give negacyclic
+ * convolution sums of n terms below 2^(A + B + logn), so A + B + logn <= 62
+ * rules out any overflow. The big-integer code is the general case.
+ */
+
+/* *v = a if |a| <= 2^62 (bit length at most 62); returns 0 otherwise. */
+static int zi_get_i64(int64_t *v, const uint32_t *a, size_t len)
+{
+	uint64_t lo, hi;
+
+	if (zi_bitlen(a, len) > 62)
+		return 0;
+	lo = a[0];
+	hi = len > 1 ? a[1] : zi_sign(a, len);
+	*v = (int64_t)(lo | hi << 32);
+	return 1;
+}
+
+/* a (len >= 2 limbs) <- v. */
+static void zi_set_i64(uint32_t *a, size_t len, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+
+	a[0] = (uint32_t)u;
+	a[1] = (uint32_t)(u >> 32);
+	for (size_t i = 2; i < len; i++)
+		a[i] = 0u - (uint32_t)(u >> 63);
+}
+
+/* c = a b mod x^n + 1; the caller guarantees the bound above. */
+static void conv_i64(int64_t *c, const int64_t *a, const int64_t *b, size_t n)
+{
+	memset(c, 0, n * sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		int64_t ai = a[i];
+
+		if (ai == 0)
+			continue;
+		for (size_t j = 0; j < n - i; j++)
+			c[i + j] += ai * b[j];
+		for (size_t j = n - i; j < n; j++)
+			c[i + j - n] -= ai * b[j];
+	}
 }
 
 /* ---- unsigned helpers for the base-case GCD ---- */
@@ -404,8 +459,8 @@ static const uint16_t ref_large[10] = { 2, 2, 5, 7, 12, 21, 40, 78, 157, 308 };
 static const struct {
 	int16_t avg, std;
 } ref_bits[11] = {
-	{ 4, 0 },     { 11, 1 },    { 24, 1 },    { 50, 1 },    { 102, 1 },   { 202, 2 },
-	{ 401, 4 },   { 794, 5 },   { 1577, 8 },  { 3138, 13 }, { 6308, 25 },
+	{ 4, 0 },   { 11, 1 },  { 24, 1 },   { 50, 1 },    { 102, 1 },   { 202, 2 },
+	{ 401, 4 }, { 794, 5 }, { 1577, 8 }, { 3138, 13 }, { 6308, 25 },
 };
 
 #define FALCON_POOL_WORDS 49152
@@ -414,7 +469,11 @@ struct falcon_kg_work {
 	uint32_t pool[FALCON_POOL_WORDS];
 	size_t used;
 	double fa[FALCON_MAX_N], ga[FALCON_MAX_N], den[FALCON_MAX_N];
-	double Fa[FALCON_MAX_N], Ga[FALCON_MAX_N], ft[FALCON_MAX_N];
+	/* Float temporaries of one step; the int64 fast paths borrow them in between. */
+	union {
+		double d[FALCON_MAX_N];
+		int64_t i[FALCON_MAX_N];
+	} Fa, Ga, ft;
 	int32_t k[FALCON_MAX_N];
 	uint16_t mt[2 * FALCON_MAX_N];
 };
@@ -436,14 +495,46 @@ static size_t ll_len(unsigned depth, unsigned logn)
 	return depth == logn ? (size_t)ls_tab[depth] + 1 : ll_tab[depth];
 }
 
+static unsigned poly_bitlen(const uint32_t *a, size_t len, size_t n)
+{
+	unsigned b = 0;
+
+	for (size_t u = 0; u < n; u++) {
+		unsigned t = zi_bitlen(a + u * len, len);
+
+		b = t > b ? t : b;
+	}
+	return b;
+}
+
 /* out (m = n/2 coefficients, olen limbs) <- N(a) for a (n coefficients, alen limbs). */
 static int field_norm(uint32_t *out, size_t olen, const uint32_t *a, size_t alen, size_t n,
                       struct falcon_kg_work *w)
 {
 	size_t m = n >> 1, acc = 2 * alen + 1;
-	uint32_t *e = kg_alloc(w, m * acc), *o = kg_alloc(w, m * acc);
+	uint32_t *e, *o;
+	unsigned logn = 0;
 	int ok = 1;
 
+	while (((size_t)1 << logn) < n)
+		logn++;
+	if (2 * poly_bitlen(a, alen, n) + logn <= 62) {
+		int64_t *ae = w->Fa.i, *ao = w->Fa.i + m, *ee = w->Ga.i, *oo = w->Ga.i + m;
+
+		for (size_t i = 0; i < m; i++) {
+			zi_get_i64(&ae[i], a + 2 * i * alen, alen);
+			zi_get_i64(&ao[i], a + (2 * i + 1) * alen, alen);
+		}
+		conv_i64(ee, ae, ae, m);
+		conv_i64(oo, ao, ao, m);
+		/* N = e - y o (y^m = -1). */
+		for (size_t k = 0; k < m; k++)
+			zi_set_i64(out + k * olen, olen,
+			           k == 0 ? ee[0] + oo[m - 1] : ee[k] - oo[k - 1]);
+		return 1;
+	}
+	e = kg_alloc(w, m * acc);
+	o = kg_alloc(w, m * acc);
 	if (e == NULL || o == NULL)
 		return 0;
 	/* e = fe^2, o = fo^2 in Z[y]/(y^m + 1). */
@@ -474,18 +565,6 @@ static int field_norm(uint32_t *out, size_t olen, const uint32_t *a, size_t alen
 	return ok;
 }
 
-static unsigned poly_bitlen(const uint32_t *a, size_t len, size_t n)
-{
-	unsigned b = 0;
-
-	for (size_t u = 0; u < n; u++) {
-		unsigned t = zi_bitlen(a + u * len, len);
-
-		b = t > b ? t : b;
-	}
-	return b;
-}
-
 /* Exponent e with |x| < 2^e (x finite, non-zero). */
 static int exp_above(double x)
 {
@@ -500,11 +579,40 @@ static int exp_above(double x)
  * by t mod 32 bits into scratch (lsh = ls + 1 limbs), the rest is whole limbs.
  */
 static void sub_scaled(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const uint32_t *g,
-                       size_t ls, unsigned t, size_t n, uint32_t *fs, uint32_t *gs,
-                       const int32_t *k)
+                       size_t ls, unsigned t, unsigned logn, uint32_t *fs, uint32_t *gs,
+                       struct falcon_kg_work *w)
 {
-	size_t lsh = ls + 1, ts = t / 32;
-	unsigned tb = t % 32;
+	size_t n = (size_t)1 << logn, lsh = ls + 1, ts = t / 32;
+	unsigned tb = t % 32, bf = poly_bitlen(f, ls, n), bg = poly_bitlen(g, ls, n);
+	const int32_t *k = w->k;
+
+	/* |k| < 2^31: small (f, g) take the int64 path, one polynomial at a time. */
+	if ((bf > bg ? bf : bg) + 31 + logn <= 62) {
+		for (int pass = 0; pass < 2; pass++) {
+			const uint32_t *src = pass ? g : f;
+			uint32_t *dst = pass ? G : F;
+
+			for (size_t u = 0; u < n; u++) {
+				zi_get_i64(&w->Fa.i[u], src + u * ls, ls);
+				w->Ga.i[u] = k[u];
+			}
+			conv_i64(w->ft.i, w->Ga.i, w->Fa.i, n);
+			for (size_t u = 0; u < n; u++) {
+				uint32_t v[3];
+
+				/* v = c 2^tb in three limbs (|c| < 2^62), then dst -= v 2^(32 ts).
+				 */
+				zi_set_i64(v, 3, w->ft.i[u]);
+				if (tb) {
+					v[2] = (v[2] << tb) | (v[1] >> (32 - tb));
+					v[1] = (v[1] << tb) | (v[0] >> (32 - tb));
+					v[0] <<= tb;
+				}
+				zi_addmul(dst + u * lf, lf, v, 3, 1, ts, 1);
+			}
+		}
+		return;
+	}
 
 	for (size_t u = 0; u < n; u++) {
 		zi_copy(fs + u * lsh, lsh, f + u * ls, ls);
@@ -548,13 +656,13 @@ static void fg_to_fft(const uint32_t *f, const uint32_t *g, size_t ls, int sf, u
 		w->fa[u] = zi_to_double(f + u * ls, ls, sf);
 		w->ga[u] = zi_to_double(g + u * ls, ls, sf);
 	}
-	falcon_fft(w->fa, logn, w->ft);
-	falcon_fft(w->ga, logn, w->ft);
+	falcon_fft(w->fa, logn, w->ft.d);
+	falcon_fft(w->ga, logn, w->ft.d);
 	falcon_poly_invnorm2(w->den, w->fa, w->ga, logn);
 }
 
 /*
- * w->Fa <- (F adj f + G adj g) / (f adj f + g adj g) in coefficient form,
+ * w->Fa.d <- (F adj f + G adj g) / (f adj f + g adj g) in coefficient form,
  * from F, G scaled by 2^-sF (fg_to_fft must have run): the projection
  * coefficient scaled by 2^(sf - sF).
  */
@@ -564,16 +672,16 @@ static void projection(const uint32_t *F, const uint32_t *G, size_t lf, int sF, 
 	size_t n = (size_t)1 << logn;
 
 	for (size_t u = 0; u < n; u++) {
-		w->Fa[u] = zi_to_double(F + u * lf, lf, sF);
-		w->Ga[u] = zi_to_double(G + u * lf, lf, sF);
+		w->Fa.d[u] = zi_to_double(F + u * lf, lf, sF);
+		w->Ga.d[u] = zi_to_double(G + u * lf, lf, sF);
 	}
-	falcon_fft(w->Fa, logn, w->ft);
-	falcon_fft(w->Ga, logn, w->ft);
-	falcon_poly_muladj(w->Fa, w->fa, logn);
-	falcon_poly_muladj(w->Ga, w->ga, logn);
-	falcon_poly_add(w->Fa, w->Ga, logn);
-	falcon_poly_mul_autoadj(w->Fa, w->den, logn);
-	falcon_ifft(w->Fa, logn, w->ft);
+	falcon_fft(w->Fa.d, logn, w->ft.d);
+	falcon_fft(w->Ga.d, logn, w->ft.d);
+	falcon_poly_muladj(w->Fa.d, w->fa, logn);
+	falcon_poly_muladj(w->Ga.d, w->ga, logn);
+	falcon_poly_add(w->Fa.d, w->Ga.d, logn);
+	falcon_poly_mul_autoadj(w->Fa.d, w->den, logn);
+	falcon_ifft(w->Fa.d, logn, w->ft.d);
 }
 
 /*
@@ -583,8 +691,8 @@ static void projection(const uint32_t *F, const uint32_t *G, size_t lf, int sF, 
  * levels, where the reference's single exact step has the same result.
  * Returns 1, or 0 if it does not converge (the candidate is then dropped).
  */
-static int reduce_exact(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f,
-                        const uint32_t *g, size_t ls, unsigned logn, struct falcon_kg_work *w)
+static int reduce_exact(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, const uint32_t *g,
+                        size_t ls, unsigned logn, struct falcon_kg_work *w)
 {
 	size_t n = (size_t)1 << logn, lsh = ls + 1;
 	unsigned bf = poly_bitlen(f, ls, n), bg = poly_bitlen(g, ls, n);
@@ -607,7 +715,7 @@ static int reduce_exact(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f,
 		projection(F, G, lf, sF, logn, w);
 		/* Fa * 2^(sF - sf) approximates the projection; take ~30 bits of it per step. */
 		for (size_t u = 0; u < n; u++) {
-			double a = w->Fa[u] < 0 ? -w->Fa[u] : w->Fa[u];
+			double a = w->Fa.d[u] < 0 ? -w->Fa.d[u] : w->Fa.d[u];
 
 			mx = a > mx ? a : mx;
 		}
@@ -620,14 +728,14 @@ static int reduce_exact(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f,
 		t = t < 0 ? 0 : t;
 		scale = pow2(e0 - t);
 		for (size_t u = 0; u < n; u++) {
-			w->k[u] = (int32_t)falcon_rint(w->Fa[u] * scale);
+			w->k[u] = (int32_t)falcon_rint(w->Fa.d[u] * scale);
 			any |= w->k[u] != 0;
 		}
 		if (!any) {
 			ok = t == 0;
 			break;
 		}
-		sub_scaled(F, G, lf, f, g, ls, (unsigned)t, n, fs, fs + n * lsh, w->k);
+		sub_scaled(F, G, lf, f, g, ls, (unsigned)t, logn, fs, fs + n * lsh, w);
 	}
 	w->used -= 2 * n * lsh;
 	return ok;
@@ -676,13 +784,13 @@ static int reduce_scheduled(uint32_t *F, uint32_t *G, size_t lf, const uint32_t 
 		projection(F, G, lf, sF, logn, w);
 		pdc = pow2(sF - sf - scale);
 		for (size_t u = 0; u < n; u++) {
-			double xv = w->Fa[u] * pdc;
+			double xv = w->Fa.d[u] * pdc;
 
 			if (!(xv > -2147483647.0 && xv < 2147483647.0))
 				goto out;
 			w->k[u] = (int32_t)falcon_rint(xv);
 		}
-		sub_scaled(F, G, lf, f, g, ls, (unsigned)scale, n, fs, fs + n * lsh, w->k);
+		sub_scaled(F, G, lf, f, g, ls, (unsigned)scale, logn, fs, fs + n * lsh, w);
 		/* The expected size of (F, G) after this step: scale + max_fg + 10 bits. */
 		if (scale + max_fg + 10 < max_FG) {
 			max_FG = scale + max_fg + 10;
@@ -771,6 +879,48 @@ out:
 	return ok;
 }
 
+/*
+ * out (nd coefficients, lo limbs) <- A(x^2) b(-x) mod x^nd + 1, for A with
+ * nd/2 coefficients (la limbs) and b with nd (lb limbs): one half of the
+ * lift F = F'(x^2) g(-x), G = G'(x^2) f(-x). out must be zero on entry.
+ */
+static void lift_big(uint32_t *out, size_t lo, const uint32_t *A, size_t la, const uint32_t *b,
+                     size_t lb, size_t nd)
+{
+	for (size_t i = 0; i < (nd >> 1); i++) {
+		for (size_t j = 0; j < nd; j++) {
+			size_t idx = 2 * i + j;
+			int neg = (int)(j & 1);
+
+			if (idx >= nd) {
+				idx -= nd;
+				neg ^= 1;
+			}
+			zi_addmul_big(out + idx * lo, lo, A + i * la, la, b + j * lb, lb, neg);
+		}
+	}
+}
+
+/* The same in int64, when the bound of the fast paths holds (lo >= 2). */
+static void lift_i64(uint32_t *out, size_t lo, const uint32_t *A, size_t la, const uint32_t *b,
+                     size_t lb, size_t nd, struct falcon_kg_work *w)
+{
+	int64_t *a2 = w->Fa.i, *bm = w->Ga.i, *c = w->ft.i;
+
+	/* a2 = A(x^2), bm = b(-x). */
+	for (size_t u = 0; u < nd; u++) {
+		a2[u] = 0;
+		zi_get_i64(&bm[u], b + u * lb, lb);
+		if (u & 1)
+			bm[u] = -bm[u];
+	}
+	for (size_t i = 0; i < (nd >> 1); i++)
+		zi_get_i64(&a2[2 * i], A + i * la, la);
+	conv_i64(c, a2, bm, nd);
+	for (size_t u = 0; u < nd; u++)
+		zi_set_i64(out + u * lo, lo, c[u]);
+}
+
 /* Solves f G - g F = q with F, G in [-127, 127]. Returns 1 on success. */
 static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, unsigned logn,
                       struct falcon_kg_work *w)
@@ -814,20 +964,13 @@ static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, 
 		if (F == NULL || G == NULL)
 			return 0;
 		/* F = F'(x^2) g(-x), G = G'(x^2) f(-x) mod x^nd + 1. */
-		for (size_t i = 0; i < (nd >> 1); i++) {
-			for (size_t j = 0; j < nd; j++) {
-				size_t idx = 2 * i + j;
-				int neg = (int)(j & 1);
-
-				if (idx >= nd) {
-					idx -= nd;
-					neg ^= 1;
-				}
-				zi_addmul_big(F + idx * lu, lu, Fp + i * lp, lp, gd[d] + j * ls, ls,
-				              neg);
-				zi_addmul_big(G + idx * lu, lu, Gp + i * lp, lp, fd[d] + j * ls, ls,
-				              neg);
-			}
+		if (poly_bitlen(Fp, lp, nd >> 1) + poly_bitlen(gd[d], ls, nd) + logn - d <= 62 &&
+		    poly_bitlen(Gp, lp, nd >> 1) + poly_bitlen(fd[d], ls, nd) + logn - d <= 62) {
+			lift_i64(F, lu, Fp, lp, gd[d], ls, nd, w);
+			lift_i64(G, lu, Gp, lp, fd[d], ls, nd, w);
+		} else {
+			lift_big(F, lu, Fp, lp, gd[d], ls, nd);
+			lift_big(G, lu, Gp, lp, fd[d], ls, nd);
 		}
 		if (d >= 2 ? !reduce_scheduled(F, G, lu, fd[d], gd[d], ls, logn - d, d, w)
 		           : !reduce_exact(F, G, lu, fd[d], gd[d], ls, logn - d, w))
@@ -897,8 +1040,8 @@ int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, i
 				rt1[u] = (double)f[u];
 				rt2[u] = (double)g[u];
 			}
-			falcon_fft(rt1, logn, w->ft);
-			falcon_fft(rt2, logn, w->ft);
+			falcon_fft(rt1, logn, w->ft.d);
+			falcon_fft(rt2, logn, w->ft.d);
 			falcon_poly_invnorm2(rt3, rt1, rt2, logn);
 			falcon_poly_adj(rt1, logn);
 			falcon_poly_adj(rt2, logn);
@@ -906,8 +1049,8 @@ int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, i
 			falcon_poly_mulconst(rt2, (double)FALCON_Q, logn);
 			falcon_poly_mul_autoadj(rt1, rt3, logn);
 			falcon_poly_mul_autoadj(rt2, rt3, logn);
-			falcon_ifft(rt1, logn, w->ft);
-			falcon_ifft(rt2, logn, w->ft);
+			falcon_ifft(rt1, logn, w->ft.d);
+			falcon_ifft(rt2, logn, w->ft.d);
 			for (size_t u = 0; u < n; u++) {
 				bnorm = bnorm + rt1[u] * rt1[u];
 				bnorm = bnorm + rt2[u] * rt2[u];
