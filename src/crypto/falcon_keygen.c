@@ -15,15 +15,30 @@
  * to integers, solves u Res(f) - v Res(g) = 1 there, and lifts back
  * (F, G) <- (F'(x^2) g(-x), G'(x^2) f(-x)), reducing at each level with
  * Babai's round-off: k = round((F adj f + G adj g) / (f adj f + g adj g)),
- * computed in binary64 from the top bits and applied in steps of about 30
- * bits. The last step at the top level is an exact round-off, so (F, G) is
- * the unique Babai-reduced solution whatever the path, which is what makes
- * the result match the reference byte for byte.
+ * computed in binary64 from the top bits of the big integers.
+ *
+ * Which candidates are accepted must match the reference, or the KAT key
+ * pairs do not reproduce. All solutions of f G - g F = q form one coset
+ * (F, G) + Z[x] (f, g), and an exact round-off at the top level picks the
+ * same representative whatever the path, so the key itself never depends
+ * on how the levels below were reduced; but the reference can FAIL on the
+ * way. At the intermediate levels (depth 2 to logn - 1) it does not measure
+ * (F, G): it runs a fixed schedule of scaled round-off steps derived from
+ * its word sizes and measured bit-length statistics, and drops (f, g) when
+ * a step's k leaves the 31-bit range, which happens when the quotient in
+ * floating point is too inaccurate (an ill-conditioned level) for a step to
+ * remove the 25 bits the schedule assumes. reduce_scheduled() follows that
+ * schedule and that rule; it is the difference between 151 and 160 of the
+ * 160 KAT key pairs (docs/FALCON.md has the measurements). The two top
+ * levels, where the reference does a single exact step, use an exact
+ * round-off iterated to convergence (reduce_exact()).
  *
  * Big integers are two's complement over 32-bit limbs with a fixed length
  * per tower level (bounds from the reference implementation's measured
  * maxima, plus margins); a value that would not fit makes the candidate
- * fail, like any other rejected (f, g).
+ * fail, like any other rejected (f, g). Near the top of the tower the
+ * values are small, and the field norms, lifts and round-off subtractions
+ * run on int64 convolutions instead (bounds checked per call).
  *
  * Side channels: drawing f and g and the norm checks are branch-free; the
  * big-integer tower (GCD, reductions) is NOT constant time. See
