@@ -860,22 +860,29 @@ static int solve_base(uint32_t *F, uint32_t *G, size_t lb, const uint32_t *f, co
 	/* Both are odd (the sum of f's coefficients is odd), as the binary GCD needs. */
 	if (!(a[0] & 1) || !(b[0] & 1))
 		goto out;
-	if (!zu_modinv(x, a, b, len, tmp) || !zu_modinv(y, b, a, len, tmp))
+	if (zu_is_one(b, len) || !zu_modinv(x, a, b, len, tmp))
 		goto out;
 	/*
-	 * x a + y b = 1 mod ab and 0 < x a + y b < 2ab, so it is 1 (u = x,
-	 * v = -y) or 1 + ab (u = x, v = a - y).
+	 * u = x = a^-1 mod b and v = (x a - 1) / b give u a - v b = 1. The
+	 * division is exact, so it runs from the low end (Hensel): each quotient
+	 * limb is the one that clears the lowest remaining limb of x a - 1.
 	 */
-	zi_addmul_big(s, slen, a, len, x, len, 0);
-	zi_addmul_big(s, slen, b, len, y, len, 0);
+	{
+		uint32_t binv = b[0], one = 1;
+
+		for (int i = 0; i < 4; i++)
+			binv *= 2 - b[0] * binv; /* Newton: b binv = 1 mod 2^32 */
+		zi_addmul_big(s, slen, a, len, x, len, 0);
+		zi_addmul(s, slen, &one, 1, 1, 0, 1);
+		for (size_t i = 0; i < len; i++) {
+			y[i] = s[i] * binv;
+			zi_addmul(s + i, slen - i, b, len, y[i], 0, 1);
+		}
+		if (!zu_is_zero(s, slen) || zi_sign(y, len))
+			goto out;
+	}
 	zi_copy(u, len + 1, x, len);
 	zi_copy(v, len + 1, y, len);
-	if (zu_is_one(s, slen)) {
-		zi_neg(v, len + 1);
-	} else {
-		zi_neg(v, len + 1);
-		zi_addmul(v, len + 1, a, len, 1, 0, 0);
-	}
 	/* Signs: u |f| - v |g| = 1 becomes (±u) f - (±v) g = 1. */
 	if (fneg)
 		zi_neg(u, len + 1);
@@ -934,6 +941,33 @@ static void lift_i64(uint32_t *out, size_t lo, const uint32_t *A, size_t la, con
 	conv_i64(c, a2, bm, nd);
 	for (size_t u = 0; u < nd; u++)
 		zi_set_i64(out + u * lo, lo, c[u]);
+}
+
+/*
+ * Does f G - g F = q hold exactly? The arithmetic above is exact, so this
+ * only guards against a defect ever yielding a key that cannot sign (the
+ * reference checks the same equation modulo a 31-bit prime). The sums stay
+ * below n 2 127^2 < 2^26. c: n int64 of scratch.
+ */
+static int ntru_equation_holds(const int8_t *f, const int8_t *g, const int8_t *F, const int8_t *G,
+                               unsigned logn, int64_t *c)
+{
+	size_t n = (size_t)1 << logn;
+	int64_t bad = 0;
+
+	memset(c, 0, n * sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		int32_t fi = f[i], gi = g[i];
+
+		for (size_t j = 0; j < n - i; j++)
+			c[i + j] += fi * G[j] - gi * F[j];
+		for (size_t j = n - i; j < n; j++)
+			c[i + j - n] -= fi * G[j] - gi * F[j];
+	}
+	bad |= c[0] ^ FALCON_Q;
+	for (size_t u = 1; u < n; u++)
+		bad |= c[u];
+	return bad == 0;
 }
 
 /* Solves f G - g F = q with F, G in [-127, 127]. Returns 1 on success. */
@@ -1004,7 +1038,7 @@ static int ntru_solve(int8_t *Fo, int8_t *Go, const int8_t *f, const int8_t *g, 
 				Fo[u] = (int8_t)a;
 				Go[u] = (int8_t)b;
 			}
-			return 1;
+			return ntru_equation_holds(f, g, Fo, Go, logn, w->ft.i);
 		}
 		/*
 		 * The reduced values replace F', G' (no longer needed), at the top of
