@@ -615,8 +615,7 @@ static void sub_scaled(uint32_t *F, uint32_t *G, size_t lf, const uint32_t *f, c
 			for (size_t u = 0; u < n; u++) {
 				uint32_t v[3];
 
-				/* v = c 2^tb in three limbs (|c| < 2^62), then dst -= v 2^(32 ts).
-				 */
+				/* dst -= c 2^t: v = c 2^tb fits three limbs (|c| < 2^62). */
 				zi_set_i64(v, 3, w->ft.i[u]);
 				if (tb) {
 					v[2] = (v[2] << tb) | (v[1] >> (32 - tb));
@@ -678,8 +677,8 @@ static void fg_to_fft(const uint32_t *f, const uint32_t *g, size_t ls, int sf, u
 
 /*
  * w->Fa.d <- (F adj f + G adj g) / (f adj f + g adj g) in coefficient form,
- * from F, G scaled by 2^-sF (fg_to_fft must have run): the projection
- * coefficient scaled by 2^(sf - sF).
+ * from F, G scaled by 2^-sF (fg_to_fft must have run); times 2^(sF - sf)
+ * it is the projection coefficient of (F, G) on (f, g).
  */
 static void projection(const uint32_t *F, const uint32_t *G, size_t lf, int sF, unsigned logn,
                        struct falcon_kg_work *w)
