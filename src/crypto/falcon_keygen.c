@@ -1061,6 +1061,8 @@ int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, i
 	struct falcon_kg_work *w = &wk;
 	size_t n = (size_t)1 << logn;
 	int32_t lim = 1 << (FALCON_FG_BITS(logn) - 1);
+	unsigned solve_failures = 0;
+	int rc = HM_OK;
 
 	for (;;) {
 		uint32_t bad = 0, norm = 0;
@@ -1108,10 +1110,20 @@ int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, i
 		}
 		if (!falcon_compute_public(h, f, g, logn, w->mt))
 			continue;
-		if (!ntru_solve(F, G, f, g, logn, w))
+		if (!ntru_solve(F, G, f, g, logn, w)) {
+			/*
+			 * About one candidate in twenty fails here (the KAT files: 9 of
+			 * 169). A thousand in a row means a defect (say, a work pool too
+			 * small for this build), not bad luck: report it, do not spin.
+			 */
+			if (++solve_failures == 1000) {
+				rc = HM_ERR_CRYPTO;
+				break;
+			}
 			continue;
+		}
 		break;
 	}
 	hm_wipe(w, sizeof(*w));
-	return HM_OK;
+	return rc;
 }
