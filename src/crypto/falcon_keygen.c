@@ -335,6 +335,17 @@ static void conv_i64(int64_t *c, const int64_t *a, const int64_t *b, size_t n)
 	}
 }
 
+static void zi_neg(uint32_t *a, size_t len)
+{
+	uint64_t c = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		c += (uint32_t)~a[i];
+		a[i] = (uint32_t)c;
+		c >>= 32;
+	}
+}
+
 /* ---- unsigned helpers for the base-case GCD ---- */
 
 static int zu_is_zero(const uint32_t *a, size_t len)
@@ -355,100 +366,142 @@ static int zu_is_one(const uint32_t *a, size_t len)
 	return t == 0;
 }
 
-/* Compare: -1, 0, 1. */
-static int zu_cmp(const uint32_t *a, const uint32_t *b, size_t len)
+/* Bits [pos, pos + 33) of the non-negative a (len limbs). */
+static uint64_t zu_bits33(const uint32_t *a, size_t len, unsigned pos)
 {
-	for (size_t i = len; i-- > 0;) {
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	}
-	return 0;
-}
+	size_t i = pos / 32;
+	uint64_t w = (i < len ? a[i] : 0) | (uint64_t)(i + 1 < len ? a[i + 1] : 0) << 32;
 
-static uint32_t zu_add(uint32_t *a, const uint32_t *b, size_t len)
-{
-	uint64_t c = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		c += (uint64_t)a[i] + b[i];
-		a[i] = (uint32_t)c;
-		c >>= 32;
-	}
-	return (uint32_t)c;
-}
-
-static uint32_t zu_sub(uint32_t *a, const uint32_t *b, size_t len)
-{
-	uint64_t c = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		uint64_t w = (uint64_t)a[i] - b[i] - c;
-
-		a[i] = (uint32_t)w;
-		c = (w >> 32) & 1;
-	}
-	return (uint32_t)c;
-}
-
-static void zu_shr1(uint32_t *a, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		a[i] = (a[i] >> 1) | (i + 1 < len ? a[i + 1] << 31 : 0);
-}
-
-/* x <- x / 2 mod m (m odd, x < m). */
-static void zu_half_mod(uint32_t *x, const uint32_t *m, size_t len)
-{
-	if (x[0] & 1) {
-		uint32_t c = zu_add(x, m, len);
-
-		zu_shr1(x, len);
-		x[len - 1] |= c << 31;
-	} else {
-		zu_shr1(x, len);
-	}
-}
-
-/* x <- x - y mod m (x, y < m). */
-static void zu_sub_mod(uint32_t *x, const uint32_t *y, const uint32_t *m, size_t len)
-{
-	if (zu_sub(x, y, len))
-		zu_add(x, m, len);
+	/* pos % 32 + 33 <= 64: two limbs hold the whole window. */
+	return (w >> (pos % 32)) & (((uint64_t)1 << 33) - 1);
 }
 
 /*
- * inv = a^-1 mod m for odd m, by the binary extended Euclidean algorithm
- * (invariants x1 a = u and x2 a = v mod m; x1, x2 stay below m). Returns 0
- * if gcd(a, m) != 1. All values have len limbs with a spare top limb.
- * tmp: 3 len limbs.
+ * d (len limbs) <- |fa a + fb b| / 2^31 for the non-negative a, b and
+ * |fa|, |fb| <= 2^31, an exact division (the low 31 bits of the sum are
+ * zero); t: len + 2 limbs of scratch. Returns 1 if the sum was negative.
  */
-static int zu_modinv(uint32_t *inv, const uint32_t *a, const uint32_t *m, size_t len, uint32_t *tmp)
+static int zu_lin_shr31(uint32_t *d, const uint32_t *a, const uint32_t *b, int64_t fa, int64_t fb,
+                        size_t len, uint32_t *t)
 {
-	uint32_t *u = tmp, *v = tmp + len, *x1 = tmp + 2 * len, *x2 = inv;
+	size_t tl = len + 2;
+	int neg;
 
-	memcpy(u, a, len * sizeof(uint32_t));
-	memcpy(v, m, len * sizeof(uint32_t));
-	memset(x1, 0, len * sizeof(uint32_t));
-	x1[0] = 1;
-	memset(x2, 0, len * sizeof(uint32_t));
-	while (!zu_is_zero(u, len)) {
-		while (!(u[0] & 1)) {
-			zu_shr1(u, len);
-			zu_half_mod(x1, m, len);
-		}
-		while (!(v[0] & 1)) {
-			zu_shr1(v, len);
-			zu_half_mod(x2, m, len);
-		}
-		if (zu_cmp(u, v, len) >= 0) {
-			zu_sub(u, v, len);
-			zu_sub_mod(x1, x2, m, len);
-		} else {
-			zu_sub(v, u, len);
-			zu_sub_mod(x2, x1, m, len);
+	memset(t, 0, tl * sizeof(uint32_t));
+	zi_addmul(t, tl, a, len, (uint32_t)(fa < 0 ? -fa : fa), 0, fa < 0);
+	zi_addmul(t, tl, b, len, (uint32_t)(fb < 0 ? -fb : fb), 0, fb < 0);
+	neg = (int)(zi_sign(t, tl) & 1);
+	if (neg)
+		zi_neg(t, tl);
+	for (size_t i = 0; i < len; i++)
+		d[i] = (t[i] >> 31) | (t[i + 1] << 1);
+	return neg;
+}
+
+/*
+ * d <- (fa u + fb v) / 2^31 mod m for u, v in [0, m), m odd, |fa| + |fb| <=
+ * 2^31: Montgomery's division, adding the multiple k m (k < 2^31) of m that
+ * clears the low 31 bits. minv = 1/m mod 2^32; t: len + 2 limbs of scratch.
+ */
+static void zu_lin_mont(uint32_t *d, const uint32_t *u, const uint32_t *v, int64_t fa, int64_t fb,
+                        const uint32_t *m, uint32_t minv, size_t len, uint32_t *t)
+{
+	size_t tl = len + 2;
+	uint32_t k;
+
+	memset(t, 0, tl * sizeof(uint32_t));
+	zi_addmul(t, tl, u, len, (uint32_t)(fa < 0 ? -fa : fa), 0, fa < 0);
+	zi_addmul(t, tl, v, len, (uint32_t)(fb < 0 ? -fb : fb), 0, fb < 0);
+	k = ((0u - t[0]) * minv) & 0x7FFFFFFFu;
+	zi_addmul(t, tl, m, len, k, 0, 0);
+	/* Arithmetic shift right by 31: |t| < 2^32 m before, so |t| < 2 m after. */
+	for (size_t i = 0; i + 1 < tl; i++)
+		t[i] = (t[i] >> 31) | (t[i + 1] << 1);
+	t[tl - 1] = 0u - (t[tl - 1] >> 31);
+	while (zi_sign(t, tl))
+		zi_addmul(t, tl, m, len, 1, 0, 0);
+	for (;;) {
+		zi_addmul(t, tl, m, len, 1, 0, 1);
+		if (zi_sign(t, tl)) {
+			zi_addmul(t, tl, m, len, 1, 0, 0);
+			break;
 		}
 	}
-	return zu_is_one(v, len);
+	memcpy(d, t, len * sizeof(uint32_t));
+}
+
+/*
+ * inv = y^-1 mod m for odd m, by the binary GCD run 31 steps at a time on
+ * 64-bit approximations of a and b (their low 31 bits and top 33 bits):
+ * the steps only decide the 2x2 matrix (f0 g0; f1 g1), which is then
+ * applied exactly to (a, b) and, divided by 2^31 mod m, to (u, v), keeping
+ * a = u y and b = v y mod m (T. Pornin, "Optimized Binary GCD for Modular
+ * Inversion", 2020, algorithm 2). Returns 0 if gcd(y, m) != 1. All values
+ * have len limbs and a spare top limb (non-negative); tmp: 5 len + 2 limbs.
+ */
+static int zu_modinv(uint32_t *inv, const uint32_t *y, const uint32_t *m, size_t len, uint32_t *tmp)
+{
+	uint32_t *a = tmp, *b = tmp + len, *u = tmp + 2 * len, *v = inv, *t = tmp + 3 * len;
+	uint32_t *a2 = tmp + 4 * len + 2, minv = m[0];
+	unsigned bits = zi_bitlen(m, len), by = zi_bitlen(y, len);
+	/* The binary GCD needs at most 2 max(len y, len m) - 1 steps; some slack. */
+	unsigned rounds = (2 * (bits > by ? bits : by) + 30) / 31 + 4;
+
+	for (int i = 0; i < 4; i++)
+		minv *= 2 - m[0] * minv; /* Newton: m minv = 1 mod 2^32 */
+	memcpy(a, y, len * sizeof(uint32_t));
+	memcpy(b, m, len * sizeof(uint32_t));
+	memset(u, 0, len * sizeof(uint32_t));
+	memset(v, 0, len * sizeof(uint32_t));
+	u[0] = 1;
+	while (!zu_is_zero(a, len)) {
+		unsigned ba = zi_bitlen(a, len), bb = zi_bitlen(b, len);
+		unsigned n = ba > bb ? ba : bb;
+		uint64_t xa, xb;
+		int64_t f0 = 1, g0 = 0, f1 = 0, g1 = 1;
+
+		if (rounds-- == 0)
+			return 0;
+		n = n < 64 ? 64 : n;
+		xa = (a[0] & 0x7FFFFFFFu) | zu_bits33(a, len, n - 33) << 31;
+		xb = (b[0] & 0x7FFFFFFFu) | zu_bits33(b, len, n - 33) << 31;
+		/* b stays odd: it is m or a value of a taken while a was odd. */
+		for (int j = 0; j < 31; j++) {
+			if (xa & 1) {
+				if (xa < xb) {
+					uint64_t tx = xa;
+					int64_t tf = f0, tg = g0;
+
+					xa = xb;
+					xb = tx;
+					f0 = f1;
+					g0 = g1;
+					f1 = tf;
+					g1 = tg;
+				}
+				xa -= xb;
+				f0 -= f1;
+				g0 -= g1;
+			}
+			xa >>= 1;
+			f1 *= 2;
+			g1 *= 2;
+		}
+		/* A wrong guess from the approximations shows as a negative value. */
+		if (zu_lin_shr31(a2, a, b, f0, g0, len, t)) {
+			f0 = -f0;
+			g0 = -g0;
+		}
+		if (zu_lin_shr31(b, a, b, f1, g1, len, t)) {
+			f1 = -f1;
+			g1 = -g1;
+		}
+		memcpy(a, a2, len * sizeof(uint32_t));
+		zu_lin_mont(a2, u, v, f0, g0, m, minv, len, t);
+		zu_lin_mont(v, u, v, f1, g1, m, minv, len, t);
+		memcpy(u, a2, len * sizeof(uint32_t));
+	}
+	return zu_is_one(b, len);
 }
 
 /* ---- NTRUSolve ---- */
@@ -822,17 +875,6 @@ out:
 	return ok;
 }
 
-static void zi_neg(uint32_t *a, size_t len)
-{
-	uint64_t c = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		c += (uint32_t)~a[i];
-		a[i] = (uint32_t)c;
-		c >>= 32;
-	}
-}
-
 /*
  * Base case on integers: F = v q, G = u q with u f - v g = 1. Returns 0 if
  * gcd(f, g) != 1. f, g have ls limbs; F, G get lb limbs.
@@ -842,7 +884,7 @@ static int solve_base(uint32_t *F, uint32_t *G, size_t lb, const uint32_t *f, co
 {
 	size_t len = ls + 1, slen = 2 * len + 1;
 	uint32_t *a = kg_alloc(w, len), *b = kg_alloc(w, len), *x = kg_alloc(w, len);
-	uint32_t *y = kg_alloc(w, len), *tmp = kg_alloc(w, 3 * len), *s = kg_alloc(w, slen);
+	uint32_t *y = kg_alloc(w, len), *tmp = kg_alloc(w, 5 * len + 2), *s = kg_alloc(w, slen);
 	uint32_t *u = kg_alloc(w, len + 1), *v = kg_alloc(w, len + 1);
 	int fneg = (int)(zi_sign(f, ls) & 1), gneg = (int)(zi_sign(g, ls) & 1), ok = 0;
 
@@ -895,8 +937,8 @@ static int solve_base(uint32_t *F, uint32_t *G, size_t lb, const uint32_t *f, co
 	zi_addmul(G, lb, u, len + 1, FALCON_Q, 0, 0);
 	ok = 1;
 out:
-	hm_wipe(a, (4 * len + 3 * len + slen + 2 * len + 2) * sizeof(uint32_t));
-	w->used -= 4 * len + 3 * len + slen + 2 * (len + 1);
+	hm_wipe(a, (4 * len + 5 * len + 2 + slen + 2 * (len + 1)) * sizeof(uint32_t));
+	w->used -= 4 * len + 5 * len + 2 + slen + 2 * (len + 1);
 	return ok;
 }
 
