@@ -121,7 +121,10 @@ void falcon_expand(double *ek, const int8_t *f, const int8_t *g, const int8_t *F
 void falcon_sign_core(int16_t *s2, struct hm_keccak *rng, const double *ek, const uint16_t *hm,
                       unsigned logn, double *tmp);
 
-/* Key generation from a SHAKE256 stream: f, g, F small, h the public key. */
+/*
+ * Key generation from a SHAKE256 stream: f, g, F small, h the public key.
+ * HM_OK, or HM_ERR_CRYPTO if NTRUSolve keeps failing (a defect, never chance).
+ */
 int falcon_keygen_core(struct hm_keccak *rng, int8_t *f, int8_t *g, int8_t *F, int8_t *G,
                        uint16_t *h, unsigned logn);
 

@@ -465,9 +465,14 @@ static void test_sign_expanded(void)
 	for_each_kat0(expanded_matches);
 }
 
+/*
+ * Key pairs from the system CSPRNG (fresh candidates, so fresh paths through
+ * NTRUSolve on every run): each must be well formed and sign and verify.
+ */
 static void test_keygen_roundtrip(void)
 {
-	for (unsigned logn = 9; logn <= 10; logn++) {
+	for (unsigned i = 0; i < 24; i++) {
+		unsigned logn = 9 + (i & 1);
 		uint8_t pk[HM_FALCON_MAX_PK_LEN], sk[HM_FALCON_MAX_SK_LEN];
 		uint8_t sig[HM_FALCON_MAX_SIG_LEN];
 		size_t siglen = sizeof(sig);
@@ -493,8 +498,11 @@ static void test_keygen_roundtrip(void)
 }
 
 /*
- * Key generation from each entry's DRBG seed. Every key must be a working
- * key pair; most must equal the file's (see docs/FALCON.md for why not all).
+ * Key generation from each entry's DRBG seed must give the entry's pk and sk
+ * byte for byte, and the key pair must sign and verify. Nine of the 160
+ * entries draw an (f, g) that the reference's NTRUSolve rejects (its Babai
+ * schedule at depth 7 or 8 overflows a 31-bit k; docs/FALCON.md): they
+ * reproduce only if that rejection rule is implemented exactly.
  */
 static void test_keygen_reproduction(void)
 {
@@ -503,33 +511,40 @@ static void test_keygen_reproduction(void)
 		char *text = read_file(test_argv[i], &len), *p;
 
 		CHECK(text != NULL);
-		for (p = text; p != NULL && (p = strstr(p, "\nseed = ")) != NULL; p++) {
+		for (p = text; p != NULL && (p = strstr(p, "\ncount = ")) != NULL; p++) {
 			uint8_t seed[48], pk[HM_FALCON_MAX_PK_LEN], sk[HM_FALCON_MAX_SK_LEN];
-			uint8_t want_pk[HM_FALCON_MAX_PK_LEN], sig[HM_FALCON_MAX_SIG_LEN];
-			size_t siglen = sizeof(sig), wl;
+			uint8_t want_pk[HM_FALCON_MAX_PK_LEN], want_sk[HM_FALCON_MAX_SK_LEN];
+			uint8_t sig[HM_FALCON_MAX_SIG_LEN];
+			size_t siglen = sizeof(sig), wl, wsl;
 			struct hm_nist_drbg d;
 			struct hm_falcon_rng rng = { hm_nist_drbg_fill, &d };
+			long count = strtol(p + 9, NULL, 10);
 			unsigned logn;
 
 			CHECK_EQ(first_hex(p, "seed", seed, sizeof(seed)), 48);
 			wl = first_hex(p, "pk", want_pk, sizeof(want_pk));
+			wsl = first_hex(p, "sk", want_sk, sizeof(want_sk));
 			logn = want_pk[0];
 			CHECK(wl == HM_FALCON_PK_LEN(logn));
+			CHECK(wsl == HM_FALCON_SK_LEN(logn));
 			hm_nist_drbg_init(&d, seed, NULL);
 			CHECK_ERR(hm_falcon_keygen(logn, pk, sk, &rng), HM_OK);
+			if (memcmp(pk, want_pk, wl) == 0 && memcmp(sk, want_sk, wsl) == 0)
+				same++;
+			else
+				fprintf(stderr, "%s: count %ld: key pair differs from the file's\n",
+				        test_argv[i], count);
 			/* Sign something (the seed) with the new key and check it verifies. */
 			CHECK_ERR(hm_falcon_sign(logn, sig, &siglen, sk, HM_FALCON_SK_LEN(logn),
 			                         seed, 48, &rng),
 			          HM_OK);
 			CHECK_ERR(hm_falcon_verify(logn, sig, siglen, pk, wl, seed, 48), HM_OK);
-			same += memcmp(pk, want_pk, wl) == 0;
 			total++;
 		}
 		printf("%s: key generation reproduced %zu of %zu key pairs\n", test_argv[i], same,
 		       total);
 		CHECK(total > 0);
-		/* The reference's extra rejections are rare: well over half must match. */
-		CHECK(2 * same > total);
+		CHECK_EQ(same, total);
 		free(text);
 	}
 }
