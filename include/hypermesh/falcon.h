@@ -88,7 +88,9 @@ struct hm_falcon_rng {
 /*
  * Generates a key pair. pk must hold HM_FALCON_PK_LEN(logn) bytes and sk
  * HM_FALCON_SK_LEN(logn) bytes. rng may be NULL (system CSPRNG).
- * Returns HM_OK, HM_ERR_INVALID (logn), HM_ERR_RANDOM or the rng's error.
+ * Returns HM_OK, HM_ERR_INVALID (logn), HM_ERR_RANDOM or the rng's error, or
+ * HM_ERR_CRYPTO if a thousand candidates in a row fail NTRUSolve (about one
+ * in twenty does; that many means a bug, not bad luck).
  */
 int hm_falcon_keygen(unsigned logn, uint8_t *pk, uint8_t *sk, const struct hm_falcon_rng *rng);
 
