@@ -171,8 +171,7 @@ static void config(struct hm_stoq_config *cfg, const struct hm_identity *id, str
  * or closed; the outcomes are in w->srv and w->cli.
  */
 static void handshake(struct world *w, const struct hm_buf *schain, const struct hm_buf *sroot,
-                      const struct hm_buf *cchain, const struct hm_buf *croot,
-                      const uint8_t *pin)
+                      const struct hm_buf *cchain, const struct hm_buf *croot, const uint8_t *pin)
 {
 	struct hm_stoq_config scfg, ccfg;
 	struct hm_stoq_endpoint *server = NULL, *client = NULL;
