@@ -553,7 +553,7 @@ int hm_stoq_rpc_send_oneway(struct hm_stoq_conn *c, const char *service, const c
  * endpoint's callbacks see it with a NULL user pointer, and it stays open
  * for later use).
  */
-#define HM_STOQ_BROADCAST_WINDOW ((size_t)256 << 10)
+#define HM_STOQ_BROADCAST_WINDOW    ((size_t)256 << 10)
 #define HM_STOQ_BROADCAST_MAX_PEERS 1024
 
 struct hm_stoq_broadcast;

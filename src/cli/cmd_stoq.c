@@ -302,7 +302,8 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 			break;
 		case 'q':
 			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
-				return cli_usage_error(cmd, "--pq takes on or off, not '%s'", optarg);
+				return cli_usage_error(cmd, "--pq takes on or off, not '%s'",
+				                       optarg);
 			o->pq_off = strcmp(optarg, "off") == 0;
 			o->have_pq = 1;
 			break;
@@ -401,9 +402,10 @@ static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct h
 	hm_identity_wipe(id);
 	hm_buf_free(&chain);
 	hm_buf_free(&root);
-	if (rc != HM_OK && (o->cert_chain != NULL || o->trust_root != NULL) && rc == HM_ERR_INVALID) {
-		cli_error(st->cmd, "cannot open the endpoint: --cert-chain or --trust-root is not a "
-		                   "usable certificate (or the chain is not for this key)");
+	if (rc == HM_ERR_INVALID && (o->cert_chain != NULL || o->trust_root != NULL)) {
+		cli_error(st->cmd,
+		          "cannot open the endpoint: --cert-chain or --trust-root is not a "
+		          "usable certificate (or the chain is not for this key)");
 		uv_run(&st->loop, UV_RUN_DEFAULT);
 		(void)uv_loop_close(&st->loop);
 		return CLI_FAILURE;
@@ -439,9 +441,10 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc < 0 ? CLI_OK : rc;
 	if (o.addr != NULL || o.peer_id != NULL || o.size != 0 || o.count != 0)
-		return cli_usage_error(cmd, "serve takes --key, --bind, --port, --max-calls, "
-		                            "--idle-timeout, --pq, --allow-classical, --cert-chain, "
-		                            "--trust-root");
+		return cli_usage_error(cmd,
+		                       "serve takes --key, --bind, --port, --max-calls, "
+		                       "--idle-timeout, --pq, --allow-classical, --cert-chain, "
+		                       "--trust-root");
 	if (o.allow_classical && o.pq_off)
 		return cli_usage_error(cmd, "--allow-classical needs --pq on");
 	hm_stoq_config_default(&cfg);
@@ -459,8 +462,9 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	printf("port: %u\n", (unsigned)hm_stoq_endpoint_port(st.ep));
-	printf("pq: %s\n", o.pq_off ? "off" : o.allow_classical ? "on (classical clients allowed)"
-	                                                         : "on");
+	printf("pq: %s\n", o.pq_off            ? "off"
+	                   : o.allow_classical ? "on (classical clients allowed)"
+	                                       : "on");
 	fflush(stdout);
 	state_run(&st);
 	return CLI_OK;
@@ -480,7 +484,8 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc < 0 ? CLI_OK : rc;
 	if (o.addr == NULL || o.peer_id == NULL)
-		return cli_usage_error(cmd, "ping needs HOST[:PORT] (or --addr HOST) and --peer-id HEX");
+		return cli_usage_error(cmd,
+		                       "ping needs HOST[:PORT] (or --addr HOST) and --peer-id HEX");
 	if (o.max_calls != 0)
 		return cli_usage_error(cmd, "--max-calls only applies to serve");
 	if (o.allow_classical)
@@ -519,12 +524,15 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	free(st.body);
 	if (st.failed) {
 		if (st.err == HM_ERR_VERIFY)
-			cli_error(cmd, "the server is not node %s (identity mismatch, or its "
-			               "certificate chain was refused)",
+			cli_error(cmd,
+			          "the server is not node %s (identity mismatch, or its "
+			          "certificate chain was refused)",
 			          o.peer_id);
 		else if (st.err == HM_ERR_CRYPTO && o.pq_off && st.t0 == 0)
-			cli_error(cmd, "the server refused a classical connection (--pq off): it "
-			               "accepts only post-quantum peers unless it allows classical ones");
+			cli_error(
+			        cmd,
+			        "the server refused a classical connection (--pq off): it "
+			        "accepts only post-quantum peers unless it allows classical ones");
 		else if (st.msg[0] != '\0')
 			cli_error(cmd, "echo failed: %s (%s)", hm_strerror(st.err), st.msg);
 		else
@@ -555,40 +563,42 @@ static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 const struct cli_command cli_cmd_stoq = {
 	.name = "stoq",
 	.summary = "STOQ transport: echo server and client (manual testing)",
-	.usage = "usage: hypermesh stoq serve --key FILE [--bind ADDR] [--port N] [--max-calls N]\n"
-	         "                            [--pq on|off] [--allow-classical]\n"
-	         "       hypermesh stoq ping --key FILE (HOST[:PORT] | --addr HOST [--port N])\n"
-	         "                           --peer-id HEX [--bind ADDR] [--size BYTES] [--count N]\n"
-	         "                           [--pq on|off]\n"
-	         "       (both also take [--cert-chain FILE] [--trust-root FILE])\n"
-	         "       hypermesh stoq send|recv ...   (see 'hypermesh stoq send --help')\n"
-	         "\n"
-	         "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
-	         "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
-	         "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
-	         "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
-	         "makes --count echo calls of --size bytes (default 1 call of 1024 bytes),\n"
-	         "then prints the handshake time, the round-trip time of the calls and\n"
-	         "whether the post-quantum layer protected them ('pq: on' or 'pq: off').\n"
-	         "\n"
-	         "  -h, --help             show this help\n"
-	         "      --key FILE         this node's keystore (from keygen)\n"
-	         "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
-	         "too)\n"
-	         "      --port N           UDP port (default 9292; 0 picks a free one)\n"
-	         "      --max-calls N      serve: exit after N calls\n"
-	         "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
-	         "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
-	         "      --peer-id HEX      ping: the server's node id\n"
-	         "      --size BYTES       ping: body size (at most 64 MiB)\n"
-	         "      --count N          ping: number of calls\n"
-	         "      --pq on|off        on (default): post-quantum layer (ALPN stoq-pq/1); off:\n"
-	         "                         classical QUIC/TLS (ALPN stoq/1), which a default\n"
-	         "                         server refuses\n"
-	         "      --allow-classical  serve: also accept clients that use --pq off\n"
-	         "      --cert-chain FILE  present this TrustChain chain (PEM, leaf first; the\n"
-	         "                         leaf must certify --key) instead of a self-signed one\n"
-	         "      --trust-root FILE  require the peer's chain to lead to this root\n"
-	         "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
+	.usage =
+	        "usage: hypermesh stoq serve --key FILE [--bind ADDR] [--port N] [--max-calls N]\n"
+	        "                            [--pq on|off] [--allow-classical]\n"
+	        "       hypermesh stoq ping --key FILE (HOST[:PORT] | --addr HOST [--port N])\n"
+	        "                           --peer-id HEX [--bind ADDR] [--size BYTES] [--count "
+	        "N]\n"
+	        "                           [--pq on|off]\n"
+	        "       (both also take [--cert-chain FILE] [--trust-root FILE])\n"
+	        "       hypermesh stoq send|recv ...   (see 'hypermesh stoq send --help')\n"
+	        "\n"
+	        "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
+	        "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
+	        "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
+	        "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
+	        "makes --count echo calls of --size bytes (default 1 call of 1024 bytes),\n"
+	        "then prints the handshake time, the round-trip time of the calls and\n"
+	        "whether the post-quantum layer protected them ('pq: on' or 'pq: off').\n"
+	        "\n"
+	        "  -h, --help             show this help\n"
+	        "      --key FILE         this node's keystore (from keygen)\n"
+	        "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
+	        "too)\n"
+	        "      --port N           UDP port (default 9292; 0 picks a free one)\n"
+	        "      --max-calls N      serve: exit after N calls\n"
+	        "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
+	        "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
+	        "      --peer-id HEX      ping: the server's node id\n"
+	        "      --size BYTES       ping: body size (at most 64 MiB)\n"
+	        "      --count N          ping: number of calls\n"
+	        "      --pq on|off        on (default): post-quantum layer (ALPN stoq-pq/1); off:\n"
+	        "                         classical QUIC/TLS (ALPN stoq/1), which a default\n"
+	        "                         server refuses\n"
+	        "      --allow-classical  serve: also accept clients that use --pq off\n"
+	        "      --cert-chain FILE  present this TrustChain chain (PEM, leaf first; the\n"
+	        "                         leaf must certify --key) instead of a self-signed one\n"
+	        "      --trust-root FILE  require the peer's chain to lead to this root\n"
+	        "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
 	.run = stoq_run,
 };

@@ -517,7 +517,7 @@ static void bcast_flush_waiting(struct hm_stoq_conn *c)
 static void bcast_conn_closed(struct hm_stoq_conn *c)
 {
 	struct stoq_bcast_peer *p;
-	int err = c->local_err != HM_OK ? c->local_err
+	int err = c->local_err != HM_OK   ? c->local_err
 	          : c->close_err != HM_OK ? c->close_err
 	                                  : HM_ERR_IO;
 

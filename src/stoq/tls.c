@@ -206,7 +206,8 @@ static int verify_peer_chain(struct hm_stoq_conn *c, gnutls_session_t session)
 	}
 	if (!leaf_is_node_profile(&certs[0])) {
 		c->chain_error = HM_STOQ_CHAIN_PROFILE;
-		hm_log_msg(HM_LOG_WARN, "stoq", "peer certificate is not a TrustChain node certificate");
+		hm_log_msg(HM_LOG_WARN, "stoq",
+		           "peer certificate is not a TrustChain node certificate");
 		return HM_ERR_VERIFY;
 	}
 	return HM_OK;
@@ -252,7 +253,8 @@ static int load_chain(struct hm_stoq_endpoint *ep, gnutls_x509_crt_t **crts, uns
 	gnutls_pubkey_t pk = NULL;
 	int rc = HM_ERR_INVALID;
 
-	if (ep->cfg.cert_chain_len == 0 || ep->cfg.cert_chain_len > HM_TC_CHAIN_MAX * HM_TC_CERT_MAX)
+	if (ep->cfg.cert_chain_len == 0 ||
+	    ep->cfg.cert_chain_len > HM_TC_CHAIN_MAX * HM_TC_CERT_MAX)
 		return HM_ERR_INVALID;
 	if (gnutls_x509_crt_list_import2(crts, n, &in, GNUTLS_X509_FMT_PEM, 0) < 0 &&
 	    gnutls_x509_crt_list_import2(crts, n, &in, GNUTLS_X509_FMT_DER, 0) < 0)
