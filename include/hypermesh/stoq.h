@@ -229,6 +229,14 @@ struct hm_stoq_config {
 	const uint8_t *trust_root;
 	size_t trust_root_len;
 	/*
+	 * A server with trust_root that still admits clients presenting a
+	 * lone self-signed certificate (operator tools such as `hypermesh node
+	 * status`, which hold no TrustChain certificate);
+	 * hm_stoq_conn_is_certified tells them apart. A client that presents
+	 * any other chain is verified as usual. Default 0.
+	 */
+	int accept_self_signed_clients;
+	/*
 	 * A server with cfg.pq = HM_STOQ_PQ_REQUIRED that also accepts clients
 	 * asking for classical QUIC (ALPN stoq/1); such connections carry no PQ
 	 * layer (hm_stoq_conn_is_pq is 0). Default 0: classical clients fail
@@ -328,6 +336,9 @@ enum hm_stoq_chain_error {
 
 /* The chain verdict of c (valid until on_closed returns): an enum hm_stoq_chain_error. */
 int hm_stoq_conn_chain_error(const struct hm_stoq_conn *c);
+
+/* 1 if c's peer presented a chain that was verified against cfg.trust_root. */
+int hm_stoq_conn_is_certified(const struct hm_stoq_conn *c);
 
 /* The authenticated peer's node id. HM_OK, or HM_ERR_INVALID before on_ready. */
 int hm_stoq_conn_peer_id(const struct hm_stoq_conn *c, uint8_t out[HM_NODE_ID_LEN]);

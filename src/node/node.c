@@ -27,6 +27,7 @@
 #include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
+#include "hypermesh/file.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/node.h"
 #include "hypermesh/secure.h"
@@ -830,15 +831,46 @@ static int make_dir(const char *path, char *err, size_t errlen)
 	return HM_OK;
 }
 
+/*
+ * [stoq] cert_chain / trust_root: the TrustChain certificates this node's
+ * STOQ endpoint presents and verifies peers against (docs/STOQ.md). The
+ * buffers back sc until the endpoint is made.
+ */
+static int load_stoq_identity(const struct hm_node_config *cfg, struct hm_stoq_config *sc,
+                              struct hm_buf *chain, struct hm_buf *root, char *err, size_t errlen)
+{
+	int rc;
+
+	if (cfg->stoq_cert_chain[0] == '\0')
+		return HM_OK;
+	if ((rc = hm_file_read(cfg->stoq_cert_chain, 1 << 20, chain)) != HM_OK)
+		return seterr(err, errlen, "cannot read [stoq] cert_chain %s: %s",
+		              cfg->stoq_cert_chain, hm_strerror(rc)),
+		       rc;
+	if ((rc = hm_file_read(cfg->stoq_trust_root, 1 << 20, root)) != HM_OK)
+		return seterr(err, errlen, "cannot read [stoq] trust_root %s: %s",
+		              cfg->stoq_trust_root, hm_strerror(rc)),
+		       rc;
+	sc->cert_chain = chain->data;
+	sc->cert_chain_len = chain->len;
+	sc->trust_root = root->data;
+	sc->trust_root_len = root->len;
+	return HM_OK;
+}
+
 int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_node_config *cfg,
                 char *err, size_t errlen)
 {
 	struct hm_node *n;
 	struct hm_bft_config bc;
 	struct hm_stoq_config sc;
+	struct hm_buf stoq_chain, stoq_root;
 	uint8_t(*pks)[HM_BFT_PK_LEN];
 	char path[HM_NODE_PATH_MAX + 32];
 	int rc, self = -1;
+
+	hm_buf_init(&stoq_chain);
+	hm_buf_init(&stoq_root);
 
 	n = calloc(1, sizeof(*n));
 	if (n == NULL)
@@ -937,7 +969,21 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	n->svc.handler = on_rpc;
 	n->svc.user = n;
 	n->svc.max_body = MAX_RPC_BODY;
-	if ((rc = hm_stoq_endpoint_new(loop, &sc, &n->ep))) {
+	if ((rc = load_stoq_identity(cfg, &sc, &stoq_chain, &stoq_root, err, errlen)))
+		goto fail;
+	/* `hypermesh node status` and other operator tools hold no TrustChain certificate. */
+	sc.accept_self_signed_clients = 1;
+	rc = hm_stoq_endpoint_new(loop, &sc, &n->ep);
+	hm_buf_free(&stoq_chain);
+	hm_buf_free(&stoq_root);
+	if (rc == HM_ERR_INVALID && cfg->stoq_cert_chain[0] != '\0') {
+		seterr(err, errlen,
+		       "[stoq] cert_chain %s or trust_root %s is not a usable certificate, or the "
+		       "chain is not for this node's key",
+		       cfg->stoq_cert_chain, cfg->stoq_trust_root);
+		goto fail;
+	}
+	if (rc) {
 		seterr(err, errlen, "cannot listen on STOQ %s port %u: %s", cfg->stoq_listen.host,
 		       (unsigned)cfg->stoq_listen.port, hm_strerror(rc));
 		goto fail;
@@ -964,6 +1010,8 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	*out = n;
 	return HM_OK;
 fail:
+	hm_buf_free(&stoq_chain);
+	hm_buf_free(&stoq_root);
 	hm_node_free(n);
 	return rc;
 }

@@ -102,6 +102,7 @@ struct hm_stoq_conn {
 	struct hm_stoq_rpc_call *pending_calls;
 	void *user;
 	int chain_error; /* enum hm_stoq_chain_error: why the peer's chain was refused */
+	int certified;   /* the peer's chain was verified against the trust root */
 	/* Broadcast peers waiting for this connection to be ready (rpc.c). */
 	struct stoq_bcast_peer *bcast_waiting;
 };

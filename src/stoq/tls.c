@@ -143,6 +143,23 @@ static int leaf_is_node_profile(const gnutls_datum_t *der)
 	return server && client;
 }
 
+/* A certificate that names itself as issuer and carries its own valid signature. */
+static int is_self_signed(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t crt = NULL;
+	unsigned status = 1;
+	int ok = 0;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == 0 &&
+	    gnutls_x509_crt_check_issuer(crt, crt) == 1 &&
+	    gnutls_x509_crt_verify(crt, &crt, 1, GNUTLS_VERIFY_DISABLE_TIME_CHECKS, &status) == 0)
+		ok = status == 0;
+	gnutls_x509_crt_deinit(crt);
+	return ok;
+}
+
 static enum hm_stoq_chain_error chain_error_of(enum hm_tc_verify_reason reason)
 {
 	switch (reason) {
@@ -180,6 +197,9 @@ static int verify_peer_chain(struct hm_stoq_conn *c, gnutls_session_t session)
 		c->chain_error = HM_STOQ_CHAIN_MISSING;
 		return HM_ERR_VERIFY;
 	}
+	if (c->is_server && ep->cfg.accept_self_signed_clients && ncerts == 1 &&
+	    is_self_signed(&certs[0]))
+		return HM_OK; /* admitted uncertified (hm_stoq_conn_is_certified is 0) */
 	/* A peer may append the root itself; the trusted copy is ours. */
 	n = ncerts;
 	if (n > 1 && certs[n - 1].size == ep->trust_root.len &&
@@ -210,6 +230,7 @@ static int verify_peer_chain(struct hm_stoq_conn *c, gnutls_session_t session)
 		           "peer certificate is not a TrustChain node certificate");
 		return HM_ERR_VERIFY;
 	}
+	c->certified = 1;
 	return HM_OK;
 }
 
@@ -405,4 +426,9 @@ int stoq_tls_session_new(struct hm_stoq_conn *c)
 int hm_stoq_conn_chain_error(const struct hm_stoq_conn *c)
 {
 	return c == NULL ? HM_STOQ_CHAIN_OK : c->chain_error;
+}
+
+int hm_stoq_conn_is_certified(const struct hm_stoq_conn *c)
+{
+	return c != NULL && c->certified;
 }

@@ -88,7 +88,7 @@ static void issue_chain(const struct pki *p, const struct hm_identity *id,
 }
 
 struct side {
-	int ready, closed, err, chain_error;
+	int ready, closed, err, chain_error, certified;
 };
 
 struct world {
@@ -104,8 +104,8 @@ static void on_ready(struct hm_stoq_conn *c, void *user)
 {
 	struct side *s = user;
 
-	(void)c;
 	s->ready++;
+	s->certified = hm_stoq_conn_is_certified(c);
 }
 
 static void on_closed(struct hm_stoq_conn *c, int err, uint64_t code, void *user)
@@ -144,6 +144,8 @@ static void world_free(struct world *w)
 	hm_identity_wipe(&w->cid);
 }
 
+static int g_self_signed_clients; /* servers set accept_self_signed_clients */
+
 static void config(struct hm_stoq_config *cfg, const struct hm_identity *id, struct side *s,
                    const struct hm_buf *chain, const struct hm_buf *root)
 {
@@ -180,6 +182,7 @@ static void handshake(struct world *w, const struct hm_buf *schain, const struct
 	memset(&w->cli, 0, sizeof(w->cli));
 	config(&scfg, &w->sid, &w->srv, schain, sroot);
 	scfg.accept = 1;
+	scfg.accept_self_signed_clients = g_self_signed_clients;
 	config(&ccfg, &w->cid, &w->cli, cchain, croot);
 	CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &scfg, &server), HM_OK);
 	CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &ccfg, &client), HM_OK);
@@ -345,6 +348,53 @@ static void test_refuses_profile_and_self_signed(void)
 	world_free(&w);
 }
 
+/*
+ * A server that admits operator tools: a self-signed client gets in,
+ * uncertified; a certified one is certified; a bad chain is still refused.
+ */
+static void test_self_signed_clients(void)
+{
+	struct world w;
+	struct pki a, b;
+	struct hm_buf sc, cc;
+
+	world_init(&w);
+	pki_init(&a, "root A");
+	pki_init(&b, "root B");
+	hm_buf_init(&sc);
+	hm_buf_init(&cc);
+	issue_chain(&a, &w.sid, HM_TC_PROFILE_NODE, (uint64_t)time(NULL) - 60, &sc);
+	g_self_signed_clients = 1;
+	handshake(&w, &sc, &a.root_der, NULL, &a.root_der, NULL);
+	CHECK_EQ(w.srv.ready, 1);
+	CHECK_EQ(w.srv.certified, 0);
+	CHECK_EQ(w.cli.ready, 1);
+	CHECK_EQ(w.cli.certified, 1); /* the client verified the server's chain */
+
+	issue_chain(&a, &w.cid, HM_TC_PROFILE_NODE, (uint64_t)time(NULL) - 60, &cc);
+	handshake(&w, &sc, &a.root_der, &cc, &a.root_der, NULL);
+	CHECK_EQ(w.srv.ready, 1);
+	CHECK_EQ(w.srv.certified, 1);
+
+	cc.len = 0;
+	issue_chain(&b, &w.cid, HM_TC_PROFILE_NODE, (uint64_t)time(NULL) - 60, &cc);
+	handshake(&w, &sc, &a.root_der, &cc, NULL, NULL);
+	CHECK_EQ(w.srv.ready, 0);
+	CHECK_ERR(w.srv.err, HM_ERR_VERIFY);
+	CHECK_EQ(w.srv.chain_error, HM_STOQ_CHAIN_UNTRUSTED);
+
+	/* Without the flag the self-signed client is refused. */
+	g_self_signed_clients = 0;
+	handshake(&w, &sc, &a.root_der, NULL, NULL, NULL);
+	CHECK_EQ(w.srv.ready, 0);
+	CHECK_ERR(w.srv.err, HM_ERR_VERIFY);
+	hm_buf_free(&sc);
+	hm_buf_free(&cc);
+	pki_free(&a);
+	pki_free(&b);
+	world_free(&w);
+}
+
 /* Bad configuration fails at hm_stoq_endpoint_new and opens nothing. */
 static void test_bad_config(void)
 {
@@ -378,4 +428,5 @@ static void test_bad_config(void)
 }
 
 TEST_MAIN(test_trusted_chains_connect, test_refuses_other_root, test_refuses_expired,
-          test_refuses_pin_mismatch, test_refuses_profile_and_self_signed, test_bad_config)
+          test_refuses_pin_mismatch, test_refuses_profile_and_self_signed, test_self_signed_clients,
+          test_bad_config)
