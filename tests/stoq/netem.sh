@@ -83,7 +83,7 @@ start() {
   pids+=("$pid")
   port=
   for _ in $(seq 100); do
-    port=$(awk '/^port:/ {print $2}' "$tmp/$name.out")
+    port=$(awk '/^port:/ {print $2}' "$tmp/$name.out" 2>/dev/null)
     [[ -n $port ]] && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
