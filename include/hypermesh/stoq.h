@@ -616,6 +616,9 @@ int hm_stoq_broadcast(struct hm_stoq_endpoint *ep, const struct hm_stoq_broadcas
 /* peers[index]'s outcome so far: HM_OK, a negative error, or 1 while in progress. */
 int hm_stoq_broadcast_result(const struct hm_stoq_broadcast *b, size_t index);
 
+/* The node id of peers[index] (borrowed from b), or NULL for an index out of range. */
+const uint8_t *hm_stoq_broadcast_node_id(const struct hm_stoq_broadcast *b, size_t index);
+
 /* Stops every peer still in progress (HM_ERR_IO; their streams are reset). */
 void hm_stoq_broadcast_cancel(struct hm_stoq_broadcast *b);
 

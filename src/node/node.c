@@ -209,6 +209,50 @@ static void send_to(struct hm_node *n, uint16_t to, const struct hm_buf *msg)
 		       HM_LOG_STR("err", hm_strerror(rc)));
 }
 
+static int validator_of(const struct hm_node *n, const uint8_t id[HM_NODE_ID_LEN]);
+
+static void on_broadcast_peer(struct hm_stoq_broadcast *b, size_t index, int err, void *user)
+{
+	if (err != HM_OK)
+		hm_log(HM_LOG_DEBUG, LOG, "dropped a message",
+		       HM_LOG_INT("to", validator_of(user, hm_stoq_broadcast_node_id(b, index))),
+		       HM_LOG_STR("err", hm_strerror(err)));
+}
+
+/*
+ * One message to every connected validator: encoded once and shared by all
+ * their streams (hm_stoq_broadcast). Like send_to, it does not dial.
+ */
+static void send_to_all(struct hm_node *n, const struct hm_buf *msg)
+{
+	struct hm_stoq_broadcast_peer peers[HM_BFT_MAX_VALIDATORS];
+	struct hm_stoq_broadcast_request req = {
+		.service = HM_NODE_BFT_SERVICE,
+		.method = HM_NODE_BFT_METHOD,
+		.body = msg->data,
+		.body_len = msg->len,
+		.peers = peers,
+		.timeout_ms = (uint32_t)n->cfg.base_timeout_ms,
+		.on_peer = on_broadcast_peer,
+		.user = n,
+	};
+	int rc;
+
+	for (uint16_t i = 0; i < n->vs.n; i++) {
+		if (i == n->self || n->peers[i].conn == NULL)
+			continue;
+		memset(&peers[req.npeers], 0, sizeof(peers[0]));
+		memcpy(peers[req.npeers].node_id, n->cfg.validators[i].node_id, HM_NODE_ID_LEN);
+		req.npeers++;
+	}
+	if (req.npeers == 0)
+		return;
+	rc = hm_stoq_broadcast(n->ep, &req, NULL);
+	if (rc != HM_OK)
+		hm_log(HM_LOG_DEBUG, LOG, "dropped a broadcast",
+		       HM_LOG_STR("err", hm_strerror(rc)));
+}
+
 static void on_timer(uv_timer_t *t);
 
 /* Drains the replica's outputs and re-arms its timer. Run after every entry point. */
@@ -222,9 +266,7 @@ static void pump(struct hm_node *n)
 		switch (o.kind) {
 		case HM_BFT_OUT_SEND:
 			if (o.to == HM_BFT_TO_ALL) {
-				for (uint16_t i = 0; i < n->vs.n; i++)
-					if (i != n->self)
-						send_to(n, i, &o.data);
+				send_to_all(n, &o.data);
 			} else if (o.to < n->vs.n && o.to != n->self) {
 				send_to(n, o.to, &o.data);
 			}

@@ -351,6 +351,7 @@ enum bcast_state {
 struct stoq_bcast_peer {
 	struct hm_stoq_broadcast *b;
 	size_t index;
+	uint8_t node_id[HM_NODE_ID_LEN];
 	enum bcast_state state;
 	int result;
 	int reported;
@@ -664,6 +665,7 @@ int hm_stoq_broadcast(struct hm_stoq_endpoint *ep, const struct hm_stoq_broadcas
 	for (size_t i = 0; i < b->npeers; i++) {
 		b->peers[i].b = b;
 		b->peers[i].index = i;
+		memcpy(b->peers[i].node_id, req->peers[i].node_id, HM_NODE_ID_LEN);
 		bcast_begin_peer(&b->peers[i], &req->peers[i]);
 	}
 	b->done = 0;
@@ -686,6 +688,13 @@ int hm_stoq_broadcast_result(const struct hm_stoq_broadcast *b, size_t index)
 	if (b == NULL || index >= b->npeers)
 		return HM_ERR_INVALID;
 	return b->peers[index].state == BCAST_FINISHED ? b->peers[index].result : 1;
+}
+
+const uint8_t *hm_stoq_broadcast_node_id(const struct hm_stoq_broadcast *b, size_t index)
+{
+	if (b == NULL || index >= b->npeers)
+		return NULL;
+	return b->peers[index].node_id;
 }
 
 void hm_stoq_broadcast_cancel(struct hm_stoq_broadcast *b)

@@ -236,6 +236,10 @@ static void test_one_peer_down(void)
 	peers[1].port = dead_port(&w, &dead);
 	CHECK_ERR(start(&w, peers, NRECV + 1, 10000), HM_OK);
 	CHECK_EQ(w.done, 0);
+	CHECK(hm_stoq_broadcast_node_id(w.b, 1) != NULL &&
+	      memcmp(hm_stoq_broadcast_node_id(w.b, 1), peers[1].node_id, HM_NODE_ID_LEN) == 0);
+	CHECK(hm_stoq_broadcast_node_id(w.b, NRECV + 1) == NULL);
+	CHECK(hm_stoq_broadcast_node_id(NULL, 0) == NULL);
 	run_until_done(&w, 8000);
 	run_for(&w, 100);
 	CHECK_EQ(w.done, 1);
