@@ -268,6 +268,7 @@ static void test_refuses_other_root(void)
 	CHECK_EQ(w.srv.chain_error, HM_STOQ_CHAIN_UNTRUSTED);
 	CHECK_EQ(w.cli.ready, 0);
 	CHECK_EQ(w.cli.closed, 1);
+	CHECK_ERR(w.cli.err, HM_ERR_CRYPTO); /* the client sees the server's TLS alert */
 	hm_buf_free(&sc);
 	hm_buf_free(&cc);
 	pki_free(&a);
