@@ -13,6 +13,7 @@
 
 #include "hypermesh/keystore.h"
 #include "hypermesh/stoq.h"
+#include "stoq/stoq_internal.h" /* to measure what the sender holds per peer */
 #include "test.h"
 
 #define NRECV   3
@@ -357,4 +358,147 @@ static void test_bad_arguments(void)
 	world_free(&w);
 }
 
-TEST_MAIN(test_one_peer_down, test_typed_failures, test_cancel_from_callback, test_bad_arguments)
+/*
+ * A UDP relay in front of one receiver that forwards both ways until
+ * `budget` bytes went from the sender, then drops everything: a peer that
+ * stops acknowledging in the middle of the message.
+ */
+struct relay {
+	uv_udp_t front, back;
+	struct sockaddr_in6 client, target;
+	int have_client;
+	size_t budget;
+	char buf[65536];
+};
+
+static void relay_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct relay *r = h->data;
+
+	(void)suggested;
+	b->base = r->buf;
+	b->len = sizeof(r->buf);
+}
+
+static void relay_front(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
+                        unsigned flags)
+{
+	struct relay *r = h->data;
+	uv_buf_t out = uv_buf_init(b->base, (unsigned)(n > 0 ? n : 0));
+
+	(void)flags;
+	if (n <= 0 || from == NULL)
+		return; /* nothing read (libuv's n = 0, from = NULL), or an error */
+	if ((size_t)n > r->budget) {
+		r->budget = 0; /* from now on the peer is unreachable both ways */
+		return;
+	}
+	r->budget -= (size_t)n;
+	memcpy(&r->client, from, sizeof(r->client));
+	r->have_client = 1;
+	(void)uv_udp_try_send(&r->back, &out, 1, (const struct sockaddr *)&r->target);
+}
+
+static void relay_back(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
+                       unsigned flags)
+{
+	struct relay *r = h->data;
+	uv_buf_t out = uv_buf_init(b->base, (unsigned)(n > 0 ? n : 0));
+
+	(void)flags;
+	(void)from;
+	if (n <= 0 || !r->have_client || r->budget == 0)
+		return;
+	(void)uv_udp_try_send(&r->front, &out, 1, (const struct sockaddr *)&r->client);
+}
+
+static uint16_t relay_start(struct relay *r, uv_loop_t *loop, uint16_t target_port)
+{
+	struct sockaddr_in6 any;
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	memset(r, 0, sizeof(*r));
+	r->budget = 150 * 1024;
+	CHECK(uv_ip6_addr("::1", 0, &any) == 0);
+	CHECK(uv_ip6_addr("::1", target_port, &r->target) == 0);
+	uv_udp_init(loop, &r->front);
+	uv_udp_init(loop, &r->back);
+	r->front.data = r->back.data = r;
+	CHECK(uv_udp_bind(&r->front, (const struct sockaddr *)&any, 0) == 0);
+	CHECK(uv_udp_bind(&r->back, (const struct sockaddr *)&any, 0) == 0);
+	CHECK(uv_udp_recv_start(&r->front, relay_alloc, relay_front) == 0);
+	CHECK(uv_udp_recv_start(&r->back, relay_alloc, relay_back) == 0);
+	CHECK(uv_udp_getsockname(&r->front, (struct sockaddr *)&ss, &len) == 0);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* Bytes the sender holds unacknowledged on its streams to node (all its connections). */
+static uint64_t held_for(struct hm_stoq_endpoint *ep, const uint8_t node[HM_NODE_ID_LEN])
+{
+	uint64_t held = 0;
+
+	for (struct hm_stoq_conn *c = ep->conns; c != NULL; c = c->next) {
+		if (!c->peer_known || memcmp(c->peer_id, node, HM_NODE_ID_LEN) != 0)
+			continue;
+		for (struct hm_stoq_stream *st = c->streams; st != NULL; st = st->next)
+			if (!st->plain)
+				held += hm_stoq_stream_buffered(st);
+	}
+	return held;
+}
+
+/*
+ * A peer that stops acknowledging mid-message: the others are delivered
+ * while it is still in progress, and the sender never holds more than one
+ * window (plus record overhead) for it. Then the timeout names it.
+ */
+static void test_stalled_peer_bounded(void)
+{
+	struct world w;
+	struct hm_stoq_broadcast_peer peers[NRECV];
+	struct relay r;
+	uint64_t held, max_held = 0;
+	int others_first = 0;
+
+	world_init(&w);
+	memset(peers, 0, sizeof(peers));
+	for (int i = 0; i < NRECV; i++) {
+		memcpy(peers[i].node_id, w.rx[i].node, HM_NODE_ID_LEN);
+		peers[i].host = "::1";
+		peers[i].port = hm_stoq_endpoint_port(w.rx[i].ep);
+	}
+	peers[0].port = relay_start(&r, &w.loop, peers[0].port);
+	CHECK_ERR(start(&w, peers, NRECV, 3000), HM_OK);
+	w.timed_out = 0;
+	uv_timer_start(&w.guard, on_guard, 8000, 0);
+	while (!w.done && !w.timed_out) {
+		uv_run(&w.loop, UV_RUN_ONCE);
+		held = w.done ? 0 : held_for(w.sender, w.rx[0].node);
+		if (held > max_held)
+			max_held = held;
+		if (w.reported[1] && w.reported[2] && !w.reported[0])
+			others_first = 1;
+	}
+	uv_timer_stop(&w.guard);
+	CHECK(!w.timed_out);
+	CHECK_EQ(w.done, 1);
+	CHECK(others_first);
+	CHECK_ERR(w.results[0], HM_ERR_IO);
+	CHECK_ERR(w.results[1], HM_OK);
+	CHECK_ERR(w.results[2], HM_OK);
+	CHECK(r.budget == 0);    /* the relay did cut the peer off */
+	CHECK(max_held > 16384); /* the stalled stream did hold part of the message */
+	CHECK(max_held <= HM_STOQ_BROADCAST_WINDOW + HM_STOQ_BROADCAST_WINDOW / 16);
+	fprintf(stderr, "stalled peer: at most %llu bytes held (window %zu, message %zu)\n",
+	        (unsigned long long)max_held, HM_STOQ_BROADCAST_WINDOW, (size_t)MSG_LEN);
+	CHECK_EQ(w.rx[1].got, 1);
+	CHECK_EQ(w.rx[2].got, 1);
+	CHECK_EQ(w.rx[0].got, 0);
+	uv_close((uv_handle_t *)&r.front, NULL);
+	uv_close((uv_handle_t *)&r.back, NULL);
+	world_free(&w);
+}
+
+TEST_MAIN(test_one_peer_down, test_stalled_peer_bounded, test_typed_failures,
+          test_cancel_from_callback, test_bad_arguments)
