@@ -19,9 +19,11 @@
  * once the callback has returned.
  *
  * Identity pinning. A node id is SHA-256 of an Ed25519 public key
- * (hm_identity_node_id). Each endpoint presents a self-signed certificate for
- * its identity; the connecting side names the node id it expects and the
- * handshake fails unless the server's certificate key hashes to it. The
+ * (hm_identity_node_id). Each endpoint presents a certificate for its
+ * identity (self-signed, or a TrustChain chain: cfg.cert_chain, with the
+ * peers' chains checked against cfg.trust_root); the connecting side names
+ * the node id it expects and the handshake fails unless the server's
+ * certificate key hashes to it. The
  * server requires a client certificate and learns the client's node id from
  * it (hm_stoq_conn_peer_id).
  *

@@ -571,7 +571,11 @@ const struct cli_command cli_cmd_stoq = {
 	        "N]\n"
 	        "                           [--pq on|off]\n"
 	        "       (both also take [--cert-chain FILE] [--trust-root FILE])\n"
-	        "       hypermesh stoq send|recv ...   (see 'hypermesh stoq send --help')\n"
+	        "       hypermesh stoq recv --key FILE [--bind ADDR] [--port N] [--out FILE]\n"
+	        "                           [--count N] [--timeout MS] [--pq on|off] "
+	        "[--allow-classical]\n"
+	        "       hypermesh stoq send --key FILE HOST[:PORT] --peer-id HEX --file PATH\n"
+	        "                           [--timeout MS] [--pq on|off]\n"
 	        "\n"
 	        "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
 	        "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
@@ -580,6 +584,9 @@ const struct cli_command cli_cmd_stoq = {
 	        "makes --count echo calls of --size bytes (default 1 call of 1024 bytes),\n"
 	        "then prints the handshake time, the round-trip time of the calls and\n"
 	        "whether the post-quantum layer protected them ('pq: on' or 'pq: off').\n"
+	        "recv takes one file per stream, prints 'received: N bytes sha256 HEX' and\n"
+	        "answers with that count and digest; send writes PATH on one stream and\n"
+	        "exits 0 only if the receiver's answer matches (exit 2 otherwise).\n"
 	        "\n"
 	        "  -h, --help             show this help\n"
 	        "      --key FILE         this node's keystore (from keygen)\n"
@@ -599,6 +606,10 @@ const struct cli_command cli_cmd_stoq = {
 	        "      --cert-chain FILE  present this TrustChain chain (PEM, leaf first; the\n"
 	        "                         leaf must certify --key) instead of a self-signed one\n"
 	        "      --trust-root FILE  require the peer's chain to lead to this root\n"
+	        "      --file PATH        send: the file to send (at most 1 GiB)\n"
+	        "      --out FILE         recv: store what arrives (appended, in order)\n"
+	        "      --count N          recv: exit after N transfers\n"
+	        "      --timeout MS       send/recv: give up after MS (send: default 60000)\n"
 	        "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
 	.run = stoq_run,
 };
