@@ -527,8 +527,9 @@ static void bcast_conn_closed(struct hm_stoq_conn *c)
 }
 
 /*
- * A ready connection to node_id if there is one, else one still
- * handshaking towards it; NULL if neither.
+ * A ready connection to node_id if there is one (the newest: the list is
+ * kept newest first, and a peer that reconnected uses its new connection),
+ * else one still handshaking towards it; NULL if neither.
  */
 static struct hm_stoq_conn *bcast_find_conn(struct hm_stoq_endpoint *ep,
                                             const uint8_t node_id[HM_NODE_ID_LEN])
