@@ -71,6 +71,13 @@ struct hm_node_config {
 	struct hm_node_validator validators[HM_BFT_MAX_VALIDATORS];
 	/* [stoq] */
 	struct hm_node_addr stoq_listen;
+	/*
+	 * TrustChain identity (optional, together): this node's STOQ chain (PEM,
+	 * node profile, leaf first) and the root peers' chains must lead to.
+	 * "" for both: self-signed certificates, node ids pinned alone.
+	 */
+	char stoq_cert_chain[HM_NODE_PATH_MAX];
+	char stoq_trust_root[HM_NODE_PATH_MAX];
 	/* [api] (served by the integrator's HTTP server) */
 	int has_api;
 	struct hm_node_addr api_listen;

@@ -19,9 +19,11 @@
  * once the callback has returned.
  *
  * Identity pinning. A node id is SHA-256 of an Ed25519 public key
- * (hm_identity_node_id). Each endpoint presents a self-signed certificate for
- * its identity; the connecting side names the node id it expects and the
- * handshake fails unless the server's certificate key hashes to it. The
+ * (hm_identity_node_id). Each endpoint presents a certificate for its
+ * identity (self-signed, or a TrustChain chain: cfg.cert_chain, with the
+ * peers' chains checked against cfg.trust_root); the connecting side names
+ * the node id it expects and the handshake fails unless the server's
+ * certificate key hashes to it. The
  * server requires a client certificate and learns the client's node id from
  * it (hm_stoq_conn_peer_id).
  *
@@ -205,6 +207,45 @@ struct hm_stoq_config {
 	size_t max_connections_per_peer;
 	/* 1: send packet by packet even where UDP GSO works (benchmarks, tests). */
 	int disable_gso;
+
+	/* ---- TrustChain identity (appended; all optional, docs/STOQ.md) ---- */
+	/*
+	 * The certificate chain to present instead of a self-signed
+	 * certificate: PEM certificates, leaf first then its intermediates (the
+	 * root may follow), or one DER certificate. The leaf must certify
+	 * cfg.identity's Ed25519 key (HM_ERR_INVALID otherwise): the node id is
+	 * SHA-256 of that key, so the certificate binds it. Read only during
+	 * hm_stoq_endpoint_new.
+	 */
+	const uint8_t *cert_chain;
+	size_t cert_chain_len;
+	/*
+	 * A TrustChain root certificate (PEM or DER). With it, every peer must
+	 * present a chain that leads to this root at the present time (both
+	 * signatures at every link, hm_tc_chain_verify) and whose leaf is a
+	 * node certificate (TLS server and client purposes), besides matching
+	 * the pinned node id; otherwise its handshake fails with HM_ERR_VERIFY
+	 * and hm_stoq_conn_chain_error says why. NULL: node-id pinning alone
+	 * (self-signed mode). Read only during hm_stoq_endpoint_new.
+	 */
+	const uint8_t *trust_root;
+	size_t trust_root_len;
+	/*
+	 * A server with trust_root that still admits clients presenting a
+	 * lone self-signed certificate (operator tools such as `hypermesh node
+	 * status`, which hold no TrustChain certificate);
+	 * hm_stoq_conn_is_certified tells them apart. A client that presents
+	 * any other chain is verified as usual. Default 0.
+	 */
+	int accept_self_signed_clients;
+	/*
+	 * A server with cfg.pq = HM_STOQ_PQ_REQUIRED that also accepts clients
+	 * asking for classical QUIC (ALPN stoq/1); such connections carry no PQ
+	 * layer (hm_stoq_conn_is_pq is 0). Default 0: classical clients fail
+	 * their handshake (no common ALPN, HM_ERR_CRYPTO). A client always
+	 * offers one mode only, so it cannot be downgraded.
+	 */
+	int allow_classical;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */
@@ -284,6 +325,22 @@ int hm_stoq_conn_peer_pq_key_id(const struct hm_stoq_conn *c, uint8_t out[HM_STO
  * peer sees. on_closed follows (err HM_OK, app_code). Idempotent.
  */
 void hm_stoq_conn_close(struct hm_stoq_conn *c, uint64_t app_code, const char *reason);
+
+/* Why a peer's certificate chain was refused (cfg.trust_root). */
+enum hm_stoq_chain_error {
+	HM_STOQ_CHAIN_OK = 0,        /* accepted, or not checked (yet, or no trust_root) */
+	HM_STOQ_CHAIN_MISSING = 1,   /* the peer sent no certificate */
+	HM_STOQ_CHAIN_UNTRUSTED = 2, /* it does not lead to the root (issuer or a signature) */
+	HM_STOQ_CHAIN_EXPIRED = 3,   /* some certificate is expired or not yet valid */
+	HM_STOQ_CHAIN_PROFILE = 4,   /* the leaf is not a node certificate */
+	HM_STOQ_CHAIN_MALFORMED = 5, /* unparsable, or longer than HM_TC_CHAIN_MAX */
+};
+
+/* The chain verdict of c (valid until on_closed returns): an enum hm_stoq_chain_error. */
+int hm_stoq_conn_chain_error(const struct hm_stoq_conn *c);
+
+/* 1 if c's peer presented a chain that was verified against cfg.trust_root. */
+int hm_stoq_conn_is_certified(const struct hm_stoq_conn *c);
 
 /* The authenticated peer's node id. HM_OK, or HM_ERR_INVALID before on_ready. */
 int hm_stoq_conn_peer_id(const struct hm_stoq_conn *c, uint8_t out[HM_NODE_ID_LEN]);
@@ -491,5 +548,80 @@ uint64_t hm_stoq_rpc_call_id(const struct hm_stoq_rpc_call *call);
  */
 int hm_stoq_rpc_send_oneway(struct hm_stoq_conn *c, const char *service, const char *method,
                             const void *body, size_t len);
+
+/* ------------------------------------------------------------------------- */
+/*
+ * Broadcast: one one-way message (a ONEWAY frame on a unidirectional stream)
+ * to a set of peers named by node id, with one outcome per peer.
+ *
+ * The frame is encoded once and shared by every peer; each peer's stream is
+ * fed from it at most HM_STOQ_BROADCAST_WINDOW bytes at a time (the next
+ * piece once the peer acknowledged the last one), so a slow or dead peer
+ * holds a bounded amount of memory (its own sealed copy of one window when
+ * the PQ layer is on) and never delays the others.
+ *
+ * For each peer the broadcast uses a ready connection to that node id if
+ * the endpoint has one, else waits for a handshake already under way to it,
+ * else connects to host:port (an ordinary connection of the endpoint: the
+ * endpoint's callbacks see it with a NULL user pointer, and it stays open
+ * for later use).
+ */
+#define HM_STOQ_BROADCAST_WINDOW    ((size_t)256 << 10)
+#define HM_STOQ_BROADCAST_MAX_PEERS 1024
+
+struct hm_stoq_broadcast;
+
+struct hm_stoq_broadcast_peer {
+	uint8_t node_id[HM_NODE_ID_LEN];
+	const char *host; /* numeric address; NULL: only an existing connection is used */
+	uint16_t port;
+};
+
+/*
+ * The outcome for peers[index]: HM_OK once the peer's transport acknowledged
+ * every byte of the message; else HM_ERR_NOT_FOUND (no connection and no
+ * host), HM_ERR_INVALID (bad host), HM_ERR_VERIFY (the peer is not that
+ * node, or its chain was refused), HM_ERR_CRYPTO (TLS or PQ failure),
+ * HM_ERR_IO (unreachable, connection lost, stream reset, or the timeout
+ * passed), HM_ERR_TOO_LARGE (connection limits) or HM_ERR_NOMEM.
+ */
+typedef void (*hm_stoq_broadcast_peer_cb)(struct hm_stoq_broadcast *b, size_t index, int err,
+                                          void *user);
+/* Every peer has its outcome; delivered = how many got HM_OK. Last call for b. */
+typedef void (*hm_stoq_broadcast_done_cb)(struct hm_stoq_broadcast *b, size_t delivered,
+                                          void *user);
+
+struct hm_stoq_broadcast_request {
+	const char *service;
+	const char *method;
+	const void *body;
+	size_t body_len;
+	const struct hm_stoq_broadcast_peer *peers; /* copied */
+	size_t npeers;                              /* 1..HM_STOQ_BROADCAST_MAX_PEERS */
+	uint32_t timeout_ms;                        /* 0 = none; then HM_ERR_IO */
+	hm_stoq_broadcast_peer_cb on_peer;          /* optional */
+	hm_stoq_broadcast_done_cb on_done;          /* optional */
+	void *user;
+};
+
+/*
+ * Starts a broadcast on ep. Callbacks run later on the loop, never inside
+ * this call. Returns HM_OK, HM_ERR_INVALID (NULL names, no peers or more
+ * than the maximum, the endpoint is closing), HM_ERR_LENGTH (a name is
+ * empty or too long), HM_ERR_TOO_LARGE (body over HM_STOQ_RPC_MAX_BODY) or
+ * HM_ERR_NOMEM; on failure no callback runs. *out (may be NULL) stays
+ * valid until on_done returns.
+ */
+int hm_stoq_broadcast(struct hm_stoq_endpoint *ep, const struct hm_stoq_broadcast_request *req,
+                      struct hm_stoq_broadcast **out);
+
+/* peers[index]'s outcome so far: HM_OK, a negative error, or 1 while in progress. */
+int hm_stoq_broadcast_result(const struct hm_stoq_broadcast *b, size_t index);
+
+/* The node id of peers[index] (borrowed from b), or NULL for an index out of range. */
+const uint8_t *hm_stoq_broadcast_node_id(const struct hm_stoq_broadcast *b, size_t index);
+
+/* Stops every peer still in progress (HM_ERR_IO; their streams are reset). */
+void hm_stoq_broadcast_cancel(struct hm_stoq_broadcast *b);
 
 #endif

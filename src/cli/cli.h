@@ -66,6 +66,10 @@ int cli_dispatch(const struct cli_command *cmd, const struct cli_subcommand *sub
 	"  -h, --help             show this help\n" \
 	"      --log-level LEVEL  error, warn, info (default), debug or trace\n"
 
+/* `hypermesh stoq send` and `stoq recv` (cmd_stoq_xfer.c). */
+int cli_stoq_send(const struct cli_command *cmd, int argc, char **argv);
+int cli_stoq_recv(const struct cli_command *cmd, int argc, char **argv);
+
 /* `hypermesh crypto bench` (cmd_crypto_bench.c). */
 int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv);
 

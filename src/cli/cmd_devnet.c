@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <gnutls/gnutls.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,6 +116,48 @@ static int tc_dir(const struct devnet *d, char *out, size_t cap, const char *fil
 	return k > 0 && (size_t)k < cap ? 0 : -1;
 }
 
+/* Appends der as one PEM CERTIFICATE block. */
+static int append_pem(struct hm_buf *out, const uint8_t *der, size_t len)
+{
+	gnutls_datum_t in = { (unsigned char *)der, (unsigned)len }, pem = { NULL, 0 };
+	int rc;
+
+	if (gnutls_pem_base64_encode2("CERTIFICATE", &in, &pem) < 0)
+		return HM_ERR_NOMEM;
+	rc = hm_buf_append(out, pem.data, pem.size);
+	gnutls_free(pem.data);
+	return rc;
+}
+
+/*
+ * Validator i's STOQ identity: its node key certified by its intermediate
+ * (profile node: TLS server and client), written with the intermediate as
+ * node<i>/stoq.crt, the chain its endpoint presents ([stoq] cert_chain).
+ */
+static int node_stoq_chain(struct devnet *d, unsigned i, const struct hm_tc_ca *ca,
+                           const uint8_t *csr, size_t csr_len, uint64_t not_before)
+{
+	char path[PATH_MAX];
+	const uint8_t *ca_der;
+	size_t ca_len;
+	struct hm_buf leaf, pem;
+	int rc;
+
+	hm_buf_init(&leaf);
+	hm_buf_init(&pem);
+	hm_tc_ca_cert(ca, &ca_der, &ca_len);
+	if (node_path(d, path, sizeof(path), i, "stoq.crt"))
+		rc = HM_ERR_INVALID;
+	else if ((rc = hm_tc_issue(ca, csr, csr_len, HM_TC_PROFILE_NODE, not_before, &leaf)) ==
+	                 HM_OK &&
+	         (rc = append_pem(&pem, leaf.data, leaf.len)) == HM_OK &&
+	         (rc = append_pem(&pem, ca_der, ca_len)) == HM_OK)
+		rc = hm_file_write_atomic(path, pem.data, pem.len, 0644, HM_FILE_NO_CLOBBER);
+	hm_buf_free(&leaf);
+	hm_buf_free(&pem);
+	return rc;
+}
+
 /*
  * Validator i's signing certificate: its node identity, certified by its
  * intermediate (profile tx-signing), so its operations' PoStake chains to
@@ -146,7 +189,8 @@ static int node_cert_and_plot(struct devnet *d, unsigned i, uint64_t not_before,
 	    (rc = hm_tc_issue(ca, csr.data, csr.len, HM_TC_PROFILE_TX_SIGNING, not_before,
 	                      &cert)) != HM_OK ||
 	    (rc = hm_file_write_atomic(path, cert.data, cert.len, 0644, HM_FILE_NO_CLOBBER)) !=
-	            HM_OK)
+	            HM_OK ||
+	    (rc = node_stoq_chain(d, i, ca, csr.data, csr.len, not_before)) != HM_OK)
 		goto out;
 	if (node_path(d, path, sizeof(path), i, "plot") ||
 	    (mkdir(path, 0700) != 0 && errno != EEXIST)) {
@@ -230,7 +274,8 @@ static int step_configs(struct devnet *d)
 			fprintf(f, "validator = %u %s 127.0.0.1:%u\n", j, pk, d->base_port + j);
 		}
 		fprintf(f,
-		        "\n[stoq]\nlisten = 127.0.0.1:%u\n\n[api]\nlisten = 127.0.0.1:%u\n"
+		        "\n[stoq]\nlisten = 127.0.0.1:%u\ncert_chain = stoq.crt\n"
+		        "trust_root = ../trustchain/root.crt\n\n[api]\nlisten = 127.0.0.1:%u\n"
 		        "\n[trustchain]\ngenesis_dir = ../trustchain\ncertificate = node.crt\n"
 		        "plot_dir = plot\n",
 		        d->base_port + i, d->base_port + 100 + i);

@@ -15,6 +15,7 @@
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
+#include "hypermesh/file.h"
 #include "hypermesh/keystore.h"
 #include "hypermesh/log.h"
 #include "hypermesh/stoq.h"
@@ -25,6 +26,9 @@ struct stoq_opts {
 	const char *key, *bind, *addr, *peer_id;
 	uint64_t port, size, count, max_calls, idle_ms;
 	int have_port;
+	int pq_off, have_pq, allow_classical;
+	const char *cert_chain, *trust_root; /* TrustChain identity files */
+	char target[64];                     /* ping HOST[:PORT], the host part */
 };
 
 struct stoq_state {
@@ -40,6 +44,8 @@ struct stoq_state {
 	size_t size;
 	uint64_t count, done;
 	uint64_t t0;
+	uint64_t t_connect, t_call, rtt_min, rtt_sum; /* ns */
+	int is_pq;
 	int failed, err;
 	char msg[HM_STOQ_ERRMSG_MAX + 1];
 };
@@ -123,6 +129,13 @@ static void ping_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *bo
 		hm_stoq_conn_close(st->conn, 1, "echo failed");
 		return;
 	}
+	{
+		uint64_t rtt = hm_clock_mono_ns() - st->t_call;
+
+		if (st->done == 0 || rtt < st->rtt_min)
+			st->rtt_min = rtt;
+		st->rtt_sum += rtt;
+	}
 	st->done++;
 	ping_next(st);
 }
@@ -143,6 +156,7 @@ static void ping_next(struct stoq_state *st)
 		hm_stoq_conn_close(st->conn, 0, "done");
 		return;
 	}
+	st->t_call = hm_clock_mono_ns();
 	rc = hm_stoq_rpc_call(st->conn, &req, ping_reply, st, NULL);
 	if (rc != HM_OK) {
 		st->failed = 1;
@@ -157,6 +171,7 @@ static void ping_on_ready(struct hm_stoq_conn *c, void *user)
 
 	st->conn = c;
 	st->t0 = hm_clock_mono_ns();
+	st->is_pq = hm_stoq_conn_is_pq(c);
 	ping_next(st);
 }
 
@@ -191,6 +206,43 @@ static int parse_u64(const struct cli_command *cmd, const char *name, const char
 	return CLI_OK;
 }
 
+static const char *cmd_sub_name(char **argv)
+{
+	return argv[0] != NULL ? argv[0] : "";
+}
+
+/* HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT; a bare IPv6 address has no port. */
+static int parse_target(const struct cli_command *cmd, const char *arg, struct stoq_opts *o)
+{
+	const char *host = arg, *port = NULL, *end;
+	size_t len;
+
+	if (arg[0] == '[') {
+		end = strchr(arg, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
+		host = arg + 1;
+		len = (size_t)(end - host);
+		port = end[1] == ':' ? end + 2 : NULL;
+	} else if ((end = strchr(arg, ':')) != NULL && strchr(end + 1, ':') == NULL) {
+		len = (size_t)(end - arg);
+		port = end + 1;
+	} else {
+		len = strlen(arg);
+	}
+	if (len == 0 || len >= sizeof(o->target))
+		return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
+	memcpy(o->target, host, len);
+	o->target[len] = '\0';
+	o->addr = o->target;
+	if (port != NULL) {
+		if (parse_u64(cmd, "the port", port, 65535, &o->port) != CLI_OK)
+			return CLI_USAGE;
+		o->have_port = 1;
+	}
+	return CLI_OK;
+}
+
 static int parse_opts(const struct cli_command *cmd, int argc, char **argv, struct stoq_opts *o)
 {
 	static const struct option options[] = {
@@ -203,6 +255,10 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		{ "count", required_argument, NULL, 'n' },
 		{ "max-calls", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 't' },
+		{ "pq", required_argument, NULL, 'q' },
+		{ "allow-classical", no_argument, NULL, 'c' },
+		{ "cert-chain", required_argument, NULL, 'C' },
+		{ "trust-root", required_argument, NULL, 'R' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -244,6 +300,22 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		case 't':
 			rc = parse_u64(cmd, "--idle-timeout", optarg, 3600000, &o->idle_ms);
 			break;
+		case 'q':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return cli_usage_error(cmd, "--pq takes on or off, not '%s'",
+				                       optarg);
+			o->pq_off = strcmp(optarg, "off") == 0;
+			o->have_pq = 1;
+			break;
+		case 'c':
+			o->allow_classical = 1;
+			break;
+		case 'C':
+			o->cert_chain = optarg;
+			break;
+		case 'R':
+			o->trust_root = optarg;
+			break;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -252,6 +324,13 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		if (rc != CLI_OK)
 			return rc;
 	}
+	/* ping's target may be given as HOST[:PORT] ("[v6]:PORT" with a port). */
+	if (optind < argc && strcmp(cmd_sub_name(argv), "ping") == 0 && o->addr == NULL) {
+		rc = parse_target(cmd, argv[optind], o);
+		if (rc != CLI_OK)
+			return rc;
+		optind++;
+	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (o->key == NULL)
@@ -259,17 +338,58 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	return CLI_OK;
 }
 
+/* Reads a certificate file named by an option into b (PEM or DER, checked by the endpoint). */
+static int read_cert_file(struct stoq_state *st, const char *opt, const char *path,
+                          struct hm_buf *b)
+{
+	int rc;
+
+	if (path == NULL)
+		return CLI_OK;
+	rc = hm_file_read(path, 1 << 20, b);
+	if (rc != HM_OK) {
+		cli_error(st->cmd, "cannot read %s %s: %s", opt, path, hm_strerror(rc));
+		return CLI_FAILURE;
+	}
+	return CLI_OK;
+}
+
 static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct hm_identity *id,
                       struct hm_stoq_config *cfg)
 {
-	int rc = hm_keystore_load(o->key, id);
+	struct hm_buf chain, root;
+	int rc;
 
+	hm_buf_init(&chain);
+	hm_buf_init(&root);
+	if (read_cert_file(st, "--cert-chain", o->cert_chain, &chain) != CLI_OK ||
+	    read_cert_file(st, "--trust-root", o->trust_root, &root) != CLI_OK) {
+		hm_buf_free(&chain);
+		hm_buf_free(&root);
+		return CLI_FAILURE;
+	}
+	rc = hm_keystore_load(o->key, id);
 	if (rc != HM_OK) {
+		hm_buf_free(&chain);
+		hm_buf_free(&root);
 		cli_error(st->cmd, "cannot read keystore %s: %s", o->key, hm_strerror(rc));
 		return CLI_FAILURE;
 	}
+	if (o->cert_chain != NULL) {
+		cfg->cert_chain = chain.data;
+		cfg->cert_chain_len = chain.len;
+	}
+	if (o->trust_root != NULL) {
+		cfg->trust_root = root.data;
+		cfg->trust_root_len = root.len;
+	}
+	if (o->pq_off)
+		cfg->pq = HM_STOQ_PQ_OFF;
+	cfg->allow_classical = o->allow_classical;
 	if (uv_loop_init(&st->loop) != 0) {
 		hm_identity_wipe(id);
+		hm_buf_free(&chain);
+		hm_buf_free(&root);
 		cli_error(st->cmd, "cannot start the event loop");
 		return CLI_FAILURE;
 	}
@@ -280,6 +400,16 @@ static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct h
 		cfg->idle_timeout_ms = o->idle_ms;
 	rc = hm_stoq_endpoint_new(&st->loop, cfg, &st->ep);
 	hm_identity_wipe(id);
+	hm_buf_free(&chain);
+	hm_buf_free(&root);
+	if (rc == HM_ERR_INVALID && (o->cert_chain != NULL || o->trust_root != NULL)) {
+		cli_error(st->cmd,
+		          "cannot open the endpoint: --cert-chain or --trust-root is not a "
+		          "usable certificate (or the chain is not for this key)");
+		uv_run(&st->loop, UV_RUN_DEFAULT);
+		(void)uv_loop_close(&st->loop);
+		return CLI_FAILURE;
+	}
 	if (rc != HM_OK) {
 		cli_error(st->cmd, "cannot open the endpoint: %s", hm_strerror(rc));
 		uv_run(&st->loop, UV_RUN_DEFAULT);
@@ -311,8 +441,12 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc < 0 ? CLI_OK : rc;
 	if (o.addr != NULL || o.peer_id != NULL || o.size != 0 || o.count != 0)
-		return cli_usage_error(cmd, "serve takes --key, --bind, --port, --max-calls, "
-		                            "--idle-timeout");
+		return cli_usage_error(cmd,
+		                       "serve takes --key, --bind, --port, --max-calls, "
+		                       "--idle-timeout, --pq, --allow-classical, --cert-chain, "
+		                       "--trust-root");
+	if (o.allow_classical && o.pq_off)
+		return cli_usage_error(cmd, "--allow-classical needs --pq on");
 	hm_stoq_config_default(&cfg);
 	cfg.accept = 1;
 	if (o.have_port)
@@ -328,6 +462,9 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	printf("port: %u\n", (unsigned)hm_stoq_endpoint_port(st.ep));
+	printf("pq: %s\n", o.pq_off            ? "off"
+	                   : o.allow_classical ? "on (classical clients allowed)"
+	                                       : "on");
 	fflush(stdout);
 	state_run(&st);
 	return CLI_OK;
@@ -347,9 +484,12 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc < 0 ? CLI_OK : rc;
 	if (o.addr == NULL || o.peer_id == NULL)
-		return cli_usage_error(cmd, "ping needs --addr HOST and --peer-id HEX");
+		return cli_usage_error(cmd,
+		                       "ping needs HOST[:PORT] (or --addr HOST) and --peer-id HEX");
 	if (o.max_calls != 0)
 		return cli_usage_error(cmd, "--max-calls only applies to serve");
+	if (o.allow_classical)
+		return cli_usage_error(cmd, "--allow-classical only applies to serve");
 	if (hm_hex_decode_exact(peer, sizeof(peer), o.peer_id, strlen(o.peer_id)) != HM_OK)
 		return cli_usage_error(cmd, "--peer-id needs %d hex bytes", HM_NODE_ID_LEN);
 	if (o.count == 0)
@@ -372,6 +512,7 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 		free(st.body);
 		return rc;
 	}
+	st.t_connect = hm_clock_mono_ns();
 	rc = hm_stoq_connect(st.ep, o.addr, o.have_port ? (uint16_t)o.port : HM_STOQ_DEFAULT_PORT,
 	                     peer, &st, NULL);
 	if (rc != HM_OK) {
@@ -383,7 +524,15 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	free(st.body);
 	if (st.failed) {
 		if (st.err == HM_ERR_VERIFY)
-			cli_error(cmd, "the server is not node %s (identity mismatch)", o.peer_id);
+			cli_error(cmd,
+			          "the server is not node %s (identity mismatch, or its "
+			          "certificate chain was refused)",
+			          o.peer_id);
+		else if (st.err == HM_ERR_CRYPTO && o.pq_off && st.t0 == 0)
+			cli_error(
+			        cmd,
+			        "the server refused a classical connection (--pq off): it "
+			        "accepts only post-quantum peers unless it allows classical ones");
 		else if (st.msg[0] != '\0')
 			cli_error(cmd, "echo failed: %s (%s)", hm_strerror(st.err), st.msg);
 		else
@@ -392,6 +541,10 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	}
 	ms = (double)(hm_clock_mono_ns() - st.t0) / 1e6;
 	printf("ok: %" PRIu64 " calls of %zu bytes in %.1f ms\n", st.done, st.size, ms);
+	printf("handshake: %.3f ms\n", (double)(st.t0 - st.t_connect) / 1e6);
+	printf("rtt: min %.3f ms, avg %.3f ms\n", (double)st.rtt_min / 1e6,
+	       (double)st.rtt_sum / 1e6 / (double)st.done);
+	printf("pq: %s\n", st.is_pq ? "on" : "off");
 	return CLI_OK;
 }
 
@@ -400,6 +553,8 @@ static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 	static const struct cli_subcommand subs[] = {
 		{ "serve", stoq_serve },
 		{ "ping", stoq_ping },
+		{ "send", cli_stoq_send },
+		{ "recv", cli_stoq_recv },
 	};
 
 	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
@@ -408,27 +563,53 @@ static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 const struct cli_command cli_cmd_stoq = {
 	.name = "stoq",
 	.summary = "STOQ transport: echo server and client (manual testing)",
-	.usage = "usage: hypermesh stoq serve --key FILE [--bind ADDR] [--port N] [--max-calls N]\n"
-	         "       hypermesh stoq ping --key FILE --addr HOST --peer-id HEX [--port N]\n"
-	         "                           [--bind ADDR] [--size BYTES] [--count N]\n"
-	         "\n"
-	         "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
-	         "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
-	         "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
-	         "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
-	         "makes --count echo calls of --size bytes (default 1 call of 1024 bytes).\n"
-	         "\n"
-	         "  -h, --help             show this help\n"
-	         "      --key FILE         this node's keystore (from keygen)\n"
-	         "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
-	         "too)\n"
-	         "      --port N           UDP port (default 9292; 0 picks a free one)\n"
-	         "      --max-calls N      serve: exit after N calls\n"
-	         "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
-	         "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
-	         "      --peer-id HEX      ping: the server's node id\n"
-	         "      --size BYTES       ping: body size (at most 64 MiB)\n"
-	         "      --count N          ping: number of calls\n"
-	         "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
+	.usage =
+	        "usage: hypermesh stoq serve --key FILE [--bind ADDR] [--port N] [--max-calls N]\n"
+	        "                            [--pq on|off] [--allow-classical]\n"
+	        "       hypermesh stoq ping --key FILE (HOST[:PORT] | --addr HOST [--port N])\n"
+	        "                           --peer-id HEX [--bind ADDR] [--size BYTES] [--count "
+	        "N]\n"
+	        "                           [--pq on|off]\n"
+	        "       (both also take [--cert-chain FILE] [--trust-root FILE])\n"
+	        "       hypermesh stoq recv --key FILE [--bind ADDR] [--port N] [--out FILE]\n"
+	        "                           [--count N] [--timeout MS] [--pq on|off] "
+	        "[--allow-classical]\n"
+	        "       hypermesh stoq send --key FILE HOST[:PORT] --peer-id HEX --file PATH\n"
+	        "                           [--timeout MS] [--pq on|off]\n"
+	        "\n"
+	        "serve answers RPC echo calls (service stoq, method echo) over QUIC with\n"
+	        "mutual TLS, printing 'port: N' once listening; it stops on SIGINT or\n"
+	        "SIGTERM, or after --max-calls calls. ping connects to HOST, requires the\n"
+	        "server to be node HEX (SHA-256 of its public key, see keygen --show), and\n"
+	        "makes --count echo calls of --size bytes (default 1 call of 1024 bytes),\n"
+	        "then prints the handshake time, the round-trip time of the calls and\n"
+	        "whether the post-quantum layer protected them ('pq: on' or 'pq: off').\n"
+	        "recv takes one file per stream, prints 'received: N bytes sha256 HEX' and\n"
+	        "answers with that count and digest; send writes PATH on one stream and\n"
+	        "exits 0 only if the receiver's answer matches (exit 2 otherwise).\n"
+	        "\n"
+	        "  -h, --help             show this help\n"
+	        "      --key FILE         this node's keystore (from keygen)\n"
+	        "      --bind ADDR        local address to bind (default ::, which takes IPv4 "
+	        "too)\n"
+	        "      --port N           UDP port (default 9292; 0 picks a free one)\n"
+	        "      --max-calls N      serve: exit after N calls\n"
+	        "      --idle-timeout MS  close idle connections after MS (default 30000)\n"
+	        "      --addr HOST        ping: numeric IPv6 or IPv4 address of the server\n"
+	        "      --peer-id HEX      ping: the server's node id\n"
+	        "      --size BYTES       ping: body size (at most 64 MiB)\n"
+	        "      --count N          ping: number of calls\n"
+	        "      --pq on|off        on (default): post-quantum layer (ALPN stoq-pq/1); off:\n"
+	        "                         classical QUIC/TLS (ALPN stoq/1), which a default\n"
+	        "                         server refuses\n"
+	        "      --allow-classical  serve: also accept clients that use --pq off\n"
+	        "      --cert-chain FILE  present this TrustChain chain (PEM, leaf first; the\n"
+	        "                         leaf must certify --key) instead of a self-signed one\n"
+	        "      --trust-root FILE  require the peer's chain to lead to this root\n"
+	        "      --file PATH        send: the file to send (at most 1 GiB)\n"
+	        "      --out FILE         recv: store what arrives (appended, in order)\n"
+	        "      --count N          recv: exit after N transfers\n"
+	        "      --timeout MS       send/recv: give up after MS (send: default 60000)\n"
+	        "      --log-level LEVEL  error, warn, info (default), debug or trace\n",
 	.run = stoq_run,
 };

@@ -36,6 +36,8 @@ enum seen {
 	SEEN_TC_PLOT = 1u << 12,
 	SEEN_TC_CTLOG = 1u << 13,
 	SEEN_API_STATIC = 1u << 14,
+	SEEN_STOQ_CHAIN = 1u << 15,
+	SEEN_STOQ_ROOT = 1u << 16,
 };
 
 struct parse {
@@ -248,6 +250,12 @@ static int on_entry(void *user, const char *section, const char *key, const char
 				return fail(p, "listen '%s' is not HOST:PORT (numeric host)", v);
 			return 1;
 		}
+		if (strcmp(key, "cert_chain") == 0)
+			return once(p, SEEN_STOQ_CHAIN, section, key) &&
+			       set_path(p, cfg->stoq_cert_chain, v, key);
+		if (strcmp(key, "trust_root") == 0)
+			return once(p, SEEN_STOQ_ROOT, section, key) &&
+			       set_path(p, cfg->stoq_trust_root, v, key);
 	} else if (strcmp(section, "api") == 0) {
 		if (strcmp(key, "listen") == 0) {
 			if (!once(p, SEEN_API_LISTEN, section, key))
@@ -307,6 +315,8 @@ static int check_complete(struct parse *p)
 	if (cfg->has_trustchain &&
 	    (!(p->seen & SEEN_TC_GENESIS) || !(p->seen & SEEN_TC_CERT) || !(p->seen & SEEN_TC_PLOT)))
 		return fail(p, "[trustchain] needs genesis_dir, certificate and plot_dir");
+	if (!(p->seen & SEEN_STOQ_CHAIN) != !(p->seen & SEEN_STOQ_ROOT))
+		return fail(p, "[stoq] cert_chain and trust_root go together");
 	if (cfg->min_block_interval_ms * 2 >= cfg->base_timeout_ms)
 		return fail(p, "min_block_interval_ms must be below half of base_timeout_ms");
 	return 1;

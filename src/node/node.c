@@ -27,6 +27,7 @@
 #include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
+#include "hypermesh/file.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/node.h"
 #include "hypermesh/secure.h"
@@ -208,6 +209,50 @@ static void send_to(struct hm_node *n, uint16_t to, const struct hm_buf *msg)
 		       HM_LOG_STR("err", hm_strerror(rc)));
 }
 
+static int validator_of(const struct hm_node *n, const uint8_t id[HM_NODE_ID_LEN]);
+
+static void on_broadcast_peer(struct hm_stoq_broadcast *b, size_t index, int err, void *user)
+{
+	if (err != HM_OK)
+		hm_log(HM_LOG_DEBUG, LOG, "dropped a message",
+		       HM_LOG_INT("to", validator_of(user, hm_stoq_broadcast_node_id(b, index))),
+		       HM_LOG_STR("err", hm_strerror(err)));
+}
+
+/*
+ * One message to every connected validator: encoded once and shared by all
+ * their streams (hm_stoq_broadcast). Like send_to, it does not dial.
+ */
+static void send_to_all(struct hm_node *n, const struct hm_buf *msg)
+{
+	struct hm_stoq_broadcast_peer peers[HM_BFT_MAX_VALIDATORS];
+	struct hm_stoq_broadcast_request req = {
+		.service = HM_NODE_BFT_SERVICE,
+		.method = HM_NODE_BFT_METHOD,
+		.body = msg->data,
+		.body_len = msg->len,
+		.peers = peers,
+		.timeout_ms = (uint32_t)n->cfg.base_timeout_ms,
+		.on_peer = on_broadcast_peer,
+		.user = n,
+	};
+	int rc;
+
+	for (uint16_t i = 0; i < n->vs.n; i++) {
+		if (i == n->self || n->peers[i].conn == NULL)
+			continue;
+		memset(&peers[req.npeers], 0, sizeof(peers[0]));
+		memcpy(peers[req.npeers].node_id, n->cfg.validators[i].node_id, HM_NODE_ID_LEN);
+		req.npeers++;
+	}
+	if (req.npeers == 0)
+		return;
+	rc = hm_stoq_broadcast(n->ep, &req, NULL);
+	if (rc != HM_OK)
+		hm_log(HM_LOG_DEBUG, LOG, "dropped a broadcast",
+		       HM_LOG_STR("err", hm_strerror(rc)));
+}
+
 static void on_timer(uv_timer_t *t);
 
 /* Drains the replica's outputs and re-arms its timer. Run after every entry point. */
@@ -221,9 +266,7 @@ static void pump(struct hm_node *n)
 		switch (o.kind) {
 		case HM_BFT_OUT_SEND:
 			if (o.to == HM_BFT_TO_ALL) {
-				for (uint16_t i = 0; i < n->vs.n; i++)
-					if (i != n->self)
-						send_to(n, i, &o.data);
+				send_to_all(n, &o.data);
 			} else if (o.to < n->vs.n && o.to != n->self) {
 				send_to(n, o.to, &o.data);
 			}
@@ -830,15 +873,46 @@ static int make_dir(const char *path, char *err, size_t errlen)
 	return HM_OK;
 }
 
+/*
+ * [stoq] cert_chain / trust_root: the TrustChain certificates this node's
+ * STOQ endpoint presents and verifies peers against (docs/STOQ.md). The
+ * buffers back sc until the endpoint is made.
+ */
+static int load_stoq_identity(const struct hm_node_config *cfg, struct hm_stoq_config *sc,
+                              struct hm_buf *chain, struct hm_buf *root, char *err, size_t errlen)
+{
+	int rc;
+
+	if (cfg->stoq_cert_chain[0] == '\0')
+		return HM_OK;
+	if ((rc = hm_file_read(cfg->stoq_cert_chain, 1 << 20, chain)) != HM_OK)
+		return seterr(err, errlen, "cannot read [stoq] cert_chain %s: %s",
+		              cfg->stoq_cert_chain, hm_strerror(rc)),
+		       rc;
+	if ((rc = hm_file_read(cfg->stoq_trust_root, 1 << 20, root)) != HM_OK)
+		return seterr(err, errlen, "cannot read [stoq] trust_root %s: %s",
+		              cfg->stoq_trust_root, hm_strerror(rc)),
+		       rc;
+	sc->cert_chain = chain->data;
+	sc->cert_chain_len = chain->len;
+	sc->trust_root = root->data;
+	sc->trust_root_len = root->len;
+	return HM_OK;
+}
+
 int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_node_config *cfg,
                 char *err, size_t errlen)
 {
 	struct hm_node *n;
 	struct hm_bft_config bc;
 	struct hm_stoq_config sc;
+	struct hm_buf stoq_chain, stoq_root;
 	uint8_t(*pks)[HM_BFT_PK_LEN];
 	char path[HM_NODE_PATH_MAX + 32];
 	int rc, self = -1;
+
+	hm_buf_init(&stoq_chain);
+	hm_buf_init(&stoq_root);
 
 	n = calloc(1, sizeof(*n));
 	if (n == NULL)
@@ -937,7 +1011,21 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	n->svc.handler = on_rpc;
 	n->svc.user = n;
 	n->svc.max_body = MAX_RPC_BODY;
-	if ((rc = hm_stoq_endpoint_new(loop, &sc, &n->ep))) {
+	if ((rc = load_stoq_identity(cfg, &sc, &stoq_chain, &stoq_root, err, errlen)))
+		goto fail;
+	/* `hypermesh node status` and other operator tools hold no TrustChain certificate. */
+	sc.accept_self_signed_clients = 1;
+	rc = hm_stoq_endpoint_new(loop, &sc, &n->ep);
+	hm_buf_free(&stoq_chain);
+	hm_buf_free(&stoq_root);
+	if (rc == HM_ERR_INVALID && cfg->stoq_cert_chain[0] != '\0') {
+		seterr(err, errlen,
+		       "[stoq] cert_chain %s or trust_root %s is not a usable certificate, or the "
+		       "chain is not for this node's key",
+		       cfg->stoq_cert_chain, cfg->stoq_trust_root);
+		goto fail;
+	}
+	if (rc) {
 		seterr(err, errlen, "cannot listen on STOQ %s port %u: %s", cfg->stoq_listen.host,
 		       (unsigned)cfg->stoq_listen.port, hm_strerror(rc));
 		goto fail;
@@ -964,6 +1052,8 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	*out = n;
 	return HM_OK;
 fail:
+	hm_buf_free(&stoq_chain);
+	hm_buf_free(&stoq_root);
 	hm_node_free(n);
 	return rc;
 }

@@ -101,9 +101,6 @@ int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t l
 static int handshake_completed(ngtcp2_conn *qc, void *user)
 {
 	struct hm_stoq_conn *c = user;
-	gnutls_datum_t alpn;
-
-	const char *want = stoq_alpn(c->ep);
 	int rc;
 
 	(void)qc;
@@ -112,8 +109,7 @@ static int handshake_completed(ngtcp2_conn *qc, void *user)
 		c->local_err = HM_ERR_CRYPTO;
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	}
-	if (gnutls_alpn_get_selected_protocol(c->tls, &alpn) != 0 || alpn.size != strlen(want) ||
-	    memcmp(alpn.data, want, alpn.size) != 0) {
+	if (stoq_tls_alpn_check(c) != HM_OK) {
 		c->local_err = HM_ERR_CRYPTO;
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	}
@@ -892,7 +888,7 @@ static void conn_process(struct hm_stoq_conn *c)
 		if (c->pq)
 			stoq_pq_release_held(c);
 	}
-	if (c->pending_calls != NULL && !c->close_requested)
+	if ((c->pending_calls != NULL || c->bcast_waiting != NULL) && !c->close_requested)
 		stoq_rpc_flush_pending(c);
 	if (!c->close_requested)
 		rv = conn_write(c, &more);

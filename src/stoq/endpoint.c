@@ -55,6 +55,7 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 	if (ep->cred != NULL)
 		gnutls_certificate_free_credentials(ep->cred);
 	stoq_pq_endpoint_free(ep);
+	hm_buf_free(&ep->trust_root);
 	hm_identity_wipe(&ep->identity);
 	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
 	hm_wipe(ep->retry_secret, sizeof(ep->retry_secret));
@@ -454,7 +455,9 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));
 	if (rc != HM_OK)
 		goto fail;
+	hm_buf_init(&ep->trust_root);
 	rc = stoq_tls_cred_new(ep);
+	ep->cfg.cert_chain = ep->cfg.trust_root = NULL; /* read only by stoq_tls_cred_new */
 	if (rc != HM_OK)
 		goto fail;
 	rc = stoq_pq_endpoint_init(ep, cfg);

@@ -6,7 +6,8 @@
  * ERROR frame and FIN. A one-way message is one ONEWAY frame on a
  * unidirectional stream. Cancelling resets the stream. Frames are buffered
  * whole (bounded by max_body), which is what lets the transport reopen flow
- * control windows as soon as bytes arrive.
+ * control windows as soon as bytes arrive. A broadcast sends one ONEWAY
+ * frame, encoded once, to many peers, window by window.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -181,10 +182,17 @@ static int call_send(struct hm_stoq_rpc_call *call)
 	return rc;
 }
 
+static void bcast_flush_waiting(struct hm_stoq_conn *c);
+static void bcast_conn_closed(struct hm_stoq_conn *c);
+
 void stoq_rpc_flush_pending(struct hm_stoq_conn *c)
 {
 	struct hm_stoq_rpc_call *call;
 	int rc;
+
+	if (!hm_stoq_conn_is_ready(c))
+		return;
+	bcast_flush_waiting(c);
 
 	while ((call = c->pending_calls) != NULL) {
 		rc = hm_stoq_stream_open(c, 0, &call_callbacks, call, &call->stream);
@@ -210,6 +218,7 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c)
 {
 	struct hm_stoq_rpc_call *call;
 
+	bcast_conn_closed(c);
 	while ((call = c->pending_calls) != NULL) {
 		call_finish(call, HM_ERR_IO, NULL, 0, NULL, 0);
 		call_drop_pending(call);
@@ -329,6 +338,372 @@ int hm_stoq_rpc_send_oneway(struct hm_stoq_conn *c, const char *service, const c
 	}
 	hm_buf_free(&frame);
 	return rc;
+}
+
+/* ---- broadcast ---- */
+
+enum bcast_state {
+	BCAST_WAITING = 1, /* for a connection to be ready, or for stream credit */
+	BCAST_SENDING,     /* on its stream, window by window */
+	BCAST_FINISHED,    /* the outcome is recorded */
+};
+
+struct stoq_bcast_peer {
+	struct hm_stoq_broadcast *b;
+	size_t index;
+	uint8_t node_id[HM_NODE_ID_LEN];
+	enum bcast_state state;
+	int result;
+	int reported;
+	struct hm_stoq_conn *conn;         /* while waiting */
+	struct stoq_bcast_peer *next_wait; /* in conn->bcast_waiting */
+	struct hm_stoq_stream *stream;     /* while sending */
+	size_t queued;                     /* bytes of the frame handed to the stream */
+};
+
+struct hm_stoq_broadcast {
+	struct hm_stoq_endpoint *ep;
+	struct hm_buf frame; /* the one encoding every peer's stream is fed from */
+	struct stoq_bcast_peer *peers;
+	size_t npeers, finished, delivered;
+	hm_stoq_broadcast_peer_cb on_peer;
+	hm_stoq_broadcast_done_cb on_done;
+	void *user;
+	uv_timer_t timer; /* the deadline, or first 0 ms to report outcomes known at once */
+	uint32_t timeout_ms;
+	int report_first; /* the timer's next expiry reports, then arms the deadline */
+	int settling, resettle, done;
+};
+
+static void bcast_settle(struct hm_stoq_broadcast *b);
+
+static void bcast_freed(uv_handle_t *h)
+{
+	struct hm_stoq_broadcast *b = h->data;
+
+	hm_buf_free(&b->frame);
+	free(b->peers);
+	free(b);
+}
+
+static void bcast_unwait(struct stoq_bcast_peer *p)
+{
+	struct stoq_bcast_peer **pp;
+
+	if (p->conn == NULL)
+		return;
+	for (pp = &p->conn->bcast_waiting; *pp != NULL; pp = &(*pp)->next_wait) {
+		if (*pp == p) {
+			*pp = p->next_wait;
+			break;
+		}
+	}
+	p->conn = NULL;
+	p->next_wait = NULL;
+}
+
+/* Records p's outcome once and lets go of its connection and stream. */
+static void bcast_finish(struct stoq_bcast_peer *p, int err)
+{
+	struct hm_stoq_stream *s = p->stream;
+
+	if (p->state == BCAST_FINISHED)
+		return;
+	bcast_unwait(p);
+	p->stream = NULL;
+	p->state = BCAST_FINISHED;
+	p->result = err;
+	p->b->finished++;
+	if (err == HM_OK)
+		p->b->delivered++;
+	if (s != NULL) {
+		/* The stream may outlive the broadcast: it must not call back into it. */
+		hm_stoq_stream_set_callbacks(s, NULL, NULL);
+		if (err != HM_OK)
+			hm_stoq_stream_reset(s, HM_STOQ_APP_CANCELLED);
+	}
+	bcast_settle(p->b);
+}
+
+/* Hands the stream the next window of the frame, FIN with the last one. */
+static void bcast_feed(struct stoq_bcast_peer *p)
+{
+	const struct hm_buf *f = &p->b->frame;
+	size_t n = f->len - p->queued;
+	int rc;
+
+	if (n > HM_STOQ_BROADCAST_WINDOW)
+		n = HM_STOQ_BROADCAST_WINDOW;
+	rc = hm_stoq_stream_write(p->stream, f->data + p->queued, n, p->queued + n == f->len);
+	if (rc != HM_OK) {
+		bcast_finish(p, rc);
+		return;
+	}
+	p->queued += n;
+}
+
+static void bcast_on_drained(struct hm_stoq_stream *s, void *user)
+{
+	struct stoq_bcast_peer *p = user;
+
+	(void)s;
+	if (p->queued == p->b->frame.len)
+		bcast_finish(p, HM_OK);
+	else
+		bcast_feed(p);
+}
+
+static void bcast_on_close(struct hm_stoq_stream *s, int err, uint64_t app_code, void *user)
+{
+	struct stoq_bcast_peer *p = user;
+
+	(void)s;
+	(void)app_code;
+	p->stream = NULL; /* gone: nothing to detach */
+	bcast_finish(p, err != HM_OK ? err : HM_ERR_IO);
+}
+
+static const struct hm_stoq_stream_callbacks bcast_callbacks = {
+	.on_drained = bcast_on_drained,
+	.on_close = bcast_on_close,
+};
+
+/* Opens p's stream on its ready connection; 0 when it must wait for stream credit. */
+static int bcast_start(struct stoq_bcast_peer *p, struct hm_stoq_conn *c)
+{
+	int rc = hm_stoq_stream_open(c, 1, &bcast_callbacks, p, &p->stream);
+
+	if (rc == HM_ERR_TOO_LARGE)
+		return 0;
+	if (rc != HM_OK) {
+		bcast_finish(p, rc);
+		return 1;
+	}
+	c->next_request_id++; /* one-way messages count like every frame */
+	p->state = BCAST_SENDING;
+	bcast_feed(p);
+	return 1;
+}
+
+static void bcast_wait_on(struct stoq_bcast_peer *p, struct hm_stoq_conn *c)
+{
+	struct stoq_bcast_peer **tail;
+
+	for (tail = &c->bcast_waiting; *tail != NULL; tail = &(*tail)->next_wait)
+		;
+	*tail = p;
+	p->conn = c;
+	p->state = BCAST_WAITING;
+	stoq_conn_kick(c);
+}
+
+static void bcast_flush_waiting(struct hm_stoq_conn *c)
+{
+	struct stoq_bcast_peer *p;
+
+	while ((p = c->bcast_waiting) != NULL) {
+		c->bcast_waiting = p->next_wait;
+		p->conn = NULL;
+		p->next_wait = NULL;
+		if (!bcast_start(p, c)) {
+			/* Out of stream credit: back to the head, in order. */
+			p->next_wait = c->bcast_waiting;
+			c->bcast_waiting = p;
+			p->conn = c;
+			return;
+		}
+	}
+}
+
+static void bcast_conn_closed(struct hm_stoq_conn *c)
+{
+	struct stoq_bcast_peer *p;
+	int err = c->local_err != HM_OK   ? c->local_err
+	          : c->close_err != HM_OK ? c->close_err
+	                                  : HM_ERR_IO;
+
+	while ((p = c->bcast_waiting) != NULL)
+		bcast_finish(p, err);
+}
+
+/*
+ * A ready connection to node_id if there is one (the newest: the list is
+ * kept newest first, and a peer that reconnected uses its new connection),
+ * else one still handshaking towards it; NULL if neither.
+ */
+static struct hm_stoq_conn *bcast_find_conn(struct hm_stoq_endpoint *ep,
+                                            const uint8_t node_id[HM_NODE_ID_LEN])
+{
+	struct hm_stoq_conn *c, *pending = NULL;
+
+	for (c = ep->conns; c != NULL; c = c->next) {
+		if (c->closed || c->close_requested)
+			continue;
+		if (c->ready && memcmp(c->peer_id, node_id, HM_NODE_ID_LEN) == 0)
+			return c;
+		if (!c->ready && !c->is_server && pending == NULL &&
+		    memcmp(c->expected_id, node_id, HM_NODE_ID_LEN) == 0)
+			pending = c;
+	}
+	return pending;
+}
+
+static void bcast_begin_peer(struct stoq_bcast_peer *p, const struct hm_stoq_broadcast_peer *peer)
+{
+	struct hm_stoq_conn *c = bcast_find_conn(p->b->ep, peer->node_id);
+	int rc;
+
+	if (c != NULL && c->ready) {
+		if (!bcast_start(p, c))
+			bcast_wait_on(p, c);
+		return;
+	}
+	if (c == NULL && peer->host == NULL) {
+		bcast_finish(p, HM_ERR_NOT_FOUND);
+		return;
+	}
+	if (c == NULL) {
+		rc = hm_stoq_connect(p->b->ep, peer->host, peer->port, peer->node_id, NULL, &c);
+		if (rc != HM_OK) {
+			bcast_finish(p, rc);
+			return;
+		}
+	}
+	bcast_wait_on(p, c);
+}
+
+static void bcast_on_timer(uv_timer_t *t)
+{
+	struct hm_stoq_broadcast *b = t->data;
+
+	if (b->report_first) {
+		b->report_first = 0;
+		bcast_settle(b);
+		if (b->done == 0 && b->timeout_ms > 0)
+			uv_timer_start(&b->timer, bcast_on_timer, b->timeout_ms, 0);
+		return;
+	}
+	hm_stoq_broadcast_cancel(b); /* the deadline passed */
+}
+
+/*
+ * Reports recorded outcomes in peer order and, once every peer has one,
+ * on_done. Re-entrant calls (a callback cancelling) only ask for another
+ * round. While starting (b->done == -1), reporting waits for the loop.
+ */
+static void bcast_settle(struct hm_stoq_broadcast *b)
+{
+	if (b->done != 0)
+		return;
+	if (b->settling) {
+		b->resettle = 1;
+		return;
+	}
+	b->settling = 1;
+	do {
+		b->resettle = 0;
+		for (size_t i = 0; i < b->npeers; i++) {
+			struct stoq_bcast_peer *p = &b->peers[i];
+
+			if (p->state != BCAST_FINISHED || p->reported)
+				continue;
+			p->reported = 1;
+			if (b->on_peer != NULL)
+				b->on_peer(b, i, p->result, b->user);
+		}
+	} while (b->resettle);
+	b->settling = 0;
+	for (size_t i = 0; i < b->npeers; i++)
+		if (!b->peers[i].reported)
+			return;
+	b->done = 1;
+	uv_timer_stop(&b->timer);
+	if (b->on_done != NULL)
+		b->on_done(b, b->delivered, b->user);
+	uv_close((uv_handle_t *)&b->timer, bcast_freed);
+}
+
+int hm_stoq_broadcast(struct hm_stoq_endpoint *ep, const struct hm_stoq_broadcast_request *req,
+                      struct hm_stoq_broadcast **out)
+{
+	struct hm_stoq_broadcast *b;
+	struct hm_stoq_frame f;
+	int rc;
+
+	if (ep == NULL || req == NULL || ep->closing || req->peers == NULL || req->npeers == 0 ||
+	    req->npeers > HM_STOQ_BROADCAST_MAX_PEERS || (req->body == NULL && req->body_len > 0))
+		return HM_ERR_INVALID;
+	memset(&f, 0, sizeof(f));
+	rc = frame_names(&f, req->service, req->method);
+	if (rc != HM_OK)
+		return rc;
+	f.type = HM_STOQ_FRAME_ONEWAY;
+	f.body = req->body;
+	f.body_len = req->body_len;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return HM_ERR_NOMEM;
+	b->peers = calloc(req->npeers, sizeof(*b->peers));
+	hm_buf_init(&b->frame);
+	/*
+	 * request_id is 0: the receiver of a ONEWAY frame has nothing to match
+	 * it with, and one encoding for every peer is the point.
+	 */
+	rc = b->peers == NULL ? HM_ERR_NOMEM : hm_stoq_frame_encode(&f, &b->frame);
+	if (rc != HM_OK) {
+		free(b->peers);
+		free(b);
+		return rc;
+	}
+	b->ep = ep;
+	b->npeers = req->npeers;
+	b->on_peer = req->on_peer;
+	b->on_done = req->on_done;
+	b->user = req->user;
+	uv_timer_init(ep->loop, &b->timer);
+	b->timer.data = b;
+	b->done = -1; /* no callback inside this call */
+	for (size_t i = 0; i < b->npeers; i++) {
+		b->peers[i].b = b;
+		b->peers[i].index = i;
+		memcpy(b->peers[i].node_id, req->peers[i].node_id, HM_NODE_ID_LEN);
+		bcast_begin_peer(&b->peers[i], &req->peers[i]);
+	}
+	b->done = 0;
+	b->timeout_ms = req->timeout_ms;
+	uv_update_time(ep->loop);
+	if (b->finished > 0) {
+		/* Outcomes already known are reported from the loop, not from here. */
+		b->report_first = 1;
+		uv_timer_start(&b->timer, bcast_on_timer, 0, 0);
+	} else if (b->timeout_ms > 0) {
+		uv_timer_start(&b->timer, bcast_on_timer, b->timeout_ms, 0);
+	}
+	if (out != NULL)
+		*out = b;
+	return HM_OK;
+}
+
+int hm_stoq_broadcast_result(const struct hm_stoq_broadcast *b, size_t index)
+{
+	if (b == NULL || index >= b->npeers)
+		return HM_ERR_INVALID;
+	return b->peers[index].state == BCAST_FINISHED ? b->peers[index].result : 1;
+}
+
+const uint8_t *hm_stoq_broadcast_node_id(const struct hm_stoq_broadcast *b, size_t index)
+{
+	if (b == NULL || index >= b->npeers)
+		return NULL;
+	return b->peers[index].node_id;
+}
+
+void hm_stoq_broadcast_cancel(struct hm_stoq_broadcast *b)
+{
+	if (b == NULL || b->done == 1)
+		return;
+	for (size_t i = 0; i < b->npeers; i++)
+		bcast_finish(&b->peers[i], HM_ERR_IO);
 }
 
 /* ---- server ---- */

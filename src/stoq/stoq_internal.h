@@ -101,6 +101,10 @@ struct hm_stoq_conn {
 	/* RPC calls waiting for the peer to allow another stream (rpc.c), FIFO. */
 	struct hm_stoq_rpc_call *pending_calls;
 	void *user;
+	int chain_error; /* enum hm_stoq_chain_error: why the peer's chain was refused */
+	int certified;   /* the peer's chain was verified against the trust root */
+	/* Broadcast peers waiting for this connection to be ready (rpc.c). */
+	struct stoq_bcast_peer *bcast_waiting;
 };
 
 struct hm_stoq_endpoint {
@@ -110,6 +114,7 @@ struct hm_stoq_endpoint {
 	struct hm_identity identity;
 	uint8_t node_id[HM_NODE_ID_LEN];
 	gnutls_certificate_credentials_t cred;
+	struct hm_buf trust_root; /* DER of cfg.trust_root; empty: no chain check */
 	uint8_t static_secret[STOQ_STATIC_SECRET_LEN]; /* from the node key: stateless resets */
 	uint8_t retry_secret[STOQ_STATIC_SECRET_LEN];  /* random: Retry tokens */
 	uint64_t reset_window_ns;
@@ -145,6 +150,12 @@ int stoq_tls_cred_new(struct hm_stoq_endpoint *ep);
 int stoq_tls_session_new(struct hm_stoq_conn *c);
 /* The ALPN name of the endpoint's PQ mode. */
 const char *stoq_alpn(const struct hm_stoq_endpoint *ep);
+/*
+ * After the handshake: HM_OK if the negotiated ALPN is ours, or stoq/1 on a
+ * server that allows classical clients (then c->pq becomes 0); else
+ * HM_ERR_CRYPTO.
+ */
+int stoq_tls_alpn_check(struct hm_stoq_conn *c);
 
 /* pq.c */
 struct stoq_pq;
@@ -195,6 +206,7 @@ int stoq_stream_queue(struct hm_stoq_stream *s, const uint8_t *data, size_t len,
 void stoq_rpc_flush_pending(struct hm_stoq_conn *c);
 /* Fails every waiting call (HM_ERR_IO): the connection is going away. */
 void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
+struct stoq_bcast_peer;
 
 /* endpoint.c */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE /* libuv headers need POSIX types (pthread_rwlock_t) */
 /*
- * TLS for STOQ: a self-signed X.509 certificate for the node's Ed25519
- * identity (until TrustChain issues real ones), GnuTLS sessions restricted to
- * TLS 1.3 and ALPN "stoq/1", and the peer check that pins node ids.
+ * TLS for STOQ: the certificate an endpoint presents for its Ed25519 identity
+ * (a self-signed one, or a TrustChain chain from cfg.cert_chain), GnuTLS
+ * sessions restricted to TLS 1.3 and the STOQ ALPN names, and the peer check
+ * that pins node ids and, with cfg.trust_root, verifies the peer's chain.
  */
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "hypermesh/log.h"
 #include "hypermesh/random.h"
 #include "hypermesh/secure.h"
+#include "hypermesh/trustchain.h"
 #include "stoq_internal.h"
 
 /*
@@ -118,6 +120,120 @@ out:
 	return rc;
 }
 
+/* Does the leaf carry the TrustChain node profile's purposes (TLS server and client)? */
+static int leaf_is_node_profile(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t crt = NULL;
+	char oid[128];
+	size_t oid_len;
+	int server = 0, client = 0;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == 0) {
+		for (unsigned i = 0;; i++) {
+			oid_len = sizeof(oid);
+			if (gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &oid_len, NULL) < 0)
+				break;
+			server |= strcmp(oid, GNUTLS_KP_TLS_WWW_SERVER) == 0;
+			client |= strcmp(oid, GNUTLS_KP_TLS_WWW_CLIENT) == 0;
+		}
+	}
+	gnutls_x509_crt_deinit(crt);
+	return server && client;
+}
+
+/* A certificate that names itself as issuer and carries its own valid signature. */
+static int is_self_signed(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t crt = NULL;
+	unsigned status = 1;
+	int ok = 0;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == 0 &&
+	    gnutls_x509_crt_check_issuer(crt, crt) == 1 &&
+	    gnutls_x509_crt_verify(crt, &crt, 1, GNUTLS_VERIFY_DISABLE_TIME_CHECKS, &status) == 0)
+		ok = status == 0;
+	gnutls_x509_crt_deinit(crt);
+	return ok;
+}
+
+static enum hm_stoq_chain_error chain_error_of(enum hm_tc_verify_reason reason)
+{
+	switch (reason) {
+	case HM_TC_VERIFY_OK:
+		return HM_STOQ_CHAIN_OK;
+	case HM_TC_VERIFY_NOT_YET_VALID:
+	case HM_TC_VERIFY_EXPIRED:
+		return HM_STOQ_CHAIN_EXPIRED;
+	case HM_TC_VERIFY_MALFORMED:
+	case HM_TC_VERIFY_TOO_LONG:
+		return HM_STOQ_CHAIN_MALFORMED;
+	default: /* a classical or PQ signature that does not lead to the root */
+		return HM_STOQ_CHAIN_UNTRUSTED;
+	}
+}
+
+/*
+ * With a configured TrustChain root, the peer's chain (leaf first, as sent
+ * in its TLS Certificate message) must lead to it at the present time and
+ * the leaf must be a node certificate. The leaf's key is the one the node id
+ * was computed from, so the chain certifies exactly the pinned identity.
+ */
+static int verify_peer_chain(struct hm_stoq_conn *c, gnutls_session_t session)
+{
+	const uint8_t *der[HM_TC_CHAIN_MAX];
+	size_t len[HM_TC_CHAIN_MAX];
+	const struct hm_stoq_endpoint *ep = c->ep;
+	const gnutls_datum_t *certs;
+	unsigned int ncerts = 0, n;
+	struct hm_tc_verify_result res;
+	int rc;
+
+	certs = gnutls_certificate_get_peers(session, &ncerts);
+	if (certs == NULL || ncerts == 0) {
+		c->chain_error = HM_STOQ_CHAIN_MISSING;
+		return HM_ERR_VERIFY;
+	}
+	if (c->is_server && ep->cfg.accept_self_signed_clients && ncerts == 1 &&
+	    is_self_signed(&certs[0]))
+		return HM_OK; /* admitted uncertified (hm_stoq_conn_is_certified is 0) */
+	/* A peer may append the root itself; the trusted copy is ours. */
+	n = ncerts;
+	if (n > 1 && certs[n - 1].size == ep->trust_root.len &&
+	    memcmp(certs[n - 1].data, ep->trust_root.data, ep->trust_root.len) == 0)
+		n--;
+	if (n > HM_TC_CHAIN_MAX) {
+		c->chain_error = HM_STOQ_CHAIN_MALFORMED;
+		return HM_ERR_VERIFY;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		der[i] = certs[i].data;
+		len[i] = certs[i].size;
+	}
+	rc = hm_tc_chain_verify(der, len, n, ep->trust_root.data, ep->trust_root.len,
+	                        (uint64_t)time(NULL), &res);
+	if (rc == HM_ERR_NOMEM)
+		return rc;
+	if (rc != HM_OK) {
+		c->chain_error = chain_error_of(res.reason);
+		hm_log(HM_LOG_WARN, "stoq", "peer certificate chain refused",
+		       HM_LOG_STR("reason", hm_tc_verify_reason_str(res.reason)),
+		       HM_LOG_INT("depth", res.depth));
+		return HM_ERR_VERIFY;
+	}
+	if (!leaf_is_node_profile(&certs[0])) {
+		c->chain_error = HM_STOQ_CHAIN_PROFILE;
+		hm_log_msg(HM_LOG_WARN, "stoq",
+		           "peer certificate is not a TrustChain node certificate");
+		return HM_ERR_VERIFY;
+	}
+	c->certified = 1;
+	return HM_OK;
+}
+
 static int verify_peer(gnutls_session_t session)
 {
 	ngtcp2_crypto_conn_ref *ref = gnutls_session_get_ptr(session);
@@ -135,9 +251,86 @@ static int verify_peer(gnutls_session_t session)
 		hm_log_msg(HM_LOG_DEBUG, "stoq", "peer identity does not match the pinned node id");
 		return -1;
 	}
+	if (c->ep->trust_root.len > 0 && (rc = verify_peer_chain(c, session)) != HM_OK) {
+		c->local_err = rc;
+		return -1;
+	}
 	memcpy(c->peer_id, id, sizeof(id));
 	c->peer_known = 1;
 	return 0;
+}
+
+/*
+ * Loads cfg.cert_chain (PEM certificates, leaf first, or one DER
+ * certificate) and checks that its leaf certifies our identity key: a
+ * chain for another key would fail every handshake, so it fails here.
+ */
+static int load_chain(struct hm_stoq_endpoint *ep, gnutls_x509_crt_t **crts, unsigned *n)
+{
+	gnutls_datum_t in = { (unsigned char *)ep->cfg.cert_chain,
+		              (unsigned int)ep->cfg.cert_chain_len };
+	gnutls_datum_t x = { NULL, 0 };
+	gnutls_ecc_curve_t curve;
+	gnutls_pubkey_t pk = NULL;
+	int rc = HM_ERR_INVALID;
+
+	if (ep->cfg.cert_chain_len == 0 ||
+	    ep->cfg.cert_chain_len > HM_TC_CHAIN_MAX * HM_TC_CERT_MAX)
+		return HM_ERR_INVALID;
+	if (gnutls_x509_crt_list_import2(crts, n, &in, GNUTLS_X509_FMT_PEM, 0) < 0 &&
+	    gnutls_x509_crt_list_import2(crts, n, &in, GNUTLS_X509_FMT_DER, 0) < 0)
+		return HM_ERR_INVALID;
+	if (*n == 0 || *n > HM_TC_CHAIN_MAX)
+		goto out;
+	if (gnutls_pubkey_init(&pk) < 0) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	if (gnutls_pubkey_import_x509(pk, (*crts)[0], 0) < 0 ||
+	    gnutls_pubkey_export_ecc_raw2(pk, &curve, &x, NULL, 0) < 0 ||
+	    curve != GNUTLS_ECC_CURVE_ED25519 || x.size != HM_ED25519_PK_LEN ||
+	    memcmp(x.data, ep->identity.pk, HM_ED25519_PK_LEN) != 0)
+		goto out;
+	rc = HM_OK;
+out:
+	gnutls_free(x.data);
+	gnutls_pubkey_deinit(pk);
+	if (rc != HM_OK) {
+		for (unsigned i = 0; i < *n; i++)
+			gnutls_x509_crt_deinit((*crts)[i]);
+		gnutls_free(*crts);
+		*crts = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static int use_chain(struct hm_stoq_endpoint *ep)
+{
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_datum_t x = { ep->identity.pk, HM_ED25519_PK_LEN };
+	gnutls_datum_t k = { ep->identity.sk, HM_ED25519_SK_LEN };
+	unsigned n = 0;
+	int rc;
+
+	rc = load_chain(ep, &crts, &n);
+	if (rc != HM_OK)
+		return rc;
+	rc = HM_ERR_CRYPTO;
+	if (gnutls_x509_privkey_init(&key) < 0) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	if (gnutls_x509_privkey_import_ecc_raw(key, GNUTLS_ECC_CURVE_ED25519, &x, NULL, &k) == 0 &&
+	    gnutls_certificate_set_x509_key(ep->cred, crts, n, key) == 0)
+		rc = HM_OK;
+out:
+	gnutls_x509_privkey_deinit(key);
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	return rc;
 }
 
 int stoq_tls_cred_new(struct hm_stoq_endpoint *ep)
@@ -149,8 +342,16 @@ int stoq_tls_cred_new(struct hm_stoq_endpoint *ep)
 	if (gnutls_certificate_allocate_credentials(&ep->cred) < 0)
 		return HM_ERR_NOMEM;
 	gnutls_certificate_set_verify_function(ep->cred, verify_peer);
+	if (ep->cfg.trust_root != NULL) {
+		rc = hm_tc_pem_to_der(ep->cfg.trust_root, ep->cfg.trust_root_len, "CERTIFICATE",
+		                      &ep->trust_root);
+		if (rc != HM_OK || ep->trust_root.len == 0)
+			return rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
+	}
 	if (ep->cfg.omit_certificate)
 		return HM_OK;
+	if (ep->cfg.cert_chain != NULL)
+		return use_chain(ep);
 	rc = make_certificate(ep, &crt, &key);
 	if (rc != HM_OK)
 		return rc;
@@ -170,10 +371,36 @@ const char *stoq_alpn(const struct hm_stoq_endpoint *ep)
 	return ep->cfg.pq == HM_STOQ_PQ_OFF ? HM_STOQ_ALPN : HM_STOQ_ALPN_PQ;
 }
 
+/* A PQ server that also takes classical clients (cfg.allow_classical). */
+static int offers_classical(const struct hm_stoq_conn *c)
+{
+	return c->is_server && c->ep->cfg.pq == HM_STOQ_PQ_REQUIRED && c->ep->cfg.allow_classical;
+}
+
+int stoq_tls_alpn_check(struct hm_stoq_conn *c)
+{
+	const char *want = stoq_alpn(c->ep);
+	gnutls_datum_t alpn;
+
+	if (gnutls_alpn_get_selected_protocol(c->tls, &alpn) != 0)
+		return HM_ERR_CRYPTO;
+	if (alpn.size == strlen(want) && memcmp(alpn.data, want, alpn.size) == 0)
+		return HM_OK;
+	if (offers_classical(c) && alpn.size == strlen(HM_STOQ_ALPN) &&
+	    memcmp(alpn.data, HM_STOQ_ALPN, alpn.size) == 0) {
+		c->pq = 0; /* this client asked for, and was allowed, classical only */
+		return HM_OK;
+	}
+	return HM_ERR_CRYPTO;
+}
+
 int stoq_tls_session_new(struct hm_stoq_conn *c)
 {
 	const char *name = stoq_alpn(c->ep);
-	gnutls_datum_t alpn = { (unsigned char *)name, (unsigned int)strlen(name) };
+	gnutls_datum_t alpn[2] = {
+		{ (unsigned char *)name, (unsigned int)strlen(name) },
+		{ (unsigned char *)HM_STOQ_ALPN, (unsigned int)strlen(HM_STOQ_ALPN) },
+	};
 	gnutls_session_t s;
 	int rc;
 
@@ -183,7 +410,8 @@ int stoq_tls_session_new(struct hm_stoq_conn *c)
 	                  : ngtcp2_crypto_gnutls_configure_client_session(s);
 	if (rc != 0 || gnutls_priority_set_direct(s, stoq_priority, NULL) < 0 ||
 	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->ep->cred) < 0 ||
-	    gnutls_alpn_set_protocols(s, &alpn, 1, GNUTLS_ALPN_MANDATORY) < 0) {
+	    gnutls_alpn_set_protocols(s, alpn, offers_classical(c) ? 2 : 1,
+	                              GNUTLS_ALPN_MANDATORY | GNUTLS_ALPN_SERVER_PRECEDENCE) < 0) {
 		gnutls_deinit(s);
 		return HM_ERR_CRYPTO;
 	}
@@ -193,4 +421,14 @@ int stoq_tls_session_new(struct hm_stoq_conn *c)
 	gnutls_session_set_ptr(s, &c->conn_ref);
 	c->tls = s;
 	return HM_OK;
+}
+
+int hm_stoq_conn_chain_error(const struct hm_stoq_conn *c)
+{
+	return c == NULL ? HM_STOQ_CHAIN_OK : c->chain_error;
+}
+
+int hm_stoq_conn_is_certified(const struct hm_stoq_conn *c)
+{
+	return c != NULL && c->certified;
 }

@@ -113,6 +113,13 @@ static const struct {
 	{ NODE_OK CONS_OK "[stoq]\nlisten = ::1:9000\n", ":10: ", "listen '::1:9000'" },
 	{ NODE_OK CONS_OK "[stoq]\nlisten = 127.0.0.1:70000\n", ":10: ", "listen" },
 	{ NODE_OK CONS_OK "[stoq]\nlisten = 127.0.0.1:\n", ":10: ", "listen" },
+	{ NODE_OK CONS_OK STOQ_OK "cert_chain = stoq.crt\n", ": ",
+	  "cert_chain and trust_root go together" },
+	{ NODE_OK CONS_OK STOQ_OK "trust_root = root.crt\n", ": ",
+	  "cert_chain and trust_root go together" },
+	{ NODE_OK CONS_OK STOQ_OK "cert_chain =\n", ":11: ", "cert_chain must not be empty" },
+	{ NODE_OK CONS_OK STOQ_OK "trust_root = a\ntrust_root = b\n",
+	  ":12: ", "trust_root given twice" },
 	{ NODE_OK CONS_OK STOQ_OK "[api]\nlisten = 1.2.3.4\n", ":12: ", "listen '1.2.3.4'" },
 	{ NODE_OK CONS_OK, ": ", "missing [stoq] listen" },
 	{ "[node]\nname = x\nkey_file = k\n" CONS_OK STOQ_OK, ": ", "missing [node] data_dir" },
@@ -187,4 +194,23 @@ static void test_addr_parse(void)
 	rmdir(dir);
 }
 
-TEST_MAIN(test_good, test_bad_configs, test_missing_file, test_not_text, test_addr_parse)
+/* [stoq] cert_chain and trust_root: paths relative to the file, both or neither. */
+static void test_stoq_trustchain(void)
+{
+	struct hm_node_config cfg;
+	char err[HM_NODE_ERROR_MAX], want[600];
+
+	setup();
+	write_file(NODE_OK CONS_OK STOQ_OK "cert_chain = stoq.crt\ntrust_root = /tc/root.crt\n");
+	CHECK_EQ(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
+	snprintf(want, sizeof(want), "%s/stoq.crt", dir);
+	CHECK_STR(cfg.stoq_cert_chain, want);
+	CHECK_STR(cfg.stoq_trust_root, "/tc/root.crt");
+	write_file(NODE_OK CONS_OK STOQ_OK);
+	CHECK_EQ(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
+	CHECK_STR(cfg.stoq_cert_chain, "");
+	CHECK_STR(cfg.stoq_trust_root, "");
+}
+
+TEST_MAIN(test_good, test_stoq_trustchain, test_bad_configs, test_missing_file, test_not_text,
+          test_addr_parse)
