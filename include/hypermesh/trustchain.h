@@ -119,6 +119,7 @@ int hm_tc_key_generate(enum hm_sig_alg pq_alg, struct hm_tc_key **out);
 /*
  * Writes the Ed25519 key as PKCS#8 PEM to ed_path and, when there is one, the
  * PQ key to pq_path (format in docs/TRUSTCHAIN.md), both mode 0600, no-clobber.
+ * A NULL pq_path leaves the PQ half unwritten (it came from a file already).
  */
 int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char *pq_path);
 /* Loads a key; pq_path may be NULL (classical only). */

@@ -164,7 +164,7 @@ int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char 
 	struct hm_buf b;
 	int rc;
 
-	if (key == NULL || ed_path == NULL || (key->pq_alg != 0 && pq_path == NULL))
+	if (key == NULL || ed_path == NULL)
 		return HM_ERR_INVALID;
 	if (gnutls_x509_privkey_export2_pkcs8(key->ed, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
 	                                      &pem) < 0)
@@ -172,7 +172,7 @@ int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char 
 	rc = hm_file_write_atomic(ed_path, pem.data, pem.size, 0600, HM_FILE_NO_CLOBBER);
 	hm_wipe(pem.data, pem.size);
 	gnutls_free(pem.data);
-	if (rc != HM_OK || key->pq_alg == 0)
+	if (rc != HM_OK || key->pq_alg == 0 || pq_path == NULL)
 		return rc;
 	hm_buf_init(&b);
 	if ((rc = hm_put_bytes(&b, pq_magic, sizeof(pq_magic))) == HM_OK &&
