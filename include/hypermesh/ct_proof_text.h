@@ -34,8 +34,8 @@ enum hm_ct_proof_kind {
 
 struct hm_ct_proof_text {
 	enum hm_ct_proof_kind kind;
-	uint64_t a;                   /* leaf_index, or old_size */
-	uint64_t b;                   /* tree_size, or new_size */
+	uint64_t a;                     /* leaf_index, or old_size */
+	uint64_t b;                     /* tree_size, or new_size */
 	uint8_t hash_a[HM_CT_HASH_LEN]; /* leaf_hash, or old_root */
 	uint8_t hash_b[HM_CT_HASH_LEN]; /* root, or new_root */
 	uint8_t path[HM_CT_PROOF_MAX][HM_CT_HASH_LEN];

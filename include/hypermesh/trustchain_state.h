@@ -308,8 +308,8 @@ const uint8_t *hm_tc_offline_admin(const struct hm_tc_offline *o);
  * write transaction, then committed() (CT log). result as apply's. HM_OK or
  * the module's refusal; nothing is written on failure.
  */
-int hm_tc_offline_apply(struct hm_tc_offline *o, uint16_t type, const uint8_t *payload,
-                        size_t len, uint64_t now_ms, struct hm_buf *result);
+int hm_tc_offline_apply(struct hm_tc_offline *o, uint16_t type, const uint8_t *payload, size_t len,
+                        uint64_t now_ms, struct hm_buf *result);
 
 /* Audit records appended so far (one per successfully applied operation). */
 int hm_tc_audit_count(void *ctx, MDB_txn *txn, uint64_t *count);

@@ -302,7 +302,8 @@ const struct cli_command cli_cmd_apikey = {
 	.name = "apikey",
 	.summary = "TrustChain API keys of a stopped node (create, list, revoke)",
 	.usage = "usage: hypermesh apikey create --dir DATA [--genesis DIR]\n"
-	         "                        --role admin|issuer|requester|auditor [--name NAME] [--json]\n"
+	         "                        --role admin|issuer|requester|auditor [--name NAME] "
+	         "[--json]\n"
 	         "       hypermesh apikey list --dir DATA [--genesis DIR] [--json]\n"
 	         "       hypermesh apikey revoke --dir DATA [--genesis DIR] --id ID\n"
 	         "\n"

@@ -165,8 +165,8 @@ static int record_issue(const struct cli_command *cmd, const char *dir, const ch
 }
 
 static int check_crl(const struct cli_command *cmd, const char *crl_path, const char *leaf_name,
-                     const uint8_t *issuer, size_t issuer_len, const uint8_t *leaf,
-                     size_t leaf_len, uint64_t at)
+                     const uint8_t *issuer, size_t issuer_len, const uint8_t *leaf, size_t leaf_len,
+                     uint64_t at)
 {
 	struct hm_buf crl;
 	int revoked = 0, rc;
@@ -311,7 +311,8 @@ static int ca_csr(const struct cli_command *cmd, int argc, char **argv)
 	if (key == NULL || out == NULL || cn == NULL)
 		return cli_usage_error(cmd, "csr needs --key PREFIX, --out FILE and --cn NAME");
 	if (pq_key != NULL && pq != 0)
-		return cli_usage_error(cmd, "give --pq ALG (a new PQ key) or --pq-key FILE, not both");
+		return cli_usage_error(cmd,
+		                       "give --pq ALG (a new PQ key) or --pq-key FILE, not both");
 	if (snprintf(ed_path, sizeof(ed_path), "%s.key", key) >= (int)sizeof(ed_path) ||
 	    snprintf(pq_path, sizeof(pq_path), "%s.pq.key", key) >= (int)sizeof(pq_path))
 		return cli_usage_error(cmd, "--key path too long");
@@ -321,7 +322,8 @@ static int ca_csr(const struct cli_command *cmd, int argc, char **argv)
 		goto out;
 	}
 	if (pq_key != NULL && (rc = hm_tc_key_load_pq(k, pq_key)) != HM_OK) {
-		cli_error(cmd, "%s: not a TrustChain PQ key (ML-DSA-87 or Falcon-1024 *.pq.key): %s",
+		cli_error(cmd,
+		          "%s: not a TrustChain PQ key (ML-DSA-87 or Falcon-1024 *.pq.key): %s",
 		          pq_key, hm_strerror(rc));
 		goto out;
 	}
@@ -338,8 +340,16 @@ out:
 
 static int ca_issue(const struct cli_command *cmd, int argc, char **argv)
 {
-	enum { OPT_DIR = 0x200, OPT_CA, OPT_CSR, OPT_PROFILE, OPT_NOT_BEFORE, OPT_OUT, OPT_RECORD,
-	       OPT_GENESIS };
+	enum {
+		OPT_DIR = 0x200,
+		OPT_CA,
+		OPT_CSR,
+		OPT_PROFILE,
+		OPT_NOT_BEFORE,
+		OPT_OUT,
+		OPT_RECORD,
+		OPT_GENESIS
+	};
 	static const struct option options[] = {
 		CLI_COMMON_LONG_OPTIONS,
 		{ "dir", required_argument, NULL, OPT_DIR },
@@ -566,9 +576,8 @@ static int ca_chain(const struct cli_command *cmd, int argc, char **argv)
 		gnutls_free(pem.data);
 		pem.data = NULL;
 	}
-	if (rc == HM_OK &&
-	    (rc = hm_file_write_atomic(root, root_pem.data, root_pem.len, 0644,
-	                               HM_FILE_OVERWRITE)) != HM_OK)
+	if (rc == HM_OK && (rc = hm_file_write_atomic(root, root_pem.data, root_pem.len, 0644,
+	                                              HM_FILE_OVERWRITE)) != HM_OK)
 		cli_error(cmd, "%s: %s", root, hm_strerror(rc));
 	else if (rc == HM_OK && (rc = hm_file_write_atomic(inter, all.data, all.len, 0644,
 	                                                   HM_FILE_OVERWRITE)) != HM_OK)
@@ -639,11 +648,13 @@ static int ca_revoke(const struct cli_command *cmd, int argc, char **argv)
 			have_serial = 1;
 			break;
 		case OPT_REASON:
-			if (hm_tc_crl_reason_from_name(optarg, &op.reason) != HM_OK || op.reason > 6)
+			if (hm_tc_crl_reason_from_name(optarg, &op.reason) != HM_OK ||
+			    op.reason > 6)
 				return cli_usage_error(
-				        cmd, "--reason must be keyCompromise, cACompromise, "
-				             "affiliationChanged, superseded, cessationOfOperation, "
-				             "certificateHold or unspecified");
+				        cmd,
+				        "--reason must be keyCompromise, cACompromise, "
+				        "affiliationChanged, superseded, cessationOfOperation, "
+				        "certificateHold or unspecified");
 			break;
 		default:
 			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
@@ -719,7 +730,8 @@ static int ca_crl(const struct cli_command *cmd, int argc, char **argv)
 				return cli_usage_error(cmd, "--days must be 1..3650");
 			break;
 		case OPT_AT:
-			if (parse_u64_arg(optarg, &at) != 0 || at > HM_TC_TIME_MAX - 3650 * 86400ull)
+			if (parse_u64_arg(optarg, &at) != 0 ||
+			    at > HM_TC_TIME_MAX - 3650 * 86400ull)
 				return cli_usage_error(cmd, "--at must be Unix seconds");
 			break;
 		default:
@@ -770,8 +782,8 @@ out:
 static int ca_run(const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
-		{ "init", ca_init },     { "csr", ca_csr },       { "issue", ca_issue },
-		{ "verify", ca_verify }, { "chain", ca_chain },   { "revoke", ca_revoke },
+		{ "init", ca_init },     { "csr", ca_csr },     { "issue", ca_issue },
+		{ "verify", ca_verify }, { "chain", ca_chain }, { "revoke", ca_revoke },
 		{ "crl", ca_crl },
 	};
 
@@ -781,40 +793,42 @@ static int ca_run(const struct cli_command *cmd, int argc, char **argv)
 const struct cli_command cli_cmd_ca = {
 	.name = "ca",
 	.summary = "TrustChain certificate authority (hybrid Ed25519 + PQ X.509)",
-	.usage = "usage: hypermesh ca init --dir DIR --validators N [--pq ml-dsa-87|falcon-1024]\n"
-	         "                        [--not-before UNIX] [--crl-base URL]\n"
-	         "       hypermesh ca csr --key PREFIX --out CSR --cn NAME [--dns NAME]...\n"
-	         "                        [--pq ml-dsa-87|falcon-1024|none | --pq-key FILE]\n"
-	         "       hypermesh ca issue --dir DIR [--ca INDEX] --csr CSR --out CERT\n"
-	         "                        [--profile node|tls-server|tls-client|tx-signing]\n"
-	         "                        [--not-before UNIX] [--record [--genesis DIR]]\n"
-	         "       hypermesh ca verify --root ROOT [--at UNIX] [--crl CRL] CERT [CHAIN...]\n"
-	         "       hypermesh ca chain --dir DIR --root FILE --intermediates FILE\n"
-	         "       hypermesh ca revoke --dir DATA [--genesis DIR] --serial HEX\n"
-	         "                        [--reason keyCompromise|cACompromise|affiliationChanged|\n"
-	         "                         superseded|cessationOfOperation|certificateHold|unspecified]\n"
-	         "       hypermesh ca crl --dir DATA [--genesis DIR] [--ca INDEX] --out CRL\n"
-	         "                        [--days N] [--at UNIX]\n"
-	         "\n"
-	         "init: writes a TrustChain genesis to DIR: root CA, one intermediate CA per\n"
-	         "validator (Ed25519 + PQ keys), CT log key, admin API key, genesis.json.\n"
-	         "Private keys are mode 0600; existing files are never overwritten.\n"
-	         "csr: makes a key (PREFIX.key, PREFIX.pq.key) and a PEM CSR for it. With a PQ\n"
-	         "key (--pq, or an existing *.pq.key with --pq-key) the CSR requests a hybrid\n"
-	         "certificate and carries the PQ key's signature (proof of possession).\n"
-	         "issue: issues a certificate from CSR with validator intermediate INDEX\n"
-	         "(default 0), deterministically: same CSR, profile and notBefore, same serial.\n"
-	         "--record also enters it in the TrustChain state of DIR (DIR/state; genesis\n"
-	         "from --genesis, default DIR), as a node's state would hold it.\n"
-	         "verify: checks the chain CERT, CHAIN... up to ROOT at time UNIX (default now):\n"
-	         "Ed25519 signatures and every post-quantum alternative signature, and with\n"
-	         "--crl that CERT is not in its issuer's CRL.\n"
-	         "Exit 0 only when valid; 2 with the reason otherwise.\n"
-	         "chain: writes the root and every intermediate certificate (PEM) of a genesis.\n"
-	         "revoke: records a revocation in the TrustChain state of DATA (a stopped node's\n"
-	         "data_dir, or a genesis directory used with issue --record), as the genesis\n"
-	         "admin. crl: writes intermediate INDEX's CRL (PEM, valid N days, default 7),\n"
-	         "with a reasonCode in each entry.\n"
-	         "\n" CLI_COMMON_USAGE,
+	.usage =
+	        "usage: hypermesh ca init --dir DIR --validators N [--pq ml-dsa-87|falcon-1024]\n"
+	        "                        [--not-before UNIX] [--crl-base URL]\n"
+	        "       hypermesh ca csr --key PREFIX --out CSR --cn NAME [--dns NAME]...\n"
+	        "                        [--pq ml-dsa-87|falcon-1024|none | --pq-key FILE]\n"
+	        "       hypermesh ca issue --dir DIR [--ca INDEX] --csr CSR --out CERT\n"
+	        "                        [--profile node|tls-server|tls-client|tx-signing]\n"
+	        "                        [--not-before UNIX] [--record [--genesis DIR]]\n"
+	        "       hypermesh ca verify --root ROOT [--at UNIX] [--crl CRL] CERT [CHAIN...]\n"
+	        "       hypermesh ca chain --dir DIR --root FILE --intermediates FILE\n"
+	        "       hypermesh ca revoke --dir DATA [--genesis DIR] --serial HEX\n"
+	        "                        [--reason keyCompromise|cACompromise|affiliationChanged|\n"
+	        "                         "
+	        "superseded|cessationOfOperation|certificateHold|unspecified]\n"
+	        "       hypermesh ca crl --dir DATA [--genesis DIR] [--ca INDEX] --out CRL\n"
+	        "                        [--days N] [--at UNIX]\n"
+	        "\n"
+	        "init: writes a TrustChain genesis to DIR: root CA, one intermediate CA per\n"
+	        "validator (Ed25519 + PQ keys), CT log key, admin API key, genesis.json.\n"
+	        "Private keys are mode 0600; existing files are never overwritten.\n"
+	        "csr: makes a key (PREFIX.key, PREFIX.pq.key) and a PEM CSR for it. With a PQ\n"
+	        "key (--pq, or an existing *.pq.key with --pq-key) the CSR requests a hybrid\n"
+	        "certificate and carries the PQ key's signature (proof of possession).\n"
+	        "issue: issues a certificate from CSR with validator intermediate INDEX\n"
+	        "(default 0), deterministically: same CSR, profile and notBefore, same serial.\n"
+	        "--record also enters it in the TrustChain state of DIR (DIR/state; genesis\n"
+	        "from --genesis, default DIR), as a node's state would hold it.\n"
+	        "verify: checks the chain CERT, CHAIN... up to ROOT at time UNIX (default now):\n"
+	        "Ed25519 signatures and every post-quantum alternative signature, and with\n"
+	        "--crl that CERT is not in its issuer's CRL.\n"
+	        "Exit 0 only when valid; 2 with the reason otherwise.\n"
+	        "chain: writes the root and every intermediate certificate (PEM) of a genesis.\n"
+	        "revoke: records a revocation in the TrustChain state of DATA (a stopped node's\n"
+	        "data_dir, or a genesis directory used with issue --record), as the genesis\n"
+	        "admin. crl: writes intermediate INDEX's CRL (PEM, valid N days, default 7),\n"
+	        "with a reasonCode in each entry.\n"
+	        "\n" CLI_COMMON_USAGE,
 	.run = ca_run,
 };

@@ -32,11 +32,11 @@
 #include "hypermesh/ct_log.h"
 #include "hypermesh/ct_merkle.h"
 #include "hypermesh/ct_proof_text.h"
-#include "hypermesh/secure.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/file.h"
 #include "hypermesh/hash.h"
+#include "hypermesh/secure.h"
 
 #define H               HM_CT_HASH_LEN
 #define VECTOR_FILE_MAX ((size_t)64 << 20)
@@ -726,7 +726,16 @@ static int parse_u64_arg(const char *s, uint64_t *v)
 
 static int log_parse(const struct cli_command *cmd, int argc, char **argv, struct log_args *a)
 {
-	enum { OPT_DIR = 0x200, OPT_KEY, OPT_JSON, OPT_INCL, OPT_CONS, OPT_SIZE, OPT_ROOT, OPT_LEAF };
+	enum {
+		OPT_DIR = 0x200,
+		OPT_KEY,
+		OPT_JSON,
+		OPT_INCL,
+		OPT_CONS,
+		OPT_SIZE,
+		OPT_ROOT,
+		OPT_LEAF
+	};
 	static const struct option options[] = {
 		CLI_COMMON_LONG_OPTIONS,
 		{ "dir", required_argument, NULL, OPT_DIR },
@@ -838,8 +847,9 @@ static int ct_append(const struct cli_command *cmd, int argc, char **argv)
 	/* a node's log is TrustChain's: a leaf it did not issue would corrupt it */
 	snprintf(state, sizeof(state), "%s/state", a.dir);
 	if (stat(state, &st) == 0) {
-		cli_error(cmd, "%s holds TrustChain state: its CT log only takes issued "
-		               "certificates",
+		cli_error(cmd,
+		          "%s holds TrustChain state: its CT log only takes issued "
+		          "certificates",
 		          a.dir);
 		return CLI_FAILURE;
 	}
@@ -1113,7 +1123,8 @@ static int proof_from_json(const char *in, size_t len, struct hm_ct_proof_text *
 	int rc = HM_ERR_ENCODING;
 
 	memset(p, 0, sizeof(*p));
-	if (!json_is_object(doc) || (type = json_string_value(json_object_get(doc, "type"))) == NULL)
+	if (!json_is_object(doc) ||
+	    (type = json_string_value(json_object_get(doc, "type"))) == NULL)
 		goto out;
 	if (strcmp(type, "inclusion") == 0)
 		p->kind = HM_CT_PROOF_INCLUSION;
@@ -1182,8 +1193,9 @@ static int ct_verify_proof(const struct cli_command *cmd, int argc, char **argv)
 		cli_error(cmd, "%s: %s", argv[optind], hm_strerror(rc));
 		goto out;
 	}
-	rc = b.len > 0 && b.data[0] == '{' ? proof_from_json((const char *)b.data, b.len, p)
-	                                   : hm_ct_proof_text_decode(p, (const char *)b.data, b.len);
+	rc = b.len > 0 && b.data[0] == '{'
+	             ? proof_from_json((const char *)b.data, b.len, p)
+	             : hm_ct_proof_text_decode(p, (const char *)b.data, b.len);
 	if (rc != HM_OK) {
 		cli_error(cmd, "%s: not a CT proof (text or JSON from `hypermesh ct proof`): %s",
 		          argv[optind], hm_strerror(rc));
@@ -1233,8 +1245,10 @@ out:
 static int ct_run(const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
-		{ "verify", ct_verify }, { "append", ct_append },
-		{ "sth", ct_sth },       { "proof", ct_proof },
+		{ "verify", ct_verify },
+		{ "append", ct_append },
+		{ "sth", ct_sth },
+		{ "proof", ct_proof },
 		{ "verify-proof", ct_verify_proof },
 	};
 

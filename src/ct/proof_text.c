@@ -43,8 +43,8 @@ int hm_ct_proof_text_encode(const struct hm_ct_proof_text *p, struct hm_buf *out
 	             p->kind == HM_CT_PROOF_INCLUSION ? "inclusion" : "consistency");
 	if ((rc = hm_buf_append(out, line, (size_t)n)) != HM_OK)
 		goto fail;
-	n = snprintf(line, sizeof(line), "%s %llu\n%s %llu\n", f[0], (unsigned long long)p->a,
-	             f[1], (unsigned long long)p->b);
+	n = snprintf(line, sizeof(line), "%s %llu\n%s %llu\n", f[0], (unsigned long long)p->a, f[1],
+	             (unsigned long long)p->b);
 	if ((rc = hm_buf_append(out, line, (size_t)n)) != HM_OK ||
 	    (rc = put_hash(out, f[2], p->hash_a)) != HM_OK ||
 	    (rc = put_hash(out, f[3], p->hash_b)) != HM_OK)

@@ -462,8 +462,8 @@ int hm_tc_csr_pre_cri(const uint8_t *csr, size_t len, struct hm_buf *out)
 	old = out->len;
 	if ((rc = csr_split(csr, len, &cri, &exts, &has_exts)) != HM_OK)
 		return rc;
-	if (!has_exts || extension_elem(&exts, tc_oid_alt_value, sizeof(tc_oid_alt_value),
-	                                &value) != HM_OK)
+	if (!has_exts ||
+	    extension_elem(&exts, tc_oid_alt_value, sizeof(tc_oid_alt_value), &value) != HM_OK)
 		return hm_buf_append(out, cri.start, cri.len);
 	{
 		/* CRI > attributes [0] > Attribute > SET > Extensions: find each level */
@@ -486,7 +486,8 @@ int hm_tc_csr_pre_cri(const uint8_t *csr, size_t len, struct hm_buf *out)
 		{
 			struct der_cursor a;
 			der_cursor_inside(&a, &attr);
-			if ((rc = der_next(&a, &e)) != HM_OK || (rc = der_next(&a, &values)) != HM_OK)
+			if ((rc = der_next(&a, &e)) != HM_OK ||
+			    (rc = der_next(&a, &values)) != HM_OK)
 				return rc;
 		}
 		path[0] = &attrs_elem;

@@ -27,12 +27,12 @@
  * them at the caller's time instead, so these bits alone are no refusal. A
  * bad signature or a wrong signer sets bits of its own.
  */
-#define TIME_STATUS                                                                       \
-	(GNUTLS_CERT_INVALID | GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |                    \
-	 GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE | GNUTLS_CERT_EXPIRED |              \
+#define TIME_STATUS                                                           \
+	(GNUTLS_CERT_INVALID | GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |       \
+	 GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE | GNUTLS_CERT_EXPIRED | \
 	 GNUTLS_CERT_NOT_ACTIVATED)
 
-static const uint8_t oid_ed25519[] = { 0x2b, 0x65, 0x70 };      /* 1.3.101.112, RFC 8410 */
+static const uint8_t oid_ed25519[] = { 0x2b, 0x65, 0x70 };     /* 1.3.101.112, RFC 8410 */
 static const uint8_t oid_reason_code[] = { 0x55, 0x1d, 0x15 }; /* 2.5.29.21 */
 static const uint8_t oid_crl_number[] = { 0x55, 0x1d, 0x14 };  /* 2.5.29.20 */
 static const uint8_t oid_aki[] = { 0x55, 0x1d, 0x23 };         /* 2.5.29.35 */
@@ -40,10 +40,12 @@ static const uint8_t oid_aki[] = { 0x55, 0x1d, 0x23 };         /* 2.5.29.35 */
 int hm_tc_crl_reason_from_name(const char *name, uint8_t *reason)
 {
 	static const char *const names[] = {
-		"unspecified",          "keyCompromise",   "cACompromise",
-		"affiliationChanged",   "superseded",      "cessationOfOperation",
-		"certificateHold",      NULL, /* 7 is not used */
-		"removeFromCRL",        "privilegeWithdrawn", "aACompromise",
+		"unspecified",     "keyCompromise",
+		"cACompromise",    "affiliationChanged",
+		"superseded",      "cessationOfOperation",
+		"certificateHold", NULL, /* 7 is not used */
+		"removeFromCRL",   "privilegeWithdrawn",
+		"aACompromise",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -58,10 +60,9 @@ int hm_tc_crl_reason_from_name(const char *name, uint8_t *reason)
 const char *hm_tc_crl_reason_name(uint8_t reason)
 {
 	static const char *const names[] = {
-		"unspecified",          "keyCompromise",   "cACompromise",
-		"affiliationChanged",   "superseded",      "cessationOfOperation",
-		"certificateHold",      NULL,
-		"removeFromCRL",        "privilegeWithdrawn", "aACompromise",
+		"unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+		"superseded",    "cessationOfOperation", "certificateHold", NULL,
+		"removeFromCRL", "privilegeWithdrawn",   "aACompromise",
 	};
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
 }

@@ -14,16 +14,16 @@
 
 #include "hypermesh/buf.h"
 
-#define DER_BOOLEAN   0x01
-#define DER_INTEGER   0x02
-#define DER_BITSTRING 0x03
-#define DER_OCTETS    0x04
-#define DER_NULL      0x05
-#define DER_OID       0x06
-#define DER_SEQUENCE  0x30
-#define DER_SET       0x31
-#define DER_CTX0      0xa0 /* [0] constructed */
-#define DER_CTX3      0xa3 /* [3] constructed */
+#define DER_BOOLEAN    0x01
+#define DER_INTEGER    0x02
+#define DER_BITSTRING  0x03
+#define DER_OCTETS     0x04
+#define DER_NULL       0x05
+#define DER_OID        0x06
+#define DER_SEQUENCE   0x30
+#define DER_SET        0x31
+#define DER_CTX0       0xa0 /* [0] constructed */
+#define DER_CTX3       0xa3 /* [3] constructed */
 #define DER_ENUMERATED 0x0a
 #define DER_UTCTIME    0x17
 #define DER_GENTIME    0x18

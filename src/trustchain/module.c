@@ -278,7 +278,8 @@ static int tc_open(void *ctx, MDB_env *env, MDB_txn *txn)
 
 	m->env = env;
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
-		if ((rc = hm_err_from_mdb(mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi))) != HM_OK)
+		if ((rc = hm_err_from_mdb(
+		             mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi))) != HM_OK)
 			return rc;
 	rc = db_get(txn, m->meta, "root", 4, &v);
 	if (rc == HM_OK) {
@@ -1038,7 +1039,8 @@ static int apikey_created(struct tc_mod *m, MDB_txn *txn, const uint8_t id[HM_TC
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
 	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *p = v.mv_data;
-		/* u64 height || u64 time || u16 type || digest || signer || actor || subject<0..255> */
+		/* u64 height || u64 time || u16 type || digest || signer || actor ||
+		 * subject<0..255> */
 		size_t fixed = 8 + 8 + 2 + 2 * HM_MODULE_HASH_LEN + HM_TC_KEY_ID_LEN;
 
 		if (v.mv_size < fixed + 1 || v.mv_size != fixed + 1 + p[fixed]) {
@@ -1046,7 +1048,8 @@ static int apikey_created(struct tc_mod *m, MDB_txn *txn, const uint8_t id[HM_TC
 			break;
 		}
 		if (((uint16_t)(p[16] << 8 | p[17])) == HM_OP_TC_APIKEY_CREATE &&
-		    p[fixed] == HM_TC_KEY_ID_LEN && memcmp(p + fixed + 1, id, HM_TC_KEY_ID_LEN) == 0) {
+		    p[fixed] == HM_TC_KEY_ID_LEN &&
+		    memcmp(p + fixed + 1, id, HM_TC_KEY_ID_LEN) == 0) {
 			*created_ms = rd64(p + 8);
 			rc = HM_OK;
 			break;

@@ -151,8 +151,8 @@ const uint8_t *hm_tc_offline_admin(const struct hm_tc_offline *o)
 	return o->admin;
 }
 
-int hm_tc_offline_apply(struct hm_tc_offline *o, uint16_t type, const uint8_t *payload,
-                        size_t len, uint64_t now_ms, struct hm_buf *result)
+int hm_tc_offline_apply(struct hm_tc_offline *o, uint16_t type, const uint8_t *payload, size_t len,
+                        uint64_t now_ms, struct hm_buf *result)
 {
 	static const char domain[] = "hypermesh-tc-offline-v1";
 	struct hm_block_info b;

@@ -83,7 +83,8 @@ static void test_crl_reasons(void)
 	CHECK_EQ(gnutls_x509_crl_get_next_update(crl), (time_t)(T0 + 86400));
 	gnutls_x509_crl_deinit(crl);
 	for (size_t i = 0; i < sizeof(reasons); i++) {
-		CHECK_ERR(hm_tc_crl_find(der.data, der.len, e[i].serial, HM_TC_SERIAL_LEN, &r), HM_OK);
+		CHECK_ERR(hm_tc_crl_find(der.data, der.len, e[i].serial, HM_TC_SERIAL_LEN, &r),
+		          HM_OK);
 		CHECK_EQ(r, reasons[i]);
 	}
 	e[0].serial[15] = 0x77; /* not listed */

@@ -144,8 +144,8 @@ static void test_pop_refused(void)
 		gnutls_x509_crq_t c2;
 		CHECK(gnutls_x509_crq_init(&c2) == 0);
 		CHECK(gnutls_x509_crq_set_version(c2, 1) == 0);
-		CHECK(gnutls_x509_crq_set_dn_by_oid(c2, GNUTLS_OID_X520_COMMON_NAME, 0, "node1", 5) ==
-		      0);
+		CHECK(gnutls_x509_crq_set_dn_by_oid(c2, GNUTLS_OID_X520_COMMON_NAME, 0, "node1",
+		                                    5) == 0);
 		CHECK(gnutls_x509_crq_set_key(c2, k->ed) == 0);
 		CHECK(gnutls_x509_crq_set_subject_alt_name(c2, GNUTLS_SAN_DNSNAME, dns[0],
 		                                           (unsigned)strlen(dns[0]),
