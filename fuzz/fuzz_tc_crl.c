@@ -6,9 +6,11 @@
  *   - the CSR proof-of-possession reader (hm_tc_csr_pre_cri,
  *     hm_tc_csr_alt_verify) must never crash, and a preCRI it produces is
  *     itself one DER SEQUENCE no longer than the input;
+ *   - the CRL alternative-signature reader (hm_tc_crl_alt_verify) must
+ *     never crash;
  *   - the CRL builder, fed entries made from the bytes (serial, reason,
  *     time), either refuses them or writes a CRL in which the walker finds
- *     every distinct serial with its reason.
+ *     every distinct serial with its reason and whose PQ signature verifies.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +23,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ENTRY_BYTES (HM_TC_SERIAL_LEN + 2)
 #define ENTRIES_MAX 32
 
+static struct hm_buf ca_pk; /* the fuzz CA's ML-DSA-87 public key */
+
 static struct hm_tc_ca *fuzz_ca(void)
 {
 	static struct hm_tc_ca *ca;
 	struct hm_tc_key *k;
 	struct hm_buf der;
+	enum hm_sig_alg alg;
 
 	if (ca != NULL)
 		return ca;
 	hm_buf_init(&der);
-	if (hm_tc_key_generate(0, &k) != HM_OK ||
-	    hm_tc_root_create(k, "fuzz CA", 1790000000ull, 86400, &der, &ca) != HM_OK)
+	hm_buf_init(&ca_pk);
+	if (hm_tc_key_generate(HM_SIG_MLDSA87, &k) != HM_OK ||
+	    hm_tc_root_create(k, "fuzz CA", 1790000000ull, 86400, &der, &ca) != HM_OK ||
+	    hm_tc_cert_alt_key(der.data, der.len, &alg, &ca_pk) != HM_OK)
 		abort();
 	hm_buf_free(&der);
 	return ca;
@@ -60,6 +67,8 @@ static void build(const uint8_t *data, size_t size)
 		hm_buf_free(&der);
 		return;
 	}
+	if (hm_tc_crl_alt_verify(der.data, der.len, HM_SIG_MLDSA87, ca_pk.data, ca_pk.len) != HM_OK)
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		uint8_t reason;
 		int dup = 0;
@@ -103,5 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size > 0 && (data[0] & 1))
 		build(data + 1, size - 1);
+	(void)fuzz_ca();
+	/* only the fuzz CA's own CRLs carry its signature; the input cannot */
+	if (hm_tc_crl_alt_verify(data, size, HM_SIG_MLDSA87, ca_pk.data, ca_pk.len) == HM_OK &&
+	    !(size > 0 && (data[0] & 1)))
+		abort();
 	return 0;
 }

@@ -240,13 +240,25 @@ const char *hm_tc_crl_reason_name(uint8_t reason);
  * issuer = ca's subject, thisUpdate/nextUpdate (Unix seconds),
  * authorityKeyIdentifier = ca's SKI, cRLNumber = this_update, and one entry
  * per element of entries with a reasonCode entry extension (2.5.29.21),
- * absent for unspecified (0) as §5.3.1 asks. GnuTLS's CRL writer cannot put
+ * absent for unspecified (0) as §5.3.1 asks. A CA with a PQ key also signs
+ * it with that key (altSignatureAlgorithm / altSignatureValue in the CRL
+ * extensions, see hm_tc_crl_alt_verify). GnuTLS's CRL writer cannot put
  * entry extensions, so the TBSCertList is encoded here (crl.c).
  * HM_OK; HM_ERR_INVALID (arguments, a reason out of range); HM_ERR_RANGE
  * (a time past 9999); HM_ERR_CRYPTO; HM_ERR_NOMEM. der unchanged on failure.
  */
 int hm_tc_crl_build(const struct hm_tc_ca *ca, uint64_t this_update, uint64_t next_update,
                     const struct hm_tc_crl_entry *entries, size_t n, struct hm_buf *der);
+
+/*
+ * Checks the PQ alternative signature of a DER CRL with the issuer's PQ key
+ * (alg, pk): altSignatureAlgorithm must name alg and altSignatureValue verify
+ * over the preTBSCertList (the TBSCertList without its `signature` field and
+ * without altSignatureValue). HM_OK; HM_ERR_NOT_FOUND (no alternative
+ * signature); HM_ERR_VERIFY; parse errors; HM_ERR_NOMEM.
+ */
+int hm_tc_crl_alt_verify(const uint8_t *crl, size_t len, enum hm_sig_alg alg, const uint8_t *pk,
+                         size_t pk_len) __attribute__((warn_unused_result));
 
 /*
  * Looks serial (big-endian INTEGER contents, leading zeros ignored) up in a
@@ -261,7 +273,8 @@ int hm_tc_crl_find(const uint8_t *crl, size_t len, const uint8_t *serial, size_t
 /*
  * Checks certificate cert against the DER CRL of its issuer (issuer DER) at
  * at_time: the CRL's signature by issuer, the certificate's issuer name, and
- * thisUpdate <= at_time <= nextUpdate. *revoked gets 1 if listed, with
+ * thisUpdate <= at_time <= nextUpdate, and when the issuer has a PQ key the
+ * CRL's alternative signature. *revoked gets 1 if listed, with
  * *reason. HM_OK (either way); HM_ERR_VERIFY (not the issuer's, bad
  * signature); HM_ERR_RANGE (CRL not current at at_time); HM_ERR_ENCODING /
  * HM_ERR_LENGTH (malformed); HM_ERR_CORRUPT (GnuTLS and our walker disagree);

@@ -130,8 +130,12 @@ out:
 	return rc;
 }
 
-/* crlExtensions: authorityKeyIdentifier (the CA's SKI) and cRLNumber. */
-static int put_crl_extensions(struct hm_buf *out, const struct hm_tc_ca *ca, uint64_t number)
+/*
+ * crlExtensions: authorityKeyIdentifier (the CA's SKI), cRLNumber and, for a
+ * CA with a PQ key, altSignatureAlgorithm and (once made) altSignatureValue.
+ */
+static int put_crl_extensions(struct hm_buf *out, const struct hm_tc_ca *ca, uint64_t number,
+                              const uint8_t *alt_sig, size_t alt_sig_len)
 {
 	struct hm_buf exts, value, aki;
 	uint8_t ski[64], num[8];
@@ -155,6 +159,20 @@ static int put_crl_extensions(struct hm_buf *out, const struct hm_tc_ca *ca, uin
 	if ((rc = der_put_uint(&value, num, sizeof(num))) != HM_OK ||
 	    (rc = put_extension(&exts, oid_crl_number, sizeof(oid_crl_number), &value)) != HM_OK)
 		goto out;
+	if (ca->key->pq_alg != 0) {
+		value.len = 0;
+		if ((rc = tc_alt_alg_encode(ca->key->pq_alg, &value)) != HM_OK ||
+		    (rc = put_extension(&exts, tc_oid_alt_alg, sizeof(tc_oid_alt_alg), &value)) !=
+		            HM_OK)
+			goto out;
+	}
+	if (alt_sig != NULL) {
+		value.len = 0;
+		if ((rc = tc_alt_value_encode(alt_sig, alt_sig_len, &value)) != HM_OK ||
+		    (rc = put_extension(&exts, tc_oid_alt_value, sizeof(tc_oid_alt_value),
+		                        &value)) != HM_OK)
+			goto out;
+	}
 	value.len = 0;
 	if ((rc = der_put(&value, DER_SEQUENCE, exts.data, exts.len)) == HM_OK)
 		rc = der_put(out, DER_CTX0, value.data, value.len);
@@ -165,14 +183,53 @@ out:
 	return rc;
 }
 
+/*
+ * The PQ alternative signature of a CRL (X.509 (10/2019) §7.10 with the
+ * §9.8 extensions): the CA's PQ key signs the preTBSCertList, which is
+ * version, issuer, dates, entries and the extensions with
+ * altSignatureAlgorithm but without altSignatureValue, with the `signature`
+ * AlgorithmIdentifier omitted (as for certificates, §7.2.2).
+ */
+static int crl_pq_sign(const struct hm_tc_ca *ca, const struct hm_buf *head,
+                       const struct hm_buf *mid, uint64_t number, uint8_t **sig, size_t *sig_len)
+{
+	const struct hm_sig_info *info = hm_sig_info(ca->key->pq_alg);
+	struct hm_buf body, pre;
+	int rc;
+
+	*sig = NULL;
+	hm_buf_init(&body);
+	hm_buf_init(&pre);
+	if ((rc = hm_buf_append(&body, head->data, head->len)) != HM_OK ||
+	    (rc = hm_buf_append(&body, mid->data, mid->len)) != HM_OK ||
+	    (rc = put_crl_extensions(&body, ca, number, NULL, 0)) != HM_OK ||
+	    (rc = der_put(&pre, DER_SEQUENCE, body.data, body.len)) != HM_OK)
+		goto out;
+	if ((*sig = malloc(info->sig_max)) == NULL) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	rc = hm_sig_signer_sign(ca->key->pq_signer, *sig, info->sig_max, sig_len, pre.data,
+	                        pre.len);
+out:
+	if (rc != HM_OK) {
+		free(*sig);
+		*sig = NULL;
+	}
+	hm_buf_free(&body);
+	hm_buf_free(&pre);
+	return rc;
+}
+
 int hm_tc_crl_build(const struct hm_tc_ca *ca, uint64_t this_update, uint64_t next_update,
                     const struct hm_tc_crl_entry *entries, size_t n, struct hm_buf *der)
 {
 	static const uint8_t version[] = { 1 }; /* v2 */
 	struct der_cert issuer;
-	struct hm_buf tbs, body, list, alg, whole;
+	struct hm_buf head, mid, tbs, body, list, alg, whole;
 	gnutls_datum_t data, sig = { NULL, 0 };
-	size_t old;
+	uint8_t *alt_sig = NULL;
+	size_t alt_sig_len = 0, old;
 	int rc;
 
 	if (ca == NULL || der == NULL || (n > 0 && entries == NULL) || next_update < this_update)
@@ -180,32 +237,37 @@ int hm_tc_crl_build(const struct hm_tc_ca *ca, uint64_t this_update, uint64_t ne
 	if ((rc = der_cert_parse(ca->der, ca->der_len, &issuer)) != HM_OK)
 		return rc;
 	old = der->len;
+	hm_buf_init(&head);
+	hm_buf_init(&mid);
 	hm_buf_init(&tbs);
 	hm_buf_init(&body);
 	hm_buf_init(&list);
 	hm_buf_init(&alg);
 	hm_buf_init(&whole);
 	/* AlgorithmIdentifier { id-Ed25519 }, parameters absent (RFC 8410 §3) */
-	if ((rc = der_put(&alg, DER_OID, oid_ed25519, sizeof(oid_ed25519))) != HM_OK ||
-	    (rc = der_put(&whole, DER_SEQUENCE, alg.data, alg.len)) != HM_OK)
-		goto out;
-	alg.len = 0;
-	if ((rc = hm_buf_append(&alg, whole.data, whole.len)) != HM_OK)
+	if ((rc = der_put(&whole, DER_OID, oid_ed25519, sizeof(oid_ed25519))) != HM_OK ||
+	    (rc = der_put(&alg, DER_SEQUENCE, whole.data, whole.len)) != HM_OK)
 		goto out;
 	whole.len = 0;
-	if ((rc = der_put(&body, DER_INTEGER, version, 1)) != HM_OK ||
-	    (rc = hm_buf_append(&body, alg.data, alg.len)) != HM_OK ||
-	    (rc = hm_buf_append(&body, issuer.subject.start, issuer.subject.len)) != HM_OK ||
-	    (rc = put_time(&body, this_update)) != HM_OK ||
-	    (rc = put_time(&body, next_update)) != HM_OK)
+	/* TBSCertList = head || signature || mid || crlExtensions */
+	if ((rc = der_put(&head, DER_INTEGER, version, 1)) != HM_OK ||
+	    (rc = hm_buf_append(&mid, issuer.subject.start, issuer.subject.len)) != HM_OK ||
+	    (rc = put_time(&mid, this_update)) != HM_OK ||
+	    (rc = put_time(&mid, next_update)) != HM_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if ((rc = put_entry(&list, &entries[i])) != HM_OK)
 			goto out;
 	/* an empty revokedCertificates is omitted, not encoded as an empty SEQUENCE */
-	if (n > 0 && (rc = der_put(&body, DER_SEQUENCE, list.data, list.len)) != HM_OK)
+	if (n > 0 && (rc = der_put(&mid, DER_SEQUENCE, list.data, list.len)) != HM_OK)
 		goto out;
-	if ((rc = put_crl_extensions(&body, ca, this_update)) != HM_OK ||
+	if (ca->key->pq_alg != 0 &&
+	    (rc = crl_pq_sign(ca, &head, &mid, this_update, &alt_sig, &alt_sig_len)) != HM_OK)
+		goto out;
+	if ((rc = hm_buf_append(&body, head.data, head.len)) != HM_OK ||
+	    (rc = hm_buf_append(&body, alg.data, alg.len)) != HM_OK ||
+	    (rc = hm_buf_append(&body, mid.data, mid.len)) != HM_OK ||
+	    (rc = put_crl_extensions(&body, ca, this_update, alt_sig, alt_sig_len)) != HM_OK ||
 	    (rc = der_put(&tbs, DER_SEQUENCE, body.data, body.len)) != HM_OK)
 		goto out;
 	data.data = tbs.data;
@@ -226,11 +288,115 @@ out:
 	if (rc != HM_OK)
 		der->len = old;
 	gnutls_free(sig.data);
+	free(alt_sig);
+	hm_buf_free(&head);
+	hm_buf_free(&mid);
 	hm_buf_free(&tbs);
 	hm_buf_free(&body);
 	hm_buf_free(&list);
 	hm_buf_free(&alg);
 	hm_buf_free(&whole);
+	return rc;
+}
+
+int hm_tc_crl_alt_verify(const uint8_t *crl, size_t len, enum hm_sig_alg alg, const uint8_t *pk,
+                         size_t pk_len)
+{
+	struct der_elem top, tbs, e, alg_v, sig_v, alg_seq, bits;
+	struct der_cursor c, t;
+	struct hm_buf body, pre, exts, ctx;
+	enum hm_sig_alg named;
+	int seen_sig_alg = 0, found_exts = 0, rc;
+
+	if (crl == NULL || pk == NULL)
+		return HM_ERR_INVALID;
+	if ((rc = der_parse_one(crl, len, DER_SEQUENCE, &top)) != HM_OK)
+		return rc;
+	der_cursor_inside(&c, &top);
+	if ((rc = der_expect(&c, DER_SEQUENCE, &tbs)) != HM_OK)
+		return rc;
+	hm_buf_init(&body);
+	hm_buf_init(&pre);
+	hm_buf_init(&exts);
+	hm_buf_init(&ctx);
+	der_cursor_inside(&t, &tbs);
+	while (!der_cursor_done(&t)) {
+		if ((rc = der_next(&t, &e)) != HM_OK)
+			goto out;
+		if (e.tag == DER_SEQUENCE && !seen_sig_alg) {
+			seen_sig_alg = 1; /* the `signature` field: not covered */
+			continue;
+		}
+		if (e.tag != DER_CTX0) {
+			if ((rc = hm_buf_append(&body, e.start, e.len)) != HM_OK)
+				goto out;
+			continue;
+		}
+		/* crlExtensions [0] { Extensions }: find the alt extensions, drop the value */
+		{
+			struct der_elem list;
+			struct der_cursor x, l;
+
+			der_cursor_inside(&x, &e);
+			if ((rc = der_expect(&x, DER_SEQUENCE, &list)) != HM_OK)
+				goto out;
+			if (!der_cursor_done(&x) || !der_cursor_done(&t)) {
+				rc = HM_ERR_ENCODING;
+				goto out;
+			}
+			if ((rc = der_extensions_find(&list, tc_oid_alt_alg, sizeof(tc_oid_alt_alg),
+			                              &alg_v, NULL)) != HM_OK ||
+			    (rc = der_extensions_find(&list, tc_oid_alt_value,
+			                              sizeof(tc_oid_alt_value), &sig_v, NULL)) !=
+			            HM_OK)
+				goto out;
+			der_cursor_inside(&l, &list);
+			while (!der_cursor_done(&l)) {
+				struct der_elem ext, id;
+				struct der_cursor y;
+
+				if ((rc = der_expect(&l, DER_SEQUENCE, &ext)) != HM_OK)
+					goto out;
+				der_cursor_inside(&y, &ext);
+				if ((rc = der_expect(&y, DER_OID, &id)) != HM_OK)
+					goto out;
+				if (!der_oid_equal(&id, tc_oid_alt_value,
+				                   sizeof(tc_oid_alt_value)) &&
+				    (rc = hm_buf_append(&exts, ext.start, ext.len)) != HM_OK)
+					goto out;
+			}
+			if ((rc = der_put(&ctx, DER_SEQUENCE, exts.data, exts.len)) != HM_OK ||
+			    (rc = der_put(&body, DER_CTX0, ctx.data, ctx.len)) != HM_OK)
+				goto out;
+			found_exts = 1;
+		}
+	}
+	if (!found_exts) {
+		rc = HM_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((rc = der_parse_one(alg_v.body, alg_v.body_len, DER_SEQUENCE, &alg_seq)) != HM_OK)
+		goto out;
+	if ((rc = tc_alg_decode(alg_seq.start, alg_seq.len, &named)) != HM_OK || named != alg) {
+		rc = rc == HM_OK || rc == HM_ERR_UNSUPPORTED ? HM_ERR_VERIFY : rc;
+		goto out;
+	}
+	if ((rc = der_parse_one(sig_v.body, sig_v.body_len, DER_BITSTRING, &bits)) != HM_OK)
+		goto out;
+	if (bits.body_len < 1 || bits.body[0] != 0) {
+		rc = HM_ERR_ENCODING;
+		goto out;
+	}
+	if ((rc = der_put(&pre, DER_SEQUENCE, body.data, body.len)) != HM_OK)
+		goto out;
+	rc = hm_sig_verify(alg, pk, pk_len, bits.body + 1, bits.body_len - 1, pre.data, pre.len);
+	if (rc == HM_ERR_LENGTH)
+		rc = HM_ERR_VERIFY;
+out:
+	hm_buf_free(&body);
+	hm_buf_free(&pre);
+	hm_buf_free(&exts);
+	hm_buf_free(&ctx);
 	return rc;
 }
 
@@ -386,6 +552,25 @@ int hm_tc_crl_check(const uint8_t *crl, size_t crl_len, const uint8_t *issuer, s
 	    (status & ~TIME_STATUS) != 0) {
 		rc = HM_ERR_VERIFY;
 		goto out;
+	}
+	/* a CA with a PQ key signs its CRLs with it too: both signatures must hold */
+	{
+		struct hm_buf pk;
+		enum hm_sig_alg alg;
+
+		hm_buf_init(&pk);
+		rc = hm_tc_cert_alt_key(issuer, issuer_len, &alg, &pk);
+		if (rc == HM_OK)
+			rc = hm_tc_crl_alt_verify(crl, crl_len, alg, pk.data, pk.len);
+		else if (rc == HM_ERR_NOT_FOUND)
+			rc = HM_OK; /* a classical issuer */
+		hm_buf_free(&pk);
+		if (rc == HM_ERR_NOT_FOUND || rc == HM_ERR_VERIFY) {
+			rc = HM_ERR_VERIFY;
+			goto out;
+		}
+		if (rc != HM_OK)
+			goto out;
 	}
 	this_update = gnutls_x509_crl_get_this_update(c);
 	next_update = gnutls_x509_crl_get_next_update(c);

@@ -189,6 +189,69 @@ static void test_crl_check(void)
 	hm_tc_ca_free(other);
 }
 
+/* A CA with a PQ key signs its CRLs twice; both signatures are checked. */
+static void test_crl_pq(void)
+{
+	struct hm_tc_key *k, *stranger;
+	struct hm_tc_ca *ca, *classical = make_ca("classical CA");
+	struct hm_buf root, a, crl, classical_crl, pk;
+	struct hm_tc_crl_entry e;
+	const uint8_t *spk;
+	size_t spk_len;
+	enum hm_sig_alg alg, salg;
+	int revoked;
+	uint8_t reason;
+
+	hm_buf_init(&root);
+	hm_buf_init(&a);
+	hm_buf_init(&crl);
+	hm_buf_init(&classical_crl);
+	hm_buf_init(&pk);
+	CHECK_ERR(hm_tc_key_generate(HM_SIG_MLDSA87, &k), HM_OK);
+	CHECK_ERR(hm_tc_key_generate(HM_SIG_MLDSA87, &stranger), HM_OK);
+	CHECK_ERR(hm_tc_root_create(k, "hybrid CA", T0, 3650 * 86400ull, &root, &ca), HM_OK);
+	issue(ca, "a", &a);
+	memset(&e, 0, sizeof(e));
+	serial_of(&a, e.serial);
+	e.reason = 4;
+	CHECK_ERR(hm_tc_crl_build(ca, T0 + 100, T0 + 86400, &e, 1, &crl), HM_OK);
+	CHECK_ERR(hm_tc_cert_alt_key(root.data, root.len, &alg, &pk), HM_OK);
+	CHECK_ERR(hm_tc_crl_alt_verify(crl.data, crl.len, alg, pk.data, pk.len), HM_OK);
+	CHECK_ERR(hm_tc_crl_check(crl.data, crl.len, root.data, root.len, a.data, a.len, T0 + 200,
+	                          &revoked, &reason),
+	          HM_OK);
+	CHECK_EQ(revoked, 1);
+	CHECK_EQ(reason, 4);
+	/* another PQ key, or another algorithm named: refused */
+	CHECK_ERR(hm_tc_key_pq_public(stranger, &salg, &spk, &spk_len), HM_OK);
+	CHECK_ERR(hm_tc_crl_alt_verify(crl.data, crl.len, salg, spk, spk_len), HM_ERR_VERIFY);
+	CHECK_ERR(hm_tc_crl_alt_verify(crl.data, crl.len, HM_SIG_FALCON1024, pk.data, pk.len),
+	          HM_ERR_VERIFY);
+	/* a classical CA's CRL has no alternative signature */
+	CHECK_ERR(hm_tc_crl_build(classical, T0 + 100, T0 + 86400, &e, 1, &classical_crl), HM_OK);
+	CHECK_ERR(hm_tc_crl_alt_verify(classical_crl.data, classical_crl.len, alg, pk.data, pk.len),
+	          HM_ERR_NOT_FOUND);
+	/* a flipped bit in the PQ signature (inside the signed TBS): refused either way */
+	for (size_t off = crl.len - 200; off > crl.len - 2000; off -= 301) {
+		struct hm_buf bad;
+		hm_buf_init(&bad);
+		CHECK_ERR(hm_buf_append(&bad, crl.data, crl.len), HM_OK);
+		bad.data[off] ^= 0x04;
+		CHECK(hm_tc_crl_alt_verify(bad.data, bad.len, alg, pk.data, pk.len) != HM_OK);
+		CHECK(hm_tc_crl_check(bad.data, bad.len, root.data, root.len, a.data, a.len,
+		                      T0 + 200, &revoked, &reason) != HM_OK);
+		hm_buf_free(&bad);
+	}
+	hm_tc_key_free(stranger);
+	hm_tc_ca_free(ca);
+	hm_tc_ca_free(classical);
+	hm_buf_free(&root);
+	hm_buf_free(&a);
+	hm_buf_free(&crl);
+	hm_buf_free(&classical_crl);
+	hm_buf_free(&pk);
+}
+
 static void test_crl_reason_names(void)
 {
 	uint8_t r = 99;
@@ -204,4 +267,4 @@ static void test_crl_reason_names(void)
 	CHECK(hm_tc_crl_reason_name(11) == NULL);
 }
 
-TEST_MAIN(test_crl_reasons, test_crl_check, test_crl_reason_names)
+TEST_MAIN(test_crl_reasons, test_crl_check, test_crl_pq, test_crl_reason_names)
