@@ -1176,9 +1176,9 @@ static int ct_verify_proof(const struct cli_command *cmd, int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (optind + 1 != argc || a.dir || a.key || a.json || a.inclusion || a.consistency ||
-	    a.have_size)
-		return cli_usage_error(cmd, "verify-proof takes FILE [--root HEX] [--leaf FILE]");
+	if (optind + 1 != argc || a.dir || a.key || a.json || a.inclusion || a.consistency)
+		return cli_usage_error(cmd, "verify-proof takes FILE [--root HEX] [--size N] "
+		                            "[--leaf FILE]");
 	if (a.root_hex != NULL && (strlen(a.root_hex) != 2 * H ||
 	                           hm_hex_decode_exact(want, H, a.root_hex, 2 * H) != HM_OK))
 		return cli_usage_error(cmd, "--root must be %d hex digits", 2 * H);
@@ -1218,6 +1218,17 @@ static int ct_verify_proof(const struct cli_command *cmd, int argc, char **argv)
 			          a.leaf);
 			goto out;
 		}
+	}
+	/*
+	 * The path fixes only the tree's shape: sizes of the same shape give the
+	 * same root. Root and size are bound together by a signed tree head, so
+	 * a caller who knows them passes both.
+	 */
+	if (a.have_size && a.b != p->b) {
+		rc = HM_ERR_VERIFY;
+		cli_error(cmd, "%s: the proof is for a tree of size %llu, not %llu", argv[optind],
+		          (unsigned long long)p->b, (unsigned long long)a.b);
+		goto out;
 	}
 	if (a.root_hex != NULL && memcmp(want, p->hash_b, H) != 0) {
 		rc = HM_ERR_VERIFY;
@@ -1263,7 +1274,7 @@ const struct cli_command cli_cmd_ct = {
 	         "       hypermesh ct sth --dir DIR [--key FILE] [--json]\n"
 	         "       hypermesh ct proof --dir DIR --inclusion INDEX [--size N] [--json]\n"
 	         "       hypermesh ct proof --dir DIR --consistency OLD NEW [--json]\n"
-	         "       hypermesh ct verify-proof FILE [--root HEX] [--leaf FILE]\n"
+	         "       hypermesh ct verify-proof FILE [--root HEX] [--size N] [--leaf FILE]\n"
 	         "\n"
 	         "append: appends each FILE's bytes as one leaf to the log DIR/ct.lmdb (created\n"
 	         "if absent), all in one durable transaction. A node's log (DIR/state exists)\n"
@@ -1272,8 +1283,10 @@ const struct cli_command cli_cmd_ct = {
 	         "key (--key, or DIR/log.key).\n"
 	         "proof: prints an inclusion proof (leaf INDEX in the tree of size N, default\n"
 	         "the whole log) or a consistency proof (OLD to NEW), as text or --json.\n"
-	         "verify-proof: checks such a proof (text or JSON); --root HEX also requires\n"
-	         "that root, --leaf FILE that leaf. Exit 2 if it does not verify.\n"
+	         "verify-proof: checks such a proof (text or JSON); --root HEX and --size N\n"
+	         "(from a signed tree head: the path alone does not fix the size) also\n"
+	         "require that (new) root and size, --leaf FILE that leaf. Exit 2 if it does\n"
+	         "not verify.\n"
 	         "\n"
 	         "verify: runs every case of certificate-transparency Merkle vector files\n"
 	         "(RFC 6962 / RFC 9162), recognising the format from the content:\n"

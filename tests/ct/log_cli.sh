@@ -35,6 +35,9 @@ done
 expect 2 "$hm" ct verify-proof "$tmp/p4.txt" --leaf "$tmp/l5"
 contains "$err" "another leaf"
 expect 2 "$hm" ct verify-proof "$tmp/p4.txt" --root "$old_root"
+expect 0 "$hm" ct verify-proof "$tmp/p4.txt" --root "$root" --size 13
+expect 2 "$hm" ct verify-proof "$tmp/p4.txt" --root "$root" --size 14
+contains "$err" "not 14"
 # an inclusion proof in an older tree, as JSON
 expect 0 "$hm" ct proof --dir "$d" --inclusion 2 --size 5 --json
 printf '%s\n' "$out" >"$tmp/p2.json"
@@ -66,6 +69,9 @@ sed 's/"old_size":5/"old_size":6/' "$tmp/c.json" >"$tmp/forged.json"
 expect 2 "$hm" ct verify-proof "$tmp/forged.json"
 sed 's/leaf_index 7/leaf_index 6/' "$tmp/p7.txt" >"$tmp/forged.txt"
 expect 2 "$hm" ct verify-proof "$tmp/forged.txt"
+# a size of the same shape still computes the root: --size (from the STH) catches it
+sed 's/tree_size 13/tree_size 14/' "$tmp/p0.txt" >"$tmp/forged.txt"
+expect 2 "$hm" ct verify-proof "$tmp/forged.txt" --root "$root" --size 13
 # malformed proofs: a clear error, exit 2
 printf 'hypermesh-ct-proof v1\ntype inclusion\n' >"$tmp/short.txt"
 expect 2 "$hm" ct verify-proof "$tmp/short.txt"
