@@ -54,6 +54,14 @@ checks=$((checks + 1))
 serial=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serial"])' "$tmp/a.resp")
 python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["certificate"])' "$tmp/a.resp" >"$tmp/a.pem"
 
+# running node: its CT log can be read (the certificate is leaf 0)
+expect 0 "$hm" ct sth --dir "$data" --key "$g/log.key"
+contains "$out" "tree_size 1"
+root=$(sed -n 's/^root //p' <<<"$out")
+expect 0 "$hm" ct proof --dir "$data" --inclusion 0
+printf '%s\n' "$out" >"$tmp/p0.txt"
+expect 0 "$hm" ct verify-proof "$tmp/p0.txt" --root "$root" --size 1
+
 # running node: its state is refused, with its process id
 expect 2 "$hm" apikey create --dir "$data" --genesis "$g" --role auditor
 contains "$err" "in use by process $pid"
