@@ -68,6 +68,26 @@ int hm_tc_cert_pre_tbs(const uint8_t *der, size_t len, struct hm_buf *out);
 int hm_tc_cert_alt_verify(const uint8_t *der, size_t len, enum hm_sig_alg alg, const uint8_t *pk,
                           size_t pk_len) __attribute__((warn_unused_result));
 
+/*
+ * Proof of possession of a CSR's PQ key. A CSR that requests a hybrid
+ * certificate (extensionRequest holds subjectAltPublicKeyInfo 2.5.29.72)
+ * must also request altSignatureAlgorithm (2.5.29.73, the requested key's
+ * own algorithm) and altSignatureValue (2.5.29.74): the requested PQ key's
+ * signature over the preCertificationRequestInfo, which is the
+ * CertificationRequestInfo with altSignatureValue removed from the
+ * extensionRequest, re-encoded in DER (the §7.2.2 rule applied to requests).
+ */
+/* Appends the preCertificationRequestInfo of a DER CSR. HM_OK; parse errors; buffer errors. */
+int hm_tc_csr_pre_cri(const uint8_t *csr, size_t len, struct hm_buf *out);
+/*
+ * Checks the PQ proof of possession of a DER CSR. HM_OK; HM_ERR_NOT_FOUND (a
+ * classical request: no 2.5.29.72); HM_ERR_INVALID (2.5.29.72 without
+ * 2.5.29.73 or 2.5.29.74); HM_ERR_VERIFY (algorithm differs from the key's,
+ * or the signature is wrong); HM_ERR_UNSUPPORTED / HM_ERR_LENGTH (the
+ * requested key); DER parse errors; HM_ERR_NOMEM.
+ */
+int hm_tc_csr_alt_verify(const uint8_t *csr, size_t len) __attribute__((warn_unused_result));
+
 /* The DER OID contents (no tag/length) for alg. HM_OK or HM_ERR_UNSUPPORTED. */
 int hm_tc_alg_oid(enum hm_sig_alg alg, const uint8_t **oid, size_t *len);
 
@@ -99,6 +119,7 @@ int hm_tc_key_generate(enum hm_sig_alg pq_alg, struct hm_tc_key **out);
 /*
  * Writes the Ed25519 key as PKCS#8 PEM to ed_path and, when there is one, the
  * PQ key to pq_path (format in docs/TRUSTCHAIN.md), both mode 0600, no-clobber.
+ * A NULL pq_path leaves the PQ half unwritten (it came from a file already).
  */
 int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char *pq_path);
 /* Loads a key; pq_path may be NULL (classical only). */
@@ -110,6 +131,14 @@ void hm_tc_key_free(struct hm_tc_key *key);
  * HM_ERR_INVALID (the public half does not match the seed), HM_ERR_NOMEM.
  */
 int hm_tc_key_from_ed25519(const uint8_t sk[64], struct hm_tc_key **out);
+
+/*
+ * Gives a classical key the PQ half stored in pq_path (the *.pq.key format
+ * of hm_tc_key_save). HM_OK; HM_ERR_EXISTS (key has a PQ half already);
+ * HM_ERR_ENCODING / HM_ERR_UNSUPPORTED / HM_ERR_LENGTH (file); file errors.
+ * The key is unchanged on failure.
+ */
+int hm_tc_key_load_pq(struct hm_tc_key *key, const char *pq_path);
 
 /* The PQ half: HM_OK, or HM_ERR_NOT_FOUND when the key has none. pk is borrowed. */
 int hm_tc_key_pq_public(const struct hm_tc_key *key, enum hm_sig_alg *alg, const uint8_t **pk,
@@ -170,7 +199,9 @@ int hm_tc_issue(const struct hm_tc_ca *ca, const uint8_t *csr, size_t csr_len,
 /*
  * Makes a CSR signed by key for common_name with the given DNS names
  * (dns may be NULL when ndns is 0); with include_pq the CSR requests the
- * key's PQ half as subjectAltPublicKeyInfo. Appends DER.
+ * key's PQ half as subjectAltPublicKeyInfo and proves possession of it
+ * (altSignatureAlgorithm + altSignatureValue, see hm_tc_csr_alt_verify).
+ * Appends DER.
  */
 int hm_tc_csr_create(const struct hm_tc_key *key, const char *common_name, const char *const *dns,
                      size_t ndns, int include_pq, struct hm_buf *csr_der);
@@ -179,13 +210,79 @@ int hm_tc_csr_create(const struct hm_tc_key *key, const char *common_name, const
  * Checks a DER CSR against a profile's policy: well-formed, self-signature
  * valid, key type allowed (Ed25519, ECDSA P-256/P-384, RSA >= 2048 bits),
  * only subjectAltName / subjectAltPublicKeyInfo requested, names well formed
- * (at most 16 DNS names, LDH labels; TLS server needs one DNS or IP name).
- * HM_OK; HM_ERR_ENCODING; HM_ERR_VERIFY; HM_ERR_INVALID (policy).
+ * (at most 16 DNS names, LDH labels; TLS server needs one DNS or IP name), a
+ * requested PQ key with a valid proof of possession (hm_tc_csr_alt_verify).
+ * HM_OK; HM_ERR_ENCODING; HM_ERR_VERIFY (classical or PQ signature);
+ * HM_ERR_INVALID (policy, including a PQ key without its proof).
  */
 int hm_tc_csr_check(const uint8_t *csr, size_t csr_len, enum hm_tc_profile profile);
 
 /* Converts PEM or DER input (certificate or CSR) to DER. */
 int hm_tc_pem_to_der(const uint8_t *in, size_t len, const char *label, struct hm_buf *der);
+
+/* ---- certificate revocation lists (crl.c) ---- */
+
+#define HM_TC_CRL_MAX (16 * 1024 * 1024)
+
+/* One revoked certificate. reason: RFC 5280 CRLReason 0..10 except 7. */
+struct hm_tc_crl_entry {
+	uint8_t serial[HM_TC_SERIAL_LEN];
+	uint64_t revoked_at; /* Unix seconds */
+	uint8_t reason;
+};
+
+/* "keyCompromise" etc. (RFC 5280 §5.3.1 names) <-> code. HM_OK or HM_ERR_INVALID / NULL. */
+int hm_tc_crl_reason_from_name(const char *name, uint8_t *reason);
+const char *hm_tc_crl_reason_name(uint8_t reason);
+
+/*
+ * Builds a v2 CRL (DER, appended to der) issued and signed (Ed25519) by ca:
+ * issuer = ca's subject, thisUpdate/nextUpdate (Unix seconds),
+ * authorityKeyIdentifier = ca's SKI, cRLNumber = this_update, and one entry
+ * per element of entries with a reasonCode entry extension (2.5.29.21),
+ * absent for unspecified (0) as §5.3.1 asks. A CA with a PQ key also signs
+ * it with that key (altSignatureAlgorithm / altSignatureValue in the CRL
+ * extensions, see hm_tc_crl_alt_verify). GnuTLS's CRL writer cannot put
+ * entry extensions, so the TBSCertList is encoded here (crl.c).
+ * HM_OK; HM_ERR_INVALID (arguments, a reason out of range); HM_ERR_RANGE
+ * (a time past 9999); HM_ERR_CRYPTO; HM_ERR_NOMEM. der unchanged on failure.
+ */
+int hm_tc_crl_build(const struct hm_tc_ca *ca, uint64_t this_update, uint64_t next_update,
+                    const struct hm_tc_crl_entry *entries, size_t n, struct hm_buf *der);
+
+/*
+ * Checks the PQ alternative signature of a DER CRL with the issuer's PQ key
+ * (alg, pk): altSignatureAlgorithm must name alg and altSignatureValue verify
+ * over the preTBSCertList (the TBSCertList without its `signature` field and
+ * without altSignatureValue). HM_OK; HM_ERR_NOT_FOUND (no alternative
+ * signature); HM_ERR_VERIFY; parse errors; HM_ERR_NOMEM.
+ */
+int hm_tc_crl_alt_verify(const uint8_t *crl, size_t len, enum hm_sig_alg alg, const uint8_t *pk,
+                         size_t pk_len) __attribute__((warn_unused_result));
+
+/*
+ * Looks serial (big-endian INTEGER contents, leading zeros ignored) up in a
+ * DER CRL: *reason gets its reasonCode (0 when absent). Structure only, no
+ * signature check. HM_OK; HM_ERR_NOT_FOUND; HM_ERR_ENCODING /
+ * HM_ERR_TRUNCATED / HM_ERR_TRAILING (malformed, a serial listed twice, a
+ * reason out of range); HM_ERR_INVALID (arguments).
+ */
+int hm_tc_crl_find(const uint8_t *crl, size_t len, const uint8_t *serial, size_t serial_len,
+                   uint8_t *reason);
+
+/*
+ * Checks certificate cert against the DER CRL of its issuer (issuer DER) at
+ * at_time: the CRL's signature by issuer, the certificate's issuer name, and
+ * thisUpdate <= at_time <= nextUpdate, and when the issuer has a PQ key the
+ * CRL's alternative signature. *revoked gets 1 if listed, with
+ * *reason. HM_OK (either way); HM_ERR_VERIFY (not the issuer's, bad
+ * signature); HM_ERR_RANGE (CRL not current at at_time); HM_ERR_ENCODING /
+ * HM_ERR_LENGTH (malformed); HM_ERR_CORRUPT (GnuTLS and our walker disagree);
+ * HM_ERR_INVALID; HM_ERR_NOMEM.
+ */
+int hm_tc_crl_check(const uint8_t *crl, size_t crl_len, const uint8_t *issuer, size_t issuer_len,
+                    const uint8_t *cert, size_t cert_len, uint64_t at_time, int *revoked,
+                    uint8_t *reason) __attribute__((warn_unused_result));
 
 /* ---- chain verification (verify.c) ---- */
 

@@ -256,6 +256,61 @@ int hm_tc_authorize(void *ctx, MDB_txn *txn, const char *presented_key, enum hm_
 int hm_tc_crl(void *ctx, MDB_txn *txn, const struct hm_tc_ca *ca, uint64_t this_update,
               uint64_t next_update, struct hm_buf *der);
 
+/* One API key as `apikey list` shows it: never the secret, never its hash. */
+struct hm_tc_apikey_info {
+	uint8_t id[HM_TC_KEY_ID_LEN];
+	enum hm_tc_role role;
+	int revoked;
+	uint8_t label[HM_TC_LABEL_MAX];
+	size_t label_len;
+	uint64_t created_ms; /* block time of its APIKEY_CREATE; 0 with genesis */
+	int genesis;         /* 1 for the genesis admin key (created by no operation) */
+};
+typedef int (*hm_tc_apikey_fn)(void *arg, const struct hm_tc_apikey_info *key);
+
+/*
+ * Calls fn for every API key in state, in key-id order; a non-zero return
+ * from fn stops the walk and is returned. HM_OK; HM_ERR_CORRUPT; LMDB errors.
+ */
+int hm_tc_apikey_list(void *ctx, MDB_txn *txn, hm_tc_apikey_fn fn, void *arg);
+
+/* ---- operator access to a stopped node's (or an offline CA's) state (offline.c) ---- */
+
+/*
+ * The TrustChain state of a data directory opened by an operator command:
+ * data_dir/state is the LMDB environment the node's executor keeps, and
+ * data_dir/ct.lmdb its CT log; genesis_dir holds genesis.json. Operations go
+ * through the module's own check() and apply(), in a pseudo-block of height
+ * 0 stamped with the caller's clock, with the genesis admin key as actor and
+ * an all-zero signer. On a multi-validator network this changes one
+ * replica's state only; it is meant for a single-validator devnet or an
+ * offline CA (docs/TRUSTCHAIN.md §9).
+ */
+struct hm_tc_offline;
+
+/*
+ * Opens (with create, making data_dir/state if it is absent) the state.
+ * HM_OK; HM_ERR_NOT_FOUND (no state and !create, or no genesis);
+ * HM_ERR_PERMISSION with *holder (may be NULL) set to the process id when
+ * another live process has the environment open (a running node: stop it);
+ * HM_ERR_CORRUPT (state from another genesis); module and LMDB errors.
+ */
+int hm_tc_offline_open(const char *data_dir, const char *genesis_dir, int create,
+                       struct hm_tc_offline **out, long *holder);
+void hm_tc_offline_close(struct hm_tc_offline *o); /* accepts NULL */
+/* The module ctx (for the queries above) and the environment. */
+void *hm_tc_offline_ctx(struct hm_tc_offline *o);
+MDB_env *hm_tc_offline_env(struct hm_tc_offline *o);
+/* The genesis admin key id: the actor of operator operations. */
+const uint8_t *hm_tc_offline_admin(const struct hm_tc_offline *o);
+/*
+ * Runs one operation (type, payload) through check() and apply() in its own
+ * write transaction, then committed() (CT log). result as apply's. HM_OK or
+ * the module's refusal; nothing is written on failure.
+ */
+int hm_tc_offline_apply(struct hm_tc_offline *o, uint16_t type, const uint8_t *payload, size_t len,
+                        uint64_t now_ms, struct hm_buf *result);
+
 /* Audit records appended so far (one per successfully applied operation). */
 int hm_tc_audit_count(void *ctx, MDB_txn *txn, uint64_t *count);
 

@@ -87,5 +87,6 @@ extern const struct cli_command cli_cmd_devnet;
 extern const struct cli_command cli_cmd_space;
 extern const struct cli_command cli_cmd_xdp;
 extern const struct cli_command cli_cmd_vdf;
+extern const struct cli_command cli_cmd_apikey;
 
 #endif

@@ -16,19 +16,27 @@
  * (missing field, bad encoding) always counts as failed.
  */
 #define _GNU_SOURCE /* getopt_long */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "hypermesh/buf.h"
+#include "hypermesh/codec.h"
+#include "hypermesh/ct.h"
+#include "hypermesh/ct_log.h"
 #include "hypermesh/ct_merkle.h"
+#include "hypermesh/ct_proof_text.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/file.h"
 #include "hypermesh/hash.h"
+#include "hypermesh/secure.h"
 
 #define H               HM_CT_HASH_LEN
 #define VECTOR_FILE_MAX ((size_t)64 << 20)
@@ -689,10 +697,570 @@ static int ct_verify(const struct cli_command *cmd, int argc, char **argv)
 	return CLI_FAILURE;
 }
 
+/* ---- a CT log in a directory: append, sth, proof, verify-proof ---- */
+
+#define LOG_FILES_MAX 4096
+
+/* Options of the log subcommands; -1 to go on, or an exit code. */
+struct log_args {
+	const char *dir, *key, *root_hex, *leaf;
+	int json, inclusion, consistency;
+	uint64_t a, b;
+	int have_size;
+};
+
+static int parse_u64_arg(const char *s, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || x > 0x7fffffffffffffffull)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int log_parse(const struct cli_command *cmd, int argc, char **argv, struct log_args *a)
+{
+	enum {
+		OPT_DIR = 0x200,
+		OPT_KEY,
+		OPT_JSON,
+		OPT_INCL,
+		OPT_CONS,
+		OPT_SIZE,
+		OPT_ROOT,
+		OPT_LEAF
+	};
+	static const struct option options[] = {
+		CLI_COMMON_LONG_OPTIONS,
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "inclusion", required_argument, NULL, OPT_INCL },
+		{ "consistency", required_argument, NULL, OPT_CONS },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "leaf", required_argument, NULL, OPT_LEAF },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, stop = 0, rc;
+
+	memset(a, 0, sizeof(*a));
+	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DIR:
+			a->dir = optarg;
+			break;
+		case OPT_KEY:
+			a->key = optarg;
+			break;
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		case OPT_INCL:
+			if (parse_u64_arg(optarg, &a->a) != 0)
+				return cli_usage_error(cmd, "--inclusion must be a leaf index");
+			a->inclusion = 1;
+			break;
+		case OPT_CONS:
+			if (parse_u64_arg(optarg, &a->a) != 0)
+				return cli_usage_error(cmd, "--consistency must be OLD NEW sizes");
+			a->consistency = 1;
+			break;
+		case OPT_SIZE:
+			if (parse_u64_arg(optarg, &a->b) != 0)
+				return cli_usage_error(cmd, "--size must be a tree size");
+			a->have_size = 1;
+			break;
+		case OPT_ROOT:
+			a->root_hex = optarg;
+			break;
+		case OPT_LEAF:
+			a->leaf = optarg;
+			break;
+		default:
+			rc = cli_common_option(cmd, opt, optarg, &stop);
+			if (rc > 0 || stop)
+				return rc;
+			if (rc == CLI_OK)
+				break;
+			if (opt == ':')
+				return cli_usage_error(cmd, "option '%s' needs a value",
+				                       argv[optind - 1]);
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+static int log_path(const struct cli_command *cmd, const char *dir, char *path, size_t cap)
+{
+	if (snprintf(path, cap, "%s/ct.lmdb", dir) >= (int)cap) {
+		cli_error(cmd, "%s: path too long", dir);
+		return HM_ERR_INVALID;
+	}
+	return HM_OK;
+}
+
+static int open_log(const struct cli_command *cmd, const char *dir, unsigned flags,
+                    struct hm_ct_log **log)
+{
+	char path[4096];
+	int rc;
+
+	if ((rc = log_path(cmd, dir, path, sizeof(path))) != HM_OK)
+		return rc;
+	if ((rc = hm_ct_log_open(path, flags, 0, log)) != HM_OK) {
+		if (rc == HM_ERR_NOT_FOUND)
+			cli_error(cmd, "%s: no CT log (%s)", dir, path);
+		else
+			cli_error(cmd, "%s: %s", path, hm_strerror(rc));
+	}
+	return rc;
+}
+
+static int ct_append(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct log_args a;
+	struct hm_ct_log *log = NULL;
+	struct hm_buf *bufs = NULL;
+	struct hm_ct_leaf *leaves = NULL;
+	size_t n = 0;
+	uint64_t first = 0, size = 0;
+	char state[4096];
+	struct stat st;
+	int rc = log_parse(cmd, argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (a.dir == NULL || optind == argc)
+		return cli_usage_error(cmd, "append needs --dir DIR and at least one FILE");
+	if (a.key || a.json || a.inclusion || a.consistency || a.have_size || a.root_hex || a.leaf)
+		return cli_usage_error(cmd, "append takes only --dir and FILE...");
+	if (argc - optind > LOG_FILES_MAX)
+		return cli_usage_error(cmd, "at most %d files per append", LOG_FILES_MAX);
+	/* a node's log is TrustChain's: a leaf it did not issue would corrupt it */
+	snprintf(state, sizeof(state), "%s/state", a.dir);
+	if (stat(state, &st) == 0) {
+		cli_error(cmd,
+		          "%s holds TrustChain state: its CT log only takes issued "
+		          "certificates",
+		          a.dir);
+		return CLI_FAILURE;
+	}
+	n = (size_t)(argc - optind);
+	bufs = calloc(n, sizeof(*bufs));
+	leaves = calloc(n, sizeof(*leaves));
+	if (bufs == NULL || leaves == NULL) {
+		rc = HM_ERR_NOMEM;
+		cli_error(cmd, "append: %s", hm_strerror(rc));
+		goto out;
+	}
+	/* every file is read before the log is touched: all or nothing */
+	for (size_t i = 0; i < n; i++) {
+		hm_buf_init(&bufs[i]);
+		if ((rc = hm_file_read(argv[optind + (int)i], HM_CT_LOG_LEAF_MAX, &bufs[i])) !=
+		    HM_OK) {
+			cli_error(cmd, "%s: %s", argv[optind + (int)i], hm_strerror(rc));
+			goto out;
+		}
+		leaves[i].data = bufs[i].data;
+		leaves[i].len = bufs[i].len;
+	}
+	if (mkdir(a.dir, 0700) != 0 && errno != EEXIST) {
+		rc = hm_err_from_errno(errno);
+		cli_error(cmd, "%s: %s", a.dir, strerror(errno));
+		goto out;
+	}
+	if ((rc = open_log(cmd, a.dir, HM_CT_LOG_CREATE, &log)) != HM_OK)
+		goto out;
+	if ((rc = hm_ct_log_append_batch(log, leaves, n, &first)) != HM_OK ||
+	    (rc = hm_ct_log_size(log, &size)) != HM_OK) {
+		cli_error(cmd, "append: %s", hm_strerror(rc));
+		goto out;
+	}
+	printf("appended %zu leaves at %llu..%llu; tree size %llu\n", n, (unsigned long long)first,
+	       (unsigned long long)(first + n - 1), (unsigned long long)size);
+out:
+	hm_ct_log_close(log);
+	for (size_t i = 0; bufs != NULL && i < n; i++)
+		hm_buf_free(&bufs[i]);
+	free(bufs);
+	free(leaves);
+	return rc == HM_OK ? CLI_OK : CLI_FAILURE;
+}
+
+/* A log key file (the TrustChain *.pq.key / log.key format): "HMTCPQK1" || u16 alg || pk || sk. */
+static int load_key(const char *path, enum hm_sig_alg *alg, uint8_t *pk, size_t *pk_len,
+                    uint8_t *sk, size_t *sk_len)
+{
+	struct hm_buf b;
+	struct hm_reader r;
+	uint8_t magic[8];
+	uint16_t a;
+	const uint8_t *p, *s;
+	size_t pl, sl;
+	int rc;
+
+	hm_buf_init(&b);
+	if ((rc = hm_file_read(path, 64 * 1024, &b)) != HM_OK)
+		return rc;
+	hm_reader_init(&r, b.data, b.len);
+	if (hm_get_bytes(&r, magic, 8) != HM_OK || memcmp(magic, "HMTCPQK1", 8) != 0 ||
+	    hm_get_u16(&r, &a) != HM_OK || hm_get_vec(&r, 1, 0xffff, &p, &pl) != HM_OK ||
+	    hm_get_vec(&r, 1, 0xffff, &s, &sl) != HM_OK || hm_reader_finish(&r) != HM_OK ||
+	    pl > HM_SIG_PK_MAX || sl > HM_SIG_SK_MAX || hm_sig_info((enum hm_sig_alg)a) == NULL) {
+		rc = HM_ERR_ENCODING;
+	} else {
+		*alg = (enum hm_sig_alg)a;
+		memcpy(pk, p, pl);
+		memcpy(sk, s, sl);
+		*pk_len = pl;
+		*sk_len = sl;
+	}
+	hm_wipe(b.data, b.len);
+	hm_buf_free(&b);
+	return rc;
+}
+
+static int ct_sth(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct log_args a;
+	struct hm_ct_log *log = NULL;
+	struct hm_ct_sth sth;
+	struct hm_buf enc;
+	uint8_t pk[HM_SIG_PK_MAX], sk[HM_SIG_SK_MAX];
+	size_t pk_len = 0, sk_len = 0;
+	enum hm_sig_alg alg = 0;
+	char root_hex[2 * H + 1], key_path[4096];
+	struct timespec ts;
+	int signed_ = 0, rc = log_parse(cmd, argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (a.dir == NULL || optind != argc || a.inclusion || a.consistency || a.have_size ||
+	    a.root_hex || a.leaf)
+		return cli_usage_error(cmd, "sth takes --dir DIR [--key FILE] [--json]");
+	/* the log's key: --key, else DIR/log.key when there is one */
+	if (a.key == NULL) {
+		struct stat st;
+		snprintf(key_path, sizeof(key_path), "%s/log.key", a.dir);
+		if (stat(key_path, &st) == 0)
+			a.key = key_path;
+	}
+	if (a.key != NULL && (rc = load_key(a.key, &alg, pk, &pk_len, sk, &sk_len)) != HM_OK) {
+		cli_error(cmd, "%s: not a log key: %s", a.key, hm_strerror(rc));
+		return CLI_FAILURE;
+	}
+	hm_buf_init(&enc);
+	memset(&sth, 0, sizeof(sth));
+	if ((rc = open_log(cmd, a.dir, HM_CT_LOG_READONLY, &log)) != HM_OK)
+		goto out;
+	if ((rc = hm_ct_log_size(log, &sth.tree_size)) != HM_OK ||
+	    (rc = hm_ct_log_root(log, sth.tree_size, sth.root_hash)) != HM_OK) {
+		cli_error(cmd, "sth: %s", hm_strerror(rc));
+		goto out;
+	}
+	if (a.key != NULL) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		sth.timestamp = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		if ((rc = hm_ct_sth_sign(&sth, alg, sk, sk_len)) != HM_OK ||
+		    (rc = hm_ct_sth_verify(&sth, alg, pk, pk_len)) != HM_OK ||
+		    (rc = hm_ct_sth_encode(&sth, &enc)) != HM_OK) {
+			cli_error(cmd, "sth: signing with %s: %s", a.key, hm_strerror(rc));
+			goto out;
+		}
+		signed_ = 1;
+	}
+	hm_hex_encode(root_hex, sizeof(root_hex), sth.root_hash, H);
+	if (a.json) {
+		printf("{\"tree_size\":%llu,\"root\":\"%s\"", (unsigned long long)sth.tree_size,
+		       root_hex);
+		if (signed_) {
+			printf(",\"timestamp\":%llu,\"sth\":\"", (unsigned long long)sth.timestamp);
+			for (size_t i = 0; i < enc.len; i++)
+				printf("%02x", enc.data[i]);
+			printf("\"");
+		}
+		printf("}\n");
+	} else {
+		printf("tree_size %llu\nroot %s\n", (unsigned long long)sth.tree_size, root_hex);
+		if (signed_) {
+			printf("timestamp %llu\nsth ", (unsigned long long)sth.timestamp);
+			for (size_t i = 0; i < enc.len; i++)
+				printf("%02x", enc.data[i]);
+			printf("\n");
+		}
+	}
+out:
+	hm_wipe(sk, sizeof(sk));
+	hm_ct_log_close(log);
+	hm_buf_free(&enc);
+	return rc == HM_OK ? CLI_OK : CLI_FAILURE;
+}
+
+static void print_proof_json(const struct hm_ct_proof_text *p)
+{
+	static const char *const f[2][4] = {
+		{ "leaf_index", "tree_size", "leaf_hash", "root" },
+		{ "old_size", "new_size", "old_root", "new_root" },
+	};
+	const char *const *n = f[p->kind - 1];
+	char h1[2 * H + 1], h2[2 * H + 1], x[2 * H + 1];
+
+	hm_hex_encode(h1, sizeof(h1), p->hash_a, H);
+	hm_hex_encode(h2, sizeof(h2), p->hash_b, H);
+	printf("{\"type\":\"%s\",\"%s\":%llu,\"%s\":%llu,\"%s\":\"%s\",\"%s\":\"%s\",\"path\":[",
+	       p->kind == HM_CT_PROOF_INCLUSION ? "inclusion" : "consistency", n[0],
+	       (unsigned long long)p->a, n[1], (unsigned long long)p->b, n[2], h1, n[3], h2);
+	for (size_t i = 0; i < p->path_len; i++) {
+		hm_hex_encode(x, sizeof(x), p->path[i], H);
+		printf("%s\"%s\"", i ? "," : "", x);
+	}
+	printf("]}\n");
+}
+
+static int ct_proof(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct log_args a;
+	struct hm_ct_log *log = NULL;
+	struct hm_ct_proof_text *p = NULL;
+	struct hm_buf text;
+	uint64_t size;
+	int rc = log_parse(cmd, argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (a.dir == NULL || a.inclusion == a.consistency || a.key || a.root_hex || a.leaf)
+		return cli_usage_error(cmd, "proof needs --dir DIR and one of --inclusion INDEX "
+		                            "[--size N] or --consistency OLD NEW");
+	if (a.consistency) {
+		if (optind + 1 != argc || a.have_size || parse_u64_arg(argv[optind], &a.b) != 0)
+			return cli_usage_error(cmd, "--consistency needs OLD and NEW tree sizes");
+		if (a.a == 0 || a.a > a.b)
+			return cli_usage_error(cmd, "--consistency needs 0 < OLD <= NEW");
+	} else if (optind != argc) {
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	}
+	hm_buf_init(&text);
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = open_log(cmd, a.dir, HM_CT_LOG_READONLY, &log)) != HM_OK ||
+	    (rc = hm_ct_log_size(log, &size)) != HM_OK)
+		goto out;
+	if (a.inclusion && !a.have_size)
+		a.b = size;
+	if (a.b > size) {
+		rc = HM_ERR_RANGE;
+		cli_error(cmd, "tree size %llu: the log has %llu leaves", (unsigned long long)a.b,
+		          (unsigned long long)size);
+		goto out;
+	}
+	if (a.inclusion && a.a >= a.b) {
+		rc = HM_ERR_RANGE;
+		cli_error(cmd, "leaf %llu is not in a tree of %llu leaves", (unsigned long long)a.a,
+		          (unsigned long long)a.b);
+		goto out;
+	}
+	p->a = a.a;
+	p->b = a.b;
+	if (a.inclusion) {
+		p->kind = HM_CT_PROOF_INCLUSION;
+		rc = hm_ct_log_leaf_hash(log, a.a, p->hash_a);
+		if (rc == HM_OK)
+			rc = hm_ct_log_root(log, a.b, p->hash_b);
+		if (rc == HM_OK)
+			rc = hm_ct_log_inclusion_proof(log, a.a, a.b, p->path, HM_CT_PROOF_MAX,
+			                               &p->path_len);
+	} else {
+		p->kind = HM_CT_PROOF_CONSISTENCY;
+		rc = hm_ct_log_root(log, a.a, p->hash_a);
+		if (rc == HM_OK)
+			rc = hm_ct_log_root(log, a.b, p->hash_b);
+		if (rc == HM_OK)
+			rc = hm_ct_log_consistency_proof(log, a.a, a.b, p->path, HM_CT_PROOF_MAX,
+			                                 &p->path_len);
+	}
+	if (rc != HM_OK) {
+		cli_error(cmd, "proof: %s", hm_strerror(rc));
+		goto out;
+	}
+	if (a.json) {
+		print_proof_json(p);
+	} else if ((rc = hm_ct_proof_text_encode(p, &text)) == HM_OK) {
+		fwrite(text.data, 1, text.len, stdout);
+	} else {
+		cli_error(cmd, "proof: %s", hm_strerror(rc));
+	}
+out:
+	if (rc == HM_ERR_NOMEM)
+		cli_error(cmd, "proof: %s", hm_strerror(rc));
+	hm_ct_log_close(log);
+	free(p);
+	hm_buf_free(&text);
+	return rc == HM_OK ? CLI_OK : CLI_FAILURE;
+}
+
+/* The JSON form `ct proof --json` prints, into the same structure as the text form. */
+static int proof_from_json(const char *in, size_t len, struct hm_ct_proof_text *p)
+{
+	static const char *const f[2][4] = {
+		{ "leaf_index", "tree_size", "leaf_hash", "root" },
+		{ "old_size", "new_size", "old_root", "new_root" },
+	};
+	json_error_t jerr;
+	json_t *doc = json_loadb(in, len, JSON_REJECT_DUPLICATES, &jerr), *path;
+	const char *type, *h1, *h2;
+	const char *const *n;
+	json_int_t a, b;
+	int rc = HM_ERR_ENCODING;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(doc) ||
+	    (type = json_string_value(json_object_get(doc, "type"))) == NULL)
+		goto out;
+	if (strcmp(type, "inclusion") == 0)
+		p->kind = HM_CT_PROOF_INCLUSION;
+	else if (strcmp(type, "consistency") == 0)
+		p->kind = HM_CT_PROOF_CONSISTENCY;
+	else
+		goto out;
+	n = f[p->kind - 1];
+	if (json_object_size(doc) != 6 || !json_is_integer(json_object_get(doc, n[0])) ||
+	    !json_is_integer(json_object_get(doc, n[1])) ||
+	    (h1 = json_string_value(json_object_get(doc, n[2]))) == NULL ||
+	    (h2 = json_string_value(json_object_get(doc, n[3]))) == NULL ||
+	    !json_is_array(path = json_object_get(doc, "path")))
+		goto out;
+	a = json_integer_value(json_object_get(doc, n[0]));
+	b = json_integer_value(json_object_get(doc, n[1]));
+	if (a < 0 || b < 0 || strlen(h1) != 2 * H || strlen(h2) != 2 * H ||
+	    hm_hex_decode_exact(p->hash_a, H, h1, 2 * H) != HM_OK ||
+	    hm_hex_decode_exact(p->hash_b, H, h2, 2 * H) != HM_OK)
+		goto out;
+	p->a = (uint64_t)a;
+	p->b = (uint64_t)b;
+	if (json_array_size(path) > HM_CT_PROOF_MAX) {
+		rc = HM_ERR_LENGTH;
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(path); i++) {
+		const char *x = json_string_value(json_array_get(path, i));
+		if (x == NULL || strlen(x) != 2 * H ||
+		    hm_hex_decode_exact(p->path[i], H, x, 2 * H) != HM_OK)
+			goto out;
+		p->path_len++;
+	}
+	rc = HM_OK;
+out:
+	json_decref(doc);
+	if (rc != HM_OK)
+		memset(p, 0, sizeof(*p));
+	return rc;
+}
+
+static int ct_verify_proof(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct log_args a;
+	struct hm_ct_proof_text *p = NULL;
+	struct hm_buf b, leaf;
+	uint8_t want[H], lh[H];
+	int rc = log_parse(cmd, argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (optind + 1 != argc || a.dir || a.key || a.json || a.inclusion || a.consistency)
+		return cli_usage_error(cmd, "verify-proof takes FILE [--root HEX] [--size N] "
+		                            "[--leaf FILE]");
+	if (a.root_hex != NULL && (strlen(a.root_hex) != 2 * H ||
+	                           hm_hex_decode_exact(want, H, a.root_hex, 2 * H) != HM_OK))
+		return cli_usage_error(cmd, "--root must be %d hex digits", 2 * H);
+	hm_buf_init(&b);
+	hm_buf_init(&leaf);
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		rc = HM_ERR_NOMEM;
+		cli_error(cmd, "verify-proof: %s", hm_strerror(rc));
+		goto out;
+	}
+	if ((rc = hm_file_read(argv[optind], HM_CT_PROOF_TEXT_MAX, &b)) != HM_OK) {
+		cli_error(cmd, "%s: %s", argv[optind], hm_strerror(rc));
+		goto out;
+	}
+	rc = b.len > 0 && b.data[0] == '{'
+	             ? proof_from_json((const char *)b.data, b.len, p)
+	             : hm_ct_proof_text_decode(p, (const char *)b.data, b.len);
+	if (rc != HM_OK) {
+		cli_error(cmd, "%s: not a CT proof (text or JSON from `hypermesh ct proof`): %s",
+		          argv[optind], hm_strerror(rc));
+		goto out;
+	}
+	if (a.leaf != NULL) {
+		if (p->kind != HM_CT_PROOF_INCLUSION) {
+			rc = HM_ERR_INVALID;
+			cli_error(cmd, "--leaf applies to an inclusion proof");
+			goto out;
+		}
+		if ((rc = hm_file_read(a.leaf, HM_CT_LOG_LEAF_MAX, &leaf)) != HM_OK) {
+			cli_error(cmd, "%s: %s", a.leaf, hm_strerror(rc));
+			goto out;
+		}
+		hm_ct_leaf_hash(lh, leaf.data, leaf.len);
+		if (memcmp(lh, p->hash_a, H) != 0) {
+			rc = HM_ERR_VERIFY;
+			cli_error(cmd, "%s: the proof is for another leaf than %s", argv[optind],
+			          a.leaf);
+			goto out;
+		}
+	}
+	/*
+	 * The path fixes only the tree's shape: sizes of the same shape give the
+	 * same root. Root and size are bound together by a signed tree head, so
+	 * a caller who knows them passes both.
+	 */
+	if (a.have_size && a.b != p->b) {
+		rc = HM_ERR_VERIFY;
+		cli_error(cmd, "%s: the proof is for a tree of size %llu, not %llu", argv[optind],
+		          (unsigned long long)p->b, (unsigned long long)a.b);
+		goto out;
+	}
+	if (a.root_hex != NULL && memcmp(want, p->hash_b, H) != 0) {
+		rc = HM_ERR_VERIFY;
+		cli_error(cmd, "%s: the proof's root is not the expected one", argv[optind]);
+		goto out;
+	}
+	if ((rc = hm_ct_proof_text_verify(p)) != HM_OK) {
+		cli_error(cmd, "%s: invalid %s proof", argv[optind],
+		          p->kind == HM_CT_PROOF_INCLUSION ? "inclusion" : "consistency");
+		goto out;
+	}
+	if (p->kind == HM_CT_PROOF_INCLUSION)
+		printf("%s: valid inclusion proof of leaf %llu in the tree of size %llu\n",
+		       argv[optind], (unsigned long long)p->a, (unsigned long long)p->b);
+	else
+		printf("%s: valid consistency proof from size %llu to %llu\n", argv[optind],
+		       (unsigned long long)p->a, (unsigned long long)p->b);
+out:
+	free(p);
+	hm_buf_free(&b);
+	hm_buf_free(&leaf);
+	return rc == HM_OK ? CLI_OK : CLI_FAILURE;
+}
+
 static int ct_run(const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
 		{ "verify", ct_verify },
+		{ "append", ct_append },
+		{ "sth", ct_sth },
+		{ "proof", ct_proof },
+		{ "verify-proof", ct_verify_proof },
 	};
 
 	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
@@ -702,6 +1270,23 @@ const struct cli_command cli_cmd_ct = {
 	.name = "ct",
 	.summary = "certificate-transparency Merkle tree tools",
 	.usage = "usage: hypermesh ct verify FILE...\n"
+	         "       hypermesh ct append --dir DIR FILE...\n"
+	         "       hypermesh ct sth --dir DIR [--key FILE] [--json]\n"
+	         "       hypermesh ct proof --dir DIR --inclusion INDEX [--size N] [--json]\n"
+	         "       hypermesh ct proof --dir DIR --consistency OLD NEW [--json]\n"
+	         "       hypermesh ct verify-proof FILE [--root HEX] [--size N] [--leaf FILE]\n"
+	         "\n"
+	         "append: appends each FILE's bytes as one leaf to the log DIR/ct.lmdb (created\n"
+	         "if absent), all in one durable transaction. A node's log (DIR/state exists)\n"
+	         "is refused: it only takes issued certificates.\n"
+	         "sth: prints the tree size and root; signed tree head too when the log has a\n"
+	         "key (--key, or DIR/log.key).\n"
+	         "proof: prints an inclusion proof (leaf INDEX in the tree of size N, default\n"
+	         "the whole log) or a consistency proof (OLD to NEW), as text or --json.\n"
+	         "verify-proof: checks such a proof (text or JSON); --root HEX and --size N\n"
+	         "(from a signed tree head: the path alone does not fix the size) also\n"
+	         "require that (new) root and size, --leaf FILE that leaf. Exit 2 if it does\n"
+	         "not verify.\n"
 	         "\n"
 	         "verify: runs every case of certificate-transparency Merkle vector files\n"
 	         "(RFC 6962 / RFC 9162), recognising the format from the content:\n"

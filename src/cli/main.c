@@ -27,6 +27,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_space,
 	&cli_cmd_xdp,
 	&cli_cmd_vdf,
+	&cli_cmd_apikey,
 };
 /* clang-format on */
 

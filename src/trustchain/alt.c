@@ -302,3 +302,250 @@ int hm_tc_cert_alt_verify(const uint8_t *der, size_t len, enum hm_sig_alg alg, c
 		rc = HM_ERR_VERIFY;
 	return rc;
 }
+
+/* ---- proof of possession of a CSR's PQ key ---- */
+
+/* pkcs-9-at-extensionRequest, 1.2.840.113549.1.9.14 (RFC 2985 §5.4.2) */
+static const uint8_t oid_extension_request[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	                                         0x0d, 0x01, 0x09, 0x0e };
+
+/*
+ * The CertificationRequestInfo of a DER CSR and, when it has one, the
+ * Extensions SEQUENCE of its extensionRequest attribute (RFC 2986 §4.1:
+ * attributes [0] IMPLICIT SET OF Attribute; the attribute's values are a
+ * SET holding one Extensions).
+ */
+static int csr_split(const uint8_t *csr, size_t len, struct der_elem *cri, struct der_elem *exts,
+                     int *has_exts)
+{
+	struct der_elem top, alg, sig, e;
+	struct der_cursor c, i, attrs;
+	int rc;
+
+	*has_exts = 0;
+	if ((rc = der_parse_one(csr, len, DER_SEQUENCE, &top)) != HM_OK)
+		return rc;
+	der_cursor_inside(&c, &top);
+	if ((rc = der_expect(&c, DER_SEQUENCE, cri)) != HM_OK ||
+	    (rc = der_expect(&c, DER_SEQUENCE, &alg)) != HM_OK ||
+	    (rc = der_expect(&c, DER_BITSTRING, &sig)) != HM_OK)
+		return rc;
+	if (!der_cursor_done(&c))
+		return HM_ERR_TRAILING;
+	der_cursor_inside(&i, cri);
+	if ((rc = der_expect(&i, DER_INTEGER, &e)) != HM_OK ||
+	    (rc = der_expect(&i, DER_SEQUENCE, &e)) != HM_OK ||
+	    (rc = der_expect(&i, DER_SEQUENCE, &e)) != HM_OK)
+		return rc;
+	if (der_cursor_done(&i))
+		return HM_OK;
+	if ((rc = der_expect(&i, DER_CTX0, &e)) != HM_OK)
+		return rc;
+	if (!der_cursor_done(&i))
+		return HM_ERR_TRAILING;
+	der_cursor_inside(&attrs, &e);
+	while (!der_cursor_done(&attrs)) {
+		struct der_elem attr, type, values;
+		struct der_cursor a, v;
+
+		if ((rc = der_expect(&attrs, DER_SEQUENCE, &attr)) != HM_OK)
+			return rc;
+		der_cursor_inside(&a, &attr);
+		if ((rc = der_expect(&a, DER_OID, &type)) != HM_OK ||
+		    (rc = der_expect(&a, DER_SET, &values)) != HM_OK)
+			return rc;
+		if (!der_cursor_done(&a))
+			return HM_ERR_TRAILING;
+		if (!der_oid_equal(&type, oid_extension_request, sizeof(oid_extension_request)))
+			continue;
+		if (*has_exts)
+			return HM_ERR_ENCODING; /* two extensionRequest attributes */
+		der_cursor_inside(&v, &values);
+		if ((rc = der_expect(&v, DER_SEQUENCE, exts)) != HM_OK)
+			return rc;
+		if (!der_cursor_done(&v))
+			return HM_ERR_ENCODING; /* exactly one value */
+		*has_exts = 1;
+	}
+	return HM_OK;
+}
+
+/* Appends e with every run of its contents copied except the element skip (may be NULL). */
+static int put_without(struct hm_buf *out, const struct der_elem *e, const struct der_elem *skip)
+{
+	struct hm_buf body;
+	struct der_cursor c;
+	int rc = HM_OK;
+
+	hm_buf_init(&body);
+	der_cursor_inside(&c, e);
+	while (!der_cursor_done(&c) && rc == HM_OK) {
+		struct der_elem x;
+
+		if ((rc = der_next(&c, &x)) != HM_OK)
+			break;
+		if (skip == NULL || x.start != skip->start)
+			rc = hm_buf_append(&body, x.start, x.len);
+	}
+	if (rc == HM_OK)
+		rc = der_put(out, e->tag, body.data, body.len);
+	hm_buf_free(&body);
+	return rc;
+}
+
+/* The Extension element (SEQUENCE) of exts whose OID is oid, or HM_ERR_NOT_FOUND. */
+static int extension_elem(const struct der_elem *exts, const uint8_t *oid, size_t n,
+                          struct der_elem *out)
+{
+	struct der_cursor list;
+
+	der_cursor_inside(&list, exts);
+	while (!der_cursor_done(&list)) {
+		struct der_elem ext, id;
+		struct der_cursor x;
+		int rc;
+
+		if ((rc = der_expect(&list, DER_SEQUENCE, &ext)) != HM_OK)
+			return rc;
+		der_cursor_inside(&x, &ext);
+		if ((rc = der_expect(&x, DER_OID, &id)) != HM_OK)
+			return rc;
+		if (der_oid_equal(&id, oid, n)) {
+			*out = ext;
+			return HM_OK;
+		}
+	}
+	return HM_ERR_NOT_FOUND;
+}
+
+/*
+ * Re-encodes a constructed element e with the one element `inner` (found at
+ * any depth on the path path[0..depth)) replaced by `repl` (already encoded).
+ * Lengths of every enclosing element are recomputed.
+ */
+static int put_replacing(struct hm_buf *out, const struct der_elem *e,
+                         const struct der_elem *const *path, size_t depth,
+                         const struct hm_buf *repl)
+{
+	struct hm_buf body;
+	struct der_cursor c;
+	int rc = HM_OK;
+
+	if (depth == 0)
+		return hm_buf_append(out, repl->data, repl->len);
+	hm_buf_init(&body);
+	der_cursor_inside(&c, e);
+	while (!der_cursor_done(&c) && rc == HM_OK) {
+		struct der_elem x;
+
+		if ((rc = der_next(&c, &x)) != HM_OK)
+			break;
+		if (x.start == path[0]->start)
+			rc = put_replacing(&body, &x, path + 1, depth - 1, repl);
+		else
+			rc = hm_buf_append(&body, x.start, x.len);
+	}
+	if (rc == HM_OK)
+		rc = der_put(out, e->tag, body.data, body.len);
+	hm_buf_free(&body);
+	return rc;
+}
+
+int hm_tc_csr_pre_cri(const uint8_t *csr, size_t len, struct hm_buf *out)
+{
+	struct der_elem cri, exts, value;
+	int has_exts, rc;
+	size_t old;
+
+	if (csr == NULL || out == NULL)
+		return HM_ERR_INVALID;
+	old = out->len;
+	if ((rc = csr_split(csr, len, &cri, &exts, &has_exts)) != HM_OK)
+		return rc;
+	if (!has_exts ||
+	    extension_elem(&exts, tc_oid_alt_value, sizeof(tc_oid_alt_value), &value) != HM_OK)
+		return hm_buf_append(out, cri.start, cri.len);
+	{
+		/* CRI > attributes [0] > Attribute > SET > Extensions: find each level */
+		struct der_cursor i, attrs;
+		struct der_elem e, attrs_elem, attr, values;
+		const struct der_elem *path[4];
+		struct hm_buf repl;
+
+		der_cursor_inside(&i, &cri);
+		while ((rc = der_next(&i, &e)) == HM_OK && e.tag != DER_CTX0)
+			;
+		if (rc != HM_OK)
+			return rc;
+		attrs_elem = e;
+		der_cursor_inside(&attrs, &attrs_elem);
+		do {
+			if ((rc = der_next(&attrs, &attr)) != HM_OK)
+				return rc;
+		} while (!(attr.start < exts.start && exts.start < attr.start + attr.len));
+		{
+			struct der_cursor a;
+			der_cursor_inside(&a, &attr);
+			if ((rc = der_next(&a, &e)) != HM_OK ||
+			    (rc = der_next(&a, &values)) != HM_OK)
+				return rc;
+		}
+		path[0] = &attrs_elem;
+		path[1] = &attr;
+		path[2] = &values;
+		path[3] = &exts;
+		hm_buf_init(&repl);
+		if ((rc = put_without(&repl, &exts, &value)) == HM_OK)
+			rc = put_replacing(out, &cri, path, 4, &repl);
+		hm_buf_free(&repl);
+	}
+	if (rc != HM_OK)
+		out->len = old;
+	return rc;
+}
+
+int hm_tc_csr_alt_verify(const uint8_t *csr, size_t len)
+{
+	struct der_elem cri, exts, key_v, alg_v, sig_v, alg_seq, bits;
+	const uint8_t *pk, *sig;
+	size_t pk_len, sig_len;
+	enum hm_sig_alg key_alg, named;
+	struct hm_buf pre;
+	int has_exts, rc;
+
+	if (csr == NULL)
+		return HM_ERR_INVALID;
+	if ((rc = csr_split(csr, len, &cri, &exts, &has_exts)) != HM_OK)
+		return rc;
+	if (!has_exts)
+		return HM_ERR_NOT_FOUND;
+	rc = der_extensions_find(&exts, tc_oid_alt_key, sizeof(tc_oid_alt_key), &key_v, NULL);
+	if (rc != HM_OK)
+		return rc;
+	if ((rc = tc_alt_key_decode(key_v.body, key_v.body_len, &key_alg, &pk, &pk_len)) != HM_OK)
+		return rc;
+	/* a hybrid request must prove possession of its PQ key */
+	rc = der_extensions_find(&exts, tc_oid_alt_alg, sizeof(tc_oid_alt_alg), &alg_v, NULL);
+	if (rc == HM_OK)
+		rc = der_extensions_find(&exts, tc_oid_alt_value, sizeof(tc_oid_alt_value), &sig_v,
+		                         NULL);
+	if (rc == HM_ERR_NOT_FOUND)
+		return HM_ERR_INVALID;
+	if (rc != HM_OK)
+		return rc;
+	if ((rc = der_parse_one(alg_v.body, alg_v.body_len, DER_SEQUENCE, &alg_seq)) != HM_OK ||
+	    (rc = alg_id_decode(&alg_seq, &named)) != HM_OK)
+		return rc == HM_ERR_UNSUPPORTED ? HM_ERR_VERIFY : rc;
+	if (named != key_alg)
+		return HM_ERR_VERIFY; /* self-signed: the algorithm of the requested key */
+	if ((rc = der_parse_one(sig_v.body, sig_v.body_len, DER_BITSTRING, &bits)) != HM_OK ||
+	    (rc = bitstring_bytes(&bits, &sig, &sig_len)) != HM_OK)
+		return rc;
+	hm_buf_init(&pre);
+	if ((rc = hm_tc_csr_pre_cri(csr, len, &pre)) == HM_OK)
+		rc = hm_sig_verify(key_alg, pk, pk_len, sig, sig_len, pre.data, pre.len);
+	hm_buf_free(&pre);
+	if (rc == HM_ERR_LENGTH)
+		rc = HM_ERR_VERIFY;
+	return rc;
+}

@@ -510,6 +510,10 @@ int tc_crq_check(gnutls_x509_crq_t crq, const uint8_t *csr, size_t csr_len,
 		if (rc >= 0) {
 			if (crit || (rc = tc_alt_key_decode(buf, n, &pq, &pk, &pk_len)) != HM_OK)
 				return HM_ERR_INVALID;
+			/* the requester must hold the PQ key it asks to be certified */
+			rc = hm_tc_csr_alt_verify(csr, csr_len);
+			if (rc != HM_OK)
+				return rc == HM_ERR_VERIFY ? HM_ERR_VERIFY : HM_ERR_INVALID;
 		} else if (rc != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
 			return HM_ERR_INVALID;
 		}
@@ -631,6 +635,60 @@ out_crq:
 	return rc;
 }
 
+static int crq_set_ext(gnutls_x509_crq_t crq, const char *oid, const struct hm_buf *value)
+{
+	return gnutls_x509_crq_set_extension_by_oid(crq, oid, value->data, value->len, 0) < 0
+	               ? HM_ERR_CRYPTO
+	               : HM_OK;
+}
+
+/*
+ * The second half of a hybrid CSR, like hybrid_sign for certificates: d holds
+ * the request signed classically with every extension but altSignatureValue;
+ * PQ-sign its preCRI, add altSignatureValue, sign classically again, and
+ * check that GnuTLS left the signed preCRI as it was. d is replaced.
+ */
+static int csr_pq_sign(gnutls_x509_crq_t crq, const struct hm_tc_key *key, gnutls_datum_t *d)
+{
+	const struct hm_sig_info *info = hm_sig_info(key->pq_alg);
+	struct hm_buf pre, pre2, ext;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0;
+	int rc;
+
+	hm_buf_init(&pre);
+	hm_buf_init(&pre2);
+	hm_buf_init(&ext);
+	if ((rc = hm_tc_csr_pre_cri(d->data, d->size, &pre)) != HM_OK)
+		goto out;
+	if ((sig = malloc(info->sig_max)) == NULL) {
+		rc = HM_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = hm_sig_signer_sign(key->pq_signer, sig, info->sig_max, &sig_len, pre.data,
+	                             pre.len)) != HM_OK ||
+	    (rc = tc_alt_value_encode(sig, sig_len, &ext)) != HM_OK ||
+	    (rc = crq_set_ext(crq, TC_OID_ALT_VALUE, &ext)) != HM_OK)
+		goto out;
+	gnutls_free(d->data);
+	d->data = NULL;
+	d->size = 0;
+	rc = HM_ERR_CRYPTO;
+	if (gnutls_x509_crq_privkey_sign(crq, key->priv, GNUTLS_DIG_SHA512, 0) < 0 ||
+	    gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, d) < 0)
+		goto out;
+	if ((rc = hm_tc_csr_pre_cri(d->data, d->size, &pre2)) != HM_OK)
+		goto out;
+	if (pre.len != pre2.len || memcmp(pre.data, pre2.data, pre.len) != 0)
+		rc = HM_ERR_CRYPTO; /* GnuTLS re-encoded what we PQ-signed */
+out:
+	free(sig);
+	hm_buf_free(&pre);
+	hm_buf_free(&pre2);
+	hm_buf_free(&ext);
+	return rc;
+}
+
 int hm_tc_csr_create(const struct hm_tc_key *key, const char *common_name, const char *const *dns,
                      size_t ndns, int include_pq, struct hm_buf *csr_der)
 {
@@ -656,15 +714,19 @@ int hm_tc_csr_create(const struct hm_tc_key *key, const char *common_name, const
 			goto out;
 	if (include_pq && key->pq_alg != 0) {
 		if ((rc = tc_alt_key_encode(key->pq_alg, key->pq_pk, key->pq_pk_len, &ext)) !=
-		    HM_OK)
+		            HM_OK ||
+		    (rc = crq_set_ext(crq, TC_OID_ALT_KEY, &ext)) != HM_OK)
 			goto out;
-		rc = HM_ERR_CRYPTO;
-		if (gnutls_x509_crq_set_extension_by_oid(crq, TC_OID_ALT_KEY, ext.data, ext.len,
-		                                         0) < 0)
+		ext.len = 0;
+		if ((rc = tc_alt_alg_encode(key->pq_alg, &ext)) != HM_OK ||
+		    (rc = crq_set_ext(crq, TC_OID_ALT_ALG, &ext)) != HM_OK)
 			goto out;
 	}
+	rc = HM_ERR_CRYPTO;
 	if (gnutls_x509_crq_privkey_sign(crq, key->priv, GNUTLS_DIG_SHA512, 0) < 0 ||
 	    gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &d) < 0)
+		goto out;
+	if (include_pq && key->pq_alg != 0 && (rc = csr_pq_sign(crq, key, &d)) != HM_OK)
 		goto out;
 	rc = hm_buf_append(csr_der, d.data, d.size);
 out:

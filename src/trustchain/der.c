@@ -176,13 +176,21 @@ int der_cert_parse(const uint8_t *der, size_t len, struct der_cert *c)
 int der_cert_extension(const struct der_cert *c, const uint8_t *oid, size_t n,
                        struct der_elem *value, int *critical)
 {
+	if (!c->has_extensions)
+		return HM_ERR_NOT_FOUND;
+	return der_extensions_find(&c->extensions, oid, n, value, critical);
+}
+
+int der_extensions_find(const struct der_elem *extensions, const uint8_t *oid, size_t n,
+                        struct der_elem *value, int *critical)
+{
 	struct der_cursor list;
 	struct der_elem ext, id, v;
 	int found = 0, rc;
 
-	if (!c->has_extensions)
-		return HM_ERR_NOT_FOUND;
-	der_cursor_inside(&list, &c->extensions);
+	if (extensions->tag != DER_SEQUENCE)
+		return HM_ERR_ENCODING;
+	der_cursor_inside(&list, extensions);
 	while (!der_cursor_done(&list)) {
 		struct der_cursor x;
 		int crit = 0;
@@ -234,4 +242,31 @@ int der_csr_parse(const uint8_t *csr, size_t len, struct der_elem *subject, stru
 	    (rc = der_expect(&i, DER_SEQUENCE, subject)) != HM_OK)
 		return rc;
 	return der_expect(&i, DER_SEQUENCE, spki);
+}
+
+int der_put_uint(struct hm_buf *out, const uint8_t *be, size_t len)
+{
+	uint8_t zero = 0;
+	size_t old = out->len;
+	int rc;
+
+	while (len > 1 && be[0] == 0) {
+		be++;
+		len--;
+	}
+	if (len == 0) {
+		be = &zero;
+		len = 1;
+	}
+	if (be[0] & 0x80) { /* a leading zero keeps it positive */
+		if ((rc = der_put_header(out, DER_INTEGER, len + 1)) != HM_OK)
+			return rc;
+		if ((rc = hm_buf_append_byte(out, 0)) == HM_OK)
+			rc = hm_buf_append(out, be, len);
+	} else {
+		rc = der_put(out, DER_INTEGER, be, len);
+	}
+	if (rc != HM_OK)
+		out->len = old;
+	return rc;
 }

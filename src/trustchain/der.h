@@ -14,16 +14,19 @@
 
 #include "hypermesh/buf.h"
 
-#define DER_BOOLEAN   0x01
-#define DER_INTEGER   0x02
-#define DER_BITSTRING 0x03
-#define DER_OCTETS    0x04
-#define DER_NULL      0x05
-#define DER_OID       0x06
-#define DER_SEQUENCE  0x30
-#define DER_SET       0x31
-#define DER_CTX0      0xa0 /* [0] constructed */
-#define DER_CTX3      0xa3 /* [3] constructed */
+#define DER_BOOLEAN    0x01
+#define DER_INTEGER    0x02
+#define DER_BITSTRING  0x03
+#define DER_OCTETS     0x04
+#define DER_NULL       0x05
+#define DER_OID        0x06
+#define DER_SEQUENCE   0x30
+#define DER_SET        0x31
+#define DER_CTX0       0xa0 /* [0] constructed */
+#define DER_CTX3       0xa3 /* [3] constructed */
+#define DER_ENUMERATED 0x0a
+#define DER_UTCTIME    0x17
+#define DER_GENTIME    0x18
 
 /* One element: its tag, where its whole encoding starts and ends, its contents. */
 struct der_elem {
@@ -94,6 +97,13 @@ int der_cert_parse(const uint8_t *der, size_t len, struct der_cert *c);
  */
 int der_cert_extension(const struct der_cert *c, const uint8_t *oid, size_t n,
                        struct der_elem *value, int *critical);
+
+/* der_cert_extension over any Extensions SEQUENCE (a CSR's extensionRequest). */
+int der_extensions_find(const struct der_elem *extensions, const uint8_t *oid, size_t n,
+                        struct der_elem *value, int *critical);
+
+/* Appends the unsigned big-endian number be[0..len) as a minimal, positive DER INTEGER. */
+int der_put_uint(struct hm_buf *out, const uint8_t *be, size_t len);
 
 /*
  * The subject Name and SubjectPublicKeyInfo of a DER PKCS#10 request (RFC

@@ -164,7 +164,7 @@ int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char 
 	struct hm_buf b;
 	int rc;
 
-	if (key == NULL || ed_path == NULL || (key->pq_alg != 0 && pq_path == NULL))
+	if (key == NULL || ed_path == NULL)
 		return HM_ERR_INVALID;
 	if (gnutls_x509_privkey_export2_pkcs8(key->ed, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
 	                                      &pem) < 0)
@@ -172,7 +172,7 @@ int hm_tc_key_save(const struct hm_tc_key *key, const char *ed_path, const char 
 	rc = hm_file_write_atomic(ed_path, pem.data, pem.size, 0600, HM_FILE_NO_CLOBBER);
 	hm_wipe(pem.data, pem.size);
 	gnutls_free(pem.data);
-	if (rc != HM_OK || key->pq_alg == 0)
+	if (rc != HM_OK || key->pq_alg == 0 || pq_path == NULL)
 		return rc;
 	hm_buf_init(&b);
 	if ((rc = hm_put_bytes(&b, pq_magic, sizeof(pq_magic))) == HM_OK &&
@@ -211,6 +211,38 @@ static int pq_decode(struct hm_tc_key *k, const uint8_t *data, size_t len)
 	if (pk_len != info->pk_len || sk_len != info->sk_len)
 		return HM_ERR_LENGTH;
 	return key_set_pq(k, (enum hm_sig_alg)alg, pk, pk_len, sk, sk_len);
+}
+
+int hm_tc_key_load_pq(struct hm_tc_key *key, const char *pq_path)
+{
+	struct hm_tc_key *tmp;
+	struct hm_buf b;
+	int rc;
+
+	if (key == NULL || pq_path == NULL)
+		return HM_ERR_INVALID;
+	if (key->pq_alg != 0)
+		return HM_ERR_EXISTS;
+	if ((tmp = key_alloc()) == NULL)
+		return HM_ERR_NOMEM;
+	hm_buf_init(&b);
+	/* decoded into a scratch key so that key is unchanged on failure */
+	if ((rc = hm_file_read(pq_path, 64 * 1024, &b)) == HM_OK &&
+	    (rc = pq_decode(tmp, b.data, b.len)) == HM_OK) {
+		key->pq_alg = tmp->pq_alg;
+		key->pq_pk = tmp->pq_pk;
+		key->pq_sk = tmp->pq_sk;
+		key->pq_pk_len = tmp->pq_pk_len;
+		key->pq_sk_len = tmp->pq_sk_len;
+		key->pq_signer = tmp->pq_signer;
+		tmp->pq_alg = 0;
+		tmp->pq_pk = tmp->pq_sk = NULL;
+		tmp->pq_signer = NULL;
+	}
+	hm_wipe(b.data, b.len);
+	hm_buf_free(&b);
+	hm_tc_key_free(tmp);
+	return rc;
 }
 
 int hm_tc_key_load(const char *ed_path, const char *pq_path, struct hm_tc_key **out)

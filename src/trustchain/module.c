@@ -142,6 +142,8 @@ struct key_rec {
 	enum hm_tc_role role;
 	uint8_t revoked;
 	uint8_t hash[32];
+	uint8_t label[HM_TC_LABEL_MAX];
+	size_t label_len;
 };
 
 static int key_rec_get(MDB_txn *txn, struct tc_mod *m, const uint8_t id[HM_TC_KEY_ID_LEN],
@@ -157,6 +159,10 @@ static int key_rec_get(MDB_txn *txn, struct tc_mod *m, const uint8_t id[HM_TC_KE
 	k->role = (enum hm_tc_role)((uint8_t *)v.mv_data)[0];
 	k->revoked = ((uint8_t *)v.mv_data)[1];
 	memcpy(k->hash, (uint8_t *)v.mv_data + 2, 32);
+	k->label_len = ((uint8_t *)v.mv_data)[34];
+	if (v.mv_size != 35 + k->label_len)
+		return HM_ERR_CORRUPT;
+	memcpy(k->label, (uint8_t *)v.mv_data + 35, k->label_len);
 	return HM_OK;
 }
 
@@ -272,7 +278,8 @@ static int tc_open(void *ctx, MDB_env *env, MDB_txn *txn)
 
 	m->env = env;
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
-		if ((rc = hm_err_from_mdb(mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi))) != HM_OK)
+		if ((rc = hm_err_from_mdb(
+		             mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi))) != HM_OK)
 			return rc;
 	rc = db_get(txn, m->meta, "root", 4, &v);
 	if (rc == HM_OK) {
@@ -678,7 +685,9 @@ static int apply_apikey(struct tc_mod *m, MDB_txn *txn, const struct hm_block_in
 			return rc;
 		if (existing.revoked)
 			return HM_ERR_EXISTS;
-		rc = key_rec_put(txn, m, k.id, existing.role, 1, existing.hash, NULL, 0);
+		/* the label stays: `apikey list` still names a revoked key */
+		rc = key_rec_put(txn, m, k.id, existing.role, 1, existing.hash, existing.label,
+		                 existing.label_len);
 	}
 	if (rc != HM_OK)
 		return rc;
@@ -1016,6 +1025,84 @@ int hm_tc_authorize(void *ctx, MDB_txn *txn, const char *presented_key, enum hm_
 	return HM_OK;
 }
 
+/* When key id was created: the block time of its APIKEY_CREATE audit record. */
+static int apikey_created(struct tc_mod *m, MDB_txn *txn, const uint8_t id[HM_TC_KEY_ID_LEN],
+                          uint64_t *created_ms)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, mrc;
+
+	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, m->audit, &cur))) != HM_OK)
+		return rc;
+	rc = HM_ERR_NOT_FOUND;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data;
+		/* u64 height || u64 time || u16 type || digest || signer || actor ||
+		 * subject<0..255> */
+		size_t fixed = 8 + 8 + 2 + 2 * HM_MODULE_HASH_LEN + HM_TC_KEY_ID_LEN;
+
+		if (v.mv_size < fixed + 1 || v.mv_size != fixed + 1 + p[fixed]) {
+			rc = HM_ERR_CORRUPT;
+			break;
+		}
+		if (((uint16_t)(p[16] << 8 | p[17])) == HM_OP_TC_APIKEY_CREATE &&
+		    p[fixed] == HM_TC_KEY_ID_LEN &&
+		    memcmp(p + fixed + 1, id, HM_TC_KEY_ID_LEN) == 0) {
+			*created_ms = rd64(p + 8);
+			rc = HM_OK;
+			break;
+		}
+	}
+	if (rc == HM_ERR_NOT_FOUND && mrc != MDB_NOTFOUND && mrc != MDB_SUCCESS)
+		rc = hm_err_from_mdb(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int hm_tc_apikey_list(void *ctx, MDB_txn *txn, hm_tc_apikey_fn fn, void *arg)
+{
+	struct tc_mod *m = ctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, mrc;
+
+	if (m == NULL || txn == NULL || fn == NULL)
+		return HM_ERR_INVALID;
+	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, m->apikeys, &cur))) != HM_OK)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct hm_tc_apikey_info info;
+		struct key_rec rec;
+
+		if (k.mv_size != HM_TC_KEY_ID_LEN) {
+			rc = HM_ERR_CORRUPT;
+			break;
+		}
+		if ((rc = key_rec_get(txn, m, k.mv_data, &rec)) != HM_OK)
+			break;
+		memset(&info, 0, sizeof(info));
+		memcpy(info.id, k.mv_data, HM_TC_KEY_ID_LEN);
+		info.role = rec.role;
+		info.revoked = rec.revoked != 0;
+		memcpy(info.label, rec.label, rec.label_len);
+		info.label_len = rec.label_len;
+		rc = apikey_created(m, txn, info.id, &info.created_ms);
+		if (rc == HM_ERR_NOT_FOUND) /* the genesis admin key has no creating operation */
+			info.genesis = 1;
+		else if (rc != HM_OK)
+			break;
+		if ((rc = fn(arg, &info)) != HM_OK)
+			break;
+	}
+	if (rc == HM_OK && mrc != MDB_NOTFOUND)
+		rc = hm_err_from_mdb(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 int hm_tc_audit_count(void *ctx, MDB_txn *txn, uint64_t *count)
 {
 	return meta_u64(txn, ctx, "audit_next", count);
@@ -1025,14 +1112,11 @@ int hm_tc_crl(void *ctx, MDB_txn *txn, const struct hm_tc_ca *ca, uint64_t this_
               uint64_t next_update, struct hm_buf *der)
 {
 	struct tc_mod *m = ctx;
-	gnutls_x509_crl_t crl;
-	gnutls_datum_t d = { NULL, 0 };
+	struct hm_tc_crl_entry *entries = NULL;
+	size_t n = 0, cap = 0;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	long index = -1;
-	uint8_t id[64], num[8];
-	size_t id_len = sizeof(id);
-	unsigned crit;
 	int rc, mrc;
 
 	for (size_t i = 0; i < m->n_inters; i++)
@@ -1041,22 +1125,13 @@ int hm_tc_crl(void *ctx, MDB_txn *txn, const struct hm_tc_ca *ca, uint64_t this_
 			index = (long)i;
 	if (index < 0)
 		return HM_ERR_NOT_FOUND;
-	if (gnutls_x509_crl_init(&crl) < 0)
-		return HM_ERR_NOMEM;
-	rc = HM_ERR_CRYPTO;
-	be64(num, this_update);
-	if (gnutls_x509_crl_set_version(crl, 2) < 0 ||
-	    gnutls_x509_crl_set_this_update(crl, (time_t)this_update) < 0 ||
-	    gnutls_x509_crl_set_next_update(crl, (time_t)next_update) < 0 ||
-	    gnutls_x509_crl_set_number(crl, num, sizeof(num)) < 0 ||
-	    gnutls_x509_crt_get_subject_key_id(ca->crt, id, &id_len, &crit) < 0 ||
-	    gnutls_x509_crl_set_authority_key_id(crl, id, id_len) < 0)
-		goto out;
 	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, m->revoked, &cur))) != HM_OK)
-		goto out;
+		return rc;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == MDB_SUCCESS;
 	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct cert_rec rec;
+		const uint8_t *r = v.mv_data;
+
 		if (v.mv_size != 17 || k.mv_size != HM_TC_SERIAL_LEN ||
 		    get_rec(m, txn, k.mv_data, &rec) != HM_OK) {
 			rc = HM_ERR_CORRUPT;
@@ -1064,25 +1139,28 @@ int hm_tc_crl(void *ctx, MDB_txn *txn, const struct hm_tc_ca *ca, uint64_t this_
 		}
 		if (rec.inter != index)
 			continue;
-		if (gnutls_x509_crl_set_crt_serial(crl, k.mv_data, HM_TC_SERIAL_LEN,
-		                                   (time_t)(rd64(v.mv_data) / 1000)) < 0) {
-			rc = HM_ERR_CRYPTO;
-			goto out;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct hm_tc_crl_entry *ne = realloc(entries, ncap * sizeof(*ne));
+			if (ne == NULL) {
+				rc = HM_ERR_NOMEM;
+				goto out;
+			}
+			entries = ne;
+			cap = ncap;
 		}
+		memcpy(entries[n].serial, k.mv_data, HM_TC_SERIAL_LEN);
+		entries[n].revoked_at = rd64(r) / 1000;
+		entries[n].reason = r[8];
+		n++;
 	}
 	if (mrc != MDB_NOTFOUND) {
 		rc = hm_err_from_mdb(mrc);
 		goto out;
 	}
-	rc = HM_ERR_CRYPTO;
-	if (gnutls_x509_crl_privkey_sign(crl, ca->crt, ca->key->priv, GNUTLS_DIG_SHA512, 0) < 0 ||
-	    gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_DER, &d) < 0)
-		goto out;
-	rc = hm_buf_append(der, d.data, d.size);
+	rc = hm_tc_crl_build(ca, this_update, next_update, entries, n, der);
 out:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	gnutls_free(d.data);
-	gnutls_x509_crl_deinit(crl);
+	mdb_cursor_close(cur);
+	free(entries);
 	return rc;
 }
