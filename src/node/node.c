@@ -210,6 +210,24 @@ static void send_to(struct hm_node *n, uint16_t to, const struct hm_buf *msg)
 
 static void on_timer(uv_timer_t *t);
 
+/*
+ * Evidence committed in a block: kept in LMDB (one record per validator,
+ * view and kind) and counted; the offender is reported in the status.
+ */
+static void note_committed_evidence(struct hm_node *n, const struct hm_bft_output *o)
+{
+	struct hm_bft_evidence e;
+	int rc;
+
+	if (hm_bft_evidence_decode(&e, o->data.data, o->data.len) != HM_OK)
+		return;
+	rc = hm_bft_lmdb_put_evidence(n->db, o->height, o->data.data, o->data.len);
+	if (rc != HM_OK && rc != HM_ERR_EXISTS)
+		hm_log(HM_LOG_ERROR, LOG, "storing evidence failed", HM_LOG_STR("error", hm_strerror(rc)));
+	hm_log(HM_LOG_WARN, LOG, "equivocation committed", HM_LOG_UINT("validator", e.validator),
+	       HM_LOG_UINT("view", e.view), HM_LOG_UINT("height", o->height));
+}
+
 /* Drains the replica's outputs and re-arms its timer. Run after every entry point. */
 static void pump(struct hm_node *n)
 {
@@ -247,6 +265,9 @@ static void pump(struct hm_node *n)
 		case HM_BFT_OUT_EVIDENCE:
 			hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
 			       HM_LOG_UINT("bytes", o.data.len));
+			break;
+		case HM_BFT_OUT_EVIDENCE_COMMITTED:
+			note_committed_evidence(n, &o);
 			break;
 		}
 		hm_buf_free(&o.data);
