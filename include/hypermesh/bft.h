@@ -37,10 +37,10 @@
  * The post-quantum half of a hybrid signature (docs/CONSENSUS.md §2a):
  * ML-DSA-87 through sig.h, fixed-length signatures.
  */
-#define HM_BFT_PQ_ALG     4 /* HM_SIG_MLDSA87 */
-#define HM_BFT_PQ_PK_LEN  2592
-#define HM_BFT_PQ_SK_LEN  4896
-#define HM_BFT_PQ_SIG_LEN 4627
+#define HM_BFT_PQ_ALG         4 /* HM_SIG_MLDSA87 */
+#define HM_BFT_PQ_PK_LEN      2592
+#define HM_BFT_PQ_SK_LEN      4896
+#define HM_BFT_PQ_SIG_LEN     4627
 
 /* ---- certificates and blocks ---- */
 
@@ -264,9 +264,9 @@ int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
 int hm_bft_sign_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
                    const uint8_t sk[HM_BFT_PQ_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
                    uint8_t sig[HM_BFT_PQ_SIG_LEN]) __attribute__((warn_unused_result));
-int hm_bft_verify_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
-                     uint16_t signer, uint64_t a, const uint8_t *h, uint64_t b,
-                     const struct hm_bft_pq *pq) __attribute__((warn_unused_result));
+int hm_bft_verify_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain, uint16_t signer,
+                     uint64_t a, const uint8_t *h, uint64_t b, const struct hm_bft_pq *pq)
+        __attribute__((warn_unused_result));
 
 /*
  * HM_OK if every signature in the message has the shape the set's policy
@@ -377,7 +377,7 @@ enum hm_bft_test_flags {
 struct hm_bft_config {
 	const struct hm_bft_validators *validators; /* copied */
 	uint16_t self;
-	const uint8_t *sk;                    /* HM_BFT_SK_LEN bytes, copied (and wiped on del) */
+	const uint8_t *sk;    /* HM_BFT_SK_LEN bytes, copied (and wiped on del) */
 	const uint8_t *pq_sk; /* hybrid policy: HM_BFT_PQ_SK_LEN bytes, copied; else NULL */
 	const struct hm_bft_storage *storage; /* copied; ctx must outlive the replica */
 	uint64_t base_timeout_ms;             /* 0: 1000 */
@@ -422,7 +422,7 @@ struct hm_bft_status {
 	uint8_t committed_hash[HM_BFT_HASH_LEN];
 	uint64_t timeouts_sent;
 	uint64_t evidence;
-	uint64_t rejected; /* messages refused (bad encoding, signature, rule) */
+	uint64_t rejected;           /* messages refused (bad encoding, signature, rule) */
 	uint64_t wrong_shape;        /* of which: signatures not of the policy's shape */
 	uint64_t evidence_pending;   /* records waiting for a block */
 	uint64_t evidence_committed; /* records committed in the chain */

@@ -35,11 +35,11 @@ struct hm_bft_sim_config {
 	uint64_t steps;  /* events to process */
 	uint32_t faults; /* enum hm_bft_fault */
 	/* Test-only knobs that make the cluster unsafe, to show the checker bites. */
-	uint16_t quorum_override;   /* 0: n - f */
-	uint32_t honest_flags;      /* e.g. HM_BFT_TEST_NO_LOCK for every replica */
-	uint16_t byzantine;         /* with HM_BFT_FAULT_BYZANTINE: how many (0: f) */
-	uint64_t liveness_bound_ms; /* 0: 60000 */
-	uint64_t partition_max_ms;  /* longest partition; 0: 3000 */
+	uint16_t quorum_override;          /* 0: n - f */
+	uint32_t honest_flags;             /* e.g. HM_BFT_TEST_NO_LOCK for every replica */
+	uint16_t byzantine;                /* with HM_BFT_FAULT_BYZANTINE: how many (0: f) */
+	uint64_t liveness_bound_ms;        /* 0: 60000 */
+	uint64_t partition_max_ms;         /* longest partition; 0: 3000 */
 	enum hm_bft_sig_policy sig_policy; /* the validator set's; default ed25519 */
 };
 

@@ -124,7 +124,8 @@ int hm_bft_policy_parse(const char *name, enum hm_bft_sig_policy *out)
 void hm_bft_block_hash(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *chain_id, size_t chain_id_len,
                        const struct hm_bft_block *b)
 {
-	uint8_t m[sizeof(block_domain) + 1 + HM_BFT_CHAIN_ID_MAX + 8 + 8 + 32 + 2 + 8 + 32 + 8 + 32];
+	uint8_t m[sizeof(block_domain) + 1 + HM_BFT_CHAIN_ID_MAX + 8 + 8 + 32 + 2 + 8 + 32 + 8 +
+	          32];
 	size_t n = sizeof(block_domain) - 1;
 
 	if (chain_id_len > HM_BFT_CHAIN_ID_MAX)
@@ -295,9 +296,8 @@ int hm_bft_sign_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain
 	return rc;
 }
 
-int hm_bft_verify_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
-                     uint16_t signer, uint64_t a, const uint8_t *h, uint64_t b,
-                     const struct hm_bft_pq *pq)
+int hm_bft_verify_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain, uint16_t signer,
+                     uint64_t a, const uint8_t *h, uint64_t b, const struct hm_bft_pq *pq)
 {
 	uint8_t m[SIGNED_MAX];
 	size_t n;

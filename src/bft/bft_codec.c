@@ -115,7 +115,8 @@ static int get_qc(struct hm_reader *r, struct hm_bft_qc *qc)
 		if (qc->nsigs == HM_BFT_MAX_VALIDATORS)
 			return HM_ERR_LENGTH;
 		if ((rc = hm_get_u16(&sub, &s->signer)) ||
-		    (rc = hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN)) || (rc = get_pq(&sub, &s->pq)))
+		    (rc = hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_pq(&sub, &s->pq)))
 			return rc == HM_ERR_TRUNCATED ? HM_ERR_LENGTH : rc;
 		if (qc->nsigs > 0 && s->signer <= qc->sigs[qc->nsigs - 1].signer)
 			return HM_ERR_INVALID;
@@ -137,7 +138,8 @@ static int get_tc(struct hm_reader *r, struct hm_bft_tc *tc)
 		if (tc->nsigs == HM_BFT_MAX_VALIDATORS)
 			return HM_ERR_LENGTH;
 		if ((rc = hm_get_u16(&sub, &s->signer)) || (rc = hm_get_u64(&sub, &s->hqc_view)) ||
-		    (rc = hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN)) || (rc = get_pq(&sub, &s->pq)))
+		    (rc = hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_pq(&sub, &s->pq)))
 			return rc == HM_ERR_TRUNCATED ? HM_ERR_LENGTH : rc;
 		if (tc->nsigs > 0 && s->signer <= tc->sigs[tc->nsigs - 1].signer)
 			return HM_ERR_INVALID;
@@ -270,8 +272,8 @@ int hm_bft_msg_encode(struct hm_buf *out, const struct hm_bft_msg *m)
 
 		if ((rc = hm_put_u64(out, t->view)) || (rc = hm_put_u16(out, t->sender)) ||
 		    (rc = put_qc(out, &t->high_qc)) ||
-		    (rc = hm_put_bytes(out, t->sig, HM_BFT_SIG_LEN)) || (rc = put_pq(out, &t->pq)) ||
-		    (rc = hm_put_u8(out, t->has_tc ? 1 : 0)))
+		    (rc = hm_put_bytes(out, t->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = put_pq(out, &t->pq)) || (rc = hm_put_u8(out, t->has_tc ? 1 : 0)))
 			return rc;
 		return t->has_tc ? put_tc(out, &t->last_tc) : HM_OK;
 	}

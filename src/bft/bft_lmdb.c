@@ -65,8 +65,8 @@ int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
 		return rc;
 	}
 	if ((rc = hm_err_from_mdb(mdb_env_set_maxdbs(db->env, 4))) ||
-	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(db->env,
-	                                       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
+	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(
+	             db->env, map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
 	    (rc = hm_err_from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
 		goto fail;
 	if ((rc = check_file_size(db->env, dir)))

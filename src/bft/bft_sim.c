@@ -585,10 +585,12 @@ static int sync_node(struct sim *s, uint16_t i)
 				break;
 			if (hm_bft_evidence_decode(&ev, o.data.data, o.data.len) != HM_OK ||
 			    hm_bft_evidence_verify(&s->vs, &ev) != HM_OK)
-				fail(s, "validity", "replica %u committed unverifiable evidence", i);
+				fail(s, "validity", "replica %u committed unverifiable evidence",
+				     i);
 			else if (!s->nodes[ev.validator].byz)
-				fail(s, "validity", "replica %u committed evidence against honest %u",
-				     i, ev.validator);
+				fail(s, "validity",
+				     "replica %u committed evidence against honest %u", i,
+				     ev.validator);
 			break;
 		}
 		}
@@ -860,8 +862,8 @@ static int setup(struct sim *s)
 				                   s->nodes[i].pq_sk, HM_BFT_PQ_SK_LEN);
 		}
 		if (rc == HM_OK)
-			rc = hm_bft_validators_set_hybrid(&s->vs,
-			                                  (const uint8_t(*)[HM_BFT_PQ_PK_LEN])pq_pks);
+			rc = hm_bft_validators_set_hybrid(
+			        &s->vs, (const uint8_t(*)[HM_BFT_PQ_PK_LEN])pq_pks);
 		free(pq_pks);
 		if (rc != HM_OK)
 			return rc;

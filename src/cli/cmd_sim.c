@@ -72,7 +72,8 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 			break;
 		case 'p':
 			if (hm_bft_policy_parse(optarg, &cfg.sig_policy) != HM_OK)
-				return cli_usage_error(cmd, "unknown signature policy '%s'", optarg);
+				return cli_usage_error(cmd, "unknown signature policy '%s'",
+				                       optarg);
 			break;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -92,12 +93,12 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 	printf("seed=%" PRIu64 " nodes=%u faults=%s steps=%" PRIu64 " virtual_ms=%" PRIu64
 	       " height=%" PRIu64 " min_height=%" PRIu64 " view=%" PRIu64 " messages=%" PRIu64
 	       " dropped=%" PRIu64 " duplicated=%" PRIu64 " crashes=%" PRIu64 " partitions=%" PRIu64
-	       " evidence=%" PRIu64 " rejected=%" PRIu64 " txs=%" PRIu64 " evidence_committed=%" PRIu64
-	       " wrong_shape=%" PRIu64 " sig_policy=%s\n",
+	       " evidence=%" PRIu64 " rejected=%" PRIu64 " txs=%" PRIu64
+	       " evidence_committed=%" PRIu64 " wrong_shape=%" PRIu64 " sig_policy=%s\n",
 	       cfg.seed, cfg.nodes, faults, res.step, res.virtual_ms, res.max_height,
 	       res.min_height, res.max_view, res.messages, res.dropped, res.duplicated, res.crashes,
-	       res.partitions, res.evidence, res.rejected, res.txs_committed, res.evidence_committed,
-	       res.wrong_shape, hm_bft_policy_name(cfg.sig_policy));
+	       res.partitions, res.evidence, res.rejected, res.txs_committed,
+	       res.evidence_committed, res.wrong_shape, hm_bft_policy_name(cfg.sig_policy));
 	if (!res.ok) {
 		cli_error(cmd, "invariant %s violated at step %" PRIu64 " (seed %" PRIu64 "): %s",
 		          res.invariant, res.step, cfg.seed, res.detail);
