@@ -55,4 +55,24 @@ int hm_bft_pq_validators_save(const char *path, uint16_t n, const uint8_t (*pks)
 int hm_bft_pq_validators_load(const char *path, uint16_t n, uint8_t (*pks)[HM_BFT_PQ_PK_LEN],
                               char *err, size_t errlen);
 
+/*
+ * Pinning validators' PQ keys on a transport (the node's STOQ pq_check): a
+ * peer whose node id is a validator's must present that validator's PQ key
+ * id; a peer that is no validator (a client) has nothing pinned. Node ids
+ * and key ids are 32-byte hashes (STOQ's HM_NODE_ID_LEN, HM_STOQ_PQ_KEY_ID_LEN).
+ */
+struct hm_bft_pq_pins {
+	uint16_t n;
+	uint8_t node_id[HM_BFT_MAX_VALIDATORS][32];
+	uint8_t key_id[HM_BFT_MAX_VALIDATORS][32];
+};
+
+/*
+ * HM_OK (not a validator, or its pinned key), HM_ERR_VERIFY (a validator
+ * presenting another key); *who (may be NULL) gets the validator index or
+ * UINT16_MAX.
+ */
+int hm_bft_pq_pins_check(const struct hm_bft_pq_pins *pins, const uint8_t node_id[32],
+                         const uint8_t key_id[32], uint16_t *who);
+
 #endif

@@ -192,3 +192,18 @@ int hm_bft_pq_validators_load(const char *path, uint16_t n, uint8_t (*pks)[HM_BF
 	hm_buf_free(&b);
 	return rc;
 }
+
+int hm_bft_pq_pins_check(const struct hm_bft_pq_pins *pins, const uint8_t node_id[32],
+                         const uint8_t key_id[32], uint16_t *who)
+{
+	if (who != NULL)
+		*who = UINT16_MAX;
+	for (uint16_t i = 0; i < pins->n && i < HM_BFT_MAX_VALIDATORS; i++) {
+		if (memcmp(node_id, pins->node_id[i], 32) != 0)
+			continue;
+		if (who != NULL)
+			*who = i;
+		return memcmp(key_id, pins->key_id[i], 32) == 0 ? HM_OK : HM_ERR_VERIFY;
+	}
+	return HM_OK;
+}

@@ -69,7 +69,7 @@ struct hm_node {
 	uint8_t *pq_pk, *pq_sk;
 	/* Pinned STOQ PQ key ids of the validators ([consensus] pq_validators). */
 	int pq_pinned;
-	uint8_t pq_key_id[HM_BFT_MAX_VALIDATORS][HM_STOQ_PQ_KEY_ID_LEN];
+	struct hm_bft_pq_pins pq_pins;
 	/* Committed equivocation evidence (kept in LMDB), per offender. */
 	uint64_t evidence_count;
 	uint64_t offenses[HM_BFT_MAX_VALIDATORS];
@@ -230,17 +230,13 @@ static int pq_check(const uint8_t node_id[HM_NODE_ID_LEN],
                     const uint8_t key_id[HM_STOQ_PQ_KEY_ID_LEN], void *user)
 {
 	struct hm_node *n = user;
+	uint16_t who;
+	int rc = hm_bft_pq_pins_check(&n->pq_pins, node_id, key_id, &who);
 
-	for (uint16_t i = 0; i < n->vs.n; i++) {
-		if (memcmp(node_id, n->cfg.validators[i].node_id, HM_NODE_ID_LEN) != 0)
-			continue;
-		if (memcmp(key_id, n->pq_key_id[i], HM_STOQ_PQ_KEY_ID_LEN) == 0)
-			return HM_OK;
+	if (rc != HM_OK)
 		hm_log(HM_LOG_WARN, LOG, "validator presented a PQ key other than its genesis key",
-		       HM_LOG_UINT("validator", i));
-		return HM_ERR_VERIFY;
-	}
-	return HM_OK;
+		       HM_LOG_UINT("validator", who));
+	return rc;
 }
 
 /*
@@ -280,8 +276,11 @@ static int load_pq(struct hm_node *n, const struct hm_node_config *cfg, char *er
 		       (unsigned)n->self, cfg->pq_validators);
 		goto out;
 	}
-	for (uint16_t i = 0; i < n->vs.n; i++)
-		hm_stoq_pq_key_id(HM_SIG_MLDSA87, pks[i], HM_BFT_PQ_PK_LEN, n->pq_key_id[i]);
+	n->pq_pins.n = n->vs.n;
+	for (uint16_t i = 0; i < n->vs.n; i++) {
+		memcpy(n->pq_pins.node_id[i], cfg->validators[i].node_id, HM_NODE_ID_LEN);
+		hm_stoq_pq_key_id(HM_SIG_MLDSA87, pks[i], HM_BFT_PQ_PK_LEN, n->pq_pins.key_id[i]);
+	}
 	n->pq_pinned = 1;
 	if (cfg->sig_policy == HM_BFT_POLICY_HYBRID &&
 	    (rc = hm_bft_validators_set_hybrid(&n->vs, (const uint8_t(*)[HM_BFT_PQ_PK_LEN])pks)))
