@@ -712,10 +712,16 @@ static int evidence_gossip(struct hm_bft_replica *r, const uint8_t *rec)
 static int handle_evidence(struct hm_bft_replica *r, const uint8_t *rec)
 {
 	struct hm_bft_evidence e;
+	uint8_t key[HM_BFT_HASH_LEN];
 	int rc;
 
-	if ((rc = hm_bft_evidence_decode(&e, rec, HM_BFT_EVIDENCE_LEN)) ||
-	    (rc = hm_bft_evidence_verify(&r->vs, &e)))
+	if ((rc = hm_bft_evidence_decode(&e, rec, HM_BFT_EVIDENCE_LEN)))
+		return rc;
+	/* Known already (several replicas report one equivocation): nothing to verify. */
+	ev_key(key, rec);
+	if (ev_committed(r, key) || ev_pooled(r, key))
+		return HM_OK;
+	if ((rc = hm_bft_evidence_verify(&r->vs, &e)))
 		return rc;
 	ev_pool_add(r, rec);
 	return HM_OK;
@@ -1491,6 +1497,13 @@ static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout 
 			if (s->has[i])
 				tc->sigs[tc->nsigs++] = s->sig[i];
 		s->formed = 1;
+		/* Formed from timeouts verified one by one (and a verified high QC). */
+		{
+			uint8_t key[HM_BFT_HASH_LEN];
+
+			if (cert_key(NULL, tc, key) == HM_OK)
+				cache_put(r, tc->view, CACHE_TC, key);
+		}
 		rc = process_tc(r, tc, t->sender);
 		free(tc);
 		return rc;

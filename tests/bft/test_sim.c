@@ -7,44 +7,8 @@
 #include <string.h>
 
 #include "hypermesh/bft_sim.h"
+#include "sim_seeds.h"
 #include "test.h"
-
-/* Runs the seeds; returns the evidence records committed over all runs. */
-static uint64_t run_policy_seeds(const char *fault, uint64_t first, int seeds, uint16_t nodes,
-                                 uint64_t steps, enum hm_bft_sig_policy policy)
-{
-	struct hm_bft_sim_config c;
-	struct hm_bft_sim_result r;
-	uint64_t min_commits = UINT64_MAX, evidence = 0;
-
-	memset(&c, 0, sizeof(c));
-	CHECK_ERR(hm_bft_fault_parse(fault, &c.faults), HM_OK);
-	c.nodes = nodes;
-	c.steps = steps;
-	c.sig_policy = policy;
-	for (int i = 0; i < seeds; i++) {
-		c.seed = first + (uint64_t)i;
-		CHECK_ERR(hm_bft_sim_run(&c, &r), HM_OK);
-		if (!r.ok) {
-			fprintf(stderr, "faults=%s seed=%llu: invariant %s at step %llu: %s\n",
-			        fault, (unsigned long long)c.seed, r.invariant,
-			        (unsigned long long)r.step, r.detail);
-			CHECK(r.ok);
-		}
-		if (r.min_height < min_commits)
-			min_commits = r.min_height;
-		/* Honest replicas only ever see messages of the policy's shape. */
-		CHECK_EQ(r.wrong_shape, 0);
-		evidence += r.evidence_committed;
-	}
-	/* Every honest replica of every run committed something. */
-	CHECK(min_commits > 0);
-	printf("faults=%s policy=%s seeds=%d nodes=%u steps=%llu: min height %llu, evidence "
-	       "committed %llu\n",
-	       fault, hm_bft_policy_name(policy), seeds, nodes, (unsigned long long)steps,
-	       (unsigned long long)min_commits, (unsigned long long)evidence);
-	return evidence;
-}
 
 static uint64_t run_seeds(const char *fault, uint64_t first, int seeds, uint16_t nodes,
                           uint64_t steps)
@@ -76,18 +40,6 @@ static void test_byzantine(void)
 	 * (each run also checks that evidence found while faults were on is
 	 * committed after healing, and that no record names an honest replica). */
 	CHECK(run_seeds("byzantine", 4000, 25, 4, 1500) > 0);
-}
-
-/*
- * The hybrid policy under faults: every proposal, vote and timeout carries
- * an ML-DSA-87 signature too (about 3x the CPU of an ed25519 run), so a
- * handful of seeds of the hardest classes.
- */
-static void test_hybrid(void)
-{
-	CHECK(run_policy_seeds("byzantine", 7000, 3, 4, 1500, HM_BFT_POLICY_HYBRID) > 0);
-	run_policy_seeds("all", 7100, 3, 4, 1500, HM_BFT_POLICY_HYBRID);
-	run_policy_seeds("all", 7200, 1, 7, 1500, HM_BFT_POLICY_HYBRID);
 }
 
 static void test_all(void)
@@ -207,5 +159,5 @@ static void test_bad_config(void)
 }
 
 TEST_MAIN(test_benign_faults, test_crash, test_partition, test_byzantine, test_all,
-          test_seven_nodes, test_hybrid, test_deterministic, test_checker_catches_fork,
+          test_seven_nodes, test_deterministic, test_checker_catches_fork,
           test_checker_catches_missing_lock, test_bad_config)
