@@ -25,13 +25,13 @@ contains "$out" "nodes=1"
 
 # The hybrid policy: same run (decisions do not depend on signature bytes).
 # Short runs: ML-DSA-87 is slow in sanitizer builds.
-expect 0 "$hm" sim --seed 1 --steps 400
+expect 0 "$hm" sim --seed 1 --steps 200
 ed=$out
-expect 0 "$hm" sim --seed 1 --steps 400 --sig-policy hybrid
+expect 0 "$hm" sim --seed 1 --steps 200 --sig-policy hybrid
 contains "$out" "sig_policy=hybrid"
 contains "$out" "wrong_shape=0"
 [[ "${out% sig_policy=*}" == "${ed% sig_policy=*}" ]] || fail "hybrid run differs: $out / $ed"
-expect 0 "$hm" sim --seed 7 --nodes 4 --steps 700 --faults byzantine --sig-policy hybrid
+expect 0 "$hm" sim --seed 7 --nodes 4 --steps 250 --faults byzantine --sig-policy hybrid
 contains "$out" "sig_policy=hybrid"
 [[ "$out" != *" evidence_committed=0 "* ]] || fail "no evidence committed: $out"
 expect 1 "$hm" sim --seed 1 --sig-policy falcon
