@@ -80,8 +80,9 @@ struct devnet {
 /*
  * The devnet's consensus signature policy (docs/CONSENSUS.md §2a). Every
  * validator gets a persistent ML-DSA-87 key either way (STOQ authenticates
- * with it, and peers pin it from validators.pq); ed25519 because hybrid
- * costs ~3x the consensus CPU per block (bench_consensus, BENCHMARKS.md).
+ * with it, and peers pin it from validators.pq). ed25519: hybrid runs on the
+ * devnet but issued ~0.75x the certificates/s (4 validators on 2 cores are
+ * CPU-bound; measured, CONSENSUS.md §2a).
  */
 #define DEVNET_SIG_POLICY "ed25519"
 
