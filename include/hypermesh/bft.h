@@ -8,9 +8,11 @@
  * feeds it messages and the current time (milliseconds, any epoch, never
  * decreasing) and drains outputs: messages to send (to one validator or to
  * all others), committed blocks in height order, equivocation evidence. The
- * replica signs with the key it is given (Ed25519 through sig.h).
+ * replica signs with the keys it is given: Ed25519, and under the hybrid
+ * policy also ML-DSA-87 (both through sig.h).
  *
- * Objects decoded from the wire borrow from the input (payload pointers);
+ * Objects decoded from the wire borrow from the input (payload, evidence
+ * and PQ signature pointers);
  * everything else is copied into fixed-size fields.
  */
 #ifndef HYPERMESH_BFT_H
@@ -442,7 +444,9 @@ void hm_bft_replica_del(struct hm_bft_replica *r);
 /*
  * Handles one message from the network. Returns HM_OK when the message was
  * processed or ignored as stale/duplicate; a decoding error for malformed
- * bytes; HM_ERR_VERIFY / HM_ERR_RANGE / HM_ERR_INVALID / HM_ERR_TOO_LARGE
+ * bytes; HM_ERR_INVALID for signatures of the wrong shape for the policy
+ * (counted in wrong_shape, nothing else looked at); HM_ERR_VERIFY /
+ * HM_ERR_RANGE / HM_ERR_INVALID / HM_ERR_TOO_LARGE
  * for a message that breaks the rules (no vote is cast for it; valid
  * certificates it carried may still have advanced the view, and evidence
  * may have been output); HM_ERR_CORRUPT if a certified chain conflicts with
