@@ -943,8 +943,9 @@ static json_t *status_json(struct hm_services *s)
 	/* Validators named by committed equivocation evidence (docs/CONSENSUS.md §4). */
 	for (uint16_t i = 0; i < s->cfg->nvalidators; i++)
 		if (st.offenses[i] > 0)
-			json_array_append_new(offenders, json_pack("{s:i, s:I}", "index", i, "evidence",
-			                                           (json_int_t)st.offenses[i]));
+			json_array_append_new(offenders,
+			                      json_pack("{s:i, s:I}", "index", i, "evidence",
+			                                (json_int_t)st.offenses[i]));
 	for (uint16_t i = 0; i < s->cfg->nvalidators; i++) {
 		const struct hm_node_validator *v = &s->cfg->validators[i];
 		char addr[HM_NODE_HOST_MAX + 8];

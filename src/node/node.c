@@ -255,8 +255,8 @@ static int load_pq(struct hm_node *n, const struct hm_node_config *cfg, char *er
 		if (n->pq_pk == NULL || n->pq_sk == NULL)
 			return seterr(err, errlen, "out of memory"), HM_ERR_NOMEM;
 		if ((rc = hm_bft_pq_key_load(cfg->pq_key_file, n->pq_pk, n->pq_sk)))
-			return seterr(err, errlen, "cannot load the PQ key %s: %s", cfg->pq_key_file,
-			              hm_strerror(rc)),
+			return seterr(err, errlen, "cannot load the PQ key %s: %s",
+			              cfg->pq_key_file, hm_strerror(rc)),
 			       rc;
 	}
 	if (cfg->pq_validators[0] == '\0')
@@ -272,8 +272,8 @@ static int load_pq(struct hm_node *n, const struct hm_node_config *cfg, char *er
 	}
 	if (n->pq_pk != NULL && memcmp(pks[n->self], n->pq_pk, HM_BFT_PQ_PK_LEN) != 0) {
 		rc = HM_ERR_INVALID;
-		seterr(err, errlen, "the PQ key in %s is not validator %u's in %s", cfg->pq_key_file,
-		       (unsigned)n->self, cfg->pq_validators);
+		seterr(err, errlen, "the PQ key in %s is not validator %u's in %s",
+		       cfg->pq_key_file, (unsigned)n->self, cfg->pq_validators);
 		goto out;
 	}
 	n->pq_pins.n = n->vs.n;
@@ -308,7 +308,8 @@ static void note_committed_evidence(struct hm_node *n, const struct hm_bft_outpu
 			n->offenses[e.validator]++;
 	}
 	if (rc != HM_OK && rc != HM_ERR_EXISTS)
-		hm_log(HM_LOG_ERROR, LOG, "storing evidence failed", HM_LOG_STR("error", hm_strerror(rc)));
+		hm_log(HM_LOG_ERROR, LOG, "storing evidence failed",
+		       HM_LOG_STR("error", hm_strerror(rc)));
 	hm_log(HM_LOG_WARN, LOG, "equivocation committed", HM_LOG_UINT("validator", e.validator),
 	       HM_LOG_UINT("view", e.view), HM_LOG_UINT("height", o->height));
 }
