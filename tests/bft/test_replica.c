@@ -1097,8 +1097,39 @@ static void test_block_evidence_checked(void)
 	}
 }
 
+/*
+ * Certificates are cached by their encoding, signatures included: after a
+ * valid QC for (view 1, B1) was verified, a copy with a forged signature is
+ * still refused (a (view, block) key would have let it through, and the
+ * replica would then have forwarded the forged QC as its own high QC).
+ */
+static void test_forged_copy_of_cached_qc(void)
+{
+	struct fx_store st = { 0 };
+	struct outs o = { 0 };
+	struct hm_bft_replica *r;
+	struct hm_bft_block b[4], x;
+	uint8_t h[4][32];
+	struct hm_bft_qc qc[4];
+
+	fx_init(&fx, 4);
+	chain3(b, h, qc);
+	r = replica(0, &st, 0, 0);
+	CHECK_ERR(feed_block(r, &b[1], 20), HM_OK);
+	CHECK_ERR(feed_block(r, &b[2], 30), HM_OK); /* verifies and caches qc[1] */
+	x = b[2];
+	x.timestamp = 31;              /* another block, same justify (view 1, B1) ... */
+	x.justify.sigs[1].sig[9] ^= 1; /* ... with one signature forged */
+	CHECK_ERR(feed_block(r, &x, 31), HM_ERR_VERIFY);
+	drain(r, &o);
+	outs_free(&o);
+	hm_bft_replica_del(r);
+	fx_store_free(&st);
+}
+
 TEST_MAIN(test_leader_proposes_at_start, test_vote_once_and_evidence, test_refused_proposals,
           test_two_chain_commit, test_locking_rule, test_tc_without_lock_violation, test_timeouts,
           test_vote_collection, test_block_sync, test_restart_recovers,
           test_storage_failure_blocks_vote, test_mempool, test_bad_config, test_pacing,
-          test_sync_blocks, test_evidence_gossip_and_commit, test_block_evidence_checked)
+          test_sync_blocks, test_evidence_gossip_and_commit, test_block_evidence_checked,
+          test_forged_copy_of_cached_qc)
