@@ -831,7 +831,11 @@ static int commit_evidence(struct hm_bft_replica *r, const struct hm_bft_block *
 		ev_pool_drop(r, key);
 		if (ev_committed(r, key))
 			continue; /* only a Byzantine quorum commits a duplicate */
-		if ((rc = bft_hset_put(&r->ev_committed, key, 0)))
+		/* Past EV_COMMITTED (only a chain certified by more than f Byzantine
+		 * validators gets there: the voting rule stops at the bound) the key
+		 * is not remembered; the commit itself must not fail. */
+		rc = bft_hset_put(&r->ev_committed, key, 0);
+		if (rc != HM_OK && rc != HM_ERR_TOO_LARGE)
 			return rc;
 		r->ev_committed_n++;
 		if (out) {
