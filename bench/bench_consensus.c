@@ -11,6 +11,10 @@
  *     delays and in virtual ms for 1 ms and 10 ms links, under light load
  *     (one transaction at a time) and under saturation (mempools kept full).
  *
+ * Both signature policies run, the same workload in the same process:
+ * ed25519 and hybrid (Ed25519 + ML-DSA-87 on every proposal, vote and
+ * timeout, docs/CONSENSUS.md §2a), so their ratio is measured, not guessed.
+ *
  * Reference figures (published, not run here): Narwhal ~46,000 tx/s at
  * ~464 ms with 4 nodes on one host; Tendermint ~2,000 tx/s with 4 nodes;
  * CometBFT v1 QA ~400 tx/s with 200 nodes.
@@ -27,6 +31,7 @@
 #include "hypermesh/bft_lmdb.h"
 #include "hypermesh/ed25519.h"
 #include "hypermesh/error.h"
+#include "hypermesh/sig.h"
 
 #define NODES   4
 #define TX_SIZE 32
@@ -87,6 +92,7 @@ static struct ev q_pop(struct queue *q)
 }
 
 struct run {
+	enum hm_bft_sig_policy policy;
 	unsigned link_ms;
 	int saturate;
 	uint64_t virtual_ms;
@@ -191,9 +197,12 @@ static void drain(struct cluster *c, struct run *run, int i)
 	}
 }
 
-static int cluster_open(struct cluster *c)
+static uint8_t pq_sk[NODES][HM_BFT_PQ_SK_LEN];
+
+static int cluster_open(struct cluster *c, enum hm_bft_sig_policy policy)
 {
 	uint8_t sk[NODES][HM_BFT_SK_LEN], pk[NODES][HM_BFT_PK_LEN];
+	static uint8_t pq_pk[NODES][HM_BFT_PQ_PK_LEN];
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
 	memset(c, 0, sizeof(*c));
@@ -205,12 +214,22 @@ static int cluster_open(struct cluster *c)
 	if (hm_bft_validators_init(&c->vs, (const uint8_t *)"bench", 5, NODES,
 	                           (const uint8_t(*)[HM_BFT_PK_LEN])pk) != HM_OK)
 		return -1;
+	if (policy == HM_BFT_POLICY_HYBRID) {
+		for (int i = 0; i < NODES; i++)
+			if (hm_sig_keygen(HM_SIG_MLDSA87, pq_pk[i], HM_BFT_PQ_PK_LEN, pq_sk[i],
+			                  HM_BFT_PQ_SK_LEN) != HM_OK)
+				return -1;
+		if (hm_bft_validators_set_hybrid(
+		            &c->vs, (const uint8_t(*)[HM_BFT_PQ_PK_LEN])pq_pk) != HM_OK)
+			return -1;
+	}
 	for (int i = 0; i < NODES; i++) {
 		struct hm_bft_storage st;
 		struct hm_bft_config cfg = {
 			.validators = &c->vs,
 			.self = (uint16_t)i,
 			.sk = sk[i],
+			.pq_sk = policy == HM_BFT_POLICY_HYBRID ? pq_sk[i] : NULL,
 			.storage = &st,
 			.max_block_txs = 5000,
 			.max_block_bytes = 1u << 20,
@@ -250,10 +269,10 @@ static void cluster_close(struct cluster *c)
 
 static int run_cluster(struct run *run)
 {
-	struct cluster c;
+	static struct cluster c; /* the validator set holds every PQ key: not on the stack */
 	double t0;
 
-	if (cluster_open(&c) != 0) {
+	if (cluster_open(&c, run->policy) != 0) {
 		fprintf(stderr, "bench_consensus: cannot set up the cluster\n");
 		return -1;
 	}
@@ -305,30 +324,39 @@ int main(void)
 {
 	static const unsigned links[] = { 1, 10 };
 
-	printf("%d replicas, one core, Ed25519 votes, LMDB storage on tmpfs, %d-byte txs\n\n",
-	       NODES, TX_SIZE);
-	printf("| link | load | tx/s per CPU-second | blocks/s per CPU-second | tx/s "
-	       "(virtual time) | commit p50 | p99 | p50 in message delays |\n");
-	printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
-	for (size_t l = 0; l < sizeof(links) / sizeof(links[0]); l++) {
-		for (int sat = 0; sat <= 1; sat++) {
-			struct run r = { .link_ms = links[l], .saturate = sat };
+	static const enum hm_bft_sig_policy policies[] = { HM_BFT_POLICY_ED25519,
+		                                           HM_BFT_POLICY_HYBRID };
 
-			r.virtual_ms = sat ? 400u * links[l] : 300u * links[l];
-			if (run_cluster(&r) != 0)
-				return 2;
-			qsort(r.lat, r.nlat, sizeof(*r.lat), cmp_u64);
-			printf("| %u ms | %s | %.0f | %.0f | %.0f | %llu ms | %llu ms | %.1f |\n",
-			       links[l], sat ? "saturated" : "one tx at a time",
-			       (double)r.txs / r.cpu_s, (double)r.blocks / r.cpu_s,
-			       (double)r.txs * 1000.0 / (double)r.virtual_ms,
-			       (unsigned long long)pct(&r, 0.5), (unsigned long long)pct(&r, 0.99),
-			       (double)pct(&r, 0.5) / links[l]);
-			if (r.txs == 0) {
-				fprintf(stderr, "bench_consensus: nothing committed\n");
-				return 2;
+	printf("%d replicas, one core, LMDB storage on tmpfs, %d-byte txs\n\n", NODES, TX_SIZE);
+	printf("| signatures | link | load | tx/s per CPU-second | blocks/s per CPU-second | tx/s "
+	       "(virtual time) | commit p50 | p99 | p50 in message delays |\n");
+	printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t pol = 0; pol < sizeof(policies) / sizeof(policies[0]); pol++) {
+		for (size_t l = 0; l < sizeof(links) / sizeof(links[0]); l++) {
+			for (int sat = 0; sat <= 1; sat++) {
+				struct run r = { .policy = policies[pol],
+					         .link_ms = links[l],
+					         .saturate = sat };
+
+				r.virtual_ms = sat ? 400u * links[l] : 300u * links[l];
+				if (run_cluster(&r) != 0)
+					return 2;
+				qsort(r.lat, r.nlat, sizeof(*r.lat), cmp_u64);
+				printf("| %s | %u ms | %s | %.0f | %.0f | %.0f | %llu ms | %llu ms "
+				       "| %.1f |\n",
+				       hm_bft_policy_name(policies[pol]), links[l],
+				       sat ? "saturated" : "one tx at a time",
+				       (double)r.txs / r.cpu_s, (double)r.blocks / r.cpu_s,
+				       (double)r.txs * 1000.0 / (double)r.virtual_ms,
+				       (unsigned long long)pct(&r, 0.5),
+				       (unsigned long long)pct(&r, 0.99),
+				       (double)pct(&r, 0.5) / links[l]);
+				if (r.txs == 0) {
+					fprintf(stderr, "bench_consensus: nothing committed\n");
+					return 2;
+				}
+				free(r.lat);
 			}
-			free(r.lat);
 		}
 	}
 	return 0;

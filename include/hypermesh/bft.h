@@ -8,9 +8,11 @@
  * feeds it messages and the current time (milliseconds, any epoch, never
  * decreasing) and drains outputs: messages to send (to one validator or to
  * all others), committed blocks in height order, equivocation evidence. The
- * replica signs with the key it is given (Ed25519 through sig.h).
+ * replica signs with the keys it is given: Ed25519, and under the hybrid
+ * policy also ML-DSA-87 (both through sig.h).
  *
- * Objects decoded from the wire borrow from the input (payload pointers);
+ * Objects decoded from the wire borrow from the input (payload, evidence
+ * and PQ signature pointers);
  * everything else is copied into fixed-size fields.
  */
 #ifndef HYPERMESH_BFT_H
@@ -33,12 +35,34 @@
 #define HM_BFT_TX_MAX         0xffffu
 /* Destination of an output message that goes to every other validator. */
 #define HM_BFT_TO_ALL         0xffff
+/*
+ * The post-quantum half of a hybrid signature (docs/CONSENSUS.md §2a):
+ * ML-DSA-87 through sig.h, fixed-length signatures.
+ */
+#define HM_BFT_PQ_ALG         4 /* HM_SIG_MLDSA87 */
+#define HM_BFT_PQ_PK_LEN      2592
+#define HM_BFT_PQ_SK_LEN      4896
+#define HM_BFT_PQ_SIG_LEN     4627
 
 /* ---- certificates and blocks ---- */
+
+/*
+ * The PQ signature beside an Ed25519 one: empty (len 0) under the ed25519
+ * policy, HM_BFT_PQ_SIG_LEN bytes under hybrid. It is borrowed, like a block
+ * payload: from the decoded input, or from storage the holder of the struct
+ * keeps alive. This keeps certificates small (a QC is a fixed array of
+ * pointers, not of 4,627-byte signatures); the replica copies the bytes it
+ * keeps into its own buffers.
+ */
+struct hm_bft_pq {
+	const uint8_t *sig;
+	uint16_t len;
+};
 
 struct hm_bft_sig {
 	uint16_t signer;
 	uint8_t sig[HM_BFT_SIG_LEN];
+	struct hm_bft_pq pq;
 };
 
 /* A quorum certificate: signatures of distinct validators on (view, block). */
@@ -53,6 +77,7 @@ struct hm_bft_timeout_sig {
 	uint16_t signer;
 	uint64_t hqc_view; /* the view of the signer's highest QC */
 	uint8_t sig[HM_BFT_SIG_LEN];
+	struct hm_bft_pq pq;
 };
 
 /* A timeout certificate for a view, with the highest QC its signers reported. */
@@ -72,6 +97,13 @@ struct hm_bft_block {
 	uint8_t payload_root[HM_BFT_HASH_LEN];
 	const uint8_t *payload; /* borrowed; a sequence of opaque tx<1..2^16-1> */
 	size_t payload_len;
+	/*
+	 * Equivocation evidence committed by this block (docs/CONSENSUS.md §4,
+	 * Evidence): borrowed, evidence_len bytes, a concatenation of
+	 * HM_BFT_EVIDENCE_LEN-byte records, at most HM_BFT_BLOCK_EVIDENCE_MAX.
+	 */
+	const uint8_t *evidence;
+	size_t evidence_len;
 	struct hm_bft_qc justify;
 	int has_tc;
 	struct hm_bft_tc tc; /* only when has_tc */
@@ -83,6 +115,7 @@ enum hm_bft_msg_type {
 	HM_BFT_MSG_TIMEOUT = 3,
 	HM_BFT_MSG_BLOCK_REQUEST = 4,
 	HM_BFT_MSG_BLOCK_RESPONSE = 5,
+	HM_BFT_MSG_EVIDENCE = 6, /* gossip of one evidence record */
 };
 
 struct hm_bft_vote {
@@ -90,6 +123,7 @@ struct hm_bft_vote {
 	uint8_t block[HM_BFT_HASH_LEN];
 	uint16_t voter;
 	uint8_t sig[HM_BFT_SIG_LEN];
+	struct hm_bft_pq pq;
 };
 
 struct hm_bft_timeout {
@@ -97,6 +131,7 @@ struct hm_bft_timeout {
 	uint16_t sender;
 	struct hm_bft_qc high_qc;
 	uint8_t sig[HM_BFT_SIG_LEN]; /* over (view, high_qc.view) */
+	struct hm_bft_pq pq;
 	int has_tc;
 	struct hm_bft_tc last_tc; /* the TC that made the sender enter view, if any */
 };
@@ -108,6 +143,7 @@ struct hm_bft_msg {
 		struct {
 			struct hm_bft_block block;
 			uint8_t sig[HM_BFT_SIG_LEN];
+			struct hm_bft_pq pq;
 		} proposal;
 		struct hm_bft_vote vote;
 		struct hm_bft_timeout timeout;
@@ -117,6 +153,8 @@ struct hm_bft_msg {
 		} request;
 		struct hm_bft_block response;
 	} u;
+	/* HM_BFT_MSG_EVIDENCE: the record's encoding, borrowed (HM_BFT_EVIDENCE_LEN). */
+	const uint8_t *evidence;
 };
 
 /*
@@ -154,12 +192,26 @@ int hm_bft_payload_root(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *payload, si
 
 /* ---- validator set and signatures ---- */
 
+/*
+ * What every proposal, vote and timeout carries (docs/CONSENSUS.md §2a).
+ * Part of the validator set and, through the genesis block, of every block
+ * hash, so replicas cannot disagree on it.
+ */
+enum hm_bft_sig_policy {
+	HM_BFT_POLICY_ED25519 = 0, /* Ed25519 only (the default) */
+	HM_BFT_POLICY_HYBRID = 1,  /* Ed25519 and ML-DSA-87, both must verify */
+};
+
 struct hm_bft_validators {
 	uint8_t chain_id[HM_BFT_CHAIN_ID_MAX];
 	size_t chain_id_len;
 	uint16_t n;
 	uint16_t quorum; /* n - floor((n-1)/3), unless a test overrides it */
 	uint8_t pk[HM_BFT_MAX_VALIDATORS][HM_BFT_PK_LEN];
+	enum hm_bft_sig_policy policy;
+	/* hybrid: SHA-256 over the PQ keys, the genesis block's parent; else zero */
+	uint8_t policy_commit[HM_BFT_HASH_LEN];
+	uint8_t pq_pk[HM_BFT_MAX_VALIDATORS][HM_BFT_PQ_PK_LEN]; /* hybrid only */
 };
 
 /*
@@ -169,7 +221,18 @@ struct hm_bft_validators {
 int hm_bft_validators_init(struct hm_bft_validators *vs, const uint8_t *chain_id,
                            size_t chain_id_len, uint16_t n, const uint8_t (*pks)[HM_BFT_PK_LEN]);
 
-/* The genesis block and its hash for this chain. */
+/*
+ * Switches a set made by hm_bft_validators_init to the hybrid policy with
+ * these ML-DSA-87 public keys (vs->n of them). HM_ERR_INVALID for NULL.
+ */
+int hm_bft_validators_set_hybrid(struct hm_bft_validators *vs,
+                                 const uint8_t (*pq_pks)[HM_BFT_PQ_PK_LEN]);
+
+/* "ed25519" / "hybrid" and back; HM_ERR_INVALID for another name. */
+const char *hm_bft_policy_name(enum hm_bft_sig_policy p);
+int hm_bft_policy_parse(const char *name, enum hm_bft_sig_policy *out);
+
+/* The genesis block and its hash for this chain (the parent is vs->policy_commit). */
 void hm_bft_genesis(const struct hm_bft_validators *vs, struct hm_bft_block *b,
                     uint8_t hash[HM_BFT_HASH_LEN]);
 
@@ -195,9 +258,34 @@ int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
         __attribute__((warn_unused_result));
 
 /*
+ * The PQ half: signs the same message as hm_bft_sign with an ML-DSA-87
+ * secret key, and verifies it against the signer's key in the set. sign:
+ * HM_OK or an hm_sig_sign error; verify: HM_OK, HM_ERR_RANGE, HM_ERR_VERIFY
+ * (also for a signature that is not exactly HM_BFT_PQ_SIG_LEN bytes).
+ */
+int hm_bft_sign_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
+                   const uint8_t sk[HM_BFT_PQ_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
+                   uint8_t sig[HM_BFT_PQ_SIG_LEN]) __attribute__((warn_unused_result));
+int hm_bft_verify_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain, uint16_t signer,
+                     uint64_t a, const uint8_t *h, uint64_t b, const struct hm_bft_pq *pq)
+        __attribute__((warn_unused_result));
+
+/*
+ * HM_OK if every signature in the message has the shape the set's policy
+ * demands (no PQ signature under ed25519, exactly HM_BFT_PQ_SIG_LEN bytes
+ * under hybrid), in the message itself and in every certificate it carries;
+ * HM_ERR_INVALID otherwise. The replica drops such messages and counts them
+ * (hm_bft_status.wrong_shape) before verifying anything.
+ */
+int hm_bft_msg_check_shape(const struct hm_bft_validators *vs, const struct hm_bft_msg *m);
+int hm_bft_block_check_shape(const struct hm_bft_validators *vs, const struct hm_bft_block *b);
+
+/*
  * Verifies a QC: the genesis QC (view 0, the genesis hash, no signatures) is
  * valid; anything else needs at least vs->quorum signatures of distinct
- * validators (strictly increasing), each valid. HM_OK, HM_ERR_RANGE (a signer
+ * validators (strictly increasing), each valid (under the hybrid policy both
+ * the Ed25519 and the PQ signature of each signer, and a QC of the wrong
+ * shape is HM_ERR_INVALID). HM_OK, HM_ERR_RANGE (a signer
  * outside the set), HM_ERR_INVALID (unsorted or duplicate signers, a view-0 QC
  * that is not genesis), HM_ERR_LENGTH (too few signatures), HM_ERR_VERIFY.
  */
@@ -229,6 +317,10 @@ struct hm_bft_evidence {
 	uint8_t hash2[HM_BFT_HASH_LEN];
 	uint8_t sig2[HM_BFT_SIG_LEN];
 };
+
+/* Encoded size of a record, and the most one block may commit. */
+#define HM_BFT_EVIDENCE_LEN       (1 + 2 + 8 + 2 * (HM_BFT_HASH_LEN + HM_BFT_SIG_LEN))
+#define HM_BFT_BLOCK_EVIDENCE_MAX 64
 
 /* Canonical encoding. Errors as the message encoders/decoders. */
 int hm_bft_evidence_encode(struct hm_buf *out, const struct hm_bft_evidence *e);
@@ -287,7 +379,8 @@ enum hm_bft_test_flags {
 struct hm_bft_config {
 	const struct hm_bft_validators *validators; /* copied */
 	uint16_t self;
-	const uint8_t *sk;                    /* HM_BFT_SK_LEN bytes, copied (and wiped on del) */
+	const uint8_t *sk;    /* HM_BFT_SK_LEN bytes, copied (and wiped on del) */
+	const uint8_t *pq_sk; /* hybrid policy: HM_BFT_PQ_SK_LEN bytes, copied; else NULL */
 	const struct hm_bft_storage *storage; /* copied; ctx must outlive the replica */
 	uint64_t base_timeout_ms;             /* 0: 1000 */
 	unsigned max_backoff;                 /* timeout doubles at most this many times; 0: 4 */
@@ -310,7 +403,9 @@ struct hm_bft_replica;
 enum hm_bft_output_kind {
 	HM_BFT_OUT_SEND = 1,     /* data: a message; to: validator or HM_BFT_TO_ALL */
 	HM_BFT_OUT_COMMIT = 2,   /* data: the committed block's encoding; height, hash */
-	HM_BFT_OUT_EVIDENCE = 3, /* data: an evidence record's encoding */
+	HM_BFT_OUT_EVIDENCE = 3, /* data: an evidence record's encoding (seen here) */
+	/* data: an evidence record committed in block height (after its COMMIT) */
+	HM_BFT_OUT_EVIDENCE_COMMITTED = 4,
 };
 
 struct hm_bft_output {
@@ -329,7 +424,10 @@ struct hm_bft_status {
 	uint8_t committed_hash[HM_BFT_HASH_LEN];
 	uint64_t timeouts_sent;
 	uint64_t evidence;
-	uint64_t rejected; /* messages refused (bad encoding, signature, rule) */
+	uint64_t rejected;           /* messages refused (bad encoding, signature, rule) */
+	uint64_t wrong_shape;        /* of which: signatures not of the policy's shape */
+	uint64_t evidence_pending;   /* records waiting for a block */
+	uint64_t evidence_committed; /* records committed in the chain */
 };
 
 /*
@@ -346,7 +444,9 @@ void hm_bft_replica_del(struct hm_bft_replica *r);
 /*
  * Handles one message from the network. Returns HM_OK when the message was
  * processed or ignored as stale/duplicate; a decoding error for malformed
- * bytes; HM_ERR_VERIFY / HM_ERR_RANGE / HM_ERR_INVALID / HM_ERR_TOO_LARGE
+ * bytes; HM_ERR_INVALID for signatures of the wrong shape for the policy
+ * (counted in wrong_shape, nothing else looked at); HM_ERR_VERIFY /
+ * HM_ERR_RANGE / HM_ERR_INVALID / HM_ERR_TOO_LARGE
  * for a message that breaks the rules (no vote is cast for it; valid
  * certificates it carried may still have advanced the view, and evidence
  * may have been output); HM_ERR_CORRUPT if a certified chain conflicts with

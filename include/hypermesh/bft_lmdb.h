@@ -37,4 +37,20 @@ void hm_bft_lmdb_close(struct hm_bft_lmdb *db);
  */
 void hm_bft_lmdb_storage(struct hm_bft_lmdb *db, struct hm_bft_storage *st);
 
+/*
+ * Keeps a committed evidence record (HM_BFT_EVIDENCE_LEN bytes, as the
+ * replica outputs it with HM_BFT_OUT_EVIDENCE_COMMITTED) with its block
+ * height, one per (kind, validator, view). HM_OK, HM_ERR_EXISTS (that key is
+ * already stored), HM_ERR_INVALID (not a record), or an LMDB error.
+ */
+int hm_bft_lmdb_put_evidence(struct hm_bft_lmdb *db, uint64_t height, const uint8_t *rec,
+                             size_t len);
+
+/*
+ * How many records are stored, and how many name each validator. HM_OK,
+ * HM_ERR_CORRUPT (a row of the wrong shape), or an LMDB error.
+ */
+int hm_bft_lmdb_evidence_summary(struct hm_bft_lmdb *db, uint64_t *count,
+                                 uint64_t per_validator[HM_BFT_MAX_VALIDATORS]);
+
 #endif

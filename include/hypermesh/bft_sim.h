@@ -35,17 +35,18 @@ struct hm_bft_sim_config {
 	uint64_t steps;  /* events to process */
 	uint32_t faults; /* enum hm_bft_fault */
 	/* Test-only knobs that make the cluster unsafe, to show the checker bites. */
-	uint16_t quorum_override;   /* 0: n - f */
-	uint32_t honest_flags;      /* e.g. HM_BFT_TEST_NO_LOCK for every replica */
-	uint16_t byzantine;         /* with HM_BFT_FAULT_BYZANTINE: how many (0: f) */
-	uint64_t liveness_bound_ms; /* 0: 60000 */
-	uint64_t partition_max_ms;  /* longest partition; 0: 3000 */
+	uint16_t quorum_override;          /* 0: n - f */
+	uint32_t honest_flags;             /* e.g. HM_BFT_TEST_NO_LOCK for every replica */
+	uint16_t byzantine;                /* with HM_BFT_FAULT_BYZANTINE: how many (0: f) */
+	uint64_t liveness_bound_ms;        /* 0: 60000 */
+	uint64_t partition_max_ms;         /* longest partition; 0: 3000 */
+	enum hm_bft_sig_policy sig_policy; /* the validator set's; default ed25519 */
 };
 
 struct hm_bft_sim_result {
 	int ok;                /* 1 if every invariant held */
 	const char *invariant; /* the first that failed: "agreement", "validity",
-	                          "durability", "liveness"; NULL if ok */
+	                          "durability", "liveness", "evidence"; NULL if ok */
 	uint64_t step;         /* the step at which it failed (or steps run) */
 	char detail[200];
 	uint64_t virtual_ms;
@@ -54,6 +55,9 @@ struct hm_bft_sim_result {
 	uint64_t max_view;
 	uint64_t messages, dropped, duplicated;
 	uint64_t crashes, partitions, evidence, rejected, txs_committed;
+	/* evidence records committed (the most any honest replica committed) */
+	uint64_t evidence_committed;
+	uint64_t wrong_shape; /* messages refused for their signature shape (0 in a clean run) */
 };
 
 /*

@@ -69,6 +69,16 @@ struct hm_node_config {
 	uint32_t max_block_txs;         /* default 1000 */
 	uint16_t nvalidators;
 	struct hm_node_validator validators[HM_BFT_MAX_VALIDATORS];
+	/*
+	 * Post-quantum (docs/CONSENSUS.md §2a): the policy (default ed25519),
+	 * this node's ML-DSA-87 key file and the genesis list of every
+	 * validator's PQ public key ("" when not given). With the key, STOQ
+	 * authenticates with it instead of a throwaway key; with the list, each
+	 * peer validator's PQ key is pinned. hybrid needs both.
+	 */
+	enum hm_bft_sig_policy sig_policy;
+	char pq_key_file[HM_NODE_PATH_MAX];
+	char pq_validators[HM_NODE_PATH_MAX];
 	/* [stoq] */
 	struct hm_node_addr stoq_listen;
 	/*
@@ -153,6 +163,9 @@ struct hm_node_status {
 	uint16_t validators, self, peers_connected;
 	uint64_t last_commit_latency_ms; /* commit time minus the block's timestamp */
 	size_t mempool;
+	/* Committed equivocation evidence: records, and how many name each validator. */
+	uint64_t evidence_count;
+	uint64_t offenses[HM_BFT_MAX_VALIDATORS];
 };
 
 void hm_node_status(const struct hm_node *n, struct hm_node_status *st);

@@ -15,6 +15,8 @@
 #include "hypermesh/sig.h"
 
 static const char block_domain[] = "hypermesh/bft/block/v1";
+static const char policy_domain[] = "hypermesh/bft/policy/hybrid/v1";
+static const char evidence_domain[] = "hypermesh/bft/evidence/v1";
 
 static const char *domain_name(enum hm_bft_domain d)
 {
@@ -77,10 +79,53 @@ int hm_bft_validators_init(struct hm_bft_validators *vs, const uint8_t *chain_id
 	return HM_OK;
 }
 
+int hm_bft_validators_set_hybrid(struct hm_bft_validators *vs,
+                                 const uint8_t (*pq_pks)[HM_BFT_PQ_PK_LEN])
+{
+	size_t n = sizeof(policy_domain) - 1, len;
+	uint8_t *m;
+
+	if (vs == NULL || pq_pks == NULL || vs->n == 0 || vs->n > HM_BFT_MAX_VALIDATORS)
+		return HM_ERR_INVALID;
+	/* The commitment binds the policy and every validator's PQ key into the
+	 * genesis block (its parent), so two sets that differ in either have
+	 * different chains: replicas cannot silently disagree on them. */
+	len = n + 2 + (size_t)vs->n * HM_BFT_PQ_PK_LEN;
+	m = malloc(len);
+	if (m == NULL)
+		return HM_ERR_NOMEM;
+	memcpy(m, policy_domain, n);
+	m[n++] = (uint8_t)(vs->n >> 8);
+	m[n++] = (uint8_t)vs->n;
+	memcpy(m + n, pq_pks, (size_t)vs->n * HM_BFT_PQ_PK_LEN);
+	memcpy(vs->pq_pk, pq_pks, (size_t)vs->n * HM_BFT_PQ_PK_LEN);
+	hm_sha256(vs->policy_commit, m, len);
+	free(m);
+	vs->policy = HM_BFT_POLICY_HYBRID;
+	return HM_OK;
+}
+
+const char *hm_bft_policy_name(enum hm_bft_sig_policy p)
+{
+	return p == HM_BFT_POLICY_HYBRID ? "hybrid" : "ed25519";
+}
+
+int hm_bft_policy_parse(const char *name, enum hm_bft_sig_policy *out)
+{
+	if (name != NULL && strcmp(name, "ed25519") == 0)
+		*out = HM_BFT_POLICY_ED25519;
+	else if (name != NULL && strcmp(name, "hybrid") == 0)
+		*out = HM_BFT_POLICY_HYBRID;
+	else
+		return HM_ERR_INVALID;
+	return HM_OK;
+}
+
 void hm_bft_block_hash(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *chain_id, size_t chain_id_len,
                        const struct hm_bft_block *b)
 {
-	uint8_t m[sizeof(block_domain) + 1 + HM_BFT_CHAIN_ID_MAX + 8 + 8 + 32 + 2 + 8 + 32 + 8];
+	uint8_t m[sizeof(block_domain) + 1 + HM_BFT_CHAIN_ID_MAX + 8 + 8 + 32 + 2 + 8 + 32 + 8 +
+	          32];
 	size_t n = sizeof(block_domain) - 1;
 
 	if (chain_id_len > HM_BFT_CHAIN_ID_MAX)
@@ -102,6 +147,25 @@ void hm_bft_block_hash(uint8_t out[HM_BFT_HASH_LEN], const uint8_t *chain_id, si
 	n += HM_BFT_HASH_LEN;
 	be64(m + n, b->justify.view);
 	n += 8;
+	/* Evidence is covered by the hash of its records, appended only when
+	 * there is some: a block without evidence hashes as it always did. */
+	if (b->evidence_len > 0) {
+		uint8_t eh[HM_BFT_HASH_LEN];
+		uint8_t *em = malloc(sizeof(evidence_domain) - 1 + b->evidence_len);
+
+		if (em == NULL) {
+			/* Cannot happen for a bounded record list; fail closed to a
+			 * hash no honest block has. */
+			memset(out, 0xff, HM_BFT_HASH_LEN);
+			return;
+		}
+		memcpy(em, evidence_domain, sizeof(evidence_domain) - 1);
+		memcpy(em + sizeof(evidence_domain) - 1, b->evidence, b->evidence_len);
+		hm_sha256(eh, em, sizeof(evidence_domain) - 1 + b->evidence_len);
+		free(em);
+		memcpy(m + n, eh, HM_BFT_HASH_LEN);
+		n += HM_BFT_HASH_LEN;
+	}
 	hm_sha256(out, m, n);
 }
 
@@ -179,6 +243,7 @@ void hm_bft_genesis(const struct hm_bft_validators *vs, struct hm_bft_block *b,
 {
 	memset(b, 0, sizeof(*b));
 	b->payload = NULL;
+	memcpy(b->parent, vs->policy_commit, HM_BFT_HASH_LEN);
 	hm_sha256(b->payload_root, "", 0);
 	hm_bft_block_hash(hash, vs->chain_id, vs->chain_id_len, b);
 }
@@ -213,6 +278,117 @@ int hm_bft_verify(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
 	return HM_OK;
 }
 
+int hm_bft_sign_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
+                   const uint8_t sk[HM_BFT_PQ_SK_LEN], uint64_t a, const uint8_t *h, uint64_t b,
+                   uint8_t sig[HM_BFT_PQ_SIG_LEN])
+{
+	uint8_t m[SIGNED_MAX];
+	size_t n, sig_len;
+	int rc;
+
+	if (domain_name(domain) == NULL || (domain != HM_BFT_DOMAIN_TIMEOUT && h == NULL))
+		return HM_ERR_INVALID;
+	n = signed_message(m, vs, domain, a, h, b);
+	rc = hm_sig_sign(HM_SIG_MLDSA87, sig, HM_BFT_PQ_SIG_LEN, &sig_len, sk, HM_BFT_PQ_SK_LEN, m,
+	                 n);
+	if (rc == HM_OK && sig_len != HM_BFT_PQ_SIG_LEN)
+		return HM_ERR_CRYPTO;
+	return rc;
+}
+
+int hm_bft_verify_pq(const struct hm_bft_validators *vs, enum hm_bft_domain domain, uint16_t signer,
+                     uint64_t a, const uint8_t *h, uint64_t b, const struct hm_bft_pq *pq)
+{
+	uint8_t m[SIGNED_MAX];
+	size_t n;
+
+	if (signer >= vs->n)
+		return HM_ERR_RANGE;
+	if (domain_name(domain) == NULL || (domain != HM_BFT_DOMAIN_TIMEOUT && h == NULL))
+		return HM_ERR_INVALID;
+	if (vs->policy != HM_BFT_POLICY_HYBRID || pq->len != HM_BFT_PQ_SIG_LEN || pq->sig == NULL)
+		return HM_ERR_VERIFY;
+	n = signed_message(m, vs, domain, a, h, b);
+	if (hm_sig_verify(HM_SIG_MLDSA87, vs->pq_pk[signer], HM_BFT_PQ_PK_LEN, pq->sig, pq->len, m,
+	                  n) != HM_OK)
+		return HM_ERR_VERIFY;
+	return HM_OK;
+}
+
+/* Both halves under hybrid, the Ed25519 one alone otherwise. */
+static int verify_both(const struct hm_bft_validators *vs, enum hm_bft_domain domain,
+                       uint16_t signer, uint64_t a, const uint8_t *h, uint64_t b,
+                       const uint8_t sig[HM_BFT_SIG_LEN], const struct hm_bft_pq *pq)
+{
+	int rc = hm_bft_verify(vs, domain, signer, a, h, b, sig);
+
+	if (rc == HM_OK && vs->policy == HM_BFT_POLICY_HYBRID)
+		rc = hm_bft_verify_pq(vs, domain, signer, a, h, b, pq);
+	return rc;
+}
+
+/* ---- signature shape (policy) ---- */
+
+static int pq_shape_ok(const struct hm_bft_validators *vs, const struct hm_bft_pq *pq)
+{
+	if (vs->policy == HM_BFT_POLICY_HYBRID)
+		return pq->len == HM_BFT_PQ_SIG_LEN && pq->sig != NULL;
+	return pq->len == 0;
+}
+
+static int qc_shape_ok(const struct hm_bft_validators *vs, const struct hm_bft_qc *qc)
+{
+	if (qc->nsigs > HM_BFT_MAX_VALIDATORS)
+		return 0;
+	for (uint16_t i = 0; i < qc->nsigs; i++)
+		if (!pq_shape_ok(vs, &qc->sigs[i].pq))
+			return 0;
+	return 1;
+}
+
+static int tc_shape_ok(const struct hm_bft_validators *vs, const struct hm_bft_tc *tc)
+{
+	if (tc->nsigs > HM_BFT_MAX_VALIDATORS || !qc_shape_ok(vs, &tc->high_qc))
+		return 0;
+	for (uint16_t i = 0; i < tc->nsigs; i++)
+		if (!pq_shape_ok(vs, &tc->sigs[i].pq))
+			return 0;
+	return 1;
+}
+
+int hm_bft_block_check_shape(const struct hm_bft_validators *vs, const struct hm_bft_block *b)
+{
+	if (!qc_shape_ok(vs, &b->justify) || (b->has_tc && !tc_shape_ok(vs, &b->tc)))
+		return HM_ERR_INVALID;
+	return HM_OK;
+}
+
+int hm_bft_msg_check_shape(const struct hm_bft_validators *vs, const struct hm_bft_msg *m)
+{
+	int ok = 1;
+
+	switch (m->type) {
+	case HM_BFT_MSG_PROPOSAL:
+		ok = pq_shape_ok(vs, &m->u.proposal.pq) &&
+		     hm_bft_block_check_shape(vs, &m->u.proposal.block) == HM_OK;
+		break;
+	case HM_BFT_MSG_VOTE:
+		ok = pq_shape_ok(vs, &m->u.vote.pq);
+		break;
+	case HM_BFT_MSG_TIMEOUT:
+		ok = pq_shape_ok(vs, &m->u.timeout.pq) && qc_shape_ok(vs, &m->u.timeout.high_qc) &&
+		     (!m->u.timeout.has_tc || tc_shape_ok(vs, &m->u.timeout.last_tc));
+		break;
+	case HM_BFT_MSG_BLOCK_RESPONSE:
+		ok = hm_bft_block_check_shape(vs, &m->u.response) == HM_OK;
+		break;
+	case HM_BFT_MSG_BLOCK_REQUEST:
+	case HM_BFT_MSG_EVIDENCE: /* evidence is Ed25519 in both policies (§4) */
+		break;
+	}
+	return ok ? HM_OK : HM_ERR_INVALID;
+}
+
 /* Order, range and count checks first: they are cheap and refuse most junk. */
 static int check_signers(const struct hm_bft_validators *vs, const uint16_t *signers, uint16_t n)
 {
@@ -245,9 +421,11 @@ int hm_bft_qc_verify(const struct hm_bft_validators *vs, const struct hm_bft_qc 
 		signers[i] = qc->sigs[i].signer;
 	if ((rc = check_signers(vs, signers, qc->nsigs)))
 		return rc;
+	if (!qc_shape_ok(vs, qc))
+		return HM_ERR_INVALID;
 	for (uint16_t i = 0; i < qc->nsigs; i++) {
-		rc = hm_bft_verify(vs, HM_BFT_DOMAIN_VOTE, qc->sigs[i].signer, qc->view, qc->block,
-		                   0, qc->sigs[i].sig);
+		rc = verify_both(vs, HM_BFT_DOMAIN_VOTE, qc->sigs[i].signer, qc->view, qc->block, 0,
+		                 qc->sigs[i].sig, &qc->sigs[i].pq);
 		if (rc != HM_OK)
 			return rc;
 	}
@@ -271,11 +449,11 @@ int hm_bft_tc_verify(const struct hm_bft_validators *vs, const struct hm_bft_tc 
 	}
 	if ((rc = check_signers(vs, signers, tc->nsigs)))
 		return rc;
-	if (tc->high_qc.view != max_hqc)
+	if (tc->high_qc.view != max_hqc || !tc_shape_ok(vs, tc))
 		return HM_ERR_INVALID;
 	for (uint16_t i = 0; i < tc->nsigs; i++) {
-		rc = hm_bft_verify(vs, HM_BFT_DOMAIN_TIMEOUT, tc->sigs[i].signer, tc->view, NULL,
-		                   tc->sigs[i].hqc_view, tc->sigs[i].sig);
+		rc = verify_both(vs, HM_BFT_DOMAIN_TIMEOUT, tc->sigs[i].signer, tc->view, NULL,
+		                 tc->sigs[i].hqc_view, tc->sigs[i].sig, &tc->sigs[i].pq);
 		if (rc != HM_OK)
 			return rc;
 	}

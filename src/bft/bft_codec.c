@@ -12,9 +12,29 @@
 
 #include "bft_internal.h"
 
-#define SIGS_MAX       0xffff /* declared vector bound; the real cap is HM_BFT_MAX_VALIDATORS */
-#define SIG_ENTRY_LEN  (2 + HM_BFT_SIG_LEN)
-#define TSIG_ENTRY_LEN (2 + 8 + HM_BFT_SIG_LEN)
+/* Declared vector bounds; the real caps are HM_BFT_MAX_VALIDATORS signatures. */
+#define SIGS_MAX     0xffffff
+#define PQ_SIG_MAX   0xffff
+#define EVIDENCE_MAX 0xffff
+
+/* A signature's PQ half: opaque pq_sig<0..2^16-1> (empty under ed25519). */
+static int put_pq(struct hm_buf *out, const struct hm_bft_pq *pq)
+{
+	return hm_put_vec(out, 0, PQ_SIG_MAX, pq->len ? pq->sig : NULL, pq->len);
+}
+
+static int get_pq(struct hm_reader *r, struct hm_bft_pq *pq)
+{
+	size_t len;
+	int rc = hm_get_vec(r, 0, PQ_SIG_MAX, &pq->sig, &len);
+
+	if (rc != HM_OK)
+		return rc;
+	pq->len = (uint16_t)len;
+	if (len == 0)
+		pq->sig = NULL;
+	return HM_OK;
+}
 
 static int put_qc(struct hm_buf *out, const struct hm_bft_qc *qc)
 {
@@ -32,7 +52,8 @@ static int put_qc(struct hm_buf *out, const struct hm_bft_qc *qc)
 		if (i > 0 && qc->sigs[i].signer <= qc->sigs[i - 1].signer)
 			return HM_ERR_INVALID;
 		if ((rc = hm_put_u16(out, qc->sigs[i].signer)) ||
-		    (rc = hm_put_bytes(out, qc->sigs[i].sig, HM_BFT_SIG_LEN)))
+		    (rc = hm_put_bytes(out, qc->sigs[i].sig, HM_BFT_SIG_LEN)) ||
+		    (rc = put_pq(out, &qc->sigs[i].pq)))
 			return rc;
 	}
 	return hm_put_vec_end(out, &m);
@@ -55,7 +76,7 @@ static int put_tc(struct hm_buf *out, const struct hm_bft_tc *tc)
 		if (i > 0 && s->signer <= tc->sigs[i - 1].signer)
 			return HM_ERR_INVALID;
 		if ((rc = hm_put_u16(out, s->signer)) || (rc = hm_put_u64(out, s->hqc_view)) ||
-		    (rc = hm_put_bytes(out, s->sig, HM_BFT_SIG_LEN)))
+		    (rc = hm_put_bytes(out, s->sig, HM_BFT_SIG_LEN)) || (rc = put_pq(out, &s->pq)))
 			return rc;
 	}
 	return hm_put_vec_end(out, &m);
@@ -69,7 +90,12 @@ static int put_block(struct hm_buf *out, const struct hm_bft_block *b)
 	    (rc = hm_put_bytes(out, b->parent, HM_BFT_HASH_LEN)) ||
 	    (rc = hm_put_u16(out, b->proposer)) || (rc = hm_put_u64(out, b->timestamp)) ||
 	    (rc = hm_put_bytes(out, b->payload_root, HM_BFT_HASH_LEN)) ||
-	    (rc = hm_put_vec(out, 0, HM_BFT_PAYLOAD_MAX, b->payload, b->payload_len)) ||
+	    (rc = hm_put_vec(out, 0, HM_BFT_PAYLOAD_MAX, b->payload, b->payload_len)))
+		return rc;
+	if (b->evidence_len % HM_BFT_EVIDENCE_LEN != 0 ||
+	    b->evidence_len / HM_BFT_EVIDENCE_LEN > HM_BFT_BLOCK_EVIDENCE_MAX)
+		return HM_ERR_INVALID;
+	if ((rc = hm_put_vec(out, 0, EVIDENCE_MAX, b->evidence, b->evidence_len)) ||
 	    (rc = put_qc(out, &b->justify)) || (rc = hm_put_u8(out, b->has_tc ? 1 : 0)))
 		return rc;
 	return b->has_tc ? put_tc(out, &b->tc) : HM_OK;
@@ -83,13 +109,16 @@ static int get_qc(struct hm_reader *r, struct hm_bft_qc *qc)
 	if ((rc = hm_get_u64(r, &qc->view)) || (rc = hm_get_bytes(r, qc->block, HM_BFT_HASH_LEN)) ||
 	    (rc = hm_get_vec_reader(r, 0, SIGS_MAX, &sub)))
 		return rc;
-	if (sub.len % SIG_ENTRY_LEN != 0 || sub.len / SIG_ENTRY_LEN > HM_BFT_MAX_VALIDATORS)
-		return HM_ERR_LENGTH;
-	qc->nsigs = (uint16_t)(sub.len / SIG_ENTRY_LEN);
-	for (uint16_t i = 0; i < qc->nsigs; i++) {
-		(void)hm_get_u16(&sub, &qc->sigs[i].signer);
-		(void)hm_get_bytes(&sub, qc->sigs[i].sig, HM_BFT_SIG_LEN);
-		if (i > 0 && qc->sigs[i].signer <= qc->sigs[i - 1].signer)
+	for (qc->nsigs = 0; hm_reader_remaining(&sub) > 0; qc->nsigs++) {
+		struct hm_bft_sig *s = &qc->sigs[qc->nsigs];
+
+		if (qc->nsigs == HM_BFT_MAX_VALIDATORS)
+			return HM_ERR_LENGTH;
+		if ((rc = hm_get_u16(&sub, &s->signer)) ||
+		    (rc = hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_pq(&sub, &s->pq)))
+			return rc == HM_ERR_TRUNCATED ? HM_ERR_LENGTH : rc;
+		if (qc->nsigs > 0 && s->signer <= qc->sigs[qc->nsigs - 1].signer)
 			return HM_ERR_INVALID;
 	}
 	return HM_OK;
@@ -103,16 +132,16 @@ static int get_tc(struct hm_reader *r, struct hm_bft_tc *tc)
 	if ((rc = hm_get_u64(r, &tc->view)) || (rc = get_qc(r, &tc->high_qc)) ||
 	    (rc = hm_get_vec_reader(r, 0, SIGS_MAX, &sub)))
 		return rc;
-	if (sub.len % TSIG_ENTRY_LEN != 0 || sub.len / TSIG_ENTRY_LEN > HM_BFT_MAX_VALIDATORS)
-		return HM_ERR_LENGTH;
-	tc->nsigs = (uint16_t)(sub.len / TSIG_ENTRY_LEN);
-	for (uint16_t i = 0; i < tc->nsigs; i++) {
-		struct hm_bft_timeout_sig *s = &tc->sigs[i];
+	for (tc->nsigs = 0; hm_reader_remaining(&sub) > 0; tc->nsigs++) {
+		struct hm_bft_timeout_sig *s = &tc->sigs[tc->nsigs];
 
-		(void)hm_get_u16(&sub, &s->signer);
-		(void)hm_get_u64(&sub, &s->hqc_view);
-		(void)hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN);
-		if (i > 0 && s->signer <= tc->sigs[i - 1].signer)
+		if (tc->nsigs == HM_BFT_MAX_VALIDATORS)
+			return HM_ERR_LENGTH;
+		if ((rc = hm_get_u16(&sub, &s->signer)) || (rc = hm_get_u64(&sub, &s->hqc_view)) ||
+		    (rc = hm_get_bytes(&sub, s->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_pq(&sub, &s->pq)))
+			return rc == HM_ERR_TRUNCATED ? HM_ERR_LENGTH : rc;
+		if (tc->nsigs > 0 && s->signer <= tc->sigs[tc->nsigs - 1].signer)
 			return HM_ERR_INVALID;
 	}
 	return HM_OK;
@@ -164,6 +193,19 @@ static int get_block(struct hm_reader *r, struct hm_bft_block *b)
 		return rc;
 	if ((rc = check_payload(b->payload, b->payload_len, NULL)))
 		return rc;
+	if ((rc = hm_get_vec(r, 0, EVIDENCE_MAX, &b->evidence, &b->evidence_len)))
+		return rc;
+	if (b->evidence_len % HM_BFT_EVIDENCE_LEN != 0 ||
+	    b->evidence_len / HM_BFT_EVIDENCE_LEN > HM_BFT_BLOCK_EVIDENCE_MAX)
+		return HM_ERR_LENGTH;
+	for (size_t off = 0; off < b->evidence_len; off += HM_BFT_EVIDENCE_LEN) {
+		struct hm_bft_evidence e;
+
+		if ((rc = hm_bft_evidence_decode(&e, b->evidence + off, HM_BFT_EVIDENCE_LEN)))
+			return rc;
+	}
+	if (b->evidence_len == 0)
+		b->evidence = NULL;
 	if ((rc = get_qc(r, &b->justify)) || (rc = get_tag(r, &b->has_tc)))
 		return rc;
 	return b->has_tc ? get_tc(r, &b->tc) : HM_OK;
@@ -172,6 +214,11 @@ static int get_block(struct hm_reader *r, struct hm_bft_block *b)
 int hm_bft_qc_encode(struct hm_buf *out, const struct hm_bft_qc *qc)
 {
 	return put_qc(out, qc);
+}
+
+int bft_tc_encode(struct hm_buf *out, const struct hm_bft_tc *tc)
+{
+	return put_tc(out, tc);
 }
 
 int hm_bft_block_encode(struct hm_buf *out, const struct hm_bft_block *b)
@@ -209,22 +256,24 @@ int hm_bft_msg_encode(struct hm_buf *out, const struct hm_bft_msg *m)
 		return rc;
 	switch (m->type) {
 	case HM_BFT_MSG_PROPOSAL:
-		if ((rc = put_block(out, &m->u.proposal.block)))
+		if ((rc = put_block(out, &m->u.proposal.block)) ||
+		    (rc = hm_put_bytes(out, m->u.proposal.sig, HM_BFT_SIG_LEN)))
 			return rc;
-		return hm_put_bytes(out, m->u.proposal.sig, HM_BFT_SIG_LEN);
+		return put_pq(out, &m->u.proposal.pq);
 	case HM_BFT_MSG_VOTE:
 		if ((rc = hm_put_u64(out, m->u.vote.view)) ||
 		    (rc = hm_put_bytes(out, m->u.vote.block, HM_BFT_HASH_LEN)) ||
-		    (rc = hm_put_u16(out, m->u.vote.voter)))
+		    (rc = hm_put_u16(out, m->u.vote.voter)) ||
+		    (rc = hm_put_bytes(out, m->u.vote.sig, HM_BFT_SIG_LEN)))
 			return rc;
-		return hm_put_bytes(out, m->u.vote.sig, HM_BFT_SIG_LEN);
+		return put_pq(out, &m->u.vote.pq);
 	case HM_BFT_MSG_TIMEOUT: {
 		const struct hm_bft_timeout *t = &m->u.timeout;
 
 		if ((rc = hm_put_u64(out, t->view)) || (rc = hm_put_u16(out, t->sender)) ||
 		    (rc = put_qc(out, &t->high_qc)) ||
 		    (rc = hm_put_bytes(out, t->sig, HM_BFT_SIG_LEN)) ||
-		    (rc = hm_put_u8(out, t->has_tc ? 1 : 0)))
+		    (rc = put_pq(out, &t->pq)) || (rc = hm_put_u8(out, t->has_tc ? 1 : 0)))
 			return rc;
 		return t->has_tc ? put_tc(out, &t->last_tc) : HM_OK;
 	}
@@ -234,6 +283,15 @@ int hm_bft_msg_encode(struct hm_buf *out, const struct hm_bft_msg *m)
 		return hm_put_u16(out, m->u.request.requester);
 	case HM_BFT_MSG_BLOCK_RESPONSE:
 		return put_block(out, &m->u.response);
+	case HM_BFT_MSG_EVIDENCE: {
+		struct hm_bft_evidence e;
+
+		/* Only a record that decodes is sent, so what goes out is canonical. */
+		if (m->evidence == NULL ||
+		    hm_bft_evidence_decode(&e, m->evidence, HM_BFT_EVIDENCE_LEN) != HM_OK)
+			return HM_ERR_INVALID;
+		return hm_put_bytes(out, m->evidence, HM_BFT_EVIDENCE_LEN);
+	}
 	}
 	return HM_ERR_INVALID;
 }
@@ -251,14 +309,16 @@ int hm_bft_msg_decode(struct hm_bft_msg *m, const uint8_t *p, size_t len)
 	switch (type) {
 	case HM_BFT_MSG_PROPOSAL:
 		if ((rc = get_block(&r, &m->u.proposal.block)) ||
-		    (rc = hm_get_bytes(&r, m->u.proposal.sig, HM_BFT_SIG_LEN)))
+		    (rc = hm_get_bytes(&r, m->u.proposal.sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_pq(&r, &m->u.proposal.pq)))
 			return rc;
 		break;
 	case HM_BFT_MSG_VOTE:
 		if ((rc = hm_get_u64(&r, &m->u.vote.view)) ||
 		    (rc = hm_get_bytes(&r, m->u.vote.block, HM_BFT_HASH_LEN)) ||
 		    (rc = hm_get_u16(&r, &m->u.vote.voter)) ||
-		    (rc = hm_get_bytes(&r, m->u.vote.sig, HM_BFT_SIG_LEN)))
+		    (rc = hm_get_bytes(&r, m->u.vote.sig, HM_BFT_SIG_LEN)) ||
+		    (rc = get_pq(&r, &m->u.vote.pq)))
 			return rc;
 		break;
 	case HM_BFT_MSG_TIMEOUT: {
@@ -266,7 +326,7 @@ int hm_bft_msg_decode(struct hm_bft_msg *m, const uint8_t *p, size_t len)
 
 		if ((rc = hm_get_u64(&r, &t->view)) || (rc = hm_get_u16(&r, &t->sender)) ||
 		    (rc = get_qc(&r, &t->high_qc)) ||
-		    (rc = hm_get_bytes(&r, t->sig, HM_BFT_SIG_LEN)) ||
+		    (rc = hm_get_bytes(&r, t->sig, HM_BFT_SIG_LEN)) || (rc = get_pq(&r, &t->pq)) ||
 		    (rc = get_tag(&r, &t->has_tc)))
 			return rc;
 		if (t->has_tc && (rc = get_tc(&r, &t->last_tc)))
@@ -282,6 +342,16 @@ int hm_bft_msg_decode(struct hm_bft_msg *m, const uint8_t *p, size_t len)
 		if ((rc = get_block(&r, &m->u.response)))
 			return rc;
 		break;
+	case HM_BFT_MSG_EVIDENCE: {
+		struct hm_bft_evidence e;
+
+		if (hm_reader_remaining(&r) < HM_BFT_EVIDENCE_LEN)
+			return HM_ERR_TRUNCATED;
+		m->evidence = p + 1;
+		if ((rc = hm_bft_evidence_decode(&e, m->evidence, HM_BFT_EVIDENCE_LEN)))
+			return rc;
+		return len == 1 + HM_BFT_EVIDENCE_LEN ? HM_OK : HM_ERR_TRAILING;
+	}
 	default:
 		return HM_ERR_INVALID;
 	}

@@ -9,6 +9,9 @@
 #include "hypermesh/bft.h"
 #include "hypermesh/buf.h"
 
+/* A TC's canonical encoding (as inside a block), for the certificate cache. */
+int bft_tc_encode(struct hm_buf *out, const struct hm_bft_tc *tc);
+
 /* Safety record: uint64 last_voted_view; QC high_qc. */
 int hm_bft_safety_encode(struct hm_buf *out, uint64_t last_voted_view, const struct hm_bft_qc *qc);
 int hm_bft_safety_decode(const uint8_t *p, size_t len, uint64_t *last_voted_view,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * LMDB implementation of the consensus storage interface. Three named
+ * LMDB implementation of the consensus storage interface. Four named
  * databases: "safety" (one record under the key "s"), "chain" (uint64
- * big-endian height -> block) and "voted" (block hash -> block). Each call
+ * big-endian height -> block), "voted" (block hash -> block) and
+ * "evidence" (kind || validator || view -> uint64 height || record, the
+ * committed equivocation evidence the node reports). Each call
  * is its own write transaction; LMDB's commit syncs to disk (the environment
  * is opened without MDB_NOSYNC / MDB_NOMETASYNC).
  */
@@ -18,7 +20,7 @@
 
 struct hm_bft_lmdb {
 	MDB_env *env;
-	MDB_dbi safety, chain, voted;
+	MDB_dbi safety, chain, voted, evidence;
 };
 
 /*
@@ -62,9 +64,9 @@ int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
 		free(db);
 		return rc;
 	}
-	if ((rc = hm_err_from_mdb(mdb_env_set_maxdbs(db->env, 3))) ||
-	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(db->env,
-	                                       map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
+	if ((rc = hm_err_from_mdb(mdb_env_set_maxdbs(db->env, 4))) ||
+	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(
+	             db->env, map_size ? map_size : HM_BFT_LMDB_MAP_DEFAULT))) ||
 	    (rc = hm_err_from_mdb(mdb_env_open(db->env, dir, 0, 0600))))
 		goto fail;
 	if ((rc = check_file_size(db->env, dir)))
@@ -73,7 +75,8 @@ int hm_bft_lmdb_open(struct hm_bft_lmdb **out, const char *dir, size_t map_size)
 		goto fail;
 	if ((rc = hm_err_from_mdb(mdb_dbi_open(txn, "safety", MDB_CREATE, &db->safety))) ||
 	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "chain", MDB_CREATE, &db->chain))) ||
-	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "voted", MDB_CREATE, &db->voted)))) {
+	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "voted", MDB_CREATE, &db->voted))) ||
+	    (rc = hm_err_from_mdb(mdb_dbi_open(txn, "evidence", MDB_CREATE, &db->evidence)))) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
@@ -231,4 +234,66 @@ void hm_bft_lmdb_storage(struct hm_bft_lmdb *db, struct hm_bft_storage *st)
 	st->load_block = lmdb_load_block;
 	st->put_block = lmdb_put_block;
 	st->get_block = lmdb_get_block;
+}
+
+/* The record's first 11 bytes are its key: kind, validator, view. */
+#define EV_KEY_LEN 11
+
+int hm_bft_lmdb_put_evidence(struct hm_bft_lmdb *db, uint64_t height, const uint8_t *rec,
+                             size_t len)
+{
+	struct hm_bft_evidence e;
+	uint8_t val[8 + HM_BFT_EVIDENCE_LEN];
+	MDB_txn *txn;
+	MDB_val k = { EV_KEY_LEN, (void *)rec }, v = { sizeof(val), val };
+	int rc;
+
+	if (db == NULL || rec == NULL || len != HM_BFT_EVIDENCE_LEN ||
+	    hm_bft_evidence_decode(&e, rec, len) != HM_OK)
+		return HM_ERR_INVALID;
+	be64(val, height);
+	memcpy(val + 8, rec, len);
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
+		return rc;
+	rc = mdb_put(txn, db->evidence, &k, &v, MDB_NOOVERWRITE);
+	if (rc != MDB_SUCCESS) {
+		mdb_txn_abort(txn);
+		return rc == MDB_KEYEXIST ? HM_ERR_EXISTS : hm_err_from_mdb(rc);
+	}
+	return hm_err_from_mdb(mdb_txn_commit(txn));
+}
+
+int hm_bft_lmdb_evidence_summary(struct hm_bft_lmdb *db, uint64_t *count,
+                                 uint64_t per_validator[HM_BFT_MAX_VALIDATORS])
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	*count = 0;
+	memset(per_validator, 0, HM_BFT_MAX_VALIDATORS * sizeof(*per_validator));
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn))))
+		return rc;
+	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, db->evidence, &cur)))) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == MDB_SUCCESS) {
+		const uint8_t *key = k.mv_data;
+		uint16_t who;
+
+		op = MDB_NEXT;
+		if (k.mv_size != EV_KEY_LEN || v.mv_size != 8 + HM_BFT_EVIDENCE_LEN) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		who = (uint16_t)(key[1] << 8 | key[2]);
+		(*count)++;
+		if (who < HM_BFT_MAX_VALIDATORS)
+			per_validator[who]++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? HM_OK : hm_err_from_mdb(rc);
 }

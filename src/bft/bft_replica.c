@@ -20,6 +20,25 @@
 #define CERT_CACHE   16 /* verified certificates remembered */
 #define ASKED_MAX    16 /* outstanding block requests */
 #define ASK_AGAIN_MS 500
+#define EV_POOL      256  /* evidence records waiting for a block */
+#define EV_COMMITTED 4096 /* committed evidence records (dedup); then blocks carry no more */
+
+/*
+ * Hybrid policy: PQ signatures the replica keeps live in one arena of
+ * n-signature stores (n x HM_BFT_PQ_SIG_LEN bytes each), one per place a
+ * certificate or a signature collection is kept; certificates point into
+ * them (struct hm_bft_pq is borrowed). Nothing of this exists under ed25519.
+ */
+enum {
+	STORE_HIGH_QC = 0,
+	STORE_LTC_QC = 1,
+	STORE_LTC_SIGS = 2,
+	STORE_VOTES = 3,                   /* + view % RING */
+	STORE_TIMEOUT_BEST = 3 + RING,     /* + view % RING */
+	STORE_TIMEOUT_SIGS = 3 + 2 * RING, /* + view % RING */
+	STORE_OWN = 3 + 3 * RING,          /* three single signatures: proposal, vote, timeout */
+	STORES = 4 + 3 * RING,
+};
 
 struct entry {
 	uint8_t hash[HM_BFT_HASH_LEN];
@@ -27,6 +46,7 @@ struct entry {
 	uint64_t height, view, timestamp;
 	int committed;
 	int has_txs;       /* a non-empty payload */
+	int has_evidence;  /* commits evidence records */
 	struct hm_buf enc; /* the block's encoding */
 };
 
@@ -36,6 +56,7 @@ struct vote_slot {
 	uint8_t has[HM_BFT_MAX_VALIDATORS];
 	uint8_t hash[HM_BFT_MAX_VALIDATORS][HM_BFT_HASH_LEN];
 	uint8_t sig[HM_BFT_MAX_VALIDATORS][HM_BFT_SIG_LEN];
+	struct hm_bft_pq pq[HM_BFT_MAX_VALIDATORS]; /* into the slot's PQ store */
 };
 
 struct timeout_slot {
@@ -111,6 +132,19 @@ struct hm_bft_replica {
 	struct eq_slot eq[EQ_WINDOW];
 	struct cert_key cache[CERT_CACHE];
 	unsigned cache_pos;
+	/* hybrid policy */
+	uint8_t *pq_sk;    /* HM_BFT_PQ_SK_LEN */
+	uint8_t *pq_arena; /* STORES x n x HM_BFT_PQ_SIG_LEN */
+	/* evidence: waiting for a block, and committed (by key, for dedup) */
+	struct {
+		uint8_t key[HM_BFT_HASH_LEN];
+		uint8_t rec[HM_BFT_EVIDENCE_LEN];
+	} ev_pool[EV_POOL];
+	size_t ev_n;
+	struct bft_hset ev_committed;
+	uint64_t ev_committed_n;
+	struct hm_buf ev_buf;            /* a proposal's evidence records */
+	struct hm_bft_block *ev_scratch; /* ancestors decoded for the evidence checks */
 	/* mempool */
 	struct bft_mempool mp;
 	struct bft_hset in_flight; /* scratch for build_payload */
@@ -123,19 +157,113 @@ struct hm_bft_replica {
 	struct hm_bft_block tmp_block;
 	uint64_t now;
 	/* counters */
-	uint64_t timeouts_sent, evidence, rejected;
+	uint64_t timeouts_sent, evidence, rejected, wrong_shape;
 	int in_retry;
 	int propose_due;
 };
 
 static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *b,
-                           const uint8_t sig[HM_BFT_SIG_LEN], int local);
+                           const uint8_t sig[HM_BFT_SIG_LEN], const struct hm_bft_pq *pq,
+                           int local);
 static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v);
 static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout *t);
 
 static uint16_t leader(const struct hm_bft_replica *r, uint64_t view)
 {
 	return (uint16_t)(view % r->vs.n);
+}
+
+static int hybrid(const struct hm_bft_replica *r)
+{
+	return r->vs.policy == HM_BFT_POLICY_HYBRID;
+}
+
+/* ---- PQ signature stores (hybrid) ---- */
+
+/* Slots per store: n signatures, and at least the three own ones. */
+static size_t pq_stride(const struct hm_bft_replica *r)
+{
+	return r->vs.n < 3 ? 3 : r->vs.n;
+}
+
+static uint8_t *pq_store(const struct hm_bft_replica *r, unsigned store)
+{
+	if (r->pq_arena == NULL)
+		return NULL;
+	return r->pq_arena + (size_t)store * pq_stride(r) * HM_BFT_PQ_SIG_LEN;
+}
+
+/* Copies one PQ signature into slot i of a store and points pq at it. */
+static void keep_pq(struct hm_bft_pq *pq, uint8_t *store, size_t i, const struct hm_bft_pq *src)
+{
+	if (store == NULL || src->len != HM_BFT_PQ_SIG_LEN || src->sig == NULL) {
+		pq->sig = NULL;
+		pq->len = 0;
+		return;
+	}
+	/* memmove: src may already be this very slot (a certificate kept twice). */
+	memmove(store + i * HM_BFT_PQ_SIG_LEN, src->sig, HM_BFT_PQ_SIG_LEN);
+	pq->sig = store + i * HM_BFT_PQ_SIG_LEN;
+	pq->len = HM_BFT_PQ_SIG_LEN;
+}
+
+/*
+ * dst = src, with src's PQ signatures copied into store, so dst outlives the
+ * message src was decoded from. Certificates kept here are verified, so
+ * nsigs <= n and every signature fits its slot.
+ */
+static void keep_qc(const struct hm_bft_replica *r, struct hm_bft_qc *dst, unsigned store,
+                    const struct hm_bft_qc *src)
+{
+	uint8_t *st = pq_store(r, store);
+
+	if (dst != src)
+		*dst = *src;
+	for (uint16_t i = 0; i < dst->nsigs; i++)
+		keep_pq(&dst->sigs[i].pq, i < r->vs.n ? st : NULL, i, &dst->sigs[i].pq);
+}
+
+static void keep_tc(const struct hm_bft_replica *r, struct hm_bft_tc *dst,
+                    const struct hm_bft_tc *src)
+{
+	uint8_t *st = pq_store(r, STORE_LTC_SIGS);
+
+	if (dst != src)
+		*dst = *src;
+	keep_qc(r, &dst->high_qc, STORE_LTC_QC, &dst->high_qc);
+	for (uint16_t i = 0; i < dst->nsigs; i++)
+		keep_pq(&dst->sigs[i].pq, i < r->vs.n ? st : NULL, i, &dst->sigs[i].pq);
+}
+
+/* Signs (domain, a, h, b) with the PQ key into own slot k; pq points at it. */
+static int sign_pq(struct hm_bft_replica *r, enum hm_bft_domain domain, unsigned k, uint64_t a,
+                   const uint8_t *h, uint64_t b, struct hm_bft_pq *pq)
+{
+	uint8_t *sig;
+	int rc;
+
+	pq->sig = NULL;
+	pq->len = 0;
+	if (!hybrid(r))
+		return HM_OK;
+	sig = pq_store(r, STORE_OWN) + (size_t)k * HM_BFT_PQ_SIG_LEN;
+	if ((rc = hm_bft_sign_pq(&r->vs, domain, r->pq_sk, a, h, b, sig)))
+		return rc;
+	pq->sig = sig;
+	pq->len = HM_BFT_PQ_SIG_LEN;
+	return HM_OK;
+}
+
+/* A peer's signature: the Ed25519 half, then under hybrid the PQ half. */
+static int verify_signed(const struct hm_bft_replica *r, enum hm_bft_domain domain, uint16_t signer,
+                         uint64_t a, const uint8_t *h, uint64_t b, const uint8_t *sig,
+                         const struct hm_bft_pq *pq)
+{
+	int rc = hm_bft_verify(&r->vs, domain, signer, a, h, b, sig);
+
+	if (rc == HM_OK && hybrid(r))
+		rc = hm_bft_verify_pq(&r->vs, domain, signer, a, h, b, pq);
+	return rc;
 }
 
 /* ---- outputs ---- */
@@ -268,6 +396,7 @@ static int add_block(struct hm_bft_replica *r, const struct hm_bft_block *b,
 	e->view = b->view;
 	e->timestamp = b->timestamp;
 	e->has_txs = b->payload_len > 0;
+	e->has_evidence = b->evidence_len > 0;
 	r->blocks[r->nblocks++] = e;
 	for (i = slot_of(hash, r->table_cap); r->table[i] != 0; i = (i + 1) & (r->table_cap - 1))
 		;
@@ -301,16 +430,42 @@ static void cache_put(struct hm_bft_replica *r, uint64_t view, uint64_t aux, con
 	memcpy(k->hash, hash, HM_BFT_HASH_LEN);
 }
 
-/* aux distinguishes QCs (UINT64_MAX) from TCs (their high-QC view). */
-static int verify_qc(struct hm_bft_replica *r, const struct hm_bft_qc *qc)
+/*
+ * The cache is keyed by the hash of the certificate's encoding, signatures
+ * included: a certificate seen again (in every proposal, timeout and block
+ * response that carries it) is verified once, and a forged copy of a
+ * verified one is not mistaken for it. Under hybrid that saves q ML-DSA-87
+ * verifications per repeat, at the price of hashing the encoding.
+ */
+#define CACHE_QC UINT64_MAX
+#define CACHE_TC (UINT64_MAX - 1)
+
+static int cert_key(const struct hm_bft_qc *qc, const struct hm_bft_tc *tc,
+                    uint8_t key[HM_BFT_HASH_LEN])
 {
+	struct hm_buf b;
 	int rc;
 
-	if (cache_has(r, qc->view, UINT64_MAX, qc->block))
+	hm_buf_init(&b);
+	rc = tc != NULL ? bft_tc_encode(&b, tc) : hm_bft_qc_encode(&b, qc);
+	if (rc == HM_OK)
+		hm_sha256(key, b.data, b.len);
+	hm_buf_free(&b);
+	return rc;
+}
+
+static int verify_qc(struct hm_bft_replica *r, const struct hm_bft_qc *qc)
+{
+	uint8_t key[HM_BFT_HASH_LEN];
+	int rc;
+
+	if ((rc = cert_key(qc, NULL, key)))
+		return rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
+	if (cache_has(r, qc->view, CACHE_QC, key))
 		return HM_OK;
 	if ((rc = hm_bft_qc_verify(&r->vs, qc)))
 		return rc;
-	cache_put(r, qc->view, UINT64_MAX, qc->block);
+	cache_put(r, qc->view, CACHE_QC, key);
 	return HM_OK;
 }
 
@@ -319,14 +474,13 @@ static int verify_tc(struct hm_bft_replica *r, const struct hm_bft_tc *tc)
 	uint8_t key[HM_BFT_HASH_LEN];
 	int rc;
 
-	/* The key binds what the locking rule reads: view and high-QC (view, block). */
-	memcpy(key, tc->high_qc.block, HM_BFT_HASH_LEN);
-	key[0] ^= 0x80;
-	if (cache_has(r, tc->view, tc->high_qc.view, key))
+	if ((rc = cert_key(NULL, tc, key)))
+		return rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
+	if (cache_has(r, tc->view, CACHE_TC, key))
 		return HM_OK;
 	if ((rc = hm_bft_tc_verify(&r->vs, tc)))
 		return rc;
-	cache_put(r, tc->view, tc->high_qc.view, key);
+	cache_put(r, tc->view, CACHE_TC, key);
 	return HM_OK;
 }
 
@@ -479,6 +633,227 @@ static int build_payload(struct hm_bft_replica *r, const struct entry *parent)
 
 /* ---- evidence ---- */
 
+/*
+ * One record per (kind, validator, view): the key is the hash of the record's
+ * first 11 bytes, which are exactly those fields. A second record for the same
+ * equivocation (the other pair of signatures, or the same pair reversed)
+ * proves nothing new and is a duplicate.
+ */
+static void ev_key(uint8_t key[HM_BFT_HASH_LEN], const uint8_t *rec)
+{
+	hm_sha256(key, rec, 1 + 2 + 8);
+}
+
+static int ev_committed(const struct hm_bft_replica *r, const uint8_t *key)
+{
+	return bft_hset_get(&r->ev_committed, key) != UINT32_MAX;
+}
+
+static int ev_pooled(const struct hm_bft_replica *r, const uint8_t *key)
+{
+	for (size_t i = 0; i < r->ev_n; i++)
+		if (memcmp(r->ev_pool[i].key, key, HM_BFT_HASH_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+static int ev_pooled_exact(const struct hm_bft_replica *r, const uint8_t *key, const uint8_t *rec)
+{
+	for (size_t i = 0; i < r->ev_n; i++)
+		if (memcmp(r->ev_pool[i].key, key, HM_BFT_HASH_LEN) == 0)
+			return memcmp(r->ev_pool[i].rec, rec, HM_BFT_EVIDENCE_LEN) == 0;
+	return 0;
+}
+
+/* Queues a verified record for a future block, unless known or no room. */
+static void ev_pool_add(struct hm_bft_replica *r, const uint8_t *rec)
+{
+	uint8_t key[HM_BFT_HASH_LEN];
+
+	ev_key(key, rec);
+	if (ev_committed(r, key) || ev_pooled(r, key) || r->ev_n == EV_POOL ||
+	    r->ev_committed_n >= EV_COMMITTED)
+		return;
+	memcpy(r->ev_pool[r->ev_n].key, key, HM_BFT_HASH_LEN);
+	memcpy(r->ev_pool[r->ev_n].rec, rec, HM_BFT_EVIDENCE_LEN);
+	r->ev_n++;
+}
+
+static void ev_pool_drop(struct hm_bft_replica *r, const uint8_t *key)
+{
+	for (size_t i = 0; i < r->ev_n; i++) {
+		if (memcmp(r->ev_pool[i].key, key, HM_BFT_HASH_LEN) == 0) {
+			memmove(&r->ev_pool[i], &r->ev_pool[i + 1],
+			        (r->ev_n - i - 1) * sizeof(r->ev_pool[0]));
+			r->ev_n--;
+			return;
+		}
+	}
+}
+
+/* A record seen here: queue it and tell every validator (any leader may commit it). */
+static int evidence_gossip(struct hm_bft_replica *r, const uint8_t *rec)
+{
+	struct hm_buf b;
+	int rc;
+
+	ev_pool_add(r, rec);
+	hm_buf_init(&b);
+	rc = hm_buf_append_byte(&b, HM_BFT_MSG_EVIDENCE);
+	if (rc == HM_OK)
+		rc = hm_buf_append(&b, rec, HM_BFT_EVIDENCE_LEN);
+	if (rc == HM_OK)
+		rc = push_output(r, HM_BFT_OUT_SEND, HM_BFT_TO_ALL, &b, 0, NULL);
+	hm_buf_free(&b);
+	return rc;
+}
+
+/* A gossiped record: verified before it is queued (it names a validator). */
+static int handle_evidence(struct hm_bft_replica *r, const uint8_t *rec)
+{
+	struct hm_bft_evidence e;
+	uint8_t key[HM_BFT_HASH_LEN];
+	int rc;
+
+	if ((rc = hm_bft_evidence_decode(&e, rec, HM_BFT_EVIDENCE_LEN)))
+		return rc;
+	/* Known already (several replicas report one equivocation): nothing to verify. */
+	ev_key(key, rec);
+	if (ev_committed(r, key) || ev_pooled(r, key))
+		return HM_OK;
+	if ((rc = hm_bft_evidence_verify(&r->vs, &e)))
+		return rc;
+	ev_pool_add(r, rec);
+	return HM_OK;
+}
+
+/* Whether an uncommitted ancestor (from parent up) already carries the key. */
+static int ev_in_ancestors(struct hm_bft_replica *r, const struct entry *parent, const uint8_t *key)
+{
+	for (const struct entry *e = parent; e != NULL && !e->committed;
+	     e = find_block(r, e->parent)) {
+		struct hm_bft_block *b = r->ev_scratch;
+
+		if (!e->has_evidence || hm_bft_block_decode(b, e->enc.data, e->enc.len) != HM_OK)
+			continue;
+		for (size_t off = 0; off < b->evidence_len; off += HM_BFT_EVIDENCE_LEN) {
+			uint8_t k[HM_BFT_HASH_LEN];
+
+			ev_key(k, b->evidence + off);
+			if (memcmp(k, key, HM_BFT_HASH_LEN) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The proposal's evidence into r->ev_buf: pooled records neither committed
+ * nor carried by an uncommitted ancestor, oldest first, at most
+ * HM_BFT_BLOCK_EVIDENCE_MAX.
+ */
+static int build_evidence(struct hm_bft_replica *r, const struct entry *parent)
+{
+	size_t count = 0;
+	int rc = HM_OK;
+
+	hm_buf_truncate(&r->ev_buf, 0);
+	for (size_t i = 0; i < r->ev_n && count < HM_BFT_BLOCK_EVIDENCE_MAX; i++) {
+		if (ev_in_ancestors(r, parent, r->ev_pool[i].key))
+			continue;
+		if ((rc = hm_buf_append(&r->ev_buf, r->ev_pool[i].rec, HM_BFT_EVIDENCE_LEN)))
+			break;
+		count++;
+	}
+	return rc;
+}
+
+/*
+ * Stateless checks of a block's evidence (check_block): every record proves
+ * an equivocation, and no two share a key.
+ */
+static int check_evidence(struct hm_bft_replica *r, const struct hm_bft_block *b)
+{
+	uint8_t keys[HM_BFT_BLOCK_EVIDENCE_MAX][HM_BFT_HASH_LEN];
+	size_t n = 0;
+	int rc;
+
+	if (b->evidence_len % HM_BFT_EVIDENCE_LEN != 0 ||
+	    b->evidence_len / HM_BFT_EVIDENCE_LEN > HM_BFT_BLOCK_EVIDENCE_MAX)
+		return HM_ERR_INVALID;
+	for (size_t off = 0; off < b->evidence_len; off += HM_BFT_EVIDENCE_LEN, n++) {
+		struct hm_bft_evidence e;
+
+		ev_key(keys[n], b->evidence + off);
+		/* A record byte-identical to a pooled one was verified when pooled. */
+		if (!ev_pooled_exact(r, keys[n], b->evidence + off) &&
+		    ((rc = hm_bft_evidence_decode(&e, b->evidence + off, HM_BFT_EVIDENCE_LEN)) ||
+		     (rc = hm_bft_evidence_verify(&r->vs, &e))))
+			return rc;
+		for (size_t k = 0; k < n; k++)
+			if (memcmp(keys[k], keys[n], HM_BFT_HASH_LEN) == 0)
+				return HM_ERR_INVALID;
+	}
+	return HM_OK;
+}
+
+/*
+ * The voting rule for evidence (with the parent known): no record is already
+ * committed or carried by an uncommitted ancestor. Every replica with the
+ * same ancestry decides alike.
+ */
+static int check_evidence_new(struct hm_bft_replica *r, const struct hm_bft_block *b,
+                              const struct entry *parent)
+{
+	if (b->evidence_len == 0)
+		return HM_OK;
+	if (r->ev_committed_n + b->evidence_len / HM_BFT_EVIDENCE_LEN > EV_COMMITTED)
+		return HM_ERR_TOO_LARGE;
+	for (size_t off = 0; off < b->evidence_len; off += HM_BFT_EVIDENCE_LEN) {
+		uint8_t key[HM_BFT_HASH_LEN];
+
+		ev_key(key, b->evidence + off);
+		if (ev_committed(r, key) || ev_in_ancestors(r, parent, key))
+			return HM_ERR_INVALID;
+	}
+	return HM_OK;
+}
+
+/* A committed block's evidence: remembered, unqueued, and reported when out is set. */
+static int commit_evidence(struct hm_bft_replica *r, const struct hm_bft_block *b, uint64_t height,
+                           const uint8_t *hash, int out)
+{
+	for (size_t off = 0; off < b->evidence_len; off += HM_BFT_EVIDENCE_LEN) {
+		uint8_t key[HM_BFT_HASH_LEN];
+		int rc;
+
+		ev_key(key, b->evidence + off);
+		ev_pool_drop(r, key);
+		if (ev_committed(r, key))
+			continue; /* only a Byzantine quorum commits a duplicate */
+		/* Past EV_COMMITTED (only a chain certified by more than f Byzantine
+		 * validators gets there: the voting rule stops at the bound) the key
+		 * is not remembered; the commit itself must not fail. */
+		rc = bft_hset_put(&r->ev_committed, key, 0);
+		if (rc != HM_OK && rc != HM_ERR_TOO_LARGE)
+			return rc;
+		r->ev_committed_n++;
+		if (out) {
+			struct hm_buf rec;
+
+			hm_buf_init(&rec);
+			rc = hm_buf_append(&rec, b->evidence + off, HM_BFT_EVIDENCE_LEN);
+			if (rc == HM_OK)
+				rc = push_output(r, HM_BFT_OUT_EVIDENCE_COMMITTED, 0, &rec, height,
+				                 hash);
+			hm_buf_free(&rec);
+			if (rc != HM_OK)
+				return rc;
+		}
+	}
+	return HM_OK;
+}
+
 static int note_signed(struct hm_bft_replica *r, int is_vote, uint16_t who, uint64_t view,
                        const uint8_t *hash, const uint8_t *sig)
 {
@@ -516,6 +891,8 @@ static int note_signed(struct hm_bft_replica *r, int is_vote, uint16_t who, uint
 	rc = hm_bft_evidence_encode(&b, &ev);
 	if (rc == HM_OK)
 		rc = push_output(r, HM_BFT_OUT_EVIDENCE, 0, &b, 0, NULL);
+	if (rc == HM_OK)
+		rc = evidence_gossip(r, b.data);
 	hm_buf_free(&b);
 	if (rc == HM_OK)
 		r->evidence++;
@@ -534,9 +911,12 @@ static int commit_one(struct hm_bft_replica *r, struct entry *e)
 	e->committed = 1;
 	r->committed_height = e->height;
 	memcpy(r->committed_hash, e->hash, HM_BFT_HASH_LEN);
-	if (hm_bft_block_decode(&b, e->enc.data, e->enc.len) == HM_OK)
-		for_each_tx(b.payload, b.payload_len, forget_tx, r, NULL);
-	return push_output(r, HM_BFT_OUT_COMMIT, 0, &e->enc, e->height, e->hash);
+	if ((rc = hm_bft_block_decode(&b, e->enc.data, e->enc.len)))
+		return HM_ERR_CORRUPT;
+	for_each_tx(b.payload, b.payload_len, forget_tx, r, NULL);
+	if ((rc = push_output(r, HM_BFT_OUT_COMMIT, 0, &e->enc, e->height, e->hash)))
+		return rc;
+	return commit_evidence(r, &b, e->height, e->hash, 1);
 }
 
 /* Commits target and its uncommitted ancestors, lowest first, if all are known. */
@@ -643,7 +1023,7 @@ static int process_qc(struct hm_bft_replica *r, const struct hm_bft_qc *qc, uint
 	int rc;
 
 	if (qc->view > r->high_qc.view) {
-		r->high_qc = *qc;
+		keep_qc(r, &r->high_qc, STORE_HIGH_QC, qc);
 		r->qc_at = r->now;
 		if ((rc = update_view(r, 0)))
 			return rc;
@@ -659,7 +1039,7 @@ static int process_tc(struct hm_bft_replica *r, const struct hm_bft_tc *tc, uint
 		return rc;
 	if (!r->has_tc || tc->view > r->last_tc.view) {
 		r->has_tc = 1;
-		r->last_tc = *tc;
+		keep_tc(r, &r->last_tc, tc);
 		return update_view(r, 1);
 	}
 	return HM_OK;
@@ -719,7 +1099,7 @@ static int propose(struct hm_bft_replica *r)
 		parent = gp;
 		b->justify = r->tmp_block.justify;
 	}
-	if ((rc = build_payload(r, parent)))
+	if ((rc = build_payload(r, parent)) || (rc = build_evidence(r, parent)))
 		return rc;
 	r->proposed_view = r->cur_view;
 	m->type = HM_BFT_MSG_PROPOSAL;
@@ -730,6 +1110,8 @@ static int propose(struct hm_bft_replica *r)
 	b->timestamp = r->now > parent->timestamp ? r->now : parent->timestamp;
 	b->payload = r->payload.data;
 	b->payload_len = r->payload.len;
+	b->evidence = r->ev_buf.len > 0 ? r->ev_buf.data : NULL;
+	b->evidence_len = r->ev_buf.len;
 	if ((rc = hm_bft_payload_root(b->payload_root, b->payload, b->payload_len)))
 		return rc;
 	if (r->high_qc.view + 1 != r->cur_view) {
@@ -738,7 +1120,8 @@ static int propose(struct hm_bft_replica *r)
 	}
 	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
 	if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_PROPOSAL, r->sk, b->view, hash, 0,
-	                      m->u.proposal.sig)))
+	                      m->u.proposal.sig)) ||
+	    (rc = sign_pq(r, HM_BFT_DOMAIN_PROPOSAL, 0, b->view, hash, 0, &m->u.proposal.pq)))
 		return rc;
 
 	if (r->flags & HM_BFT_BYZ_INVALID) {
@@ -753,7 +1136,9 @@ static int propose(struct hm_bft_replica *r)
 		b->timestamp++;
 		hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
 		if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_PROPOSAL, r->sk, b->view, hash, 0,
-		                      m->u.proposal.sig)))
+		                      m->u.proposal.sig)) ||
+		    (rc = sign_pq(r, HM_BFT_DOMAIN_PROPOSAL, 0, b->view, hash, 0,
+		                  &m->u.proposal.pq)))
 			return rc;
 		for (uint16_t i = 0; i < r->vs.n; i++)
 			if (i != r->self && i % 2 == 1 && (rc = send_msg(r, i, m)))
@@ -761,7 +1146,7 @@ static int propose(struct hm_bft_replica *r)
 	} else if ((rc = send_msg(r, HM_BFT_TO_ALL, m))) {
 		return rc;
 	}
-	return handle_proposal(r, b, m->u.proposal.sig, 1);
+	return handle_proposal(r, b, m->u.proposal.sig, &m->u.proposal.pq, 1);
 }
 
 /* ---- voting ---- */
@@ -777,7 +1162,8 @@ static int send_vote(struct hm_bft_replica *r, uint64_t view, const uint8_t *has
 	m.u.vote.view = view;
 	memcpy(m.u.vote.block, hash, HM_BFT_HASH_LEN);
 	m.u.vote.voter = r->self;
-	if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_VOTE, r->sk, view, hash, 0, m.u.vote.sig)))
+	if ((rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_VOTE, r->sk, view, hash, 0, m.u.vote.sig)) ||
+	    (rc = sign_pq(r, HM_BFT_DOMAIN_VOTE, 1, view, hash, 0, &m.u.vote.pq)))
 		return rc;
 	if (to == r->self)
 		return handle_vote(r, &m.u.vote);
@@ -813,6 +1199,8 @@ static int try_vote(struct hm_bft_replica *r, const struct hm_bft_block *b, cons
 	if (b->height != parent->height + 1 || b->timestamp < parent->timestamp ||
 	    b->timestamp > r->now + r->max_skew)
 		return HM_ERR_INVALID;
+	if ((rc = check_evidence_new(r, b, parent)))
+		return rc;
 	if (r->flags & HM_BFT_BYZ_WITHHOLD)
 		return HM_OK;
 	e = find_block(r, hash);
@@ -856,7 +1244,7 @@ static int check_block(struct hm_bft_replica *r, const struct hm_bft_block *b)
 		return rc;
 	if (memcmp(root, b->payload_root, HM_BFT_HASH_LEN) != 0)
 		return HM_ERR_VERIFY;
-	return HM_OK;
+	return check_evidence(r, b);
 }
 
 static int retry_pending(struct hm_bft_replica *r);
@@ -872,7 +1260,7 @@ static uint64_t propose_at(const struct hm_bft_replica *r)
 {
 	const struct entry *parent;
 
-	if (r->min_interval == 0 || r->mp.live > 0)
+	if (r->min_interval == 0 || r->mp.live > 0 || r->ev_n > 0)
 		return r->now;
 	/*
 	 * Transactions in a block not yet committed need the next two blocks
@@ -896,7 +1284,7 @@ static int run_due(struct hm_bft_replica *r)
 }
 
 static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *b,
-                           const uint8_t sig[HM_BFT_SIG_LEN], int local)
+                           const uint8_t sig[HM_BFT_SIG_LEN], const struct hm_bft_pq *pq, int local)
 {
 	uint8_t hash[HM_BFT_HASH_LEN];
 	struct entry *e;
@@ -906,8 +1294,8 @@ static int handle_proposal(struct hm_bft_replica *r, const struct hm_bft_block *
 		return HM_ERR_INVALID;
 	hm_bft_block_hash(hash, r->vs.chain_id, r->vs.chain_id_len, b);
 	if (!local) {
-		if ((rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_PROPOSAL, b->proposer, b->view, hash,
-		                        0, sig)))
+		if ((rc = verify_signed(r, HM_BFT_DOMAIN_PROPOSAL, b->proposer, b->view, hash, 0,
+		                        sig, pq)))
 			return rc;
 		if ((rc = note_signed(r, 0, b->proposer, b->view, hash, sig)))
 			return rc;
@@ -968,8 +1356,8 @@ static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v)
 		return HM_OK; /* not ours to collect */
 	if (v->view + 1 < r->cur_view)
 		return HM_OK; /* stale */
-	if (v->voter != r->self && (rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_VOTE, v->voter,
-	                                               v->view, v->block, 0, v->sig)))
+	if (v->voter != r->self && (rc = verify_signed(r, HM_BFT_DOMAIN_VOTE, v->voter, v->view,
+	                                               v->block, 0, v->sig, &v->pq)))
 		return rc;
 	if ((rc = note_signed(r, 1, v->voter, v->view, v->block, v->sig)))
 		return rc;
@@ -985,11 +1373,14 @@ static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v)
 	s->has[v->voter] = 1;
 	memcpy(s->hash[v->voter], v->block, HM_BFT_HASH_LEN);
 	memcpy(s->sig[v->voter], v->sig, HM_BFT_SIG_LEN);
+	keep_pq(&s->pq[v->voter], pq_store(r, STORE_VOTES + (unsigned)(v->view % RING)), v->voter,
+	        &v->pq);
 	for (uint16_t i = 0; i < r->vs.n; i++)
 		if (s->has[i] && memcmp(s->hash[i], v->block, HM_BFT_HASH_LEN) == 0)
 			count++;
 	if (count >= r->vs.quorum) {
 		struct hm_bft_qc qc;
+		uint8_t key[HM_BFT_HASH_LEN];
 
 		memset(&qc, 0, sizeof(qc));
 		qc.view = v->view;
@@ -998,11 +1389,14 @@ static int handle_vote(struct hm_bft_replica *r, const struct hm_bft_vote *v)
 			if (s->has[i] && memcmp(s->hash[i], v->block, HM_BFT_HASH_LEN) == 0) {
 				qc.sigs[qc.nsigs].signer = i;
 				memcpy(qc.sigs[qc.nsigs].sig, s->sig[i], HM_BFT_SIG_LEN);
+				qc.sigs[qc.nsigs].pq = s->pq[i];
 				qc.nsigs++;
 			}
 		}
 		s->formed = 1;
-		cache_put(r, qc.view, UINT64_MAX, qc.block);
+		/* Formed from votes verified one by one: no need to verify it again. */
+		if (cert_key(&qc, NULL, key) == HM_OK)
+			cache_put(r, qc.view, CACHE_QC, key);
 		return process_qc(r, &qc, v->voter);
 	}
 	return HM_OK;
@@ -1034,6 +1428,9 @@ static int local_timeout(struct hm_bft_replica *r)
 	rc = hm_bft_sign(&r->vs, HM_BFT_DOMAIN_TIMEOUT, r->sk, r->cur_view, NULL, r->high_qc.view,
 	                 m->u.timeout.sig);
 	if (rc == HM_OK)
+		rc = sign_pq(r, HM_BFT_DOMAIN_TIMEOUT, 2, r->cur_view, NULL, r->high_qc.view,
+		             &m->u.timeout.pq);
+	if (rc == HM_OK)
 		rc = send_msg(r, HM_BFT_TO_ALL, m);
 	r->timed_out_view = r->cur_view;
 	r->timeouts_sent++;
@@ -1054,8 +1451,8 @@ static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout 
 	if (t->sender != r->self) {
 		if (t->high_qc.view >= t->view || (t->has_tc && t->last_tc.view >= t->view))
 			return HM_ERR_INVALID;
-		if ((rc = hm_bft_verify(&r->vs, HM_BFT_DOMAIN_TIMEOUT, t->sender, t->view, NULL,
-		                        t->high_qc.view, t->sig)))
+		if ((rc = verify_signed(r, HM_BFT_DOMAIN_TIMEOUT, t->sender, t->view, NULL,
+		                        t->high_qc.view, t->sig, &t->pq)))
 			return rc;
 		if ((rc = verify_qc(r, &t->high_qc)))
 			return rc;
@@ -1085,8 +1482,10 @@ static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout 
 	s->sig[t->sender].signer = t->sender;
 	s->sig[t->sender].hqc_view = t->high_qc.view;
 	memcpy(s->sig[t->sender].sig, t->sig, HM_BFT_SIG_LEN);
+	keep_pq(&s->sig[t->sender].pq, pq_store(r, STORE_TIMEOUT_SIGS + (unsigned)(t->view % RING)),
+	        t->sender, &t->pq);
 	if (s->count == 1 || t->high_qc.view > s->best.view)
-		s->best = t->high_qc;
+		keep_qc(r, &s->best, STORE_TIMEOUT_BEST + (unsigned)(t->view % RING), &t->high_qc);
 	/* f+1 timeouts mean at least one honest replica gave up on the view: join. */
 	if (t->view == r->cur_view && r->timed_out_view < t->view &&
 	    s->count >= r->vs.n - r->vs.quorum + 1)
@@ -1102,6 +1501,13 @@ static int handle_timeout(struct hm_bft_replica *r, const struct hm_bft_timeout 
 			if (s->has[i])
 				tc->sigs[tc->nsigs++] = s->sig[i];
 		s->formed = 1;
+		/* Formed from timeouts verified one by one (and a verified high QC). */
+		{
+			uint8_t key[HM_BFT_HASH_LEN];
+
+			if (cert_key(NULL, tc, key) == HM_OK)
+				cache_put(r, tc->view, CACHE_TC, key);
+		}
 		rc = process_tc(r, tc, t->sender);
 		free(tc);
 		return rc;
@@ -1195,6 +1601,10 @@ int hm_bft_replica_sync_blocks(struct hm_bft_replica *r, const uint8_t *p, size_
 		if ((rc = hm_get_vec(&rd, 1, 0xffffff, &enc, &elen)) ||
 		    (rc = hm_bft_block_decode(&b[n], enc, elen)))
 			goto out;
+		if ((rc = hm_bft_block_check_shape(&r->vs, &b[n]))) {
+			r->wrong_shape++;
+			goto out;
+		}
 		if ((rc = check_block(r, &b[n])))
 			goto out;
 		hm_bft_block_hash(hash[n], r->vs.chain_id, r->vs.chain_id_len, &b[n]);
@@ -1272,10 +1682,14 @@ int hm_bft_replica_on_message(struct hm_bft_replica *r, const uint8_t *p, size_t
 	if (now > r->now)
 		r->now = now;
 	rc = hm_bft_msg_decode(m, p, len);
+	/* Signatures of the other policy's shape: dropped before any work. */
+	if (rc == HM_OK && (rc = hm_bft_msg_check_shape(&r->vs, m)) != HM_OK)
+		r->wrong_shape++;
 	if (rc == HM_OK) {
 		switch (m->type) {
 		case HM_BFT_MSG_PROPOSAL:
-			rc = handle_proposal(r, &m->u.proposal.block, m->u.proposal.sig, 0);
+			rc = handle_proposal(r, &m->u.proposal.block, m->u.proposal.sig,
+			                     &m->u.proposal.pq, 0);
 			break;
 		case HM_BFT_MSG_VOTE:
 			rc = handle_vote(r, &m->u.vote);
@@ -1288,6 +1702,9 @@ int hm_bft_replica_on_message(struct hm_bft_replica *r, const uint8_t *p, size_t
 			break;
 		case HM_BFT_MSG_BLOCK_RESPONSE:
 			rc = handle_response(r, &m->u.response);
+			break;
+		case HM_BFT_MSG_EVIDENCE:
+			rc = handle_evidence(r, m->evidence);
 			break;
 		}
 	}
@@ -1352,6 +1769,9 @@ void hm_bft_replica_status(const struct hm_bft_replica *r, struct hm_bft_status 
 	st->timeouts_sent = r->timeouts_sent;
 	st->evidence = r->evidence;
 	st->rejected = r->rejected;
+	st->wrong_shape = r->wrong_shape;
+	st->evidence_pending = r->ev_n;
+	st->evidence_committed = r->ev_committed_n;
 }
 
 /*
@@ -1413,6 +1833,7 @@ static int recover(struct hm_bft_replica *r)
 			rc = HM_ERR_CORRUPT;
 			goto out;
 		}
+		keep_qc(r, &r->high_qc, STORE_HIGH_QC, &r->high_qc); /* b is freed below */
 	}
 	for (uint64_t h = 1;; h++) {
 		struct hm_bft_block blk;
@@ -1438,6 +1859,8 @@ static int recover(struct hm_bft_replica *r)
 		r->committed_height = h;
 		memcpy(r->committed_hash, hash, HM_BFT_HASH_LEN);
 		for_each_tx(blk.payload, blk.payload_len, forget_tx, r, NULL);
+		if ((rc = commit_evidence(r, &blk, h, hash, 0)))
+			goto out;
 	}
 	rc = recover_uncommitted(r, &b);
 out:
@@ -1465,6 +1888,19 @@ int hm_bft_replica_new(struct hm_bft_replica **out, const struct hm_bft_config *
 	r->self = cfg->self;
 	memcpy(r->sk, cfg->sk, HM_BFT_SK_LEN);
 	r->st = *st;
+	if (hybrid(r)) {
+		if (cfg->pq_sk == NULL) {
+			rc = HM_ERR_INVALID;
+			goto fail;
+		}
+		r->pq_sk = malloc(HM_BFT_PQ_SK_LEN);
+		r->pq_arena = malloc((size_t)STORES * pq_stride(r) * HM_BFT_PQ_SIG_LEN);
+		if (r->pq_sk == NULL || r->pq_arena == NULL) {
+			rc = HM_ERR_NOMEM;
+			goto fail;
+		}
+		memcpy(r->pq_sk, cfg->pq_sk, HM_BFT_PQ_SK_LEN);
+	}
 	r->base_timeout = cfg->base_timeout_ms ? cfg->base_timeout_ms : 1000;
 	r->max_backoff = cfg->max_backoff ? cfg->max_backoff : 4;
 	r->max_skew = cfg->max_skew_ms ? cfg->max_skew_ms : 10000;
@@ -1476,14 +1912,17 @@ int hm_bft_replica_new(struct hm_bft_replica **out, const struct hm_bft_config *
 	r->flags = cfg->test_flags;
 	r->now = now;
 	hm_buf_init(&r->payload);
+	hm_buf_init(&r->ev_buf);
 	r->in = malloc(sizeof(*r->in));
 	r->own = malloc(sizeof(*r->own));
-	if (r->in == NULL || r->own == NULL) {
+	r->ev_scratch = malloc(sizeof(*r->ev_scratch));
+	if (r->in == NULL || r->own == NULL || r->ev_scratch == NULL) {
 		rc = HM_ERR_NOMEM;
 		goto fail;
 	}
 	if ((rc = bft_mempool_init(&r->mp, r->mempool_max_txs, r->mempool_max_bytes)) ||
-	    (rc = bft_hset_init(&r->in_flight, r->mempool_max_txs)))
+	    (rc = bft_hset_init(&r->in_flight, r->mempool_max_txs)) ||
+	    (rc = bft_hset_init(&r->ev_committed, EV_COMMITTED)))
 		goto fail;
 	if ((rc = recover(r)))
 		goto fail;
@@ -1518,5 +1957,13 @@ void hm_bft_replica_del(struct hm_bft_replica *r)
 	free(r->own);
 	hm_buf_free(&r->payload);
 	hm_wipe(r->sk, sizeof(r->sk));
+	if (r->pq_sk != NULL) {
+		hm_wipe(r->pq_sk, HM_BFT_PQ_SK_LEN);
+		free(r->pq_sk);
+	}
+	free(r->pq_arena);
+	bft_hset_free(&r->ev_committed);
+	hm_buf_free(&r->ev_buf);
+	free(r->ev_scratch);
 	free(r);
 }

@@ -15,6 +15,8 @@
 #include "hypermesh/codec.h"
 #include "hypermesh/ed25519.h"
 #include "hypermesh/error.h"
+#include "hypermesh/secure.h"
+#include "hypermesh/sig.h"
 
 /* ---- PRNG ---- */
 
@@ -351,6 +353,7 @@ struct node {
 	int up, byz;
 	uint32_t flags;
 	uint8_t sk[HM_BFT_SK_LEN];
+	uint8_t *pq_sk; /* hybrid: HM_BFT_PQ_SK_LEN */
 	struct mem_storage mem;
 	struct hm_bft_storage st;
 	uint64_t timer_at;
@@ -376,6 +379,7 @@ struct sim {
 	size_t canon_n, canon_cap; /* canon[0] is genesis; heights 1..canon_n-1 */
 	struct hm_bft_msg *msg;
 	uint64_t tx_counter;
+	int ev_before_heal; /* an honest replica found evidence while faults were on */
 };
 
 static void fail(struct sim *s, const char *invariant, const char *fmt, ...)
@@ -568,6 +572,25 @@ static int sync_node(struct sim *s, uint16_t i)
 			else if (!nd->byz && !s->nodes[ev.validator].byz)
 				fail(s, "validity", "replica %u accused honest validator %u", i,
 				     ev.validator);
+			if (!nd->byz && !s->healed)
+				s->ev_before_heal = 1;
+			break;
+		}
+		case HM_BFT_OUT_EVIDENCE_COMMITTED: {
+			struct hm_bft_evidence ev;
+
+			/* The block was certified, so q validators checked it: the record
+			 * must verify and name a Byzantine validator. */
+			if (nd->byz)
+				break;
+			if (hm_bft_evidence_decode(&ev, o.data.data, o.data.len) != HM_OK ||
+			    hm_bft_evidence_verify(&s->vs, &ev) != HM_OK)
+				fail(s, "validity", "replica %u committed unverifiable evidence",
+				     i);
+			else if (!s->nodes[ev.validator].byz)
+				fail(s, "validity",
+				     "replica %u committed evidence against honest %u", i,
+				     ev.validator);
 			break;
 		}
 		}
@@ -621,6 +644,7 @@ static int start_node(struct sim *s, uint16_t i)
 	c.validators = &s->vs;
 	c.self = i;
 	c.sk = nd->sk;
+	c.pq_sk = nd->pq_sk;
 	c.storage = &nd->st;
 	c.base_timeout_ms = 500;
 	c.max_backoff = 3;
@@ -820,6 +844,32 @@ static int setup(struct sim *s)
 	if ((rc = hm_bft_validators_init(&s->vs, (const uint8_t *)chain, sizeof(chain) - 1, n,
 	                                 (const uint8_t(*)[HM_BFT_PK_LEN])pks)))
 		return rc;
+	if (s->cfg->sig_policy == HM_BFT_POLICY_HYBRID) {
+		/* ML-DSA-87 keys come from the system CSPRNG (sig.h has no seeded
+		 * keygen); runs stay deterministic because nothing the replicas
+		 * decide depends on signature bytes. */
+		uint8_t(*pq_pks)[HM_BFT_PQ_PK_LEN] = malloc((size_t)n * HM_BFT_PQ_PK_LEN);
+
+		if (pq_pks == NULL)
+			return HM_ERR_NOMEM;
+		rc = HM_OK;
+		for (uint16_t i = 0; i < n && rc == HM_OK; i++) {
+			s->nodes[i].pq_sk = malloc(HM_BFT_PQ_SK_LEN);
+			if (s->nodes[i].pq_sk == NULL)
+				rc = HM_ERR_NOMEM;
+			else
+				rc = hm_sig_keygen(HM_SIG_MLDSA87, pq_pks[i], HM_BFT_PQ_PK_LEN,
+				                   s->nodes[i].pq_sk, HM_BFT_PQ_SK_LEN);
+		}
+		if (rc == HM_OK)
+			rc = hm_bft_validators_set_hybrid(
+			        &s->vs, (const uint8_t(*)[HM_BFT_PQ_PK_LEN])pq_pks);
+		free(pq_pks);
+		if (rc != HM_OK)
+			return rc;
+	} else if (s->cfg->sig_policy != HM_BFT_POLICY_ED25519) {
+		return HM_ERR_INVALID;
+	}
 	if (s->cfg->quorum_override)
 		s->vs.quorum = s->cfg->quorum_override;
 	if (s->cfg->faults & HM_BFT_FAULT_BYZANTINE)
@@ -950,14 +1000,31 @@ int hm_bft_sim_run(const struct hm_bft_sim_config *cfg, struct hm_bft_sim_result
 			if (st.view > res->max_view)
 				res->max_view = st.view;
 			res->rejected += st.rejected;
+			res->wrong_shape += st.wrong_shape;
+			if (!nd->byz && st.evidence_committed > res->evidence_committed)
+				res->evidence_committed = st.evidence_committed;
 		}
 		if (!nd->byz && nd->committed < res->min_height)
 			res->min_height = nd->committed;
 		hm_bft_replica_del(nd->r);
 		mem_free(&nd->mem);
+		if (nd->pq_sk != NULL) {
+			hm_wipe(nd->pq_sk, HM_BFT_PQ_SK_LEN);
+			free(nd->pq_sk);
+		}
 	}
 	if (res->min_height == UINT64_MAX)
 		res->min_height = 0;
+	/*
+	 * Evidence reaches the chain: what an honest replica found while faults
+	 * were on is gossiped and pooled, so a healed phase of a few hundred
+	 * events commits some of it. Not with crashes: the pool is volatile,
+	 * and a detector that crashed before its gossip got through loses it.
+	 */
+	if (rc == HM_OK && res->ok && s->healed && cfg->steps - s->heal_step >= 300 &&
+	    !(cfg->faults & HM_BFT_FAULT_CRASH) && s->ev_before_heal &&
+	    res->evidence_committed == 0)
+		fail(s, "evidence", "evidence found before healing was never committed");
 	while (s->heap.n > 0) {
 		heap_pop(&s->heap, &e);
 		free(e.data);

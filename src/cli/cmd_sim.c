@@ -32,6 +32,7 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 		{ "nodes", required_argument, NULL, 'n' },
 		{ "steps", required_argument, NULL, 'k' },
 		{ "faults", required_argument, NULL, 'f' },
+		{ "sig-policy", required_argument, NULL, 'p' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,7 +42,7 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 	uint64_t v;
 	int opt, stop = 0, have_seed = 0, rc;
 
-	while ((opt = getopt_long(argc, argv, ":s:n:k:f:" CLI_COMMON_SHORT_OPTIONS, options,
+	while ((opt = getopt_long(argc, argv, ":s:n:k:f:p:" CLI_COMMON_SHORT_OPTIONS, options,
 	                          NULL)) != -1) {
 		rc = cli_common_option(cmd, opt, optarg, &stop);
 		if (rc > 0 || stop)
@@ -69,6 +70,11 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 			if (hm_bft_fault_parse(optarg, &cfg.faults) != HM_OK)
 				return cli_usage_error(cmd, "unknown fault class '%s'", optarg);
 			break;
+		case 'p':
+			if (hm_bft_policy_parse(optarg, &cfg.sig_policy) != HM_OK)
+				return cli_usage_error(cmd, "unknown signature policy '%s'",
+				                       optarg);
+			break;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -87,10 +93,12 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 	printf("seed=%" PRIu64 " nodes=%u faults=%s steps=%" PRIu64 " virtual_ms=%" PRIu64
 	       " height=%" PRIu64 " min_height=%" PRIu64 " view=%" PRIu64 " messages=%" PRIu64
 	       " dropped=%" PRIu64 " duplicated=%" PRIu64 " crashes=%" PRIu64 " partitions=%" PRIu64
-	       " evidence=%" PRIu64 " rejected=%" PRIu64 " txs=%" PRIu64 "\n",
+	       " evidence=%" PRIu64 " rejected=%" PRIu64 " txs=%" PRIu64
+	       " evidence_committed=%" PRIu64 " wrong_shape=%" PRIu64 " sig_policy=%s\n",
 	       cfg.seed, cfg.nodes, faults, res.step, res.virtual_ms, res.max_height,
 	       res.min_height, res.max_view, res.messages, res.dropped, res.duplicated, res.crashes,
-	       res.partitions, res.evidence, res.rejected, res.txs_committed);
+	       res.partitions, res.evidence, res.rejected, res.txs_committed,
+	       res.evidence_committed, res.wrong_shape, hm_bft_policy_name(cfg.sig_policy));
 	if (!res.ok) {
 		cli_error(cmd, "invariant %s violated at step %" PRIu64 " (seed %" PRIu64 "): %s",
 		          res.invariant, res.step, cfg.seed, res.detail);
@@ -103,6 +111,7 @@ const struct cli_command cli_cmd_sim = {
 	.name = "sim",
 	.summary = "run the deterministic BFT cluster simulator",
 	.usage = "usage: hypermesh sim --seed S [--nodes N] [--steps K] [--faults CLASS]\n"
+	         "                     [--sig-policy ed25519|hybrid]\n"
 	         "\n"
 	         "Runs N consensus replicas (default 4) in one process over a seeded virtual\n"
 	         "network for K events (default 10000), injecting faults during the first\n"
@@ -115,6 +124,9 @@ const struct cli_command cli_cmd_sim = {
 	         "  -n, --nodes N          replicas, 1..32 (default 4)\n"
 	         "  -k, --steps K          events to simulate (default 10000)\n"
 	         "  -f, --faults CLASS     none (default), all, delay, loss, dup, reorder,\n"
-	         "                         partition, crash, byzantine\n" CLI_COMMON_USAGE,
+	         "                         partition, crash, byzantine\n"
+	         "  -p, --sig-policy P     ed25519 (default) or hybrid: every proposal, vote\n"
+	         "                         and timeout also carries an ML-DSA-87 signature\n"
+	         "                         (docs/CONSENSUS.md)\n" CLI_COMMON_USAGE,
 	.run = sim_run,
 };

@@ -937,9 +937,15 @@ static void h_consistency(struct hm_http_req *req, void *arg)
 static json_t *status_json(struct hm_services *s)
 {
 	struct hm_node_status st;
-	json_t *vals = json_array();
+	json_t *vals = json_array(), *offenders = json_array();
 
 	hm_node_status(s->node, &st);
+	/* Validators named by committed equivocation evidence (docs/CONSENSUS.md §4). */
+	for (uint16_t i = 0; i < s->cfg->nvalidators; i++)
+		if (st.offenses[i] > 0)
+			json_array_append_new(offenders,
+			                      json_pack("{s:i, s:I}", "index", i, "evidence",
+			                                (json_int_t)st.offenses[i]));
 	for (uint16_t i = 0; i < s->cfg->nvalidators; i++) {
 		const struct hm_node_validator *v = &s->cfg->validators[i];
 		char addr[HM_NODE_HOST_MAX + 8];
@@ -949,13 +955,14 @@ static json_t *status_json(struct hm_services *s)
 		                                      hex_json(v->node_id, HM_NODE_ID_LEN), "stoq",
 		                                      addr));
 	}
-	return json_pack("{s:I, s:o, s:I, s:I, s:i, s:i, s:I, s:I, s:o}", "height",
+	return json_pack("{s:I, s:o, s:I, s:I, s:i, s:i, s:I, s:I, s:o, s:I, s:o}", "height",
 	                 (json_int_t)st.height, "hash", hex_json(st.hash, HM_BFT_HASH_LEN),
 	                 "applied_height", (json_int_t)st.applied_height, "view",
 	                 (json_int_t)st.view, "self", st.self, "peers_connected",
 	                 st.peers_connected, "last_commit_latency_ms",
 	                 (json_int_t)st.last_commit_latency_ms, "mempool", (json_int_t)st.mempool,
-	                 "validators", vals);
+	                 "validators", vals, "evidence_count", (json_int_t)st.evidence_count,
+	                 "offenders", offenders);
 }
 
 static void h_status(struct hm_http_req *req, void *arg)
@@ -1013,6 +1020,9 @@ void svc_api_on_commit(struct hm_services *s, const struct hm_block_info *b, siz
 		s->stoq_rx_seen = ss.rx_bytes;
 		hm_gauge_set(s->m_stoq_conns, (double)ss.connections);
 	}
+	if (st.evidence_count > s->evidence_seen)
+		hm_counter_add(s->m_evidence, st.evidence_count - s->evidence_seen);
+	s->evidence_seen = st.evidence_count;
 }
 
 static int metrics_new(struct hm_services *s)
@@ -1037,6 +1047,9 @@ static int metrics_new(struct hm_services *s)
 	                             "UDP payload bytes STOQ sent.", NULL, 0, &s->m_stoq_tx)) ||
 	    (rc = hm_metrics_counter(m, "hypermesh_stoq_received_bytes_total",
 	                             "UDP payload bytes STOQ received.", NULL, 0, &s->m_stoq_rx)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_consensus_evidence_total",
+	                             "Equivocation evidence records committed in the chain.", NULL,
+	                             0, &s->m_evidence)) ||
 	    (rc = hm_metrics_gauge(m, "hypermesh_stoq_connections",
 	                           "Open STOQ connections (validators and clients).", NULL, 0,
 	                           &s->m_stoq_conns)) ||

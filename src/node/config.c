@@ -38,6 +38,9 @@ enum seen {
 	SEEN_API_STATIC = 1u << 14,
 	SEEN_STOQ_CHAIN = 1u << 15,
 	SEEN_STOQ_ROOT = 1u << 16,
+	SEEN_SIG_POLICY = 1u << 17,
+	SEEN_PQ_KEY = 1u << 18,
+	SEEN_PQ_VALIDATORS = 1u << 19,
 };
 
 struct parse {
@@ -242,6 +245,19 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		}
 		if (strcmp(key, "validator") == 0)
 			return parse_validator(p, v);
+		if (strcmp(key, "sig_policy") == 0) {
+			if (!once(p, SEEN_SIG_POLICY, section, key))
+				return 0;
+			if (hm_bft_policy_parse(v, &cfg->sig_policy) != HM_OK)
+				return fail(p, "sig_policy '%s' is not ed25519 or hybrid", v);
+			return 1;
+		}
+		if (strcmp(key, "pq_key_file") == 0)
+			return once(p, SEEN_PQ_KEY, section, key) &&
+			       set_path(p, cfg->pq_key_file, v, key);
+		if (strcmp(key, "pq_validators") == 0)
+			return once(p, SEEN_PQ_VALIDATORS, section, key) &&
+			       set_path(p, cfg->pq_validators, v, key);
 	} else if (strcmp(section, "stoq") == 0) {
 		if (strcmp(key, "listen") == 0) {
 			if (!once(p, SEEN_STOQ_LISTEN, section, key))
@@ -317,6 +333,9 @@ static int check_complete(struct parse *p)
 		return fail(p, "[trustchain] needs genesis_dir, certificate and plot_dir");
 	if (!(p->seen & SEEN_STOQ_CHAIN) != !(p->seen & SEEN_STOQ_ROOT))
 		return fail(p, "[stoq] cert_chain and trust_root go together");
+	if (cfg->sig_policy == HM_BFT_POLICY_HYBRID &&
+	    (!(p->seen & SEEN_PQ_KEY) || !(p->seen & SEEN_PQ_VALIDATORS)))
+		return fail(p, "sig_policy hybrid needs [consensus] pq_key_file and pq_validators");
 	if (cfg->min_block_interval_ms * 2 >= cfg->base_timeout_ms)
 		return fail(p, "min_block_interval_ms must be below half of base_timeout_ms");
 	return 1;

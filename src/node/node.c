@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "hypermesh/bft_lmdb.h"
+#include "hypermesh/bft_pqkeys.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
@@ -31,6 +32,7 @@
 #include "hypermesh/hash.h"
 #include "hypermesh/node.h"
 #include "hypermesh/secure.h"
+#include "hypermesh/sig.h"
 #include "hypermesh/stoq.h"
 
 #define LOG              "node"
@@ -64,6 +66,14 @@ struct hm_node {
 	struct hm_node_config cfg;
 	struct hm_identity id;
 	uint8_t bft_sk[HM_BFT_SK_LEN]; /* seed || public key, as hm_bft_sign wants it */
+	/* Persistent ML-DSA-87 key ([consensus] pq_key_file), NULL without one. */
+	uint8_t *pq_pk, *pq_sk;
+	/* Pinned STOQ PQ key ids of the validators ([consensus] pq_validators). */
+	int pq_pinned;
+	struct hm_bft_pq_pins pq_pins;
+	/* Committed equivocation evidence (kept in LMDB), per offender. */
+	uint64_t evidence_count;
+	uint64_t offenses[HM_BFT_MAX_VALIDATORS];
 	uint16_t self;
 	struct hm_bft_validators vs;
 	struct hm_bft_lmdb *db;
@@ -255,6 +265,100 @@ static void send_to_all(struct hm_node *n, const struct hm_buf *msg)
 
 static void on_timer(uv_timer_t *t);
 
+/*
+ * STOQ's PQ step: a peer whose node id is a validator's must present the PQ
+ * key the genesis lists for it, so the PQ handshake proves possession of a
+ * key fixed at genesis, not just of the Ed25519 identity. Other peers
+ * (clients) have no pinned key.
+ */
+static int pq_check(const uint8_t node_id[HM_NODE_ID_LEN],
+                    const uint8_t key_id[HM_STOQ_PQ_KEY_ID_LEN], void *user)
+{
+	struct hm_node *n = user;
+	uint16_t who;
+	int rc = hm_bft_pq_pins_check(&n->pq_pins, node_id, key_id, &who);
+
+	if (rc != HM_OK)
+		hm_log(HM_LOG_WARN, LOG, "validator presented a PQ key other than its genesis key",
+		       HM_LOG_UINT("validator", who));
+	return rc;
+}
+
+/*
+ * The node's persistent PQ key and the validators' PQ keys: for STOQ (own
+ * key, pinned peers) and, under the hybrid policy, for consensus.
+ */
+static int load_pq(struct hm_node *n, const struct hm_node_config *cfg, char *err, size_t errlen)
+{
+	uint8_t(*pks)[HM_BFT_PQ_PK_LEN] = NULL;
+	char why[128];
+	int rc = HM_OK;
+
+	if (cfg->pq_key_file[0] != '\0') {
+		n->pq_pk = malloc(HM_BFT_PQ_PK_LEN);
+		n->pq_sk = malloc(HM_BFT_PQ_SK_LEN);
+		if (n->pq_pk == NULL || n->pq_sk == NULL)
+			return seterr(err, errlen, "out of memory"), HM_ERR_NOMEM;
+		if ((rc = hm_bft_pq_key_load(cfg->pq_key_file, n->pq_pk, n->pq_sk)))
+			return seterr(err, errlen, "cannot load the PQ key %s: %s",
+			              cfg->pq_key_file, hm_strerror(rc)),
+			       rc;
+	}
+	if (cfg->pq_validators[0] == '\0')
+		return HM_OK;
+	pks = malloc((size_t)n->vs.n * HM_BFT_PQ_PK_LEN);
+	if (pks == NULL)
+		return seterr(err, errlen, "out of memory"), HM_ERR_NOMEM;
+	rc = hm_bft_pq_validators_load(cfg->pq_validators, n->vs.n, pks, why, sizeof(why));
+	if (rc != HM_OK) {
+		seterr(err, errlen, "%s: %s", cfg->pq_validators,
+		       rc == HM_ERR_INVALID ? why : hm_strerror(rc));
+		goto out;
+	}
+	if (n->pq_pk != NULL && memcmp(pks[n->self], n->pq_pk, HM_BFT_PQ_PK_LEN) != 0) {
+		rc = HM_ERR_INVALID;
+		seterr(err, errlen, "the PQ key in %s is not validator %u's in %s",
+		       cfg->pq_key_file, (unsigned)n->self, cfg->pq_validators);
+		goto out;
+	}
+	n->pq_pins.n = n->vs.n;
+	for (uint16_t i = 0; i < n->vs.n; i++) {
+		memcpy(n->pq_pins.node_id[i], cfg->validators[i].node_id, HM_NODE_ID_LEN);
+		hm_stoq_pq_key_id(HM_SIG_MLDSA87, pks[i], HM_BFT_PQ_PK_LEN, n->pq_pins.key_id[i]);
+	}
+	n->pq_pinned = 1;
+	if (cfg->sig_policy == HM_BFT_POLICY_HYBRID &&
+	    (rc = hm_bft_validators_set_hybrid(&n->vs, (const uint8_t(*)[HM_BFT_PQ_PK_LEN])pks)))
+		seterr(err, errlen, "bad PQ validator set: %s", hm_strerror(rc));
+out:
+	free(pks);
+	return rc;
+}
+
+/*
+ * Evidence committed in a block: kept in LMDB (one record per validator,
+ * view and kind) and counted; the offender is reported in the status.
+ */
+static void note_committed_evidence(struct hm_node *n, const struct hm_bft_output *o)
+{
+	struct hm_bft_evidence e;
+	int rc;
+
+	if (hm_bft_evidence_decode(&e, o->data.data, o->data.len) != HM_OK)
+		return;
+	rc = hm_bft_lmdb_put_evidence(n->db, o->height, o->data.data, o->data.len);
+	if (rc == HM_OK) {
+		n->evidence_count++;
+		if (e.validator < HM_BFT_MAX_VALIDATORS)
+			n->offenses[e.validator]++;
+	}
+	if (rc != HM_OK && rc != HM_ERR_EXISTS)
+		hm_log(HM_LOG_ERROR, LOG, "storing evidence failed",
+		       HM_LOG_STR("error", hm_strerror(rc)));
+	hm_log(HM_LOG_WARN, LOG, "equivocation committed", HM_LOG_UINT("validator", e.validator),
+	       HM_LOG_UINT("view", e.view), HM_LOG_UINT("height", o->height));
+}
+
 /* Drains the replica's outputs and re-arms its timer. Run after every entry point. */
 static void pump(struct hm_node *n)
 {
@@ -290,6 +394,9 @@ static void pump(struct hm_node *n)
 		case HM_BFT_OUT_EVIDENCE:
 			hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
 			       HM_LOG_UINT("bytes", o.data.len));
+			break;
+		case HM_BFT_OUT_EVIDENCE_COMMITTED:
+			note_committed_evidence(n, &o);
 			break;
 		}
 		hm_buf_free(&o.data);
@@ -953,6 +1060,8 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 		goto fail;
 	}
 	n->self = (uint16_t)self;
+	if ((rc = load_pq(n, cfg, err, errlen)))
+		goto fail;
 
 	if ((rc = make_dir(cfg->data_dir, err, errlen)))
 		goto fail;
@@ -966,6 +1075,10 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 		goto fail;
 	}
 	hm_bft_lmdb_storage(n->db, &n->st);
+	if ((rc = hm_bft_lmdb_evidence_summary(n->db, &n->evidence_count, n->offenses))) {
+		seterr(err, errlen, "cannot read the evidence in %s: %s", path, hm_strerror(rc));
+		goto fail;
+	}
 	snprintf(path, sizeof(path), "%s/state", cfg->data_dir);
 	if ((rc = make_dir(path, err, errlen)))
 		goto fail;
@@ -983,6 +1096,7 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	memcpy(n->bft_sk, n->id.sk, HM_ED25519_SK_LEN);
 	memcpy(n->bft_sk + HM_ED25519_SK_LEN, n->id.pk, HM_ED25519_PK_LEN);
 	bc.sk = n->bft_sk;
+	bc.pq_sk = n->vs.policy == HM_BFT_POLICY_HYBRID ? n->pq_sk : NULL;
 	bc.storage = &n->st;
 	bc.base_timeout_ms = cfg->base_timeout_ms;
 	bc.max_block_txs = cfg->max_block_txs;
@@ -1008,6 +1122,15 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	sc.callbacks.on_stream = on_stream;
 	sc.callbacks.on_closed = on_closed;
 	sc.user = n;
+	if (n->pq_sk != NULL) {
+		sc.pq_sig_alg = HM_SIG_MLDSA87;
+		sc.pq_pk = n->pq_pk;
+		sc.pq_pk_len = HM_BFT_PQ_PK_LEN;
+		sc.pq_sk = n->pq_sk;
+		sc.pq_sk_len = HM_BFT_PQ_SK_LEN;
+	}
+	if (n->pq_pinned)
+		sc.pq_check = pq_check;
 	n->svc.handler = on_rpc;
 	n->svc.user = n;
 	n->svc.max_body = MAX_RPC_BODY;
@@ -1177,6 +1300,8 @@ void hm_node_status(const struct hm_node *n, struct hm_node_status *st)
 			st->peers_connected++;
 	st->last_commit_latency_ms = n->last_latency;
 	st->mempool = hm_bft_replica_mempool_len(n->replica);
+	st->evidence_count = n->evidence_count;
+	memcpy(st->offenses, n->offenses, sizeof(st->offenses));
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -1237,6 +1362,10 @@ void hm_node_free(struct hm_node *n)
 	hm_bft_lmdb_close(n->db);
 	hm_identity_wipe(&n->id);
 	hm_wipe(n->bft_sk, sizeof(n->bft_sk));
+	if (n->pq_sk != NULL)
+		hm_wipe(n->pq_sk, HM_BFT_PQ_SK_LEN);
+	free(n->pq_sk);
+	free(n->pq_pk);
 	free(n->scratch);
 	hm_buf_free(&n->blockbuf);
 	hm_buf_free(&n->hashbuf);

@@ -80,6 +80,8 @@ struct hm_services {
 	struct hm_counter *m_blocks, *m_txs, *m_issued, *m_rejected, *m_stoq_tx, *m_stoq_rx;
 	uint64_t stoq_tx_seen, stoq_rx_seen;
 	struct hm_gauge *m_stoq_conns;
+	struct hm_counter *m_evidence; /* committed equivocation evidence */
+	uint64_t evidence_seen;
 	struct hm_gauge *m_height, *m_mempool, *m_peers, *m_ct_size, *m_anchor_age;
 	struct hm_histogram *m_commit_latency, *m_issue_latency;
 };

@@ -119,6 +119,33 @@ static inline void fx_proposal(const struct fx *fx, struct hm_buf *out,
 	free(m);
 }
 
+/*
+ * An evidence record: validator v signed votes for two different hashes in
+ * view (a double vote), encoded into rec (HM_BFT_EVIDENCE_LEN bytes).
+ */
+static inline void fx_double_vote(const struct fx *fx, uint8_t rec[HM_BFT_EVIDENCE_LEN], uint16_t v,
+                                  uint64_t view)
+{
+	struct hm_bft_evidence e;
+	struct hm_buf b;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = HM_BFT_EVIDENCE_VOTE;
+	e.validator = v;
+	e.view = view;
+	memset(e.hash1, 0xa1, HM_BFT_HASH_LEN);
+	memset(e.hash2, 0xb2, HM_BFT_HASH_LEN);
+	hm_buf_init(&b);
+	if (hm_bft_sign(&fx->vs, HM_BFT_DOMAIN_VOTE, fx->sk[v], view, e.hash1, 0, e.sig1) !=
+	            HM_OK ||
+	    hm_bft_sign(&fx->vs, HM_BFT_DOMAIN_VOTE, fx->sk[v], view, e.hash2, 0, e.sig2) !=
+	            HM_OK ||
+	    hm_bft_evidence_encode(&b, &e) != HM_OK || b.len != HM_BFT_EVIDENCE_LEN)
+		abort();
+	memcpy(rec, b.data, HM_BFT_EVIDENCE_LEN);
+	hm_buf_free(&b);
+}
+
 /* ---- in-memory storage ---- */
 
 struct fx_store {

@@ -23,6 +23,23 @@ contains "$out" "nodes=7"
 expect 0 "$hm" sim --seed 3 --nodes 1 --steps 500
 contains "$out" "nodes=1"
 
+# The hybrid policy: same run (decisions do not depend on signature bytes).
+# Short runs: ML-DSA-87 is slow in sanitizer builds.
+expect 0 "$hm" sim --seed 1 --steps 200
+ed=$out
+expect 0 "$hm" sim --seed 1 --steps 200 --sig-policy hybrid
+contains "$out" "sig_policy=hybrid"
+contains "$out" "wrong_shape=0"
+[[ "${out% sig_policy=*}" == "${ed% sig_policy=*}" ]] || fail "hybrid run differs: $out / $ed"
+expect 0 "$hm" sim --seed 7 --nodes 4 --steps 250 --faults byzantine --sig-policy hybrid
+contains "$out" "sig_policy=hybrid"
+[[ "$out" != *" evidence_committed=0 "* ]] || fail "no evidence committed: $out"
+expect 1 "$hm" sim --seed 1 --sig-policy falcon
+expect_one_error_line
+contains "$err" "unknown signature policy 'falcon'"
+expect 1 "$hm" sim --seed 1 --sig-policy
+expect_one_error_line
+
 expect 1 "$hm" sim
 expect_one_error_line
 contains "$err" "--seed is required"

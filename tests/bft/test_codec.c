@@ -136,7 +136,7 @@ static void test_refuse_type_and_tag(void)
 	struct hm_bft_msg *m = msg_new();
 	struct hm_buf b;
 	uint8_t h[HM_BFT_HASH_LEN] = { 0 };
-	static const uint8_t bad_types[] = { 0, 6, 0xff };
+	static const uint8_t bad_types[] = { 0, 7, 0xff };
 
 	hm_buf_init(&b);
 	for (size_t i = 0; i < sizeof(bad_types); i++) {
@@ -173,15 +173,18 @@ static void test_refuse_signers(void)
 	CHECK_ERR(hm_bft_qc_encode(&b, &qc), HM_OK);
 	CHECK_ERR(hm_bft_qc_decode(&d, b.data, b.len), HM_OK);
 	CHECK_EQ(d.nsigs, 3);
-	/* Swap the first two signer indices in the encoding: unsorted. */
-	b.data[8 + 32 + 2 + 1] = 1;
-	b.data[8 + 32 + 2 + 66 + 1] = 0;
+	/* Entries: uint16 signer, sig[64], pq_sig<0..2^16-1> (empty here: 68 bytes),
+	 * after a 3-byte list length. Swap the first two signers: unsorted. */
+	b.data[8 + 32 + 3 + 1] = 1;
+	b.data[8 + 32 + 3 + 68 + 1] = 0;
 	CHECK_ERR(hm_bft_qc_decode(&d, b.data, b.len), HM_ERR_INVALID);
 	/* The same signer twice. */
-	b.data[8 + 32 + 2 + 1] = 1;
+	b.data[8 + 32 + 3 + 68 + 1] = 1;
 	CHECK_ERR(hm_bft_qc_decode(&d, b.data, b.len), HM_ERR_INVALID);
+	b.data[8 + 32 + 3 + 1] = 0;
+	CHECK_ERR(hm_bft_qc_decode(&d, b.data, b.len), HM_OK);
 	/* A signature list length that is not a whole number of entries. */
-	b.data[8 + 32 + 1] -= 1;
+	b.data[8 + 32 + 2] -= 1;
 	CHECK_ERR(hm_bft_qc_decode(&d, b.data, b.len - 1), HM_ERR_LENGTH);
 	/* The encoder refuses unsorted and oversize lists. */
 	qc.sigs[1].signer = 0;
@@ -202,10 +205,12 @@ static void test_refuse_too_many_sigs(void)
 	hm_buf_init(&b);
 	CHECK_ERR(hm_put_u64(&b, 1), HM_OK);
 	CHECK_ERR(hm_put_bytes(&b, (uint8_t[32]){ 0 }, 32), HM_OK);
-	CHECK_ERR(hm_put_u16(&b, (uint16_t)(n * 66)), HM_OK);
+	CHECK_ERR(hm_put_u8(&b, 0), HM_OK); /* the list length is 3 bytes */
+	CHECK_ERR(hm_put_u16(&b, (uint16_t)(n * 68)), HM_OK);
 	for (size_t i = 0; i < n; i++) {
 		CHECK_ERR(hm_put_u16(&b, (uint16_t)i), HM_OK);
 		CHECK_ERR(hm_put_bytes(&b, (uint8_t[64]){ 0 }, 64), HM_OK);
+		CHECK_ERR(hm_put_u16(&b, 0), HM_OK);
 	}
 	CHECK_ERR(hm_bft_qc_decode(&d, b.data, b.len), HM_ERR_LENGTH);
 	hm_buf_free(&b);

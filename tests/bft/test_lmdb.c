@@ -157,4 +157,40 @@ static void test_replica_restarts_on_lmdb(void)
 	rmtree(dir);
 }
 
-TEST_MAIN(test_contract, test_open_errors, test_map_full, test_replica_restarts_on_lmdb)
+/* Committed evidence: one row per (kind, validator, view), counted per validator, kept. */
+static void test_evidence_rows(void)
+{
+	char dir[256];
+	struct hm_bft_lmdb *db;
+	uint8_t r1[HM_BFT_EVIDENCE_LEN], r2[HM_BFT_EVIDENCE_LEN], r3[HM_BFT_EVIDENCE_LEN];
+	uint64_t count, per[HM_BFT_MAX_VALIDATORS];
+
+	fx_init(&fx, 4);
+	fx_double_vote(&fx, r1, 3, 5);
+	fx_double_vote(&fx, r2, 3, 6);
+	fx_double_vote(&fx, r3, 1, 5);
+	tmpdir(dir, sizeof(dir));
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 1 << 20), HM_OK);
+	CHECK_ERR(hm_bft_lmdb_evidence_summary(db, &count, per), HM_OK);
+	CHECK_EQ(count, 0);
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 10, r1, sizeof(r1)), HM_OK);
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 11, r1, sizeof(r1)), HM_ERR_EXISTS);
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 11, r2, sizeof(r2)), HM_OK);
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 12, r3, sizeof(r3)), HM_OK);
+	/* Not a record: refused, nothing stored. */
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 12, r3, sizeof(r3) - 1), HM_ERR_INVALID);
+	r3[0] = 9;
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 12, r3, sizeof(r3)), HM_ERR_INVALID);
+	hm_bft_lmdb_close(db);
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 1 << 20), HM_OK);
+	CHECK_ERR(hm_bft_lmdb_evidence_summary(db, &count, per), HM_OK);
+	CHECK_EQ(count, 3);
+	CHECK_EQ(per[3], 2);
+	CHECK_EQ(per[1], 1);
+	CHECK_EQ(per[0], 0);
+	hm_bft_lmdb_close(db);
+	rmtree(dir);
+}
+
+TEST_MAIN(test_contract, test_open_errors, test_map_full, test_replica_restarts_on_lmdb,
+          test_evidence_rows)

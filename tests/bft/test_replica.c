@@ -185,6 +185,9 @@ static void test_vote_once_and_evidence(void)
 		CHECK_EQ(e.view, 1);
 		CHECK_ERR(hm_bft_evidence_verify(&fx.vs, &e), HM_OK);
 	}
+	/* ... and gossiped to every validator, so any leader can commit it. */
+	p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_EVIDENCE, 0);
+	CHECK(p != NULL && p->to == HM_BFT_TO_ALL);
 	outs_free(&o);
 	hm_bft_replica_del(r);
 	fx_store_free(&st);
@@ -947,8 +950,186 @@ static void test_sync_blocks(void)
 	fx_store_free(&st);
 }
 
+/* Feeds an Evidence message carrying rec. */
+static int feed_evidence(struct hm_bft_replica *r, const uint8_t *rec, uint64_t now)
+{
+	uint8_t m[1 + HM_BFT_EVIDENCE_LEN] = { HM_BFT_MSG_EVIDENCE };
+
+	memcpy(m + 1, rec, HM_BFT_EVIDENCE_LEN);
+	return hm_bft_replica_on_message(r, m, sizeof(m), now);
+}
+
+/*
+ * Evidence end to end at one replica: gossiped records are verified and
+ * queued once; as leader it commits them in its block; the commit reports
+ * them; a later block repeating a committed record is refused.
+ */
+static void test_evidence_gossip_and_commit(void)
+{
+	struct fx_store st = { 0 };
+	struct outs o = { 0 };
+	struct hm_bft_replica *r;
+	struct hm_bft_block b[4], b5, b6, b7;
+	uint8_t h[4][32], h4[32], h5[32], h6[32], rec[HM_BFT_EVIDENCE_LEN],
+	        bad[HM_BFT_EVIDENCE_LEN];
+	struct hm_bft_qc qc[4], qc4, qc5, qc6;
+	struct hm_bft_msg *m = calloc(1, sizeof(*m));
+	const struct hm_bft_output *p;
+	struct hm_bft_status s;
+
+	fx_init(&fx, 4);
+	chain3(b, h, qc);
+	fx_double_vote(&fx, rec, 3, 1);
+	memcpy(bad, rec, sizeof(bad));
+	bad[HM_BFT_EVIDENCE_LEN - 1] ^= 1; /* the second signature */
+	r = replica(0, &st, 0, 0);
+	drain(r, &o);
+	CHECK_ERR(feed_evidence(r, bad, 1), HM_ERR_VERIFY);
+	CHECK_ERR(feed_evidence(r, rec, 1), HM_OK);
+	CHECK_ERR(feed_evidence(r, rec, 2), HM_OK); /* a duplicate: queued once */
+	{
+		/* Truncated and oversized Evidence messages do not decode. */
+		uint8_t t[2 + HM_BFT_EVIDENCE_LEN] = { HM_BFT_MSG_EVIDENCE };
+
+		memcpy(t + 1, rec, HM_BFT_EVIDENCE_LEN);
+		CHECK_ERR(hm_bft_replica_on_message(r, t, sizeof(t) - 2, 2), HM_ERR_TRUNCATED);
+		CHECK_ERR(hm_bft_replica_on_message(r, t, sizeof(t), 2), HM_ERR_TRAILING);
+	}
+	hm_bft_replica_status(r, &s);
+	CHECK_EQ(s.evidence_pending, 1);
+	CHECK_EQ(s.evidence_committed, 0);
+	for (int i = 1; i <= 3; i++)
+		CHECK_ERR(feed_block(r, &b[i], 40), HM_OK);
+	/* Votes for view 3 come to us (leader of 4): the QC makes us propose. */
+	drain(r, &o);
+	for (uint16_t v = 1; v <= 3; v++)
+		feed_vote(r, v, 3, h[3], 41);
+	drain(r, &o);
+	p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL, 0);
+	CHECK(p != NULL);
+	if (p == NULL)
+		goto out;
+	CHECK_ERR(hm_bft_msg_decode(m, p->data.data, p->data.len), HM_OK);
+	CHECK_EQ(m->u.proposal.block.view, 4);
+	CHECK_EQ(m->u.proposal.block.evidence_len, HM_BFT_EVIDENCE_LEN);
+	if (m->u.proposal.block.evidence_len == HM_BFT_EVIDENCE_LEN)
+		CHECK_MEM(m->u.proposal.block.evidence, rec, HM_BFT_EVIDENCE_LEN);
+	bhash(&m->u.proposal.block, h4);
+	/* Blocks 5 and 6 certify 4 and then 5 (consecutive views): 4 commits. */
+	fx_qc(&fx, &qc4, 4, h4, 0xe);
+	fx_block(&fx, &b5, 5, 4, &qc4, 50);
+	bhash(&b5, h5);
+	fx_qc(&fx, &qc5, 5, h5, 0xe);
+	fx_block(&fx, &b6, 6, 5, &qc5, 60);
+	bhash(&b6, h6);
+	CHECK_ERR(feed_block(r, &b5, 60), HM_OK);
+	drain(r, &o);
+	CHECK_ERR(feed_block(r, &b6, 60), HM_OK);
+	drain(r, &o);
+	p = find(&o, HM_BFT_OUT_EVIDENCE_COMMITTED, 0, 0);
+	CHECK(p != NULL);
+	if (p != NULL) {
+		CHECK_EQ(p->height, 4);
+		CHECK_MEM(p->hash, h4, 32);
+		CHECK_EQ(p->data.len, HM_BFT_EVIDENCE_LEN);
+		CHECK_MEM(p->data.data, rec, HM_BFT_EVIDENCE_LEN);
+	}
+	hm_bft_replica_status(r, &s);
+	CHECK_EQ(s.committed_height, 4);
+	CHECK_EQ(s.evidence_pending, 0);
+	CHECK_EQ(s.evidence_committed, 1);
+	/* Committed already: gossip of it is not queued again ... */
+	CHECK_ERR(feed_evidence(r, rec, 61), HM_OK);
+	hm_bft_replica_status(r, &s);
+	CHECK_EQ(s.evidence_pending, 0);
+	/* ... and a block carrying it again gets no vote. */
+	fx_qc(&fx, &qc6, 6, h6, 0xe);
+	fx_block(&fx, &b7, 7, 6, &qc6, 70);
+	b7.evidence = rec;
+	b7.evidence_len = HM_BFT_EVIDENCE_LEN;
+	CHECK_ERR(feed_block(r, &b7, 70), HM_ERR_INVALID);
+	drain(r, &o);
+	CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_VOTE), 0);
+out:
+	outs_free(&o);
+	hm_bft_replica_del(r);
+	fx_store_free(&st);
+	free(m);
+}
+
+/* A block's evidence must verify and not repeat itself, or the block gets no vote. */
+static void test_block_evidence_checked(void)
+{
+	struct hm_bft_block b[4], x;
+	uint8_t h[4][32], two[2 * HM_BFT_EVIDENCE_LEN], bad[HM_BFT_EVIDENCE_LEN];
+	struct hm_bft_qc qc[4];
+	struct {
+		const uint8_t *ev;
+		size_t len;
+		int want;
+	} cases[] = {
+		{ bad, HM_BFT_EVIDENCE_LEN, HM_ERR_VERIFY },
+		{ two, 2 * HM_BFT_EVIDENCE_LEN, HM_ERR_INVALID },
+		{ two, HM_BFT_EVIDENCE_LEN, HM_OK },
+	};
+
+	fx_init(&fx, 4);
+	chain3(b, h, qc);
+	fx_double_vote(&fx, two, 2, 7);
+	memcpy(two + HM_BFT_EVIDENCE_LEN, two, HM_BFT_EVIDENCE_LEN);
+	memcpy(bad, two, HM_BFT_EVIDENCE_LEN);
+	bad[20] ^= 1; /* the first hash: the signature no longer matches it */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx_store st = { 0 };
+		struct outs o = { 0 };
+		struct hm_bft_replica *r = replica(0, &st, 0, 0);
+
+		x = b[1];
+		x.evidence = cases[i].ev;
+		x.evidence_len = cases[i].len;
+		CHECK_ERR(feed_block(r, &x, 20), cases[i].want);
+		drain(r, &o);
+		CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_VOTE),
+		         cases[i].want == HM_OK ? 1 : 0);
+		outs_free(&o);
+		hm_bft_replica_del(r);
+		fx_store_free(&st);
+	}
+}
+
+/*
+ * Certificates are cached by their encoding, signatures included: after a
+ * valid QC for (view 1, B1) was verified, a copy with a forged signature is
+ * still refused (a (view, block) key would have let it through, and the
+ * replica would then have forwarded the forged QC as its own high QC).
+ */
+static void test_forged_copy_of_cached_qc(void)
+{
+	struct fx_store st = { 0 };
+	struct outs o = { 0 };
+	struct hm_bft_replica *r;
+	struct hm_bft_block b[4], x;
+	uint8_t h[4][32];
+	struct hm_bft_qc qc[4];
+
+	fx_init(&fx, 4);
+	chain3(b, h, qc);
+	r = replica(0, &st, 0, 0);
+	CHECK_ERR(feed_block(r, &b[1], 20), HM_OK);
+	CHECK_ERR(feed_block(r, &b[2], 30), HM_OK); /* verifies and caches qc[1] */
+	x = b[2];
+	x.timestamp = 31;              /* another block, same justify (view 1, B1) ... */
+	x.justify.sigs[1].sig[9] ^= 1; /* ... with one signature forged */
+	CHECK_ERR(feed_block(r, &x, 31), HM_ERR_VERIFY);
+	drain(r, &o);
+	outs_free(&o);
+	hm_bft_replica_del(r);
+	fx_store_free(&st);
+}
+
 TEST_MAIN(test_leader_proposes_at_start, test_vote_once_and_evidence, test_refused_proposals,
           test_two_chain_commit, test_locking_rule, test_tc_without_lock_violation, test_timeouts,
           test_vote_collection, test_block_sync, test_restart_recovers,
           test_storage_failure_blocks_vote, test_mempool, test_bad_config, test_pacing,
-          test_sync_blocks)
+          test_sync_blocks, test_evidence_gossip_and_commit, test_block_evidence_checked,
+          test_forged_copy_of_cached_qc)

@@ -127,6 +127,11 @@ static const struct {
 	{ NODE_OK "[consensus]\nvalidator = 0 " PK0 " 127.0.0.1:9000\n" STOQ_OK, ": ",
 	  "missing [consensus] chain_id" },
 	{ "[node]\nname =\n", ":2: ", "name must be" },
+	{ NODE_OK CONS_OK "sig_policy = rsa\n" STOQ_OK, ":9: ", "sig_policy 'rsa' is not" },
+	{ NODE_OK CONS_OK "sig_policy = hybrid\npq_key_file = k.pq\n" STOQ_OK, ": ",
+	  "sig_policy hybrid needs [consensus] pq_key_file and pq_validators" },
+	{ NODE_OK CONS_OK "sig_policy = ed25519\nsig_policy = ed25519\n" STOQ_OK,
+	  ":10: ", "sig_policy" },
 	{ NODE_OK "[consensus]\nchain_id = "
 	          "0123456789012345678901234567890123456789012345678901234567890123456789\n",
 	  ":6: ", "chain_id must be" },
@@ -212,5 +217,25 @@ static void test_stoq_trustchain(void)
 	CHECK_STR(cfg.stoq_trust_root, "");
 }
 
+/* The post-quantum keys of [consensus]: paths resolved, policy parsed, ed25519 the default. */
+static void test_pq_keys(void)
+{
+	struct hm_node_config cfg;
+	char err[HM_NODE_ERROR_MAX], want[400];
+
+	setup();
+	write_file(NODE_OK CONS_OK STOQ_OK);
+	CHECK_ERR(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
+	CHECK_EQ(cfg.sig_policy, HM_BFT_POLICY_ED25519);
+	CHECK_STR(cfg.pq_key_file, "");
+	write_file(NODE_OK CONS_OK "sig_policy = hybrid\npq_key_file = node.pq.key\n"
+	                           "pq_validators = /genesis/validators.pq\n" STOQ_OK);
+	CHECK_ERR(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
+	CHECK_EQ(cfg.sig_policy, HM_BFT_POLICY_HYBRID);
+	snprintf(want, sizeof(want), "%s/node.pq.key", dir);
+	CHECK_STR(cfg.pq_key_file, want);
+	CHECK_STR(cfg.pq_validators, "/genesis/validators.pq");
+}
+
 TEST_MAIN(test_good, test_stoq_trustchain, test_bad_configs, test_missing_file, test_not_text,
-          test_addr_parse)
+          test_pq_keys, test_addr_parse)
