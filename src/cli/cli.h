@@ -68,6 +68,8 @@ int cli_dispatch(const struct cli_command *cmd, const struct cli_subcommand *sub
 
 /* `hypermesh crypto bench` (cmd_crypto_bench.c). */
 int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv);
+/* `hypermesh stoq bench` (cmd_stoq_bench.c). */
+int cli_stoq_bench(const struct cli_command *cmd, int argc, char **argv);
 
 extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;

@@ -400,6 +400,7 @@ static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 	static const struct cli_subcommand subs[] = {
 		{ "serve", stoq_serve },
 		{ "ping", stoq_ping },
+		{ "bench", cli_stoq_bench },
 	};
 
 	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
