@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "hypermesh/clock.h"
 #include "hypermesh/error.h"
@@ -18,6 +20,13 @@
 #include "hypermesh/random.h"
 #include "hypermesh/secure.h"
 #include "stoq_internal.h"
+
+/*
+ * Socket buffers asked for: a bulk sender keeps megabytes in flight, and a
+ * receiver that falls behind for a moment must not drop them (each drop
+ * halves the congestion window). The kernel caps it at net.core.*mem_max.
+ */
+#define STOQ_SOCKET_BUF (8 << 20)
 
 void hm_stoq_config_default(struct hm_stoq_config *cfg)
 {
@@ -54,11 +63,21 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 {
 	if (ep->cred != NULL)
 		gnutls_certificate_free_credentials(ep->cred);
+	if (ep->timer_fd >= 0)
+		close(ep->timer_fd);
 	stoq_pq_endpoint_free(ep);
 	hm_identity_wipe(&ep->identity);
 	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
 	hm_wipe(ep->retry_secret, sizeof(ep->retry_secret));
 	free(ep);
+}
+
+static void on_timer_poll_closed(uv_handle_t *h)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+
+	ep->timer_poll_closed = 1;
+	stoq_endpoint_check_close(ep);
 }
 
 static void udp_closed(uv_handle_t *h)
@@ -75,10 +94,12 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 		return;
 	if (!ep->udp_close_started) {
 		ep->udp_close_started = 1;
+		if (ep->timer_poll_open)
+			uv_close((uv_handle_t *)&ep->timer_poll, on_timer_poll_closed);
 		uv_close((uv_handle_t *)&ep->udp, udp_closed);
 		return;
 	}
-	if (ep->udp_closed && ep->nconns == 0)
+	if (ep->udp_closed && ep->nconns == 0 && (!ep->timer_poll_open || ep->timer_poll_closed))
 		endpoint_free(ep);
 }
 
@@ -197,6 +218,62 @@ void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, c
 	memcpy(ep->batch + ep->batch_len, pkt, len);
 	ep->batch_len += len;
 	ep->batch_segs++;
+}
+
+static void fine_timer_arm(struct hm_stoq_endpoint *ep, uint64_t at_ns)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at_ns / HM_NS_PER_SEC);
+	its.it_value.tv_nsec = (long)(at_ns % HM_NS_PER_SEC);
+	if (timerfd_settime(ep->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		ep->fine_armed_ns = at_ns;
+}
+
+int stoq_endpoint_fine_timer(struct hm_stoq_endpoint *ep, struct hm_stoq_conn *c,
+                             uint64_t expiry_ns)
+{
+	if (ep->timer_fd < 0 || ep->udp_close_started)
+		return 0;
+	c->fine_expiry_ns = expiry_ns;
+	if (ep->fine_armed_ns == 0 || expiry_ns < ep->fine_armed_ns)
+		fine_timer_arm(ep, expiry_ns);
+	return 1;
+}
+
+/* The timerfd fired: wake every connection that is due, re-arm for the rest. */
+static void on_fine_timer(uv_poll_t *h, int status, int events)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+	struct hm_stoq_conn *c, *next;
+	uint64_t expirations, now, soonest = 0;
+
+	(void)status;
+	(void)events;
+	if (read(ep->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return;
+	ep->fine_armed_ns = 0;
+	now = hm_clock_mono_ns();
+	/*
+	 * A connection that closes meanwhile is unlinked but its memory lives
+	 * until the loop runs its timer's close callback, so `next` stays valid.
+	 */
+	for (c = ep->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->fine_expiry_ns == 0 || c->closed)
+			continue;
+		if (c->fine_expiry_ns <= now) {
+			c->fine_expiry_ns = 0;
+			stoq_conn_expire(c);
+		}
+	}
+	for (c = ep->conns; c != NULL; c = c->next)
+		if (!c->closed && c->fine_expiry_ns != 0 &&
+		    (soonest == 0 || c->fine_expiry_ns < soonest))
+			soonest = c->fine_expiry_ns;
+	if (soonest != 0 && (ep->fine_armed_ns == 0 || soonest < ep->fine_armed_ns))
+		fine_timer_arm(ep, soonest);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -449,6 +526,7 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->cfg.pq_pk = ep->cfg.pq_sk = NULL; /* copied by stoq_pq_endpoint_init */
 	ep->family = family;
 	ep->gso = !cfg->disable_gso;
+	ep->timer_fd = -1;
 	hm_identity_node_id(&ep->identity, ep->node_id);
 	stoq_static_secret(ep);
 	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));
@@ -480,6 +558,22 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 		goto fail_udp;
 	}
 	ep->local_len = (socklen_t)len;
+	if (uv_fileno((uv_handle_t *)&ep->udp, &fd) == 0) {
+		int size = STOQ_SOCKET_BUF;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
+	/* No timerfd (or no poll handle for it) leaves millisecond timers: slower, not wrong. */
+	ep->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ep->timer_fd >= 0 && uv_poll_init(loop, &ep->timer_poll, ep->timer_fd) == 0) {
+		ep->timer_poll.data = ep;
+		ep->timer_poll_open = 1;
+		(void)uv_poll_start(&ep->timer_poll, UV_READABLE, on_fine_timer);
+	} else if (ep->timer_fd >= 0) {
+		close(ep->timer_fd);
+		ep->timer_fd = -1;
+	}
 	*out = ep;
 	return HM_OK;
 fail_udp:

@@ -65,6 +65,7 @@ struct hm_stoq_conn {
 	ngtcp2_crypto_conn_ref conn_ref;
 	ngtcp2_path_storage ps;
 	uv_timer_t timer;
+	uint64_t fine_expiry_ns; /* a sub-millisecond wake-up queued on the endpoint's timerfd */
 	int is_server;
 	ngtcp2_cid scids[STOQ_MAX_SCIDS];
 	size_t nscids;
@@ -128,6 +129,16 @@ struct hm_stoq_endpoint {
 	size_t nconns;
 	struct hm_stoq_stats stats; /* UDP payload counters (hm_stoq_endpoint_stats) */
 	int closing, udp_close_started, udp_closed;
+	/*
+	 * Sub-millisecond wake-ups (pacing): libuv timers count whole
+	 * milliseconds, so a timerfd watched by a poll handle wakes connections
+	 * whose next event is less than 1 ms away (stoq_endpoint_fine_timer).
+	 * timer_fd is -1 where it could not be made (ms timers only).
+	 */
+	int timer_fd;
+	uv_poll_t timer_poll;
+	int timer_poll_open, timer_poll_closed;
+	uint64_t fine_armed_ns; /* the timerfd's deadline, 0 = disarmed */
 	uint8_t recv_buf[STOQ_RECV_BUF];
 	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
 	/* Packets of one connection's burst, sent with one UDP_SEGMENT (GSO) call. */
@@ -177,6 +188,8 @@ void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, sockl
 int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);
 void stoq_conn_kick(struct hm_stoq_conn *c);
 void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code);
+/* The connection's timer fired (either kind): expiry handling, then the write loop. */
+void stoq_conn_expire(struct hm_stoq_conn *c);
 void stoq_rand(uint8_t *dest, size_t len);
 
 /* stream.c */
@@ -207,6 +220,12 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                          size_t len);
 void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
+/*
+ * Wakes c at expiry_ns (CLOCK_MONOTONIC) through the endpoint's timerfd.
+ * Returns 0 where the endpoint has none (the caller's ms timer must do).
+ */
+int stoq_endpoint_fine_timer(struct hm_stoq_endpoint *ep, struct hm_stoq_conn *c,
+                             uint64_t expiry_ns);
 /* Finishes closing the endpoint once its last connection is gone. */
 void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
 
