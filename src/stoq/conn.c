@@ -364,6 +364,7 @@ static void conn_settings(const struct hm_stoq_endpoint *ep, ngtcp2_settings *s,
 	s->initial_ts = hm_clock_mono_ns();
 	s->handshake_timeout = cfg->handshake_timeout_ms * NGTCP2_MILLISECONDS;
 	s->max_tx_udp_payload_size = STOQ_MAX_UDP_PAYLOAD;
+	if (getenv("XCC")) s->cc_algo = (ngtcp2_cc_algo)atoi(getenv("XCC"));
 	if (hm_log_enabled(HM_LOG_TRACE))
 		s->log_printf = ngtcp2_trace;
 	ngtcp2_transport_params_default(p);
@@ -973,7 +974,29 @@ void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, sockl
 		conn_fail(c, rv);
 		return;
 	}
-	conn_process(c);
+	if (!c->ep->rx_batch) {
+		conn_process(c);
+		return;
+	}
+	/* One write pass per batch, not per packet: fewer ACKs, fuller bursts. */
+	if (!c->rx_pending) {
+		c->rx_pending = 1;
+		c->rx_next = c->ep->rx_pending;
+		c->ep->rx_pending = c;
+	}
+}
+
+void stoq_conn_recv_batch_done(struct hm_stoq_endpoint *ep)
+{
+	struct hm_stoq_conn *c;
+
+	ep->rx_batch = 0;
+	/* A connection closed meanwhile keeps its memory until the loop's next close callbacks. */
+	while ((c = ep->rx_pending) != NULL) {
+		ep->rx_pending = c->rx_next;
+		c->rx_pending = 0;
+		conn_process(c);
+	}
 }
 
 void stoq_conn_expire(struct hm_stoq_conn *c)

@@ -448,8 +448,15 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	struct hm_stoq_conn *c;
 	socklen_t addrlen;
 
+	if (flags & UV_UDP_MMSG_FREE) {
+		/* libuv's recvmmsg batch is over (its datagrams came as MMSG_CHUNKs). */
+		stoq_conn_recv_batch_done(ep);
+		return;
+	}
 	if (nread <= 0 || addr == NULL || ep->closing || (flags & UV_UDP_PARTIAL))
 		return;
+	if (flags & UV_UDP_MMSG_CHUNK)
+		ep->rx_batch = 1;
 	ep->stats.rx_bytes += (uint64_t)nread;
 	ep->stats.rx_datagrams++;
 	addrlen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
@@ -594,6 +601,8 @@ void hm_stoq_endpoint_close(struct hm_stoq_endpoint *ep)
 		return;
 	ep->closing = 1;
 	uv_udp_recv_stop(&ep->udp);
+	/* Stopped inside a recvmmsg batch, libuv does not end it: end it here. */
+	stoq_conn_recv_batch_done(ep);
 	for (c = ep->conns; c != NULL; c = next) {
 		next = c->next;
 		hm_stoq_conn_close(c, HM_STOQ_APP_SHUTDOWN, "shutdown");

@@ -66,6 +66,8 @@ struct hm_stoq_conn {
 	ngtcp2_path_storage ps;
 	uv_timer_t timer;
 	uint64_t fine_expiry_ns; /* a sub-millisecond wake-up queued on the endpoint's timerfd */
+	struct hm_stoq_conn *rx_next; /* in ep->rx_pending */
+	int rx_pending;               /* read packets of this receive batch, not yet processed */
 	int is_server;
 	ngtcp2_cid scids[STOQ_MAX_SCIDS];
 	size_t nscids;
@@ -139,6 +141,12 @@ struct hm_stoq_endpoint {
 	uv_poll_t timer_poll;
 	int timer_poll_open, timer_poll_closed;
 	uint64_t fine_armed_ns; /* the timerfd's deadline, 0 = disarmed */
+	/*
+	 * Connections that read packets of the current recvmmsg batch: each is
+	 * processed (ACKs, writes, timer) once, after the whole batch.
+	 */
+	struct hm_stoq_conn *rx_pending;
+	int rx_batch; /* inside a recvmmsg batch */
 	uint8_t recv_buf[STOQ_RECV_BUF];
 	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
 	/* Packets of one connection's burst, sent with one UDP_SEGMENT (GSO) call. */
@@ -183,8 +191,11 @@ void stoq_conn_fail_pq(struct hm_stoq_conn *c, int err, const char *why);
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
                          const ngtcp2_cid *odcid, const struct sockaddr *remote,
                          socklen_t remote_len, struct hm_stoq_conn **out);
+/* Feeds one packet to c; processed at once, or after the batch when ep->rx_batch. */
 void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
                     const uint8_t *pkt, size_t len);
+/* Processes every connection that read packets of the batch that just ended. */
+void stoq_conn_recv_batch_done(struct hm_stoq_endpoint *ep);
 int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);
 void stoq_conn_kick(struct hm_stoq_conn *c);
 void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code);
