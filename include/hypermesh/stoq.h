@@ -205,6 +205,8 @@ struct hm_stoq_config {
 	size_t max_connections_per_peer;
 	/* 1: send packet by packet even where UDP GSO works (benchmarks, tests). */
 	int disable_gso;
+	/* 1: receive datagram by datagram (libuv's reader) even where UDP GRO works. */
+	int disable_gro;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */

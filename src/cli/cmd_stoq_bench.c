@@ -456,8 +456,6 @@ static void bench_config(const struct bench *b, struct hm_stoq_config *cfg, int 
 	cfg->pq = pq;
 	cfg->disable_gso = b->o->no_gso;
 	cfg->port = 0;
-	cfg->max_stream_data = 64 << 20;
-	cfg->max_data = 64 << 20;
 	if (server) {
 		cfg->accept = 1;
 		cfg->bind_addr = b->o->bind != NULL ? b->o->bind : "127.0.0.1";

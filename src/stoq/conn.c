@@ -364,7 +364,18 @@ static void conn_settings(const struct hm_stoq_endpoint *ep, ngtcp2_settings *s,
 	s->initial_ts = hm_clock_mono_ns();
 	s->handshake_timeout = cfg->handshake_timeout_ms * NGTCP2_MILLISECONDS;
 	s->max_tx_udp_payload_size = STOQ_MAX_UDP_PAYLOAD;
-	if (getenv("XCC")) s->cc_algo = (ngtcp2_cc_algo)atoi(getenv("XCC"));
+	/*
+	 * Window auto-tuning: a receive window that is used up within about
+	 * two round trips grows (up to these), so a bulk stream is not held
+	 * to cfg.max_stream_data per round trip while idle connections keep
+	 * the small initial windows. Growth needs the application to consume
+	 * promptly (windows reopen as on_data returns), so memory follows
+	 * real throughput.
+	 */
+	if (s->max_stream_window < STOQ_MAX_STREAM_WINDOW)
+		s->max_stream_window = STOQ_MAX_STREAM_WINDOW;
+	if (s->max_window < STOQ_MAX_CONN_WINDOW)
+		s->max_window = STOQ_MAX_CONN_WINDOW;
 	if (hm_log_enabled(HM_LOG_TRACE))
 		s->log_printf = ngtcp2_trace;
 	ngtcp2_transport_params_default(p);

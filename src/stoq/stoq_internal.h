@@ -18,6 +18,10 @@
 /* libuv's recvmmsg takes up to this many 64 KiB datagrams per call. */
 #define STOQ_RECV_MMSG             8
 #define STOQ_RECV_BUF              (STOQ_RECV_MMSG * 65536)
+#define STOQ_RECV_ROUNDS           32 /* recvmmsg calls per wake-up, at most */
+/* Flow-control windows grow up to these (ngtcp2 auto-tuning, conn.c). */
+#define STOQ_MAX_STREAM_WINDOW     ((uint64_t)16 << 20)
+#define STOQ_MAX_CONN_WINDOW       ((uint64_t)24 << 20)
 #define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
 #define STOQ_STATIC_SECRET_LEN     32
 #define STOQ_RETRY_TOKEN_TIMEOUT_S 10
@@ -139,7 +143,17 @@ struct hm_stoq_endpoint {
 	 */
 	int timer_fd;
 	uv_poll_t timer_poll;
-	int timer_poll_open, timer_poll_closed;
+	int timer_poll_open;
+	/*
+	 * GRO receive: where the kernel accepts UDP_GRO, datagrams are read
+	 * with our own recvmmsg on a duplicate of the socket's descriptor
+	 * (libuv's UDP reader does not pass the segment size along); else
+	 * libuv's reader (UV_UDP_RECVMMSG) is used. rx_fd is -1 then.
+	 */
+	int rx_fd;
+	uv_poll_t rx_poll;
+	int rx_poll_open;
+	int polls_open;         /* poll handles not yet closed (the endpoint waits for them) */
 	uint64_t fine_armed_ns; /* the timerfd's deadline, 0 = disarmed */
 	/*
 	 * Connections that read packets of the current recvmmsg batch: each is
@@ -237,6 +251,12 @@ void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
  */
 int stoq_endpoint_fine_timer(struct hm_stoq_endpoint *ep, struct hm_stoq_conn *c,
                              uint64_t expiry_ns);
+/*
+ * Handles len bytes that the kernel received as datagrams of seg bytes each
+ * (the last may be shorter; GRO coalesces only such runs), from addr.
+ */
+void stoq_endpoint_recv_segments(struct hm_stoq_endpoint *ep, const uint8_t *buf, size_t len,
+                                 size_t seg, const struct sockaddr *addr);
 /* Finishes closing the endpoint once its last connection is gone. */
 void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
 
