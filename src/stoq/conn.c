@@ -776,6 +776,7 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 	ngtcp2_path_storage_zero(&ps);
 	while (npkts < max_pkts) {
 		struct hm_stoq_stream *s = pick_stream(c);
+		uint8_t *buf = stoq_endpoint_batch_buf(ep);
 		uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
 		ngtcp2_ssize nwrite, datalen = -1;
 		int64_t sid = -1;
@@ -789,9 +790,9 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 			if (s->fin_queued && s->sent + total == s->queued)
 				flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
 		}
-		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, ep->send_buf,
-		                                   sizeof(ep->send_buf), &datalen, flags, sid,
-		                                   nvec ? vec : NULL, nvec, ts);
+		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, buf, STOQ_MAX_UDP_PAYLOAD,
+		                                   &datalen, flags, sid, nvec ? vec : NULL, nvec,
+		                                   ts);
 		if (nwrite < 0) {
 			switch (nwrite) {
 			case NGTCP2_ERR_STREAM_DATA_BLOCKED:
@@ -815,7 +816,7 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 			                    (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
 		if (nwrite == 0)
 			break;
-		stoq_endpoint_batch(ep, &ps.path, ep->send_buf, (size_t)nwrite);
+		stoq_endpoint_batch_commit(ep, &ps.path, (size_t)nwrite);
 		npkts++;
 	}
 	stoq_endpoint_flush(ep);

@@ -204,23 +204,35 @@ void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
 	ep->batch_len = ep->batch_segs = 0;
 }
 
-void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
-                         size_t len)
+uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
+{
+	if (ep->batch_segs == STOQ_GSO_MAX_SEGS)
+		stoq_endpoint_flush(ep);
+	return ep->batch +
+	       ep->batch_len; /* room for one more packet: batch has a slot per segment */
+}
+
+void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len)
 {
 	socklen_t to_len = path->remote.addrlen;
+	uint8_t *pkt = ep->batch + ep->batch_len;
 
-	/* Only equal-sized packets to one address join a batch; a short one ends it. */
+	/*
+	 * Only equal-sized packets to one address join a batch; a short one
+	 * ends it. A packet that cannot join goes out after the batch before
+	 * it, moved to the front (rare: the end of a burst, another peer).
+	 */
 	if (ep->batch_segs > 0 &&
 	    (len > ep->batch_seg || ep->batch_len % ep->batch_seg != 0 ||
-	     ep->batch_segs == STOQ_GSO_MAX_SEGS || to_len != ep->batch_to_len ||
-	     memcmp(&ep->batch_to, path->remote.addr, to_len) != 0))
+	     to_len != ep->batch_to_len || memcmp(&ep->batch_to, path->remote.addr, to_len) != 0)) {
 		stoq_endpoint_flush(ep);
+		memmove(ep->batch, pkt, len);
+	}
 	if (ep->batch_segs == 0) {
 		memcpy(&ep->batch_to, path->remote.addr, to_len);
 		ep->batch_to_len = to_len;
 		ep->batch_seg = len;
 	}
-	memcpy(ep->batch + ep->batch_len, pkt, len);
 	ep->batch_len += len;
 	ep->batch_segs++;
 }

@@ -238,12 +238,15 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len);
 /*
- * Queues one packet of a burst for path; packets to one destination of equal
- * size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
+ * Packets of a burst are written straight into the endpoint's GSO batch:
+ * stoq_endpoint_batch_buf gives where the next packet (up to
+ * STOQ_MAX_UDP_PAYLOAD bytes) goes, stoq_endpoint_batch_commit adds the len
+ * bytes written there for path. Packets to one destination of equal size
+ * (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
  * sends what is queued; call it at the end of every burst.
  */
-void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
-                         size_t len);
+uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep);
+void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len);
 void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
 /*
  * Wakes c at expiry_ns (CLOCK_MONOTONIC) through the endpoint's timerfd.
