@@ -732,11 +732,15 @@ static int map_file(struct bench *b, const char *path)
 	void *p;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		cli_error(b->cmd, "cannot read %s: %s", path,
-		          fd < 0 || errno != 0 ? strerror(errno) : "not a non-empty file");
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		cli_error(b->cmd, "cannot read %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return CLI_FAILURE;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		cli_error(b->cmd, "cannot serve %s: not a non-empty regular file", path);
+		close(fd);
 		return CLI_FAILURE;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
