@@ -14,7 +14,8 @@
 # way, as the wall time of the client process (start, handshake, transfer,
 # writing the file to tmpfs, exit); STOQ's own in-process figure (request to
 # FIN) is shown beside it. The last line is `ratio: X.XX` (STOQ / ngtcp2,
-# medians). Exit status: 0 ok, 1 usage, 2 a failed or corrupted transfer,
+# the ratio of the two medians); the median of the per-run ratios (each
+# pair ran back to back, under the same load) is printed before it. Exit status: 0 ok, 1 usage, 2 a failed or corrupted transfer,
 # 77 ngtcp2's examples are not installed.
 set -euo pipefail
 
@@ -94,7 +95,7 @@ done
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "size:    $size bytes, $runs runs each, 127.0.0.1, one connection, client and server in two processes"
-: >"$dir/stoq.gbps"; : >"$dir/stoq-inner.gbps"; : >"$dir/ngtcp2.gbps"
+: >"$dir/stoq.gbps"; : >"$dir/stoq-inner.gbps"; : >"$dir/ngtcp2.gbps"; : >"$dir/paired.ratio"
 for run in $(seq "$runs"); do
   rm -f "$dir/stoq.bin"
   t0=$(now_ns)
@@ -121,6 +122,7 @@ for run in $(seq "$runs"); do
   check ngtcp2 "$dir/ngtcp2-out/data.bin"
   n=$(gbps "$size" $((t1 - t0)))
   echo "$n" >>"$dir/ngtcp2.gbps"
+  awk -v s="$s" -v n="$n" 'BEGIN { printf "%.3f\n", s / n }' >>"$dir/paired.ratio"
   echo "run $run: STOQ (PQ on) $s Gbit/s (in-process timing $inner), ngtcp2 examples $n Gbit/s; both sha256 ok"
 done
 s=$(median <"$dir/stoq.gbps")
@@ -128,4 +130,6 @@ inner=$(median <"$dir/stoq-inner.gbps")
 n=$(median <"$dir/ngtcp2.gbps")
 echo "STOQ, PQ on (hypermesh stoq bench): $s Gbit/s median (request to FIN inside the client: $inner)"
 echo "ngtcp2 examples (gtlsserver/gtlsclient): $n Gbit/s median"
+# Back-to-back runs share the machine's load at the time: their ratios vary less than either side.
+echo "median of the per-run ratios: $(median <"$dir/paired.ratio")"
 awk -v s="$s" -v n="$n" 'BEGIN { printf "ratio: %.2f\n", s / n }'
