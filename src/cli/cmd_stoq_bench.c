@@ -67,7 +67,8 @@ struct bulk_tx {
 	struct bench *b;
 	struct hm_stoq_stream *s;
 	uint64_t size, written;
-	int done;
+	int stopped; /* everything (and FIN) written, or given up */
+	int closed;  /* the stream is gone: the stream no longer points here */
 };
 
 struct bench {
@@ -234,23 +235,29 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 static void bulk_fill(struct bulk_tx *t)
 {
 	struct bench *b = t->b;
+	int rc = HM_OK;
 
-	while (!t->done && t->written < t->size &&
+	if (t->stopped || t->closed)
+		return;
+	if (t->size == 0)
+		rc = hm_stoq_stream_write(t->s, NULL, 0, 1); /* nothing to send: say so */
+	while (rc == HM_OK && t->written < t->size &&
 	       hm_stoq_stream_buffered(t->s) < BENCH_HIGH_WATER) {
 		uint64_t left = t->size - t->written;
 		size_t n = left < BENCH_WRITE_PIECE ? (size_t)left : BENCH_WRITE_PIECE;
 		const uint8_t *src = b->file != NULL ? b->file + t->written : b->pattern;
-		int rc = hm_stoq_stream_write(t->s, src, n, t->written + n == t->size);
 
-		if (rc != HM_OK) {
-			hm_log(HM_LOG_WARN, "stoq-bench", "bulk write failed",
-			       HM_LOG_STR("error", hm_strerror(rc)));
-			hm_stoq_stream_reset(t->s, HM_STOQ_APP_CANCELLED);
-			t->done = 1;
-			return;
-		}
-		t->written += n;
+		rc = hm_stoq_stream_write(t->s, src, n, t->written + n == t->size);
+		if (rc == HM_OK)
+			t->written += n;
 	}
+	if (rc != HM_OK) {
+		hm_log(HM_LOG_WARN, "stoq-bench", "bulk write failed",
+		       HM_LOG_STR("error", hm_strerror(rc)));
+		hm_stoq_stream_reset(t->s, HM_STOQ_APP_CANCELLED); /* on_close follows */
+	}
+	if (rc != HM_OK || t->written == t->size)
+		t->stopped = 1;
 }
 
 static void bulk_tx_close(struct hm_stoq_stream *s, int err, uint64_t app_code, void *user)
@@ -260,17 +267,18 @@ static void bulk_tx_close(struct hm_stoq_stream *s, int err, uint64_t app_code, 
 	(void)s;
 	(void)err;
 	(void)app_code;
-	t->done = 1;
+	t->stopped = t->closed = 1;
 	t->s = NULL;
 }
 
+/* After every loop iteration: acknowledgements may have made room; closed transfers go. */
 static void on_refill(uv_check_t *h)
 {
 	struct bench *b = h->data;
 	struct bulk_tx **pp = &b->txs, *t;
 
 	while ((t = *pp) != NULL) {
-		if (t->done) {
+		if (t->closed) {
 			*pp = t->next;
 			free(t);
 			continue;
@@ -285,10 +293,9 @@ static void bulk_start(struct bench *b, struct hm_stoq_conn *c, uint64_t size)
 	static const struct hm_stoq_stream_callbacks cb = { .on_close = bulk_tx_close };
 	struct bulk_tx *t;
 
-	if (size == 0 && b->file == NULL)
-		return;
-	if (size == 0 || (b->file != NULL && size > b->file_len))
-		size = b->file != NULL ? b->file_len : size;
+	/* 0 asks for the whole file; more than the file gets the file (the client notices). */
+	if (b->file != NULL && (size == 0 || size > b->file_len))
+		size = b->file_len;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return;
@@ -588,6 +595,10 @@ static int run_bulk(struct bench *b, uint64_t size)
 	if (b->failed) {
 		cli_error(b->cmd, "bulk transfer failed after %" PRIu64 " bytes: %s", b->received,
 		          hm_strerror(b->err));
+		return CLI_FAILURE;
+	}
+	if (size == 0 && b->received == 0) {
+		cli_error(b->cmd, "the server sent nothing (--size 0 needs a server with --file)");
 		return CLI_FAILURE;
 	}
 	if (size != 0 && b->received != size) {

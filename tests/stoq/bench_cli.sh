@@ -42,6 +42,10 @@ contains "$out" "rpc: 20 echo calls of 64 bytes"
 expect 0 "$hm" stoq bench --mode bulk --size 3000000 --pq off
 contains "$out" "bulk: 3000000 bytes"
 contains "$out" "bulk_gbit_per_s:"
+# --size 0 means "the server's whole file"; a server without one sends nothing: exit 2.
+expect 2 "$hm" stoq bench --mode bulk --size 0
+expect_one_error_line
+contains "$err" "sent nothing"
 
 # Two processes: the client writes exactly the server's file.
 head -c 5000011 /dev/urandom >"$tmp/data.bin"
@@ -62,6 +66,10 @@ cmp -s "$tmp/data.bin" "$tmp/got.bin" || fail "the downloaded file differs from 
 expect 0 "$hm" stoq bench --connect 127.0.0.1 --port "$port" --peer-id "$id" --mode bulk --size 1000 \
   --out "$tmp/head.bin"
 cmp -s <(head -c 1000 "$tmp/data.bin") "$tmp/head.bin" || fail "--size 1000 did not give the first 1000 bytes"
+# More than the file: the client gets the file and says it is short.
+expect 2 "$hm" stoq bench --connect 127.0.0.1 --port "$port" --peer-id "$id" --mode bulk --size 9000000
+expect_one_error_line
+contains "$err" "ended after 5000011 of 9000000 bytes"
 expect 0 "$hm" stoq bench --connect 127.0.0.1 --port "$port" --peer-id "$id" --mode rpc --count 1
 contains "$out" "rpc: 10 echo calls"
 # The wrong server id: refused, exit 2, one line.

@@ -68,7 +68,8 @@ static void rx_data(struct hm_stoq_stream *s, const uint8_t *data, size_t len, i
 		b->rx_overflow = 1;
 		return;
 	}
-	memcpy(b->rx + b->rx_len, data, len);
+	if (len > 0)
+		memcpy(b->rx + b->rx_len, data, len);
 	b->rx_len += len;
 	if (fin)
 		b->rx_fin = 1;
@@ -255,6 +256,43 @@ static void test_bulk_pq_without_gso_gro(void)
 	transfer(0, 1, 1);
 }
 
+/* A stream that carries only its FIN, written as (NULL, 0): one empty final record. */
+static void fin_only(int pq_off)
+{
+	static const struct hm_stoq_stream_callbacks cb = { .on_drained = tx_drained };
+	struct hm_stoq_config scfg, ccfg;
+	struct bulk b;
+
+	bulk_init(&b);
+	b.rx = malloc(1);
+	bulk_config(&b, &scfg, 1, pq_off, 0, 0);
+	bulk_config(&b, &ccfg, 0, pq_off, 0, 0);
+	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &scfg, &b.server), HM_OK);
+	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &ccfg, &b.client), HM_OK);
+	CHECK_ERR(hm_stoq_connect(b.client, "127.0.0.1", hm_stoq_endpoint_port(b.server),
+	                          b.server_node, NULL, NULL),
+	          HM_OK);
+	CHECK(run_until(&b, &b.ready, 5000));
+	if (b.conn != NULL) {
+		CHECK_ERR(hm_stoq_stream_open(b.conn, 1, &cb, &b, &b.tx), HM_OK);
+		CHECK_ERR(hm_stoq_stream_write(b.tx, NULL, 0, 1), HM_OK);
+		CHECK_ERR(hm_stoq_stream_write(b.tx, NULL, 0, 1), HM_ERR_INVALID);
+		CHECK(run_until(&b, &b.rx_fin, 5000));
+		CHECK_EQ(b.rx_len, 0);
+	}
+	bulk_free(&b);
+}
+
+static void test_fin_only_write_pq(void)
+{
+	fin_only(0);
+}
+
+static void test_fin_only_write_classical(void)
+{
+	fin_only(1);
+}
+
 /* Sends len bytes as datagrams of seg bytes in one UDP_SEGMENT sendmsg. */
 static int send_segmented(int fd, const struct sockaddr_in *to, const uint8_t *buf, size_t len,
                           uint16_t seg)
@@ -371,4 +409,4 @@ static void test_receive_mixed_sizes_without_gro(void)
 
 TEST_MAIN(test_gro_receive_mixed_sizes, test_receive_mixed_sizes_without_gro, test_bulk_pq,
           test_bulk_classical, test_bulk_pq_without_gso, test_bulk_pq_without_gro,
-          test_bulk_pq_without_gso_gro)
+          test_bulk_pq_without_gso_gro, test_fin_only_write_pq, test_fin_only_write_classical)
