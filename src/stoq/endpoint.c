@@ -208,8 +208,8 @@ uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
 {
 	if (ep->batch_segs == STOQ_GSO_MAX_SEGS)
 		stoq_endpoint_flush(ep);
-	return ep->batch +
-	       ep->batch_len; /* room for one more packet: batch has a slot per segment */
+	/* Room for one more packet: the batch has a full-size slot per segment. */
+	return ep->batch + ep->batch_len;
 }
 
 void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len)
@@ -623,12 +623,12 @@ static int gro_reader_start(struct hm_stoq_endpoint *ep, uv_os_fd_t fd)
 		ep->polls_open++;
 		if (uv_poll_start(&ep->rx_poll, UV_READABLE, on_rx_readable) == 0)
 			return 1;
-		/* Closed with the endpoint; libuv's reader takes over. */
-		return 0;
-	}
-	if (ep->rx_fd >= 0)
+		/* The poll handle is closed with the endpoint (and rx_fd freed then). */
+	} else if (ep->rx_fd >= 0) {
 		close(ep->rx_fd);
-	ep->rx_fd = -1;
+		ep->rx_fd = -1;
+	}
+	/* libuv's reader takes over: it must not get coalesced buffers. */
 	on = 0;
 	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 	return 0;
