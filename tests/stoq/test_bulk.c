@@ -294,8 +294,8 @@ static void test_fin_only_write_classical(void)
 }
 
 /* Sends len bytes as datagrams of seg bytes in one UDP_SEGMENT sendmsg. */
-static int send_segmented(int fd, const struct sockaddr_in *to, const uint8_t *buf, size_t len,
-                          uint16_t seg)
+static int send_segmented(int fd, const struct sockaddr *to, socklen_t to_len, const uint8_t *buf,
+                          size_t len, uint16_t seg)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
@@ -308,7 +308,7 @@ static int send_segmented(int fd, const struct sockaddr_in *to, const uint8_t *b
 	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
 	msg.msg_name = (void *)to;
-	msg.msg_namelen = sizeof(*to);
+	msg.msg_namelen = to_len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.buf;
@@ -340,7 +340,7 @@ static int kernel_coalesces(void)
 	if (rx >= 0 && tx >= 0 && setsockopt(rx, SOL_UDP, UDP_GRO, &on, sizeof(on)) == 0 &&
 	    bind(rx, (struct sockaddr *)&a, sizeof(a)) == 0 &&
 	    getsockname(rx, (struct sockaddr *)&a, &alen) == 0 &&
-	    send_segmented(tx, &a, buf, 3 * 500, 500) == 0) {
+	    send_segmented(tx, (struct sockaddr *)&a, sizeof(a), buf, 3 * 500, 500) == 0) {
 		p.fd = rx;
 		p.events = POLLIN;
 		if (poll(&p, 1, 1000) == 1)
@@ -353,11 +353,13 @@ static int kernel_coalesces(void)
 	return n == 3 * 500;
 }
 
-static void gro_receive(int no_gro)
+/* ipv6: the endpoint is dual-stack on "::" and the datagrams come from ::1. */
+static void gro_receive(int no_gro, int ipv6)
 {
 	struct hm_stoq_config cfg;
 	struct hm_stoq_stats before, after;
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage to;
+	socklen_t to_len;
 	uint8_t junk[8 * 1200];
 	struct bulk b;
 	int fd, i;
@@ -367,18 +369,34 @@ static void gro_receive(int no_gro)
 	 * datagram is counted and then dropped, none can start a connection.
 	 */
 	memset(junk, 0xff, sizeof(junk));
+	memset(&to, 0, sizeof(to));
 	bulk_init(&b);
 	bulk_config(&b, &cfg, 1, 0, 0, no_gro);
+	if (ipv6)
+		cfg.bind_addr = "::";
 	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &cfg, &b.server), HM_OK);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
 	CHECK(fd >= 0);
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.sin_port = htons(hm_stoq_endpoint_port(b.server));
+	if (ipv6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&to;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_loopback;
+		a6->sin6_port = htons(hm_stoq_endpoint_port(b.server));
+		to_len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&to;
+
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a4->sin_port = htons(hm_stoq_endpoint_port(b.server));
+		to_len = sizeof(*a4);
+	}
 	hm_stoq_endpoint_stats(b.server, &before);
 	/* 5 x 200 + 37 bytes, then 3 x 1200, then one lone 99-byte datagram. */
-	CHECK_EQ(send_segmented(fd, &to, junk, 5 * 200 + 37, 200), 0);
-	CHECK_EQ(send_segmented(fd, &to, junk, 3 * 1200, 1200), 0);
-	CHECK(sendto(fd, junk, 99, 0, (struct sockaddr *)&to, sizeof(to)) == 99);
+	CHECK_EQ(send_segmented(fd, (struct sockaddr *)&to, to_len, junk, 5 * 200 + 37, 200), 0);
+	CHECK_EQ(send_segmented(fd, (struct sockaddr *)&to, to_len, junk, 3 * 1200, 1200), 0);
+	CHECK(sendto(fd, junk, 99, 0, (struct sockaddr *)&to, to_len) == 99);
 	for (i = 0; i < 200; i++) {
 		hm_stoq_endpoint_stats(b.server, &after);
 		if (after.rx_datagrams - before.rx_datagrams >= 10)
@@ -399,14 +417,20 @@ static void test_gro_receive_mixed_sizes(void)
 {
 	printf("     (kernel coalesces loopback GSO for UDP_GRO sockets: %s)\n",
 	       kernel_coalesces() ? "yes" : "no");
-	gro_receive(0);
+	gro_receive(0, 0);
+}
+
+static void test_gro_receive_ipv6_dual_stack(void)
+{
+	gro_receive(0, 1);
 }
 
 static void test_receive_mixed_sizes_without_gro(void)
 {
-	gro_receive(1);
+	gro_receive(1, 0);
 }
 
-TEST_MAIN(test_gro_receive_mixed_sizes, test_receive_mixed_sizes_without_gro, test_bulk_pq,
-          test_bulk_classical, test_bulk_pq_without_gso, test_bulk_pq_without_gro,
-          test_bulk_pq_without_gso_gro, test_fin_only_write_pq, test_fin_only_write_classical)
+TEST_MAIN(test_gro_receive_mixed_sizes, test_gro_receive_ipv6_dual_stack,
+          test_receive_mixed_sizes_without_gro, test_bulk_pq, test_bulk_classical,
+          test_bulk_pq_without_gso, test_bulk_pq_without_gro, test_bulk_pq_without_gso_gro,
+          test_fin_only_write_pq, test_fin_only_write_classical)
