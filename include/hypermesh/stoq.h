@@ -246,6 +246,8 @@ struct hm_stoq_config {
 	 * offers one mode only, so it cannot be downgraded.
 	 */
 	int allow_classical;
+	/* 1: receive datagram by datagram (libuv's reader) even where UDP GRO works. */
+	int disable_gro;
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */

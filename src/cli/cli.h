@@ -72,6 +72,8 @@ int cli_stoq_recv(const struct cli_command *cmd, int argc, char **argv);
 
 /* `hypermesh crypto bench` (cmd_crypto_bench.c). */
 int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv);
+/* `hypermesh stoq bench` (cmd_stoq_bench.c). */
+int cli_stoq_bench(const struct cli_command *cmd, int argc, char **argv);
 
 extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;

@@ -555,6 +555,7 @@ static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 		{ "ping", stoq_ping },
 		{ "send", cli_stoq_send },
 		{ "recv", cli_stoq_recv },
+		{ "bench", cli_stoq_bench },
 	};
 
 	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -5,11 +5,14 @@
  */
 #define _GNU_SOURCE /* IPV6_V6ONLY */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "hypermesh/clock.h"
 #include "hypermesh/error.h"
@@ -18,6 +21,13 @@
 #include "hypermesh/random.h"
 #include "hypermesh/secure.h"
 #include "stoq_internal.h"
+
+/*
+ * Socket buffers asked for: a bulk sender keeps megabytes in flight, and a
+ * receiver that falls behind for a moment must not drop them (each drop
+ * halves the congestion window). The kernel caps it at net.core.*mem_max.
+ */
+#define STOQ_SOCKET_BUF (8 << 20)
 
 void hm_stoq_config_default(struct hm_stoq_config *cfg)
 {
@@ -54,12 +64,24 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 {
 	if (ep->cred != NULL)
 		gnutls_certificate_free_credentials(ep->cred);
+	if (ep->timer_fd >= 0)
+		close(ep->timer_fd);
+	if (ep->rx_fd >= 0)
+		close(ep->rx_fd);
 	stoq_pq_endpoint_free(ep);
 	hm_buf_free(&ep->trust_root);
 	hm_identity_wipe(&ep->identity);
 	hm_wipe(ep->static_secret, sizeof(ep->static_secret));
 	hm_wipe(ep->retry_secret, sizeof(ep->retry_secret));
 	free(ep);
+}
+
+static void on_poll_closed(uv_handle_t *h)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+
+	ep->polls_open--;
+	stoq_endpoint_check_close(ep);
 }
 
 static void udp_closed(uv_handle_t *h)
@@ -76,10 +98,14 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 		return;
 	if (!ep->udp_close_started) {
 		ep->udp_close_started = 1;
+		if (ep->timer_poll_open)
+			uv_close((uv_handle_t *)&ep->timer_poll, on_poll_closed);
+		if (ep->rx_poll_open)
+			uv_close((uv_handle_t *)&ep->rx_poll, on_poll_closed);
 		uv_close((uv_handle_t *)&ep->udp, udp_closed);
 		return;
 	}
-	if (ep->udp_closed && ep->nconns == 0)
+	if (ep->udp_closed && ep->nconns == 0 && ep->polls_open == 0)
 		endpoint_free(ep);
 }
 
@@ -179,25 +205,93 @@ void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
 	ep->batch_len = ep->batch_segs = 0;
 }
 
-void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
-                         size_t len)
+uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
+{
+	if (ep->batch_segs == STOQ_GSO_MAX_SEGS)
+		stoq_endpoint_flush(ep);
+	/* Room for one more packet: the batch has a full-size slot per segment. */
+	return ep->batch + ep->batch_len;
+}
+
+void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len)
 {
 	socklen_t to_len = path->remote.addrlen;
+	uint8_t *pkt = ep->batch + ep->batch_len;
 
-	/* Only equal-sized packets to one address join a batch; a short one ends it. */
+	/*
+	 * Only equal-sized packets to one address join a batch; a short one
+	 * ends it. A packet that cannot join goes out after the batch before
+	 * it, moved to the front (rare: the end of a burst, another peer).
+	 */
 	if (ep->batch_segs > 0 &&
 	    (len > ep->batch_seg || ep->batch_len % ep->batch_seg != 0 ||
-	     ep->batch_segs == STOQ_GSO_MAX_SEGS || to_len != ep->batch_to_len ||
-	     memcmp(&ep->batch_to, path->remote.addr, to_len) != 0))
+	     to_len != ep->batch_to_len || memcmp(&ep->batch_to, path->remote.addr, to_len) != 0)) {
 		stoq_endpoint_flush(ep);
+		memmove(ep->batch, pkt, len);
+	}
 	if (ep->batch_segs == 0) {
 		memcpy(&ep->batch_to, path->remote.addr, to_len);
 		ep->batch_to_len = to_len;
 		ep->batch_seg = len;
 	}
-	memcpy(ep->batch + ep->batch_len, pkt, len);
 	ep->batch_len += len;
 	ep->batch_segs++;
+}
+
+static void fine_timer_arm(struct hm_stoq_endpoint *ep, uint64_t at_ns)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at_ns / HM_NS_PER_SEC);
+	its.it_value.tv_nsec = (long)(at_ns % HM_NS_PER_SEC);
+	if (timerfd_settime(ep->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		ep->fine_armed_ns = at_ns;
+}
+
+int stoq_endpoint_fine_timer(struct hm_stoq_endpoint *ep, struct hm_stoq_conn *c,
+                             uint64_t expiry_ns)
+{
+	if (ep->timer_fd < 0 || ep->udp_close_started)
+		return 0;
+	c->fine_expiry_ns = expiry_ns;
+	if (ep->fine_armed_ns == 0 || expiry_ns < ep->fine_armed_ns)
+		fine_timer_arm(ep, expiry_ns);
+	return 1;
+}
+
+/* The timerfd fired: wake every connection that is due, re-arm for the rest. */
+static void on_fine_timer(uv_poll_t *h, int status, int events)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+	struct hm_stoq_conn *c, *next;
+	uint64_t expirations, now, soonest = 0;
+
+	(void)status;
+	(void)events;
+	if (read(ep->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return;
+	ep->fine_armed_ns = 0;
+	now = hm_clock_mono_ns();
+	/*
+	 * A connection that closes meanwhile is unlinked but its memory lives
+	 * until the loop runs its timer's close callback, so `next` stays valid.
+	 */
+	for (c = ep->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->fine_expiry_ns == 0 || c->closed)
+			continue;
+		if (c->fine_expiry_ns <= now) {
+			c->fine_expiry_ns = 0;
+			stoq_conn_expire(c);
+		}
+	}
+	for (c = ep->conns; c != NULL; c = c->next)
+		if (!c->closed && c->fine_expiry_ns != 0 &&
+		    (soonest == 0 || c->fine_expiry_ns < soonest))
+			soonest = c->fine_expiry_ns;
+	if (soonest != 0 && (ep->fine_armed_ns == 0 || soonest < ep->fine_armed_ns))
+		fine_timer_arm(ep, soonest);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -363,29 +457,26 @@ static size_t stoq_conns_from_addr(struct hm_stoq_endpoint *ep, const struct soc
 	return n;
 }
 
-static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-                    unsigned flags)
+/* One datagram from addr: to its connection, or a new one, or a stateless reset. */
+static void endpoint_datagram(struct hm_stoq_endpoint *ep, const uint8_t *pkt, size_t len,
+                              const struct sockaddr *addr)
 {
-	struct hm_stoq_endpoint *ep = h->data;
-	const uint8_t *pkt = (const uint8_t *)buf->base;
 	ngtcp2_version_cid vc;
 	struct hm_stoq_conn *c;
 	socklen_t addrlen;
 
-	if (nread <= 0 || addr == NULL || ep->closing || (flags & UV_UDP_PARTIAL))
-		return;
-	ep->stats.rx_bytes += (uint64_t)nread;
+	ep->stats.rx_bytes += len;
 	ep->stats.rx_datagrams++;
 	addrlen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 	                                      : sizeof(struct sockaddr_in);
 	/* Version negotiation is not offered: STOQ speaks QUIC v1 only. */
-	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, (size_t)nread, STOQ_CID_LEN) != 0)
+	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, len, STOQ_CID_LEN) != 0)
 		return;
 	c = find_conn(ep, vc.dcid, vc.dcidlen);
 	if (c == NULL && !(pkt[0] & 0x80)) {
-		c = find_reset_conn(ep, pkt, (size_t)nread);
+		c = find_reset_conn(ep, pkt, len);
 		if (c == NULL) {
-			send_stateless_reset(ep, &vc, addr, (size_t)nread);
+			send_stateless_reset(ep, &vc, addr, len);
 			return;
 		}
 	}
@@ -396,7 +487,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 
 		if (!ep->cfg.accept || ep->nconns >= ep->cfg.max_connections)
 			return;
-		if (ngtcp2_accept(&hd, pkt, (size_t)nread) != 0)
+		if (ngtcp2_accept(&hd, pkt, len) != 0)
 			return;
 		if (ep->cfg.max_connections_per_addr > 0 &&
 		    stoq_conns_from_addr(ep, addr) >= ep->cfg.max_connections_per_addr)
@@ -410,7 +501,138 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 		    HM_OK)
 			return;
 	}
-	stoq_conn_recv(c, addr, addrlen, pkt, (size_t)nread);
+	stoq_conn_recv(c, addr, addrlen, pkt, len);
+}
+
+void stoq_endpoint_recv_segments(struct hm_stoq_endpoint *ep, const uint8_t *buf, size_t len,
+                                 size_t seg, const struct sockaddr *addr)
+{
+	size_t off, n;
+
+	if (seg == 0 || seg > len)
+		seg = len;
+	for (off = 0; off < len && !ep->closing; off += n) {
+		n = len - off < seg ? len - off : seg;
+		endpoint_datagram(ep, buf + off, n, addr);
+	}
+}
+
+/* libuv's reader (no GRO): one datagram per call. */
+static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+                    unsigned flags)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+
+	if (flags & UV_UDP_MMSG_FREE) {
+		/* libuv's recvmmsg batch is over (its datagrams came as MMSG_CHUNKs). */
+		stoq_conn_recv_batch_done(ep);
+		return;
+	}
+	if (nread <= 0 || addr == NULL || ep->closing || (flags & UV_UDP_PARTIAL))
+		return;
+	if (flags & UV_UDP_MMSG_CHUNK)
+		ep->rx_batch = 1;
+	endpoint_datagram(ep, (const uint8_t *)buf->base, (size_t)nread, addr);
+}
+
+/* The segment size of a GRO-coalesced buffer, or 0 (one datagram). */
+static size_t gro_segment_size(struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+	int seg;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(seg))) {
+			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+			return seg > 0 ? (size_t)seg : 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Our reader (GRO): each recvmmsg fills up to STOQ_RECV_MMSG buffers of 64
+ * KiB, each holding one datagram or a run the kernel coalesced, cut here at
+ * the segment size from the UDP_GRO control message. Connections are
+ * processed once per recvmmsg batch (stoq_conn_recv_batch_done).
+ */
+static void on_rx_readable(uv_poll_t *h, int status, int events)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+	struct mmsghdr msgs[STOQ_RECV_MMSG];
+	struct iovec iov[STOQ_RECV_MMSG];
+	struct sockaddr_storage from[STOQ_RECV_MMSG];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[STOQ_RECV_MMSG];
+	const size_t slot = STOQ_RECV_BUF / STOQ_RECV_MMSG;
+	int i, n, round;
+
+	(void)events;
+	if (status < 0)
+		return;
+	for (round = 0; round < STOQ_RECV_ROUNDS && !ep->closing; round++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < STOQ_RECV_MMSG; i++) {
+			iov[i].iov_base = ep->recv_buf + (size_t)i * slot;
+			iov[i].iov_len = slot;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_control = ctl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		}
+		do
+			n = recvmmsg(ep->rx_fd, msgs, STOQ_RECV_MMSG, MSG_DONTWAIT, NULL);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return; /* EAGAIN, or an error the next wake-up will see again */
+		ep->rx_batch = 1;
+		for (i = 0; i < n && !ep->closing; i++) {
+			struct msghdr *m = &msgs[i].msg_hdr;
+
+			if ((m->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 || m->msg_namelen == 0)
+				continue;
+			stoq_endpoint_recv_segments(ep, iov[i].iov_base, msgs[i].msg_len,
+			                            gro_segment_size(m),
+			                            (const struct sockaddr *)&from[i]);
+		}
+		stoq_conn_recv_batch_done(ep);
+		if (n < STOQ_RECV_MMSG)
+			return;
+	}
+}
+
+/*
+ * Turns on GRO and our own reader where the kernel allows it. 1 on
+ * success; 0 leaves libuv's reader to be started.
+ */
+static int gro_reader_start(struct hm_stoq_endpoint *ep, uv_os_fd_t fd)
+{
+	int on = 1;
+
+	if (ep->cfg.disable_gro || setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) != 0)
+		return 0;
+	/* A duplicate: libuv keys its watchers by descriptor, and the UDP handle owns fd. */
+	ep->rx_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (ep->rx_fd >= 0 && uv_poll_init(ep->loop, &ep->rx_poll, ep->rx_fd) == 0) {
+		ep->rx_poll.data = ep;
+		ep->rx_poll_open = 1;
+		ep->polls_open++;
+		if (uv_poll_start(&ep->rx_poll, UV_READABLE, on_rx_readable) == 0)
+			return 1;
+		/* The poll handle is closed with the endpoint (and rx_fd freed then). */
+	} else if (ep->rx_fd >= 0) {
+		close(ep->rx_fd);
+		ep->rx_fd = -1;
+	}
+	/* libuv's reader takes over: it must not get coalesced buffers. */
+	on = 0;
+	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
+	return 0;
 }
 
 static int parse_bind(const struct hm_stoq_config *cfg, struct sockaddr_storage *ss)
@@ -450,6 +672,8 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->cfg.pq_pk = ep->cfg.pq_sk = NULL; /* copied by stoq_pq_endpoint_init */
 	ep->family = family;
 	ep->gso = !cfg->disable_gso;
+	ep->timer_fd = -1;
+	ep->rx_fd = -1;
 	hm_identity_node_id(&ep->identity, ep->node_id);
 	stoq_static_secret(ep);
 	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));
@@ -473,7 +697,11 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	if (family == AF_INET6 && uv_fileno((uv_handle_t *)&ep->udp, &fd) == 0)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
 	if (uv_udp_bind(&ep->udp, (const struct sockaddr *)&bind_addr, 0) != 0 ||
-	    uv_udp_recv_start(&ep->udp, on_alloc, on_recv) != 0) {
+	    uv_fileno((uv_handle_t *)&ep->udp, &fd) != 0) {
+		rc = HM_ERR_IO;
+		goto fail_udp;
+	}
+	if (!gro_reader_start(ep, fd) && uv_udp_recv_start(&ep->udp, on_alloc, on_recv) != 0) {
 		rc = HM_ERR_IO;
 		goto fail_udp;
 	}
@@ -483,6 +711,23 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 		goto fail_udp;
 	}
 	ep->local_len = (socklen_t)len;
+	if (uv_fileno((uv_handle_t *)&ep->udp, &fd) == 0) {
+		int size = STOQ_SOCKET_BUF;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
+	/* No timerfd (or no poll handle for it) leaves millisecond timers: slower, not wrong. */
+	ep->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ep->timer_fd >= 0 && uv_poll_init(loop, &ep->timer_poll, ep->timer_fd) == 0) {
+		ep->timer_poll.data = ep;
+		ep->timer_poll_open = 1;
+		ep->polls_open++;
+		(void)uv_poll_start(&ep->timer_poll, UV_READABLE, on_fine_timer);
+	} else if (ep->timer_fd >= 0) {
+		close(ep->timer_fd);
+		ep->timer_fd = -1;
+	}
 	*out = ep;
 	return HM_OK;
 fail_udp:
@@ -503,6 +748,10 @@ void hm_stoq_endpoint_close(struct hm_stoq_endpoint *ep)
 		return;
 	ep->closing = 1;
 	uv_udp_recv_stop(&ep->udp);
+	if (ep->rx_poll_open)
+		uv_poll_stop(&ep->rx_poll);
+	/* Stopped inside a recvmmsg batch, libuv does not end it: end it here. */
+	stoq_conn_recv_batch_done(ep);
 	for (c = ep->conns; c != NULL; c = next) {
 		next = c->next;
 		hm_stoq_conn_close(c, HM_STOQ_APP_SHUTDOWN, "shutdown");

@@ -41,13 +41,15 @@ int stoq_rec_seal(gnutls_aead_cipher_hd_t aead, int64_t stream_id, uint32_t *seq
 	for (i = 0; i < nrec; i++) {
 		size_t n = len - off < STOQ_REC_PLAIN_MAX ? len - off : STOQ_REC_PLAIN_MAX;
 		size_t ct_len = n + STOQ_REC_TAG;
+		/* An empty final record may come with data NULL (a FIN-only write). */
+		const uint8_t *in = n > 0 ? data + off : data;
 
 		out[0] = fin && mark_final && i + 1 == nrec ? STOQ_REC_FINAL : 0;
 		out[1] = (uint8_t)(n >> 8);
 		out[2] = (uint8_t)n;
 		record_nonce(nonce, (*seq)++, stream_id);
 		if (gnutls_aead_cipher_encrypt(aead, nonce, sizeof(nonce), out, STOQ_REC_HDR,
-		                               STOQ_REC_TAG, data + off, n, out + STOQ_REC_HDR,
+		                               STOQ_REC_TAG, in, n, out + STOQ_REC_HDR,
 		                               &ct_len) != 0 ||
 		    ct_len != n + STOQ_REC_TAG)
 			return HM_ERR_CRYPTO;

@@ -18,6 +18,10 @@
 /* libuv's recvmmsg takes up to this many 64 KiB datagrams per call. */
 #define STOQ_RECV_MMSG             8
 #define STOQ_RECV_BUF              (STOQ_RECV_MMSG * 65536)
+#define STOQ_RECV_ROUNDS           32 /* recvmmsg calls per wake-up, at most */
+/* Flow-control windows grow up to these (ngtcp2 auto-tuning, conn.c). */
+#define STOQ_MAX_STREAM_WINDOW     ((uint64_t)16 << 20)
+#define STOQ_MAX_CONN_WINDOW       ((uint64_t)24 << 20)
 #define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
 #define STOQ_STATIC_SECRET_LEN     32
 #define STOQ_RETRY_TOKEN_TIMEOUT_S 10
@@ -65,6 +69,9 @@ struct hm_stoq_conn {
 	ngtcp2_crypto_conn_ref conn_ref;
 	ngtcp2_path_storage ps;
 	uv_timer_t timer;
+	uint64_t fine_expiry_ns; /* a sub-millisecond wake-up queued on the endpoint's timerfd */
+	struct hm_stoq_conn *rx_next; /* in ep->rx_pending */
+	int rx_pending;               /* read packets of this receive batch, not yet processed */
 	int is_server;
 	ngtcp2_cid scids[STOQ_MAX_SCIDS];
 	size_t nscids;
@@ -133,6 +140,32 @@ struct hm_stoq_endpoint {
 	size_t nconns;
 	struct hm_stoq_stats stats; /* UDP payload counters (hm_stoq_endpoint_stats) */
 	int closing, udp_close_started, udp_closed;
+	/*
+	 * Sub-millisecond wake-ups (pacing): libuv timers count whole
+	 * milliseconds, so a timerfd watched by a poll handle wakes connections
+	 * whose next event is less than 1 ms away (stoq_endpoint_fine_timer).
+	 * timer_fd is -1 where it could not be made (ms timers only).
+	 */
+	int timer_fd;
+	uv_poll_t timer_poll;
+	int timer_poll_open;
+	/*
+	 * GRO receive: where the kernel accepts UDP_GRO, datagrams are read
+	 * with our own recvmmsg on a duplicate of the socket's descriptor
+	 * (libuv's UDP reader does not pass the segment size along); else
+	 * libuv's reader (UV_UDP_RECVMMSG) is used. rx_fd is -1 then.
+	 */
+	int rx_fd;
+	uv_poll_t rx_poll;
+	int rx_poll_open;
+	int polls_open;         /* poll handles not yet closed (the endpoint waits for them) */
+	uint64_t fine_armed_ns; /* the timerfd's deadline, 0 = disarmed */
+	/*
+	 * Connections that read packets of the current recvmmsg batch: each is
+	 * processed (ACKs, writes, timer) once, after the whole batch.
+	 */
+	struct hm_stoq_conn *rx_pending;
+	int rx_batch; /* inside a recvmmsg batch */
 	uint8_t recv_buf[STOQ_RECV_BUF];
 	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
 	/* Packets of one connection's burst, sent with one UDP_SEGMENT (GSO) call. */
@@ -183,11 +216,16 @@ void stoq_conn_fail_pq(struct hm_stoq_conn *c, int err, const char *why);
 int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
                          const ngtcp2_cid *odcid, const struct sockaddr *remote,
                          socklen_t remote_len, struct hm_stoq_conn **out);
+/* Feeds one packet to c; processed at once, or after the batch when ep->rx_batch. */
 void stoq_conn_recv(struct hm_stoq_conn *c, const struct sockaddr *remote, socklen_t remote_len,
                     const uint8_t *pkt, size_t len);
+/* Processes every connection that read packets of the batch that just ended. */
+void stoq_conn_recv_batch_done(struct hm_stoq_endpoint *ep);
 int stoq_conn_has_cid(const struct hm_stoq_conn *c, const uint8_t *cid, size_t len);
 void stoq_conn_kick(struct hm_stoq_conn *c);
 void stoq_conn_close_now(struct hm_stoq_conn *c, uint64_t app_code);
+/* The connection's timer fired (either kind): expiry handling, then the write loop. */
+void stoq_conn_expire(struct hm_stoq_conn *c);
 void stoq_rand(uint8_t *dest, size_t len);
 
 /* stream.c */
@@ -212,13 +250,28 @@ struct stoq_bcast_peer;
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len);
 /*
- * Queues one packet of a burst for path; packets to one destination of equal
- * size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
+ * Packets of a burst are written straight into the endpoint's GSO batch:
+ * stoq_endpoint_batch_buf gives where the next packet (up to
+ * STOQ_MAX_UDP_PAYLOAD bytes) goes, stoq_endpoint_batch_commit adds the len
+ * bytes written there for path. Packets to one destination of equal size
+ * (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
  * sends what is queued; call it at the end of every burst.
  */
-void stoq_endpoint_batch(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
-                         size_t len);
+uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep);
+void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len);
 void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
+/*
+ * Wakes c at expiry_ns (CLOCK_MONOTONIC) through the endpoint's timerfd.
+ * Returns 0 where the endpoint has none (the caller's ms timer must do).
+ */
+int stoq_endpoint_fine_timer(struct hm_stoq_endpoint *ep, struct hm_stoq_conn *c,
+                             uint64_t expiry_ns);
+/*
+ * Handles len bytes that the kernel received as datagrams of seg bytes each
+ * (the last may be shorter; GRO coalesces only such runs), from addr.
+ */
+void stoq_endpoint_recv_segments(struct hm_stoq_endpoint *ep, const uint8_t *buf, size_t len,
+                                 size_t seg, const struct sockaddr *addr);
 /* Finishes closing the endpoint once its last connection is gone. */
 void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep);
 
