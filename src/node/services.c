@@ -248,6 +248,7 @@ static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
 	pc.chain_id = s->chain_id;
 	pc.now_s = b->timestamp_ms / 1000;
 	pc.vdf_cache = &s->vdf_cache;
+	pc.stake_cache = &s->stake_cache;
 	rc = hm_proofs_validate(&env, digest, &pc, &res);
 	if (rc != HM_OK) {
 		for (int k = 0; k < HM_PROOF_KINDS; k++) {
@@ -293,6 +294,7 @@ int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
 	pc.chain_id = s->chain_id;
 	pc.now_s = svc_now_ms() / 1000;
 	pc.vdf_cache = &s->vdf_cache;
+	pc.stake_cache = &s->stake_cache;
 	rc = hm_proofs_validate(&env, digest, &pc, res);
 	mdb_txn_abort(txn);
 	/* A verdict, even a negative one, is an answer; only node failures are errors. */
@@ -540,6 +542,7 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 	hm_buf_init(&s->anchor.vdf_proof);
 	hm_buf_init(&s->cert);
 	hm_vdf_cache_init(&s->vdf_cache);
+	hm_stake_cache_init(&s->stake_cache);
 	hm_sha256(s->chain_id, cfg->chain_id, cfg->chain_id_len);
 	*out = s;
 	if ((rc = load_identity(s, err, errlen)) != HM_OK)

@@ -66,6 +66,7 @@ struct hm_services {
 	struct svc_vdf_job *vdf_job; /* running, or NULL */
 	uint64_t vdf_iterations, anchor_window;
 	struct hm_vdf_cache vdf_cache;
+	struct hm_stake_cache stake_cache; /* verified certificate chains (proofs.h) */
 	int stopping;
 
 	/* CT monitors: checkpoints signed with the log key (genesis log.key) */
