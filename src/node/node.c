@@ -148,16 +148,9 @@ static int apply_committed(struct hm_node *n, const uint8_t *enc, size_t len,
 	rc = hm_executor_apply_block(n->ex, &info, b.payload, b.payload_len);
 	if (rc == HM_ERR_EXISTS)
 		return HM_OK;
-	if (rc == HM_OK && n->commit_hook != NULL) {
-		size_t ntx = 0, off = 0;
-
-		/* The payload decoded above: a sequence of opaque tx<1..2^16-1>. */
-		while (off + 2 <= b.payload_len) {
-			off += 2 + ((size_t)b.payload[off] << 8 | b.payload[off + 1]);
-			ntx++;
-		}
-		n->commit_hook(n->commit_hook_user, &info, ntx);
-	}
+	/* The executor counted the block's operations while checking its payload. */
+	if (rc == HM_OK && n->commit_hook != NULL)
+		n->commit_hook(n->commit_hook_user, &info, hm_executor_block_txs(n->ex));
 	return rc;
 }
 
