@@ -1013,6 +1013,10 @@ void svc_api_on_commit(struct hm_services *s, const struct hm_block_info *b, siz
 		s->stoq_rx_seen = ss.rx_bytes;
 		hm_gauge_set(s->m_stoq_conns, (double)ss.connections);
 	}
+	hm_counter_add(s->m_chain_hits, s->stake_cache.hits - s->chain_hits_seen);
+	hm_counter_add(s->m_chain_misses, s->stake_cache.misses - s->chain_misses_seen);
+	s->chain_hits_seen = s->stake_cache.hits;
+	s->chain_misses_seen = s->stake_cache.misses;
 }
 
 static int metrics_new(struct hm_services *s)
@@ -1037,6 +1041,12 @@ static int metrics_new(struct hm_services *s)
 	                             "UDP payload bytes STOQ sent.", NULL, 0, &s->m_stoq_tx)) ||
 	    (rc = hm_metrics_counter(m, "hypermesh_stoq_received_bytes_total",
 	                             "UDP payload bytes STOQ received.", NULL, 0, &s->m_stoq_rx)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_stake_chain_cache_hits_total",
+	                             "Operations whose certificate chain was found verified.", NULL,
+	                             0, &s->m_chain_hits)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_stake_chain_cache_misses_total",
+	                             "Operations whose certificate chain was verified in full.",
+	                             NULL, 0, &s->m_chain_misses)) ||
 	    (rc = hm_metrics_gauge(m, "hypermesh_stoq_connections",
 	                           "Open STOQ connections (validators and clients).", NULL, 0,
 	                           &s->m_stoq_conns)) ||

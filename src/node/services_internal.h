@@ -80,6 +80,8 @@ struct hm_services {
 	struct hm_tc_ratelimit *ratelimit;
 	struct hm_counter *m_blocks, *m_txs, *m_issued, *m_rejected, *m_stoq_tx, *m_stoq_rx;
 	uint64_t stoq_tx_seen, stoq_rx_seen;
+	struct hm_counter *m_chain_hits, *m_chain_misses; /* the PoStake chain cache */
+	uint64_t chain_hits_seen, chain_misses_seen;
 	struct hm_gauge *m_stoq_conns;
 	struct hm_gauge *m_height, *m_mempool, *m_peers, *m_ct_size, *m_anchor_age;
 	struct hm_histogram *m_commit_latency, *m_issue_latency;
