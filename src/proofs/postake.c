@@ -212,14 +212,14 @@ static struct hm_stake_chain *cache_find(struct hm_stake_cache *c, const uint8_t
 /*
  * Everything about a chain that verified except its signatures (done):
  * the validity window over the certificates and the root, the serials for
- * revocation, and the leaf's PQ key. HM_OK or a node failure; a certificate
- * that parsed for the chain check parses here too.
+ * revocation, and the leaf's PQ key. HM_OK, HM_ERR_NOMEM, or HM_ERR_ENCODING
+ * (cannot happen: every certificate parsed for the chain check).
  */
 static int chain_facts(const struct hm_envelope *env, const uint8_t *root, size_t root_len,
                        struct hm_stake_chain *f)
 {
 	struct hm_buf pk;
-	enum hm_sig_alg alg;
+	enum hm_sig_alg alg = (enum hm_sig_alg)0;
 	int rc;
 
 	f->not_before = INT64_MIN;
@@ -232,7 +232,7 @@ static int chain_facts(const struct hm_envelope *env, const uint8_t *root, size_
 		time_t nb, na;
 
 		if ((rc = import_crt(der, len, &crt)) != HM_OK)
-			return rc == HM_ERR_NOMEM ? rc : HM_ERR_CORRUPT;
+			return rc;
 		nb = gnutls_x509_crt_get_activation_time(crt);
 		na = gnutls_x509_crt_get_expiration_time(crt);
 		if (i < env->n_certs) {
@@ -242,7 +242,7 @@ static int chain_facts(const struct hm_envelope *env, const uint8_t *root, size_
 		}
 		gnutls_x509_crt_deinit(crt);
 		if (nb == (time_t)-1 || na == (time_t)-1)
-			return HM_ERR_CORRUPT; /* the chain check refuses these */
+			return HM_ERR_ENCODING; /* the chain check refuses these */
 		if ((int64_t)nb > f->not_before)
 			f->not_before = (int64_t)nb;
 		if ((int64_t)na < f->not_after)
@@ -312,7 +312,7 @@ static int chain_verified(const struct hm_envelope *env, const struct hm_proofs_
 	if (rc != HM_OK)
 		return rc;
 	if ((rc = chain_facts(env, root, root_len, scratch)) != HM_OK)
-		return rc;
+		return rc == HM_ERR_ENCODING ? refuse(reason, HM_PROOF_STAKE_CERT) : rc;
 	*f = scratch;
 	if (cache != NULL) {
 		/* A stale entry of the same chain (outside its window) is replaced in place. */
