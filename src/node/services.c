@@ -356,8 +356,15 @@ static void anchor_refresh(struct hm_services *s, uint64_t height)
 
 	if (s->vdf_job != NULL || s->stopping)
 		return;
-	/* Renew at a quarter of the window, so operations never carry a stale anchor. */
-	if (s->anchor.ready && height < s->anchor.height + s->anchor_window / 4)
+	/*
+	 * Renew at half the window: an operation built with the old anchor just
+	 * before the new one is ready still has about W/2 blocks, less the
+	 * evaluation time, to commit (a few blocks are needed). Each renewal is
+	 * one VDF evaluation (T squarings, about half a second of a core here)
+	 * per node, and at 25 blocks/s renewing every quarter window made VDF
+	 * evaluation half of the devnet's CPU at light load (BENCHMARKS.md).
+	 */
+	if (s->anchor.ready && height < s->anchor.height + s->anchor_window / 2)
 		return;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
