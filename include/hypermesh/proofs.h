@@ -238,9 +238,10 @@ void hm_vdf_cache_init(struct hm_vdf_cache *cache);
 struct hm_stake_chain {
 	uint8_t key[32];
 	int used;
-	int64_t not_before, not_after; /* the chain is valid at t when not_before <= t <= not_after */
-	uint8_t leaf_pk[32];           /* the leaf's Ed25519 key */
-	int alt_rc;                    /* hm_tc_cert_alt_key of the leaf: HM_OK, NOT_FOUND, ... */
+	/* The chain is valid at t when not_before <= t <= not_after. */
+	int64_t not_before, not_after;
+	uint8_t leaf_pk[32]; /* the leaf's Ed25519 key */
+	int alt_rc;          /* hm_tc_cert_alt_key of the leaf: HM_OK, NOT_FOUND, ... */
 	uint16_t alt_alg;
 	size_t alt_pk_len;
 	uint8_t alt_pk[HM_SIG_PK_MAX];
@@ -319,7 +320,7 @@ struct hm_proofs_context {
 	const struct hm_proof_state *state;
 	const uint8_t *chain_id; /* HM_ENV_CHAIN_ID_LEN bytes: this chain */
 	uint64_t now_s;          /* certificate validity time: the block's timestamp, seconds */
-	struct hm_vdf_cache *vdf_cache; /* may be NULL: verify every time */
+	struct hm_vdf_cache *vdf_cache;     /* may be NULL: verify every time */
 	struct hm_stake_cache *stake_cache; /* may be NULL: verify every chain every time */
 };
 

@@ -84,7 +84,8 @@ struct hm_node {
 	/* Committed blocks taken from the replica, applied once its messages are out (pump). */
 	struct hm_bft_output *commits;
 	size_t ncommits, commits_cap;
-	int pumping; /* inside pump: a nested call (from a commit hook) leaves it to the outer one */
+	/* Inside pump: a nested call (from a commit hook) leaves the work to the outer one. */
+	int pumping;
 	/*
 	 * Transactions submitted here, waiting to be forwarded to the other
 	 * validators in one frame (a sequence of opaque tx<1..2^16-1>): one QUIC
