@@ -5,13 +5,15 @@
 # Prints issuances/s and the latency a client sees (request to committed
 # answer) at p50/p99, and the nodes' own commit-latency histogram and
 # transaction rate from /metrics. Usage: bench/issuance.sh [BUILD_DIR]
-# Env: CONCURRENCY (default 64), SECONDS_LOAD (default 20), NODES (4).
+# Env: CONCURRENCY (default 64), SECONDS_LOAD (default 20), NODES (4),
+# PHASES (default "certs raw": which loads to run, in order).
 set -euo pipefail
 build=${1:-build}
 hm="$build/bin/hypermesh"
 conc=${CONCURRENCY:-64}
 secs=${SECONDS_LOAD:-20}
 n=${NODES:-4}
+phases=${PHASES:-certs raw}
 dir=$(mktemp -d)
 base=$((20000 + RANDOM % 20000))
 pids=()
@@ -29,13 +31,24 @@ for ((i = 0; i < n; i++)); do
   urls+=("$u")
 done
 metric() { curl -s "${urls[0]}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+# CPU seconds (user + system) the node processes have used: the cost per
+# certificate, which other load on the machine does not inflate as it does
+# the rate.
+cpu() {
+  local t=0 p
+  for p in "${pids[@]}"; do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t $(getconf CLK_TCK)" | awk '{printf "%.3f", $1 / $2}'
+}
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
 echo "devnet: $n validators, loadgen concurrency $conc for ${secs}s over ${#urls[@]} APIs"
 
 # phase NAME LOADGEN-ARGS...: runs loadgen and prints node0's view of the same interval.
 phase() {
   local name=$1; shift
-  local tx0 b0 s0 c0 t0 tx1 b1 s1 c1 t1
+  local tx0 b0 s0 c0 t0 tx1 b1 s1 c1 t1 u0 u1
+  u0=$(cpu)
   tx0=$(metric hypermesh_transactions_total); b0=$(metric hypermesh_blocks_total)
   s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
   t0=$(date +%s.%N)
@@ -46,14 +59,22 @@ phase() {
   t1=$(date +%s.%N)
   tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
   s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
-  python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" <<'PY'
+  u1=$(cpu)
+  python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" "$u0" "$u1" <<'PY'
 import sys
-t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1 = map(float, sys.argv[1:])
+t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1, u0, u1 = map(float, sys.argv[1:])
 dt = t1 - t0
 print(f"node0: {(tx1-tx0)/dt:.1f} committed tx/s, {(b1-b0)/dt:.1f} blocks/s, "
       f"{(tx1-tx0)/max(b1-b0,1):.1f} tx/block, mean block commit latency "
       f"{1000*(s1-s0)/max(c1-c0,1):.0f} ms")
+print(f"cluster CPU: {1000*(u1-u0)/max(tx1-tx0,1):.2f} ms per committed tx "
+      f"({(u1-u0)/dt:.2f} cores busy)")
 PY
 }
-phase "certificate issuance (request answered at commit)" --csrs 4000
-phase "small transactions (32 bytes, ordered only)" --raw 32
+for p in $phases; do
+  case $p in
+  certs) phase "certificate issuance (request answered at commit)" --csrs 4000 ;;
+  raw) phase "small transactions (32 bytes, ordered only)" --raw 32 ;;
+  *) echo "issuance.sh: unknown phase '$p' (certs, raw)" >&2; exit 1 ;;
+  esac
+done

@@ -76,7 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                                  st_plot, st_params, st_stake,      NULL };
 	static struct hm_vdf_cache cache;
 	uint8_t chain_id[HM_ENV_CHAIN_ID_LEN], d1[32], d2[32];
-	struct hm_proofs_context ctx = { &st, chain_id, 1800000000u, &cache };
+	struct hm_proofs_context ctx = {
+		.state = &st, .chain_id = chain_id, .now_s = 1800000000u, .vdf_cache = &cache
+	};
 	struct hm_proofs_result res;
 	struct hm_envelope env;
 	struct hm_buf b;

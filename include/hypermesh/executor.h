@@ -131,6 +131,9 @@ int hm_executor_watch(struct hm_executor *ex, const uint8_t txid[HM_TXID_LEN], h
 /* Forgets a watch; its callback is not called. Unknown tokens are ignored. */
 void hm_executor_unwatch(struct hm_executor *ex, uint64_t token);
 
+/* The number of operations in the block hm_executor_apply_block applied last. */
+size_t hm_executor_block_txs(const struct hm_executor *ex);
+
 /* The environment, for modules' read-only queries (mdb_txn_begin with MDB_RDONLY). */
 MDB_env *hm_executor_env(struct hm_executor *ex);
 

@@ -50,6 +50,7 @@
 
 #include "hypermesh/buf.h"
 #include "hypermesh/envelope.h"
+#include "hypermesh/sig.h"
 
 #define HM_PROOF_HASH_LEN 32
 #define HM_KEY_ID_LEN     32 /* SHA-256 of the Ed25519 public key (node-id format) */
@@ -217,6 +218,45 @@ struct hm_vdf_cache {
 };
 void hm_vdf_cache_init(struct hm_vdf_cache *cache);
 
+/* ---- PoStake's certificate-chain cache ---- */
+
+/*
+ * What a verified certificate chain establishes, independent of the operation
+ * it signs: every operation of one node carries the same chain, so the chain
+ * is verified once (two Ed25519 and two PQ signature checks, GnuTLS parsing)
+ * and then only its facts are looked up. Keyed by SHA-256 of (root, chain);
+ * an entry holds the chain's validity window (the latest notBefore and the
+ * earliest notAfter of every certificate and the root), so a lookup outside
+ * it verifies in full and gets the exact refusal. Only chains that verified
+ * are kept. Revocation is never cached: the serials are kept and looked up in
+ * state for every operation, so a revocation takes effect at once. The
+ * operation's own signatures, stake and level are always checked. Bounded
+ * (HM_STAKE_CACHE_SLOTS, oldest replaced first); zeroed memory is an empty
+ * cache. Not thread-safe: one per validating thread.
+ */
+#define HM_STAKE_CACHE_SLOTS 16
+struct hm_stake_chain {
+	uint8_t key[32];
+	int used;
+	/* The chain is valid at t when not_before <= t <= not_after. */
+	int64_t not_before, not_after;
+	uint8_t leaf_pk[32]; /* the leaf's Ed25519 key */
+	int alt_rc;          /* hm_tc_cert_alt_key of the leaf: HM_OK, NOT_FOUND, ... */
+	uint16_t alt_alg;
+	size_t alt_pk_len;
+	uint8_t alt_pk[HM_SIG_PK_MAX];
+	size_t n_certs;
+	int serial_ok[HM_ENV_CERTS_MAX];
+	size_t serial_len[HM_ENV_CERTS_MAX];
+	uint8_t serial[HM_ENV_CERTS_MAX][64];
+};
+struct hm_stake_cache {
+	struct hm_stake_chain slot[HM_STAKE_CACHE_SLOTS];
+	unsigned next;
+	uint64_t hits, misses;
+};
+void hm_stake_cache_init(struct hm_stake_cache *cache);
+
 /* The VDF input of an anchor: chain_id || anchor_hash (64 bytes). */
 #define HM_TIME_VDF_INPUT_LEN (HM_ENV_CHAIN_ID_LEN + HM_PROOF_HASH_LEN)
 void hm_time_vdf_input(const uint8_t chain_id[HM_ENV_CHAIN_ID_LEN],
@@ -280,7 +320,8 @@ struct hm_proofs_context {
 	const struct hm_proof_state *state;
 	const uint8_t *chain_id; /* HM_ENV_CHAIN_ID_LEN bytes: this chain */
 	uint64_t now_s;          /* certificate validity time: the block's timestamp, seconds */
-	struct hm_vdf_cache *vdf_cache; /* may be NULL: verify every time */
+	struct hm_vdf_cache *vdf_cache;     /* may be NULL: verify every time */
+	struct hm_stake_cache *stake_cache; /* may be NULL: verify every chain every time */
 };
 
 /*

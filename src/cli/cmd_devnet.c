@@ -6,7 +6,10 @@
  * child per validator, waits until every node commits blocks (asking each
  * over STOQ with `hypermesh node status`), prints where everything is, and
  * on SIGINT/SIGTERM stops the children (SIGTERM, then SIGKILL after a grace
- * period) and exits 0. docs/NODE.md §8 describes the layout.
+ * period). A node that exits once the network is up is reported and the
+ * others keep running (a BFT network tolerates f failures, and that is worth
+ * watching); the exit status then says so: 0 only if every node was still
+ * running when the devnet was stopped. docs/NODE.md §8 describes the layout.
  */
 #define _GNU_SOURCE /* getopt_long, sigtimedwait */
 #include <errno.h>
@@ -59,7 +62,9 @@ static const char devnet_usage[] =
         "Runs N validators (default 4) on 127.0.0.1: makes the genesis in DIR\n"
         "(default ./devnet; an existing one is reused), starts one 'hypermesh node\n"
         "run' per validator, waits until all commit blocks, prints the endpoints\n"
-        "and stays up until SIGINT/SIGTERM, then stops them all and exits 0.\n"
+        "and stays up until SIGINT/SIGTERM, then stops them all. A node that exits\n"
+        "after that is reported and the others keep running; the exit status is 0\n"
+        "only if every node was still running when the devnet was stopped (else 2).\n"
         "\n"
         "  -n, --nodes N          validators, 1..16 (default 4)\n"
         "  -d, --dir DIR          where keys, configs, data and logs live\n"
@@ -76,6 +81,7 @@ struct devnet {
 	char self_exe[PATH_MAX];
 	struct hm_identity ids[DEVNET_MAX_NODES];
 	pid_t pids[DEVNET_MAX_NODES];
+	unsigned exited; /* nodes that exited on their own */
 };
 
 /*
@@ -479,18 +485,32 @@ static void stop_all(struct devnet *d)
 	}
 }
 
-/* A child that exited on its own. Returns its index or -1. */
-static int reap_dead(struct devnet *d)
+/* A child that exited on its own: its index (and *status), or -1. */
+static int reap_dead(struct devnet *d, int *status)
 {
 	for (unsigned i = 0; i < d->n; i++) {
-		int status;
-
-		if (d->pids[i] > 0 && waitpid(d->pids[i], &status, WNOHANG) == d->pids[i]) {
+		if (d->pids[i] > 0 && waitpid(d->pids[i], status, WNOHANG) == d->pids[i]) {
 			d->pids[i] = 0;
+			d->exited++;
 			return (int)i;
 		}
 	}
 	return -1;
+}
+
+/* One line on stderr for a node that exited: how, and where its log is. */
+static void report_exit(const struct devnet *d, int i, int status)
+{
+	char how[64];
+
+	if (WIFEXITED(status))
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(status),
+		         strsignal(WTERMSIG(status)));
+	else
+		snprintf(how, sizeof(how), "stopped (wait status %d)", status);
+	cli_error(d->cmd, "node%d %s; see %s/node%d/node.log", i, how, d->dir, i);
 }
 
 static void print_ready(const struct devnet *d)
@@ -626,15 +646,20 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	start = time(NULL);
 	for (;;) {
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = 500 * 1000 * 1000 };
-		int sig = sigtimedwait(&set, NULL, &ts), dead;
+		int sig = sigtimedwait(&set, NULL, &ts), dead, status;
 
 		if (sig == SIGINT || sig == SIGTERM) {
 			printf("devnet: stopping\n");
 			break;
 		}
-		if ((dead = reap_dead(&d)) >= 0) {
-			cli_error(cmd, "node%d exited; see %s/node%d/node.log", dead, d.dir, dead);
+		while ((dead = reap_dead(&d, &status)) >= 0) {
+			report_exit(&d, dead, status);
 			result = CLI_FAILURE;
+		}
+		/* Before it is up, a node that exits is a failed start; after, the rest go on. */
+		if (result != CLI_OK && (!ready || d.exited == d.n)) {
+			if (ready)
+				cli_error(cmd, "every node has exited");
 			break;
 		}
 		if (!ready) {
@@ -661,6 +686,8 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	stop_all(&d);
 	if (result == CLI_OK)
 		printf("devnet: stopped\n");
+	else if (d.exited > 0 && d.exited < d.n && ready)
+		printf("devnet: stopped; %u of %u nodes had exited on their own\n", d.exited, d.n);
 	return result;
 }
 

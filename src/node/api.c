@@ -1023,6 +1023,10 @@ void svc_api_on_commit(struct hm_services *s, const struct hm_block_info *b, siz
 	if (st.evidence_count > s->evidence_seen)
 		hm_counter_add(s->m_evidence, st.evidence_count - s->evidence_seen);
 	s->evidence_seen = st.evidence_count;
+	hm_counter_add(s->m_chain_hits, s->stake_cache.hits - s->chain_hits_seen);
+	hm_counter_add(s->m_chain_misses, s->stake_cache.misses - s->chain_misses_seen);
+	s->chain_hits_seen = s->stake_cache.hits;
+	s->chain_misses_seen = s->stake_cache.misses;
 }
 
 static int metrics_new(struct hm_services *s)
@@ -1050,6 +1054,12 @@ static int metrics_new(struct hm_services *s)
 	    (rc = hm_metrics_counter(m, "hypermesh_consensus_evidence_total",
 	                             "Equivocation evidence records committed in the chain.", NULL,
 	                             0, &s->m_evidence)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_stake_chain_cache_hits_total",
+	                             "Operations whose certificate chain was found verified.", NULL,
+	                             0, &s->m_chain_hits)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_stake_chain_cache_misses_total",
+	                             "Operations whose certificate chain was verified in full.",
+	                             NULL, 0, &s->m_chain_misses)) ||
 	    (rc = hm_metrics_gauge(m, "hypermesh_stoq_connections",
 	                           "Open STOQ connections (validators and clients).", NULL, 0,
 	                           &s->m_stoq_conns)) ||

@@ -24,12 +24,20 @@
 #define APPLIED_LEN    (8 + 8 + HM_MODULE_HASH_LEN + 2)
 #define MAX_DBS_MODULE 16 /* named databases each module may open */
 
+/*
+ * A client waiting for a receipt. Watches are found by txid (a receipt
+ * arrives) and by token (unwatch), so each is on two hash chains; a block's
+ * receipts then cost one lookup each instead of a scan of every watch.
+ */
 struct watch {
 	uint8_t txid[HM_TXID_LEN];
 	hm_receipt_cb cb;
 	void *user;
 	uint64_t token;
+	struct watch *next_by_txid, *next_by_token;
 };
+
+#define WATCH_BUCKETS_MIN 64
 
 /* A receipt made while applying a block, reported to watchers after commit. */
 struct fresh {
@@ -47,9 +55,10 @@ struct hm_executor {
 	hm_verify_op_fn verify;
 	void *verify_ctx;
 	struct hm_block_info applied;
-	struct watch *watches;
-	size_t nwatches, watches_cap;
+	struct watch **by_txid, **by_token; /* nbuckets chains each (a power of two) */
+	size_t nbuckets, nwatches;
 	uint64_t next_token;
+	size_t block_txs; /* operations in the last block applied */
 	struct fresh *fresh;
 	size_t nfresh, fresh_cap;
 	struct hm_buf results, scratch;
@@ -108,7 +117,8 @@ int hm_executor_open(struct hm_executor **out, const char *dir, size_t map_size)
 	}
 	if ((rc = hm_err_from_mdb(
 	             mdb_env_set_maxdbs(ex->env, 2 + HM_EXECUTOR_MAX_MODULES * MAX_DBS_MODULE))) ||
-	    (rc = hm_err_from_mdb(mdb_env_set_mapsize(ex->env, map_size ? map_size : MAP_DEFAULT))) ||
+	    (rc = hm_err_from_mdb(
+	             mdb_env_set_mapsize(ex->env, map_size ? map_size : MAP_DEFAULT))) ||
 	    (rc = hm_err_from_mdb(mdb_env_open(ex->env, dir, 0, 0600))) ||
 	    (rc = hm_lmdb_check_size(ex->env, dir)) ||
 	    (rc = hm_err_from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
@@ -340,23 +350,102 @@ static int put_applied(struct hm_executor *ex, MDB_txn *txn, const struct hm_blo
 	return hm_err_from_mdb(mdb_put(txn, ex->meta, &k, &v, 0));
 }
 
+/* ---- the watch table ---- */
+
+/* txids are SHA-256 outputs and tokens a counter: their low bits spread evenly. */
+static size_t txid_bucket(const struct hm_executor *ex, const uint8_t txid[HM_TXID_LEN])
+{
+	uint64_t h;
+
+	memcpy(&h, txid, sizeof(h));
+	return (size_t)h & (ex->nbuckets - 1);
+}
+
+static size_t token_bucket(const struct hm_executor *ex, uint64_t token)
+{
+	return (size_t)token & (ex->nbuckets - 1);
+}
+
+static void watch_link(struct hm_executor *ex, struct watch *w)
+{
+	size_t t = txid_bucket(ex, w->txid), k = token_bucket(ex, w->token);
+
+	w->next_by_txid = ex->by_txid[t];
+	ex->by_txid[t] = w;
+	w->next_by_token = ex->by_token[k];
+	ex->by_token[k] = w;
+}
+
+/* Takes w off both of its chains. */
+static void watch_unlink(struct hm_executor *ex, struct watch *w)
+{
+	struct watch **pp;
+
+	for (pp = &ex->by_txid[txid_bucket(ex, w->txid)]; *pp != w; pp = &(*pp)->next_by_txid)
+		;
+	*pp = w->next_by_txid;
+	for (pp = &ex->by_token[token_bucket(ex, w->token)]; *pp != w; pp = &(*pp)->next_by_token)
+		;
+	*pp = w->next_by_token;
+	ex->nwatches--;
+}
+
+/* Doubles the table (or makes the first one); every watch is on exactly one token chain. */
+static int watch_grow(struct hm_executor *ex)
+{
+	size_t old_n = ex->nbuckets, n = old_n ? old_n * 2 : WATCH_BUCKETS_MIN;
+	struct watch **old_tok = ex->by_token, **t = calloc(n, sizeof(*t)),
+	             **k = calloc(n, sizeof(*k));
+
+	if (t == NULL || k == NULL) {
+		free(t);
+		free(k);
+		return HM_ERR_NOMEM;
+	}
+	free(ex->by_txid);
+	ex->by_txid = t;
+	ex->by_token = k;
+	ex->nbuckets = n;
+	for (size_t i = 0; i < old_n; i++) {
+		struct watch *w = old_tok[i], *next;
+
+		for (; w != NULL; w = next) {
+			next = w->next_by_token;
+			watch_link(ex, w);
+		}
+	}
+	free(old_tok);
+	return HM_OK;
+}
+
+static struct watch *watch_find_txid(const struct hm_executor *ex, const uint8_t txid[HM_TXID_LEN])
+{
+	struct watch *w;
+
+	if (ex->nbuckets == 0)
+		return NULL;
+	for (w = ex->by_txid[txid_bucket(ex, txid)]; w != NULL; w = w->next_by_txid)
+		if (memcmp(w->txid, txid, HM_TXID_LEN) == 0)
+			return w;
+	return NULL;
+}
+
 /* Tells the watchers of the receipts just made durable. */
 static void notify(struct hm_executor *ex)
 {
 	for (size_t f = 0; f < ex->nfresh; f++) {
 		const struct fresh *fr = &ex->fresh[f];
+		struct watch *w;
 
-		for (size_t i = 0; i < ex->nwatches;) {
-			struct watch w = ex->watches[i];
+		/* One at a time, looked up again each time: a callback may watch or unwatch. */
+		while ((w = watch_find_txid(ex, fr->txid)) != NULL) {
+			hm_receipt_cb cb = w->cb;
+			void *user = w->user;
 
-			if (memcmp(w.txid, fr->txid, HM_TXID_LEN) != 0) {
-				i++;
-				continue;
-			}
-			/* Remove before calling: the callback may watch or unwatch. */
-			ex->watches[i] = ex->watches[--ex->nwatches];
-			w.cb(w.user, HM_OK, fr->txid, &fr->r, results_at(ex, fr->result_off),
-			     fr->result_len);
+			watch_unlink(ex, w);
+			free(w);
+			cb(user, HM_OK, fr->txid, &fr->r, results_at(ex, fr->result_off),
+			   fr->result_len);
 		}
 	}
 }
@@ -367,6 +456,7 @@ int hm_executor_apply_block(struct hm_executor *ex, const struct hm_block_info *
 	struct hm_reader rd;
 	MDB_txn *txn;
 	uint32_t index = 0;
+	size_t ntx;
 	int rc;
 
 	if (ex == NULL || b == NULL || !ex->started || ex->failed)
@@ -377,12 +467,14 @@ int hm_executor_apply_block(struct hm_executor *ex, const struct hm_block_info *
 		return HM_ERR_INVALID;
 	/* The payload must be well formed before anything is applied. */
 	hm_reader_init(&rd, payload, payload_len);
+	ntx = 0;
 	while (hm_reader_remaining(&rd) > 0) {
 		const uint8_t *tx;
 		size_t n;
 
 		if (hm_get_vec(&rd, 1, 0xffff, &tx, &n))
 			return HM_ERR_LENGTH;
+		ntx++;
 	}
 	if ((rc = hm_err_from_mdb(mdb_txn_begin(ex->env, NULL, 0, &txn))))
 		goto fail;
@@ -406,6 +498,7 @@ int hm_executor_apply_block(struct hm_executor *ex, const struct hm_block_info *
 	if ((rc = hm_err_from_mdb(mdb_txn_commit(txn))))
 		goto fail;
 	ex->applied = *b;
+	ex->block_txs = ntx;
 	/*
 	 * committed() first: a watcher answering a client can then report what
 	 * the modules did after durability (TrustChain's CT log entry).
@@ -454,6 +547,7 @@ int hm_executor_watch(struct hm_executor *ex, const uint8_t txid[HM_TXID_LEN], h
 {
 	struct hm_receipt r;
 	struct hm_buf res;
+	struct watch *w;
 	int rc;
 
 	hm_buf_init(&res);
@@ -468,34 +562,40 @@ int hm_executor_watch(struct hm_executor *ex, const uint8_t txid[HM_TXID_LEN], h
 	hm_buf_free(&res);
 	if (rc != HM_ERR_NOT_FOUND)
 		return rc;
-	if (ex->nwatches == ex->watches_cap) {
-		size_t cap = ex->watches_cap ? ex->watches_cap * 2 : 16;
-		struct watch *n = realloc(ex->watches, cap * sizeof(*n));
-
-		if (n == NULL)
-			return HM_ERR_NOMEM;
-		ex->watches = n;
-		ex->watches_cap = cap;
-	}
-	memcpy(ex->watches[ex->nwatches].txid, txid, HM_TXID_LEN);
-	ex->watches[ex->nwatches].cb = cb;
-	ex->watches[ex->nwatches].user = user;
-	ex->watches[ex->nwatches].token = ex->next_token;
-	if (token != NULL)
-		*token = ex->next_token;
-	ex->next_token++;
+	if (ex->nwatches >= ex->nbuckets && (rc = watch_grow(ex)) != HM_OK)
+		return rc;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return HM_ERR_NOMEM;
+	memcpy(w->txid, txid, HM_TXID_LEN);
+	w->cb = cb;
+	w->user = user;
+	w->token = ex->next_token++;
+	watch_link(ex, w);
 	ex->nwatches++;
+	if (token != NULL)
+		*token = w->token;
 	return HM_OK;
 }
 
 void hm_executor_unwatch(struct hm_executor *ex, uint64_t token)
 {
-	for (size_t i = 0; i < ex->nwatches; i++) {
-		if (ex->watches[i].token == token) {
-			ex->watches[i] = ex->watches[--ex->nwatches];
+	struct watch *w;
+
+	if (ex->nbuckets == 0)
+		return;
+	for (w = ex->by_token[token_bucket(ex, token)]; w != NULL; w = w->next_by_token) {
+		if (w->token == token) {
+			watch_unlink(ex, w);
+			free(w);
 			return;
 		}
 	}
+}
+
+size_t hm_executor_block_txs(const struct hm_executor *ex)
+{
+	return ex->block_txs;
 }
 
 MDB_env *hm_executor_env(struct hm_executor *ex)
@@ -507,15 +607,26 @@ void hm_executor_close(struct hm_executor *ex)
 {
 	if (ex == NULL)
 		return;
-	while (ex->nwatches > 0) {
-		struct watch w = ex->watches[--ex->nwatches];
+	for (size_t i = 0; i < ex->nbuckets; i++) {
+		struct watch *w;
 
-		w.cb(w.user, HM_ERR_IO, w.txid, NULL, NULL, 0);
+		/* Unlinked before the call, as in notify(). */
+		while ((w = ex->by_token[i]) != NULL) {
+			uint8_t txid[HM_TXID_LEN];
+			hm_receipt_cb cb = w->cb;
+			void *user = w->user;
+
+			memcpy(txid, w->txid, HM_TXID_LEN);
+			watch_unlink(ex, w);
+			free(w);
+			cb(user, HM_ERR_IO, txid, NULL, NULL, 0);
+		}
 	}
 	for (size_t i = 0; i < ex->nmodules; i++)
 		if (ex->modules[i].close != NULL)
 			ex->modules[i].close(ex->modules[i].ctx);
-	free(ex->watches);
+	free(ex->by_txid);
+	free(ex->by_token);
 	free(ex->fresh);
 	hm_buf_free(&ex->results);
 	hm_buf_free(&ex->scratch);

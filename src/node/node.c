@@ -92,6 +92,11 @@ struct hm_node {
 	void (*done)(void *);
 	void *done_user;
 	uint64_t last_now, last_latency;
+	/* Committed blocks taken from the replica, applied once its messages are out (pump). */
+	struct hm_bft_output *commits;
+	size_t ncommits, commits_cap;
+	/* Inside pump: a nested call (from a commit hook) leaves the work to the outer one. */
+	int pumping;
 	/*
 	 * Transactions submitted here, waiting to be forwarded to the other
 	 * validators in one frame (a sequence of opaque tx<1..2^16-1>): one QUIC
@@ -159,16 +164,9 @@ static int apply_committed(struct hm_node *n, const uint8_t *enc, size_t len,
 	rc = hm_executor_apply_block(n->ex, &info, b.payload, b.payload_len);
 	if (rc == HM_ERR_EXISTS)
 		return HM_OK;
-	if (rc == HM_OK && n->commit_hook != NULL) {
-		size_t ntx = 0, off = 0;
-
-		/* The payload decoded above: a sequence of opaque tx<1..2^16-1>. */
-		while (off + 2 <= b.payload_len) {
-			off += 2 + ((size_t)b.payload[off] << 8 | b.payload[off + 1]);
-			ntx++;
-		}
-		n->commit_hook(n->commit_hook_user, &info, ntx);
-	}
+	/* The executor counted the block's operations while checking its payload. */
+	if (rc == HM_OK && n->commit_hook != NULL)
+		n->commit_hook(n->commit_hook_user, &info, hm_executor_block_txs(n->ex));
 	return rc;
 }
 
@@ -335,6 +333,45 @@ out:
 	return rc;
 }
 
+/* Keeps a committed block for apply_commits; the output's buffer moves with it. */
+static int queue_commit(struct hm_node *n, struct hm_bft_output *o)
+{
+	if (n->ncommits == n->commits_cap) {
+		size_t cap = n->commits_cap ? n->commits_cap * 2 : 8;
+		struct hm_bft_output *c = realloc(n->commits, cap * sizeof(*c));
+
+		if (c == NULL)
+			return HM_ERR_NOMEM;
+		n->commits = c;
+		n->commits_cap = cap;
+	}
+	n->commits[n->ncommits++] = *o;
+	return HM_OK;
+}
+
+/* Applies the queued blocks in order. HM_OK, or the executor's failure (the rest dropped). */
+static int apply_commits(struct hm_node *n)
+{
+	int rc = HM_OK;
+
+	for (size_t i = 0; i < n->ncommits; i++) {
+		struct hm_bft_output *o = &n->commits[i];
+
+		if (rc == HM_OK && n->failure == HM_OK &&
+		    (rc = apply_committed(n, o->data.data, o->data.len, o->hash)) == HM_OK) {
+			struct hm_bft_block b;
+			uint64_t now = now_ms(n);
+
+			if (hm_bft_block_decode(&b, o->data.data, o->data.len) == HM_OK)
+				n->last_latency = now > b.timestamp ? now - b.timestamp : 0;
+			hm_log(HM_LOG_DEBUG, LOG, "committed", HM_LOG_UINT("height", o->height));
+		}
+		hm_buf_free(&o->data);
+	}
+	n->ncommits = 0;
+	return rc;
+}
+
 /*
  * Evidence committed in a block: kept in LMDB (one record per validator,
  * view and kind) and counted; the offender is reported in the status.
@@ -359,53 +396,67 @@ static void note_committed_evidence(struct hm_node *n, const struct hm_bft_outpu
 	       HM_LOG_UINT("view", e.view), HM_LOG_UINT("height", o->height));
 }
 
-/* Drains the replica's outputs and re-arms its timer. Run after every entry point. */
-static void pump(struct hm_node *n)
+/*
+ * Drains the replica's outputs and re-arms its timer. Run after every entry
+ * point. Messages go out first and committed blocks are applied after: the
+ * replica has already made its state durable, and executing a block (every
+ * operation's proofs, an LMDB commit) is the slowest step of a view, so a
+ * vote or proposal no longer waits for it. Applying may make more outputs
+ * (a submission from a commit hook), hence the loop.
+ */
+static void drain(struct hm_node *n)
 {
 	struct hm_bft_output o;
 	uint64_t now, deadline;
 	int rc;
 
-	while (hm_bft_replica_next_output(n->replica, &o) == HM_OK) {
-		switch (o.kind) {
-		case HM_BFT_OUT_SEND:
-			if (o.to == HM_BFT_TO_ALL) {
-				send_to_all(n, &o.data);
-			} else if (o.to < n->vs.n && o.to != n->self) {
-				send_to(n, o.to, &o.data);
-			}
-			break;
-		case HM_BFT_OUT_COMMIT:
-			if (n->failure == HM_OK &&
-			    (rc = apply_committed(n, o.data.data, o.data.len, o.hash))) {
+	for (;;) {
+		while (hm_bft_replica_next_output(n->replica, &o) == HM_OK) {
+			switch (o.kind) {
+			case HM_BFT_OUT_SEND:
+				if (o.to == HM_BFT_TO_ALL)
+					send_to_all(n, &o.data);
+				else if (o.to < n->vs.n && o.to != n->self)
+					send_to(n, o.to, &o.data);
+				break;
+			case HM_BFT_OUT_COMMIT:
+				if (queue_commit(n, &o) == HM_OK)
+					continue; /* the buffer is the queue's now */
 				hm_buf_free(&o.data);
-				fatal(n, rc, "executor");
+				(void)apply_commits(n);
+				fatal(n, HM_ERR_NOMEM, "executor");
 				return;
+			case HM_BFT_OUT_EVIDENCE:
+				hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
+				       HM_LOG_UINT("bytes", o.data.len));
+				break;
+			case HM_BFT_OUT_EVIDENCE_COMMITTED:
+				note_committed_evidence(n, &o);
+				break;
 			}
-			{
-				struct hm_bft_block b;
-
-				now = now_ms(n);
-				if (hm_bft_block_decode(&b, o.data.data, o.data.len) == HM_OK)
-					n->last_latency = now > b.timestamp ? now - b.timestamp : 0;
-			}
-			hm_log(HM_LOG_DEBUG, LOG, "committed", HM_LOG_UINT("height", o.height));
-			break;
-		case HM_BFT_OUT_EVIDENCE:
-			hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
-			       HM_LOG_UINT("bytes", o.data.len));
-			break;
-		case HM_BFT_OUT_EVIDENCE_COMMITTED:
-			note_committed_evidence(n, &o);
-			break;
+			hm_buf_free(&o.data);
 		}
-		hm_buf_free(&o.data);
+		if (n->ncommits == 0)
+			break;
+		if ((rc = apply_commits(n)) != HM_OK) {
+			fatal(n, rc, "executor");
+			return;
+		}
 	}
 	if (n->stopping)
 		return;
 	now = now_ms(n);
 	deadline = hm_bft_replica_next_deadline(n->replica);
 	uv_timer_start(&n->timer, on_timer, deadline > now ? deadline - now : 0, 0);
+}
+
+static void pump(struct hm_node *n)
+{
+	if (n->pumping)
+		return; /* the outer drain() loops until no output is left */
+	n->pumping = 1;
+	drain(n);
+	n->pumping = 0;
 }
 
 static void on_timer(uv_timer_t *t)
@@ -1370,6 +1421,9 @@ void hm_node_free(struct hm_node *n)
 	hm_buf_free(&n->blockbuf);
 	hm_buf_free(&n->hashbuf);
 	hm_buf_free(&n->fwd);
+	for (size_t i = 0; i < n->ncommits; i++)
+		hm_buf_free(&n->commits[i].data);
+	free(n->commits);
 	free(n);
 }
 

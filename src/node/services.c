@@ -248,6 +248,7 @@ static int verify_op(void *ctx, MDB_txn *txn, const uint8_t *tx, size_t len,
 	pc.chain_id = s->chain_id;
 	pc.now_s = b->timestamp_ms / 1000;
 	pc.vdf_cache = &s->vdf_cache;
+	pc.stake_cache = &s->stake_cache;
 	rc = hm_proofs_validate(&env, digest, &pc, &res);
 	if (rc != HM_OK) {
 		for (int k = 0; k < HM_PROOF_KINDS; k++) {
@@ -293,6 +294,7 @@ int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
 	pc.chain_id = s->chain_id;
 	pc.now_s = svc_now_ms() / 1000;
 	pc.vdf_cache = &s->vdf_cache;
+	pc.stake_cache = &s->stake_cache;
 	rc = hm_proofs_validate(&env, digest, &pc, res);
 	mdb_txn_abort(txn);
 	/* A verdict, even a negative one, is an answer; only node failures are errors. */
@@ -354,8 +356,15 @@ static void anchor_refresh(struct hm_services *s, uint64_t height)
 
 	if (s->vdf_job != NULL || s->stopping)
 		return;
-	/* Renew at a quarter of the window, so operations never carry a stale anchor. */
-	if (s->anchor.ready && height < s->anchor.height + s->anchor_window / 4)
+	/*
+	 * Renew at half the window: an operation built with the old anchor just
+	 * before the new one is ready still has about W/2 blocks, less the
+	 * evaluation time, to commit (a few blocks are needed). Each renewal is
+	 * one VDF evaluation (T squarings, about half a second of a core here)
+	 * per node, and at 25 blocks/s renewing every quarter window made VDF
+	 * evaluation half of the devnet's CPU at light load (BENCHMARKS.md).
+	 */
+	if (s->anchor.ready && height < s->anchor.height + s->anchor_window / 2)
 		return;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
@@ -540,6 +549,7 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 	hm_buf_init(&s->anchor.vdf_proof);
 	hm_buf_init(&s->cert);
 	hm_vdf_cache_init(&s->vdf_cache);
+	hm_stake_cache_init(&s->stake_cache);
 	hm_sha256(s->chain_id, cfg->chain_id, cfg->chain_id_len);
 	*out = s;
 	if ((rc = load_identity(s, err, errlen)) != HM_OK)

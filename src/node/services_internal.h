@@ -66,6 +66,7 @@ struct hm_services {
 	struct svc_vdf_job *vdf_job; /* running, or NULL */
 	uint64_t vdf_iterations, anchor_window;
 	struct hm_vdf_cache vdf_cache;
+	struct hm_stake_cache stake_cache; /* verified certificate chains (proofs.h) */
 	int stopping;
 
 	/* CT monitors: checkpoints signed with the log key (genesis log.key) */
@@ -79,6 +80,8 @@ struct hm_services {
 	struct hm_tc_ratelimit *ratelimit;
 	struct hm_counter *m_blocks, *m_txs, *m_issued, *m_rejected, *m_stoq_tx, *m_stoq_rx;
 	uint64_t stoq_tx_seen, stoq_rx_seen;
+	struct hm_counter *m_chain_hits, *m_chain_misses; /* the PoStake chain cache */
+	uint64_t chain_hits_seen, chain_misses_seen;
 	struct hm_gauge *m_stoq_conns;
 	struct hm_counter *m_evidence; /* committed equivocation evidence */
 	uint64_t evidence_seen;

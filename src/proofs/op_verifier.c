@@ -29,7 +29,9 @@ static int judge(struct hm_op_verifier *v, const uint8_t *tx, size_t len, uint64
 	view = (struct hm_gov_view){ v->gov_ctx,    txn,       v->node_ctx,
 		                     v->block_hash, v->height, v->trustchain_ctx };
 	hm_gov_state(&view, &st);
-	ctx = (struct hm_proofs_context){ &st, v->chain_id, now_s, &v->cache };
+	ctx = (struct hm_proofs_context){
+		.state = &st, .chain_id = v->chain_id, .now_s = now_s, .vdf_cache = &v->cache
+	};
 	rc = hm_proofs_validate(env, digest, &ctx, res);
 	v->txn_end(v->node_ctx, txn);
 	return rc;

@@ -261,6 +261,10 @@ contains "$(cat "$tmp/metrics.txt")" hypermesh_commit_latency_seconds_bucket
 checks=$((checks + 1))
 awk '$1 == "hypermesh_stoq_sent_bytes_total" && $2 > 0 {ok=1} END {exit !ok}' "$tmp/metrics.txt" ||
   fail "no STOQ bytes counted"
+# Every validator signs its operations with one chain: verified once, then found.
+checks=$((checks + 1))
+awk '$1 == "hypermesh_stake_chain_cache_hits_total" && $2 > 0 {ok=1} END {exit !ok}' \
+  "$tmp/metrics.txt" || fail "no operation found its signer's chain in the cache"
 
 # ---- SIGTERM drains and exits 0 ----
 for i in 0 1 2 3; do kill -TERM "${pids[$i]}"; done

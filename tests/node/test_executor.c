@@ -471,6 +471,90 @@ static void test_watch(void)
 	rmtree(dir);
 }
 
+/* A watcher that, when called, unwatches another watch (the table changes under notify). */
+struct unwatcher {
+	struct seen seen;
+	struct hm_executor *ex;
+	uint64_t victim;
+};
+
+static void on_receipt_unwatch(void *user, int err, const uint8_t txid[32],
+                               const struct hm_receipt *r, const uint8_t *result, size_t len)
+{
+	struct unwatcher *u = user;
+
+	on_receipt(&u->seen, err, txid, r, result, len);
+	if (err == HM_OK)
+		hm_executor_unwatch(u->ex, u->victim);
+}
+
+/*
+ * Many watches (the table grows several times), two per txid, half of them
+ * unwatched, one unwatching another from its callback: each remaining watch
+ * is called exactly once, with its own receipt, and nothing else is.
+ */
+static void test_many_watches(void)
+{
+	enum { N = 300, IN_BLOCK = 200 };
+	char dir[256], text[32];
+	struct recorder rec = { 0 };
+	struct hm_executor *ex;
+	struct hm_block_info b = block(1);
+	struct hm_buf p;
+	static struct seen first[N], second[N];
+	uint64_t tok[N];
+	struct unwatcher u = { { 0 }, NULL, 0 };
+	uint8_t id[32];
+
+	tmpdir(dir, sizeof(dir));
+	ex = open_exec(dir, &rec, 1);
+	CHECK(ex != NULL);
+	CHECK_EQ(hm_executor_start(ex), HM_OK);
+	memset(first, 0, sizeof(first));
+	memset(second, 0, sizeof(second));
+	hm_buf_init(&p);
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof(text), "tx-%d", i);
+		txid_of(id, 0x7001, text);
+		CHECK_EQ(hm_executor_watch(ex, id, on_receipt, &first[i], NULL), HM_OK);
+		CHECK_EQ(hm_executor_watch(ex, id, on_receipt, &second[i], &tok[i]), HM_OK);
+		if (i < IN_BLOCK)
+			add_tx(&p, 0x7001, text);
+	}
+	for (int i = 0; i < N; i += 2)
+		hm_executor_unwatch(ex, tok[i]);
+	hm_executor_unwatch(ex, tok[0]); /* twice: ignored */
+	hm_executor_unwatch(ex, 987654321);
+	/* tx-0's receipt comes first; its new watcher unwatches tx-199's second watch. */
+	u.ex = ex;
+	u.victim = tok[199];
+	txid_of(id, 0x7001, "tx-0");
+	CHECK_EQ(hm_executor_watch(ex, id, on_receipt_unwatch, &u, NULL), HM_OK);
+	CHECK_EQ(hm_executor_apply_block(ex, &b, p.data, p.len), HM_OK);
+	CHECK_EQ(hm_executor_block_txs(ex), IN_BLOCK);
+	CHECK_EQ(u.seen.calls, 1);
+	for (int i = 0; i < N; i++) {
+		int in_block = i < IN_BLOCK;
+		int second_called = in_block && i % 2 == 1 && i != 199;
+
+		CHECK_EQ(first[i].calls, in_block);
+		CHECK_EQ(second[i].calls, second_called);
+		if (in_block) {
+			CHECK_EQ(first[i].err, HM_OK);
+			CHECK_EQ(first[i].r.index, (uint32_t)i);
+		}
+	}
+	hm_executor_close(ex);
+	/* The rest are told the executor closed, once each. */
+	for (int i = IN_BLOCK; i < N; i++) {
+		CHECK_EQ(first[i].calls, 1);
+		CHECK_EQ(first[i].err, HM_ERR_IO);
+		CHECK_EQ(second[i].calls, i % 2);
+	}
+	hm_buf_free(&p);
+	rmtree(dir);
+}
+
 static void test_truncated_store_refused(void)
 {
 	char dir[256], path[300];
@@ -507,4 +591,4 @@ static void test_truncated_store_refused(void)
 
 TEST_MAIN(test_order_rollback_receipts, test_malformed_payload, test_no_verifier_is_unsupported,
           test_module_registry, test_crash_before_committed, test_determinism, test_watch,
-          test_truncated_store_refused)
+          test_many_watches, test_truncated_store_refused)

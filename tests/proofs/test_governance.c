@@ -166,7 +166,7 @@ static int validate_in_state(const struct hm_buf *bytes, struct hm_proofs_result
 		return HM_ERR_IO;
 	view = (struct hm_gov_view){ mod.ctx, txn, NULL, node_block_hash, node_height, NULL };
 	hm_gov_state(&view, &st);
-	ctx = (struct hm_proofs_context){ &st, F.chain_id, FX_NOW, NULL };
+	ctx = (struct hm_proofs_context){ .state = &st, .chain_id = F.chain_id, .now_s = FX_NOW };
 	rc = hm_proofs_validate(&e, digest, &ctx, res);
 	mdb_txn_abort(txn);
 	return rc;
