@@ -616,17 +616,14 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	d.self_exe[len] = '\0';
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	rc = genesis(&d);
-	for (unsigned i = 0; i < d.n; i++)
-		hm_identity_wipe(&d.ids[i]);
-	if (rc != 0)
-		return CLI_FAILURE;
-
 	/*
 	 * Signals are taken synchronously (sigtimedwait); children get them
 	 * unblocked. A non-interactive shell starts background jobs with SIGINT
 	 * ignored, and an ignored signal is discarded even while blocked: restore
-	 * the default so Ctrl-C and `kill -INT` work from scripts too.
+	 * the default so Ctrl-C and `kill -INT` work from scripts too. Blocked
+	 * from here on, so a signal during genesis (seconds; a minute under
+	 * sanitizers) waits for it to finish instead of leaving half a genesis
+	 * directory behind, and then stops the devnet before any node starts.
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -634,6 +631,16 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	rc = genesis(&d);
+	for (unsigned i = 0; i < d.n; i++)
+		hm_identity_wipe(&d.ids[i]);
+	if (rc != 0)
+		return CLI_FAILURE;
+	if (sigtimedwait(&set, NULL, &(struct timespec){ 0, 0 }) > 0) {
+		printf("devnet: stopped before starting the nodes\n");
+		return CLI_OK;
+	}
 	for (unsigned i = 0; i < d.n; i++) {
 		d.pids[i] = spawn(&d, i);
 		if (d.pids[i] < 0) {
