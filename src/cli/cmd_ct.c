@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_number.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/codec.h"
 #include "hypermesh/ct.h"
@@ -709,21 +710,6 @@ struct log_args {
 	int have_size;
 };
 
-static int parse_u64_arg(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || x > 0x7fffffffffffffffull)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 static int log_parse(const struct cli_command *cmd, int argc, char **argv, struct log_args *a)
 {
 	enum {
@@ -763,17 +749,17 @@ static int log_parse(const struct cli_command *cmd, int argc, char **argv, struc
 			a->json = 1;
 			break;
 		case OPT_INCL:
-			if (parse_u64_arg(optarg, &a->a) != 0)
+			if (cli_number(optarg, 0, INT64_MAX, &a->a) != 0)
 				return cli_usage_error(cmd, "--inclusion must be a leaf index");
 			a->inclusion = 1;
 			break;
 		case OPT_CONS:
-			if (parse_u64_arg(optarg, &a->a) != 0)
+			if (cli_number(optarg, 0, INT64_MAX, &a->a) != 0)
 				return cli_usage_error(cmd, "--consistency must be OLD NEW sizes");
 			a->consistency = 1;
 			break;
 		case OPT_SIZE:
-			if (parse_u64_arg(optarg, &a->b) != 0)
+			if (cli_number(optarg, 0, INT64_MAX, &a->b) != 0)
 				return cli_usage_error(cmd, "--size must be a tree size");
 			a->have_size = 1;
 			break;
@@ -1040,7 +1026,8 @@ static int ct_proof(const struct cli_command *cmd, int argc, char **argv)
 		return cli_usage_error(cmd, "proof needs --dir DIR and one of --inclusion INDEX "
 		                            "[--size N] or --consistency OLD NEW");
 	if (a.consistency) {
-		if (optind + 1 != argc || a.have_size || parse_u64_arg(argv[optind], &a.b) != 0)
+		if (optind + 1 != argc || a.have_size ||
+		    cli_number(argv[optind], 0, INT64_MAX, &a.b) != 0)
 			return cli_usage_error(cmd, "--consistency needs OLD and NEW tree sizes");
 		if (a.a == 0 || a.a > a.b)
 			return cli_usage_error(cmd, "--consistency needs 0 < OLD <= NEW");

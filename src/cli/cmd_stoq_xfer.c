@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "cli_number.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
@@ -106,22 +107,6 @@ static void on_deadline(uv_timer_t *t)
 	xfer_fail(t->data, HM_ERR_IO, "timed out");
 }
 
-static int parse_u64(const struct cli_command *cmd, const char *name, const char *arg, uint64_t max,
-                     uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return cli_usage_error(cmd, "%s needs a number, not '%s'", name, arg);
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || v > max)
-		return cli_usage_error(cmd, "%s: '%s' is not a number in 0..%" PRIu64, name, arg,
-		                       max);
-	*out = v;
-	return CLI_OK;
-}
-
 /* HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT (a bare IPv6 address has no port). */
 static int parse_target(const struct cli_command *cmd, const char *arg, struct xfer_opts *o)
 {
@@ -147,7 +132,7 @@ static int parse_target(const struct cli_command *cmd, const char *arg, struct x
 	o->host[len] = '\0';
 	o->have_host = 1;
 	if (port != NULL) {
-		if (parse_u64(cmd, "the port", port, 65535, &o->port) != CLI_OK)
+		if (cli_option_number(cmd, "the port", port, 0, 65535, &o->port) != CLI_OK)
 			return CLI_USAGE;
 		o->have_port = 1;
 	}
@@ -188,7 +173,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 			o->bind = optarg;
 			break;
 		case 'p':
-			rc = parse_u64(cmd, "--port", optarg, 65535, &o->port);
+			rc = cli_option_number(cmd, "--port", optarg, 0, 65535, &o->port);
 			o->have_port = 1;
 			break;
 		case 'i':
@@ -201,10 +186,11 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 			o->out = optarg;
 			break;
 		case 'n':
-			rc = parse_u64(cmd, "--count", optarg, UINT32_MAX, &o->count);
+			rc = cli_option_number(cmd, "--count", optarg, 0, UINT32_MAX, &o->count);
 			break;
 		case 't':
-			rc = parse_u64(cmd, "--timeout", optarg, 3600000, &o->timeout_ms);
+			rc = cli_option_number(cmd, "--timeout", optarg, 0, 3600000,
+			                       &o->timeout_ms);
 			break;
 		case 'q':
 			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)

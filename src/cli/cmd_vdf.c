@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_number.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
@@ -58,20 +59,7 @@ static int parse_input(const struct cli_command *cmd, struct vdf_args *a, const 
 
 static int parse_iterations(const struct cli_command *cmd, struct vdf_args *a, const char *s)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		return cli_usage_error(cmd, "--iterations '%s' is not a number", s);
-	v = strtoull(s, &end, 10);
-	if (*end != '\0')
-		return cli_usage_error(cmd, "--iterations '%s' is not a number", s);
-	if (errno == ERANGE || v == 0 || v > HM_VDF_ITERATIONS_MAX)
-		return cli_usage_error(cmd, "--iterations must be between 1 and %" PRIu64,
-		                       (uint64_t)HM_VDF_ITERATIONS_MAX);
-	a->iterations = v;
-	return CLI_OK;
+	return cli_option_number(cmd, "--iterations", s, 1, HM_VDF_ITERATIONS_MAX, &a->iterations);
 }
 
 /* Parses the options of eval or verify; returns CLI_OK to go on, or an exit code (*stop set). */
