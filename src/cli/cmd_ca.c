@@ -16,7 +16,7 @@
 #include <gnutls/gnutls.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -37,20 +37,6 @@ static int parse_pq(const char *s, enum hm_sig_alg *alg)
 	else
 		return -1;
 	return 0;
-}
-
-/* Shared getopt handling: returns -1 to go on, or an exit code. */
-static int common(const struct cli_command *cmd, int opt, char **argv, int *stop)
-{
-	int rc = cli_common_option(cmd, opt, optarg, stop);
-
-	if (rc > 0 || *stop)
-		return rc;
-	if (rc == CLI_OK)
-		return -1;
-	if (opt == ':')
-		return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-	return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 static int write_pem_file(const char *path, const char *label, const struct hm_buf *der)
@@ -220,7 +206,7 @@ static int ca_init(const struct cli_command *cmd, int argc, char **argv)
 			crl = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -288,7 +274,7 @@ static int ca_csr(const struct cli_command *cmd, int argc, char **argv)
 			pq_key = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -387,7 +373,7 @@ static int ca_issue(const struct cli_command *cmd, int argc, char **argv)
 			genesis = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -460,7 +446,7 @@ static int ca_verify(const struct cli_command *cmd, int argc, char **argv)
 			crl_path = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -535,7 +521,7 @@ static int ca_chain(const struct cli_command *cmd, int argc, char **argv)
 			inter = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -643,7 +629,7 @@ static int ca_revoke(const struct cli_command *cmd, int argc, char **argv)
 				        "certificateHold or unspecified");
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -720,7 +706,7 @@ static int ca_crl(const struct cli_command *cmd, int argc, char **argv)
 				return cli_usage_error(cmd, "--at must be Unix seconds");
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}

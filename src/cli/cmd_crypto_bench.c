@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/crypto_impl.h"
 #include "hypermesh/error.h"
@@ -355,11 +355,6 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, ":jn:o:p" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'j':
 			c.json = 1;
@@ -375,10 +370,9 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 		case 'p':
 			c.portable_only = 1;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/codec.h"
 #include "hypermesh/ct.h"
@@ -665,14 +665,8 @@ static int ct_verify(const struct cli_command *cmd, int argc, char **argv)
 	int opt, stop = 0, rc, bad_files = 0, nfiles;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
+		if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 			return rc;
-		if (rc == CLI_OK)
-			continue;
-		if (opt == ':')
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind == argc)
 		return cli_usage_error(cmd, "verify needs at least one FILE");
@@ -770,15 +764,8 @@ static int log_parse(const struct cli_command *cmd, int argc, char **argv, struc
 			a->leaf = optarg;
 			break;
 		default:
-			rc = cli_common_option(cmd, opt, optarg, &stop);
-			if (rc > 0 || stop)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
-			if (rc == CLI_OK)
-				break;
-			if (opt == ':')
-				return cli_usage_error(cmd, "option '%s' needs a value",
-				                       argv[optind - 1]);
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	return -1;

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/error.h"
 #include "hypermesh/os.h"
 
@@ -372,13 +372,9 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv, i
 
 	while ((opt = getopt_long(argc, argv, ":ji:n:" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
 		uint64_t value;
+		int rc;
 
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'j':
 			*json = 1;
@@ -397,10 +393,9 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv, i
 				return rc;
 			*(opt == 'i' ? interval_ms : count) = (unsigned long)value;
 			continue;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)
@@ -800,14 +795,10 @@ static int parse_top_options(const struct cli_command *cmd, int argc, char **arg
 
 	while ((opt = getopt_long(argc, argv, ":ji:n:p:1" CLI_COMMON_SHORT_OPTIONS, options,
 	                          NULL)) != -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
 		uint64_t value, lo = 1, hi = 1000000;
 		const char *name = "--count";
+		int rc;
 
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'j':
 			o->json = 1;
@@ -846,10 +837,9 @@ static int parse_top_options(const struct cli_command *cmd, int argc, char **arg
 			else
 				o->pids[o->npids++] = (int32_t)value;
 			continue;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

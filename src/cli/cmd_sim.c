@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/bft_sim.h"
 #include "hypermesh/error.h"
 
@@ -30,11 +30,6 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, ":s:n:k:f:p:" CLI_COMMON_SHORT_OPTIONS, options,
 	                          NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 's':
 			if (cli_number(optarg, 0, UINT64_MAX, &cfg.seed) != 0)
@@ -62,10 +57,9 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 				return cli_usage_error(cmd, "unknown signature policy '%s'",
 				                       optarg);
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
@@ -41,16 +42,11 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct sp
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, stop = 0;
+	int opt, stop = 0, rc;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 's':
 			a->size = optarg;
@@ -73,10 +69,9 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct sp
 		case 'p':
 			a->proof = optarg;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option %s", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind != argc)

@@ -12,7 +12,7 @@
 #include <uv.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -196,38 +196,6 @@ static const char *cmd_sub_name(char **argv)
 	return argv[0] != NULL ? argv[0] : "";
 }
 
-/* HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT; a bare IPv6 address has no port. */
-static int parse_target(const struct cli_command *cmd, const char *arg, struct stoq_opts *o)
-{
-	const char *host = arg, *port = NULL, *end;
-	size_t len;
-
-	if (arg[0] == '[') {
-		end = strchr(arg, ']');
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-			return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
-		host = arg + 1;
-		len = (size_t)(end - host);
-		port = end[1] == ':' ? end + 2 : NULL;
-	} else if ((end = strchr(arg, ':')) != NULL && strchr(end + 1, ':') == NULL) {
-		len = (size_t)(end - arg);
-		port = end + 1;
-	} else {
-		len = strlen(arg);
-	}
-	if (len == 0 || len >= sizeof(o->target))
-		return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
-	memcpy(o->target, host, len);
-	o->target[len] = '\0';
-	o->addr = o->target;
-	if (port != NULL) {
-		if (cli_option_number(cmd, "the port", port, 0, 65535, &o->port) != CLI_OK)
-			return CLI_USAGE;
-		o->have_port = 1;
-	}
-	return CLI_OK;
-}
-
 static int parse_opts(const struct cli_command *cmd, int argc, char **argv, struct stoq_opts *o)
 {
 	static const struct option options[] = {
@@ -250,11 +218,6 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	int opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return stop ? -1 : rc;
-		if (rc == CLI_OK)
-			continue;
 		rc = CLI_OK;
 		switch (opt) {
 		case 'k':
@@ -304,19 +267,21 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		case 'R':
 			o->trust_root = optarg;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return stop ? -1 : rc;
+			rc = CLI_OK;
 		}
 		if (rc != CLI_OK)
 			return rc;
 	}
 	/* ping's target may be given as HOST[:PORT] ("[v6]:PORT" with a port). */
 	if (optind < argc && strcmp(cmd_sub_name(argv), "ping") == 0 && o->addr == NULL) {
-		rc = parse_target(cmd, argv[optind], o);
+		rc = cli_host_port(cmd, argv[optind], o->target, sizeof(o->target), &o->port,
+		                   &o->have_port);
 		if (rc != CLI_OK)
 			return rc;
+		o->addr = o->target;
 		optind++;
 	}
 	if (optind < argc)

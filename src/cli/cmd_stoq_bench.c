@@ -31,7 +31,7 @@
 #include <uv.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -132,11 +132,6 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	int opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return stop ? -1 : rc;
-		if (rc == CLI_OK)
-			continue;
 		rc = CLI_OK;
 		switch (opt) {
 		case 'S':
@@ -187,10 +182,10 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		case 'G':
 			o->no_gso = 1;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return stop ? -1 : rc;
+			rc = CLI_OK;
 		}
 		if (rc != CLI_OK)
 			return rc;

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_number.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
@@ -79,13 +79,6 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, stru
 
 	*stop = 0;
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, stop);
-		if (rc > 0 || *stop) {
-			*stop = 1;
-			return rc;
-		}
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case OPT_INPUT:
 			rc = parse_input(cmd, a, optarg);
@@ -105,11 +98,12 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, stru
 			a->progress = 1;
 			rc = CLI_OK;
 			break;
-		case ':':
-			rc = cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			rc = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, stop)) >= 0) {
+				*stop = 1;
+				return rc;
+			}
+			rc = CLI_OK;
 			break;
 		}
 		if (rc != CLI_OK) {

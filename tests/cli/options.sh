@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Numeric option values (src/cli/cli_number.c), read the same way by every
-# command: whole decimal digits within the option's range, else a usage error
-# (exit 1) in one line that names the option, its range and the bad value.
+# Option handling shared by the commands (src/cli/cli_args.c): numeric values
+# are whole decimal digits within the option's range, HOST[:PORT] targets are
+# split the same way, and an unknown option or one missing its value is one
+# usage error line (exit 1) in every command.
 set -e
 source "$(dirname "$0")/../lib/cli.bash"
 
@@ -52,5 +53,37 @@ expect 1 "$hm" ct proof --dir "$tmp" --inclusion 9223372036854775808
 contains "$err" "--inclusion must be a leaf index"
 expect 1 "$hm" ct proof --dir "$tmp" --consistency 1 " 2"
 contains "$err" "--consistency needs OLD and NEW tree sizes"
+
+# HOST[:PORT] for stoq ping and stoq send.
+for bad in "[::1" "[::1]x" "[]:1" ":1" "host:" "host:65536" "$(printf 'h%.0s' {1..64})"; do
+  expect 1 "$hm" stoq send --key "$tmp/none" "$bad"
+  expect_one_error_line
+done
+expect 1 "$hm" stoq ping --key "$tmp/none" "[::1]:70000"
+contains "$err" "the port must be a number from 0 to 65535, not '70000'"
+# A well-formed target gets past option parsing to the missing key file (2).
+expect 2 "$hm" stoq ping --key "$tmp/none" --peer-id "$(printf '00%.0s' {1..32})" "[::1]:4433"
+expect_one_error_line
+
+# Unknown options and options missing their value, command by command.
+for c in "keygen" "sim" "space prove" "stoq ping" "stoq send" "stoq bench" \
+         "crypto selftest" "crypto bench" "ct verify" "ct sth" "apikey list" "ca init" \
+         "vdf eval" "hw" "top"; do
+  expect 1 "$hm" $c --no-such-option
+  expect_one_error_line
+  contains "$err" "unknown option '--no-such-option'"
+done
+for c in "keygen --out" "sim --seed" "stoq ping --key" "stoq bench --count" "crypto bench --runs" \
+         "ct sth --dir" "apikey list --dir" "ca init --dir" "vdf eval --input" "top --interval"; do
+  expect 1 "$hm" $c
+  expect_one_error_line
+  contains "$err" "needs a value"
+done
+# --help still ends parsing with exit 0 wherever the shared handler took over.
+for c in "keygen" "sim" "stoq ping" "stoq bench" "crypto bench" "ct verify" "apikey list" \
+         "ca init" "vdf eval" "hw" "top"; do
+  expect 0 "$hm" $c --help
+  contains "$out" "usage:"
+done
 
 finish
