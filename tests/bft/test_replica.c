@@ -90,6 +90,15 @@ static int feed_block(struct hm_bft_replica *r, const struct hm_bft_block *b, ui
 	return rc;
 }
 
+/* Encodes m into enc (reused) and hands it to r at time now: the replica's answer. */
+static int deliver(struct hm_bft_replica *r, struct hm_buf *enc, const struct hm_bft_msg *m,
+                   uint64_t now)
+{
+	hm_buf_truncate(enc, 0);
+	CHECK_ERR(hm_bft_msg_encode(enc, m), HM_OK);
+	return hm_bft_replica_on_message(r, enc->data, enc->len, now);
+}
+
 /* A chain B[1..3] in views 1..3, each justified by a QC of its parent. */
 static void chain3(struct hm_bft_block b[4], uint8_t h[4][HM_BFT_HASH_LEN], struct hm_bft_qc qc[4])
 {
@@ -429,18 +438,14 @@ static void test_timeouts(void)
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, fx.sk[i], 1, NULL, 0,
 		                      m->u.timeout.sig),
 		          HM_OK);
-		hm_buf_truncate(&enc, 0);
-		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 1500), HM_OK);
+		CHECK_ERR(deliver(r, &enc, m, 1500), HM_OK);
 	}
 	hm_bft_replica_status(r, &s);
 	CHECK_EQ(s.view, 2);
 	CHECK_EQ(hm_bft_replica_next_deadline(r), 3500);
 	/* A forged timeout signature is refused. */
 	m->u.timeout.sig[0] ^= 1;
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 1500), HM_ERR_VERIFY);
+	CHECK_ERR(deliver(r, &enc, m, 1500), HM_ERR_VERIFY);
 
 	/* f+1 = 2 timeouts for a replica's current view make it time out at once. */
 	r2 = replica(3, &st2, 0, 0);
@@ -450,9 +455,7 @@ static void test_timeouts(void)
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, fx.sk[i], 1, NULL, 0,
 		                      m->u.timeout.sig),
 		          HM_OK);
-		hm_buf_truncate(&enc, 0);
-		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r2, enc.data, enc.len, 10), HM_OK);
+		CHECK_ERR(deliver(r2, &enc, m, 10), HM_OK);
 		drain(r2, &o);
 		CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_TIMEOUT), i == 2 ? 1 : 0);
 	}
@@ -490,18 +493,13 @@ static void test_vote_collection(void)
 	memcpy(m->u.vote.block, h[1], 32);
 	/* Out of range voter, then a bad signature. */
 	m->u.vote.voter = 4;
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_ERR_RANGE);
+	CHECK_ERR(deliver(r, &enc, m, 6), HM_ERR_RANGE);
 	m->u.vote.voter = 0;
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_ERR_VERIFY);
+	CHECK_ERR(deliver(r, &enc, m, 6), HM_ERR_VERIFY);
 	/* Validator 0's vote: two of three. */
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[0], 1, h[1], 0, m->u.vote.sig),
 	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, 6), HM_OK);
 	/* Its duplicate does not count twice. */
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_OK);
 	drain(r, &o);
@@ -513,15 +511,11 @@ static void test_vote_collection(void)
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[3], 1, m->u.vote.block, 0,
 	                      m->u.vote.sig),
 	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 7), HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, 7), HM_OK);
 	memcpy(m->u.vote.block, h[1], 32);
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[3], 1, h[1], 0, m->u.vote.sig),
 	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 7), HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, 7), HM_OK);
 	drain(r, &o);
 	CHECK_EQ(count(&o, HM_BFT_OUT_EVIDENCE, 0), 1);
 	CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL), 0);
@@ -529,9 +523,7 @@ static void test_vote_collection(void)
 	m->u.vote.voter = 1;
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[1], 1, h[1], 0, m->u.vote.sig),
 	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 8), HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, 8), HM_OK);
 	drain(r, &o);
 	p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL, 0);
 	CHECK(p != NULL);
@@ -643,8 +635,7 @@ static void test_restart_recovers(void)
 		m->type = HM_BFT_MSG_BLOCK_REQUEST;
 		memcpy(m->u.request.block, h[i], 32);
 		m->u.request.requester = 2;
-		CHECK_ERR(hm_bft_msg_encode(&req, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r, req.data, req.len, 100), HM_OK);
+		CHECK_ERR(deliver(r, &req, m, 100), HM_OK);
 		drain(r, &o);
 		p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_BLOCK_RESPONSE, 0);
 		CHECK(p != NULL && p->to == 2);
@@ -732,9 +723,7 @@ static void test_mempool(void)
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[v], 3, h[3], 0,
 		                      m->u.vote.sig),
 		          HM_OK);
-		hm_buf_truncate(&enc, 0);
-		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 40), HM_OK);
+		CHECK_ERR(deliver(r, &enc, m, 40), HM_OK);
 	}
 	drain(r, &o);
 	p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL, 0);
@@ -804,8 +793,7 @@ static void feed_vote(struct hm_bft_replica *r, uint16_t voter, uint64_t view, c
 	CHECK_ERR(
 	        hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[voter], view, hash, 0, m->u.vote.sig),
 	        HM_OK);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, now), HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, now), HM_OK);
 	hm_buf_free(&enc);
 	free(m);
 }
