@@ -458,9 +458,19 @@ static const char *root_case(const struct vfile *f, const struct rfc_tree *t, co
 }
 
 /* The listed proof must equal the regenerated one and verify, and a flipped bit must not. */
-static const char *proof_checks(const uint8_t (*listed)[H], size_t n, const uint8_t (*regen)[H],
-                                size_t regen_n)
+typedef int (*proof_fn)(hm_ct_subtree_fn get, void *ctx, uint64_t a, uint64_t tree_size,
+                        uint8_t (*proof)[H], size_t cap, size_t *proof_len);
+
+/* The listed proof must be the one we generate for (a, tree_size) over the same leaves. */
+static const char *proof_checks(const struct rfc_tree *t, proof_fn prove, uint64_t a,
+                                uint64_t tree_size, const uint8_t (*listed)[H], size_t n)
 {
+	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
+	uint8_t regen[HM_CT_PROOF_MAX][H];
+	size_t regen_n;
+
+	if (prove(hm_ct_mem_subtree, &mem, a, tree_size, regen, HM_CT_PROOF_MAX, &regen_n) != HM_OK)
+		return "cannot regenerate";
 	if (n != regen_n || (n != 0 && memcmp(listed, regen, n * H) != 0))
 		return "differs from the regenerated proof";
 	return NULL;
@@ -468,10 +478,9 @@ static const char *proof_checks(const uint8_t (*listed)[H], size_t n, const uint
 
 static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *t, const json_t *c)
 {
-	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
-	uint8_t proof[PROOF_ROOM][H], regen[HM_CT_PROOF_MAX][H], leaf[H], root[H];
+	uint8_t proof[PROOF_ROOM][H], leaf[H], root[H];
 	uint64_t idx, size;
-	size_t n, regen_n;
+	size_t n;
 	int ok;
 	const char *why;
 
@@ -488,11 +497,8 @@ static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *
 		return why;
 	if (hm_ct_verify_inclusion(leaf, idx, size, (const uint8_t(*)[H])proof, n, root) != HM_OK)
 		return "does not verify";
-	if (hm_ct_inclusion_proof(hm_ct_mem_subtree, &mem, idx, size, regen, HM_CT_PROOF_MAX,
-	                          &regen_n) != HM_OK)
-		return "cannot regenerate";
-	if ((why = proof_checks((const uint8_t(*)[H])proof, n, (const uint8_t(*)[H])regen,
-	                        regen_n)) != NULL)
+	if ((why = proof_checks(t, hm_ct_inclusion_proof, idx, size, (const uint8_t(*)[H])proof,
+	                        n)) != NULL)
 		return why;
 	for (size_t i = 0; i < n; i++) {
 		proof[i][i % H] ^= 0x40;
@@ -507,10 +513,9 @@ static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *
 static const char *consistency_case(const struct vfile *f, const struct rfc_tree *t,
                                     const json_t *c)
 {
-	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
-	uint8_t proof[PROOF_ROOM][H], regen[HM_CT_PROOF_MAX][H], r1[H], r2[H];
+	uint8_t proof[PROOF_ROOM][H], r1[H], r2[H];
 	uint64_t m, size;
-	size_t n, regen_n;
+	size_t n;
 	int ok;
 	const char *why;
 
@@ -528,11 +533,8 @@ static const char *consistency_case(const struct vfile *f, const struct rfc_tree
 		return why;
 	if (hm_ct_verify_consistency(m, size, r1, r2, (const uint8_t(*)[H])proof, n) != HM_OK)
 		return "does not verify";
-	if (hm_ct_consistency_proof(hm_ct_mem_subtree, &mem, m, size, regen, HM_CT_PROOF_MAX,
-	                            &regen_n) != HM_OK)
-		return "cannot regenerate";
-	if ((why = proof_checks((const uint8_t(*)[H])proof, n, (const uint8_t(*)[H])regen,
-	                        regen_n)) != NULL)
+	if ((why = proof_checks(t, hm_ct_consistency_proof, m, size, (const uint8_t(*)[H])proof,
+	                        n)) != NULL)
 		return why;
 	for (size_t i = 0; i < n; i++) {
 		proof[i][(i * 5) % H] ^= 0x02;
