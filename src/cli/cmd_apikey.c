@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/secure.h"
@@ -67,15 +68,8 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct ar
 			a->json = 1;
 			break;
 		default:
-			rc = cli_common_option(cmd, opt, optarg, &stop);
-			if (rc > 0 || stop)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
-			if (rc == CLI_OK)
-				break;
-			if (opt == ':')
-				return cli_usage_error(cmd, "option '%s' needs a value",
-				                       argv[optind - 1]);
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

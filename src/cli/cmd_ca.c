@@ -16,6 +16,7 @@
 #include <gnutls/gnutls.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -24,21 +25,6 @@
 #include "hypermesh/trustchain_state.h"
 
 #define MAX_DNS 16
-
-static int parse_u64_arg(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	*v = x;
-	return 0;
-}
 
 static int parse_pq(const char *s, enum hm_sig_alg *alg)
 {
@@ -51,20 +37,6 @@ static int parse_pq(const char *s, enum hm_sig_alg *alg)
 	else
 		return -1;
 	return 0;
-}
-
-/* Shared getopt handling: returns -1 to go on, or an exit code. */
-static int common(const struct cli_command *cmd, int opt, char **argv, int *stop)
-{
-	int rc = cli_common_option(cmd, opt, optarg, stop);
-
-	if (rc > 0 || *stop)
-		return rc;
-	if (rc == CLI_OK)
-		return -1;
-	if (opt == ':')
-		return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-	return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 static int write_pem_file(const char *path, const char *label, const struct hm_buf *der)
@@ -218,7 +190,7 @@ static int ca_init(const struct cli_command *cmd, int argc, char **argv)
 			dir = optarg;
 			break;
 		case OPT_VALIDATORS:
-			if (parse_u64_arg(optarg, &n) != 0 || n == 0 || n > 1024)
+			if (cli_number(optarg, 1, 1024, &n) != 0)
 				return cli_usage_error(cmd, "--validators must be 1..1024");
 			break;
 		case OPT_PQ:
@@ -227,14 +199,14 @@ static int ca_init(const struct cli_command *cmd, int argc, char **argv)
 				                       "--pq must be ml-dsa-87 or falcon-1024");
 			break;
 		case OPT_NOT_BEFORE:
-			if (parse_u64_arg(optarg, &nb) != 0)
+			if (cli_number(optarg, 0, UINT64_MAX, &nb) != 0)
 				return cli_usage_error(cmd, "--not-before must be Unix seconds");
 			break;
 		case OPT_CRL:
 			crl = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -302,7 +274,7 @@ static int ca_csr(const struct cli_command *cmd, int argc, char **argv)
 			pq_key = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -376,7 +348,7 @@ static int ca_issue(const struct cli_command *cmd, int argc, char **argv)
 			dir = optarg;
 			break;
 		case OPT_CA:
-			if (parse_u64_arg(optarg, &index) != 0 || index > 1023)
+			if (cli_number(optarg, 0, 1023, &index) != 0)
 				return cli_usage_error(cmd, "--ca must be a validator index");
 			break;
 		case OPT_CSR:
@@ -388,7 +360,7 @@ static int ca_issue(const struct cli_command *cmd, int argc, char **argv)
 				                            "tls-client or tx-signing");
 			break;
 		case OPT_NOT_BEFORE:
-			if (parse_u64_arg(optarg, &nb) != 0)
+			if (cli_number(optarg, 0, UINT64_MAX, &nb) != 0)
 				return cli_usage_error(cmd, "--not-before must be Unix seconds");
 			break;
 		case OPT_OUT:
@@ -401,7 +373,7 @@ static int ca_issue(const struct cli_command *cmd, int argc, char **argv)
 			genesis = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -467,14 +439,14 @@ static int ca_verify(const struct cli_command *cmd, int argc, char **argv)
 			root_path = optarg;
 			break;
 		case OPT_AT:
-			if (parse_u64_arg(optarg, &at) != 0)
+			if (cli_number(optarg, 0, UINT64_MAX, &at) != 0)
 				return cli_usage_error(cmd, "--at must be Unix seconds");
 			break;
 		case OPT_CRL:
 			crl_path = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -549,7 +521,7 @@ static int ca_chain(const struct cli_command *cmd, int argc, char **argv)
 			inter = optarg;
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -657,7 +629,7 @@ static int ca_revoke(const struct cli_command *cmd, int argc, char **argv)
 				        "certificateHold or unspecified");
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}
@@ -719,23 +691,22 @@ static int ca_crl(const struct cli_command *cmd, int argc, char **argv)
 			genesis = optarg;
 			break;
 		case OPT_CA:
-			if (parse_u64_arg(optarg, &index) != 0 || index > 1023)
+			if (cli_number(optarg, 0, 1023, &index) != 0)
 				return cli_usage_error(cmd, "--ca must be a validator index");
 			break;
 		case OPT_OUT:
 			out = optarg;
 			break;
 		case OPT_DAYS:
-			if (parse_u64_arg(optarg, &days) != 0 || days == 0 || days > 3650)
+			if (cli_number(optarg, 1, 3650, &days) != 0)
 				return cli_usage_error(cmd, "--days must be 1..3650");
 			break;
 		case OPT_AT:
-			if (parse_u64_arg(optarg, &at) != 0 ||
-			    at > HM_TC_TIME_MAX - 3650 * 86400ull)
+			if (cli_number(optarg, 0, HM_TC_TIME_MAX - 3650 * 86400ull, &at) != 0)
 				return cli_usage_error(cmd, "--at must be Unix seconds");
 			break;
 		default:
-			if ((rc = common(cmd, opt, argv, &stop)) >= 0)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
 		}
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/crypto_impl.h"
 #include "hypermesh/error.h"
 #include "hypermesh/kat.h"
@@ -20,19 +21,13 @@ static int selftest(const struct cli_command *cmd, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, ":p" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		if (opt == 'p') {
 			/* The portable kernels are always available. */
 			(void)hm_crypto_impl_select(HM_CRYPTO_IMPL_PORTABLE);
 			continue;
 		}
-		if (opt == ':')
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+			return rc;
 	}
 	if (optind == argc)
 		rc = hm_kat_run_builtin(stdout);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/crypto_impl.h"
 #include "hypermesh/error.h"
@@ -350,25 +351,17 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 	struct bench_ctx c = { .out = stdout, .first = 1, .runs = 201, .impl = "-" };
 	enum hm_crypto_impl was = hm_crypto_impl_active();
 	int opt, stop = 0, rc;
-	char *end;
-	unsigned long runs;
+	uint64_t runs;
 
 	while ((opt = getopt_long(argc, argv, ":jn:o:p" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'j':
 			c.json = 1;
 			break;
 		case 'n':
-			runs = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || runs < 1 || runs > 1000000)
-				return cli_usage_error(cmd,
-				                       "--runs needs a number from 1 to 1000000");
+			if (cli_option_number(cmd, "--runs", optarg, 1, 1000000, &runs) != CLI_OK)
+				return CLI_USAGE;
 			c.runs = (unsigned)runs;
 			break;
 		case 'o':
@@ -377,10 +370,9 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv)
 		case 'p':
 			c.portable_only = 1;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

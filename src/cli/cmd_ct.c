@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/codec.h"
 #include "hypermesh/ct.h"
@@ -457,9 +458,19 @@ static const char *root_case(const struct vfile *f, const struct rfc_tree *t, co
 }
 
 /* The listed proof must equal the regenerated one and verify, and a flipped bit must not. */
-static const char *proof_checks(const uint8_t (*listed)[H], size_t n, const uint8_t (*regen)[H],
-                                size_t regen_n)
+typedef int (*proof_fn)(hm_ct_subtree_fn get, void *ctx, uint64_t a, uint64_t tree_size,
+                        uint8_t (*proof)[H], size_t cap, size_t *proof_len);
+
+/* The listed proof must be the one we generate for (a, tree_size) over the same leaves. */
+static const char *proof_checks(const struct rfc_tree *t, proof_fn prove, uint64_t a,
+                                uint64_t tree_size, const uint8_t (*listed)[H], size_t n)
 {
+	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
+	uint8_t regen[HM_CT_PROOF_MAX][H];
+	size_t regen_n;
+
+	if (prove(hm_ct_mem_subtree, &mem, a, tree_size, regen, HM_CT_PROOF_MAX, &regen_n) != HM_OK)
+		return "cannot regenerate";
 	if (n != regen_n || (n != 0 && memcmp(listed, regen, n * H) != 0))
 		return "differs from the regenerated proof";
 	return NULL;
@@ -467,10 +478,9 @@ static const char *proof_checks(const uint8_t (*listed)[H], size_t n, const uint
 
 static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *t, const json_t *c)
 {
-	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
-	uint8_t proof[PROOF_ROOM][H], regen[HM_CT_PROOF_MAX][H], leaf[H], root[H];
+	uint8_t proof[PROOF_ROOM][H], leaf[H], root[H];
 	uint64_t idx, size;
-	size_t n, regen_n;
+	size_t n;
 	int ok;
 	const char *why;
 
@@ -487,11 +497,8 @@ static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *
 		return why;
 	if (hm_ct_verify_inclusion(leaf, idx, size, (const uint8_t(*)[H])proof, n, root) != HM_OK)
 		return "does not verify";
-	if (hm_ct_inclusion_proof(hm_ct_mem_subtree, &mem, idx, size, regen, HM_CT_PROOF_MAX,
-	                          &regen_n) != HM_OK)
-		return "cannot regenerate";
-	if ((why = proof_checks((const uint8_t(*)[H])proof, n, (const uint8_t(*)[H])regen,
-	                        regen_n)) != NULL)
+	if ((why = proof_checks(t, hm_ct_inclusion_proof, idx, size, (const uint8_t(*)[H])proof,
+	                        n)) != NULL)
 		return why;
 	for (size_t i = 0; i < n; i++) {
 		proof[i][i % H] ^= 0x40;
@@ -506,10 +513,9 @@ static const char *inclusion_case(const struct vfile *f, const struct rfc_tree *
 static const char *consistency_case(const struct vfile *f, const struct rfc_tree *t,
                                     const json_t *c)
 {
-	struct hm_ct_mem_tree mem = { (const uint8_t(*)[H])t->hashes, t->n };
-	uint8_t proof[PROOF_ROOM][H], regen[HM_CT_PROOF_MAX][H], r1[H], r2[H];
+	uint8_t proof[PROOF_ROOM][H], r1[H], r2[H];
 	uint64_t m, size;
-	size_t n, regen_n;
+	size_t n;
 	int ok;
 	const char *why;
 
@@ -527,11 +533,8 @@ static const char *consistency_case(const struct vfile *f, const struct rfc_tree
 		return why;
 	if (hm_ct_verify_consistency(m, size, r1, r2, (const uint8_t(*)[H])proof, n) != HM_OK)
 		return "does not verify";
-	if (hm_ct_consistency_proof(hm_ct_mem_subtree, &mem, m, size, regen, HM_CT_PROOF_MAX,
-	                            &regen_n) != HM_OK)
-		return "cannot regenerate";
-	if ((why = proof_checks((const uint8_t(*)[H])proof, n, (const uint8_t(*)[H])regen,
-	                        regen_n)) != NULL)
+	if ((why = proof_checks(t, hm_ct_consistency_proof, m, size, (const uint8_t(*)[H])proof,
+	                        n)) != NULL)
 		return why;
 	for (size_t i = 0; i < n; i++) {
 		proof[i][(i * 5) % H] ^= 0x02;
@@ -664,14 +667,8 @@ static int ct_verify(const struct cli_command *cmd, int argc, char **argv)
 	int opt, stop = 0, rc, bad_files = 0, nfiles;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
+		if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 			return rc;
-		if (rc == CLI_OK)
-			continue;
-		if (opt == ':')
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind == argc)
 		return cli_usage_error(cmd, "verify needs at least one FILE");
@@ -708,21 +705,6 @@ struct log_args {
 	uint64_t a, b;
 	int have_size;
 };
-
-static int parse_u64_arg(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || x > 0x7fffffffffffffffull)
-		return -1;
-	*v = x;
-	return 0;
-}
 
 static int log_parse(const struct cli_command *cmd, int argc, char **argv, struct log_args *a)
 {
@@ -763,17 +745,17 @@ static int log_parse(const struct cli_command *cmd, int argc, char **argv, struc
 			a->json = 1;
 			break;
 		case OPT_INCL:
-			if (parse_u64_arg(optarg, &a->a) != 0)
+			if (cli_number(optarg, 0, INT64_MAX, &a->a) != 0)
 				return cli_usage_error(cmd, "--inclusion must be a leaf index");
 			a->inclusion = 1;
 			break;
 		case OPT_CONS:
-			if (parse_u64_arg(optarg, &a->a) != 0)
+			if (cli_number(optarg, 0, INT64_MAX, &a->a) != 0)
 				return cli_usage_error(cmd, "--consistency must be OLD NEW sizes");
 			a->consistency = 1;
 			break;
 		case OPT_SIZE:
-			if (parse_u64_arg(optarg, &a->b) != 0)
+			if (cli_number(optarg, 0, INT64_MAX, &a->b) != 0)
 				return cli_usage_error(cmd, "--size must be a tree size");
 			a->have_size = 1;
 			break;
@@ -784,15 +766,8 @@ static int log_parse(const struct cli_command *cmd, int argc, char **argv, struc
 			a->leaf = optarg;
 			break;
 		default:
-			rc = cli_common_option(cmd, opt, optarg, &stop);
-			if (rc > 0 || stop)
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return rc;
-			if (rc == CLI_OK)
-				break;
-			if (opt == ':')
-				return cli_usage_error(cmd, "option '%s' needs a value",
-				                       argv[optind - 1]);
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	return -1;
@@ -1040,7 +1015,8 @@ static int ct_proof(const struct cli_command *cmd, int argc, char **argv)
 		return cli_usage_error(cmd, "proof needs --dir DIR and one of --inclusion INDEX "
 		                            "[--size N] or --consistency OLD NEW");
 	if (a.consistency) {
-		if (optind + 1 != argc || a.have_size || parse_u64_arg(argv[optind], &a.b) != 0)
+		if (optind + 1 != argc || a.have_size ||
+		    cli_number(argv[optind], 0, INT64_MAX, &a.b) != 0)
 			return cli_usage_error(cmd, "--consistency needs OLD and NEW tree sizes");
 		if (a.a == 0 || a.a > a.b)
 			return cli_usage_error(cmd, "--consistency needs 0 < OLD <= NEW");

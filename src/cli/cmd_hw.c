@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/error.h"
 #include "hypermesh/os.h"
 
@@ -371,14 +372,9 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv, i
 
 	while ((opt = getopt_long(argc, argv, ":ji:n:" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
-		unsigned long *target, lo, hi;
-		char *end;
+		uint64_t value;
+		int rc;
 
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'j':
 			*json = 1;
@@ -388,21 +384,18 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv, i
 			if (!allow_rate)
 				return cli_usage_error(cmd, "unknown option '%s'",
 				                       argv[optind - 1]);
-			target = opt == 'i' ? interval_ms : count;
-			lo = opt == 'i' ? 10 : 1;
-			hi = opt == 'i' ? 3600000UL : 1000000UL;
-			errno = 0;
-			*target = strtoul(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
-			    *target < lo || *target > hi)
-				return cli_usage_error(cmd, "%s must be a number from %lu to %lu",
-				                       opt == 'i' ? "--interval" : "--count", lo,
-				                       hi);
+			if (opt == 'i')
+				rc = cli_option_number(cmd, "--interval", optarg, 10, 3600000,
+				                       &value);
+			else
+				rc = cli_option_number(cmd, "--count", optarg, 1, 1000000, &value);
+			if (rc != CLI_OK)
+				return rc;
+			*(opt == 'i' ? interval_ms : count) = (unsigned long)value;
 			continue;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)
@@ -802,15 +795,10 @@ static int parse_top_options(const struct cli_command *cmd, int argc, char **arg
 
 	while ((opt = getopt_long(argc, argv, ":ji:n:p:1" CLI_COMMON_SHORT_OPTIONS, options,
 	                          NULL)) != -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
-		unsigned long value, lo = 1, hi = 1000000UL;
+		uint64_t value, lo = 1, hi = 1000000;
 		const char *name = "--count";
-		char *end;
+		int rc;
 
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'j':
 			o->json = 1;
@@ -830,17 +818,13 @@ static int parse_top_options(const struct cli_command *cmd, int argc, char **arg
 		case 'p':
 		case 'P':
 			if (opt == 'i')
-				name = "--interval", lo = 10, hi = 3600000UL;
+				name = "--interval", lo = 10, hi = 3600000;
 			else if (opt == 'p')
 				name = "--procs", lo = 0, hi = 1000;
 			else if (opt == 'P')
 				name = "--pid", hi = INT32_MAX;
-			errno = 0;
-			value = strtoul(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
-			    value < lo || value > hi)
-				return cli_usage_error(cmd, "%s must be a number from %lu to %lu",
-				                       name, lo, hi);
+			if (cli_option_number(cmd, name, optarg, lo, hi, &value) != CLI_OK)
+				return CLI_USAGE;
 			if (opt == 'i')
 				o->interval_ms = value;
 			else if (opt == 'n')
@@ -853,10 +837,9 @@ static int parse_top_options(const struct cli_command *cmd, int argc, char **arg
 			else
 				o->pids[o->npids++] = (int32_t)value;
 			continue;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

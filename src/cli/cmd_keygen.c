@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/keystore.h"
@@ -69,15 +70,10 @@ static int keygen_run(const struct cli_command *cmd, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *show = NULL;
-	int force = 0, opt, stop = 0;
+	int force = 0, opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":o:s:f" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'o':
 			out = optarg;
@@ -88,10 +84,9 @@ static int keygen_run(const struct cli_command *cmd, int argc, char **argv)
 		case 'f':
 			force = 1;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

@@ -7,23 +7,9 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/bft_sim.h"
 #include "hypermesh/error.h"
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s == '\0' || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 {
@@ -44,26 +30,22 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, ":s:n:k:f:p:" CLI_COMMON_SHORT_OPTIONS, options,
 	                          NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 's':
-			if (parse_u64(optarg, UINT64_MAX, &cfg.seed))
+			if (cli_number(optarg, 0, UINT64_MAX, &cfg.seed) != 0)
 				return cli_usage_error(cmd, "invalid seed '%s'", optarg);
 			have_seed = 1;
 			break;
 		case 'n':
-			if (parse_u64(optarg, HM_BFT_MAX_VALIDATORS, &v) || v == 0)
-				return cli_usage_error(cmd, "--nodes must be 1..%d",
-				                       HM_BFT_MAX_VALIDATORS);
+			if (cli_option_number(cmd, "--nodes", optarg, 1, HM_BFT_MAX_VALIDATORS,
+			                      &v) != CLI_OK)
+				return CLI_USAGE;
 			cfg.nodes = (uint16_t)v;
 			break;
 		case 'k':
-			if (parse_u64(optarg, UINT64_C(100000000), &cfg.steps) || cfg.steps == 0)
-				return cli_usage_error(cmd, "--steps must be 1..100000000");
+			if (cli_option_number(cmd, "--steps", optarg, 1, 100000000, &cfg.steps) !=
+			    CLI_OK)
+				return CLI_USAGE;
 			break;
 		case 'f':
 			faults = optarg;
@@ -75,10 +57,9 @@ static int sim_run(const struct cli_command *cmd, int argc, char **argv)
 				return cli_usage_error(cmd, "unknown signature policy '%s'",
 				                       optarg);
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

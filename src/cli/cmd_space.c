@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
@@ -41,16 +42,11 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct sp
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, stop = 0;
+	int opt, stop = 0, rc;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 's':
 			a->size = optarg;
@@ -73,10 +69,9 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct sp
 		case 'p':
 			a->proof = optarg;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option %s", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (optind != argc)
@@ -218,18 +213,29 @@ static int space_info(const struct cli_command *cmd, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* The options of prove and verify, and the challenge they name: --anchor and --digest. */
+static int parse_challenge(const struct cli_command *cmd, int argc, char **argv,
+                           struct space_args *a, uint8_t anchor[32], uint8_t digest[32])
+{
+	int rc = parse(cmd, argc, argv, a);
+
+	if (rc >= 0)
+		return rc;
+	if ((rc = hex32(cmd, "anchor", a->anchor, anchor)) >= 0 ||
+	    (rc = hex32(cmd, "digest", a->digest, digest)) >= 0)
+		return rc;
+	return -1;
+}
+
 static int space_prove(const struct cli_command *cmd, int argc, char **argv)
 {
 	uint8_t anchor[32], digest[32];
 	struct space_args a;
 	struct hm_plot *p;
 	struct hm_buf proof;
-	int rc = parse(cmd, argc, argv, &a);
+	int rc = parse_challenge(cmd, argc, argv, &a, anchor, digest);
 
 	if (rc >= 0)
-		return rc;
-	if ((rc = hex32(cmd, "anchor", a.anchor, anchor)) >= 0 ||
-	    (rc = hex32(cmd, "digest", a.digest, digest)) >= 0)
 		return rc;
 	if ((rc = open_plot(cmd, a.dir, &p)) >= 0)
 		return rc;
@@ -259,12 +265,9 @@ static int space_verify(const struct cli_command *cmd, int argc, char **argv)
 	struct hm_buf text, proof;
 	struct hm_plot *p;
 	size_t n;
-	int rc = parse(cmd, argc, argv, &a);
+	int rc = parse_challenge(cmd, argc, argv, &a, anchor, digest);
 
 	if (rc >= 0)
-		return rc;
-	if ((rc = hex32(cmd, "anchor", a.anchor, anchor)) >= 0 ||
-	    (rc = hex32(cmd, "digest", a.digest, digest)) >= 0)
 		return rc;
 	if (a.proof == NULL)
 		return cli_usage_error(cmd, "--proof FILE is required");

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -190,57 +191,9 @@ static void ping_on_closed(struct hm_stoq_conn *c, int err, uint64_t app_code, v
 		state_stop(st);
 }
 
-static int parse_u64(const struct cli_command *cmd, const char *name, const char *arg, uint64_t max,
-                     uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return cli_usage_error(cmd, "%s needs a number, not '%s'", name, arg);
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || v > max)
-		return cli_usage_error(cmd, "%s: '%s' is not a number in 0..%" PRIu64, name, arg,
-		                       max);
-	*out = v;
-	return CLI_OK;
-}
-
 static const char *cmd_sub_name(char **argv)
 {
 	return argv[0] != NULL ? argv[0] : "";
-}
-
-/* HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT; a bare IPv6 address has no port. */
-static int parse_target(const struct cli_command *cmd, const char *arg, struct stoq_opts *o)
-{
-	const char *host = arg, *port = NULL, *end;
-	size_t len;
-
-	if (arg[0] == '[') {
-		end = strchr(arg, ']');
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-			return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
-		host = arg + 1;
-		len = (size_t)(end - host);
-		port = end[1] == ':' ? end + 2 : NULL;
-	} else if ((end = strchr(arg, ':')) != NULL && strchr(end + 1, ':') == NULL) {
-		len = (size_t)(end - arg);
-		port = end + 1;
-	} else {
-		len = strlen(arg);
-	}
-	if (len == 0 || len >= sizeof(o->target))
-		return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
-	memcpy(o->target, host, len);
-	o->target[len] = '\0';
-	o->addr = o->target;
-	if (port != NULL) {
-		if (parse_u64(cmd, "the port", port, 65535, &o->port) != CLI_OK)
-			return CLI_USAGE;
-		o->have_port = 1;
-	}
-	return CLI_OK;
 }
 
 static int parse_opts(const struct cli_command *cmd, int argc, char **argv, struct stoq_opts *o)
@@ -265,11 +218,6 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	int opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return stop ? -1 : rc;
-		if (rc == CLI_OK)
-			continue;
 		rc = CLI_OK;
 		switch (opt) {
 		case 'k':
@@ -285,20 +233,23 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 			o->peer_id = optarg;
 			break;
 		case 'p':
-			rc = parse_u64(cmd, "--port", optarg, 65535, &o->port);
+			rc = cli_option_number(cmd, "--port", optarg, 0, 65535, &o->port);
 			o->have_port = 1;
 			break;
 		case 's':
-			rc = parse_u64(cmd, "--size", optarg, STOQ_CLI_MAX_SIZE, &o->size);
+			rc = cli_option_number(cmd, "--size", optarg, 0, STOQ_CLI_MAX_SIZE,
+			                       &o->size);
 			break;
 		case 'n':
-			rc = parse_u64(cmd, "--count", optarg, 1000000, &o->count);
+			rc = cli_option_number(cmd, "--count", optarg, 0, 1000000, &o->count);
 			break;
 		case 'm':
-			rc = parse_u64(cmd, "--max-calls", optarg, UINT32_MAX, &o->max_calls);
+			rc = cli_option_number(cmd, "--max-calls", optarg, 0, UINT32_MAX,
+			                       &o->max_calls);
 			break;
 		case 't':
-			rc = parse_u64(cmd, "--idle-timeout", optarg, 3600000, &o->idle_ms);
+			rc = cli_option_number(cmd, "--idle-timeout", optarg, 0, 3600000,
+			                       &o->idle_ms);
 			break;
 		case 'q':
 			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
@@ -316,19 +267,21 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		case 'R':
 			o->trust_root = optarg;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return stop ? -1 : rc;
+			rc = CLI_OK;
 		}
 		if (rc != CLI_OK)
 			return rc;
 	}
 	/* ping's target may be given as HOST[:PORT] ("[v6]:PORT" with a port). */
 	if (optind < argc && strcmp(cmd_sub_name(argv), "ping") == 0 && o->addr == NULL) {
-		rc = parse_target(cmd, argv[optind], o);
+		rc = cli_host_port(cmd, argv[optind], o->target, sizeof(o->target), &o->port,
+		                   &o->have_port);
 		if (rc != CLI_OK)
 			return rc;
+		o->addr = o->target;
 		optind++;
 	}
 	if (optind < argc)
@@ -551,11 +504,8 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 static int stoq_run(const struct cli_command *cmd, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
-		{ "serve", stoq_serve },
-		{ "ping", stoq_ping },
-		{ "send", cli_stoq_send },
-		{ "recv", cli_stoq_recv },
-		{ "bench", cli_stoq_bench },
+		{ "serve", stoq_serve },   { "ping", stoq_ping },       { "send", cli_stoq_send },
+		{ "recv", cli_stoq_recv }, { "bench", cli_stoq_bench },
 	};
 
 	return cli_dispatch(cmd, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -31,6 +31,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -95,23 +96,6 @@ struct bench {
 	uint8_t rpc_body[BENCH_RPC_BODY];
 };
 
-static int parse_u64(const struct cli_command *cmd, const char *name, const char *arg, uint64_t max,
-                     uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return cli_usage_error(cmd, "%s needs a number, not '%s'", name, arg);
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || errno != 0 || v > max)
-		return cli_usage_error(cmd, "%s: '%s' is not a number in 0..%" PRIu64, name, arg,
-		                       max);
-	*out = v;
-	return CLI_OK;
-}
-
 static int parse_mode(const struct cli_command *cmd, const char *arg, enum bench_mode *mode)
 {
 	static const char *const names[] = { "all", "bulk", "handshake", "rpc" };
@@ -148,11 +132,6 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	int opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return stop ? -1 : rc;
-		if (rc == CLI_OK)
-			continue;
 		rc = CLI_OK;
 		switch (opt) {
 		case 'S':
@@ -177,15 +156,15 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 			o->out = optarg;
 			break;
 		case 'p':
-			rc = parse_u64(cmd, "--port", optarg, 65535, &o->port);
+			rc = cli_option_number(cmd, "--port", optarg, 0, 65535, &o->port);
 			o->have_port = 1;
 			break;
 		case 's':
-			rc = parse_u64(cmd, "--size", optarg, BENCH_MAX_SIZE, &o->size);
+			rc = cli_option_number(cmd, "--size", optarg, 0, BENCH_MAX_SIZE, &o->size);
 			o->have_size = 1;
 			break;
 		case 'n':
-			rc = parse_u64(cmd, "--count", optarg, 10000000, &o->count);
+			rc = cli_option_number(cmd, "--count", optarg, 0, 10000000, &o->count);
 			break;
 		case 'm':
 			rc = parse_mode(cmd, optarg, &o->mode);
@@ -203,10 +182,10 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		case 'G':
 			o->no_gso = 1;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return stop ? -1 : rc;
+			rc = CLI_OK;
 		}
 		if (rc != CLI_OK)
 			return rc;

@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/codec.h"
 #include "hypermesh/encoding.h"
@@ -106,54 +107,6 @@ static void on_deadline(uv_timer_t *t)
 	xfer_fail(t->data, HM_ERR_IO, "timed out");
 }
 
-static int parse_u64(const struct cli_command *cmd, const char *name, const char *arg, uint64_t max,
-                     uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return cli_usage_error(cmd, "%s needs a number, not '%s'", name, arg);
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || v > max)
-		return cli_usage_error(cmd, "%s: '%s' is not a number in 0..%" PRIu64, name, arg,
-		                       max);
-	*out = v;
-	return CLI_OK;
-}
-
-/* HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT (a bare IPv6 address has no port). */
-static int parse_target(const struct cli_command *cmd, const char *arg, struct xfer_opts *o)
-{
-	const char *host = arg, *port = NULL, *end;
-	size_t len;
-
-	if (arg[0] == '[') {
-		end = strchr(arg, ']');
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-			return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
-		host = arg + 1;
-		len = (size_t)(end - host);
-		port = end[1] == ':' ? end + 2 : NULL;
-	} else if ((end = strchr(arg, ':')) != NULL && strchr(end + 1, ':') == NULL) {
-		len = (size_t)(end - arg);
-		port = end + 1;
-	} else {
-		len = strlen(arg);
-	}
-	if (len == 0 || len >= sizeof(o->host))
-		return cli_usage_error(cmd, "'%s' is not HOST[:PORT]", arg);
-	memcpy(o->host, host, len);
-	o->host[len] = '\0';
-	o->have_host = 1;
-	if (port != NULL) {
-		if (parse_u64(cmd, "the port", port, 65535, &o->port) != CLI_OK)
-			return CLI_USAGE;
-		o->have_port = 1;
-	}
-	return CLI_OK;
-}
-
 static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int sending,
                       struct xfer_opts *o)
 {
@@ -174,11 +127,6 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 	int opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, &stop);
-		if (rc > 0 || stop)
-			return stop ? -1 : rc;
-		if (rc == CLI_OK)
-			continue;
 		rc = CLI_OK;
 		switch (opt) {
 		case 'k':
@@ -188,7 +136,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 			o->bind = optarg;
 			break;
 		case 'p':
-			rc = parse_u64(cmd, "--port", optarg, 65535, &o->port);
+			rc = cli_option_number(cmd, "--port", optarg, 0, 65535, &o->port);
 			o->have_port = 1;
 			break;
 		case 'i':
@@ -201,10 +149,11 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 			o->out = optarg;
 			break;
 		case 'n':
-			rc = parse_u64(cmd, "--count", optarg, UINT32_MAX, &o->count);
+			rc = cli_option_number(cmd, "--count", optarg, 0, UINT32_MAX, &o->count);
 			break;
 		case 't':
-			rc = parse_u64(cmd, "--timeout", optarg, 3600000, &o->timeout_ms);
+			rc = cli_option_number(cmd, "--timeout", optarg, 0, 3600000,
+			                       &o->timeout_ms);
 			break;
 		case 'q':
 			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
@@ -215,18 +164,20 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 		case 'c':
 			o->allow_classical = 1;
 			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return stop ? -1 : rc;
+			rc = CLI_OK;
 		}
 		if (rc != CLI_OK)
 			return rc;
 	}
 	if (sending && optind < argc) {
-		rc = parse_target(cmd, argv[optind++], o);
+		rc = cli_host_port(cmd, argv[optind++], o->host, sizeof(o->host), &o->port,
+		                   &o->have_port);
 		if (rc != CLI_OK)
 			return rc;
+		o->have_host = 1;
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/clock.h"
 #include "hypermesh/encoding.h"
@@ -58,20 +59,7 @@ static int parse_input(const struct cli_command *cmd, struct vdf_args *a, const 
 
 static int parse_iterations(const struct cli_command *cmd, struct vdf_args *a, const char *s)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		return cli_usage_error(cmd, "--iterations '%s' is not a number", s);
-	v = strtoull(s, &end, 10);
-	if (*end != '\0')
-		return cli_usage_error(cmd, "--iterations '%s' is not a number", s);
-	if (errno == ERANGE || v == 0 || v > HM_VDF_ITERATIONS_MAX)
-		return cli_usage_error(cmd, "--iterations must be between 1 and %" PRIu64,
-		                       (uint64_t)HM_VDF_ITERATIONS_MAX);
-	a->iterations = v;
-	return CLI_OK;
+	return cli_option_number(cmd, "--iterations", s, 1, HM_VDF_ITERATIONS_MAX, &a->iterations);
 }
 
 /* Parses the options of eval or verify; returns CLI_OK to go on, or an exit code (*stop set). */
@@ -91,13 +79,6 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, stru
 
 	*stop = 0;
 	while ((opt = getopt_long(argc, argv, ":" CLI_COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
-		rc = cli_common_option(cmd, opt, optarg, stop);
-		if (rc > 0 || *stop) {
-			*stop = 1;
-			return rc;
-		}
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case OPT_INPUT:
 			rc = parse_input(cmd, a, optarg);
@@ -117,11 +98,12 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, stru
 			a->progress = 1;
 			rc = CLI_OK;
 			break;
-		case ':':
-			rc = cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			rc = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, stop)) >= 0) {
+				*stop = 1;
+				return rc;
+			}
+			rc = CLI_OK;
 			break;
 		}
 		if (rc != CLI_OK) {

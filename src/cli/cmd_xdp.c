@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "hypermesh/error.h"
 #include "hypermesh/os.h"
 
@@ -37,16 +38,10 @@ static int xdp_parse(const struct cli_command *cmd, int argc, char **argv, int w
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, stop = 0;
+	int opt, stop = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, ":d:j" CLI_COMMON_SHORT_OPTIONS, options, NULL)) !=
 	       -1) {
-		int rc = cli_common_option(cmd, opt, optarg, &stop);
-
-		if (rc > 0 || stop)
-			return rc;
-		if (rc == CLI_OK)
-			continue;
 		switch (opt) {
 		case 'd':
 			a->dev = optarg;
@@ -59,10 +54,9 @@ static int xdp_parse(const struct cli_command *cmd, int argc, char **argv, int w
 				return cli_usage_error(cmd, "%s takes no --json", argv[0]);
 			a->json = 1;
 			continue;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
+				return rc;
 		}
 	}
 	if (a->dev == NULL)

@@ -417,8 +417,12 @@ int hm_ct_log_leaf_hash(struct hm_ct_log *log, uint64_t index, uint8_t out[H])
 	return rc;
 }
 
-int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t size,
-                              uint8_t (*proof)[H], size_t cap, size_t *proof_len)
+typedef int (*proof_fn)(hm_ct_subtree_fn get, void *ctx, uint64_t a, uint64_t tree_size,
+                        uint8_t (*proof)[H], size_t cap, size_t *proof_len);
+
+/* A proof over one snapshot, whose tree must hold tree_size leaves. */
+static int snapshot_proof(struct hm_ct_log *log, proof_fn prove, uint64_t a, uint64_t tree_size,
+                          uint8_t (*proof)[H], size_t cap, size_t *proof_len)
 {
 	struct snapshot s;
 	int rc;
@@ -429,34 +433,24 @@ int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t si
 	rc = snapshot_begin(log, &s);
 	if (rc != HM_OK)
 		return rc;
-	if (size > s.size)
+	if (tree_size > s.size)
 		rc = HM_ERR_RANGE;
 	else
-		rc = hm_ct_inclusion_proof(snapshot_subtree, &s, index, size, proof, cap,
-		                           proof_len);
+		rc = prove(snapshot_subtree, &s, a, tree_size, proof, cap, proof_len);
 	snapshot_end(&s);
 	return rc;
+}
+
+int hm_ct_log_inclusion_proof(struct hm_ct_log *log, uint64_t index, uint64_t size,
+                              uint8_t (*proof)[H], size_t cap, size_t *proof_len)
+{
+	return snapshot_proof(log, hm_ct_inclusion_proof, index, size, proof, cap, proof_len);
 }
 
 int hm_ct_log_consistency_proof(struct hm_ct_log *log, uint64_t size1, uint64_t size2,
                                 uint8_t (*proof)[H], size_t cap, size_t *proof_len)
 {
-	struct snapshot s;
-	int rc;
-
-	if (proof_len == NULL)
-		return HM_ERR_INVALID;
-	*proof_len = 0;
-	rc = snapshot_begin(log, &s);
-	if (rc != HM_OK)
-		return rc;
-	if (size2 > s.size)
-		rc = HM_ERR_RANGE;
-	else
-		rc = hm_ct_consistency_proof(snapshot_subtree, &s, size1, size2, proof, cap,
-		                             proof_len);
-	snapshot_end(&s);
-	return rc;
+	return snapshot_proof(log, hm_ct_consistency_proof, size1, size2, proof, cap, proof_len);
 }
 
 /* Every leaf 0..size-1 present, in order, nothing after, each matching its stored hash. */

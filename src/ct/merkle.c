@@ -115,72 +115,30 @@ static void reverse(uint8_t (*proof)[HM_CT_HASH_LEN], size_t n)
 	}
 }
 
+enum proof_kind { PROOF_INCLUSION, PROOF_CONSISTENCY };
+
 /*
- * PATH(m, D[n]) unrolled. With fill == 0 it only counts the hashes, so the
- * capacity is checked before the source is asked for anything.
+ * PATH(m, D[n]) (inclusion: m is a leaf index) and SUBPROOF(m, D[n], true)
+ * (consistency: m is the old tree size), unrolled. Both descend the same way:
+ * the subtree on the side away from m is the next hash and the walk goes on
+ * into the side m lies in. They differ only in when m lies left (an index
+ * below k, a size up to k), where they stop (a single leaf; the old tree's
+ * root) and in the consistency proof's last hash. With fill == 0 it only
+ * counts the hashes, so the capacity is checked before the source is asked
+ * for anything.
  */
-static int inclusion_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t n,
-                          uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
+static int proof_walk(enum proof_kind kind, hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t n,
+                      uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
 {
-	uint64_t off = 0;
-	size_t c = 0;
-	int rc = HM_OK;
-
-	while (n > 1) {
-		uint64_t k = split_point(n);
-		if (m < k) {
-			if (fill)
-				rc = hm_ct_range_root(get, ctx, off + k, n - k, proof[c]);
-			n = k;
-		} else {
-			if (fill)
-				rc = get(ctx, off, log2_exact(k), proof[c]);
-			off += k;
-			m -= k;
-			n -= k;
-		}
-		if (rc != HM_OK)
-			return rc;
-		c++;
-	}
-	*count = c;
-	return HM_OK;
-}
-
-int hm_ct_inclusion_proof(hm_ct_subtree_fn get, void *ctx, uint64_t index, uint64_t size,
-                          uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
-{
-	size_t need;
-	int rc;
-
-	if (proof_len == NULL)
-		return HM_ERR_INVALID;
-	*proof_len = 0;
-	if (get == NULL || index >= size || (proof == NULL && cap != 0))
-		return HM_ERR_INVALID;
-	(void)inclusion_walk(get, ctx, index, size, NULL, &need, 0);
-	if (need > cap)
-		return HM_ERR_BUFFER;
-	rc = inclusion_walk(get, ctx, index, size, proof, &need, 1);
-	if (rc != HM_OK)
-		return rc;
-	reverse(proof, need);
-	*proof_len = need;
-	return HM_OK;
-}
-
-/* SUBPROOF(m, D[n], true) unrolled; see inclusion_walk for fill. */
-static int consistency_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t n,
-                            uint8_t (*proof)[HM_CT_HASH_LEN], size_t *count, int fill)
-{
+	const int consistency = kind == PROOF_CONSISTENCY;
 	uint64_t off = 0;
 	size_t c = 0;
 	int whole = 1; /* b in the RFC: still on the path of the old tree's root */
 	int rc = HM_OK;
 
-	while (m != n) {
+	while (consistency ? m != n : n > 1) {
 		uint64_t k = split_point(n);
-		if (m <= k) {
+		if (consistency ? m <= k : m < k) {
 			if (fill)
 				rc = hm_ct_range_root(get, ctx, off + k, n - k, proof[c]);
 			n = k;
@@ -198,7 +156,7 @@ static int consistency_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_
 	}
 	/* The old tree's root is not a node of the new one's path: the
 	 * verifier needs the subtree it ends in. */
-	if (!whole) {
+	if (consistency && !whole) {
 		if (fill) {
 			rc = hm_ct_range_root(get, ctx, off, n, proof[c]);
 			if (rc != HM_OK)
@@ -210,26 +168,44 @@ static int consistency_walk(hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_
 	return HM_OK;
 }
 
-int hm_ct_consistency_proof(hm_ct_subtree_fn get, void *ctx, uint64_t size1, uint64_t size2,
-                            uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
+/* Counts, checks the capacity, fills, and puts the hashes in the RFC's order. */
+static int make_proof(enum proof_kind kind, hm_ct_subtree_fn get, void *ctx, uint64_t m, uint64_t n,
+                      uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
 {
 	size_t need;
 	int rc;
 
-	if (proof_len == NULL)
-		return HM_ERR_INVALID;
-	*proof_len = 0;
-	if (get == NULL || size1 == 0 || size1 > size2 || (proof == NULL && cap != 0))
-		return HM_ERR_INVALID;
-	(void)consistency_walk(get, ctx, size1, size2, NULL, &need, 0);
+	(void)proof_walk(kind, get, ctx, m, n, NULL, &need, 0);
 	if (need > cap)
 		return HM_ERR_BUFFER;
-	rc = consistency_walk(get, ctx, size1, size2, proof, &need, 1);
+	rc = proof_walk(kind, get, ctx, m, n, proof, &need, 1);
 	if (rc != HM_OK)
 		return rc;
 	reverse(proof, need);
 	*proof_len = need;
 	return HM_OK;
+}
+
+int hm_ct_inclusion_proof(hm_ct_subtree_fn get, void *ctx, uint64_t index, uint64_t size,
+                          uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
+{
+	if (proof_len == NULL)
+		return HM_ERR_INVALID;
+	*proof_len = 0;
+	if (get == NULL || index >= size || (proof == NULL && cap != 0))
+		return HM_ERR_INVALID;
+	return make_proof(PROOF_INCLUSION, get, ctx, index, size, proof, cap, proof_len);
+}
+
+int hm_ct_consistency_proof(hm_ct_subtree_fn get, void *ctx, uint64_t size1, uint64_t size2,
+                            uint8_t (*proof)[HM_CT_HASH_LEN], size_t cap, size_t *proof_len)
+{
+	if (proof_len == NULL)
+		return HM_ERR_INVALID;
+	*proof_len = 0;
+	if (get == NULL || size1 == 0 || size1 > size2 || (proof == NULL && cap != 0))
+		return HM_ERR_INVALID;
+	return make_proof(PROOF_CONSISTENCY, get, ctx, size1, size2, proof, cap, proof_len);
 }
 
 /* After hashing a right-hand sibling: climb past the levels where our node is a right child. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/falcon.h"
 #include "hypermesh/kat.h"
@@ -44,37 +45,15 @@ static void entry_free(struct rsp_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hex [s, s + n) into a fresh buffer; NULL on bad hex or no memory. */
 static uint8_t *hex_dup(const char *s, size_t n, size_t *outlen)
 {
-	uint8_t *out;
+	uint8_t *out = malloc(n / 2 + 1);
 
-	if (n % 2 != 0)
-		return NULL;
-	out = malloc(n / 2 + 1);
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			free(out);
-			return NULL;
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
+	if (out != NULL && hm_hex_decode(out, n / 2 + 1, outlen, s, n) != HM_OK) {
+		free(out);
+		out = NULL;
 	}
-	*outlen = n / 2;
 	return out;
 }
 
@@ -285,16 +264,16 @@ static int looks_like_falcon(const char *text, size_t len)
 		if (l >= 8 && memcmp(p, "count = ", 8) == 0)
 			have_count = 1;
 		if (have_count && l >= 9 && memcmp(p, "pk = ", 5) == 0) {
-			int h0 = hexval((unsigned char)p[5]), h1 = hexval((unsigned char)p[6]);
+			uint8_t header;
 			size_t hexlen = l - 5;
 
 			while (hexlen > 0 && isspace((unsigned char)p[5 + hexlen - 1]))
 				hexlen--;
-			if (h0 < 0 || h1 < 0)
+			if (hm_hex_decode_exact(&header, 1, p + 5, 2) != HM_OK)
 				return 0;
-			return (h0 << 4 | h1) == 9    ? hexlen == 2 * HM_FALCON512_PK_LEN
-			       : (h0 << 4 | h1) == 10 ? hexlen == 2 * HM_FALCON1024_PK_LEN
-			                              : 0;
+			return header == 9    ? hexlen == 2 * HM_FALCON512_PK_LEN
+			       : header == 10 ? hexlen == 2 * HM_FALCON1024_PK_LEN
+			                      : 0;
 		}
 		p = eol ? eol + 1 : end;
 	}

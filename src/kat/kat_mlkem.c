@@ -121,6 +121,25 @@ static size_t len_of(const struct hm_buf *b, size_t want)
 	return b->len == want ? want : 0;
 }
 
+/* Whether the expected field want holds got[0..len); logs "<what> mismatch" if not. */
+static int matches(const json_t *tc, const struct hm_buf *want, const uint8_t *got, size_t len,
+                   const char *what, FILE *log)
+{
+	if (eq(want, got, len))
+		return 1;
+	fprintf(log, "tcId %lld: %s mismatch\n", kat_tc_id(tc), what);
+	return 0;
+}
+
+/* matches() for a field loaded only now (into want); a missing one is a mismatch too. */
+static int field_matches(const json_t *tc, const char *key, struct hm_buf *want, const uint8_t *got,
+                         size_t len, const char *what, FILE *log)
+{
+	if (kat_hex_field(tc, key, want) != HM_OK)
+		hm_buf_truncate(want, 0);
+	return matches(tc, want, got, len, what, log);
+}
+
 /* ---- ACVP ---- */
 
 static enum kat_outcome acvp_keygen(enum hm_mlkem_param param, const json_t *tc, FILE *log)
@@ -139,11 +158,8 @@ static enum kat_outcome acvp_keygen(enum hm_mlkem_param param, const json_t *tc,
 		fprintf(log, "tcId %lld: keygen failed\n", kat_tc_id(tc));
 		goto out;
 	}
-	if (!eq(&f.ek, w.ek, hm_mlkem_ek_len(param)))
-		fprintf(log, "tcId %lld: ek mismatch\n", kat_tc_id(tc));
-	else if (!eq(&f.dk, w.dk, hm_mlkem_dk_len(param)))
-		fprintf(log, "tcId %lld: dk mismatch\n", kat_tc_id(tc));
-	else
+	if (matches(tc, &f.ek, w.ek, hm_mlkem_ek_len(param), "ek", log) &&
+	    matches(tc, &f.dk, w.dk, hm_mlkem_dk_len(param), "dk", log))
 		res = KAT_PASS;
 out:
 	fields_free(&f);
@@ -166,11 +182,8 @@ static enum kat_outcome acvp_encaps(enum hm_mlkem_param param, const json_t *tc,
 	rc = hm_mlkem_encaps_internal(param, w.c, w.k, f.ek.data, f.ek.len, f.m.data);
 	if (rc != HM_OK)
 		fprintf(log, "tcId %lld: encaps refused (%d)\n", kat_tc_id(tc), rc);
-	else if (!eq(&f.c, w.c, hm_mlkem_ct_len(param)))
-		fprintf(log, "tcId %lld: ciphertext mismatch\n", kat_tc_id(tc));
-	else if (!eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
-	else
+	else if (matches(tc, &f.c, w.c, hm_mlkem_ct_len(param), "ciphertext", log) &&
+	         matches(tc, &f.k, w.k, HM_MLKEM_SHARED_LEN, "shared secret", log))
 		res = KAT_PASS;
 out:
 	fields_free(&f);
@@ -189,9 +202,7 @@ static enum kat_outcome acvp_decaps(enum hm_mlkem_param param, const json_t *tc,
 	rc = hm_mlkem_decaps(param, w.k, f.dk.data, f.dk.len, f.c.data, f.c.len);
 	if (rc != HM_OK)
 		fprintf(log, "tcId %lld: decaps refused (%d)\n", kat_tc_id(tc), rc);
-	else if (!eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
-	else
+	else if (matches(tc, &f.k, w.k, HM_MLKEM_SHARED_LEN, "shared secret", log))
 		res = KAT_PASS;
 out:
 	fields_free(&f);
@@ -274,13 +285,26 @@ static int run_acvp(const json_t *doc, struct hm_kat_tally *tally, FILE *log)
 
 /* ---- Wycheproof ---- */
 
-/* A case the file marks invalid passes only if the operation refused it. */
-static enum kat_outcome refused_invalid(int rc, const json_t *tc, const char *what, FILE *log)
+/*
+ * Where the operation's return code rc alone decides a case: one the file
+ * marks invalid passes only if refused, a valid one that was refused fails.
+ * Returns 1 with *res set then; 0 when a valid case goes on to have its
+ * outputs compared.
+ */
+static int decided_by_rc(int rc, const json_t *tc, int valid, const char *what, FILE *log,
+                         enum kat_outcome *res)
 {
-	if (rc != HM_OK)
-		return KAT_PASS;
-	fprintf(log, "tcId %lld: invalid %s was accepted\n", kat_tc_id(tc), what);
-	return KAT_FAIL;
+	if (!valid) {
+		*res = rc != HM_OK ? KAT_PASS : KAT_FAIL;
+		if (rc == HM_OK)
+			fprintf(log, "tcId %lld: invalid %s was accepted\n", kat_tc_id(tc), what);
+		return 1;
+	}
+	if (rc == HM_OK)
+		return 0;
+	fprintf(log, "tcId %lld: refused valid %s (%d)\n", kat_tc_id(tc), what, rc);
+	*res = KAT_FAIL;
+	return 1;
 }
 
 /*
@@ -299,24 +323,14 @@ static enum kat_outcome wp_mlkem_test(enum hm_mlkem_param param, const json_t *t
 	if (!load_fields(tc, "sc", "K", &f, log))
 		goto out;
 	rc = hm_mlkem_keygen_seed(param, w.ek, w.dk, f.seed.data, f.seed.len);
-	if (rc == HM_OK && json_object_get(tc, "ek") != NULL) {
-		if (kat_hex_field(tc, "ek", &f.ek) != HM_OK ||
-		    !eq(&f.ek, w.ek, hm_mlkem_ek_len(param))) {
-			fprintf(log, "tcId %lld: ek mismatch\n", kat_tc_id(tc));
-			goto out;
-		}
-	}
+	if (rc == HM_OK && json_object_get(tc, "ek") != NULL &&
+	    !field_matches(tc, "ek", &f.ek, w.ek, hm_mlkem_ek_len(param), "ek", log))
+		goto out;
 	if (rc == HM_OK)
 		rc = hm_mlkem_decaps(param, w.k, w.dk, hm_mlkem_dk_len(param), f.c.data, f.c.len);
-	if (!valid) {
-		res = refused_invalid(rc, tc, "case", log);
+	if (decided_by_rc(rc, tc, valid, "case", log, &res))
 		goto out;
-	}
-	if (rc != HM_OK)
-		fprintf(log, "tcId %lld: refused valid case (%d)\n", kat_tc_id(tc), rc);
-	else if (kat_hex_field(tc, "K", &f.k) != HM_OK || !eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
-	else
+	if (field_matches(tc, "K", &f.k, w.k, HM_MLKEM_SHARED_LEN, "shared secret", log))
 		res = KAT_PASS;
 out:
 	fields_free(&f);
@@ -339,23 +353,14 @@ static enum kat_outcome wp_encaps_test(enum hm_mlkem_param param, const json_t *
 		goto out;
 	}
 	rc = hm_mlkem_encaps_internal(param, w.c, w.k, f.ek.data, f.ek.len, f.m.data);
-	if (!valid) {
-		res = refused_invalid(rc, tc, "ek", log);
+	if (decided_by_rc(rc, tc, valid, "ek", log, &res))
 		goto out;
-	}
-	if (rc != HM_OK) {
-		fprintf(log, "tcId %lld: refused valid ek (%d)\n", kat_tc_id(tc), rc);
-		goto out;
-	}
 	if (kat_hex_field(tc, "c", &f.c) != HM_OK || kat_hex_field(tc, "K", &f.k) != HM_OK) {
 		fprintf(log, "tcId %lld: missing c or K\n", kat_tc_id(tc));
 		goto out;
 	}
-	if (!eq(&f.c, w.c, hm_mlkem_ct_len(param)))
-		fprintf(log, "tcId %lld: ciphertext mismatch\n", kat_tc_id(tc));
-	else if (!eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
-	else
+	if (matches(tc, &f.c, w.c, hm_mlkem_ct_len(param), "ciphertext", log) &&
+	    matches(tc, &f.k, w.k, HM_MLKEM_SHARED_LEN, "shared secret", log))
 		res = KAT_PASS;
 out:
 	fields_free(&f);
@@ -374,14 +379,8 @@ static enum kat_outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *
 	if (!load_fields(tc, "Dc", "K", &f, log))
 		goto out;
 	rc = hm_mlkem_decaps(param, w.k, f.dk.data, f.dk.len, f.c.data, f.c.len);
-	if (!valid) {
-		res = refused_invalid(rc, tc, "case", log);
+	if (decided_by_rc(rc, tc, valid, "case", log, &res))
 		goto out;
-	}
-	if (rc != HM_OK) {
-		fprintf(log, "tcId %lld: refused valid case (%d)\n", kat_tc_id(tc), rc);
-		goto out;
-	}
 	/* The ek given beside a valid dk must be the one embedded after dk_pke. */
 	if (json_object_get(tc, "ek") != NULL) {
 		size_t ekl = hm_mlkem_ek_len(param), off = hm_mlkem_dk_len(param) - 64 - ekl;
@@ -391,9 +390,7 @@ static enum kat_outcome wp_decaps_test(enum hm_mlkem_param param, const json_t *
 			goto out;
 		}
 	}
-	if (kat_hex_field(tc, "K", &f.k) != HM_OK || !eq(&f.k, w.k, HM_MLKEM_SHARED_LEN))
-		fprintf(log, "tcId %lld: shared secret mismatch\n", kat_tc_id(tc));
-	else
+	if (field_matches(tc, "K", &f.k, w.k, HM_MLKEM_SHARED_LEN, "shared secret", log))
 		res = KAT_PASS;
 out:
 	fields_free(&f);

@@ -193,6 +193,17 @@ static int span_u32(struct span s, uint32_t *value)
 	return HM_OK;
 }
 
+/* span_u64 over n tokens, into v[0..n). */
+static int spans_u64(const struct span *tok, size_t n, uint64_t *v)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = span_u64(tok[i], &v[i]);
+		if (rc != HM_OK)
+			return rc;
+	}
+	return HM_OK;
+}
+
 static int mul_checked(uint64_t a, uint64_t b, uint64_t *out)
 {
 	if (b != 0 && a > UINT64_MAX / b)
@@ -619,11 +630,9 @@ int hm_os_parse_stat(const char *text, size_t len, struct hm_os_cpu_times *out)
 		if (ntok < 5)
 			return HM_ERR_ENCODING;
 		memset(v, 0, sizeof(v));
-		for (size_t i = 1; i < ntok; i++) {
-			rc = span_u64(tok[i], &v[i - 1]);
-			if (rc != HM_OK)
-				return rc;
-		}
+		rc = spans_u64(tok + 1, ntok - 1, v);
+		if (rc != HM_OK)
+			return rc;
 		*out = (struct hm_os_cpu_times){
 			.user = v[0],
 			.nice = v[1],
@@ -649,13 +658,22 @@ static struct hm_os_io_counter *find_dev(struct hm_os_io_counter *devs, size_t n
 	return NULL;
 }
 
-static void reset_devs(struct hm_os_io_counter *devs, size_t n)
+/* What both per-device counter parsers start with: check the input, forget old counts. */
+static int counters_begin(const char *text, size_t len, struct hm_os_io_counter *devs, size_t n)
 {
+	int rc;
+
+	if (devs == NULL && n != 0)
+		return HM_ERR_INVALID;
+	rc = check_text(text, len);
+	if (rc != HM_OK)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		devs[i].read_bytes = 0;
 		devs[i].write_bytes = 0;
 		devs[i].found = false;
 	}
+	return HM_OK;
 }
 
 #define DISKSTATS_MAX_FIELDS 32
@@ -666,12 +684,9 @@ int hm_os_parse_diskstats(const char *text, size_t len, struct hm_os_io_counter 
 	size_t pos = 0, ntok;
 	int rc;
 
-	if (devs == NULL && n != 0)
-		return HM_ERR_INVALID;
-	rc = check_text(text, len);
+	rc = counters_begin(text, len, devs, n);
 	if (rc != HM_OK)
 		return rc;
-	reset_devs(devs, n);
 	while (next_line(text, len, &pos, &line)) {
 		struct hm_os_io_counter *dev;
 		uint64_t v[DISKSTATS_MAX_FIELDS];
@@ -683,13 +698,12 @@ int hm_os_parse_diskstats(const char *text, size_t len, struct hm_os_io_counter 
 			continue;
 		if (ntok < 14)
 			return HM_ERR_ENCODING;
-		for (size_t i = 0; i < ntok; i++) {
-			if (i == 2)
-				continue;
-			rc = span_u64(tok[i], &v[i]);
-			if (rc != HM_OK)
-				return rc;
-		}
+		/* Major, minor, the name (tok[2]), then the counters. */
+		rc = spans_u64(tok, 2, v);
+		if (rc == HM_OK)
+			rc = spans_u64(tok + 3, ntok - 3, v + 3);
+		if (rc != HM_OK)
+			return rc;
 		dev = find_dev(devs, n, tok[2]);
 		if (dev == NULL)
 			continue;
@@ -712,12 +726,9 @@ int hm_os_parse_netdev(const char *text, size_t len, struct hm_os_io_counter *de
 	size_t pos = 0, ntok;
 	int rc;
 
-	if (devs == NULL && n != 0)
-		return HM_ERR_INVALID;
-	rc = check_text(text, len);
+	rc = counters_begin(text, len, devs, n);
 	if (rc != HM_OK)
 		return rc;
-	reset_devs(devs, n);
 	while (next_line(text, len, &pos, &line)) {
 		struct hm_os_io_counter *dev;
 		struct span name, rest;
@@ -740,11 +751,9 @@ int hm_os_parse_netdev(const char *text, size_t len, struct hm_os_io_counter *de
 			return rc;
 		if (ntok != NETDEV_FIELDS)
 			return HM_ERR_ENCODING;
-		for (size_t i = 0; i < ntok; i++) {
-			rc = span_u64(tok[i], &v[i]);
-			if (rc != HM_OK)
-				return rc;
-		}
+		rc = spans_u64(tok, ntok, v);
+		if (rc != HM_OK)
+			return rc;
 		dev = find_dev(devs, n, name);
 		if (dev == NULL)
 			continue;

@@ -90,6 +90,35 @@ static int feed_block(struct hm_bft_replica *r, const struct hm_bft_block *b, ui
 	return rc;
 }
 
+/* Encodes m into enc (reused) and hands it to r at time now: the replica's answer. */
+static int deliver(struct hm_bft_replica *r, struct hm_buf *enc, const struct hm_bft_msg *m,
+                   uint64_t now)
+{
+	hm_buf_truncate(enc, 0);
+	CHECK_ERR(hm_bft_msg_encode(enc, m), HM_OK);
+	return hm_bft_replica_on_message(r, enc->data, enc->len, now);
+}
+
+/* voter's signed vote for hash in view, delivered to r at now; it must be taken. */
+static void feed_vote(struct hm_bft_replica *r, uint16_t voter, uint64_t view, const uint8_t *hash,
+                      uint64_t now)
+{
+	struct hm_bft_msg *m = calloc(1, sizeof(*m));
+	struct hm_buf enc;
+
+	hm_buf_init(&enc);
+	m->type = HM_BFT_MSG_VOTE;
+	m->u.vote.view = view;
+	m->u.vote.voter = voter;
+	memcpy(m->u.vote.block, hash, 32);
+	CHECK_ERR(
+	        hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[voter], view, hash, 0, m->u.vote.sig),
+	        HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, now), HM_OK);
+	hm_buf_free(&enc);
+	free(m);
+}
+
 /* A chain B[1..3] in views 1..3, each justified by a QC of its parent. */
 static void chain3(struct hm_bft_block b[4], uint8_t h[4][HM_BFT_HASH_LEN], struct hm_bft_qc qc[4])
 {
@@ -429,18 +458,14 @@ static void test_timeouts(void)
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, fx.sk[i], 1, NULL, 0,
 		                      m->u.timeout.sig),
 		          HM_OK);
-		hm_buf_truncate(&enc, 0);
-		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 1500), HM_OK);
+		CHECK_ERR(deliver(r, &enc, m, 1500), HM_OK);
 	}
 	hm_bft_replica_status(r, &s);
 	CHECK_EQ(s.view, 2);
 	CHECK_EQ(hm_bft_replica_next_deadline(r), 3500);
 	/* A forged timeout signature is refused. */
 	m->u.timeout.sig[0] ^= 1;
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 1500), HM_ERR_VERIFY);
+	CHECK_ERR(deliver(r, &enc, m, 1500), HM_ERR_VERIFY);
 
 	/* f+1 = 2 timeouts for a replica's current view make it time out at once. */
 	r2 = replica(3, &st2, 0, 0);
@@ -450,9 +475,7 @@ static void test_timeouts(void)
 		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_TIMEOUT, fx.sk[i], 1, NULL, 0,
 		                      m->u.timeout.sig),
 		          HM_OK);
-		hm_buf_truncate(&enc, 0);
-		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r2, enc.data, enc.len, 10), HM_OK);
+		CHECK_ERR(deliver(r2, &enc, m, 10), HM_OK);
 		drain(r2, &o);
 		CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_TIMEOUT), i == 2 ? 1 : 0);
 	}
@@ -473,7 +496,7 @@ static void test_vote_collection(void)
 	struct outs o = { 0 };
 	struct hm_bft_replica *r;
 	struct hm_bft_block b[4];
-	uint8_t h[4][32];
+	uint8_t h[4][32], other[32];
 	struct hm_bft_qc qc[4];
 	struct hm_bft_msg *m = calloc(1, sizeof(*m)), *d = calloc(1, sizeof(*d));
 	struct hm_buf enc;
@@ -490,48 +513,27 @@ static void test_vote_collection(void)
 	memcpy(m->u.vote.block, h[1], 32);
 	/* Out of range voter, then a bad signature. */
 	m->u.vote.voter = 4;
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_ERR_RANGE);
+	CHECK_ERR(deliver(r, &enc, m, 6), HM_ERR_RANGE);
 	m->u.vote.voter = 0;
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_ERR_VERIFY);
+	CHECK_ERR(deliver(r, &enc, m, 6), HM_ERR_VERIFY);
 	/* Validator 0's vote: two of three. */
 	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[0], 1, h[1], 0, m->u.vote.sig),
 	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_OK);
+	CHECK_ERR(deliver(r, &enc, m, 6), HM_OK);
 	/* Its duplicate does not count twice. */
 	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 6), HM_OK);
 	drain(r, &o);
 	CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL), 0);
 	/* Validator 3 votes for another block first, then for B1: evidence, and the
 	 * second vote is not counted. */
-	m->u.vote.voter = 3;
-	memset(m->u.vote.block, 0xee, 32);
-	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[3], 1, m->u.vote.block, 0,
-	                      m->u.vote.sig),
-	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 7), HM_OK);
-	memcpy(m->u.vote.block, h[1], 32);
-	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[3], 1, h[1], 0, m->u.vote.sig),
-	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 7), HM_OK);
+	memset(other, 0xee, sizeof(other));
+	feed_vote(r, 3, 1, other, 7);
+	feed_vote(r, 3, 1, h[1], 7);
 	drain(r, &o);
 	CHECK_EQ(count(&o, HM_BFT_OUT_EVIDENCE, 0), 1);
 	CHECK_EQ(count(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL), 0);
 	/* Validator 1's vote completes the QC: the replica proposes in view 2 on B1. */
-	m->u.vote.voter = 1;
-	CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[1], 1, h[1], 0, m->u.vote.sig),
-	          HM_OK);
-	hm_buf_truncate(&enc, 0);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 8), HM_OK);
+	feed_vote(r, 1, 1, h[1], 8);
 	drain(r, &o);
 	p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL, 0);
 	CHECK(p != NULL);
@@ -643,8 +645,7 @@ static void test_restart_recovers(void)
 		m->type = HM_BFT_MSG_BLOCK_REQUEST;
 		memcpy(m->u.request.block, h[i], 32);
 		m->u.request.requester = 2;
-		CHECK_ERR(hm_bft_msg_encode(&req, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r, req.data, req.len, 100), HM_OK);
+		CHECK_ERR(deliver(r, &req, m, 100), HM_OK);
 		drain(r, &o);
 		p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_BLOCK_RESPONSE, 0);
 		CHECK(p != NULL && p->to == 2);
@@ -706,11 +707,9 @@ static void test_mempool(void)
 	uint8_t h[4][32], big[HM_BFT_TX_MAX + 1] = { 0 };
 	struct hm_bft_qc qc[4];
 	struct hm_bft_msg *m = calloc(1, sizeof(*m));
-	struct hm_buf enc;
 	const struct hm_bft_output *p;
 
 	fx_init(&fx, 4);
-	hm_buf_init(&enc);
 	chain3(b, h, qc);
 	r = replica(0, &st, 0, 0);
 	CHECK_ERR(hm_bft_replica_submit_tx(r, (const uint8_t *)"alpha", 5), HM_OK);
@@ -724,18 +723,8 @@ static void test_mempool(void)
 	/* Drive the replica to lead view 4: B1..B3, then votes for B3 from 1 and 2. */
 	for (int i = 1; i <= 3; i++)
 		CHECK_ERR(feed_block(r, &b[i], (uint64_t)i), HM_OK);
-	m->type = HM_BFT_MSG_VOTE;
-	m->u.vote.view = 3;
-	memcpy(m->u.vote.block, h[3], 32);
-	for (uint16_t v = 1; v <= 2; v++) {
-		m->u.vote.voter = v;
-		CHECK_ERR(hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[v], 3, h[3], 0,
-		                      m->u.vote.sig),
-		          HM_OK);
-		hm_buf_truncate(&enc, 0);
-		CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-		CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, 40), HM_OK);
-	}
+	for (uint16_t v = 1; v <= 2; v++)
+		feed_vote(r, v, 3, h[3], 40);
 	drain(r, &o);
 	p = find(&o, HM_BFT_OUT_SEND, HM_BFT_MSG_PROPOSAL, 0);
 	CHECK(p != NULL);
@@ -758,7 +747,6 @@ static void test_mempool(void)
 	outs_free(&o);
 	hm_bft_replica_del(r);
 	fx_store_free(&st);
-	hm_buf_free(&enc);
 	free(m);
 }
 
@@ -788,26 +776,6 @@ static void test_bad_config(void)
 	CHECK(r == NULL);
 	hm_bft_replica_del(NULL);
 	fx_store_free(&st);
-}
-
-static void feed_vote(struct hm_bft_replica *r, uint16_t voter, uint64_t view, const uint8_t *hash,
-                      uint64_t now)
-{
-	struct hm_bft_msg *m = calloc(1, sizeof(*m));
-	struct hm_buf enc;
-
-	hm_buf_init(&enc);
-	m->type = HM_BFT_MSG_VOTE;
-	m->u.vote.view = view;
-	m->u.vote.voter = voter;
-	memcpy(m->u.vote.block, hash, 32);
-	CHECK_ERR(
-	        hm_bft_sign(&fx.vs, HM_BFT_DOMAIN_VOTE, fx.sk[voter], view, hash, 0, m->u.vote.sig),
-	        HM_OK);
-	CHECK_ERR(hm_bft_msg_encode(&enc, m), HM_OK);
-	CHECK_ERR(hm_bft_replica_on_message(r, enc.data, enc.len, now), HM_OK);
-	hm_buf_free(&enc);
-	free(m);
 }
 
 /*

@@ -9,24 +9,8 @@
 #   - a node whose block store was altered or truncated refuses to start
 #     with a clear error; bad configs are usage errors naming FILE:LINE.
 source "$(dirname "$0")/../lib/cli.bash"
+source "$(dirname "$0")/../lib/node.bash"
 
-dn="$tmp/dn"
-base=$((20000 + RANDOM % 20000))
-declare -a pids=()
-
-cleanup() {
-  local rc=$? p
-  for p in "${pids[@]}"; do [[ -n $p ]] && kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-
-start() { # start I
-  "$hm" node run --config "$dn/node$1/node.ini" >>"$dn/node$1/test.log" 2>&1 &
-  pids[$1]=$!
-}
 height() { # height I -> committed height, or -1
   local s
   s=$("$hm" node status --config "$dn/node$1/node.ini" 2>/dev/null) || { echo -1; return; }

@@ -17,23 +17,7 @@ for tool in curl openssl certtool python3 promtool; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed" >&2; exit 77; }
 done
 
-dn="$tmp/dn"
-base=$((20000 + RANDOM % 20000))
-declare -a pids=()
-
-cleanup() {
-  local rc=$? p
-  for p in "${pids[@]}"; do [[ -n $p ]] && kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-
-start() { # start I
-  "$hm" node run --config "$dn/node$1/node.ini" >>"$dn/node$1/test.log" 2>&1 &
-  pids[$1]=$!
-}
+source "$(dirname "$0")/../lib/node.bash"
 
 api() { echo "http://127.0.0.1:$((base + 100 + $1))"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }

@@ -38,6 +38,14 @@ static void expect(struct fx *f, const struct fx_op *o, unsigned failed, enum hm
 	hm_buf_free(&b);
 }
 
+/* An honest operation built into b and decoded: env points into b. */
+static void honest_envelope(struct fx *f, struct hm_buf *b, struct hm_envelope *env,
+                            uint8_t digest[32])
+{
+	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, b), HM_OK);
+	CHECK_ERR(hm_envelope_decode(env, digest, b->data, b->len), HM_OK);
+}
+
 static void test_honest_operation_verifies(void)
 {
 	struct fx *f = fx();
@@ -156,8 +164,7 @@ static void test_postake_pq_signature_unexpected(void)
 		return;
 	hm_buf_init(&b);
 	hm_buf_init(&b2);
-	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
-	CHECK_ERR(hm_envelope_decode(&env, digest, b.data, b.len), HM_OK);
+	honest_envelope(f, &b, &env, digest);
 	/* A PQ signature from a classical leaf is refused, never ignored. */
 	env.pq_alg = HM_SIG_MLDSA87;
 	env.pq_sig = fake;
@@ -207,8 +214,7 @@ static void test_potime_wrong_anchor_hash(void)
 	if (!f)
 		return;
 	hm_buf_init(&b);
-	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
-	CHECK_ERR(hm_envelope_decode(&env, digest, b.data, b.len), HM_OK);
+	honest_envelope(f, &b, &env, digest);
 	/* The anchor hash sits after version, space, nonce and height in the proof set. */
 	size_t at = env.proofs_len - 2 - HM_VDF_PROOF_LEN - 8 - 32;
 	((uint8_t *)env.proofs)[at] ^= 1;
@@ -323,8 +329,7 @@ static void forge_opening(struct fx *f, size_t field_off, enum hm_proof_reason w
 	struct hm_buf b;
 
 	hm_buf_init(&b);
-	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
-	CHECK_ERR(hm_envelope_decode(&env, digest, b.data, b.len), HM_OK);
+	honest_envelope(f, &b, &env, digest);
 	/* version (1), log2 (1), openings prefix (3), then the first opening. */
 	((uint8_t *)env.proofs)[5 + field_off] ^= 0x80;
 	CHECK_ERR(hm_proofs_validate(&env, digest, &f->ctx, &res), HM_ERR_VERIFY);
@@ -780,8 +785,7 @@ static void test_write_corpus(void)
 		return;
 	hm_buf_init(&b);
 	hm_buf_init(&b2);
-	CHECK_ERR(fx_build(f, &(struct fx_op){ 0 }, &b), HM_OK);
-	CHECK_ERR(hm_envelope_decode(&env, digest, b.data, b.len), HM_OK);
+	honest_envelope(f, &b, &env, digest);
 	write_seed(dir, "envelope", "valid", b.data, b.len);
 	write_seed(dir, "envelope", "truncated", b.data, 300);
 	write_seed(dir, "proofset", "valid", env.proofs, env.proofs_len);

@@ -277,6 +277,21 @@ static int world_start(struct world *w, const struct hm_stoq_config *scfg,
 	return hm_stoq_endpoint_new(&w->loop, ccfg, &w->client);
 }
 
+/* world_init, then the default server and client configurations to adjust before world_start. */
+static void world_setup(struct world *w, struct hm_stoq_config *scfg, struct hm_stoq_config *ccfg)
+{
+	world_init(w);
+	world_config(w, scfg, 1);
+	world_config(w, ccfg, 0);
+}
+
+/* The client dials the server at host, pinning its node id; the connection is w->conn. */
+static int world_dial(struct world *w, const char *host)
+{
+	return hm_stoq_connect(w->client, host, hm_stoq_endpoint_port(w->server), w->server_node,
+	                       NULL, &w->conn);
+}
+
 /* Runs the loop until *flag >= want or the guard (ms) fires. */
 static int run_until(struct world *w, const int *flag, int want, uint64_t ms)
 {
@@ -308,8 +323,7 @@ static int world_connect(struct world *w, const char *host)
 	world_config(w, &ccfg, 0);
 	if (world_start(w, &scfg, &ccfg) != HM_OK)
 		return 0;
-	if (hm_stoq_connect(w->client, host, hm_stoq_endpoint_port(w->server), w->server_node, NULL,
-	                    &w->conn) != HM_OK)
+	if (world_dial(w, host) != HM_OK)
 		return 0;
 	return run_until(w, &w->client_ready, 1, 5000) && run_until(w, &w->server_ready, 1, 5000);
 }
@@ -409,9 +423,7 @@ static void test_ipv4_mapped_and_plain(void)
 	struct world w;
 
 	/* A dual-stack server (::) reached over IPv4 from a dual-stack client. */
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.bind_addr = NULL;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_connect(w.client, "127.0.0.1", hm_stoq_endpoint_port(w.server),
@@ -424,9 +436,7 @@ static void test_ipv4_mapped_and_plain(void)
 	world_free(&w);
 
 	/* IPv4-only sockets on both sides. */
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.bind_addr = "127.0.0.1";
 	ccfg.bind_addr = "0.0.0.0";
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
@@ -480,9 +490,7 @@ static void test_wrong_pin_refused(void)
 	uint8_t wrong[HM_NODE_ID_LEN];
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	memcpy(wrong, w.server_node, sizeof(wrong));
 	wrong[31] ^= 1;
@@ -504,14 +512,10 @@ static void test_no_client_certificate_refused(void)
 	struct hm_stoq_config scfg, ccfg;
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	ccfg.omit_certificate = 1;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_closed, 1, 5000));
 	CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
 	CHECK_EQ(w.client_ready, 0);
@@ -576,14 +580,10 @@ static void test_stream_limit(void)
 	int i;
 
 	/* Calls beyond the peer's limit of 3 streams wait, then all complete. */
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.max_streams_bidi = 3;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	for (i = 0; i < MAX_CALLS; i++)
 		CHECK_ERR(start_call(&w, &ctx[i], i, "echo", body, sizeof(body), 0, NULL), HM_OK);
@@ -597,15 +597,11 @@ static void test_stream_limit(void)
 
 	/* A server that never answers: 3 calls hold the streams, the rest wait; a
 	 * waiting call can be cancelled or time out, and closing fails the rest. */
-	world_init(&w);
+	world_setup(&w, &scfg, &ccfg);
 	w.blackhole = 1;
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
 	scfg.max_streams_bidi = 3;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	for (i = 0; i < 6; i++)
 		CHECK_ERR(start_call(&w, &ctx[i], i, "echo", body, sizeof(body), i == 4 ? 100 : 0,
@@ -723,15 +719,11 @@ static void test_idle_timeout_and_keepalive(void)
 	int never = 0;
 
 	/* Keep-alive holds an idle connection open past the idle timeout. */
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.idle_timeout_ms = ccfg.idle_timeout_ms = 300;
 	ccfg.keep_alive_ms = 50;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	(void)run_until(&w, &never, 1, 1000);
 	CHECK_EQ(w.client_closed, 0);
@@ -739,14 +731,10 @@ static void test_idle_timeout_and_keepalive(void)
 	world_free(&w);
 
 	/* Without it, both sides give up after the idle timeout. */
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.idle_timeout_ms = ccfg.idle_timeout_ms = 300;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	CHECK(run_until(&w, &w.client_closed, 1, 3000));
 	CHECK(run_until(&w, &w.server_closed, 1, 3000));
@@ -761,9 +749,7 @@ static void test_endpoint_errors(void)
 	struct hm_stoq_endpoint *ep = NULL;
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	ccfg.identity = NULL;
 	CHECK_ERR(hm_stoq_endpoint_new(&w.loop, &ccfg, &ep), HM_ERR_INVALID);
 	ccfg.identity = &w.client_id;
@@ -799,18 +785,14 @@ static void test_pq_default_key_ids_and_check(void)
 	struct call_ctx ctx;
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	CHECK_EQ(scfg.pq, HM_STOQ_PQ_REQUIRED); /* the default */
 	scfg.pq_check = pq_check;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK_ERR(hm_stoq_endpoint_pq_key_id(w.server, sid), HM_OK);
 	CHECK_ERR(hm_stoq_endpoint_pq_key_id(w.client, cid), HM_OK);
 	CHECK(memcmp(sid, cid, sizeof(sid)) != 0);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK_EQ(hm_stoq_conn_is_pq(w.conn), 0);
 	CHECK_ERR(hm_stoq_conn_peer_pq_key_id(w.conn, got), HM_ERR_INVALID); /* not ready */
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
@@ -833,15 +815,11 @@ static void test_pq_check_refuses(void)
 	struct hm_stoq_config scfg, ccfg;
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.pq_check = pq_check;
 	w.pq_check_refuse = 1;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_closed, 1, 5000));
 	CHECK(run_until(&w, &w.server_closed, 1, 5000));
 	CHECK_ERR(w.server_close_err, HM_ERR_VERIFY);
@@ -865,9 +843,7 @@ static void test_pq_configured_keys_and_pin(void)
 
 	CHECK_ERR(hm_sig_keygen(HM_SIG_MLDSA87, spk, sizeof(spk), ssk, sizeof(ssk)), HM_OK);
 	CHECK_ERR(hm_sig_keygen(HM_SIG_FALCON1024, cpk, sizeof(cpk), csk, sizeof(csk)), HM_OK);
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.pq_sig_alg = HM_SIG_MLDSA87;
 	scfg.pq_pk = spk;
 	scfg.pq_pk_len = md->pk_len;
@@ -938,9 +914,7 @@ static void test_pq_downgrade_refused(void)
 		struct hm_stoq_config scfg, ccfg;
 		struct world w;
 
-		world_init(&w);
-		world_config(&w, &scfg, 1);
-		world_config(&w, &ccfg, 0);
+		world_setup(&w, &scfg, &ccfg);
 		if (way == 0)
 			ccfg.pq = HM_STOQ_PQ_OFF;
 		else
@@ -950,9 +924,7 @@ static void test_pq_downgrade_refused(void)
 			CHECK_ERR(hm_stoq_connect_pq(w.client, "::1", 1, w.server_node,
 			                             w.server_node, NULL, NULL),
 			          HM_ERR_INVALID);
-		CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server),
-		                          w.server_node, NULL, &w.conn),
-		          HM_OK);
+		CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 		CHECK(run_until(&w, &w.client_closed, 1, 5000));
 		CHECK_ERR(w.client_close_err, HM_ERR_CRYPTO);
 		CHECK(run_until(&w, &w.server_closed, 1, 5000));
@@ -983,17 +955,13 @@ static void test_pq_handshake_faults(void)
 		struct hm_stoq_config scfg, ccfg;
 		struct world w;
 
-		world_init(&w);
-		world_config(&w, &scfg, 1);
-		world_config(&w, &ccfg, 0);
+		world_setup(&w, &scfg, &ccfg);
 		if (cases[i].server_side)
 			scfg.pq_fault = cases[i].fault;
 		else
 			ccfg.pq_fault = cases[i].fault;
 		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-		CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server),
-		                          w.server_node, NULL, &w.conn),
-		          HM_OK);
+		CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 		CHECK(run_until(&w, &w.client_closed, 1, 5000));
 		CHECK(run_until(&w, &w.server_closed, 1, 5000));
 		CHECK_EQ(w.client_ready, 0);
@@ -1016,16 +984,12 @@ static void test_pq_step_timeout(void)
 	struct world w;
 	uint64_t t0 = hm_clock_mono_ns();
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	scfg.pq_fault = HM_STOQ_PQ_FAULT_STALL;
 	scfg.handshake_timeout_ms = 5000;
 	ccfg.handshake_timeout_ms = 400;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.client_closed, 1, 3000));
 	CHECK_ERR(w.client_close_err, HM_ERR_IO);
 	CHECK(hm_clock_mono_ns() - t0 < 2 * HM_NS_PER_SEC);
@@ -1041,14 +1005,10 @@ static void test_pq_early_stream_refused(void)
 	struct hm_stoq_config scfg, ccfg;
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	ccfg.pq_fault = HM_STOQ_PQ_FAULT_EARLY;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	CHECK(run_until(&w, &w.server_closed, 1, 5000));
 	CHECK(run_until(&w, &w.client_closed, 1, 5000));
 	CHECK_ERR(w.server_close_err, HM_ERR_CRYPTO);
@@ -1066,14 +1026,10 @@ static void test_pq_skip_refused(void)
 	struct call_ctx ctx;
 	struct world w;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	ccfg.pq_fault = HM_STOQ_PQ_FAULT_SKIP;
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-	CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server), w.server_node,
-	                          NULL, &w.conn),
-	          HM_OK);
+	CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 	/* The faulty client believes itself ready after TLS alone and calls at once. */
 	CHECK(run_until(&w, &w.client_ready, 1, 5000));
 	CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"plain", 5, 0, NULL), HM_OK);
@@ -1105,17 +1061,13 @@ static void test_pq_record_faults(void)
 		struct call_ctx ctx;
 		struct world w;
 
-		world_init(&w);
-		world_config(&w, &scfg, 1);
-		world_config(&w, &ccfg, 0);
+		world_setup(&w, &scfg, &ccfg);
 		if (cases[i].server_side)
 			scfg.pq_fault = cases[i].fault;
 		else
 			ccfg.pq_fault = cases[i].fault;
 		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
-		CHECK_ERR(hm_stoq_connect(w.client, "::1", hm_stoq_endpoint_port(w.server),
-		                          w.server_node, NULL, &w.conn),
-		          HM_OK);
+		CHECK_ERR(world_dial(&w, "::1"), HM_OK);
 		CHECK(run_until(&w, &w.client_ready, 1, 5000));
 		CHECK(run_until(&w, &w.server_ready, 1, 5000));
 		CHECK_ERR(start_call(&w, &ctx, 0, "echo", (const uint8_t *)"data", 4, 0, NULL),
@@ -1272,9 +1224,7 @@ static void test_stateless_reset_after_restart(void)
 	uint16_t port;
 	uint64_t t0;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	port = relay_open(&w, &r, hm_stoq_endpoint_port(w.server));
 	CHECK_ERR(hm_stoq_connect(w.client, "::1", port, w.server_node, NULL, &w.conn), HM_OK);
@@ -1311,9 +1261,7 @@ static void test_stateless_reset_sizes(void)
 	uv_udp_t sock;
 	size_t sizes[] = { 1200, 60, 44 }, i;
 
-	world_init(&w);
-	world_config(&w, &scfg, 1);
-	world_config(&w, &ccfg, 0);
+	world_setup(&w, &scfg, &ccfg);
 	CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
 	CHECK(uv_ip6_addr("::1", hm_stoq_endpoint_port(w.server), &to) == 0);
 	CHECK(uv_udp_init(&w.loop, &sock) == 0);
@@ -1369,9 +1317,7 @@ static void test_retry_address_validation(void)
 		struct world w;
 		uint16_t port;
 
-		world_init(&w);
-		world_config(&w, &scfg, 1);
-		world_config(&w, &ccfg, 0);
+		world_setup(&w, &scfg, &ccfg);
 		scfg.retry = 1;
 		ccfg.handshake_timeout_ms = 600;
 		CHECK_ERR(world_start(&w, &scfg, &ccfg), HM_OK);
@@ -1409,9 +1355,7 @@ static void test_connection_limits_per_peer(void)
 		struct world w;
 		uint16_t port;
 
-		world_init(&w);
-		world_config(&w, &scfg, 1);
-		world_config(&w, &ccfg, 0);
+		world_setup(&w, &scfg, &ccfg);
 		CHECK_EQ(scfg.max_connections_per_addr, 32); /* the defaults */
 		CHECK_EQ(scfg.max_connections_per_peer, 8);
 		if (per_addr)
