@@ -1002,12 +1002,15 @@ void stoq_conn_recv_batch_done(struct hm_stoq_endpoint *ep)
 	struct hm_stoq_conn *c;
 
 	ep->rx_batch = 0;
+	/* One write pass over them all: their packets leave in one sendmmsg. */
+	stoq_endpoint_tx_hold(ep);
 	/* A connection closed meanwhile keeps its memory until the loop's next close callbacks. */
 	while ((c = ep->rx_pending) != NULL) {
 		ep->rx_pending = c->rx_next;
 		c->rx_pending = 0;
 		conn_process(c);
 	}
+	stoq_endpoint_tx_release(ep);
 }
 
 void stoq_conn_expire(struct hm_stoq_conn *c)
