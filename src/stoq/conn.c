@@ -778,6 +778,8 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 		int64_t sid = -1;
 		size_t nvec = 0, total = 0, i;
 
+		if (buf == NULL)
+			break; /* the socket is full: written again once it drains */
 		if (s != NULL) {
 			sid = s->id;
 			nvec = stoq_stream_unsent(s, vec, MAX_STREAM_VECS);
@@ -851,8 +853,8 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 		 */
 		if (n > 0 && ngtcp2_conn_get_handshake_completed(c->qc))
 			ngtcp2_conn_update_pkt_tx_time(c->qc, ts);
-		if (n < max_burst)
-			return 0;
+		if (n < max_burst || c->ep->tx_blocked)
+			return 0; /* blocked: the endpoint kicks us when the socket drains */
 		if (npkts >= MAX_PKTS_PER_WRITE) {
 			*more = 1;
 			return 0;

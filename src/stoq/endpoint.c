@@ -172,15 +172,30 @@ static void tx_keep_from(struct hm_stoq_endpoint *ep, size_t first)
 		ep->tx_msgs[i].off -= base;
 }
 
+/*
+ * The socket drained: the backlog goes first, then the connections that
+ * stopped writing while it was blocked (conn_write) write again, in one pass.
+ */
 static void on_tx_writable(uv_poll_t *h, int status, int events)
 {
 	struct hm_stoq_endpoint *ep = h->data;
+	struct hm_stoq_conn *c, *next;
 
 	(void)status;
 	(void)events;
 	uv_poll_stop(&ep->tx_poll);
 	ep->tx_blocked = 0;
 	stoq_endpoint_tx_send(ep);
+	if (ep->tx_blocked || ep->closing)
+		return;
+	stoq_endpoint_tx_hold(ep);
+	/* A connection closed meanwhile keeps its memory until the loop's close callbacks. */
+	for (c = ep->conns; c != NULL && !ep->tx_blocked; c = next) {
+		next = c->next;
+		if (!c->closed)
+			stoq_conn_kick(c);
+	}
+	stoq_endpoint_tx_release(ep);
 }
 
 /*
@@ -301,9 +316,9 @@ uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
 	/* Room for one more packet, in the last message or a new one. */
 	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
 		stoq_endpoint_tx_send(ep);
-	/* Still full: the socket is blocked and the backlog is at its bound. Drop it. */
+	/* Still full: the socket is blocked. Writers stop until it drains (on_tx_writable). */
 	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
-		ep->tx_nmsgs = ep->tx_len = 0;
+		return NULL;
 	return ep->tx_buf + ep->tx_len;
 }
 

@@ -279,10 +279,11 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 /*
  * Packets of a burst are written straight into the endpoint's GSO batch:
  * stoq_endpoint_batch_buf gives where the next packet (up to
- * STOQ_MAX_UDP_PAYLOAD bytes) goes, stoq_endpoint_batch_commit adds the len
- * bytes written there for path. Packets to one destination of equal size
- * (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
- * sends what is queued; call it at the end of every burst.
+ * STOQ_MAX_UDP_PAYLOAD bytes) goes, or NULL while the socket is full
+ * (ep->tx_blocked: stop writing; every connection is kicked once it drains),
+ * stoq_endpoint_batch_commit adds the len bytes written there for path. Packets to one destination
+ * of equal size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush sends what is
+ * queued; call it at the end of every burst.
  */
 uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep);
 void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len);
