@@ -71,6 +71,7 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 	if (ep->tx_fd >= 0)
 		close(ep->tx_fd);
 	stoq_tls_endpoint_free(ep);
+	stoq_stream_pool_free(ep);
 	stoq_pq_endpoint_free(ep);
 	hm_buf_free(&ep->trust_root);
 	hm_identity_wipe(&ep->identity);

@@ -50,8 +50,21 @@ struct stoq_chunk {
 	struct stoq_chunk *next;
 	uint64_t offset; /* stream offset of data[0] */
 	size_t len;
+	size_t cap; /* bytes data[] has room for (a recycled chunk may be larger than len) */
 	uint8_t data[];
 };
+
+/*
+ * Acknowledged chunks go to the endpoint's pool instead of the allocator,
+ * and the next write of a size that fits takes one back: a sender keeping
+ * megabytes in flight in pieces of one size allocates nothing per write.
+ * Bounded: chunks up to STOQ_POOL_CHUNK_MAX bytes, STOQ_POOL_CHUNKS of them
+ * and STOQ_POOL_BYTES in all; a chunk is reused for a write of at least
+ * half its size (plus a page), so a small write never pins a large chunk.
+ */
+#define STOQ_POOL_CHUNK_MAX ((size_t)1 << 20)
+#define STOQ_POOL_CHUNKS    64
+#define STOQ_POOL_BYTES     ((size_t)8 << 20)
 
 struct hm_stoq_stream {
 	struct hm_stoq_conn *conn;
@@ -199,6 +212,9 @@ struct hm_stoq_endpoint {
 	int tx_fd;      /* a duplicate of the socket watched for POLLOUT, or -1 */
 	uv_poll_t tx_poll;
 	int tx_poll_open;
+	/* Acknowledged chunks kept for the next writes (stream.c, STOQ_POOL_BYTES). */
+	struct stoq_chunk *chunk_pool;
+	size_t chunk_pool_len, chunk_pool_bytes;
 	/* Verified peer chains (tls.c, cfg.trust_root). */
 	struct stoq_chain_cache chain_cache;
 	uint8_t tx_buf[STOQ_TX_BUF];
@@ -258,6 +274,8 @@ void stoq_rand(uint8_t *dest, size_t len);
 /* stream.c */
 int stoq_stream_new(struct hm_stoq_conn *c, int64_t id, struct hm_stoq_stream **out);
 void stoq_stream_free(struct hm_stoq_stream *s);
+/* Frees the endpoint's pool of acknowledged chunks (STOQ_POOL_CHUNKS). */
+void stoq_stream_pool_free(struct hm_stoq_endpoint *ep);
 int stoq_stream_write_pending(struct hm_stoq_stream *s);
 /* Fills vec with up to n pieces of unsent data; returns the count. */
 size_t stoq_stream_unsent(const struct hm_stoq_stream *s, ngtcp2_vec *vec, size_t n);
