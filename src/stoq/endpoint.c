@@ -314,10 +314,13 @@ void stoq_endpoint_tx_release(struct hm_stoq_endpoint *ep)
 
 uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
 {
+	/* The socket is full: writers stop until it drains (on_tx_writable kicks them). */
+	if (ep->tx_blocked)
+		return NULL;
 	/* Room for one more packet, in the last message or a new one. */
 	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
 		stoq_endpoint_tx_send(ep);
-	/* Still full: the socket is blocked. Writers stop until it drains (on_tx_writable). */
+	/* Still full: the send above found the socket full. */
 	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
 		return NULL;
 	return ep->tx_buf + ep->tx_len;
