@@ -226,7 +226,10 @@ struct hm_stoq_config {
 	 * node certificate (TLS server and client purposes), besides matching
 	 * the pinned node id; otherwise its handshake fails with HM_ERR_VERIFY
 	 * and hm_stoq_conn_chain_error says why. NULL: node-id pinning alone
-	 * (self-signed mode). Read only during hm_stoq_endpoint_new.
+	 * (self-signed mode). Read only during hm_stoq_endpoint_new. Chains
+	 * that passed are cached by the endpoint (SHA-256 of root and chain,
+	 * until the earliest notAfter, at most 64): the same chain again is not
+	 * re-verified (hm_stoq_stats.chain_cache_hits); see cert_revoked.
 	 */
 	const uint8_t *trust_root;
 	size_t trust_root_len;

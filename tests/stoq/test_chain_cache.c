@@ -7,7 +7,8 @@
  * since it was cached is verified again, and refused; a chain that failed
  * is never cached; cfg.cert_revoked is asked at every handshake, cached or
  * not, and refuses a cached chain the moment it names one of its serials.
- * Two long-lived endpoints on ::1 make several connections each.
+ * Two long-lived endpoints on ::1 make several connections each. The
+ * cache's bounds (size, least recently used, expiry) are tested directly.
  */
 #define _GNU_SOURCE /* libuv headers need POSIX types */
 #include <gnutls/gnutls.h>
@@ -21,6 +22,7 @@
 #include "hypermesh/keystore.h"
 #include "hypermesh/stoq.h"
 #include "hypermesh/trustchain.h"
+#include "stoq/chain_cache.h" /* the cache's bounds, tested directly */
 #include "test.h"
 
 #define DAY 86400ull
@@ -418,5 +420,102 @@ static void test_revocation_not_cached(void)
 	world_free(&w);
 }
 
-TEST_MAIN(test_same_chain_is_cached, test_refused_chain_not_cached, test_expired_entry_reverified,
-          test_revocation_not_cached)
+/* An entry for digest byte d, valid [from, until). */
+static void entry(struct stoq_chain_cache_entry *e, uint8_t d, uint64_t from, uint64_t until)
+{
+	memset(e, 0, sizeof(*e));
+	memset(e->digest, d, sizeof(e->digest));
+	e->valid_from = from;
+	e->valid_until = until;
+	e->nserials = 1;
+	e->serial_len[0] = 1;
+	e->serial[0][0] = d;
+}
+
+static int cached(struct stoq_chain_cache *c, uint8_t d, uint64_t now)
+{
+	uint8_t digest[HM_SHA256_LEN];
+
+	memset(digest, d, sizeof(digest));
+	return stoq_chain_cache_find(c, digest, now) != NULL;
+}
+
+/* The cache alone: bounded, least recently used out first, expired entries out sooner. */
+static void test_cache_bounds(void)
+{
+	struct stoq_chain_cache c;
+	struct stoq_chain_cache_entry e;
+	const struct stoq_chain_cache_entry *got;
+	uint8_t digest[HM_SHA256_LEN];
+
+	CHECK_ERR(stoq_chain_cache_init(&c, 4), HM_OK);
+	for (uint8_t d = 1; d <= 4; d++) {
+		entry(&e, d, 100, 1000);
+		got = stoq_chain_cache_store(&c, &e, 200);
+		CHECK(got != NULL && got->serial[0][0] == d);
+	}
+	CHECK_EQ(c.len, 4);
+	/* Use 1, 3 and 4: 2 is the least recently used and goes for 5. */
+	CHECK(cached(&c, 1, 200) && cached(&c, 3, 200) && cached(&c, 4, 200));
+	entry(&e, 5, 100, 1000);
+	(void)stoq_chain_cache_store(&c, &e, 200);
+	CHECK_EQ(c.len, 4);
+	CHECK(!cached(&c, 2, 200));
+	CHECK(cached(&c, 1, 200) && cached(&c, 5, 200));
+	/* An expired entry is replaced before the least recently used. */
+	entry(&e, 6, 100, 300);
+	(void)stoq_chain_cache_store(&c, &e, 200); /* replaces 3, now the least used */
+	CHECK(!cached(&c, 3, 200));
+	entry(&e, 7, 100, 1000);
+	(void)stoq_chain_cache_store(&c, &e, 400); /* 6 expired at 300: it goes */
+	CHECK(!cached(&c, 6, 250));                /* it would still be valid at 250 */
+	CHECK(cached(&c, 1, 400) && cached(&c, 4, 400) && cached(&c, 5, 400) && cached(&c, 7, 400));
+	/* Out of validity on either side: not found, and dropped. */
+	CHECK(!cached(&c, 7, 1000));
+	CHECK_EQ(c.len, 3);
+	CHECK(!cached(&c, 1, 99));
+	CHECK_EQ(c.len, 2);
+	/* The digest covers the root: the same chain under another root differs. */
+	{
+		const uint8_t cert[3] = { 1, 2, 3 }, root_a[2] = { 9, 9 }, root_b[2] = { 9, 8 };
+		const uint8_t *der[1] = { cert };
+		const size_t len[1] = { sizeof(cert) };
+		uint8_t other[HM_SHA256_LEN];
+
+		CHECK_ERR(stoq_chain_digest(root_a, sizeof(root_a), der, len, 1, digest), HM_OK);
+		CHECK_ERR(stoq_chain_digest(root_b, sizeof(root_b), der, len, 1, other), HM_OK);
+		CHECK(memcmp(digest, other, sizeof(digest)) != 0);
+		/* Lengths are hashed: moving a byte from the root to the chain changes it. */
+		{
+			const uint8_t cert2[4] = { 9, 1, 2, 3 }, root_c[1] = { 9 };
+			const uint8_t *der2[1] = { cert2 };
+			const size_t len2[1] = { sizeof(cert2) };
+
+			CHECK_ERR(stoq_chain_digest(root_c, sizeof(root_c), der2, len2, 1, other),
+			          HM_OK);
+			CHECK(memcmp(digest, other, sizeof(digest)) != 0);
+		}
+	}
+	/* Unparsable certificates make no entry. */
+	{
+		const uint8_t junk[4] = { 0x30, 0x02, 0x01, 0x00 };
+		const uint8_t *der[1] = { junk };
+		const size_t len[1] = { sizeof(junk) };
+
+		CHECK_ERR(stoq_chain_entry_make(&e, digest, junk, sizeof(junk), der, len, 1),
+		          HM_ERR_ENCODING);
+		CHECK_ERR(stoq_chain_entry_make(&e, digest, junk, sizeof(junk), der, len, 0),
+		          HM_ERR_INVALID);
+	}
+	stoq_chain_cache_free(&c);
+	CHECK_EQ(c.capacity, 0);
+	/* Capacity 0 caches nothing. */
+	CHECK_ERR(stoq_chain_cache_init(&c, 0), HM_OK);
+	entry(&e, 1, 100, 1000);
+	CHECK(stoq_chain_cache_store(&c, &e, 200) == &e);
+	CHECK(!cached(&c, 1, 200));
+	stoq_chain_cache_free(&c);
+}
+
+TEST_MAIN(test_cache_bounds, test_same_chain_is_cached, test_refused_chain_not_cached,
+          test_expired_entry_reverified, test_revocation_not_cached)
