@@ -3,7 +3,8 @@
  * Write passes over many connections leave in one sendmmsg (endpoint.c):
  * a broadcast to NRECV established connections makes one send system call
  * (the endpoint's send_calls) for datagrams to NRECV addresses, and every
- * receiver gets the message intact. Then the socket is made to misbehave:
+ * receiver gets the message intact; a server that reads requests from
+ * NRECV clients in one batch answers them all in one pass. Then the socket is made to misbehave:
  * this file defines sendmmsg, so the library's calls land here (the
  * executable's symbol comes first) and some are cut short (a partial send)
  * or refused with EAGAIN; every message refused must be the next one sent,
@@ -382,4 +383,166 @@ static void test_partial_and_eagain(void)
 	world_free(&w);
 }
 
-TEST_MAIN(test_one_call_per_pass, test_partial_and_eagain)
+/* ---- a server answering many clients ---- */
+
+struct client {
+	struct hm_identity id;
+	struct hm_stoq_endpoint *ep;
+	struct hm_stoq_conn *conn;
+	int replies, intact;
+	uint8_t body[64];
+};
+
+struct farm {
+	uv_loop_t loop;
+	uv_timer_t guard;
+	int timed_out;
+	struct hm_identity sid;
+	uint8_t snode[HM_NODE_ID_LEN];
+	struct hm_stoq_endpoint *server;
+	struct hm_stoq_rpc_service svc;
+	struct client cl[NRECV];
+};
+
+static void echo(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
+                 const struct hm_stoq_frame *req, void *user)
+{
+	(void)c;
+	(void)user;
+	if (call != NULL)
+		CHECK_ERR(hm_stoq_rpc_respond(call, req->body, req->body_len), HM_OK);
+}
+
+static void farm_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
+{
+	(void)c;
+	CHECK_ERR(hm_stoq_rpc_serve_stream(s, &((struct farm *)user)->svc), HM_OK);
+}
+
+static void client_on_ready(struct hm_stoq_conn *c, void *user)
+{
+	((struct client *)user)->conn = c;
+}
+
+static void on_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t *body, size_t len,
+                     const uint8_t *msg, size_t msg_len, void *user)
+{
+	struct client *cl = user;
+
+	(void)call;
+	(void)msg;
+	(void)msg_len;
+	cl->replies++;
+	cl->intact = err == HM_OK && len == sizeof(cl->body) && memcmp(body, cl->body, len) == 0;
+}
+
+/* Runs the farm's loop until every client has `want` replies (or `want` 0: is connected). */
+static int farm_run(struct farm *f, int want)
+{
+	int all;
+
+	f->timed_out = 0;
+	uv_timer_start(&f->guard, on_guard, 10000, 0);
+	do {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		all = 1;
+		for (int i = 0; i < NRECV; i++)
+			all &= want == 0 ? f->cl[i].conn != NULL : f->cl[i].replies == want;
+	} while (!all && !f->timed_out);
+	uv_timer_stop(&f->guard);
+	return all;
+}
+
+static void calls(struct farm *f, uint8_t round)
+{
+	struct hm_stoq_rpc_request req = { .service = "test", .method = "echo" };
+
+	for (int i = 0; i < NRECV; i++) {
+		struct client *cl = &f->cl[i];
+
+		memset(cl->body, round ^ (uint8_t)i, sizeof(cl->body));
+		req.body = cl->body;
+		req.body_len = sizeof(cl->body);
+		if (cl->conn != NULL)
+			CHECK_ERR(hm_stoq_rpc_call(cl->conn, &req, on_reply, cl, NULL), HM_OK);
+	}
+}
+
+/*
+ * NRECV clients each send a request before the server's loop runs: the
+ * server reads them in one recvmmsg batch and answers all of them in one
+ * write pass, in fewer send calls than clients (one, unless the requests
+ * took more than one recvmmsg).
+ */
+static void test_server_answers_many_in_one_pass(void)
+{
+	struct farm f;
+	struct hm_stoq_config cfg;
+	struct hm_stoq_stats before, after;
+
+	memset(&f, 0, sizeof(f));
+	CHECK(uv_loop_init(&f.loop) == 0);
+	uv_timer_init(&f.loop, &f.guard);
+	f.guard.data = &f;
+	f.svc.handler = echo;
+	CHECK_ERR(hm_identity_generate(&f.sid), HM_OK);
+	hm_identity_node_id(&f.sid, f.snode);
+	hm_stoq_config_default(&cfg);
+	cfg.identity = &f.sid;
+	cfg.port = 0;
+	cfg.bind_addr = "::1";
+	cfg.accept = 1;
+	cfg.user = &f;
+	cfg.callbacks.on_stream = farm_on_stream;
+	CHECK_ERR(hm_stoq_endpoint_new(&f.loop, &cfg, &f.server), HM_OK);
+	for (int i = 0; i < NRECV && f.server != NULL; i++) {
+		struct client *cl = &f.cl[i];
+
+		CHECK_ERR(hm_identity_generate(&cl->id), HM_OK);
+		hm_stoq_config_default(&cfg);
+		cfg.identity = &cl->id;
+		cfg.port = 0;
+		cfg.bind_addr = "::1";
+		cfg.user = cl;
+		cfg.callbacks.on_ready = client_on_ready;
+		CHECK_ERR(hm_stoq_endpoint_new(&f.loop, &cfg, &cl->ep), HM_OK);
+		CHECK_ERR(hm_stoq_connect(cl->ep, "::1", hm_stoq_endpoint_port(f.server), f.snode,
+		                          NULL, NULL),
+		          HM_OK);
+	}
+	CHECK(farm_run(&f, 0));
+	/* A first round warms the connections (streams, windows). */
+	calls(&f, 1);
+	CHECK(farm_run(&f, 1));
+	/* Let the acknowledgements of that round settle. */
+	f.timed_out = 0;
+	uv_timer_start(&f.guard, on_guard, 100, 0);
+	while (!f.timed_out)
+		uv_run(&f.loop, UV_RUN_ONCE);
+	calls(&f, 2);
+	hm_stoq_endpoint_stats(f.server, &before);
+	/* One loop iteration: the server reads the requests and answers. */
+	uv_run(&f.loop, UV_RUN_ONCE);
+	hm_stoq_endpoint_stats(f.server, &after);
+	printf("server: %d requests read as %llu datagrams, answered with %llu datagrams in %llu "
+	       "send calls\n",
+	       NRECV, (unsigned long long)(after.rx_datagrams - before.rx_datagrams),
+	       (unsigned long long)(after.tx_datagrams - before.tx_datagrams),
+	       (unsigned long long)(after.send_calls - before.send_calls));
+	CHECK(after.tx_datagrams - before.tx_datagrams >= NRECV);
+	CHECK(after.send_calls - before.send_calls < NRECV / 2);
+	CHECK(farm_run(&f, 2));
+	for (int i = 0; i < NRECV; i++)
+		CHECK(f.cl[i].intact);
+	for (int i = 0; i < NRECV; i++) {
+		hm_stoq_endpoint_close(f.cl[i].ep);
+		hm_identity_wipe(&f.cl[i].id);
+	}
+	hm_stoq_endpoint_close(f.server);
+	uv_close((uv_handle_t *)&f.guard, NULL);
+	uv_run(&f.loop, UV_RUN_DEFAULT);
+	CHECK_EQ(uv_loop_close(&f.loop), 0);
+	hm_identity_wipe(&f.sid);
+}
+
+TEST_MAIN(test_one_call_per_pass, test_server_answers_many_in_one_pass, test_partial_and_eagain)
