@@ -101,6 +101,11 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 	if (!ep->closing || ep->conns != NULL)
 		return;
 	if (!ep->udp_close_started) {
+		/*
+		 * The last CONNECTION_CLOSEs may wait in the queue (closed
+		 * inside a write pass): they leave now, held or not.
+		 */
+		stoq_endpoint_tx_send(ep);
 		ep->udp_close_started = 1;
 		if (ep->timer_poll_open)
 			uv_close((uv_handle_t *)&ep->timer_poll, on_poll_closed);
@@ -116,27 +121,30 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 		endpoint_free(ep);
 }
 
+/*
+ * A packet made outside a connection's write loop (CONNECTION_CLOSE,
+ * stateless reset, Retry) joins the send queue like any other, so it keeps
+ * its place after the packets already queued and leaves with them.
+ */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len)
 {
-	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned int)len);
-	int rv;
+	ngtcp2_path to;
+	uint8_t *buf;
 
-	if (ep->udp_close_started)
+	if (ep->udp_close_started || len == 0 || len > STOQ_MAX_UDP_PAYLOAD)
 		return;
-	/* Keep the order of packets already queued; a blocked queue keeps it anyway. */
-	stoq_endpoint_tx_send(ep);
-	if (ep->tx_nmsgs > 0)
-		return; /* a control packet behind a backlog: loss recovery covers it */
-	/* A full socket buffer drops the datagram: QUIC's loss recovery resends it. */
-	rv = uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)path->remote.addr);
-	ep->stats.send_calls++;
-	if (rv >= 0) {
-		ep->stats.tx_bytes += len;
-		ep->stats.tx_datagrams++;
-	}
-	if (rv < 0 && rv != UV_EAGAIN)
-		hm_log(HM_LOG_DEBUG, "stoq", "send failed", HM_LOG_STR("error", uv_strerror(rv)));
+	/* Callers set only the address; its length follows from the family. */
+	memset(&to, 0, sizeof(to));
+	to.remote.addr = path->remote.addr;
+	to.remote.addrlen = path->remote.addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                                             : sizeof(struct sockaddr_in);
+	buf = stoq_endpoint_batch_buf(ep);
+	if (buf == NULL)
+		return; /* the socket is full: loss recovery, or the peer's timeout, covers it */
+	memcpy(buf, pkt, len);
+	stoq_endpoint_batch_commit(ep, &to, len);
+	stoq_endpoint_flush(ep);
 }
 
 /* Sends m's packets one sendmsg each (GSO refused). */
