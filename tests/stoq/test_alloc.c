@@ -14,8 +14,9 @@
  * without the PQ layer, 27-30 with GSO and GRO off (~42,200 packets): the
  * first 16 send-queue chunks (4 MiB in flight in 256 KiB writes; later
  * writes reuse acknowledged chunks from the endpoint's pool) and ~10
- * growths of ngtcp2's internal tables as the window opens. Before the pool: 212 (one per write). The bound below
- * (one allocation per 500 packets) fails on that.
+ * growths of ngtcp2's internal tables as the window opens. Before the
+ * pool: 212 (one per write). The bound below (one allocation per 500
+ * packets) fails on that.
  */
 #define _GNU_SOURCE /* libuv's POSIX types */
 #include <errno.h>
