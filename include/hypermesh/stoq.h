@@ -226,7 +226,10 @@ struct hm_stoq_config {
 	 * node certificate (TLS server and client purposes), besides matching
 	 * the pinned node id; otherwise its handshake fails with HM_ERR_VERIFY
 	 * and hm_stoq_conn_chain_error says why. NULL: node-id pinning alone
-	 * (self-signed mode). Read only during hm_stoq_endpoint_new.
+	 * (self-signed mode). Read only during hm_stoq_endpoint_new. Chains
+	 * that passed are cached by the endpoint (SHA-256 of root and chain,
+	 * until the earliest notAfter, at most 64): the same chain again is not
+	 * re-verified (hm_stoq_stats.chain_cache_hits); see cert_revoked.
 	 */
 	const uint8_t *trust_root;
 	size_t trust_root_len;
@@ -248,6 +251,16 @@ struct hm_stoq_config {
 	int allow_classical;
 	/* 1: receive datagram by datagram (libuv's reader) even where UDP GRO works. */
 	int disable_gro;
+	/*
+	 * Revocation, with trust_root: asked at every handshake about every
+	 * certificate of the peer's chain below the root (depth 0 = the leaf),
+	 * whether the chain's signatures were verified now or the chain came
+	 * from the endpoint's cache of verified chains (verdicts of this
+	 * callback are never cached). serial is the certificate's serial number
+	 * (the DER INTEGER's content octets), user is cfg.user. Nonzero refuses
+	 * the chain: HM_ERR_VERIFY, HM_STOQ_CHAIN_REVOKED. NULL: no check.
+	 */
+	int (*cert_revoked)(const uint8_t *serial, size_t serial_len, int depth, void *user);
 };
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */
@@ -273,6 +286,20 @@ struct hm_stoq_stats {
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t tx_datagrams, rx_datagrams;
 	uint64_t connections;
+	/* ---- appended ---- */
+	/*
+	 * Send system calls made (sendmmsg, sendmsg or sendto, successful or
+	 * not): one write pass over many connections makes one sendmmsg.
+	 */
+	uint64_t send_calls;
+	/* Times the socket was full (EAGAIN) and the rest waited for POLLOUT. */
+	uint64_t send_blocked;
+	/*
+	 * Peer chains verified in full (cfg.trust_root) and handshakes that
+	 * took a chain from the cache of verified chains instead.
+	 */
+	uint64_t chain_verifications;
+	uint64_t chain_cache_hits;
 };
 
 void hm_stoq_endpoint_stats(const struct hm_stoq_endpoint *ep, struct hm_stoq_stats *st);
@@ -336,6 +363,7 @@ enum hm_stoq_chain_error {
 	HM_STOQ_CHAIN_EXPIRED = 3,   /* some certificate is expired or not yet valid */
 	HM_STOQ_CHAIN_PROFILE = 4,   /* the leaf is not a node certificate */
 	HM_STOQ_CHAIN_MALFORMED = 5, /* unparsable, or longer than HM_TC_CHAIN_MAX */
+	HM_STOQ_CHAIN_REVOKED = 6,   /* cfg.cert_revoked named one of its certificates */
 };
 
 /* The chain verdict of c (valid until on_closed returns): an enum hm_stoq_chain_error. */

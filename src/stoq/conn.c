@@ -778,6 +778,8 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 		int64_t sid = -1;
 		size_t nvec = 0, total = 0, i;
 
+		if (buf == NULL)
+			break; /* the socket is full: written again once it drains */
 		if (s != NULL) {
 			sid = s->id;
 			nvec = stoq_stream_unsent(s, vec, MAX_STREAM_VECS);
@@ -851,8 +853,8 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 		 */
 		if (n > 0 && ngtcp2_conn_get_handshake_completed(c->qc))
 			ngtcp2_conn_update_pkt_tx_time(c->qc, ts);
-		if (n < max_burst)
-			return 0;
+		if (n < max_burst || c->ep->tx_blocked)
+			return 0; /* blocked: the endpoint kicks us when the socket drains */
 		if (npkts >= MAX_PKTS_PER_WRITE) {
 			*more = 1;
 			return 0;
@@ -1002,12 +1004,15 @@ void stoq_conn_recv_batch_done(struct hm_stoq_endpoint *ep)
 	struct hm_stoq_conn *c;
 
 	ep->rx_batch = 0;
+	/* One write pass over them all: their packets leave in one sendmmsg. */
+	stoq_endpoint_tx_hold(ep);
 	/* A connection closed meanwhile keeps its memory until the loop's next close callbacks. */
 	while ((c = ep->rx_pending) != NULL) {
 		ep->rx_pending = c->rx_next;
 		c->rx_pending = 0;
 		conn_process(c);
 	}
+	stoq_endpoint_tx_release(ep);
 }
 
 void stoq_conn_expire(struct hm_stoq_conn *c)

@@ -68,6 +68,10 @@ static void endpoint_free(struct hm_stoq_endpoint *ep)
 		close(ep->timer_fd);
 	if (ep->rx_fd >= 0)
 		close(ep->rx_fd);
+	if (ep->tx_fd >= 0)
+		close(ep->tx_fd);
+	stoq_tls_endpoint_free(ep);
+	stoq_stream_pool_free(ep);
 	stoq_pq_endpoint_free(ep);
 	hm_buf_free(&ep->trust_root);
 	hm_identity_wipe(&ep->identity);
@@ -97,11 +101,19 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 	if (!ep->closing || ep->conns != NULL)
 		return;
 	if (!ep->udp_close_started) {
+		/*
+		 * The last CONNECTION_CLOSEs may wait in the queue (closed
+		 * inside a write pass): they leave now, held or not.
+		 */
+		stoq_endpoint_tx_send(ep);
 		ep->udp_close_started = 1;
 		if (ep->timer_poll_open)
 			uv_close((uv_handle_t *)&ep->timer_poll, on_poll_closed);
 		if (ep->rx_poll_open)
 			uv_close((uv_handle_t *)&ep->rx_poll, on_poll_closed);
+		if (ep->tx_poll_open)
+			uv_close((uv_handle_t *)&ep->tx_poll, on_poll_closed);
+		ep->tx_nmsgs = ep->tx_len = 0;
 		uv_close((uv_handle_t *)&ep->udp, udp_closed);
 		return;
 	}
@@ -109,133 +121,245 @@ void stoq_endpoint_check_close(struct hm_stoq_endpoint *ep)
 		endpoint_free(ep);
 }
 
+/*
+ * A packet made outside a connection's write loop (CONNECTION_CLOSE,
+ * stateless reset, Retry) joins the send queue like any other, so it keeps
+ * its place after the packets already queued and leaves with them.
+ */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len)
 {
-	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned int)len);
-	int rv;
+	ngtcp2_path to;
+	uint8_t *buf;
 
-	if (ep->udp_close_started)
+	if (ep->udp_close_started || len == 0 || len > STOQ_MAX_UDP_PAYLOAD)
 		return;
-	stoq_endpoint_flush(ep); /* keep the order of packets already batched */
-	/* A full socket buffer drops the datagram: QUIC's loss recovery resends it. */
-	rv = uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)path->remote.addr);
-	if (rv >= 0) {
-		ep->stats.tx_bytes += len;
-		ep->stats.tx_datagrams++;
-	}
-	if (rv < 0 && rv != UV_EAGAIN)
-		hm_log(HM_LOG_DEBUG, "stoq", "send failed", HM_LOG_STR("error", uv_strerror(rv)));
+	/* Callers set only the address; its length follows from the family. */
+	memset(&to, 0, sizeof(to));
+	to.remote.addr = path->remote.addr;
+	to.remote.addrlen = path->remote.addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                                             : sizeof(struct sockaddr_in);
+	buf = stoq_endpoint_batch_buf(ep);
+	if (buf == NULL)
+		return; /* the socket is full: loss recovery, or the peer's timeout, covers it */
+	memcpy(buf, pkt, len);
+	stoq_endpoint_batch_commit(ep, &to, len);
+	stoq_endpoint_flush(ep);
 }
 
-/* Sends the batch as separate datagrams (no GSO, or GSO refused). */
-static void flush_one_by_one(struct hm_stoq_endpoint *ep)
+/* Sends m's packets one sendmsg each (GSO refused). */
+static void send_segments(struct hm_stoq_endpoint *ep, int fd, const struct stoq_tx_msg *m)
 {
-	size_t off;
+	size_t off, n;
 
-	for (off = 0; off < ep->batch_len; off += ep->batch_seg) {
-		size_t n =
-		        ep->batch_len - off < ep->batch_seg ? ep->batch_len - off : ep->batch_seg;
-		uv_buf_t buf = uv_buf_init((char *)ep->batch + off, (unsigned int)n);
-
-		if (uv_udp_try_send(&ep->udp, &buf, 1, (const struct sockaddr *)&ep->batch_to) >=
-		    0) {
+	for (off = 0; off < m->len; off += n) {
+		n = m->len - off < m->seg ? m->len - off : m->seg;
+		ep->stats.send_calls++;
+		if (sendto(fd, ep->tx_buf + m->off + off, n, 0, (const struct sockaddr *)&m->to,
+		           m->to_len) >= 0) {
 			ep->stats.tx_bytes += n;
 			ep->stats.tx_datagrams++;
 		}
 	}
 }
 
-/*
- * One sendmsg with UDP_SEGMENT: the kernel cuts the buffer into datagrams of
- * batch_seg bytes (Linux 4.18+). If it refuses (no GSO on the route or an
- * old kernel), the endpoint stops trying and sends packet by packet.
- */
-void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
+/* Keeps messages first.. (unsent) at the front of the queue, in order. */
+static void tx_keep_from(struct hm_stoq_endpoint *ep, size_t first)
 {
+	size_t i, base;
+
+	if (first >= ep->tx_nmsgs) {
+		ep->tx_nmsgs = ep->tx_len = 0;
+		return;
+	}
+	base = ep->tx_msgs[first].off;
+	memmove(ep->tx_buf, ep->tx_buf + base, ep->tx_len - base);
+	memmove(ep->tx_msgs, ep->tx_msgs + first, (ep->tx_nmsgs - first) * sizeof(ep->tx_msgs[0]));
+	ep->tx_nmsgs -= first;
+	ep->tx_len -= base;
+	for (i = 0; i < ep->tx_nmsgs; i++)
+		ep->tx_msgs[i].off -= base;
+}
+
+/*
+ * The socket drained: the backlog goes first, then the connections that
+ * stopped writing while it was blocked (conn_write) write again, in one pass.
+ */
+static void on_tx_writable(uv_poll_t *h, int status, int events)
+{
+	struct hm_stoq_endpoint *ep = h->data;
+	struct hm_stoq_conn *c, *next;
+
+	(void)status;
+	(void)events;
+	uv_poll_stop(&ep->tx_poll);
+	ep->tx_blocked = 0;
+	stoq_endpoint_tx_send(ep);
+	if (ep->tx_blocked || ep->closing)
+		return;
+	stoq_endpoint_tx_hold(ep);
+	/* A connection closed meanwhile keeps its memory until the loop's close callbacks. */
+	for (c = ep->conns; c != NULL && !ep->tx_blocked; c = next) {
+		next = c->next;
+		if (!c->closed)
+			stoq_conn_kick(c);
+	}
+	stoq_endpoint_tx_release(ep);
+}
+
+/*
+ * The socket is full (EAGAIN): the unsent messages wait, in order, until it
+ * can take more. Without a poll handle they are dropped, as a full socket
+ * buffer drops datagrams: QUIC's loss recovery resends them.
+ */
+static void tx_wait_writable(struct hm_stoq_endpoint *ep, size_t first)
+{
+	if (!ep->tx_poll_open || uv_poll_start(&ep->tx_poll, UV_WRITABLE, on_tx_writable) != 0) {
+		ep->tx_nmsgs = ep->tx_len = 0;
+		return;
+	}
+	ep->stats.send_blocked++;
+	ep->tx_blocked = 1;
+	tx_keep_from(ep, first);
+}
+
+/*
+ * Sends the queue: one sendmmsg for all its messages, each one UDP_SEGMENT
+ * (GSO) send where it holds several packets. A partial send goes on from the
+ * first message not sent; EAGAIN keeps the rest for POLLOUT. If the kernel
+ * refuses GSO (no GSO on the route or an old kernel), the endpoint stops
+ * using it and sends that message packet by packet.
+ */
+void stoq_endpoint_tx_send(struct hm_stoq_endpoint *ep)
+{
+	struct mmsghdr hdrs[STOQ_TX_MSGS];
+	struct iovec iov[STOQ_TX_MSGS];
 	union {
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { ep->batch, ep->batch_len };
-	struct msghdr msg;
-	struct cmsghdr *cm;
-	uint16_t seg = (uint16_t)ep->batch_seg;
+	} ctl[STOQ_TX_MSGS];
 	uv_os_fd_t fd;
-	ssize_t rv;
+	size_t i, done = 0;
 
-	if (ep->batch_segs == 0)
+	if (ep->tx_nmsgs == 0 || ep->tx_blocked)
 		return;
-	if (ep->udp_close_started) {
-		ep->batch_len = ep->batch_segs = 0;
-		return;
-	}
-	if (ep->batch_segs == 1 || !ep->gso || uv_fileno((uv_handle_t *)&ep->udp, &fd) != 0) {
-		flush_one_by_one(ep);
-		ep->batch_len = ep->batch_segs = 0;
+	if (ep->udp_close_started || uv_fileno((uv_handle_t *)&ep->udp, &fd) != 0) {
+		ep->tx_nmsgs = ep->tx_len = 0;
 		return;
 	}
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_name = &ep->batch_to;
-	msg.msg_namelen = ep->batch_to_len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_UDP;
-	cm->cmsg_type = UDP_SEGMENT;
-	cm->cmsg_len = CMSG_LEN(sizeof(seg));
-	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
-	do
-		rv = sendmsg(fd, &msg, 0);
-	while (rv < 0 && errno == EINTR);
-	if (rv > 0) {
-		ep->stats.tx_bytes += (uint64_t)rv;
-		ep->stats.tx_datagrams += ep->batch_segs;
+	memset(hdrs, 0, sizeof(hdrs));
+	memset(ctl, 0, sizeof(ctl));
+	for (i = 0; i < ep->tx_nmsgs; i++) {
+		struct stoq_tx_msg *m = &ep->tx_msgs[i];
+		struct msghdr *mh = &hdrs[i].msg_hdr;
+
+		iov[i].iov_base = ep->tx_buf + m->off;
+		iov[i].iov_len = m->len;
+		mh->msg_name = &m->to;
+		mh->msg_namelen = m->to_len;
+		mh->msg_iov = &iov[i];
+		mh->msg_iovlen = 1;
+		if (m->segs > 1) {
+			uint16_t seg = (uint16_t)m->seg;
+			struct cmsghdr *cm;
+
+			mh->msg_control = ctl[i].buf;
+			mh->msg_controllen = sizeof(ctl[i].buf);
+			cm = CMSG_FIRSTHDR(mh);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+		}
 	}
-	if (rv < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-		hm_log(HM_LOG_DEBUG, "stoq", "UDP GSO refused, sending packet by packet",
-		       HM_LOG_STR("error", strerror(errno)));
-		ep->gso = 0;
-		flush_one_by_one(ep);
+	while (done < ep->tx_nmsgs) {
+		int n;
+
+		ep->stats.send_calls++;
+		n = sendmmsg(fd, hdrs + done, (unsigned)(ep->tx_nmsgs - done), 0);
+		if (n > 0) {
+			for (i = done; i < done + (size_t)n; i++) {
+				ep->stats.tx_bytes += ep->tx_msgs[i].len;
+				ep->stats.tx_datagrams += ep->tx_msgs[i].segs;
+			}
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0 || errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			tx_wait_writable(ep, done);
+			return;
+		}
+		if (ep->tx_msgs[done].segs > 1 && errno != ENOBUFS) {
+			hm_log(HM_LOG_DEBUG, "stoq", "UDP GSO refused, sending packet by packet",
+			       HM_LOG_STR("error", strerror(errno)));
+			ep->gso = 0;
+			send_segments(ep, fd, &ep->tx_msgs[done]);
+		}
+		/* ENOBUFS or an unreachable address: this message is lost, the rest goes on. */
+		done++;
 	}
-	/* EAGAIN: the whole burst is lost; QUIC loss recovery resends it. */
-	ep->batch_len = ep->batch_segs = 0;
+	ep->tx_nmsgs = ep->tx_len = 0;
+}
+
+void stoq_endpoint_flush(struct hm_stoq_endpoint *ep)
+{
+	if (ep->tx_hold == 0)
+		stoq_endpoint_tx_send(ep);
+}
+
+void stoq_endpoint_tx_hold(struct hm_stoq_endpoint *ep)
+{
+	ep->tx_hold++;
+}
+
+void stoq_endpoint_tx_release(struct hm_stoq_endpoint *ep)
+{
+	if (ep->tx_hold > 0 && --ep->tx_hold == 0)
+		stoq_endpoint_tx_send(ep);
 }
 
 uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
 {
-	if (ep->batch_segs == STOQ_GSO_MAX_SEGS)
-		stoq_endpoint_flush(ep);
-	/* Room for one more packet: the batch has a full-size slot per segment. */
-	return ep->batch + ep->batch_len;
+	/* The socket is full: writers stop until it drains (on_tx_writable kicks them). */
+	if (ep->tx_blocked)
+		return NULL;
+	/* Room for one more packet, in the last message or a new one. */
+	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
+		stoq_endpoint_tx_send(ep);
+	/* Still full: the send above found the socket full. */
+	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
+		return NULL;
+	return ep->tx_buf + ep->tx_len;
 }
 
 void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len)
 {
 	socklen_t to_len = path->remote.addrlen;
-	uint8_t *pkt = ep->batch + ep->batch_len;
+	struct stoq_tx_msg *m = ep->tx_nmsgs > 0 ? &ep->tx_msgs[ep->tx_nmsgs - 1] : NULL;
 
 	/*
-	 * Only equal-sized packets to one address join a batch; a short one
-	 * ends it. A packet that cannot join goes out after the batch before
-	 * it, moved to the front (rare: the end of a burst, another peer).
+	 * A packet joins the last message if it goes to the same address, is
+	 * no longer than the message's packets and the message has not ended
+	 * (its last packet was full size); else it starts a new one right
+	 * after (stoq_endpoint_batch_buf left room for the slot).
 	 */
-	if (ep->batch_segs > 0 &&
-	    (len > ep->batch_seg || ep->batch_len % ep->batch_seg != 0 ||
-	     to_len != ep->batch_to_len || memcmp(&ep->batch_to, path->remote.addr, to_len) != 0)) {
-		stoq_endpoint_flush(ep);
-		memmove(ep->batch, pkt, len);
+	if (m != NULL && ep->gso && m->segs < STOQ_GSO_MAX_SEGS && len <= m->seg &&
+	    m->len % m->seg == 0 && to_len == m->to_len &&
+	    memcmp(&m->to, path->remote.addr, to_len) == 0) {
+		m->len += len;
+		m->segs++;
+		ep->tx_len += len;
+		return;
 	}
-	if (ep->batch_segs == 0) {
-		memcpy(&ep->batch_to, path->remote.addr, to_len);
-		ep->batch_to_len = to_len;
-		ep->batch_seg = len;
-	}
-	ep->batch_len += len;
-	ep->batch_segs++;
+	m = &ep->tx_msgs[ep->tx_nmsgs++];
+	m->off = ep->tx_len;
+	m->len = m->seg = len;
+	m->segs = 1;
+	memcpy(&m->to, path->remote.addr, to_len);
+	m->to_len = to_len;
+	ep->tx_len += len;
 }
 
 static void fine_timer_arm(struct hm_stoq_endpoint *ep, uint64_t at_ns)
@@ -273,6 +397,7 @@ static void on_fine_timer(uv_poll_t *h, int status, int events)
 		return;
 	ep->fine_armed_ns = 0;
 	now = hm_clock_mono_ns();
+	stoq_endpoint_tx_hold(ep); /* one sendmmsg for every connection woken */
 	/*
 	 * A connection that closes meanwhile is unlinked but its memory lives
 	 * until the loop runs its timer's close callback, so `next` stays valid.
@@ -292,6 +417,7 @@ static void on_fine_timer(uv_poll_t *h, int status, int events)
 			soonest = c->fine_expiry_ns;
 	if (soonest != 0 && (ep->fine_armed_ns == 0 || soonest < ep->fine_armed_ns))
 		fine_timer_arm(ep, soonest);
+	stoq_endpoint_tx_release(ep);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -674,6 +800,7 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	ep->gso = !cfg->disable_gso;
 	ep->timer_fd = -1;
 	ep->rx_fd = -1;
+	ep->tx_fd = -1;
 	hm_identity_node_id(&ep->identity, ep->node_id);
 	stoq_static_secret(ep);
 	rc = hm_random_bytes(ep->retry_secret, sizeof(ep->retry_secret));
@@ -727,6 +854,21 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	} else if (ep->timer_fd >= 0) {
 		close(ep->timer_fd);
 		ep->timer_fd = -1;
+	}
+	/*
+	 * A duplicate descriptor to wait for POLLOUT on after EAGAIN (libuv
+	 * keys watchers by descriptor, and the UDP handle owns fd). Without it
+	 * a full socket drops what does not fit, as before.
+	 */
+	if (uv_fileno((uv_handle_t *)&ep->udp, &fd) == 0)
+		ep->tx_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (ep->tx_fd >= 0 && uv_poll_init(loop, &ep->tx_poll, ep->tx_fd) == 0) {
+		ep->tx_poll.data = ep;
+		ep->tx_poll_open = 1;
+		ep->polls_open++;
+	} else if (ep->tx_fd >= 0) {
+		close(ep->tx_fd);
+		ep->tx_fd = -1;
 	}
 	*out = ep;
 	return HM_OK;

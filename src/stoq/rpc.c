@@ -663,12 +663,15 @@ int hm_stoq_broadcast(struct hm_stoq_endpoint *ep, const struct hm_stoq_broadcas
 	uv_timer_init(ep->loop, &b->timer);
 	b->timer.data = b;
 	b->done = -1; /* no callback inside this call */
+	/* One write pass: the first flight to every peer leaves in one sendmmsg. */
+	stoq_endpoint_tx_hold(ep);
 	for (size_t i = 0; i < b->npeers; i++) {
 		b->peers[i].b = b;
 		b->peers[i].index = i;
 		memcpy(b->peers[i].node_id, req->peers[i].node_id, HM_NODE_ID_LEN);
 		bcast_begin_peer(&b->peers[i], &req->peers[i]);
 	}
+	stoq_endpoint_tx_release(ep);
 	b->done = 0;
 	b->timeout_ms = req->timeout_ms;
 	uv_update_time(ep->loop);

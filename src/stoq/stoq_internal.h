@@ -9,6 +9,7 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <uv.h>
 
+#include "chain_cache.h"
 #include "hypermesh/stoq.h"
 #include "record.h"
 
@@ -23,10 +24,25 @@
 #define STOQ_MAX_STREAM_WINDOW     ((uint64_t)16 << 20)
 #define STOQ_MAX_CONN_WINDOW       ((uint64_t)24 << 20)
 #define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
+/*
+ * One sendmmsg carries up to STOQ_TX_MSGS messages (GSO batches, each to
+ * one address) from up to STOQ_TX_BUF bytes: a server answering many
+ * connections, or a broadcast, makes one system call per pass.
+ */
+#define STOQ_TX_MSGS               32
+#define STOQ_TX_BUF                (8 * STOQ_GSO_MAX_SEGS * STOQ_MAX_UDP_PAYLOAD)
 #define STOQ_STATIC_SECRET_LEN     32
 #define STOQ_RETRY_TOKEN_TIMEOUT_S 10
 #define STOQ_RESET_MAX_LEN         43  /* bytes of a stateless reset we send, at most */
 #define STOQ_RESETS_PER_SEC        100 /* stateless resets an endpoint sends per second */
+
+/* One message of the endpoint's send queue: packets of seg bytes (the last may be shorter). */
+struct stoq_tx_msg {
+	size_t off, len; /* where in ep->tx_buf */
+	size_t seg, segs;
+	struct sockaddr_storage to;
+	socklen_t to_len;
+};
 
 /* A queued piece of a stream's outgoing bytes, kept until acknowledged:
  * ngtcp2 retransmits from the caller's memory, so chunks never move. */
@@ -34,8 +50,21 @@ struct stoq_chunk {
 	struct stoq_chunk *next;
 	uint64_t offset; /* stream offset of data[0] */
 	size_t len;
+	size_t cap; /* bytes data[] has room for (a recycled chunk may be larger than len) */
 	uint8_t data[];
 };
+
+/*
+ * Acknowledged chunks go to the endpoint's pool instead of the allocator,
+ * and the next write of a size that fits takes one back: a sender keeping
+ * megabytes in flight in pieces of one size allocates nothing per write.
+ * Bounded: chunks up to STOQ_POOL_CHUNK_MAX bytes, STOQ_POOL_CHUNKS of them
+ * and STOQ_POOL_BYTES in all; a chunk is reused for a write of at least
+ * half its size (plus a page), so a small write never pins a large chunk.
+ */
+#define STOQ_POOL_CHUNK_MAX ((size_t)1 << 20)
+#define STOQ_POOL_CHUNKS    64
+#define STOQ_POOL_BYTES     ((size_t)8 << 20)
 
 struct hm_stoq_stream {
 	struct hm_stoq_conn *conn;
@@ -167,18 +196,32 @@ struct hm_stoq_endpoint {
 	struct hm_stoq_conn *rx_pending;
 	int rx_batch; /* inside a recvmmsg batch */
 	uint8_t recv_buf[STOQ_RECV_BUF];
-	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD];
-	/* Packets of one connection's burst, sent with one UDP_SEGMENT (GSO) call. */
-	int gso;           /* 1 while the kernel accepts UDP_SEGMENT */
-	size_t batch_len;  /* bytes in batch */
-	size_t batch_segs; /* packets in batch */
-	size_t batch_seg;  /* size of each packet but the last */
-	struct sockaddr_storage batch_to;
-	socklen_t batch_to_len;
-	uint8_t batch[STOQ_GSO_MAX_SEGS * STOQ_MAX_UDP_PAYLOAD];
+	uint8_t send_buf[STOQ_MAX_UDP_PAYLOAD]; /* a connection's CONNECTION_CLOSE */
+	/*
+	 * Outgoing packets, sent with one sendmmsg per write pass
+	 * (stoq_endpoint_tx_hold): each message is a run of equal-sized packets
+	 * to one address (one UDP_SEGMENT GSO send), the messages lie one after
+	 * the other in tx_buf. Connections write straight into it.
+	 */
+	int gso; /* 1 while the kernel accepts UDP_SEGMENT */
+	struct stoq_tx_msg tx_msgs[STOQ_TX_MSGS];
+	size_t tx_nmsgs;
+	size_t tx_len;  /* bytes of tx_buf in use */
+	int tx_hold;    /* > 0: inside a write pass, send at its end */
+	int tx_blocked; /* the socket said EAGAIN: the rest waits for POLLOUT */
+	int tx_fd;      /* a duplicate of the socket watched for POLLOUT, or -1 */
+	uv_poll_t tx_poll;
+	int tx_poll_open;
+	/* Acknowledged chunks kept for the next writes (stream.c, STOQ_POOL_BYTES). */
+	struct stoq_chunk *chunk_pool;
+	size_t chunk_pool_len, chunk_pool_bytes;
+	/* Verified peer chains (tls.c, cfg.trust_root). */
+	struct stoq_chain_cache chain_cache;
+	uint8_t tx_buf[STOQ_TX_BUF];
 };
 
 /* tls.c */
+void stoq_tls_endpoint_free(struct hm_stoq_endpoint *ep);
 int stoq_tls_cred_new(struct hm_stoq_endpoint *ep);
 int stoq_tls_session_new(struct hm_stoq_conn *c);
 /* The ALPN name of the endpoint's PQ mode. */
@@ -231,6 +274,8 @@ void stoq_rand(uint8_t *dest, size_t len);
 /* stream.c */
 int stoq_stream_new(struct hm_stoq_conn *c, int64_t id, struct hm_stoq_stream **out);
 void stoq_stream_free(struct hm_stoq_stream *s);
+/* Frees the endpoint's pool of acknowledged chunks (STOQ_POOL_CHUNKS). */
+void stoq_stream_pool_free(struct hm_stoq_endpoint *ep);
 int stoq_stream_write_pending(struct hm_stoq_stream *s);
 /* Fills vec with up to n pieces of unsent data; returns the count. */
 size_t stoq_stream_unsent(const struct hm_stoq_stream *s, ngtcp2_vec *vec, size_t n);
@@ -252,14 +297,24 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 /*
  * Packets of a burst are written straight into the endpoint's GSO batch:
  * stoq_endpoint_batch_buf gives where the next packet (up to
- * STOQ_MAX_UDP_PAYLOAD bytes) goes, stoq_endpoint_batch_commit adds the len
- * bytes written there for path. Packets to one destination of equal size
- * (the last may be shorter) leave in one GSO send. stoq_endpoint_flush
- * sends what is queued; call it at the end of every burst.
+ * STOQ_MAX_UDP_PAYLOAD bytes) goes, or NULL while the socket is full
+ * (ep->tx_blocked: stop writing; every connection is kicked once it drains),
+ * stoq_endpoint_batch_commit adds the len bytes written there for path. Packets to one destination
+ * of equal size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush sends what is
+ * queued; call it at the end of every burst.
  */
 uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep);
 void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len);
 void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
+/* Sends the queue now (stoq_endpoint_flush outside a write pass). */
+void stoq_endpoint_tx_send(struct hm_stoq_endpoint *ep);
+/*
+ * A write pass over several connections: between hold and release, flushes
+ * only queue, and release sends everything with as few sendmmsg calls as
+ * the queue allows. Nests.
+ */
+void stoq_endpoint_tx_hold(struct hm_stoq_endpoint *ep);
+void stoq_endpoint_tx_release(struct hm_stoq_endpoint *ep);
 /*
  * Wakes c at expiry_ns (CLOCK_MONOTONIC) through the endpoint's timerfd.
  * Returns 0 where the endpoint has none (the caller's ms timer must do).

@@ -82,6 +82,47 @@ void stoq_stream_advance(struct hm_stoq_stream *s, size_t n, int fin)
 		s->fin_sent = 1;
 }
 
+/* Returns an acknowledged chunk to the endpoint's pool, or to the allocator if it is full. */
+static void chunk_release(struct hm_stoq_endpoint *ep, struct stoq_chunk *ch)
+{
+	if (ch->cap > STOQ_POOL_CHUNK_MAX || ep->chunk_pool_len == STOQ_POOL_CHUNKS ||
+	    ep->chunk_pool_bytes + ch->cap > STOQ_POOL_BYTES) {
+		free(ch);
+		return;
+	}
+	ch->next = ep->chunk_pool;
+	ep->chunk_pool = ch;
+	ep->chunk_pool_len++;
+	ep->chunk_pool_bytes += ch->cap;
+}
+
+/* A pooled chunk with room for len bytes and not much more, or NULL. */
+static struct stoq_chunk *chunk_reuse(struct hm_stoq_endpoint *ep, size_t len)
+{
+	struct stoq_chunk **pp, *ch;
+
+	for (pp = &ep->chunk_pool; (ch = *pp) != NULL; pp = &ch->next) {
+		if (ch->cap < len || ch->cap > 2 * len + 4096)
+			continue;
+		*pp = ch->next;
+		ep->chunk_pool_len--;
+		ep->chunk_pool_bytes -= ch->cap;
+		return ch;
+	}
+	return NULL;
+}
+
+void stoq_stream_pool_free(struct hm_stoq_endpoint *ep)
+{
+	struct stoq_chunk *ch;
+
+	while ((ch = ep->chunk_pool) != NULL) {
+		ep->chunk_pool = ch->next;
+		free(ch);
+	}
+	ep->chunk_pool_len = ep->chunk_pool_bytes = 0;
+}
+
 void stoq_stream_acked(struct hm_stoq_stream *s, uint64_t offset, uint64_t len)
 {
 	struct stoq_chunk *ch;
@@ -92,7 +133,7 @@ void stoq_stream_acked(struct hm_stoq_stream *s, uint64_t offset, uint64_t len)
 		s->head = ch->next;
 		if (s->head == NULL)
 			s->tail = NULL;
-		free(ch);
+		chunk_release(s->conn->ep, ch);
 	}
 	if (s->acked == s->queued && s->adopted && !s->closed && s->cb.on_drained != NULL)
 		s->cb.on_drained(s, s->user);
@@ -139,9 +180,13 @@ int stoq_stream_queue(struct hm_stoq_stream *s, const uint8_t *data, size_t len,
 {
 	struct stoq_chunk *ch;
 
-	ch = malloc(sizeof(*ch) + len);
-	if (ch == NULL)
-		return HM_ERR_NOMEM;
+	ch = chunk_reuse(s->conn->ep, len);
+	if (ch == NULL) {
+		ch = malloc(sizeof(*ch) + len);
+		if (ch == NULL)
+			return HM_ERR_NOMEM;
+		ch->cap = len;
+	}
 	ch->next = NULL;
 	ch->offset = s->queued;
 	ch->len = len;

@@ -186,7 +186,11 @@ static int verify_peer_chain(struct hm_stoq_conn *c, gnutls_session_t session)
 {
 	const uint8_t *der[HM_TC_CHAIN_MAX];
 	size_t len[HM_TC_CHAIN_MAX];
-	const struct hm_stoq_endpoint *ep = c->ep;
+	struct hm_stoq_endpoint *ep = c->ep;
+	const struct stoq_chain_cache_entry *e;
+	struct stoq_chain_cache_entry fresh;
+	uint8_t digest[HM_SHA256_LEN];
+	uint64_t now;
 	const gnutls_datum_t *certs;
 	unsigned int ncerts = 0, n;
 	struct hm_tc_verify_result res;
@@ -213,22 +217,54 @@ static int verify_peer_chain(struct hm_stoq_conn *c, gnutls_session_t session)
 		der[i] = certs[i].data;
 		len[i] = certs[i].size;
 	}
-	rc = hm_tc_chain_verify(der, len, n, ep->trust_root.data, ep->trust_root.len,
-	                        (uint64_t)time(NULL), &res);
-	if (rc == HM_ERR_NOMEM)
+	now = (uint64_t)time(NULL);
+	rc = stoq_chain_digest(ep->trust_root.data, ep->trust_root.len, der, len, n, digest);
+	if (rc != HM_OK)
 		return rc;
-	if (rc != HM_OK) {
-		c->chain_error = chain_error_of(res.reason);
-		hm_log(HM_LOG_WARN, "stoq", "peer certificate chain refused",
-		       HM_LOG_STR("reason", hm_tc_verify_reason_str(res.reason)),
-		       HM_LOG_INT("depth", res.depth));
-		return HM_ERR_VERIFY;
+	/* The same bytes under the same root, still valid: verified before (chain_cache.c). */
+	e = stoq_chain_cache_find(&ep->chain_cache, digest, now);
+	if (e != NULL) {
+		ep->stats.chain_cache_hits++;
+	} else {
+		ep->stats.chain_verifications++;
+		rc = hm_tc_chain_verify(der, len, n, ep->trust_root.data, ep->trust_root.len, now,
+		                        &res);
+		if (rc == HM_ERR_NOMEM)
+			return rc;
+		if (rc != HM_OK) {
+			c->chain_error = chain_error_of(res.reason);
+			hm_log(HM_LOG_WARN, "stoq", "peer certificate chain refused",
+			       HM_LOG_STR("reason", hm_tc_verify_reason_str(res.reason)),
+			       HM_LOG_INT("depth", res.depth));
+			return HM_ERR_VERIFY;
+		}
+		if (!leaf_is_node_profile(&certs[0])) {
+			c->chain_error = HM_STOQ_CHAIN_PROFILE;
+			hm_log_msg(HM_LOG_WARN, "stoq",
+			           "peer certificate is not a TrustChain node certificate");
+			return HM_ERR_VERIFY;
+		}
+		rc = stoq_chain_entry_make(&fresh, digest, ep->trust_root.data, ep->trust_root.len,
+		                           der, len, n);
+		if (rc == HM_ERR_NOMEM)
+			return rc;
+		if (rc != HM_OK) {
+			c->chain_error = HM_STOQ_CHAIN_MALFORMED;
+			return HM_ERR_VERIFY;
+		}
+		e = stoq_chain_cache_store(&ep->chain_cache, &fresh, now);
 	}
-	if (!leaf_is_node_profile(&certs[0])) {
-		c->chain_error = HM_STOQ_CHAIN_PROFILE;
-		hm_log_msg(HM_LOG_WARN, "stoq",
-		           "peer certificate is not a TrustChain node certificate");
-		return HM_ERR_VERIFY;
+	/* Revocation can change at any time: asked every time, never cached. */
+	if (ep->cfg.cert_revoked != NULL) {
+		for (unsigned i = 0; i < e->nserials; i++) {
+			if (ep->cfg.cert_revoked(e->serial[i], e->serial_len[i], (int)i,
+			                         ep->cfg.user) != 0) {
+				c->chain_error = HM_STOQ_CHAIN_REVOKED;
+				hm_log(HM_LOG_WARN, "stoq", "peer certificate revoked",
+				       HM_LOG_INT("depth", (int64_t)i));
+				return HM_ERR_VERIFY;
+			}
+		}
 	}
 	c->certified = 1;
 	return HM_OK;
@@ -333,6 +369,11 @@ out:
 	return rc;
 }
 
+void stoq_tls_endpoint_free(struct hm_stoq_endpoint *ep)
+{
+	stoq_chain_cache_free(&ep->chain_cache);
+}
+
 int stoq_tls_cred_new(struct hm_stoq_endpoint *ep)
 {
 	gnutls_x509_crt_t crt = NULL;
@@ -347,6 +388,9 @@ int stoq_tls_cred_new(struct hm_stoq_endpoint *ep)
 		                      &ep->trust_root);
 		if (rc != HM_OK || ep->trust_root.len == 0)
 			return rc == HM_ERR_NOMEM ? rc : HM_ERR_INVALID;
+		rc = stoq_chain_cache_init(&ep->chain_cache, STOQ_CHAIN_CACHE_MAX);
+		if (rc != HM_OK)
+			return rc;
 	}
 	if (ep->cfg.omit_certificate)
 		return HM_OK;
