@@ -46,9 +46,13 @@
 #define ALLOC_HOOK 1
 #endif
 
-static int g_counting;
+/*
+ * volatile: the compiler knows malloc by name and assumes it reads no user
+ * globals, so it may move or drop plain stores to these around the calls.
+ */
+static volatile int g_counting;
 static void *volatile g_sink; /* keeps the compiler from eliding test_hook_counts' malloc */
-static unsigned long g_allocs;
+static volatile unsigned long g_allocs;
 
 #if ALLOC_HOOK
 void *__libc_malloc(size_t n);
