@@ -41,6 +41,7 @@ enum seen {
 	SEEN_SIG_POLICY = 1u << 17,
 	SEEN_PQ_KEY = 1u << 18,
 	SEEN_PQ_VALIDATORS = 1u << 19,
+	SEEN_CONSENSUS_MAP = 1u << 20,
 };
 
 struct parse {
@@ -207,6 +208,14 @@ static int on_entry(void *user, const char *section, const char *key, const char
 				        "log_level '%s' is not error, warn, info, debug or trace",
 				        v);
 			cfg->has_log_level = 1;
+			return 1;
+		}
+		if (strcmp(key, "consensus_map_mb") == 0) {
+			if (!once(p, SEEN_CONSENSUS_MAP, section, key))
+				return 0;
+			if (parse_u64(v, 1, 65536, &x) != HM_OK)
+				return fail(p, "consensus_map_mb must be an integer 1..65536");
+			cfg->consensus_map_size = (size_t)x << 20;
 			return 1;
 		}
 	} else if (strcmp(section, "consensus") == 0) {
