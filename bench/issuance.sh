@@ -6,7 +6,10 @@
 # answer) at p50/p99, and the nodes' own commit-latency histogram and
 # transaction rate from /metrics. Usage: bench/issuance.sh [BUILD_DIR]
 # Env: CONCURRENCY (default 64), SECONDS_LOAD (default 20), NODES (4),
-# PHASES (default "certs raw": which loads to run, in order).
+# PHASES (default "certs raw": which loads to run, in order), RATE (offered
+# requests/s: open loop, latency counted from when each request was due;
+# default closed loop), SYNCS=1 (count node0's fdatasync/fsync calls with
+# strace during each phase: syncs per block; strace slows node0 a little).
 set -euo pipefail
 build=${1:-build}
 hm="$build/bin/hypermesh"
@@ -14,6 +17,9 @@ conc=${CONCURRENCY:-64}
 secs=${SECONDS_LOAD:-20}
 n=${NODES:-4}
 phases=${PHASES:-certs raw}
+rate=${RATE:-}
+rate_args=()
+[[ -n $rate ]] && rate_args=(--rate "$rate")
 dir=$(mktemp -d)
 base=$((20000 + RANDOM % 20000))
 pids=()
@@ -42,7 +48,7 @@ cpu() {
   echo "$t $(getconf CLK_TCK)" | awk '{printf "%.3f", $1 / $2}'
 }
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
-echo "devnet: $n validators, loadgen concurrency $conc for ${secs}s over ${#urls[@]} APIs"
+echo "devnet: $n validators, loadgen concurrency $conc${rate:+, open loop at $rate/s} for ${secs}s over ${#urls[@]} APIs"
 
 # phase NAME LOADGEN-ARGS...: runs loadgen and prints node0's view of the same interval.
 phase() {
@@ -53,13 +59,24 @@ phase() {
   s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
   t0=$(date +%s.%N)
   echo "== $name"
+  local st=""
+  if [[ ${SYNCS:-0} == 1 ]]; then
+    strace -f -c -e trace=fdatasync,fsync -o "$dir/strace.out" -p "${pids[0]}" 2>/dev/null &
+    st=$!
+    sleep 0.5
+  fi
   "$hm" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
-    --concurrency "$conc" --duration "$secs" "$@"
+    --concurrency "$conc" --duration "$secs" "${rate_args[@]}" "$@"
   sleep 2 # let the last blocks commit
   t1=$(date +%s.%N)
   tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
   s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
   u1=$(cpu)
+  if [[ -n $st ]]; then
+    kill -INT "$st"; wait "$st" || true
+    awk -v b="$(( ${b1%.*} - ${b0%.*} ))" '$NF == "fdatasync" || $NF == "fsync" {n += $4}
+      END {printf "node0 syncs: %d fdatasync/fsync calls, %.2f per block\n", n, n / (b > 0 ? b : 1)}' "$dir/strace.out"
+  fi
   python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" "$u0" "$u1" <<'PY'
 import sys
 t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1, u0, u1 = map(float, sys.argv[1:])

@@ -337,8 +337,8 @@ static int check_complete(struct parse *p)
 		return fail(p, "validator indices must be 0..n-1 without gaps (%u is missing)",
 		            (unsigned)n);
 	cfg->nvalidators = n;
-	if (cfg->has_trustchain &&
-	    (!(p->seen & SEEN_TC_GENESIS) || !(p->seen & SEEN_TC_CERT) || !(p->seen & SEEN_TC_PLOT)))
+	if (cfg->has_trustchain && (!(p->seen & SEEN_TC_GENESIS) || !(p->seen & SEEN_TC_CERT) ||
+	                            !(p->seen & SEEN_TC_PLOT)))
 		return fail(p, "[trustchain] needs genesis_dir, certificate and plot_dir");
 	if (!(p->seen & SEEN_STOQ_CHAIN) != !(p->seen & SEEN_STOQ_ROOT))
 		return fail(p, "[stoq] cert_chain and trust_root go together");
