@@ -9,10 +9,12 @@
 # PHASES (default "certs raw": which loads to run, in order), RATE (offered
 # requests/s: open loop, latency counted from when each request was due;
 # default closed loop), SYNCS=1 (count node0's fdatasync/fsync calls with
-# strace during each phase: syncs per block; strace slows node0 a little).
+# strace during each phase: syncs per block; strace slows node0 a little),
+# LOADGEN (the hypermesh binary whose loadgen to use; default the build's).
 set -euo pipefail
 build=${1:-build}
 hm="$build/bin/hypermesh"
+lg=${LOADGEN:-$hm} # the load generator's binary (A/B: the same one for both sides)
 conc=${CONCURRENCY:-64}
 secs=${SECONDS_LOAD:-20}
 n=${NODES:-4}
@@ -65,7 +67,7 @@ phase() {
     st=$!
     sleep 0.5
   fi
-  "$hm" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
+  "$lg" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
     --concurrency "$conc" --duration "$secs" "${rate_args[@]}" "$@"
   sleep 2 # let the last blocks commit
   t1=$(date +%s.%N)
