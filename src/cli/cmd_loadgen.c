@@ -84,6 +84,7 @@ struct loadgen {
 	double rate;
 	uv_timer_t pacer;
 	uint64_t start_ns, issued;
+	FILE *trace; /* --trace: one line per answered request */
 	/* results */
 	uint64_t *lat_ns;
 	size_t nlat, cap_lat;
@@ -208,6 +209,9 @@ static void record(struct lg_conn *c, unsigned status)
 
 	if (status >= 100 && status < 600)
 		lg->status_count[status / 100]++;
+	if (lg->trace != NULL)
+		fprintf(lg->trace, "%.3f %.3f %u\n", (double)(c->sent_ns - lg->start_ns) / 1e6,
+		        (double)ns / 1e6, status);
 	if (status >= 200 && status < 300) {
 		if (lg->nlat == lg->cap_lat) {
 			size_t cap = lg->cap_lat ? 2 * lg->cap_lat : 4096;
@@ -543,8 +547,8 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 	uv_timer_init(&lg->loop, &lg->stop);
 	lg->stop.data = lg;
 	uv_timer_start(&lg->stop, on_stop, (uint64_t)(seconds * 1000.0), 0);
+	lg->start_ns = t0;
 	if (lg->rate > 0) {
-		lg->start_ns = t0;
 		uv_timer_init(&lg->loop, &lg->pacer);
 		lg->pacer.data = lg;
 		uv_timer_start(&lg->pacer, on_pace, 1, 1);
@@ -591,11 +595,12 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "raw", required_argument, NULL, 'r' },
 		{ "rate", required_argument, NULL, 'R' },
+		{ "trace", required_argument, NULL, 'T' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loadgen lg;
-	const char *key_file = NULL, *profile = "tls-server";
+	const char *key_file = NULL, *profile = "tls-server", *trace = NULL;
 	unsigned long csrs = 1000, concurrency = 32, wait_ms = 10000;
 	double duration = 10.0;
 	int json = 0, opt, stop = 0, rc, exit_code = CLI_FAILURE;
@@ -606,8 +611,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	hm_buf_init(&key);
 	lg.cmd = cmd;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "u:k:n:c:d:w:p:jr:R:" CLI_COMMON_SHORT_OPTIONS, opts,
-	                          NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "u:k:n:c:d:w:p:jr:R:T:" CLI_COMMON_SHORT_OPTIONS,
+	                          opts, NULL)) != -1) {
 		int common = cli_common_option(cmd, opt, optarg, &stop);
 
 		if (common >= 0) {
@@ -664,6 +669,9 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			if (*end || lg.raw_size < 8 || lg.raw_size > 65535)
 				return cli_usage_error(cmd, "--raw wants a size of 8..65535 bytes");
 			break;
+		case 'T':
+			trace = optarg;
+			break;
 		case 'R':
 			lg.rate = strtod(optarg, &end);
 			if (*end || !(lg.rate >= 0.1 && lg.rate <= 1000000.0))
@@ -695,6 +703,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		cli_error(cmd, "making CSRs: %s", hm_strerror(rc));
 		goto out;
 	}
+	if (trace != NULL && (lg.trace = fopen(trace, "w")) == NULL) {
+		cli_error(cmd, "%s: cannot create", trace);
+		goto out;
+	}
 	if (uv_loop_init(&lg.loop) != 0) {
 		cli_error(cmd, "cannot start the event loop");
 		goto out;
@@ -708,6 +720,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	if (rc == HM_OK && lg.nlat == 0)
 		cli_error(cmd, "no request succeeded");
 out:
+	if (lg.trace != NULL && fclose(lg.trace) != 0 && exit_code == CLI_OK) {
+		cli_error(cmd, "%s: write failed", trace);
+		exit_code = CLI_FAILURE;
+	}
 	for (size_t i = 0; i < lg.nconns; i++) {
 		hm_buf_free(&lg.conns[i].request);
 		hm_buf_free(&lg.conns[i].answer);
@@ -745,6 +761,8 @@ const struct cli_command cli_cmd_loadgen = {
 	        "  -w, --wait-ms MS       commit wait the server is asked for (default 10000)\n"
 	        "  -p, --profile NAME     certificate profile (default tls-server)\n"
 	        "  -R, --rate R           open loop: R requests/s (default: closed loop)\n"
+	        "  -T, --trace FILE       one line per answer: sent (ms from start), latency\n"
+	        "                         (ms), HTTP status\n"
 	        "  -j, --json             one JSON object instead of a sentence\n" CLI_COMMON_USAGE,
 	.run = run,
 };
