@@ -472,6 +472,11 @@ static void drain(struct hm_node *n)
 			return;
 		}
 	}
+	/* What the outputs wrote themselves (committed evidence) is not left pending. */
+	if ((rc = hm_bft_lmdb_flush(n->db)) != HM_OK) {
+		fatal(n, rc, "consensus store");
+		return;
+	}
 	if (n->stopping)
 		return;
 	now = now_ms(n);
