@@ -425,6 +425,25 @@ static void on_pace(uv_timer_t *t)
 	pace(t->data);
 }
 
+/* Open loop at the end: closes the idle connections; returns how many are still busy. */
+static size_t close_idle(struct loadgen *lg)
+{
+	size_t busy = 0;
+
+	uv_close((uv_handle_t *)&lg->pacer, NULL);
+	for (size_t i = 0; i < lg->nconns; i++) {
+		struct lg_conn *c = &lg->conns[i];
+
+		if (c->open && !c->busy) {
+			c->open = 0;
+			uv_close((uv_handle_t *)&c->tcp, on_closed);
+			uv_close((uv_handle_t *)&c->backoff, on_closed);
+		}
+		busy += c->open != 0;
+	}
+	return busy;
+}
+
 /*
  * First expiry: connections finish the request in flight, then close. The
  * second, a grace period later, closes whatever has not answered by then.
@@ -435,18 +454,9 @@ static void on_stop(uv_timer_t *t)
 
 	if (!lg->stopping) {
 		lg->stopping = 1;
-		if (lg->rate > 0) {
-			uv_close((uv_handle_t *)&lg->pacer, NULL);
-			/* An idle connection has nothing to finish: close it now. */
-			for (size_t i = 0; i < lg->nconns; i++) {
-				struct lg_conn *c = &lg->conns[i];
-
-				if (c->open && !c->busy) {
-					c->open = 0;
-					uv_close((uv_handle_t *)&c->tcp, on_closed);
-					uv_close((uv_handle_t *)&c->backoff, on_closed);
-				}
-			}
+		if (lg->rate > 0 && close_idle(lg) == 0) {
+			close_timers(lg); /* nothing in flight: done now, not after the grace */
+			return;
 		}
 		uv_timer_start(t, on_stop, lg->grace_ms, 0);
 		return;
