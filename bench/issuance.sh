@@ -6,14 +6,22 @@
 # answer) at p50/p99, and the nodes' own commit-latency histogram and
 # transaction rate from /metrics. Usage: bench/issuance.sh [BUILD_DIR]
 # Env: CONCURRENCY (default 64), SECONDS_LOAD (default 20), NODES (4),
-# PHASES (default "certs raw": which loads to run, in order).
+# PHASES (default "certs raw": which loads to run, in order), RATE (offered
+# requests/s: open loop, latency counted from when each request was due;
+# default closed loop), SYNCS=1 (count node0's fdatasync/fsync calls with
+# strace during each phase: syncs per block; strace slows node0 a little),
+# LOADGEN (the hypermesh binary whose loadgen to use; default the build's).
 set -euo pipefail
 build=${1:-build}
 hm="$build/bin/hypermesh"
+lg=${LOADGEN:-$hm} # the load generator's binary (A/B: the same one for both sides)
 conc=${CONCURRENCY:-64}
 secs=${SECONDS_LOAD:-20}
 n=${NODES:-4}
 phases=${PHASES:-certs raw}
+rate=${RATE:-}
+rate_args=()
+[[ -n $rate ]] && rate_args=(--rate "$rate")
 dir=$(mktemp -d)
 base=$((20000 + RANDOM % 20000))
 pids=()
@@ -31,6 +39,17 @@ for ((i = 0; i < n; i++)); do
   urls+=("$u")
 done
 metric() { curl -s "${urls[0]}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+# Warm up: restarted from the devnet's data directories, the replicas sit in
+# the view they stopped in, whose leader already proposed, until a view
+# timeout (1 s) moves them on; requests sent before that wait for it, which
+# is a restart cost, not the steady state measured here. Wait until node0
+# has committed a few blocks.
+h0=$(metric hypermesh_height)
+for _ in $(seq 100); do
+  h=$(metric hypermesh_height)
+  [[ -n $h && -n $h0 && ${h%.*} -ge $((${h0%.*} + 3)) ]] && break
+  sleep 0.1
+done
 # CPU seconds (user + system) the node processes have used: the cost per
 # certificate, which other load on the machine does not inflate as it does
 # the rate.
@@ -42,7 +61,7 @@ cpu() {
   echo "$t $(getconf CLK_TCK)" | awk '{printf "%.3f", $1 / $2}'
 }
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
-echo "devnet: $n validators, loadgen concurrency $conc for ${secs}s over ${#urls[@]} APIs"
+echo "devnet: $n validators, loadgen concurrency $conc${rate:+, open loop at $rate/s} for ${secs}s over ${#urls[@]} APIs"
 
 # phase NAME LOADGEN-ARGS...: runs loadgen and prints node0's view of the same interval.
 phase() {
@@ -53,13 +72,24 @@ phase() {
   s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
   t0=$(date +%s.%N)
   echo "== $name"
-  "$hm" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
-    --concurrency "$conc" --duration "$secs" "$@"
+  local st=""
+  if [[ ${SYNCS:-0} == 1 ]]; then
+    strace -f -c -e trace=fdatasync,fsync -o "$dir/strace.out" -p "${pids[0]}" 2>/dev/null &
+    st=$!
+    sleep 0.5
+  fi
+  "$lg" loadgen --url "$(IFS=,; echo "${urls[*]}")" --key-file "$dir/dn/trustchain/admin.apikey" \
+    --concurrency "$conc" --duration "$secs" "${rate_args[@]}" "$@"
   sleep 2 # let the last blocks commit
   t1=$(date +%s.%N)
   tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
   s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
   u1=$(cpu)
+  if [[ -n $st ]]; then
+    kill -INT "$st"; wait "$st" || true
+    awk -v b="$(( ${b1%.*} - ${b0%.*} ))" '$NF == "fdatasync" || $NF == "fsync" {n += $4}
+      END {printf "node0 syncs: %d fdatasync/fsync calls, %.2f per block\n", n, n / (b > 0 ? b : 1)}' "$dir/strace.out"
+  fi
   python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" "$u0" "$u1" <<'PY'
 import sys
 t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1, u0, u1 = map(float, sys.argv[1:])

@@ -2,9 +2,12 @@
 /*
  * The consensus storage (struct hm_bft_storage) in LMDB: the safety record,
  * the committed chain by height and the voted blocks by hash, in one
- * environment. Every call is one write transaction, committed (and so
- * fsync'ed by LMDB) before it returns, which is what the replica needs:
- * a vote or a commit is released only after its record is durable.
+ * environment. By default every call is one write transaction, committed
+ * (and so fsync'ed by LMDB) before it returns, which is what the replica
+ * needs: a vote or a commit is released only after its record is durable.
+ * Deferred mode groups the writes of one replica step into one durable
+ * transaction; its owner must then flush before any output of that step
+ * leaves the process (docs/CONSENSUS.md §7).
  */
 #ifndef HYPERMESH_BFT_LMDB_H
 #define HYPERMESH_BFT_LMDB_H
@@ -36,6 +39,34 @@ void hm_bft_lmdb_close(struct hm_bft_lmdb *db);
  * full), HM_ERR_NOMEM or HM_ERR_IO.
  */
 void hm_bft_lmdb_storage(struct hm_bft_lmdb *db, struct hm_bft_storage *st);
+
+/*
+ * Deferred mode, for a caller that drains the replica's outputs in one place
+ * (the node): from now on writes collect in one open write transaction,
+ * visible to this store's reads at once, durable only at hm_bft_lmdb_flush.
+ * The caller must flush before sending or acting on any output the replica
+ * produced since the last flush. Not undone; hm_bft_lmdb_close flushes.
+ */
+void hm_bft_lmdb_defer(struct hm_bft_lmdb *db);
+
+/*
+ * Commits the pending writes in one durable transaction (one sync). HM_OK
+ * (also when nothing is pending), or the store's failure.
+ */
+int hm_bft_lmdb_flush(struct hm_bft_lmdb *db);
+
+/*
+ * HM_OK, or the first failure of the store itself (map full: HM_ERR_TOO_LARGE;
+ * I/O; a corrupt row: HM_ERR_CORRUPT), as opposed to a refused call (an
+ * append out of order, an unknown key). A failure is sticky: every later
+ * write and flush returns it, and writes pending at that moment are dropped.
+ * The replica reports the storage error as it reports a bad message, so its
+ * owner asks here whether the node must stop.
+ */
+int hm_bft_lmdb_failure(const struct hm_bft_lmdb *db);
+
+/* Durable write transactions committed since open (syncs, for metrics and tests). */
+uint64_t hm_bft_lmdb_commits(const struct hm_bft_lmdb *db);
 
 /*
  * Keeps a committed evidence record (HM_BFT_EVIDENCE_LEN bytes, as the

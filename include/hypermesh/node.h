@@ -59,6 +59,7 @@ struct hm_node_config {
 	char name[HM_NODE_NAME_MAX];
 	char data_dir[HM_NODE_PATH_MAX];
 	char key_file[HM_NODE_PATH_MAX];
+	size_t consensus_map_size; /* [node] consensus_map_mb; 0: 1 GiB */
 	enum hm_log_level log_level;
 	int has_log_level;
 	/* [consensus] */

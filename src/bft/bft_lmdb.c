@@ -4,9 +4,19 @@
  * databases: "safety" (one record under the key "s"), "chain" (uint64
  * big-endian height -> block), "voted" (block hash -> block) and
  * "evidence" (kind || validator || view -> uint64 height || record, the
- * committed equivocation evidence the node reports). Each call
- * is its own write transaction; LMDB's commit syncs to disk (the environment
- * is opened without MDB_NOSYNC / MDB_NOMETASYNC).
+ * committed equivocation evidence the node reports). LMDB's commit syncs
+ * to disk (the environment is opened without MDB_NOSYNC / MDB_NOMETASYNC).
+ *
+ * By default each call is its own durable write transaction. Deferred mode
+ * (hm_bft_lmdb_defer) keeps one write transaction open across calls and
+ * commits it in hm_bft_lmdb_flush: what one replica step writes (the voted
+ * block, the safety record, the blocks it commits) costs one sync instead of
+ * one each. Reads in between go through that transaction, so they see the
+ * writes before they are durable; nothing outside the process does.
+ *
+ * A storage failure (map full, I/O, a corrupt row) is sticky: it is kept in
+ * db->failure, every later write returns it, and the owner can tell it apart
+ * from the replica refusing a message (hm_bft_lmdb_failure).
  */
 #include <errno.h>
 #include <lmdb.h>
@@ -21,6 +31,10 @@
 struct hm_bft_lmdb {
 	MDB_env *env;
 	MDB_dbi safety, chain, voted, evidence;
+	int deferred;     /* writes collect in pending until hm_bft_lmdb_flush */
+	MDB_txn *pending; /* the open write transaction (deferred mode), or NULL */
+	int failure;      /* the first storage failure; HM_OK while none */
+	uint64_t commits; /* durable write transactions committed */
 };
 
 /*
@@ -94,8 +108,67 @@ void hm_bft_lmdb_close(struct hm_bft_lmdb *db)
 {
 	if (db == NULL)
 		return;
+	/* Writes still pending were made; keeping them is as safe as not. */
+	(void)hm_bft_lmdb_flush(db);
 	mdb_env_close(db->env);
 	free(db);
+}
+
+/* Records the first storage failure; later writes return it. */
+static int failed(struct hm_bft_lmdb *db, int rc)
+{
+	if (db->failure == HM_OK)
+		db->failure = rc;
+	return rc;
+}
+
+/* The transaction a write goes into: the pending one, or a new one. */
+static int write_begin(struct hm_bft_lmdb *db, MDB_txn **txn)
+{
+	int rc;
+
+	if (db->failure != HM_OK)
+		return db->failure;
+	if (db->pending != NULL) {
+		*txn = db->pending;
+		return HM_OK;
+	}
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, txn))))
+		return failed(db, rc);
+	if (db->deferred)
+		db->pending = *txn;
+	return HM_OK;
+}
+
+static int commit(struct hm_bft_lmdb *db, MDB_txn *txn)
+{
+	int rc = hm_err_from_mdb(mdb_txn_commit(txn));
+
+	if (rc != HM_OK)
+		return failed(db, rc);
+	db->commits++;
+	return HM_OK;
+}
+
+/*
+ * Ends a write. rc HM_OK: keep it (commit now, or leave it pending). A
+ * refusal that wrote nothing (refused = 1: append out of order, key exists)
+ * leaves a pending transaction usable. Anything else is a failure: LMDB
+ * marks the transaction unusable, so it is aborted with every write batched
+ * in it, and the failure sticks.
+ */
+static int write_end(struct hm_bft_lmdb *db, MDB_txn *txn, int rc, int refused)
+{
+	if (rc == HM_OK)
+		return db->deferred ? HM_OK : commit(db, txn);
+	if (refused) {
+		if (!db->deferred)
+			mdb_txn_abort(txn);
+		return rc;
+	}
+	mdb_txn_abort(txn);
+	db->pending = NULL;
+	return failed(db, rc);
 }
 
 static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
@@ -103,20 +176,30 @@ static int put_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t 
 {
 	MDB_txn *txn;
 	MDB_val k = { klen, (void *)key }, v = { len, (void *)p };
-	int rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
+	int rc = write_begin(db, &txn);
 
 	if (rc != HM_OK)
 		return rc;
 	rc = mdb_put(txn, dbi, &k, &v, flags);
-	if (rc == MDB_KEYEXIST) {
-		mdb_txn_abort(txn);
+	if (rc == MDB_KEYEXIST) /* already kept: not an error */
+		return write_end(db, txn, HM_ERR_EXISTS, 1) == HM_ERR_EXISTS ? HM_OK : db->failure;
+	return write_end(db, txn, hm_err_from_mdb(rc), 0);
+}
+
+/* A read: through the pending transaction if there is one (it sees its writes). */
+static int read_begin(struct hm_bft_lmdb *db, MDB_txn **txn)
+{
+	if (db->pending != NULL) {
+		*txn = db->pending;
 		return HM_OK;
 	}
-	if (rc != MDB_SUCCESS) {
+	return hm_err_from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn));
+}
+
+static void read_end(struct hm_bft_lmdb *db, MDB_txn *txn)
+{
+	if (txn != db->pending)
 		mdb_txn_abort(txn);
-		return hm_err_from_mdb(rc);
-	}
-	return hm_err_from_mdb(mdb_txn_commit(txn));
 }
 
 static int get_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t klen,
@@ -124,15 +207,42 @@ static int get_one(struct hm_bft_lmdb *db, MDB_dbi dbi, const void *key, size_t 
 {
 	MDB_txn *txn;
 	MDB_val k = { klen, (void *)key }, v;
-	int rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn));
+	int rc = read_begin(db, &txn);
 
 	if (rc != HM_OK)
 		return rc;
 	rc = hm_err_from_mdb(mdb_get(txn, dbi, &k, &v));
 	if (rc == HM_OK)
 		rc = hm_buf_append(out, v.mv_data, v.mv_size);
-	mdb_txn_abort(txn);
+	read_end(db, txn);
 	return rc;
+}
+
+void hm_bft_lmdb_defer(struct hm_bft_lmdb *db)
+{
+	db->deferred = 1;
+}
+
+int hm_bft_lmdb_flush(struct hm_bft_lmdb *db)
+{
+	MDB_txn *txn = db->pending;
+
+	if (db->failure != HM_OK)
+		return db->failure;
+	if (txn == NULL)
+		return HM_OK;
+	db->pending = NULL;
+	return commit(db, txn);
+}
+
+int hm_bft_lmdb_failure(const struct hm_bft_lmdb *db)
+{
+	return db->failure;
+}
+
+uint64_t hm_bft_lmdb_commits(const struct hm_bft_lmdb *db)
+{
+	return db->commits;
 }
 
 static void be64(uint8_t k[8], uint64_t v)
@@ -165,40 +275,31 @@ static int lmdb_append_block(void *ctx, uint64_t height, const uint8_t *p, size_
 	MDB_val k, v;
 	uint8_t key[8];
 	uint64_t last = 0;
-	int rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn));
+	int rc = write_begin(db, &txn);
 
 	if (rc != HM_OK)
 		return rc;
 	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, db->chain, &cur))))
-		goto abort;
+		return write_end(db, txn, rc, 0);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	mdb_cursor_close(cur);
 	if (rc == MDB_SUCCESS) {
-		if (k.mv_size != 8) {
-			rc = HM_ERR_CORRUPT;
-			goto abort;
-		}
+		if (k.mv_size != 8)
+			return write_end(db, txn, HM_ERR_CORRUPT, 0);
 		for (int i = 0; i < 8; i++)
 			last = last << 8 | ((const uint8_t *)k.mv_data)[i];
 	} else if (rc != MDB_NOTFOUND) {
-		rc = hm_err_from_mdb(rc);
-		goto abort;
+		return write_end(db, txn, hm_err_from_mdb(rc), 0);
 	}
-	if (height != last + 1) {
-		rc = HM_ERR_INVALID;
-		goto abort;
-	}
+	if (height != last + 1)
+		return write_end(db, txn, HM_ERR_INVALID, 1);
 	be64(key, height);
 	k.mv_size = 8;
 	k.mv_data = key;
 	v.mv_size = len;
 	v.mv_data = (void *)p;
-	if ((rc = hm_err_from_mdb(mdb_put(txn, db->chain, &k, &v, MDB_NOOVERWRITE))))
-		goto abort;
-	return hm_err_from_mdb(mdb_txn_commit(txn));
-abort:
-	mdb_txn_abort(txn);
-	return rc;
+	return write_end(db, txn, hm_err_from_mdb(mdb_put(txn, db->chain, &k, &v, MDB_NOOVERWRITE)),
+	                 0);
 }
 
 static int lmdb_load_block(void *ctx, uint64_t height, struct hm_buf *out)
@@ -253,14 +354,12 @@ int hm_bft_lmdb_put_evidence(struct hm_bft_lmdb *db, uint64_t height, const uint
 		return HM_ERR_INVALID;
 	be64(val, height);
 	memcpy(val + 8, rec, len);
-	if ((rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, 0, &txn))))
+	if ((rc = write_begin(db, &txn)))
 		return rc;
 	rc = mdb_put(txn, db->evidence, &k, &v, MDB_NOOVERWRITE);
-	if (rc != MDB_SUCCESS) {
-		mdb_txn_abort(txn);
-		return rc == MDB_KEYEXIST ? HM_ERR_EXISTS : hm_err_from_mdb(rc);
-	}
-	return hm_err_from_mdb(mdb_txn_commit(txn));
+	if (rc == MDB_KEYEXIST)
+		return write_end(db, txn, HM_ERR_EXISTS, 1);
+	return write_end(db, txn, hm_err_from_mdb(rc), 0);
 }
 
 int hm_bft_lmdb_evidence_summary(struct hm_bft_lmdb *db, uint64_t *count,
@@ -273,10 +372,10 @@ int hm_bft_lmdb_evidence_summary(struct hm_bft_lmdb *db, uint64_t *count,
 
 	*count = 0;
 	memset(per_validator, 0, HM_BFT_MAX_VALIDATORS * sizeof(*per_validator));
-	if ((rc = hm_err_from_mdb(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn))))
+	if ((rc = read_begin(db, &txn)))
 		return rc;
 	if ((rc = hm_err_from_mdb(mdb_cursor_open(txn, db->evidence, &cur)))) {
-		mdb_txn_abort(txn);
+		read_end(db, txn);
 		return rc;
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == MDB_SUCCESS) {
@@ -294,6 +393,6 @@ int hm_bft_lmdb_evidence_summary(struct hm_bft_lmdb *db, uint64_t *count,
 			per_validator[who]++;
 	}
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	read_end(db, txn);
 	return rc == MDB_NOTFOUND ? HM_OK : hm_err_from_mdb(rc);
 }

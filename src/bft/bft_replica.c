@@ -1263,6 +1263,19 @@ static uint64_t propose_at(const struct hm_bft_replica *r)
 	if (r->min_interval == 0 || r->mp.live > 0 || r->ev_n > 0)
 		return r->now;
 	/*
+	 * A block with transactions needs the next two blocks at once, counted
+	 * from the block itself and not from what this replica has committed:
+	 * the leader that forms the certificate on the first child commits the
+	 * block right there, but everyone else learns of it only from the
+	 * second child, which carries that certificate. Pacing that child made
+	 * every transaction at light load wait for the next one (or the pacing
+	 * interval): p50 108 ms at 10 certificates/s, 14 ms without.
+	 */
+	parent = find_block(r, r->high_qc.block);
+	for (int up = 0; parent != NULL && up < 2; up++, parent = find_block(r, parent->parent))
+		if (parent->has_txs)
+			return r->now;
+	/*
 	 * Transactions in a block not yet committed need the next two blocks
 	 * (two-chain commit): propose those at once, empty or not, so the
 	 * pacing delays only an idle chain, never a commit.

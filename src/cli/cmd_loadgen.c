@@ -10,6 +10,11 @@
  * (request sent to full answer), whose median and 99th percentile are the
  * commit latency as a client sees it, since the API answers at commit.
  *
+ * With --rate R the load is open-loop instead: request k is due at
+ * start + k/R, sent on the first idle connection at or after that moment,
+ * and its latency counts from when it was due, so a client that falls
+ * behind (every connection busy) shows the wait rather than hiding it.
+ *
  * The client is minimal on purpose: numeric addresses, Content-Length
  * bodies only (what the node's server sends), one request in flight per
  * connection.
@@ -55,6 +60,7 @@ struct lg_conn {
 	struct hm_buf answer;  /* what has arrived of its answer */
 	uint64_t sent_ns;
 	int open;
+	int busy;           /* connected, with a request in flight or in backoff */
 	uv_timer_t backoff; /* after a 429 or 503: wait before the next request */
 	int last_status;
 };
@@ -74,6 +80,11 @@ struct loadgen {
 	uint64_t raw_counter;
 	int stopping;
 	uint64_t grace_ms;
+	/* open loop (--rate): requests per second, 0 for closed loop */
+	double rate;
+	uv_timer_t pacer;
+	uint64_t start_ns, issued;
+	FILE *trace; /* --trace: one line per answered request */
 	/* results */
 	uint64_t *lat_ns;
 	size_t nlat, cap_lat;
@@ -144,6 +155,27 @@ static int make_bodies(struct loadgen *lg, size_t n, const char *profile, unsign
 /* ---- HTTP ---- */
 
 static void conn_send_next(struct lg_conn *c);
+static void pace(struct loadgen *lg);
+
+/* The run's timers; once closed (and the connections), the loop ends. */
+static void close_timers(struct loadgen *lg)
+{
+	if (!uv_is_closing((uv_handle_t *)&lg->stop))
+		uv_close((uv_handle_t *)&lg->stop, NULL);
+	if (lg->rate > 0 && !uv_is_closing((uv_handle_t *)&lg->pacer))
+		uv_close((uv_handle_t *)&lg->pacer, NULL);
+}
+
+/* Closed loop: the next request at once. Open loop: idle until one is due. */
+static void conn_next(struct lg_conn *c)
+{
+	if (c->lg->rate > 0) {
+		c->busy = 0;
+		pace(c->lg);
+	} else {
+		conn_send_next(c);
+	}
+}
 
 static void on_closed(uv_handle_t *h)
 {
@@ -167,8 +199,7 @@ static void conn_fail(struct lg_conn *c, const char *why)
 	for (size_t i = 0; i < lg->nconns; i++)
 		if (lg->conns[i].open)
 			return;
-	if (!uv_is_closing((uv_handle_t *)&lg->stop))
-		uv_close((uv_handle_t *)&lg->stop, NULL);
+	close_timers(lg);
 }
 
 static void record(struct lg_conn *c, unsigned status)
@@ -178,6 +209,9 @@ static void record(struct lg_conn *c, unsigned status)
 
 	if (status >= 100 && status < 600)
 		lg->status_count[status / 100]++;
+	if (lg->trace != NULL)
+		fprintf(lg->trace, "%.3f %.3f %u\n", (double)(c->sent_ns - lg->start_ns) / 1e6,
+		        (double)ns / 1e6, status);
 	if (status >= 200 && status < 300) {
 		if (lg->nlat == lg->cap_lat) {
 			size_t cap = lg->cap_lat ? 2 * lg->cap_lat : 4096;
@@ -233,7 +267,7 @@ static void on_backoff(uv_timer_t *t)
 	struct lg_conn *c = t->data;
 
 	if (c->open)
-		conn_send_next(c);
+		conn_next(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -281,15 +315,14 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		for (size_t i = 0; i < lg->nconns; i++)
 			if (lg->conns[i].open)
 				return;
-		if (!uv_is_closing((uv_handle_t *)&lg->stop))
-			uv_close((uv_handle_t *)&lg->stop, NULL);
+		close_timers(lg);
 		return;
 	}
 	/* A server that says "later" (429, 503) gets a pause, as a real client would. */
 	if (status == 429 || status == 503)
 		uv_timer_start(&c->backoff, on_backoff, 100, 0);
 	else
-		conn_send_next(c);
+		conn_next(c);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -339,6 +372,7 @@ static void conn_send_next(struct lg_conn *c)
 	}
 	b = uv_buf_init((char *)c->request.data, (unsigned)c->request.len);
 	c->write.data = c;
+	c->busy = 1;
 	c->sent_ns = hm_clock_mono_ns();
 	if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0)
 		conn_fail(c, "write failed");
@@ -356,7 +390,58 @@ static void on_connected(uv_connect_t *req, int status)
 		conn_fail(c, "read failed");
 		return;
 	}
-	conn_send_next(c);
+	conn_next(c);
+}
+
+/*
+ * Open loop: sends every request due by now on idle connections, each
+ * stamped with the moment it was due. What finds no idle connection stays
+ * due and goes out when one frees up (conn_next).
+ */
+static void pace(struct loadgen *lg)
+{
+	uint64_t now = hm_clock_mono_ns();
+
+	if (lg->stopping)
+		return;
+	while ((double)lg->issued < (double)(now - lg->start_ns) * lg->rate / 1e9) {
+		struct lg_conn *c = NULL;
+
+		for (size_t i = 0; i < lg->nconns && c == NULL; i++)
+			if (lg->conns[i].open && !lg->conns[i].busy)
+				c = &lg->conns[i];
+		if (c == NULL)
+			return;
+		conn_send_next(c);
+		if (!c->busy)
+			return; /* it failed; try again at the next tick */
+		c->sent_ns = lg->start_ns + (uint64_t)((double)lg->issued * 1e9 / lg->rate);
+		lg->issued++;
+	}
+}
+
+static void on_pace(uv_timer_t *t)
+{
+	pace(t->data);
+}
+
+/* Open loop at the end: closes the idle connections; returns how many are still busy. */
+static size_t close_idle(struct loadgen *lg)
+{
+	size_t busy = 0;
+
+	uv_close((uv_handle_t *)&lg->pacer, NULL);
+	for (size_t i = 0; i < lg->nconns; i++) {
+		struct lg_conn *c = &lg->conns[i];
+
+		if (c->open && !c->busy) {
+			c->open = 0;
+			uv_close((uv_handle_t *)&c->tcp, on_closed);
+			uv_close((uv_handle_t *)&c->backoff, on_closed);
+		}
+		busy += c->open != 0;
+	}
+	return busy;
 }
 
 /*
@@ -369,6 +454,10 @@ static void on_stop(uv_timer_t *t)
 
 	if (!lg->stopping) {
 		lg->stopping = 1;
+		if (lg->rate > 0 && close_idle(lg) == 0) {
+			close_timers(lg); /* nothing in flight: done now, not after the grace */
+			return;
+		}
 		uv_timer_start(t, on_stop, lg->grace_ms, 0);
 		return;
 	}
@@ -376,7 +465,8 @@ static void on_stop(uv_timer_t *t)
 		if (lg->conns[i].open)
 			conn_fail(&lg->conns[i], "no answer before the end of the run");
 	}
-	uv_close((uv_handle_t *)t, NULL);
+	if (!uv_is_closing((uv_handle_t *)t))
+		uv_close((uv_handle_t *)t, NULL);
 }
 
 static int parse_url(const char *url, struct lg_target *t)
@@ -458,6 +548,7 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 		c->tcp.data = c;
 		c->connect.data = c;
 		c->open = 1;
+		c->busy = 1; /* until connected */
 		uv_tcp_nodelay(&c->tcp, 1);
 		if (uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&c->target->addr,
 		                   on_connected) < 0)
@@ -466,10 +557,19 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 	uv_timer_init(&lg->loop, &lg->stop);
 	lg->stop.data = lg;
 	uv_timer_start(&lg->stop, on_stop, (uint64_t)(seconds * 1000.0), 0);
+	lg->start_ns = t0;
+	if (lg->rate > 0) {
+		uv_timer_init(&lg->loop, &lg->pacer);
+		lg->pacer.data = lg;
+		uv_timer_start(&lg->pacer, on_pace, 1, 1);
+	}
 	uv_run(&lg->loop, UV_RUN_DEFAULT);
 	t1 = hm_clock_mono_ns();
 	elapsed = (double)(t1 - t0) / 1e9;
 	qsort(lg->lat_ns, lg->nlat, sizeof(*lg->lat_ns), cmp_u64);
+	if (lg->rate > 0 && !json)
+		printf("open loop: %.1f requests/s offered, %llu sent\n", lg->rate,
+		       (unsigned long long)lg->issued);
 	if (json) {
 		printf("{\"seconds\":%.3f,\"completed\":%zu,\"per_second\":%.1f,\"p50_ms\":%.2f,"
 		       "\"p99_ms\":%.2f,\"max_ms\":%.2f,\"http_4xx\":%llu,\"http_5xx\":%llu,"
@@ -504,11 +604,13 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "raw", required_argument, NULL, 'r' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "trace", required_argument, NULL, 'T' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loadgen lg;
-	const char *key_file = NULL, *profile = "tls-server";
+	const char *key_file = NULL, *profile = "tls-server", *trace = NULL;
 	unsigned long csrs = 1000, concurrency = 32, wait_ms = 10000;
 	double duration = 10.0;
 	int json = 0, opt, stop = 0, rc, exit_code = CLI_FAILURE;
@@ -519,8 +621,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	hm_buf_init(&key);
 	lg.cmd = cmd;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "u:k:n:c:d:w:p:jr:" CLI_COMMON_SHORT_OPTIONS, opts,
-	                          NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "u:k:n:c:d:w:p:jr:R:T:" CLI_COMMON_SHORT_OPTIONS,
+	                          opts, NULL)) != -1) {
 		int common = cli_common_option(cmd, opt, optarg, &stop);
 
 		if (common >= 0) {
@@ -577,6 +679,14 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			if (*end || lg.raw_size < 8 || lg.raw_size > 65535)
 				return cli_usage_error(cmd, "--raw wants a size of 8..65535 bytes");
 			break;
+		case 'T':
+			trace = optarg;
+			break;
+		case 'R':
+			lg.rate = strtod(optarg, &end);
+			if (*end || !(lg.rate >= 0.1 && lg.rate <= 1000000.0))
+				return cli_usage_error(cmd, "--rate wants 0.1..1000000 requests/s");
+			break;
 		default:
 			return cli_usage_error(cmd, "unknown option");
 		}
@@ -603,6 +713,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		cli_error(cmd, "making CSRs: %s", hm_strerror(rc));
 		goto out;
 	}
+	if (trace != NULL && (lg.trace = fopen(trace, "w")) == NULL) {
+		cli_error(cmd, "%s: cannot create", trace);
+		goto out;
+	}
 	if (uv_loop_init(&lg.loop) != 0) {
 		cli_error(cmd, "cannot start the event loop");
 		goto out;
@@ -616,6 +730,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	if (rc == HM_OK && lg.nlat == 0)
 		cli_error(cmd, "no request succeeded");
 out:
+	if (lg.trace != NULL && fclose(lg.trace) != 0 && exit_code == CLI_OK) {
+		cli_error(cmd, "%s: write failed", trace);
+		exit_code = CLI_FAILURE;
+	}
 	for (size_t i = 0; i < lg.nconns; i++) {
 		hm_buf_free(&lg.conns[i].request);
 		hm_buf_free(&lg.conns[i].answer);
@@ -635,12 +753,14 @@ const struct cli_command cli_cmd_loadgen = {
 	.usage =
 	        "usage: hypermesh loadgen --url http://ADDR:PORT[,...] --key-file FILE\n"
 	        "                         [--csrs N] [--concurrency C] [--duration S]\n"
-	        "                         [--wait-ms MS] [--profile NAME] [--json]\n"
+	        "                         [--wait-ms MS] [--profile NAME] [--rate R] [--json]\n"
 	        "\n"
 	        "Makes N distinct CSRs (Ed25519), then keeps C keep-alive connections,\n"
 	        "spread over the URLs, each sending POST /v1/certificates as soon as its\n"
 	        "previous answer arrived, for S seconds. Prints certificates/s and the\n"
 	        "latency of each request (sent to answered, i.e. to commit) at p50/p99.\n"
+	        "With --rate R the load is open-loop: R requests/s on whichever of the C\n"
+	        "connections is idle, latency counted from when each was due.\n"
 	        "Exit status 0 if at least one request succeeded.\n"
 	        "\n"
 	        "  -u, --url URLS         API endpoints, comma separated (numeric addresses)\n"
@@ -650,6 +770,9 @@ const struct cli_command cli_cmd_loadgen = {
 	        "  -d, --duration S       seconds of load (default 10)\n"
 	        "  -w, --wait-ms MS       commit wait the server is asked for (default 10000)\n"
 	        "  -p, --profile NAME     certificate profile (default tls-server)\n"
+	        "  -R, --rate R           open loop: R requests/s (default: closed loop)\n"
+	        "  -T, --trace FILE       one line per answer: sent (ms from start), latency\n"
+	        "                         (ms), HTTP status\n"
 	        "  -j, --json             one JSON object instead of a sentence\n" CLI_COMMON_USAGE,
 	.run = run,
 };

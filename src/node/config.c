@@ -41,6 +41,7 @@ enum seen {
 	SEEN_SIG_POLICY = 1u << 17,
 	SEEN_PQ_KEY = 1u << 18,
 	SEEN_PQ_VALIDATORS = 1u << 19,
+	SEEN_CONSENSUS_MAP = 1u << 20,
 };
 
 struct parse {
@@ -209,6 +210,14 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			cfg->has_log_level = 1;
 			return 1;
 		}
+		if (strcmp(key, "consensus_map_mb") == 0) {
+			if (!once(p, SEEN_CONSENSUS_MAP, section, key))
+				return 0;
+			if (parse_u64(v, 1, 65536, &x) != HM_OK)
+				return fail(p, "consensus_map_mb must be an integer 1..65536");
+			cfg->consensus_map_size = (size_t)x << 20;
+			return 1;
+		}
 	} else if (strcmp(section, "consensus") == 0) {
 		if (strcmp(key, "chain_id") == 0) {
 			if (!once(p, SEEN_CHAIN_ID, section, key))
@@ -328,8 +337,8 @@ static int check_complete(struct parse *p)
 		return fail(p, "validator indices must be 0..n-1 without gaps (%u is missing)",
 		            (unsigned)n);
 	cfg->nvalidators = n;
-	if (cfg->has_trustchain &&
-	    (!(p->seen & SEEN_TC_GENESIS) || !(p->seen & SEEN_TC_CERT) || !(p->seen & SEEN_TC_PLOT)))
+	if (cfg->has_trustchain && (!(p->seen & SEEN_TC_GENESIS) || !(p->seen & SEEN_TC_CERT) ||
+	                            !(p->seen & SEEN_TC_PLOT)))
 		return fail(p, "[trustchain] needs genesis_dir, certificate and plot_dir");
 	if (!(p->seen & SEEN_STOQ_CHAIN) != !(p->seen & SEEN_STOQ_ROOT))
 		return fail(p, "[stoq] cert_chain and trust_root go together");

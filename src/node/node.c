@@ -146,6 +146,22 @@ static void fatal(struct hm_node *n, int rc, const char *what)
 	hm_node_stop(n, NULL, NULL); /* runs the callback hm_node_on_stopped registered */
 }
 
+/*
+ * The replica passes a storage error on as the result of the message or
+ * batch it was handling, where HM_ERR_TOO_LARGE (a full map) reads like an
+ * oversized message. The store keeps its own failure; if it has one the node
+ * stops instead of refusing the message and going on without a disk.
+ */
+static int store_failed(struct hm_node *n)
+{
+	int rc = hm_bft_lmdb_failure(n->db);
+
+	if (rc == HM_OK)
+		return 0;
+	fatal(n, rc, "consensus store");
+	return 1;
+}
+
 /* ---- committed blocks to the executor ---- */
 
 static int apply_committed(struct hm_node *n, const uint8_t *enc, size_t len,
@@ -403,6 +419,10 @@ static void note_committed_evidence(struct hm_node *n, const struct hm_bft_outpu
  * operation's proofs, an LMDB commit) is the slowest step of a view, so a
  * vote or proposal no longer waits for it. Applying may make more outputs
  * (a submission from a commit hook), hence the loop.
+ *
+ * The consensus store is in deferred mode: replica calls only stage their
+ * writes, and this is the one place outputs leave, so flushing at the top of
+ * each round keeps "durable before sent" with one sync per round.
  */
 static void drain(struct hm_node *n)
 {
@@ -411,6 +431,15 @@ static void drain(struct hm_node *n)
 	int rc;
 
 	for (;;) {
+		/*
+		 * What the replica wrote since the last flush (voted block, safety
+		 * record, committed blocks) becomes durable in one transaction
+		 * here, before any output that depends on it leaves or is applied.
+		 */
+		if ((rc = hm_bft_lmdb_flush(n->db)) != HM_OK) {
+			fatal(n, rc, "consensus store");
+			return;
+		}
 		while (hm_bft_replica_next_output(n->replica, &o) == HM_OK) {
 			switch (o.kind) {
 			case HM_BFT_OUT_SEND:
@@ -442,6 +471,11 @@ static void drain(struct hm_node *n)
 			fatal(n, rc, "executor");
 			return;
 		}
+	}
+	/* What the outputs wrote themselves (committed evidence) is not left pending. */
+	if ((rc = hm_bft_lmdb_flush(n->db)) != HM_OK) {
+		fatal(n, rc, "consensus store");
+		return;
 	}
 	if (n->stopping)
 		return;
@@ -620,6 +654,8 @@ static void on_bft(struct hm_node *n, struct hm_stoq_conn *c, const struct hm_st
 		return;
 	}
 	rc = hm_bft_replica_on_message(n->replica, f->body, f->body_len, now_ms(n));
+	if (store_failed(n))
+		return;
 	if (rc == HM_ERR_NOMEM || rc == HM_ERR_CORRUPT || rc == HM_ERR_IO ||
 	    rc == HM_ERR_PERMISSION) {
 		fatal(n, rc, "consensus message");
@@ -763,6 +799,8 @@ static void on_sync_reply(struct hm_stoq_rpc_call *call, int err, const uint8_t 
 		return;
 	if (err == HM_OK && len > 0) {
 		rc = hm_bft_replica_sync_blocks(n->replica, body, len, now_ms(n), &committed);
+		if (store_failed(n))
+			return;
 		if (rc == HM_ERR_NOMEM || rc == HM_ERR_IO || rc == HM_ERR_CORRUPT ||
 		    rc == HM_ERR_PERMISSION) {
 			fatal(n, rc, "range sync");
@@ -1119,13 +1157,14 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	snprintf(path, sizeof(path), "%s/consensus", cfg->data_dir);
 	if ((rc = make_dir(path, err, errlen)))
 		goto fail;
-	if ((rc = hm_bft_lmdb_open(&n->db, path, 0))) {
+	if ((rc = hm_bft_lmdb_open(&n->db, path, cfg->consensus_map_size))) {
 		seterr(err, errlen, "cannot open the consensus store %s: %s%s", path,
 		       hm_strerror(rc),
 		       rc == HM_ERR_CORRUPT ? " (truncated or not an LMDB file)" : "");
 		goto fail;
 	}
 	hm_bft_lmdb_storage(n->db, &n->st);
+	hm_bft_lmdb_defer(n->db); /* flushed in drain(), before outputs leave */
 	if ((rc = hm_bft_lmdb_evidence_summary(n->db, &n->evidence_count, n->offenses))) {
 		seterr(err, errlen, "cannot read the evidence in %s: %s", path, hm_strerror(rc));
 		goto fail;

@@ -10,6 +10,12 @@
 #include "hypermesh/secure.h"
 #include "hypermesh/sha3.h"
 #include "proofs_internal.h"
+/*
+ * The four-way Keccak permutation (AVX2 where the CPU has it) is private to
+ * src/crypto; PoSpace verification is its one user outside. A public
+ * hm_sha3_256_x4 in sha3.h would let this include go.
+ */
+#include "../crypto/crypto_impl_internal.h"
 
 static const char seed_label[] = "hypermesh/plot-seed/v1";
 static const char label_label[] = "hypermesh/plot-label/v1";
@@ -106,9 +112,14 @@ void hm_space_node_hash(const uint8_t left[HM_PROOF_HASH_LEN],
 
 static const uint8_t zero_label[HM_SPACE_LABEL_LEN];
 
-/* Checks ps's openings against commitment c for the challenges of (anchor, digest). */
-static int verify_openings(const struct hm_plot_commitment *c, const struct hm_proof_set *ps,
-                           const uint8_t digest[HM_ENV_DIGEST_LEN], enum hm_proof_reason *reason)
+/*
+ * Checks ps's openings against commitment c for the challenges of (anchor,
+ * digest), one hash at a time: the reference the four-way version below
+ * must agree with, result and reason (tests/proofs/test_space_x4.c).
+ */
+static int verify_openings_scalar(const struct hm_plot_commitment *c, const struct hm_proof_set *ps,
+                                  const uint8_t digest[HM_ENV_DIGEST_LEN],
+                                  enum hm_proof_reason *reason)
 {
 	uint8_t seed[HM_PROOF_HASH_LEN], h[HM_PROOF_HASH_LEN];
 	uint64_t idx[HM_SPACE_CHALLENGES];
@@ -166,6 +177,117 @@ static int verify_openings(const struct hm_plot_commitment *c, const struct hm_p
 	return HM_OK;
 }
 
+#define SHA3_256_RATE 136
+
+_Static_assert(HM_SPACE_CHALLENGES % 4 == 0, "openings are checked four at a time");
+
+/* SHA3-256 of four inputs of the same length (< one block), side by side. */
+static void sha3_256_x4(uint8_t *const out[4], const uint8_t *const in[4], unsigned len)
+{
+	struct hm_keccak_x4 st;
+	uint8_t block[4][SHA3_256_RATE];
+	uint8_t *const blocks[4] = { block[0], block[1], block[2], block[3] };
+
+	hm_keccak_x4_absorb_once(&st, SHA3_256_RATE, 0x06, in, len);
+	hm_keccak_x4_squeeze_blocks(&st, SHA3_256_RATE, blocks, 1);
+	for (unsigned n = 0; n < 4; n++)
+		memcpy(out[n], block[n], HM_PROOF_HASH_LEN);
+}
+
+/* The label input of hm_space_label, for the four-way hash. */
+#define LABEL_IN_LEN (sizeof(label_label) - 1 + HM_PROOF_HASH_LEN + 8 + 2 * HM_SPACE_LABEL_LEN)
+
+static void label_input(uint8_t in[LABEL_IN_LEN], const uint8_t seed[HM_PROOF_HASH_LEN],
+                        uint64_t index, const uint8_t *prev, const uint8_t *parent)
+{
+	size_t at = sizeof(label_label) - 1;
+
+	memcpy(in, label_label, at);
+	memcpy(in + at, seed, HM_PROOF_HASH_LEN);
+	at += HM_PROOF_HASH_LEN;
+	put_u64(in + at, index);
+	at += 8;
+	memcpy(in + at, prev, HM_SPACE_LABEL_LEN);
+	memcpy(in + at + HM_SPACE_LABEL_LEN, parent, HM_SPACE_LABEL_LEN);
+}
+
+/*
+ * The same check, four openings at a time: the 16 openings are independent
+ * chains of single-block SHA3-256 (label, leaf, one node per level), so
+ * four chains go through one four-way permutation per step. Every hash of
+ * a group is computed before any is judged, and the group's openings are
+ * then judged in order with the scalar rules (zero parents, label, path),
+ * so the first failing opening and its reason are the scalar version's.
+ */
+static int verify_openings(const struct hm_plot_commitment *c, const struct hm_proof_set *ps,
+                           const uint8_t digest[HM_ENV_DIGEST_LEN], enum hm_proof_reason *reason)
+{
+	uint8_t seed[HM_PROOF_HASH_LEN];
+	uint64_t idx[HM_SPACE_CHALLENGES];
+
+	if (c->log2_labels != ps->space_log2) {
+		*reason = HM_PROOF_SPACE_SIZE;
+		return HM_ERR_VERIFY;
+	}
+	hm_space_seed(c->key_id, c->log2_labels, seed);
+	hm_space_challenges(ps->anchor_hash, digest, c->log2_labels, idx);
+	for (unsigned g = 0; g < HM_SPACE_CHALLENGES; g += 4) {
+		uint8_t lin[4][LABEL_IN_LEN], nin[4][1 + 2 * HM_PROOF_HASH_LEN];
+		uint8_t label[4][HM_PROOF_HASH_LEN], h[4][HM_PROOF_HASH_LEN];
+		uint8_t *const label_out[4] = { label[0], label[1], label[2], label[3] };
+		uint8_t *const h_out[4] = { h[0], h[1], h[2], h[3] };
+		const uint8_t *in[4];
+		uint64_t pos[4];
+
+		for (unsigned n = 0; n < 4; n++) {
+			const struct hm_space_opening *o = &ps->space[g + n];
+			int zero = idx[g + n] == 0;
+
+			label_input(lin[n], seed, idx[g + n], zero ? zero_label : o->prev,
+			            zero ? zero_label : o->parent);
+			in[n] = lin[n];
+			pos[n] = idx[g + n];
+		}
+		sha3_256_x4(label_out, in, LABEL_IN_LEN);
+		for (unsigned n = 0; n < 4; n++) {
+			nin[n][0] = 0x00;
+			memcpy(nin[n] + 1, ps->space[g + n].label, HM_SPACE_LABEL_LEN);
+			in[n] = nin[n];
+		}
+		sha3_256_x4(h_out, in, 1 + HM_SPACE_LABEL_LEN);
+		for (unsigned level = 0; level < c->log2_labels; level++) {
+			for (unsigned n = 0; n < 4; n++) {
+				const uint8_t *sib =
+				        ps->space[g + n].path + (size_t)HM_PROOF_HASH_LEN * level;
+				int right = pos[n] & 1;
+
+				nin[n][0] = 0x01;
+				memcpy(nin[n] + 1 + (right ? HM_PROOF_HASH_LEN : 0), h[n],
+				       HM_PROOF_HASH_LEN);
+				memcpy(nin[n] + 1 + (right ? 0 : HM_PROOF_HASH_LEN), sib,
+				       HM_PROOF_HASH_LEN);
+				pos[n] >>= 1;
+			}
+			sha3_256_x4(h_out, in, 1 + 2 * HM_PROOF_HASH_LEN);
+		}
+		for (unsigned n = 0; n < 4; n++) {
+			const struct hm_space_opening *o = &ps->space[g + n];
+
+			if ((idx[g + n] == 0 && (!hm_ct_is_zero(o->prev, HM_SPACE_LABEL_LEN) ||
+			                         !hm_ct_is_zero(o->parent, HM_SPACE_LABEL_LEN))) ||
+			    memcmp(label[n], o->label, HM_SPACE_LABEL_LEN) != 0) {
+				*reason = HM_PROOF_SPACE_LABEL;
+				return HM_ERR_VERIFY;
+			}
+			if (memcmp(h[n], c->root, HM_PROOF_HASH_LEN) != 0) {
+				*reason = HM_PROOF_SPACE_PATH;
+				return HM_ERR_VERIFY;
+			}
+		}
+	}
+	return HM_OK;
+}
+
 int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_KEY_ID_LEN],
                         const uint8_t digest[HM_ENV_DIGEST_LEN],
                         const struct hm_proofs_context *ctx, const uint8_t *register_payload,
@@ -202,10 +324,13 @@ int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_K
 	return verify_openings(&c, ps, digest, reason);
 }
 
-int hm_space_verify(const struct hm_plot_commitment *c,
-                    const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
-                    const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof, size_t len,
-                    enum hm_proof_reason *reason)
+/* Decodes a SpaceProof and runs check on it (hm_space_verify's body). */
+static int
+space_verify_with(int (*check)(const struct hm_plot_commitment *, const struct hm_proof_set *,
+                               const uint8_t *, enum hm_proof_reason *),
+                  const struct hm_plot_commitment *c, const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
+                  const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof, size_t len,
+                  enum hm_proof_reason *reason)
 {
 	struct hm_proof_set ps;
 	struct hm_reader r;
@@ -222,5 +347,22 @@ int hm_space_verify(const struct hm_plot_commitment *c,
 	}
 	memcpy(ps.anchor_hash, anchor_hash, HM_PROOF_HASH_LEN);
 	*reason = HM_PROOF_OK;
-	return verify_openings(c, &ps, digest, reason);
+	return check(c, &ps, digest, reason);
+}
+
+int proofs_space_verify_scalar(const struct hm_plot_commitment *c,
+                               const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
+                               const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof,
+                               size_t len, enum hm_proof_reason *reason)
+{
+	return space_verify_with(verify_openings_scalar, c, anchor_hash, digest, proof, len,
+	                         reason);
+}
+
+int hm_space_verify(const struct hm_plot_commitment *c,
+                    const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
+                    const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof, size_t len,
+                    enum hm_proof_reason *reason)
+{
+	return space_verify_with(verify_openings, c, anchor_hash, digest, proof, len, reason);
 }

@@ -23,6 +23,14 @@ int proofs_stake_verify(const struct hm_envelope *env, const uint8_t digest[HM_E
  * not NULL (a PLOT_REGISTER operation), against the plot that payload
  * registers.
  */
+/*
+ * hm_space_verify with the one-hash-at-a-time reference check instead of
+ * the four-way one; for the test that they agree.
+ */
+int proofs_space_verify_scalar(const struct hm_plot_commitment *c,
+                               const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
+                               const uint8_t digest[HM_ENV_DIGEST_LEN], const uint8_t *proof,
+                               size_t len, enum hm_proof_reason *reason);
 int proofs_space_verify(const struct hm_proof_set *ps, const uint8_t signer[HM_KEY_ID_LEN],
                         const uint8_t digest[HM_ENV_DIGEST_LEN],
                         const struct hm_proofs_context *ctx, const uint8_t *register_payload,

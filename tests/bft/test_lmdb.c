@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* mkdtemp */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bft_fixture.h"
@@ -100,7 +101,134 @@ static void test_map_full(void)
 	for (uint64_t h = 1; h <= 16 && rc == HM_OK; h++)
 		rc = st.append_block(st.ctx, h, big, sizeof(big));
 	CHECK_ERR(rc, HM_ERR_TOO_LARGE);
+	/* A store failure sticks, apart from refusals: later writes get it too. */
+	CHECK_ERR(hm_bft_lmdb_failure(db), HM_ERR_TOO_LARGE);
+	CHECK_ERR(st.save_safety(st.ctx, (const uint8_t *)"s", 1), HM_ERR_TOO_LARGE);
 	hm_bft_lmdb_close(db);
+	rmtree(dir);
+}
+
+/* In a child process: open dir, stage writes, flush only if asked, exit without closing. */
+static void child_writes(const char *dir, int flush)
+{
+	pid_t pid = fork();
+	int status;
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct hm_bft_lmdb *db;
+		struct hm_bft_storage st;
+
+		if (hm_bft_lmdb_open(&db, dir, 1 << 20) != HM_OK)
+			_exit(3);
+		hm_bft_lmdb_storage(db, &st);
+		hm_bft_lmdb_defer(db);
+		if (st.save_safety(st.ctx, (const uint8_t *)"child", 5) != HM_OK ||
+		    st.append_block(st.ctx, 1, (const uint8_t *)"one", 3) != HM_OK)
+			_exit(4);
+		if (flush && hm_bft_lmdb_flush(db) != HM_OK)
+			_exit(5);
+		_exit(0); /* a crash as far as the store knows: no close */
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * Deferred mode: writes are visible to the store's reads at once, cost no
+ * commit until the flush, which commits them all in one; a refused append
+ * leaves the batch usable; a process that dies before flushing leaves
+ * nothing of its batch, one that flushed leaves all of it.
+ */
+static void test_deferred(void)
+{
+	char dir[256];
+	struct hm_bft_lmdb *db;
+	struct hm_bft_storage st;
+	struct hm_buf b;
+	uint8_t h1[HM_BFT_HASH_LEN] = { 1 };
+	uint64_t c0;
+
+	tmpdir(dir, sizeof(dir));
+	hm_buf_init(&b);
+	child_writes(dir, 0);
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 1 << 20), HM_OK);
+	hm_bft_lmdb_storage(db, &st);
+	CHECK_ERR(st.load_safety(st.ctx, &b), HM_OK);
+	CHECK_EQ(b.len, 0);
+	CHECK_ERR(st.load_block(st.ctx, 1, &b), HM_ERR_NOT_FOUND);
+	hm_bft_lmdb_close(db);
+
+	child_writes(dir, 1);
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 1 << 20), HM_OK);
+	hm_bft_lmdb_storage(db, &st);
+	CHECK_ERR(st.load_safety(st.ctx, &b), HM_OK);
+	CHECK(b.len == 5 && memcmp(b.data, "child", 5) == 0);
+	hm_buf_truncate(&b, 0);
+
+	hm_bft_lmdb_defer(db);
+	c0 = hm_bft_lmdb_commits(db);
+	CHECK_ERR(hm_bft_lmdb_flush(db), HM_OK); /* nothing pending: no commit */
+	CHECK_EQ(hm_bft_lmdb_commits(db), c0);
+	CHECK_ERR(st.put_block(st.ctx, h1, (const uint8_t *)"voted", 5), HM_OK);
+	CHECK_ERR(st.save_safety(st.ctx, (const uint8_t *)"after", 5), HM_OK);
+	CHECK_ERR(st.append_block(st.ctx, 2, (const uint8_t *)"two", 3), HM_OK);
+	CHECK_ERR(st.append_block(st.ctx, 4, (const uint8_t *)"four", 4), HM_ERR_INVALID);
+	CHECK_ERR(st.append_block(st.ctx, 3, (const uint8_t *)"three", 5), HM_OK);
+	CHECK_ERR(st.put_block(st.ctx, h1, (const uint8_t *)"voted", 5), HM_OK);
+	CHECK_ERR(hm_bft_lmdb_failure(db), HM_OK);
+	CHECK_EQ(hm_bft_lmdb_commits(db), c0);
+	/* Reads see the pending writes. */
+	CHECK_ERR(st.load_block(st.ctx, 3, &b), HM_OK);
+	CHECK(b.len == 5 && memcmp(b.data, "three", 5) == 0);
+	hm_buf_truncate(&b, 0);
+	CHECK_ERR(st.get_block(st.ctx, h1, &b), HM_OK);
+	CHECK(b.len == 5 && memcmp(b.data, "voted", 5) == 0);
+	hm_buf_truncate(&b, 0);
+	CHECK_ERR(hm_bft_lmdb_flush(db), HM_OK);
+	CHECK_EQ(hm_bft_lmdb_commits(db), c0 + 1);
+	hm_bft_lmdb_close(db);
+
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 1 << 20), HM_OK);
+	hm_bft_lmdb_storage(db, &st);
+	CHECK_ERR(st.load_safety(st.ctx, &b), HM_OK);
+	CHECK(b.len == 5 && memcmp(b.data, "after", 5) == 0);
+	hm_buf_truncate(&b, 0);
+	CHECK_ERR(st.load_block(st.ctx, 3, &b), HM_OK);
+	CHECK_ERR(st.load_block(st.ctx, 4, &b), HM_ERR_NOT_FOUND);
+	hm_bft_lmdb_close(db);
+	hm_buf_free(&b);
+	rmtree(dir);
+}
+
+/* A full map in deferred mode: the failure sticks, the flush reports it, the batch is gone. */
+static void test_deferred_map_full(void)
+{
+	char dir[256];
+	struct hm_bft_lmdb *db;
+	struct hm_bft_storage st;
+	struct hm_buf b;
+	static uint8_t big[64 * 1024];
+	int rc = HM_OK;
+
+	tmpdir(dir, sizeof(dir));
+	hm_buf_init(&b);
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 256 * 1024), HM_OK);
+	hm_bft_lmdb_storage(db, &st);
+	hm_bft_lmdb_defer(db);
+	for (uint64_t h = 1; h <= 16 && rc == HM_OK; h++)
+		rc = st.append_block(st.ctx, h, big, sizeof(big));
+	CHECK_ERR(rc, HM_ERR_TOO_LARGE);
+	CHECK_ERR(hm_bft_lmdb_failure(db), HM_ERR_TOO_LARGE);
+	CHECK_ERR(hm_bft_lmdb_flush(db), HM_ERR_TOO_LARGE);
+	CHECK_ERR(st.append_block(st.ctx, 1, big, 1), HM_ERR_TOO_LARGE);
+	CHECK_ERR(hm_bft_lmdb_put_evidence(db, 1, big, HM_BFT_EVIDENCE_LEN), HM_ERR_INVALID);
+	hm_bft_lmdb_close(db);
+	CHECK_ERR(hm_bft_lmdb_open(&db, dir, 256 * 1024), HM_OK);
+	hm_bft_lmdb_storage(db, &st);
+	CHECK_ERR(st.load_block(st.ctx, 1, &b), HM_ERR_NOT_FOUND);
+	CHECK_ERR(hm_bft_lmdb_failure(db), HM_OK);
+	hm_bft_lmdb_close(db);
+	hm_buf_free(&b);
 	rmtree(dir);
 }
 
@@ -192,5 +320,5 @@ static void test_evidence_rows(void)
 	rmtree(dir);
 }
 
-TEST_MAIN(test_contract, test_open_errors, test_map_full, test_replica_restarts_on_lmdb,
-          test_evidence_rows)
+TEST_MAIN(test_contract, test_open_errors, test_map_full, test_deferred, test_deferred_map_full,
+          test_replica_restarts_on_lmdb, test_evidence_rows)

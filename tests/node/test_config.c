@@ -53,7 +53,8 @@ static void test_good(void)
 	char err[HM_NODE_ERROR_MAX], want[600];
 
 	setup();
-	write_file("; a comment\n" NODE_OK "log_level = debug\n" CONS_OK "base_timeout_ms = 2000\n"
+	write_file("; a comment\n" NODE_OK "log_level = debug\nconsensus_map_mb = 64\n" CONS_OK
+	           "base_timeout_ms = 2000\n"
 	           "min_block_interval_ms = 100\nmax_block_txs = 50\n" STOQ_OK
 	           "[api]\nlisten = [::1]:8080\n");
 	CHECK_EQ(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
@@ -62,6 +63,7 @@ static void test_good(void)
 	CHECK_STR(cfg.data_dir, want);
 	CHECK_STR(cfg.key_file, "/keys/n0.key");
 	CHECK(cfg.has_log_level && cfg.log_level == HM_LOG_DEBUG);
+	CHECK_EQ(cfg.consensus_map_size, (size_t)64 << 20);
 	CHECK(cfg.chain_id_len == 10 && memcmp(cfg.chain_id, "test-chain", 10) == 0);
 	CHECK_EQ(cfg.base_timeout_ms, 2000);
 	CHECK_EQ(cfg.min_block_interval_ms, 100);
@@ -79,6 +81,7 @@ static void test_good(void)
 	CHECK_EQ(cfg.base_timeout_ms, 1000);
 	CHECK_EQ(cfg.min_block_interval_ms, 250);
 	CHECK(!cfg.has_api && !cfg.has_log_level);
+	CHECK_EQ(cfg.consensus_map_size, 0); /* the store's default */
 }
 
 static const struct {
@@ -90,6 +93,12 @@ static const struct {
 	{ NODE_OK "colour = blue\n" CONS_OK STOQ_OK, ":5: ", "unknown key 'colour' in [node]" },
 	{ NODE_OK "name = again\n" CONS_OK STOQ_OK, ":5: ", "[node] name given twice" },
 	{ NODE_OK "log_level = loud\n" CONS_OK STOQ_OK, ":5: ", "log_level 'loud'" },
+	{ NODE_OK "consensus_map_mb = 0\n" CONS_OK STOQ_OK, ":5: ", "consensus_map_mb must be" },
+	{ NODE_OK "consensus_map_mb = 65537\n" CONS_OK STOQ_OK,
+	  ":5: ", "consensus_map_mb must be" },
+	{ NODE_OK "consensus_map_mb = 1G\n" CONS_OK STOQ_OK, ":5: ", "consensus_map_mb must be" },
+	{ NODE_OK "consensus_map_mb = 1\nconsensus_map_mb = 2\n" CONS_OK STOQ_OK,
+	  ":6: ", "[node] consensus_map_mb given twice" },
 	{ NODE_OK "this line has no equals sign\n" CONS_OK STOQ_OK, ":5: ", "syntax error" },
 	{ NODE_OK CONS_OK "base_timeout_ms = 10\n" STOQ_OK, ":9: ", "base_timeout_ms must be" },
 	{ NODE_OK CONS_OK "base_timeout_ms = 1000x\n" STOQ_OK, ":9: ", "base_timeout_ms must be" },
