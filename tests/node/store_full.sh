@@ -34,11 +34,11 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((base + 101))/v1/health" >/
 
 # Load through node1's API (node0 is about to stop) until node0 has exited.
 "$hm" loadgen --url "http://127.0.0.1:$((base + 101)),http://127.0.0.1:$((base + 102))" \
-  --key-file "$dn/trustchain/admin.apikey" --raw 1024 --concurrency 8 --duration 20 \
+  --key-file "$dn/trustchain/admin.apikey" --raw 1024 --concurrency 8 --duration 90 \
   >"$tmp/lg.out" 2>&1 &
 lg=$!
 gone=0
-for _ in $(seq 200); do
+for _ in $(seq 600); do
   kill -0 "${pids[0]}" 2>/dev/null || { gone=1; break; }
   sleep 0.1
 done
@@ -57,13 +57,13 @@ contains "$log0" 'input too large'
 height() { curl -s "http://127.0.0.1:$((base + 100 + $1))/metrics" | awk '$1 == "hypermesh_height" {print $2}'; }
 h0=$(height 1)
 grew=0
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   h=$(height 1)
   [[ -n $h0 && -n $h && ${h%.*} -gt $((${h0%.*} + 2)) ]] && { grew=1; break; }
   sleep 0.1
 done
 checks=$((checks + 1))
-((grew)) || fail "the remaining 3 nodes did not commit (height ${h0:-?} -> ${h:-?})"
+((grew)) || fail "the remaining 3 nodes did not commit (height ${h0:-?} -> ${h:-?}): $(tail -3 "$tmp/node1.log")"
 kill "$lg" 2>/dev/null
 wait "$lg" 2>/dev/null
 finish
