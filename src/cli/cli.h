@@ -75,6 +75,22 @@ int cli_crypto_bench(const struct cli_command *cmd, int argc, char **argv);
 /* `hypermesh stoq bench` (cmd_stoq_bench.c). */
 int cli_stoq_bench(const struct cli_command *cmd, int argc, char **argv);
 
+struct uv_loop_s;
+struct hm_stoq_config;
+struct hm_stoq_endpoint;
+
+/*
+ * Opens a STOQ endpoint for a CLI command on loop, which it initialises: the
+ * identity comes from the keystore key_path (wiped as soon as the endpoint
+ * holds its certificate); the rest of cfg as the caller filled it. On
+ * failure it prints the error (invalid_hint instead of the generic one when
+ * the endpoint refuses cfg as HM_ERR_INVALID; NULL: generic), closes the
+ * loop and returns CLI_FAILURE.
+ */
+int cli_stoq_open(const struct cli_command *cmd, struct uv_loop_s *loop, const char *key_path,
+                  struct hm_stoq_config *cfg, const char *invalid_hint,
+                  struct hm_stoq_endpoint **ep);
+
 extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;
 extern const struct cli_command cli_cmd_hw;

@@ -307,8 +307,38 @@ static int read_cert_file(struct stoq_state *st, const char *opt, const char *pa
 	return CLI_OK;
 }
 
-static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct hm_identity *id,
-                      struct hm_stoq_config *cfg)
+int cli_stoq_open(const struct cli_command *cmd, uv_loop_t *loop, const char *key_path,
+                  struct hm_stoq_config *cfg, const char *invalid_hint,
+                  struct hm_stoq_endpoint **ep)
+{
+	struct hm_identity id;
+	int rc = hm_keystore_load(key_path, &id);
+
+	if (rc != HM_OK) {
+		cli_error(cmd, "cannot read keystore %s: %s", key_path, hm_strerror(rc));
+		return CLI_FAILURE;
+	}
+	if (uv_loop_init(loop) != 0) {
+		hm_identity_wipe(&id);
+		cli_error(cmd, "cannot start the event loop");
+		return CLI_FAILURE;
+	}
+	cfg->identity = &id;
+	rc = hm_stoq_endpoint_new(loop, cfg, ep);
+	hm_identity_wipe(&id);
+	cfg->identity = NULL;
+	if (rc == HM_OK)
+		return CLI_OK;
+	if (rc == HM_ERR_INVALID && invalid_hint != NULL)
+		cli_error(cmd, "%s", invalid_hint);
+	else
+		cli_error(cmd, "cannot open the endpoint: %s", hm_strerror(rc));
+	uv_run(loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(loop);
+	return CLI_FAILURE;
+}
+
+static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct hm_stoq_config *cfg)
 {
 	struct hm_buf chain, root;
 	int rc;
@@ -319,13 +349,6 @@ static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct h
 	    read_cert_file(st, "--trust-root", o->trust_root, &root) != CLI_OK) {
 		hm_buf_free(&chain);
 		hm_buf_free(&root);
-		return CLI_FAILURE;
-	}
-	rc = hm_keystore_load(o->key, id);
-	if (rc != HM_OK) {
-		hm_buf_free(&chain);
-		hm_buf_free(&root);
-		cli_error(st->cmd, "cannot read keystore %s: %s", o->key, hm_strerror(rc));
 		return CLI_FAILURE;
 	}
 	if (o->cert_chain != NULL) {
@@ -339,36 +362,21 @@ static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct h
 	if (o->pq_off)
 		cfg->pq = HM_STOQ_PQ_OFF;
 	cfg->allow_classical = o->allow_classical;
-	if (uv_loop_init(&st->loop) != 0) {
-		hm_identity_wipe(id);
-		hm_buf_free(&chain);
-		hm_buf_free(&root);
-		cli_error(st->cmd, "cannot start the event loop");
-		return CLI_FAILURE;
-	}
-	cfg->identity = id;
 	cfg->bind_addr = o->bind;
 	cfg->user = st;
 	if (o->idle_ms > 0)
 		cfg->idle_timeout_ms = o->idle_ms;
-	rc = hm_stoq_endpoint_new(&st->loop, cfg, &st->ep);
-	hm_identity_wipe(id);
+	rc = cli_stoq_open(
+	        st->cmd, &st->loop, o->key, cfg,
+	        o->cert_chain != NULL || o->trust_root != NULL
+	                ? "cannot open the endpoint: --cert-chain or --trust-root is not a "
+	                  "usable certificate (or the chain is not for this key)"
+	                : NULL,
+	        &st->ep);
 	hm_buf_free(&chain);
 	hm_buf_free(&root);
-	if (rc == HM_ERR_INVALID && (o->cert_chain != NULL || o->trust_root != NULL)) {
-		cli_error(st->cmd,
-		          "cannot open the endpoint: --cert-chain or --trust-root is not a "
-		          "usable certificate (or the chain is not for this key)");
-		uv_run(&st->loop, UV_RUN_DEFAULT);
-		(void)uv_loop_close(&st->loop);
-		return CLI_FAILURE;
-	}
-	if (rc != HM_OK) {
-		cli_error(st->cmd, "cannot open the endpoint: %s", hm_strerror(rc));
-		uv_run(&st->loop, UV_RUN_DEFAULT);
-		(void)uv_loop_close(&st->loop);
-		return CLI_FAILURE;
-	}
+	if (rc != CLI_OK)
+		return rc;
 	uv_signal_init(&st->loop, &st->sigint);
 	uv_signal_init(&st->loop, &st->sigterm);
 	st->sigint.data = st->sigterm.data = st;
@@ -388,7 +396,6 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 	struct stoq_opts o = { 0 };
 	struct stoq_state st = { .cmd = cmd };
 	struct hm_stoq_config cfg;
-	struct hm_identity id;
 	int rc = parse_opts(cmd, argc, argv, &o);
 
 	if (rc != CLI_OK)
@@ -411,7 +418,7 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 	st.svc.user = &st;
 	st.svc.max_body = STOQ_CLI_MAX_SIZE;
 	st.max_calls = o.max_calls;
-	rc = state_open(&st, &o, &id, &cfg);
+	rc = state_open(&st, &o, &cfg);
 	if (rc != CLI_OK)
 		return rc;
 	printf("port: %u\n", (unsigned)hm_stoq_endpoint_port(st.ep));
@@ -428,7 +435,6 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	struct stoq_opts o = { .size = 1024, .count = 1 };
 	struct stoq_state st = { .cmd = cmd };
 	struct hm_stoq_config cfg;
-	struct hm_identity id;
 	uint8_t peer[HM_NODE_ID_LEN];
 	double ms;
 	size_t i;
@@ -460,7 +466,7 @@ static int stoq_ping(const struct cli_command *cmd, int argc, char **argv)
 	}
 	for (i = 0; i < st.size; i++)
 		st.body[i] = (uint8_t)(i * 7 + (i >> 10));
-	rc = state_open(&st, &o, &id, &cfg);
+	rc = state_open(&st, &o, &cfg);
 	if (rc != CLI_OK) {
 		free(st.body);
 		return rc;

@@ -197,32 +197,15 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, int 
 
 static int xfer_open(struct xfer *x, const struct xfer_opts *o, struct hm_stoq_config *cfg)
 {
-	struct hm_identity id;
-	int rc = hm_keystore_load(o->key, &id);
+	int rc;
 
-	if (rc != HM_OK) {
-		cli_error(x->cmd, "cannot read keystore %s: %s", o->key, hm_strerror(rc));
-		return CLI_FAILURE;
-	}
-	if (uv_loop_init(&x->loop) != 0) {
-		hm_identity_wipe(&id);
-		cli_error(x->cmd, "cannot start the event loop");
-		return CLI_FAILURE;
-	}
-	cfg->identity = &id;
 	cfg->bind_addr = o->bind;
 	cfg->user = x;
 	if (o->pq_off)
 		cfg->pq = HM_STOQ_PQ_OFF;
 	cfg->allow_classical = o->allow_classical;
-	rc = hm_stoq_endpoint_new(&x->loop, cfg, &x->ep);
-	hm_identity_wipe(&id);
-	if (rc != HM_OK) {
-		cli_error(x->cmd, "cannot open the endpoint: %s", hm_strerror(rc));
-		uv_run(&x->loop, UV_RUN_DEFAULT);
-		(void)uv_loop_close(&x->loop);
-		return CLI_FAILURE;
-	}
+	if ((rc = cli_stoq_open(x->cmd, &x->loop, o->key, cfg, NULL, &x->ep)) != CLI_OK)
+		return rc;
 	uv_signal_init(&x->loop, &x->sigint);
 	uv_signal_init(&x->loop, &x->sigterm);
 	uv_timer_init(&x->loop, &x->deadline);
