@@ -23,52 +23,9 @@
 #include "hypermesh/stoq.h"
 #include "hypermesh/trustchain.h"
 #include "stoq/chain_cache.h" /* the cache's bounds, tested directly */
+#include "tc_pki.h"
 #include "test.h"
 
-#define DAY 86400ull
-
-struct pki {
-	struct hm_tc_ca *root, *inter;
-	struct hm_buf root_der, inter_der;
-};
-
-static void pki_init(struct pki *p, const char *name)
-{
-	struct hm_tc_key *rk = NULL, *ik = NULL;
-	uint64_t now = (uint64_t)time(NULL);
-
-	memset(p, 0, sizeof(*p));
-	hm_buf_init(&p->root_der);
-	hm_buf_init(&p->inter_der);
-	/* ML-DSA-44 keeps the test fast; the devnet uses Falcon-1024. */
-	CHECK_ERR(hm_tc_key_generate(HM_SIG_MLDSA44, &rk), HM_OK);
-	CHECK_ERR(hm_tc_root_create(rk, name, now - 3600, 3650 * DAY, &p->root_der, &p->root),
-	          HM_OK);
-	CHECK_ERR(hm_tc_key_generate(HM_SIG_MLDSA44, &ik), HM_OK);
-	CHECK_ERR(hm_tc_intermediate_create(p->root, ik, "test validator CA", NULL, now - 3600,
-	                                    1825 * DAY, &p->inter_der),
-	          HM_OK);
-	CHECK_ERR(hm_tc_ca_new(p->inter_der.data, p->inter_der.len, ik, NULL, &p->inter), HM_OK);
-}
-
-static void pki_free(struct pki *p)
-{
-	hm_tc_ca_free(p->root);
-	hm_tc_ca_free(p->inter);
-	hm_buf_free(&p->root_der);
-	hm_buf_free(&p->inter_der);
-}
-
-static void append_pem(struct hm_buf *out, const struct hm_buf *der)
-{
-	gnutls_datum_t in = { der->data, (unsigned)der->len }, pem = { NULL, 0 };
-
-	CHECK(gnutls_pem_base64_encode2("CERTIFICATE", &in, &pem) == 0);
-	CHECK_ERR(hm_buf_append(out, pem.data, pem.size), HM_OK);
-	gnutls_free(pem.data);
-}
-
-/* PEM: a node leaf for id issued at not_before, then the intermediate; the leaf's serial. */
 static void issue_chain(const struct pki *p, const struct hm_identity *id, uint64_t not_before,
                         struct hm_buf *pem, uint8_t serial[20], size_t *serial_len)
 {
