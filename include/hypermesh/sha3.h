@@ -50,4 +50,14 @@ void hm_sha3_512(uint8_t out[HM_SHA3_512_LEN], const void *in, size_t len);
 void hm_shake128(void *out, size_t outlen, const void *in, size_t inlen);
 void hm_shake256(void *out, size_t outlen, const void *in, size_t inlen);
 
+/*
+ * Four SHA3-256 digests at once: out[k] = SHA3-256(in[k]) for k = 0..3, the
+ * four inputs len bytes each (any length, 0 included). Where the CPU has
+ * AVX2 (and HM_CRYPTO_NO_AVX2 is unset) one four-way Keccak permutation
+ * serves all four per block; otherwise four scalar permutations. The
+ * digests are identical either way. Every input is read before any output
+ * is written, so outputs may overlap inputs. No heap; the state is wiped.
+ */
+void hm_sha3_256_x4(uint8_t *const out[4], const uint8_t *const in[4], size_t len);
+
 #endif

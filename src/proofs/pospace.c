@@ -10,12 +10,6 @@
 #include "hypermesh/secure.h"
 #include "hypermesh/sha3.h"
 #include "proofs_internal.h"
-/*
- * The four-way Keccak permutation (AVX2 where the CPU has it) is private to
- * src/crypto; PoSpace verification is its one user outside. A public
- * hm_sha3_256_x4 in sha3.h would let this include go.
- */
-#include "../crypto/crypto_impl_internal.h"
 
 static const char seed_label[] = "hypermesh/plot-seed/v1";
 static const char label_label[] = "hypermesh/plot-label/v1";
@@ -177,22 +171,7 @@ static int verify_openings_scalar(const struct hm_plot_commitment *c, const stru
 	return HM_OK;
 }
 
-#define SHA3_256_RATE 136
-
 _Static_assert(HM_SPACE_CHALLENGES % 4 == 0, "openings are checked four at a time");
-
-/* SHA3-256 of four inputs of the same length (< one block), side by side. */
-static void sha3_256_x4(uint8_t *const out[4], const uint8_t *const in[4], unsigned len)
-{
-	struct hm_keccak_x4 st;
-	uint8_t block[4][SHA3_256_RATE];
-	uint8_t *const blocks[4] = { block[0], block[1], block[2], block[3] };
-
-	hm_keccak_x4_absorb_once(&st, SHA3_256_RATE, 0x06, in, len);
-	hm_keccak_x4_squeeze_blocks(&st, SHA3_256_RATE, blocks, 1);
-	for (unsigned n = 0; n < 4; n++)
-		memcpy(out[n], block[n], HM_PROOF_HASH_LEN);
-}
 
 /* The label input of hm_space_label, for the four-way hash. */
 #define LABEL_IN_LEN (sizeof(label_label) - 1 + HM_PROOF_HASH_LEN + 8 + 2 * HM_SPACE_LABEL_LEN)
@@ -248,13 +227,13 @@ static int verify_openings(const struct hm_plot_commitment *c, const struct hm_p
 			in[n] = lin[n];
 			pos[n] = idx[g + n];
 		}
-		sha3_256_x4(label_out, in, LABEL_IN_LEN);
+		hm_sha3_256_x4(label_out, in, LABEL_IN_LEN);
 		for (unsigned n = 0; n < 4; n++) {
 			nin[n][0] = 0x00;
 			memcpy(nin[n] + 1, ps->space[g + n].label, HM_SPACE_LABEL_LEN);
 			in[n] = nin[n];
 		}
-		sha3_256_x4(h_out, in, 1 + HM_SPACE_LABEL_LEN);
+		hm_sha3_256_x4(h_out, in, 1 + HM_SPACE_LABEL_LEN);
 		for (unsigned level = 0; level < c->log2_labels; level++) {
 			for (unsigned n = 0; n < 4; n++) {
 				const uint8_t *sib =
@@ -268,7 +247,7 @@ static int verify_openings(const struct hm_plot_commitment *c, const struct hm_p
 				       HM_PROOF_HASH_LEN);
 				pos[n] >>= 1;
 			}
-			sha3_256_x4(h_out, in, 1 + 2 * HM_PROOF_HASH_LEN);
+			hm_sha3_256_x4(h_out, in, 1 + 2 * HM_PROOF_HASH_LEN);
 		}
 		for (unsigned n = 0; n < 4; n++) {
 			const struct hm_space_opening *o = &ps->space[g + n];
