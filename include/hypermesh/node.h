@@ -210,6 +210,18 @@ int hm_node_block_hash(struct hm_node *n, uint64_t height, uint8_t hash[HM_BFT_H
 typedef int (*hm_node_rpc_fn)(void *user, const char *method, const uint8_t *body, size_t len,
                               struct hm_buf *reply);
 void hm_node_set_rpc_hook(struct hm_node *n, hm_node_rpc_fn fn, void *user);
+/*
+ * With [stoq] trust_root, STOQ asks at every handshake, for every
+ * certificate of the peer's TrustChain chain below the root (depth 0 = the
+ * leaf), whether it is revoked: fn returns nonzero to refuse the chain
+ * (HM_STOQ_CHAIN_REVOKED), and that for any depth refuses every chain
+ * below it. serial is the DER INTEGER's content octets. services.h sets it
+ * to a lookup in committed TrustChain state. Runs on the loop; one hook;
+ * NULL removes it (nothing is revoked).
+ */
+typedef int (*hm_node_cert_revoked_fn)(void *user, const uint8_t *serial, size_t serial_len,
+                                       int depth);
+void hm_node_set_cert_revoked_hook(struct hm_node *n, hm_node_cert_revoked_fn fn, void *user);
 
 /* The node's STOQ endpoint counters (zero once stopped). */
 struct hm_stoq_stats;

@@ -214,6 +214,19 @@ struct hm_tc_cert_info {
  */
 int hm_tc_get_cert(void *ctx, MDB_txn *txn, const uint8_t serial[HM_TC_SERIAL_LEN],
                    struct hm_tc_cert_info *info);
+/*
+ * Whether committed state records the certificate with this serial (the
+ * DER INTEGER's content octets) as revoked: one lookup in the revocation
+ * table under a read transaction of its own on the environment the module
+ * was opened with; no certificate is read or copied, so it is cheap enough
+ * to ask at every STOQ handshake (the node's [stoq] revocation check,
+ * docs/NODE.md). Call it outside any transaction of this thread on that
+ * environment. A serial of another length than HM_TC_SERIAL_LEN was never
+ * issued by TrustChain: *revoked = 0. Returns HM_OK with *revoked 0 or 1;
+ * HM_ERR_INVALID before the module was opened; LMDB failures (HM_ERR_IO...,
+ * e.g. no free reader slot), with *revoked = 0.
+ */
+int hm_tc_cert_is_revoked(void *ctx, const uint8_t *serial, size_t serial_len, int *revoked);
 /* Serial by request id (hm_tc_request_id) or by operation digest. */
 int hm_tc_get_serial_by_request(void *ctx, MDB_txn *txn, const uint8_t id[HM_TC_REQUEST_ID_LEN],
                                 uint8_t serial[HM_TC_SERIAL_LEN]);

@@ -107,6 +107,8 @@ struct hm_node {
 	void (*commit_hook)(void *user, const struct hm_block_info *b, size_t ntx);
 	hm_node_rpc_fn rpc_hook;
 	void *rpc_hook_user;
+	hm_node_cert_revoked_fn revoked_hook; /* STOQ revocation check, or NULL */
+	void *revoked_hook_user;
 	void *commit_hook_user;
 	struct hm_buf hashbuf;
 	struct hm_bft_msg *scratch;
@@ -947,6 +949,27 @@ void hm_node_set_rpc_hook(struct hm_node *n, hm_node_rpc_fn fn, void *user)
 	n->rpc_hook_user = user;
 }
 
+void hm_node_set_cert_revoked_hook(struct hm_node *n, hm_node_cert_revoked_fn fn, void *user)
+{
+	n->revoked_hook = fn;
+	n->revoked_hook_user = user;
+}
+
+/*
+ * cfg.cert_revoked of the endpoint (with a trust root): asked by STOQ at
+ * every handshake for every certificate of the peer's chain. The endpoint
+ * is made before the services that hold TrustChain state, so it asks
+ * through the hook they set; without one nothing is revoked.
+ */
+static int stoq_cert_revoked(const uint8_t *serial, size_t serial_len, int depth, void *user)
+{
+	struct hm_node *n = user;
+
+	if (n->revoked_hook == NULL)
+		return 0;
+	return n->revoked_hook(n->revoked_hook_user, serial, serial_len, depth);
+}
+
 static void on_rpc(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
                    const struct hm_stoq_frame *f, void *user)
 {
@@ -1228,6 +1251,8 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 		goto fail;
 	/* `hypermesh node status` and other operator tools hold no TrustChain certificate. */
 	sc.accept_self_signed_clients = 1;
+	if (sc.trust_root != NULL)
+		sc.cert_revoked = stoq_cert_revoked;
 	rc = hm_stoq_endpoint_new(loop, &sc, &n->ep);
 	hm_buf_free(&stoq_chain);
 	hm_buf_free(&stoq_root);

@@ -528,6 +528,32 @@ static int load_identity(struct hm_services *s, char *err, size_t errlen)
 	return HM_OK;
 }
 
+/*
+ * The node's STOQ revocation check (hm_node_set_cert_revoked_hook): a
+ * certificate of a peer's chain that committed TrustChain state revoked
+ * refuses the handshake. user is the TrustChain module's ctx, which the
+ * executor owns as long as the node lives. State that cannot be read
+ * refuses too: a node that cannot tell must not admit.
+ */
+static int stoq_cert_revoked(void *user, const uint8_t *serial, size_t serial_len, int depth)
+{
+	char hex[2 * HM_TC_SERIAL_LEN + 1] = "";
+	int revoked, rc;
+
+	rc = hm_tc_cert_is_revoked(user, serial, serial_len, &revoked);
+	if (rc == HM_OK && !revoked)
+		return 0;
+	if (serial_len == HM_TC_SERIAL_LEN)
+		(void)hm_hex_encode(hex, sizeof(hex), serial, serial_len);
+	if (rc != HM_OK)
+		hm_log(HM_LOG_ERROR, LOG, "cannot read TrustChain revocations; STOQ peer refused",
+		       HM_LOG_STR("serial", hex), HM_LOG_STR("err", hm_strerror(rc)));
+	else
+		hm_log(HM_LOG_WARN, LOG, "STOQ peer certificate revoked in TrustChain state",
+		       HM_LOG_STR("serial", hex), HM_LOG_INT("depth", depth));
+	return 1;
+}
+
 int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, size_t errlen)
 {
 	const struct hm_node_config *cfg = hm_node_config_of(node);
@@ -609,6 +635,7 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 		s->tc = NULL;
 		return fail(err, errlen, rc, "TrustChain module: %s", hm_strerror(rc));
 	}
+	hm_node_set_cert_revoked_hook(node, stoq_cert_revoked, s->tc);
 	hm_executor_set_verifier(s->ex, verify_op, s);
 	hm_node_set_commit_hook(node, on_commit, s);
 	hm_node_set_rpc_hook(node, on_rpc, s);

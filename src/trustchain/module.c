@@ -913,6 +913,28 @@ int hm_tc_get_cert(void *ctx, MDB_txn *txn, const uint8_t serial[HM_TC_SERIAL_LE
 	return HM_OK;
 }
 
+int hm_tc_cert_is_revoked(void *ctx, const uint8_t *serial, size_t serial_len, int *revoked)
+{
+	struct tc_mod *m = ctx;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	*revoked = 0;
+	if (m->env == NULL)
+		return HM_ERR_INVALID;
+	/* TrustChain serials are 16 bytes; one of any other length it never issued. */
+	if (serial_len != HM_TC_SERIAL_LEN)
+		return HM_OK;
+	if ((rc = hm_err_from_mdb(mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn))) != HM_OK)
+		return rc;
+	rc = db_get(txn, m->revoked, serial, HM_TC_SERIAL_LEN, &v);
+	mdb_txn_abort(txn);
+	if (rc == HM_OK)
+		*revoked = 1;
+	return rc == HM_ERR_NOT_FOUND ? HM_OK : rc;
+}
+
 static int get_serial(MDB_txn *txn, MDB_dbi dbi, const uint8_t *k, size_t klen,
                       uint8_t serial[HM_TC_SERIAL_LEN])
 {
