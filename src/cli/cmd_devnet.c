@@ -17,11 +17,14 @@
 #include <getopt.h>
 #include <gnutls/gnutls.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +39,7 @@
 #include "hypermesh/keystore.h"
 #include "hypermesh/node.h"
 #include "hypermesh/plot.h"
+#include "hypermesh/random.h"
 #include "hypermesh/secure.h"
 #include "hypermesh/services.h"
 #include "hypermesh/trustchain.h"
@@ -46,6 +50,14 @@
 #define STOP_GRACE_S          10
 #define READY_HEIGHT          2
 #define DEVNET_CHAIN_ID       "hypermesh-devnet"
+/* Validator i: STOQ on UDP base+i, the API on TCP base+API_OFFSET+i. */
+#define API_OFFSET            100
+/* Other bases tried when a port of the asked one is taken. */
+#define PORT_TRIES            64
+#define PORT_SEARCH_LOW       10000
+#define PORT_LOCK             "/tmp/hypermesh-devnet-ports.lock"
+#define PORT_LOCK_WAIT_S      60
+#define PORT_BIND_WAIT_S      30
 /*
  * Genesis parameters of the four proofs: each validator's plot holds 2^16
  * labels (2 MiB), PoWork wants 8 zero bits, PoTime anchors carry a VDF of
@@ -82,6 +94,20 @@ struct devnet {
 	struct hm_identity ids[DEVNET_MAX_NODES];
 	pid_t pids[DEVNET_MAX_NODES];
 	unsigned exited; /* nodes that exited on their own */
+	/*
+	 * Sockets bound to every port the nodes will listen on, held from the
+	 * check until just before they start: a second devnet checking the
+	 * same ports meanwhile finds them taken (ports_hold). -1 when not held.
+	 */
+	int held[2 * DEVNET_MAX_NODES];
+	unsigned stoq_port[DEVNET_MAX_NODES], api_port[DEVNET_MAX_NODES]; /* api 0: none */
+	/*
+	 * The machine-wide devnet port lock (PORT_LOCK), held from the check
+	 * until the nodes have bound their ports, or -1: devnets started at
+	 * the same moment take turns, so the second sees the first's ports
+	 * taken instead of both finding them free.
+	 */
+	int lock_fd;
 };
 
 /*
@@ -307,6 +333,274 @@ static int step_trustchain(struct devnet *d)
 	return 0;
 }
 
+/* ---- ports ---- */
+
+/*
+ * Binds 127.0.0.1:port (UDP for STOQ, TCP for the API, as the node will):
+ * the socket, or -1 with errno set (EADDRINUSE: taken). Closed on exec, so
+ * the nodes never inherit one.
+ */
+static int bind_port(int type, unsigned port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), saved;
+
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static void ports_release(struct devnet *d)
+{
+	for (unsigned k = 0; k < 2 * DEVNET_MAX_NODES; k++) {
+		if (d->held[k] >= 0)
+			close(d->held[k]);
+		d->held[k] = -1;
+	}
+}
+
+/*
+ * Binds node i's STOQ port stoq[i] (UDP) and API port api[i] (TCP; 0:
+ * none) for every i, and keeps them held. 0; or -1 with *taken the first port that
+ * could not be bound (and nothing held), errno saying why.
+ */
+static int ports_hold(struct devnet *d, const unsigned *stoq, const unsigned *api, unsigned *taken,
+                      int *taken_type)
+{
+	for (unsigned i = 0; i < d->n; i++) {
+		d->stoq_port[i] = stoq[i];
+		d->api_port[i] = api[i];
+		if ((d->held[2 * i] = bind_port(SOCK_DGRAM, stoq[i])) < 0) {
+			*taken = stoq[i];
+			*taken_type = SOCK_DGRAM;
+			goto fail;
+		}
+		if (api[i] != 0 && (d->held[2 * i + 1] = bind_port(SOCK_STREAM, api[i])) < 0) {
+			*taken = api[i];
+			*taken_type = SOCK_STREAM;
+			goto fail;
+		}
+	}
+	return 0;
+fail : {
+	int saved = errno;
+
+	ports_release(d);
+	errno = saved;
+	return -1;
+}
+}
+
+/*
+ * Takes PORT_LOCK (waiting up to PORT_LOCK_WAIT_S for another devnet that
+ * is starting). Best effort: without the lock file (another user's, no
+ * /tmp) the bind check alone decides, as it does against other programs.
+ */
+static void ports_lock(struct devnet *d)
+{
+	int fd = open(PORT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return;
+	for (unsigned waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited++) {
+		if (errno != EWOULDBLOCK || waited >= PORT_LOCK_WAIT_S * 10) {
+			close(fd);
+			return;
+		}
+		if (waited == 0)
+			printf("devnet: waiting for another devnet to start its nodes\n");
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	d->lock_fd = fd;
+}
+
+static void ports_unlock(struct devnet *d)
+{
+	if (d->lock_fd >= 0)
+		close(d->lock_fd); /* drops the flock */
+	d->lock_fd = -1;
+}
+
+/*
+ * 1 if some socket on this machine has port bound: for UDP any, for TCP a
+ * listening one (state 0A), IPv4 or IPv6, from /proc/net. Read, not
+ * probed by binding, which could itself take the port from a starting
+ * node. 1 also when /proc/net cannot be read (nothing to wait for).
+ */
+static int port_bound(int type, unsigned port)
+{
+	const char *files[2] = { type == SOCK_DGRAM ? "/proc/net/udp" : "/proc/net/tcp",
+		                 type == SOCK_DGRAM ? "/proc/net/udp6" : "/proc/net/tcp6" };
+	int readable = 0;
+
+	for (unsigned k = 0; k < 2; k++) {
+		FILE *f = fopen(files[k], "r");
+		char line[512];
+
+		if (f == NULL)
+			continue;
+		readable = 1;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			unsigned local, state;
+
+			if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &local,
+			           &state) == 2 &&
+			    local == port && (type == SOCK_DGRAM || state == 0x0A)) {
+				fclose(f);
+				return 1;
+			}
+		}
+		fclose(f);
+	}
+	return !readable;
+}
+
+/*
+ * After the spawn: waits (up to PORT_BIND_WAIT_S) until every node has
+ * bound its ports or one has exited (seen without reaping it), then lets
+ * the next devnet check.
+ */
+static void ports_wait_bound(struct devnet *d)
+{
+	for (unsigned tries = 0; tries < PORT_BIND_WAIT_S * 20; tries++) {
+		unsigned bound = 0;
+
+		for (unsigned i = 0; i < d->n; i++) {
+			siginfo_t si;
+
+			memset(&si, 0, sizeof(si));
+			if (d->pids[i] <= 0 || (waitid(P_PID, (id_t)d->pids[i], &si,
+			                               WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			                        si.si_pid != 0))
+				goto done; /* reported by the main loop */
+			bound += port_bound(SOCK_DGRAM, d->stoq_port[i]) &&
+			         (d->api_port[i] == 0 || port_bound(SOCK_STREAM, d->api_port[i]));
+		}
+		if (bound == d->n)
+			break;
+		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	}
+done:
+	ports_unlock(d);
+}
+
+/*
+ * The lowest port of the kernel's ephemeral range (what connect() and
+ * port-0 binds draw from, e.g. the nodes' own outgoing sockets and curl's):
+ * ports picked below it are not taken by a passing client connection.
+ */
+static unsigned ephemeral_low(void)
+{
+	unsigned lo = 32768, hi;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 32768;
+		fclose(f);
+	}
+	return lo;
+}
+
+/*
+ * A new genesis: the ports come from the base. The asked base
+ * (--base-port, default 29300) if every one of its ports can be bound;
+ * otherwise other bases, drawn at random below the ephemeral range, until
+ * one can (PORT_TRIES). The winner's ports stay held until the nodes start.
+ */
+static int step_ports(struct devnet *d)
+{
+	unsigned stoq[DEVNET_MAX_NODES], api[DEVNET_MAX_NODES], taken = 0, first_taken = 0;
+	unsigned top = ephemeral_low(), asked = d->base_port;
+	int type = 0, first_type = 0, first_errno = 0;
+
+	if (top > 65535 - API_OFFSET - DEVNET_MAX_NODES)
+		top = 65535 - API_OFFSET - DEVNET_MAX_NODES;
+	ports_lock(d);
+	for (unsigned t = 0; t <= PORT_TRIES; t++) {
+		uint32_t r;
+
+		if (t > 0) {
+			if (top < PORT_SEARCH_LOW + 1000 + API_OFFSET + DEVNET_MAX_NODES ||
+			    hm_random_bytes(&r, sizeof(r)) != HM_OK)
+				break;
+			d->base_port = PORT_SEARCH_LOW +
+			               r % (top - API_OFFSET - DEVNET_MAX_NODES - PORT_SEARCH_LOW);
+		}
+		for (unsigned i = 0; i < d->n; i++) {
+			stoq[i] = d->base_port + i;
+			api[i] = d->base_port + API_OFFSET + i;
+		}
+		if (ports_hold(d, stoq, api, &taken, &type) == 0) {
+			if (t > 0)
+				printf("devnet: port %u/%s of base %u is taken (%s); using base "
+				       "%u\n",
+				       first_taken, first_type == SOCK_DGRAM ? "udp" : "tcp", asked,
+				       strerror(first_errno), d->base_port);
+			return 0;
+		}
+		if (t == 0) {
+			first_taken = taken;
+			first_type = type;
+			first_errno = errno;
+		}
+		/* Anything but a taken port (no sockets left?) is not cured by another base. */
+		if (errno != EADDRINUSE)
+			break;
+	}
+	cli_error(d->cmd,
+	          "no free ports for %u validators (STOQ udp BASE+i, API tcp BASE+%d+i): port "
+	          "%u/%s of base %u: %s",
+	          d->n, API_OFFSET, first_taken, first_type == SOCK_DGRAM ? "udp" : "tcp", asked,
+	          strerror(first_errno));
+	return -1;
+}
+
+/* A reused genesis keeps the ports its configs name: they must be free, and are held. */
+static int hold_stored_ports(struct devnet *d)
+{
+	unsigned stoq[DEVNET_MAX_NODES], api[DEVNET_MAX_NODES], taken = 0;
+	int type = 0;
+
+	for (unsigned i = 0; i < d->n; i++) {
+		struct hm_node_config cfg;
+		char path[PATH_MAX], err[HM_NODE_ERROR_MAX] = "path too long";
+
+		if (node_path(d, path, sizeof(path), i, "node.ini") ||
+		    hm_node_config_load(path, &cfg, err, sizeof(err)) != HM_OK) {
+			cli_error(d->cmd, "cannot reuse the genesis in %s: node%u: %s", d->dir, i,
+			          err);
+			return -1;
+		}
+		stoq[i] = cfg.stoq_listen.port;
+		api[i] = cfg.has_api ? cfg.api_listen.port : 0;
+	}
+	ports_lock(d);
+	if (ports_hold(d, stoq, api, &taken, &type) == 0)
+		return 0;
+	for (unsigned i = 0; i < d->n; i++)
+		if ((type == SOCK_DGRAM ? stoq[i] : api[i]) == taken) {
+			cli_error(d->cmd,
+			          "port %u/%s (node%u's %s) is taken: %s; the genesis in %s fixes "
+			          "its "
+			          "ports (a new one in another --dir picks free ones)",
+			          taken, type == SOCK_DGRAM ? "udp" : "tcp", i,
+			          type == SOCK_DGRAM ? "STOQ" : "API", strerror(errno), d->dir);
+			break;
+		}
+	return -1;
+}
+
 static int step_configs(struct devnet *d)
 {
 	char path[PATH_MAX], pk[2 * HM_ED25519_PK_LEN + 1];
@@ -334,7 +628,7 @@ static int step_configs(struct devnet *d)
 		        "trust_root = ../trustchain/root.crt\n\n[api]\nlisten = 127.0.0.1:%u\n"
 		        "\n[trustchain]\ngenesis_dir = ../trustchain\ncertificate = node.crt\n"
 		        "plot_dir = plot\n",
-		        d->base_port + i, d->base_port + 100 + i);
+		        d->base_port + i, d->base_port + API_OFFSET + i);
 		if (fclose(f) != 0) {
 			cli_error(d->cmd, "cannot write %s: %s", path, strerror(errno));
 			return -1;
@@ -354,6 +648,7 @@ static const struct {
 	{ "validator identities", step_identities },
 	{ "validator PQ keys", step_pq_keys },
 	{ "TrustChain root, intermediates, node certificates, plots", step_trustchain },
+	{ "free ports", step_ports },
 	{ "node configs", step_configs },
 };
 
@@ -380,7 +675,7 @@ static int genesis(struct devnet *d)
 		printf("devnet: reusing the genesis in %s (%u validators; --nodes and --base-port "
 		       "apply only to a new one)\n",
 		       d->dir, d->n);
-		return 0;
+		return hold_stored_ports(d);
 	}
 	if (mkdir(d->dir, 0700) != 0 && errno != EEXIST) {
 		cli_error(d->cmd, "cannot create %s: %s", d->dir, strerror(errno));
@@ -615,6 +910,9 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	}
 	d.self_exe[len] = '\0';
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (unsigned k = 0; k < 2 * DEVNET_MAX_NODES; k++)
+		d.held[k] = -1;
+	d.lock_fd = -1;
 
 	/*
 	 * Signals are taken synchronously (sigtimedwait); children get them
@@ -635,20 +933,29 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 	rc = genesis(&d);
 	for (unsigned i = 0; i < d.n; i++)
 		hm_identity_wipe(&d.ids[i]);
-	if (rc != 0)
+	if (rc != 0) {
+		ports_release(&d);
+		ports_unlock(&d);
 		return CLI_FAILURE;
+	}
 	if (sigtimedwait(&set, NULL, &(struct timespec){ 0, 0 }) > 0) {
+		ports_release(&d);
+		ports_unlock(&d);
 		printf("devnet: stopped before starting the nodes\n");
 		return CLI_OK;
 	}
+	/* Held until now; the nodes bind them within moments (a node that cannot exits 2). */
+	ports_release(&d);
 	for (unsigned i = 0; i < d.n; i++) {
 		d.pids[i] = spawn(&d, i);
 		if (d.pids[i] < 0) {
 			cli_error(cmd, "cannot start node%u: %s", i, strerror(errno));
+			ports_unlock(&d);
 			stop_all(&d);
 			return CLI_FAILURE;
 		}
 	}
+	ports_wait_bound(&d);
 	printf("devnet: started %u nodes; waiting for commits\n", d.n);
 	start = time(NULL);
 	for (;;) {
