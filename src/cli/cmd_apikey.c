@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_offline.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
 #include "hypermesh/secure.h"
@@ -84,32 +85,7 @@ static int parse(const struct cli_command *cmd, int argc, char **argv, struct ar
 static int open_state(const struct cli_command *cmd, const struct args *a, int create,
                       struct hm_tc_offline **o)
 {
-	long holder = 0;
-	int rc = hm_tc_offline_open(a->dir, a->genesis, create, o, &holder);
-
-	if (rc == HM_OK)
-		return HM_OK;
-	if (rc == HM_ERR_PERMISSION && holder != 0)
-		cli_error(cmd,
-		          "%s/state is in use by process %ld (a running node?): stop it first; "
-		          "while a node runs, manage keys through its API",
-		          a->dir, holder);
-	else if (rc == HM_ERR_NOT_FOUND)
-		cli_error(cmd, "%s: no TrustChain state (%s/state) or genesis (%s/genesis.json)",
-		          a->dir, a->dir, a->genesis);
-	else if (rc == HM_ERR_CORRUPT)
-		cli_error(cmd, "%s/state belongs to another genesis than %s", a->dir, a->genesis);
-	else
-		cli_error(cmd, "%s/state: %s", a->dir, hm_strerror(rc));
-	return rc;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return cli_offline_open(cmd, a->dir, a->genesis, create, "manage keys through its API", o);
 }
 
 static const char *op_error(int rc)
@@ -150,7 +126,7 @@ static int apikey_create(const struct cli_command *cmd, int argc, char **argv)
 	if ((rc = hm_tc_apikey_generate(text, op.id, op.hash)) == HM_OK &&
 	    (rc = hm_tc_apikey_create_op_encode(&op, &payload)) == HM_OK)
 		rc = hm_tc_offline_apply(o, HM_OP_TC_APIKEY_CREATE, payload.data, payload.len,
-		                         now_ms(), NULL);
+		                         cli_offline_now_ms(), NULL);
 	if (rc == HM_OK) {
 		hm_hex_encode(id_hex, sizeof(id_hex), op.id, sizeof(op.id));
 		if (a.json)
@@ -190,7 +166,7 @@ static int apikey_revoke(const struct cli_command *cmd, int argc, char **argv)
 	hm_buf_init(&payload);
 	if ((rc = hm_tc_apikey_revoke_op_encode(&op, &payload)) == HM_OK)
 		rc = hm_tc_offline_apply(o, HM_OP_TC_APIKEY_REVOKE, payload.data, payload.len,
-		                         now_ms(), NULL);
+		                         cli_offline_now_ms(), NULL);
 	if (rc == HM_OK)
 		printf("revoked %s\n", a.id);
 	else

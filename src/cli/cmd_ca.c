@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_offline.h"
 #include "hypermesh/buf.h"
 #include "hypermesh/encoding.h"
 #include "hypermesh/error.h"
@@ -69,32 +70,7 @@ static int read_der(const char *path, const char *label, struct hm_buf *der)
 static int open_state(const struct cli_command *cmd, const char *dir, const char *genesis,
                       int create, struct hm_tc_offline **o)
 {
-	long holder = 0;
-	int rc = hm_tc_offline_open(dir, genesis, create, o, &holder);
-
-	if (rc == HM_OK)
-		return HM_OK;
-	if (rc == HM_ERR_PERMISSION && holder != 0)
-		cli_error(cmd,
-		          "%s/state is in use by process %ld (a running node?): stop it first; "
-		          "while a node runs, use its API",
-		          dir, holder);
-	else if (rc == HM_ERR_NOT_FOUND)
-		cli_error(cmd, "%s: no TrustChain state (%s/state) or genesis (%s/genesis.json)",
-		          dir, dir, genesis);
-	else if (rc == HM_ERR_CORRUPT)
-		cli_error(cmd, "%s/state belongs to another genesis than %s", dir, genesis);
-	else
-		cli_error(cmd, "%s/state: %s", dir, hm_strerror(rc));
-	return rc;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return cli_offline_open(cmd, dir, genesis, create, "use its API", o);
 }
 
 /* `ca issue --record`: the issuance goes into DIR's state as an ISSUE operation. */
@@ -120,8 +96,8 @@ static int record_issue(const struct cli_command *cmd, const char *dir, const ch
 	op.cert = cert->data;
 	op.cert_len = cert->len;
 	if ((rc = hm_tc_issue_op_encode(&op, &payload)) == HM_OK)
-		rc = hm_tc_offline_apply(o, HM_OP_TC_ISSUE, payload.data, payload.len, now_ms(),
-		                         &result);
+		rc = hm_tc_offline_apply(o, HM_OP_TC_ISSUE, payload.data, payload.len,
+		                         cli_offline_now_ms(), &result);
 	if (rc == HM_ERR_EXISTS)
 		cli_error(cmd, "record: this request (same CSR, profile, notBefore) is already in "
 		               "the state");
@@ -643,8 +619,8 @@ static int ca_revoke(const struct cli_command *cmd, int argc, char **argv)
 	hm_buf_init(&payload);
 	hm_hex_encode(hex, sizeof(hex), op.serial, sizeof(op.serial));
 	if ((rc = hm_tc_revoke_op_encode(&op, &payload)) == HM_OK)
-		rc = hm_tc_offline_apply(o, HM_OP_TC_REVOKE, payload.data, payload.len, now_ms(),
-		                         NULL);
+		rc = hm_tc_offline_apply(o, HM_OP_TC_REVOKE, payload.data, payload.len,
+		                         cli_offline_now_ms(), NULL);
 	if (rc == HM_OK)
 		printf("revoked %s (%s)\n", hex, hm_tc_crl_reason_name(op.reason));
 	else if (rc == HM_ERR_NOT_FOUND)

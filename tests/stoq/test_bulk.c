@@ -21,152 +21,9 @@
 #include "hypermesh/keystore.h"
 #include "hypermesh/stoq.h"
 #include "test.h"
+#include "xfer_fixture.h"
 
 #define BULK_SIZE ((size_t)6 << 20)
-
-struct bulk {
-	uv_loop_t loop;
-	uv_timer_t guard;
-	int timed_out;
-	struct hm_identity server_id, client_id;
-	uint8_t server_node[HM_NODE_ID_LEN];
-	struct hm_stoq_endpoint *server, *client;
-	struct hm_stoq_conn *conn;
-	int ready, server_ready;
-	/* the transfer, client to server */
-	const uint8_t *data;
-	size_t size, written;
-	struct hm_stoq_stream *tx;
-	uint8_t *rx;
-	size_t rx_len;
-	int rx_fin, rx_overflow, tx_drained;
-};
-
-static void on_guard(uv_timer_t *t)
-{
-	struct bulk *b = t->data;
-
-	b->timed_out = 1;
-}
-
-static int run_until(struct bulk *b, const int *flag, uint64_t ms)
-{
-	b->timed_out = 0;
-	uv_timer_start(&b->guard, on_guard, ms, 0);
-	while (!*flag && !b->timed_out)
-		uv_run(&b->loop, UV_RUN_ONCE);
-	uv_timer_stop(&b->guard);
-	return *flag;
-}
-
-static void rx_data(struct hm_stoq_stream *s, const uint8_t *data, size_t len, int fin, void *user)
-{
-	struct bulk *b = user;
-
-	(void)s;
-	if (b->rx_len + len > b->size) {
-		b->rx_overflow = 1;
-		return;
-	}
-	if (len > 0)
-		memcpy(b->rx + b->rx_len, data, len);
-	b->rx_len += len;
-	if (fin)
-		b->rx_fin = 1;
-}
-
-static void srv_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
-{
-	static const struct hm_stoq_stream_callbacks cb = { .on_data = rx_data };
-
-	(void)c;
-	hm_stoq_stream_set_callbacks(s, &cb, user);
-}
-
-static void srv_on_ready(struct hm_stoq_conn *c, void *user)
-{
-	struct bulk *b = user;
-
-	(void)c;
-	b->server_ready = 1;
-}
-
-static void cli_on_ready(struct hm_stoq_conn *c, void *user)
-{
-	struct bulk *b = user;
-
-	b->conn = c;
-	b->ready = 1;
-}
-
-/* Writes in 256 KiB pieces while under 4 MiB unacknowledged: backpressure as an application does.
- */
-static void tx_fill(struct bulk *b)
-{
-	while (b->written < b->size && hm_stoq_stream_buffered(b->tx) < ((uint64_t)4 << 20)) {
-		size_t n = b->size - b->written < (256 << 10) ? b->size - b->written : (256 << 10);
-
-		CHECK_ERR(hm_stoq_stream_write(b->tx, b->data + b->written, n,
-		                               b->written + n == b->size),
-		          HM_OK);
-		b->written += n;
-	}
-}
-
-static void tx_drained(struct hm_stoq_stream *s, void *user)
-{
-	struct bulk *b = user;
-
-	(void)s;
-	if (b->written == b->size)
-		b->tx_drained = 1;
-	else
-		tx_fill(b);
-}
-
-static void bulk_config(struct bulk *b, struct hm_stoq_config *cfg, int server, int pq_off,
-                        int no_gso, int no_gro)
-{
-	hm_stoq_config_default(cfg);
-	cfg->port = 0;
-	cfg->user = b;
-	cfg->pq = pq_off ? HM_STOQ_PQ_OFF : HM_STOQ_PQ_REQUIRED;
-	cfg->disable_gso = no_gso;
-	cfg->disable_gro = no_gro;
-	cfg->bind_addr = "127.0.0.1";
-	if (server) {
-		cfg->identity = &b->server_id;
-		cfg->accept = 1;
-		cfg->callbacks.on_stream = srv_on_stream;
-		cfg->callbacks.on_ready = srv_on_ready;
-	} else {
-		cfg->identity = &b->client_id;
-		cfg->callbacks.on_ready = cli_on_ready;
-	}
-}
-
-static void bulk_init(struct bulk *b)
-{
-	memset(b, 0, sizeof(*b));
-	CHECK(uv_loop_init(&b->loop) == 0);
-	CHECK_ERR(hm_identity_generate(&b->server_id), HM_OK);
-	CHECK_ERR(hm_identity_generate(&b->client_id), HM_OK);
-	hm_identity_node_id(&b->server_id, b->server_node);
-	uv_timer_init(&b->loop, &b->guard);
-	b->guard.data = b;
-}
-
-static void bulk_free(struct bulk *b)
-{
-	hm_stoq_endpoint_close(b->client);
-	hm_stoq_endpoint_close(b->server);
-	uv_close((uv_handle_t *)&b->guard, NULL);
-	uv_run(&b->loop, UV_RUN_DEFAULT);
-	CHECK_EQ(uv_loop_close(&b->loop), 0);
-	hm_identity_wipe(&b->server_id);
-	hm_identity_wipe(&b->client_id);
-	free(b->rx);
-}
 
 /* Deterministic bytes that differ at every offset (a shifted or repeated piece shows). */
 static uint8_t *pattern(size_t n)
@@ -188,35 +45,26 @@ static uint8_t *pattern(size_t n)
 
 static void transfer(int pq_off, int no_gso, int no_gro)
 {
-	static const struct hm_stoq_stream_callbacks cb = { .on_drained = tx_drained };
-	struct hm_stoq_config scfg, ccfg;
 	uint8_t want[HM_SHA256_LEN], got[HM_SHA256_LEN];
 	struct hm_stoq_stats st;
-	struct bulk b;
+	struct xfer b;
 	uint8_t *data = pattern(BULK_SIZE);
 
 	CHECK(data != NULL);
 	if (data == NULL)
 		return;
-	bulk_init(&b);
+	xfer_init(&b);
 	b.data = data;
 	b.size = BULK_SIZE;
 	b.rx = malloc(BULK_SIZE);
 	CHECK(b.rx != NULL);
-	bulk_config(&b, &scfg, 1, pq_off, no_gso, no_gro);
-	bulk_config(&b, &ccfg, 0, pq_off, no_gso, no_gro);
-	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &scfg, &b.server), HM_OK);
-	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &ccfg, &b.client), HM_OK);
-	CHECK_ERR(hm_stoq_connect(b.client, "127.0.0.1", hm_stoq_endpoint_port(b.server),
-	                          b.server_node, NULL, NULL),
-	          HM_OK);
-	CHECK(run_until(&b, &b.ready, 5000));
-	CHECK(run_until(&b, &b.server_ready, 5000));
+	xfer_connect(&b, pq_off, no_gso, no_gro);
+	CHECK(xfer_run_until(&b, &b.server_ready, 5000));
 	if (b.conn != NULL && b.rx != NULL) {
-		CHECK_ERR(hm_stoq_stream_open(b.conn, 1, &cb, &b, &b.tx), HM_OK);
-		tx_fill(&b);
-		CHECK(run_until(&b, &b.rx_fin, 20000));
-		CHECK(run_until(&b, &b.tx_drained, 5000));
+		CHECK_ERR(hm_stoq_stream_open(b.conn, 1, &xfer_tx_callbacks, &b, &b.tx), HM_OK);
+		xfer_tx_fill(&b);
+		CHECK(xfer_run_until(&b, &b.rx_fin, 20000));
+		CHECK(xfer_run_until(&b, &b.tx_drained, 5000));
 		CHECK_EQ(b.rx_overflow, 0);
 		CHECK_EQ(b.rx_len, BULK_SIZE);
 		hm_sha256(want, data, BULK_SIZE);
@@ -227,7 +75,8 @@ static void transfer(int pq_off, int no_gso, int no_gro)
 		CHECK(st.rx_bytes > BULK_SIZE);
 		CHECK(st.rx_datagrams > BULK_SIZE / 1500);
 	}
-	bulk_free(&b);
+	xfer_free(&b);
+	free(b.rx);
 	free(data);
 }
 
@@ -259,28 +108,20 @@ static void test_bulk_pq_without_gso_gro(void)
 /* A stream that carries only its FIN, written as (NULL, 0): one empty final record. */
 static void fin_only(int pq_off)
 {
-	static const struct hm_stoq_stream_callbacks cb = { .on_drained = tx_drained };
-	struct hm_stoq_config scfg, ccfg;
-	struct bulk b;
+	struct xfer b;
 
-	bulk_init(&b);
+	xfer_init(&b);
 	b.rx = malloc(1);
-	bulk_config(&b, &scfg, 1, pq_off, 0, 0);
-	bulk_config(&b, &ccfg, 0, pq_off, 0, 0);
-	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &scfg, &b.server), HM_OK);
-	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &ccfg, &b.client), HM_OK);
-	CHECK_ERR(hm_stoq_connect(b.client, "127.0.0.1", hm_stoq_endpoint_port(b.server),
-	                          b.server_node, NULL, NULL),
-	          HM_OK);
-	CHECK(run_until(&b, &b.ready, 5000));
+	xfer_connect(&b, pq_off, 0, 0);
 	if (b.conn != NULL) {
-		CHECK_ERR(hm_stoq_stream_open(b.conn, 1, &cb, &b, &b.tx), HM_OK);
+		CHECK_ERR(hm_stoq_stream_open(b.conn, 1, &xfer_tx_callbacks, &b, &b.tx), HM_OK);
 		CHECK_ERR(hm_stoq_stream_write(b.tx, NULL, 0, 1), HM_OK);
 		CHECK_ERR(hm_stoq_stream_write(b.tx, NULL, 0, 1), HM_ERR_INVALID);
-		CHECK(run_until(&b, &b.rx_fin, 5000));
+		CHECK(xfer_run_until(&b, &b.rx_fin, 5000));
 		CHECK_EQ(b.rx_len, 0);
 	}
-	bulk_free(&b);
+	xfer_free(&b);
+	free(b.rx);
 }
 
 static void test_fin_only_write_pq(void)
@@ -361,7 +202,7 @@ static void gro_receive(int no_gro, int ipv6)
 	struct sockaddr_storage to;
 	socklen_t to_len;
 	uint8_t junk[8 * 1200];
-	struct bulk b;
+	struct xfer b;
 	int fd, i;
 
 	/*
@@ -370,8 +211,8 @@ static void gro_receive(int no_gro, int ipv6)
 	 */
 	memset(junk, 0xff, sizeof(junk));
 	memset(&to, 0, sizeof(to));
-	bulk_init(&b);
-	bulk_config(&b, &cfg, 1, 0, 0, no_gro);
+	xfer_init(&b);
+	xfer_config(&b, &cfg, 1, 0, 0, no_gro);
 	if (ipv6)
 		cfg.bind_addr = "::";
 	CHECK_ERR(hm_stoq_endpoint_new(&b.loop, &cfg, &b.server), HM_OK);
@@ -410,7 +251,7 @@ static void gro_receive(int no_gro, int ipv6)
 	CHECK_EQ(after.connections, 0);
 	if (fd >= 0)
 		close(fd);
-	bulk_free(&b);
+	xfer_free(&b);
 }
 
 static void test_gro_receive_mixed_sizes(void)
