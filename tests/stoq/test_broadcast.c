@@ -11,6 +11,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "fleet_fixture.h"
 #include "hypermesh/keystore.h"
 #include "hypermesh/stoq.h"
 #include "stoq/stoq_internal.h" /* to measure what the sender holds per peer */
@@ -19,22 +20,13 @@
 #define NRECV   3
 #define MSG_LEN (HM_STOQ_BROADCAST_WINDOW * 2 + 12345) /* three windows */
 
-struct receiver {
-	struct hm_identity id;
-	uint8_t node[HM_NODE_ID_LEN];
-	struct hm_stoq_endpoint *ep;
-	struct hm_stoq_rpc_service svc;
-	int got;
-	int intact;
-};
-
 struct world {
 	uv_loop_t loop;
 	uv_timer_t guard;
 	int timed_out;
 	struct hm_identity sid;
 	struct hm_stoq_endpoint *sender;
-	struct receiver rx[NRECV];
+	struct fleet_receiver rx[NRECV];
 	uint8_t *msg;
 	/* outcomes */
 	int results[8];
@@ -49,7 +41,7 @@ struct world {
 static void handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
                     const struct hm_stoq_frame *req, void *user)
 {
-	struct receiver *r = user;
+	struct fleet_receiver *r = user;
 
 	(void)c;
 	(void)call;
@@ -60,14 +52,6 @@ static void handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
 	r->intact = req->body_len == MSG_LEN;
 	for (size_t i = 0; r->intact && i < MSG_LEN; i++)
 		r->intact = req->body[i] == (uint8_t)(i * 31 + (i >> 8));
-}
-
-static void rx_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
-{
-	struct receiver *r = user;
-
-	(void)c;
-	CHECK_ERR(hm_stoq_rpc_serve_stream(s, &r->svc), HM_OK);
 }
 
 static void on_peer(struct hm_stoq_broadcast *b, size_t index, int err, void *user)
@@ -100,8 +84,6 @@ static void on_guard(uv_timer_t *t)
 
 static void world_init(struct world *w)
 {
-	struct hm_stoq_config cfg;
-
 	memset(w, 0, sizeof(*w));
 	CHECK(uv_loop_init(&w->loop) == 0);
 	uv_timer_init(&w->loop, &w->guard);
@@ -110,45 +92,15 @@ static void world_init(struct world *w)
 	CHECK(w->msg != NULL);
 	for (size_t i = 0; w->msg != NULL && i < MSG_LEN; i++)
 		w->msg[i] = (uint8_t)(i * 31 + (i >> 8));
-	for (int i = 0; i < NRECV; i++) {
-		struct receiver *r = &w->rx[i];
-
-		CHECK_ERR(hm_identity_generate(&r->id), HM_OK);
-		hm_identity_node_id(&r->id, r->node);
-		r->svc.handler = handler;
-		r->svc.user = r;
-		r->svc.max_body = MSG_LEN;
-		hm_stoq_config_default(&cfg);
-		cfg.identity = &r->id;
-		cfg.port = 0;
-		cfg.bind_addr = "::1";
-		cfg.accept = 1;
-		cfg.user = r;
-		cfg.callbacks.on_stream = rx_on_stream;
-		CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &cfg, &r->ep), HM_OK);
-	}
-	CHECK_ERR(hm_identity_generate(&w->sid), HM_OK);
-	hm_stoq_config_default(&cfg);
-	cfg.identity = &w->sid;
-	cfg.port = 0;
-	cfg.bind_addr = "::1";
-	cfg.user = w;
-	/* The dead peer's handshake gives up after this long. */
-	cfg.handshake_timeout_ms = 1500;
-	CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &cfg, &w->sender), HM_OK);
+	for (int i = 0; i < NRECV; i++)
+		fleet_receiver_open(&w->loop, &w->rx[i], handler, MSG_LEN);
+	/* The dead peer's handshake gives up after 1.5 s. */
+	fleet_sender_open(&w->loop, &w->sid, w, 1500, &w->sender);
 }
 
 static void world_free(struct world *w)
 {
-	hm_stoq_endpoint_close(w->sender);
-	for (int i = 0; i < NRECV; i++) {
-		hm_stoq_endpoint_close(w->rx[i].ep);
-		hm_identity_wipe(&w->rx[i].id);
-	}
-	uv_close((uv_handle_t *)&w->guard, NULL);
-	uv_run(&w->loop, UV_RUN_DEFAULT);
-	CHECK_EQ(uv_loop_close(&w->loop), 0);
-	hm_identity_wipe(&w->sid);
+	fleet_close(&w->loop, &w->guard, w->sender, &w->sid, w->rx, NRECV);
 	free(w->msg);
 }
 

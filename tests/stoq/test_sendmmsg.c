@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "fleet_fixture.h"
 #include "hypermesh/keystore.h"
 #include "hypermesh/stoq.h"
 #include "test.h"
@@ -161,21 +162,13 @@ int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 
 /* ---- the broadcast ---- */
 
-struct receiver {
-	struct hm_identity id;
-	uint8_t node[HM_NODE_ID_LEN];
-	struct hm_stoq_endpoint *ep;
-	struct hm_stoq_rpc_service svc;
-	int got, intact;
-};
-
 struct world {
 	uv_loop_t loop;
 	uv_timer_t guard;
 	int timed_out;
 	struct hm_identity sid;
 	struct hm_stoq_endpoint *sender;
-	struct receiver rx[NRECV];
+	struct fleet_receiver rx[NRECV];
 	struct hm_stoq_broadcast_peer peers[NRECV];
 	uint8_t *msg;
 	int done;
@@ -193,7 +186,7 @@ static size_t g_len; /* this round's message length */
 static void handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
                     const struct hm_stoq_frame *req, void *user)
 {
-	struct receiver *r = user;
+	struct fleet_receiver *r = user;
 
 	(void)c;
 	(void)call;
@@ -201,12 +194,6 @@ static void handler(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,
 	r->intact = req->body_len == g_len;
 	for (size_t i = 0; r->intact && i < g_len; i++)
 		r->intact = req->body[i] == pattern(i, g_round);
-}
-
-static void rx_on_stream(struct hm_stoq_conn *c, struct hm_stoq_stream *s, void *user)
-{
-	(void)c;
-	CHECK_ERR(hm_stoq_rpc_serve_stream(s, &((struct receiver *)user)->svc), HM_OK);
 }
 
 static void on_done(struct hm_stoq_broadcast *b, size_t delivered, void *user)
@@ -225,8 +212,6 @@ static void on_guard(uv_timer_t *t)
 
 static void world_init(struct world *w)
 {
-	struct hm_stoq_config cfg;
-
 	memset(w, 0, sizeof(*w));
 	CHECK(uv_loop_init(&w->loop) == 0);
 	uv_timer_init(&w->loop, &w->guard);
@@ -234,45 +219,19 @@ static void world_init(struct world *w)
 	w->msg = malloc(MSG_MAX);
 	CHECK(w->msg != NULL);
 	for (int i = 0; i < NRECV; i++) {
-		struct receiver *r = &w->rx[i];
+		struct fleet_receiver *r = &w->rx[i];
 
-		CHECK_ERR(hm_identity_generate(&r->id), HM_OK);
-		hm_identity_node_id(&r->id, r->node);
-		r->svc.handler = handler;
-		r->svc.user = r;
-		r->svc.max_body = MSG_MAX;
-		hm_stoq_config_default(&cfg);
-		cfg.identity = &r->id;
-		cfg.port = 0;
-		cfg.bind_addr = "::1";
-		cfg.accept = 1;
-		cfg.user = r;
-		cfg.callbacks.on_stream = rx_on_stream;
-		CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &cfg, &r->ep), HM_OK);
+		fleet_receiver_open(&w->loop, r, handler, MSG_MAX);
 		memcpy(w->peers[i].node_id, r->node, HM_NODE_ID_LEN);
 		w->peers[i].host = "::1";
 		w->peers[i].port = hm_stoq_endpoint_port(r->ep);
 	}
-	CHECK_ERR(hm_identity_generate(&w->sid), HM_OK);
-	hm_stoq_config_default(&cfg);
-	cfg.identity = &w->sid;
-	cfg.port = 0;
-	cfg.bind_addr = "::1";
-	cfg.user = w;
-	CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &cfg, &w->sender), HM_OK);
+	fleet_sender_open(&w->loop, &w->sid, w, 0, &w->sender);
 }
 
 static void world_free(struct world *w)
 {
-	hm_stoq_endpoint_close(w->sender);
-	for (int i = 0; i < NRECV; i++) {
-		hm_stoq_endpoint_close(w->rx[i].ep);
-		hm_identity_wipe(&w->rx[i].id);
-	}
-	uv_close((uv_handle_t *)&w->guard, NULL);
-	uv_run(&w->loop, UV_RUN_DEFAULT);
-	CHECK_EQ(uv_loop_close(&w->loop), 0);
-	hm_identity_wipe(&w->sid);
+	fleet_close(&w->loop, &w->guard, w->sender, &w->sid, w->rx, NRECV);
 	free(w->msg);
 }
 
