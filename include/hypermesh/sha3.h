@@ -54,7 +54,8 @@ void hm_shake256(void *out, size_t outlen, const void *in, size_t inlen);
  * Four SHA3-256 digests at once: out[k] = SHA3-256(in[k]) for k = 0..3, the
  * four inputs len bytes each (any length, 0 included). Where the CPU has
  * AVX2 (and HM_CRYPTO_NO_AVX2 is unset) one four-way Keccak permutation
- * serves all four per block; otherwise four scalar permutations. The
+ * serves all four per block (2.5-2.9x the throughput of hm_sha3_256 here,
+ * bench/bench_sha3_x4.c); otherwise four hm_sha3_256 calls. The
  * digests are identical either way. Every input is read before any output
  * is written, so outputs may overlap inputs. No heap; the state is wiped.
  */
