@@ -403,13 +403,19 @@ fail : {
 
 /*
  * Takes PORT_LOCK (waiting up to PORT_LOCK_WAIT_S for another devnet that
- * is starting). Best effort: without the lock file (another user's, no
+ * is starting). Best effort: without the lock file (unreadable, no
  * /tmp) the bind check alone decides, as it does against other programs.
  */
 static void ports_lock(struct devnet *d)
 {
-	int fd = open(PORT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	/*
+	 * Read-only is enough for flock and works on a lock file another user
+	 * made; O_CREAT on one is refused in a sticky /tmp (protected_regular).
+	 */
+	int fd = open(PORT_LOCK, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
 
+	if (fd < 0)
+		fd = open(PORT_LOCK, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	for (unsigned waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited++) {
