@@ -5,7 +5,8 @@
 #   - a port of the asked base held by another process: the devnet says so,
 #     moves to another base and comes up; the configs avoid the held ports;
 #   - a reused genesis whose port is held: exit 2, one line naming the port
-#     and the node; a node started on a held API port exits 2 naming it;
+#     and the node; a node started on a held API or STOQ port exits 2
+#     naming it;
 #   - two devnets started at once with the same base, twice: both come up,
 #     on disjoint ports.
 source "$(dirname "$0")/../lib/cli.bash"
@@ -56,6 +57,13 @@ release
 hold $((base + 50)) "$api0"
 expect 2 "$hm" node run --config "$tmp/moved/node0/node.ini"
 contains "$err" "hypermesh: node: API on 127.0.0.1:$api0: "
+release
+stoq0=$(grep -A1 '^\[stoq\]' "$tmp/moved/node0/node.ini" | sed -n 's/^listen = .*://p')
+hold "$stoq0" $((base + 51))
+expect 2 "$hm" node run --config "$tmp/moved/node0/node.ini"
+contains "$err" "cannot listen on STOQ 127.0.0.1 port $stoq0"
+release
+hold $((base + 52)) "$api0"
 
 # ---- a reused genesis keeps its ports: one held is an error naming it ----
 expect 2 "$hm" devnet --dir "$tmp/moved" --exit-when-ready
