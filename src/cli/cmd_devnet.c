@@ -80,7 +80,8 @@ static const char devnet_usage[] =
         "\n"
         "  -n, --nodes N          validators, 1..16 (default 4)\n"
         "  -d, --dir DIR          where keys, configs, data and logs live\n"
-        "  -p, --base-port PORT   validator i listens on STOQ port PORT+i (default 29300)\n"
+        "  -p, --base-port PORT   validator i listens on STOQ port PORT+i, API PORT+100+i\n"
+        "                         (default 29300; another base if one of them is taken)\n"
         "      --exit-when-ready  stop everything once the nodes commit (for "
         "scripts)\n" CLI_COMMON_USAGE;
 
