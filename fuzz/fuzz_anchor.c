@@ -3,10 +3,10 @@
  * The PoTimeAnchor message (proofs.h) on arbitrary bytes, as a validator
  * receives it from a peer: decoding never crashes and either fails leaving
  * nothing decoded, or yields fields in range that re-encode to exactly the
- * input (one encoding). For the one statement set up here (a fixed chain id
- * and block hash, T = 200, the statement of tests/node/test_anchor.c, which writes the seeds) the
- * VDF check through the cache accepts exactly the honest proof, the proof of a statement being
- * unique; nothing else gets into the cache.
+ * input (one encoding). For the one statement set up here (a fixed chain
+ * id and block hash, T = 200: tests/node/test_anchor.c's, which writes the
+ * seeds) the VDF check through the cache accepts exactly the honest proof,
+ * the proof of a statement being unique; nothing else gets into the cache.
  */
 #include <stdlib.h>
 #include <string.h>
