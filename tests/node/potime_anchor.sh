@@ -9,6 +9,9 @@
 #   - with the designated evaluator of an upcoming anchor killed, a backup
 #     evaluates it (fallback counted), again once, and the anchors keep
 #     advancing; a certificate is still issued;
+#   - a validator whose anchors carry the wrong T (restarted with another
+#     governance file) has every anchor refused, with a log line, by the
+#     others, who evaluate its turns themselves, once each;
 #   - /metrics with the new counters passes promtool.
 source "$(dirname "$0")/../lib/cli.bash"
 eval "$(declare -f expect | sed '1s/^expect/cli_expect/')"
@@ -67,11 +70,11 @@ contains "$(cat "$dn/trustchain/governance.json")" '"anchor_window": 60'
 admin=$(cat "$dn/trustchain/admin.apikey")
 # [trustchain] is node.ini's last section. Backups take over 15, 17, 19 blocks after an
 # anchor: far more than an evaluation of T = 2000 and its delivery take, even under ASan.
-# Blocks every 50 ms when idle and 300 ms view timeouts keep the renewals (and the views a
+# Blocks every 40 ms when idle and 100 ms view timeouts keep the renewals (and the views a
 # stopped leader owns) short.
 for i in 0 1 2 3; do
-  sed -i -e 's/^min_block_interval_ms = .*/min_block_interval_ms = 50/' \
-    -e 's/^base_timeout_ms = .*/base_timeout_ms = 300/' "$dn/node$i/node.ini"
+  sed -i -e 's/^min_block_interval_ms = .*/min_block_interval_ms = 40/' \
+    -e 's/^base_timeout_ms = .*/base_timeout_ms = 100/' "$dn/node$i/node.ini"
   echo "anchor_grace_blocks = 15" >>"$dn/node$i/node.ini"
 done
 for i in 0 1 2 3; do start $i; done
@@ -85,7 +88,7 @@ done
 
 # ---- light load across >= 2 renewals: one evaluation per anchor ----
 "$hm" loadgen --url "$(api 0),$(api 1),$(api 2),$(api 3)" --key-file "$dn/trustchain/admin.apikey" \
-  --csrs 100 --concurrency 4 --rate 5 --duration 10 --json >"$tmp/lg.json" 2>"$tmp/lg.err" &
+  --csrs 100 --concurrency 4 --rate 5 --duration 6 --json >"$tmp/lg.json" 2>"$tmp/lg.err" &
 lg=$!
 # Past the start, where each node evaluates the anchor it starts from itself.
 s1=$(snap $((2 * interval)) 0 1 2 3)
@@ -161,5 +164,33 @@ code=$(curl -s -m 30 -o "$tmp/late.out" -w '%{http_code}' -H "Authorization: Bea
   "$(api "${live[0]}")/v1/certificates")
 checks=$((checks + 1))
 [[ $code == 201 ]] || fail "issue with node$down down: HTTP $code $(cat "$tmp/late.out")"
+
+# ---- a validator sending wrong anchors: refused, logged, and its turns fall back ----
+# node$down comes back with a governance file that says T = 2001: every anchor it sends
+# carries the wrong T (a real process sending anchors that cannot be accepted).
+cp -r "$dn/trustchain" "$dn/trustchain-wrong"
+sed -i 's/"vdf_iterations": 2000/"vdf_iterations": 2001/' "$dn/trustchain-wrong/governance.json"
+sed -i 's|^genesis_dir = .*|genesis_dir = ../trustchain-wrong|' "$dn/node$down/node.ini"
+s5=$(snap 0 "${live[@]}")
+read -r a5 e5 d5 f5 r5 <<<"$s5"
+start "$down"
+# A turn of node$down's at least two anchors on: it has started and caught up by then.
+target=$((${a5:-0} + 2 * interval))
+while (((target / interval) % 4 != down)); do target=$((target + interval)); done
+s6=$(snap "$target" "${live[@]}")
+read -r a6 e6 d6 f6 r6 <<<"$s6"
+checks=$((checks + 1))
+if [[ -z $s5 || -z $s6 ]]; then
+  fail "with node$down sending wrong anchors the anchors did not advance past $target"
+else
+  echo "node$down sends T = 2001: anchors $a5 -> $a6, $((r6 - r5)) refused," \
+    "$((f6 - f5)) fallbacks, $((e6 - e5)) evaluations"
+  checks=$((checks + 3))
+  ((r6 - r5 >= 1)) || fail "no anchor of node$down refused"
+  ((f6 - f5 >= 1)) || fail "node$down's turn did not fall back"
+  ((e6 - e5 == (a6 - a5) / interval)) || fail "$((e6 - e5)) evaluations for $(((a6 - a5) / interval)) anchors"
+  grep -q "refused a PoTime anchor\" from=$down .*reason=\"not the governed number of VDF iterations\"" \
+    "$dn"/node*/test.log || fail "no refusal of node$down's anchors logged"
+fi
 
 finish
