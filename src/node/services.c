@@ -6,7 +6,6 @@
 #include "services_internal.h"
 
 #include <jansson.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,21 +403,6 @@ static void vdf_work(uv_work_t *w)
 {
 	struct svc_vdf_job *j = w->data;
 
-#ifdef SCHED_IDLE
-	/*
-	 * The evaluation is a second or so of one core with a deadline of
-	 * anchor_grace blocks, while consensus and the API want the CPU in
-	 * short bursts: the pool thread gets it only when nothing else wants it
-	 * (Linux: the policy is per thread; the pool runs nothing else in the
-	 * node, so it is not set back). Without it, on the two-core devnet even
-	 * the one evaluation per anchor showed as a 200-300 ms excursion.
-	 */
-	{
-		struct sched_param sp = { 0 };
-
-		(void)sched_setscheduler(0, SCHED_IDLE, &sp);
-	}
-#endif
 	j->rc = hm_vdf_eval(j->input, sizeof(j->input), j->iterations, &j->proof, NULL, NULL);
 }
 

@@ -126,8 +126,10 @@ contains "$(cat "$tmp/metrics.txt")" "# TYPE hypermesh_potime_vdf_evaluations_to
 s=$(snap 0 0 1 2 3)
 read -r a _ <<<"$s"
 down=$((((${a:-0} + interval) / interval) % 4))
-kill -9 "${pids[$down]}" 2>/dev/null
-wait "${pids[$down]}" 2>/dev/null
+{
+  kill -9 "${pids[$down]}"
+  wait "${pids[$down]}"
+} 2>/dev/null
 pids[down]=
 live=()
 for i in 0 1 2 3; do [[ $i != "$down" ]] && live+=("$i"); done
