@@ -624,6 +624,17 @@ static void anchor_refresh(struct hm_services *s, uint64_t height)
 	anchor_evaluate(s, target, why);
 }
 
+json_t *svc_anchor_status(struct hm_services *s)
+{
+	return json_pack(
+	        "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ready", s->anchor.ready,
+	        "anchor_height", (json_int_t)s->anchor.height, "interval",
+	        (json_int_t)s->anchor_interval, "vdf_evaluations", (json_int_t)s->vdf_evaluations,
+	        "anchors_adopted", (json_int_t)s->anchors_adopted, "anchors_refused",
+	        (json_int_t)s->anchors_refused, "fallbacks", (json_int_t)s->anchor_fallbacks,
+	        "grace_blocks", (json_int_t)s->anchor_grace);
+}
+
 /* The anchor schedule from governance and the config; metrics when there is an API. */
 static int anchor_init(struct hm_services *s)
 {

@@ -30,9 +30,9 @@ struct svc_anchor {
 
 /* Why this node evaluates an anchor itself (services.c, "PoTime anchors"). */
 enum svc_vdf_why {
-	SVC_VDF_BOOTSTRAP, /* no usable anchor at all (start, restart, long stall) */
+	SVC_VDF_BOOTSTRAP,  /* no usable anchor at all (start, restart, long stall) */
 	SVC_VDF_DESIGNATED, /* this node is the anchor's designated evaluator */
-	SVC_VDF_FALLBACK,  /* the designated evaluator's anchor did not come in time */
+	SVC_VDF_FALLBACK,   /* the designated evaluator's anchor did not come in time */
 };
 
 /*
@@ -132,6 +132,10 @@ int svc_submit_op(struct hm_services *s, uint16_t type, const uint8_t *payload, 
 /* The four proofs of an operation against committed state now (no submission). */
 int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
                      struct hm_proofs_result *res);
+
+/* The PoTime anchor in use and its counters (services.c), for GET /v1/status. */
+struct json_t;
+struct json_t *svc_anchor_status(struct hm_services *s);
 
 /* api.c */
 int svc_api_new(struct hm_services *s, char *err, size_t errlen);

@@ -121,6 +121,13 @@ curl -s -m 5 "$(api 1)/metrics" >"$tmp/metrics.txt"
 promtool check metrics <"$tmp/metrics.txt" >"$tmp/promtool.out" 2>&1 ||
   fail "promtool: $(cat "$tmp/promtool.out")"
 contains "$(cat "$tmp/metrics.txt")" "# TYPE hypermesh_potime_vdf_evaluations_total counter"
+# The status has the same counters.
+st=$(curl -s -m 5 -H "Authorization: Bearer $admin" "$(api 1)/v1/consensus/status")
+pt=$(python3 -c "import json,sys; p=json.loads(sys.argv[1])['potime']
+print(p['ready'], p['interval'], p['grace_blocks'], p['vdf_evaluations'] + p['anchors_adopted'] > 0)" \
+  "$st" 2>/dev/null)
+checks=$((checks + 1))
+[[ $pt == "True $interval 15 True" ]] || fail "status potime: $pt from $st"
 
 # ---- the designated evaluator of the next anchor is down: a backup takes over ----
 s=$(snap 0 0 1 2 3)
