@@ -9,16 +9,22 @@
  *   - an honest anchor's VDF verifies through the cache (a second check is a
  *     hit); a forged proof (any flipped byte), the proof of another block
  *     (wrong hash) and another T are refused and never cached.
+ *   - [trustchain] anchor_grace_blocks: read when given (0, i.e. the default,
+ *     when not), and 0, a non-number, a value out of range or a repeat
+ *     refused with its line.
  * With HM_ANCHOR_CORPUS_DIR=fuzz/corpus/anchor set, (re)writes the seeds of
  * fuzz/fuzz_anchor.c.
  */
+#define _GNU_SOURCE /* mkdtemp */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hypermesh/buf.h"
 #include "hypermesh/error.h"
 #include "hypermesh/file.h"
+#include "hypermesh/node.h"
 #include "hypermesh/proofs.h"
 #include "hypermesh/vdf.h"
 #include "test.h"
@@ -192,6 +198,75 @@ static void test_verify_and_cache(void)
 	CHECK(hm_time_vdf_verify_cached(NULL, input, T, forged, sizeof(forged)) != HM_OK);
 }
 
+#define CONFIG_OK                                                                           \
+	"[node]\nname = n0\ndata_dir = data\nkey_file = n0.key\n[consensus]\n"              \
+	"chain_id = c\nvalidator = 0 "                                                      \
+	"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a 127.0.0.1:9000\n" \
+	"[stoq]\nlisten = 127.0.0.1:9000\n[trustchain]\ngenesis_dir = g\ncertificate = "    \
+	"c.der\nplot_dir = p\n"
+
+/* Loads CONFIG_OK followed by extra; HM_OK with *grace, or the error with err. */
+static int load_config(const char *extra, uint64_t *grace, char *err, size_t errlen)
+{
+	char dir[] = "/tmp/hm-anchor-XXXXXX", path[64];
+	struct hm_node_config cfg;
+	FILE *f;
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/node.ini", dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		abort();
+	fputs(CONFIG_OK, f);
+	fputs(extra, f);
+	fclose(f);
+	rc = hm_node_config_load(path, &cfg, err, errlen);
+	*grace = rc == HM_OK ? cfg.tc_anchor_grace_blocks : UINT64_MAX;
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}
+
+static void test_config_grace(void)
+{
+	static const char *const bad[] = {
+		"anchor_grace_blocks = 0\n",
+		"anchor_grace_blocks = ten\n",
+		"anchor_grace_blocks = -1\n",
+		"anchor_grace_blocks = 4294967296\n",
+		"anchor_grace_blocks = 5\nanchor_grace_blocks = 6\n",
+	};
+	char err[HM_NODE_ERROR_MAX];
+	uint64_t grace;
+
+	CHECK_ERR(load_config("", &grace, err, sizeof(err)), HM_OK);
+	CHECK_EQ(grace, 0);
+	CHECK_ERR(load_config("anchor_grace_blocks = 25\n", &grace, err, sizeof(err)), HM_OK);
+	CHECK_EQ(grace, 25);
+	CHECK_ERR(load_config("anchor_grace_blocks = 4294967295\n", &grace, err, sizeof(err)),
+	          HM_OK);
+	CHECK_EQ(grace, 4294967295u);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* The line of the (last) anchor_grace_blocks: CONFIG_OK's lines, then extra's. */
+		unsigned line = 0;
+		char want[32];
+
+		for (const char *c = CONFIG_OK; *c; c++)
+			line += *c == '\n';
+		for (const char *c = bad[i]; *c; c++)
+			line += *c == '\n';
+		snprintf(want, sizeof(want), "node.ini:%u:", line);
+		err[0] = '\0';
+		CHECK(load_config(bad[i], &grace, err, sizeof(err)) != HM_OK);
+		CHECK(strstr(err, "anchor_grace_blocks") != NULL);
+		CHECK(strstr(err, want) != NULL);
+		if (strstr(err, want) == NULL)
+			fprintf(stderr, "  got: %s\n", err);
+	}
+}
+
 static void write_seed(const char *dir, const char *name, const uint8_t *p, size_t n)
 {
 	char path[1024];
@@ -229,4 +304,4 @@ static void test_write_corpus(void)
 }
 
 TEST_MAIN(test_roundtrip, test_malformed, test_encode_refuses, test_verify_and_cache,
-          test_write_corpus)
+          test_config_grace, test_write_corpus)
