@@ -608,7 +608,9 @@ static void anchor_refresh(struct hm_services *s, uint64_t height)
 	uint64_t target = anchor_height_for(s, height);
 	enum svc_vdf_why why;
 
-	if (s->stopping)
+	/* Blocks re-applied at start (hm_node_start) are history: the anchor is made for
+	 * the height the node starts from, once (hm_services_start). */
+	if (s->stopping || !s->anchors_live)
 		return;
 	anchor_release_held(s, height);
 	if (s->vdf_job != NULL || !anchor_is_newer(s, target) || s->anchor_tried == target + 1)
@@ -635,16 +637,12 @@ json_t *svc_anchor_status(struct hm_services *s)
 	        "grace_blocks", (json_int_t)s->anchor_grace);
 }
 
-/* The anchor schedule from governance and the config; metrics when there is an API. */
+/* The peer message hook, the held-anchor slots, and metrics when there is an API. */
 static int anchor_init(struct hm_services *s)
 {
 	struct hm_metrics *m = s->metrics;
 	int rc;
 
-	s->anchor_interval = s->anchor_window / 2 > 0 ? s->anchor_window / 2 : 1;
-	s->anchor_grace = s->cfg->tc_anchor_grace_blocks;
-	if (s->anchor_grace == 0)
-		s->anchor_grace = s->anchor_interval / 2 > 0 ? s->anchor_interval / 2 : 1;
 	s->anchor_held = calloc(s->cfg->nvalidators, sizeof(*s->anchor_held));
 	if (s->anchor_held == NULL)
 		return HM_ERR_NOMEM;
@@ -856,6 +854,11 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 		return rc;
 	s->vdf_iterations = s->gen_vdf_iterations;
 	s->anchor_window = s->gen_anchor_window;
+	/* The anchor schedule ("PoTime anchors"), before any commit can reach on_commit. */
+	s->anchor_interval = s->anchor_window / 2 > 0 ? s->anchor_window / 2 : 1;
+	s->anchor_grace = cfg->tc_anchor_grace_blocks;
+	if (s->anchor_grace == 0)
+		s->anchor_grace = s->anchor_interval / 2 > 0 ? s->anchor_interval / 2 : 1;
 	if ((rc = hm_tc_genesis_load_ca(cfg->tc_genesis_dir, s->self, &s->ca)) != HM_OK)
 		return fail(err, errlen, rc, "%s: intermediate CA %u: %s", cfg->tc_genesis_dir,
 		            s->self, hm_strerror(rc));
@@ -910,6 +913,7 @@ int hm_services_start(struct hm_services *s, char *err, size_t errlen)
 	int rc;
 
 	hm_node_status(s->node, &ns);
+	s->anchors_live = 1;
 	anchor_refresh(s, ns.applied_height);
 	if (s->http != NULL && (rc = hm_http_server_start(s->http)) != HM_OK)
 		return fail(err, errlen, rc, "API on %s:%u: %s", s->cfg->api_listen.host,

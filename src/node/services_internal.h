@@ -88,6 +88,7 @@ struct hm_services {
 	uint64_t vdf_iterations, anchor_window;
 	/* PoTime anchors: the blocks at multiples of anchor_interval (W/2). */
 	uint64_t anchor_interval, anchor_grace;
+	int anchors_live;      /* set by hm_services_start: not while blocks are re-applied */
 	uint64_t anchor_tried; /* 1 + the last anchor height this node evaluated; 0: none */
 	struct svc_anchor_held *anchor_held; /* one per validator */
 	uint64_t vdf_evaluations, anchors_adopted, anchors_refused, anchor_fallbacks;
