@@ -470,13 +470,18 @@ static void anchor_evaluate(struct hm_services *s, uint64_t height, enum svc_vdf
 	}
 }
 
+/* Counted; logged at warn once per sender and height, so a flood does not flood the log. */
 static void anchor_refuse(struct hm_services *s, uint16_t from, uint64_t height, const char *why)
 {
+	struct svc_anchor_held *p = &s->anchor_held[from];
+	int first = p->logged != height + 1;
+
+	p->logged = height + 1;
 	s->anchors_refused++;
 	if (s->m_anchors_refused != NULL)
 		hm_counter_inc(s->m_anchors_refused);
-	hm_log(HM_LOG_WARN, LOG, "refused a PoTime anchor", HM_LOG_UINT("from", from),
-	       HM_LOG_UINT("height", height), HM_LOG_STR("reason", why));
+	hm_log(first ? HM_LOG_WARN : HM_LOG_DEBUG, LOG, "refused a PoTime anchor",
+	       HM_LOG_UINT("from", from), HM_LOG_UINT("height", height), HM_LOG_STR("reason", why));
 }
 
 /* A peer's anchor for a committed block: the hash must be ours, the VDF must verify. */
@@ -502,6 +507,8 @@ static void anchor_accept(struct hm_services *s, uint16_t from, uint64_t height,
 		return;
 	if (rc != HM_OK) {
 		anchor_refuse(s, from, height, "the VDF proof does not verify");
+		if (height + 1 > s->anchor_held[from].bad_vdf)
+			s->anchor_held[from].bad_vdf = height + 1;
 		return;
 	}
 	if (anchor_set(s, height, hash, proof, proof_len) != HM_OK)
@@ -563,6 +570,13 @@ static void on_peer_msg(void *user, uint16_t from, const char *method, const uin
 	}
 	if (!anchor_is_newer(s, a.height))
 		return; /* ours is as new: a copy, or a fallback racing the designated node */
+	if (a.height < s->anchor_held[from].bad_vdf) {
+		/* Counted, not logged: the first bad proof was, and a flood must not be. */
+		s->anchors_refused++;
+		if (s->m_anchors_refused != NULL)
+			hm_counter_inc(s->m_anchors_refused);
+		return;
+	}
 	hm_node_status(s->node, &ns);
 	if (a.height > ns.applied_height) {
 		/* Sent by a node ahead of us: held until we commit it, within a window. */

@@ -40,6 +40,11 @@ enum svc_vdf_why {
  * until it has (one per sending validator, so no peer can crowd out others).
  */
 struct svc_anchor_held {
+	/* 1 + the highest anchor height this validator sent a VDF proof for that did
+	 * not verify: its anchors up to there are dropped unverified, so a peer
+	 * cannot make this node spend a VDF verification per message. */
+	uint64_t bad_vdf;
+	uint64_t logged; /* 1 + the height of the last refusal logged at warn level */
 	int used;
 	uint64_t height;
 	uint8_t hash[HM_PROOF_HASH_LEN];
