@@ -312,7 +312,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			if (!once(p, SEEN_TC_ANCHOR_GRACE, section, key))
 				return 0;
 			if (parse_u64(v, 1, UINT32_MAX, &x) != HM_OK)
-				return fail(p, "anchor_grace_blocks must be an integer 1..4294967295");
+				return fail(p,
+				            "anchor_grace_blocks must be an integer 1..4294967295");
 			cfg->tc_anchor_grace_blocks = x;
 			return 1;
 		}
