@@ -605,7 +605,8 @@ static void on_peer_msg(void *user, uint16_t from, const char *method, const uin
  * designated one take over in turn, the k-th after anchor_grace + (k - 1)
  * steps of anchor_grace / (2 (n - 1)) blocks (at least 1), so that one
  * backup, not n - 1, evaluates when the designated node is down, and the
- * last one starts within 1.5 graces, before the previous anchor goes stale.
+ * last one starts within 1.5 graces (when grace >= 2 (n - 1)), before the
+ * previous anchor goes stale.
  */
 static uint64_t anchor_fallback_after(const struct hm_services *s, uint64_t h)
 {

@@ -12,7 +12,8 @@
 #   - a validator whose anchors carry the wrong T (restarted with another
 #     governance file) has every anchor refused, with a log line, by the
 #     others, who evaluate its turns themselves, once each;
-#   - /metrics with the new counters passes promtool.
+#   - /metrics with the new counters passes promtool, /v1/consensus/status has them;
+#   - devnet --anchor-window / --vdf-iterations out of range: exit 1, nothing made.
 source "$(dirname "$0")/../lib/cli.bash"
 eval "$(declare -f expect | sed '1s/^expect/cli_expect/')"
 expect() { cli_expect "$@"; set +e; }
@@ -62,6 +63,14 @@ snap() {
     sleep 0.1
   done
 }
+
+# The devnet's PoTime options: bad values are usage errors and make nothing.
+for bad in "--anchor-window 1" "--anchor-window x" "--vdf-iterations 0" "--vdf-iterations 1e3"; do
+  expect 1 "$hm" devnet --dir "$tmp/nothing" $bad
+  expect_one_error_line
+done
+checks=$((checks + 1))
+[[ ! -e $tmp/nothing ]] || fail "a refused devnet command made $tmp/nothing"
 
 expect 0 "$hm" devnet --dir "$dn" --base-port "$base" --exit-when-ready \
   --anchor-window $((2 * interval)) --vdf-iterations 2000
