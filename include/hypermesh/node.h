@@ -35,6 +35,7 @@
 #define HM_NODE_M_BLOCK     "consensus/block"   /* uint64 height -> canonical block */
 #define HM_NODE_M_FORWARD   "consensus/forward" /* one-way, validators only */
 #define HM_NODE_M_VALIDATE  "consensus/validate_proofs" /* services.h */
+#define HM_NODE_M_ANCHOR    "potime/anchor" /* one-way, validators only: a PoTimeAnchor */
 /* Consensus messages between validators: one-way frames of this service. */
 #define HM_NODE_BFT_SERVICE "bft"
 #define HM_NODE_BFT_METHOD  "msg"
@@ -99,6 +100,10 @@ struct hm_node_config {
 	char tc_certificate[HM_NODE_PATH_MAX]; /* this node's signing certificate (DER) */
 	char tc_plot_dir[HM_NODE_PATH_MAX];    /* this node's PoSpace plot */
 	char tc_ct_log[HM_NODE_PATH_MAX];      /* "": data_dir/ct.lmdb */
+	/* Committed blocks after a PoTime anchor height before this node evaluates
+	 * the anchor itself when its designated evaluator's has not come; 0: a
+	 * quarter of the anchor window (services.c, docs/NODE.md). */
+	uint64_t tc_anchor_grace_blocks;
 };
 
 /*
@@ -222,6 +227,22 @@ void hm_node_set_rpc_hook(struct hm_node *n, hm_node_rpc_fn fn, void *user);
 typedef int (*hm_node_cert_revoked_fn)(void *user, const uint8_t *serial, size_t serial_len,
                                        int depth);
 void hm_node_set_cert_revoked_hook(struct hm_node *n, hm_node_cert_revoked_fn fn, void *user);
+
+/*
+ * One-way `hypermesh` messages between validators that the node does not
+ * handle itself (services.c: HM_NODE_M_ANCHOR). fn gets the sending
+ * validator's index (the authenticated STOQ peer, never this node), the
+ * method and the body; it runs on the loop. One hook; NULL removes it.
+ */
+typedef void (*hm_node_peer_msg_fn)(void *user, uint16_t from, const char *method,
+                                    const uint8_t *body, size_t len);
+void hm_node_set_peer_msg_hook(struct hm_node *n, hm_node_peer_msg_fn fn, void *user);
+/*
+ * Sends a one-way `hypermesh` message to every validator this node is
+ * connected to (not dialing anyone). Returns how many it was handed to.
+ */
+unsigned hm_node_send_validators(struct hm_node *n, const char *method, const uint8_t *body,
+                                 size_t len);
 
 /* The node's STOQ endpoint counters (zero once stopped). */
 struct hm_stoq_stats;

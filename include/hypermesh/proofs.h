@@ -263,6 +263,43 @@ void hm_time_vdf_input(const uint8_t chain_id[HM_ENV_CHAIN_ID_LEN],
                        const uint8_t anchor_hash[HM_PROOF_HASH_LEN],
                        uint8_t input[HM_TIME_VDF_INPUT_LEN]);
 
+/*
+ * hm_vdf_verify of an anchor's VDF through cache (NULL: always verify): a
+ * hit costs one hash; only proofs that verified are added. HM_OK, or
+ * hm_vdf_verify's error.
+ */
+int hm_time_vdf_verify_cached(struct hm_vdf_cache *cache,
+                              const uint8_t input[HM_TIME_VDF_INPUT_LEN], uint64_t iterations,
+                              const uint8_t *proof, size_t proof_len);
+
+/*
+ * A PoTime anchor one validator evaluated and sends the others, so that the
+ * network evaluates each anchor once (docs/NODE.md, "PoTime anchors"):
+ *
+ *   struct {
+ *       uint8  version = 1;
+ *       uint64 height;                  // the anchor block
+ *       opaque block_hash[32];          // its hash
+ *       uint64 vdf_iterations;          // T, 1..HM_VDF_ITERATIONS_MAX
+ *       opaque vdf_proof<1..2^16-1>;    // exactly HM_VDF_PROOF_LEN bytes
+ *   } PoTimeAnchor;
+ *
+ * Decoding checks the form only (HM_ERR_TRUNCATED, HM_ERR_TRAILING,
+ * HM_ERR_LENGTH, HM_ERR_UNSUPPORTED for another version, HM_ERR_INVALID for
+ * T out of range); the receiver checks the hash against its own chain and
+ * verifies the VDF. The decoded proof points into the input.
+ */
+#define HM_TIME_ANCHOR_VERSION 1
+struct hm_time_anchor {
+	uint64_t height;
+	uint8_t hash[HM_PROOF_HASH_LEN];
+	uint64_t vdf_iterations;
+	const uint8_t *vdf_proof;
+	size_t vdf_proof_len;
+};
+int hm_time_anchor_encode(const struct hm_time_anchor *a, struct hm_buf *out);
+int hm_time_anchor_decode(struct hm_time_anchor *a, const uint8_t *p, size_t len);
+
 /* ---- validation ---- */
 
 enum hm_proof_kind {

@@ -70,6 +70,7 @@
 
 static const char devnet_usage[] =
         "usage: hypermesh devnet [--nodes N] [--dir DIR] [--base-port PORT] [--exit-when-ready]\n"
+        "                        [--vdf-iterations T] [--anchor-window W]\n"
         "\n"
         "Runs N validators (default 4) on 127.0.0.1: makes the genesis in DIR\n"
         "(default ./devnet; an existing one is reused), starts one 'hypermesh node\n"
@@ -83,7 +84,10 @@ static const char devnet_usage[] =
         "  -p, --base-port PORT   validator i listens on STOQ port PORT+i, API PORT+100+i\n"
         "                         (default 29300; another base if one of them is taken)\n"
         "      --exit-when-ready  stop everything once the nodes commit (for "
-        "scripts)\n" CLI_COMMON_USAGE;
+        "scripts)\n"
+        "      --vdf-iterations T PoTime VDF squarings in a new genesis (default 100000)\n"
+        "      --anchor-window W  blocks a PoTime anchor stays valid in a new genesis,\n"
+        "                         2..1000000 (default 400; renewed every W/2)\n" CLI_COMMON_USAGE;
 
 struct devnet {
 	const struct cli_command *cmd;
@@ -91,6 +95,7 @@ struct devnet {
 	const char *dir;
 	unsigned base_port;
 	int exit_when_ready;
+	unsigned long vdf_iterations, anchor_window; /* governance of a new genesis */
 	char self_exe[PATH_MAX];
 	struct hm_identity ids[DEVNET_MAX_NODES];
 	pid_t pids[DEVNET_MAX_NODES];
@@ -317,8 +322,8 @@ static int step_trustchain(struct devnet *d)
 		return -1;
 	}
 	fprintf(f,
-	        "{\"work_bits\": %d, \"vdf_iterations\": %d, \"anchor_window\": %d, \"plots\": [",
-	        DEVNET_WORK_BITS, DEVNET_VDF_ITERATIONS, DEVNET_ANCHOR_WINDOW);
+	        "{\"work_bits\": %d, \"vdf_iterations\": %lu, \"anchor_window\": %lu, \"plots\": [",
+	        DEVNET_WORK_BITS, d->vdf_iterations, d->anchor_window);
 	for (unsigned i = 0; i < d->n; i++) {
 		(void)hm_hex_encode(hex, sizeof(hex), plots[i].key_id, HM_KEY_ID_LEN);
 		fprintf(f, "%s\n  {\"key_id\": \"%s\", \"log2\": %u, ", i ? "," : "", hex,
@@ -863,10 +868,17 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "base-port", required_argument, NULL, 'p' },
 		{ "exit-when-ready", no_argument, NULL, 'x' },
+		{ "vdf-iterations", required_argument, NULL, 'T' },
+		{ "anchor-window", required_argument, NULL, 'W' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct devnet d = { .cmd = cmd, .n = 4, .dir = "devnet", .base_port = 29300 };
+	struct devnet d = { .cmd = cmd,
+		            .n = 4,
+		            .dir = "devnet",
+		            .base_port = 29300,
+		            .vdf_iterations = DEVNET_VDF_ITERATIONS,
+		            .anchor_window = DEVNET_ANCHOR_WINDOW };
 	sigset_t set;
 	time_t start;
 	int opt, stop = 0, rc, ready = 0, result = CLI_OK;
@@ -894,6 +906,19 @@ static int run_devnet(const struct cli_command *cmd, int argc, char **argv)
 			break;
 		case 'x':
 			d.exit_when_ready = 1;
+			break;
+		case 'T':
+			d.vdf_iterations = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    d.vdf_iterations == 0 || d.vdf_iterations > 1000000000)
+				return cli_usage_error(cmd,
+				                       "--vdf-iterations must be 1..1000000000");
+			break;
+		case 'W':
+			d.anchor_window = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || d.anchor_window < 2 ||
+			    d.anchor_window > 1000000)
+				return cli_usage_error(cmd, "--anchor-window must be 2..1000000");
 			break;
 		case ':':
 			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);

@@ -967,7 +967,11 @@ static json_t *status_json(struct hm_services *s)
 
 static void h_status(struct hm_http_req *req, void *arg)
 {
-	hm_http_respond_json(req, 200, status_json(arg));
+	json_t *o = status_json(arg);
+
+	if (o != NULL) /* the PoTime anchor and its counters (NODE.md "PoTime anchors") */
+		json_object_set_new(o, "potime", svc_anchor_status(arg));
+	hm_http_respond_json(req, 200, o);
 }
 
 /* GET /v1/health: 200 while connected to a quorum and not failed. */

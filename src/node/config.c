@@ -42,6 +42,7 @@ enum seen {
 	SEEN_PQ_KEY = 1u << 18,
 	SEEN_PQ_VALIDATORS = 1u << 19,
 	SEEN_CONSENSUS_MAP = 1u << 20,
+	SEEN_TC_ANCHOR_GRACE = 1u << 28, /* high bit: other keys are added from 21 up */
 };
 
 struct parse {
@@ -307,6 +308,15 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		if (strcmp(key, "ct_log") == 0)
 			return once(p, SEEN_TC_CTLOG, section, key) &&
 			       set_path(p, cfg->tc_ct_log, v, key);
+		if (strcmp(key, "anchor_grace_blocks") == 0) {
+			if (!once(p, SEEN_TC_ANCHOR_GRACE, section, key))
+				return 0;
+			if (parse_u64(v, 1, UINT32_MAX, &x) != HM_OK)
+				return fail(p,
+				            "anchor_grace_blocks must be an integer 1..4294967295");
+			cfg->tc_anchor_grace_blocks = x;
+			return 1;
+		}
 	} else {
 		return fail(p, "unknown section [%s]", section);
 	}

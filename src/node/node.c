@@ -109,6 +109,8 @@ struct hm_node {
 	void *rpc_hook_user;
 	hm_node_cert_revoked_fn revoked_hook; /* STOQ revocation check, or NULL */
 	void *revoked_hook_user;
+	hm_node_peer_msg_fn peer_msg_hook; /* other one-way messages from validators */
+	void *peer_msg_hook_user;
 	void *commit_hook_user;
 	struct hm_buf hashbuf;
 	struct hm_bft_msg *scratch;
@@ -907,6 +909,14 @@ static void on_service(struct hm_node *n, struct hm_stoq_conn *c, struct hm_stoq
 				added |= hm_bft_replica_submit_tx(n->replica, tx, txlen) == HM_OK;
 			if (added)
 				pump(n);
+		} else if (from >= 0 && from != n->self && !n->stopping &&
+		           n->peer_msg_hook != NULL) {
+			char method[HM_STOQ_NAME_MAX + 1];
+
+			memcpy(method, f->method, f->method_len);
+			method[f->method_len] = '\0';
+			n->peer_msg_hook(n->peer_msg_hook_user, (uint16_t)from, method, f->body,
+			                 f->body_len);
 		}
 		return;
 	}
@@ -968,6 +978,27 @@ static int stoq_cert_revoked(const uint8_t *serial, size_t serial_len, int depth
 	if (n->revoked_hook == NULL)
 		return 0;
 	return n->revoked_hook(n->revoked_hook_user, serial, serial_len, depth);
+}
+
+void hm_node_set_peer_msg_hook(struct hm_node *n, hm_node_peer_msg_fn fn, void *user)
+{
+	n->peer_msg_hook = fn;
+	n->peer_msg_hook_user = user;
+}
+
+unsigned hm_node_send_validators(struct hm_node *n, const char *method, const uint8_t *body,
+                                 size_t len)
+{
+	unsigned sent = 0;
+
+	if (n->stopping)
+		return 0;
+	for (uint16_t i = 0; i < n->vs.n; i++)
+		if (i != n->self && n->peers[i].conn != NULL &&
+		    hm_stoq_rpc_send_oneway(n->peers[i].conn, HM_NODE_SERVICE, method, body, len) ==
+		            HM_OK)
+			sent++;
+	return sent;
 }
 
 static void on_rpc(struct hm_stoq_conn *c, struct hm_stoq_rpc_server *call,

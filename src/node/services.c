@@ -316,6 +316,89 @@ static int on_rpc(void *user, const char *method, const uint8_t *body, size_t le
 
 /* ---- PoTime anchors ---- */
 
+/*
+ * Every operation a node makes carries a PoTime proof: a recent committed
+ * block (the anchor) and a VDF of T squarings over its hash. Anchors are
+ * the blocks at multiples of anchor_interval = W/2, the same blocks for
+ * every validator, and each has one designated evaluator, validator
+ * (h / interval) mod n, so the cost rotates. It evaluates the VDF (about
+ * half a second of a core at the devnet's T) and sends the anchor to the
+ * others (HM_NODE_M_ANCHOR, a PoTimeAnchor, proofs.h), who check the hash
+ * against their own chain and verify the proof (milliseconds; it lands in
+ * the VDF cache the operations' proofs are then checked through). When
+ * four validators on two cores all evaluated at the same height, the
+ * evaluations stalled consensus for about a second every renewal, which was
+ * the devnet's p99 (docs/BENCHMARKS.md).
+ *
+ * Liveness: a node that has no anchor for the current anchor height
+ * anchor_grace blocks after it (the designated node is down, slow or
+ * Byzantine) evaluates it itself, and sends it too; the backups take over
+ * one after the other (anchor_fallback_after). Meanwhile it keeps
+ * using the previous anchor, which stays valid until interval blocks after
+ * the new anchor height (the window is W = 2 intervals). A node with no
+ * usable anchor at all (start, restart, a long stall) evaluates at once.
+ * Safety does not depend on any of this: operations' proofs are verified
+ * at apply exactly as before.
+ */
+
+static const char *const vdf_why_name[] = {
+	[SVC_VDF_BOOTSTRAP] = "bootstrap",
+	[SVC_VDF_DESIGNATED] = "designated",
+	[SVC_VDF_FALLBACK] = "fallback",
+};
+
+static uint64_t anchor_height_for(const struct hm_services *s, uint64_t height)
+{
+	return height - height % s->anchor_interval;
+}
+
+static uint16_t anchor_evaluator(const struct hm_services *s, uint64_t anchor_height)
+{
+	return (uint16_t)((anchor_height / s->anchor_interval) % s->cfg->nvalidators);
+}
+
+static void anchor_publish(struct hm_services *s)
+{
+	struct hm_time_anchor a = {
+		.height = s->anchor.height,
+		.vdf_iterations = s->vdf_iterations,
+		.vdf_proof = s->anchor.vdf_proof.data,
+		.vdf_proof_len = s->anchor.vdf_proof.len,
+	};
+	struct hm_buf msg;
+	unsigned sent = 0;
+
+	memcpy(a.hash, s->anchor.hash, HM_PROOF_HASH_LEN);
+	hm_buf_init(&msg);
+	if (hm_time_anchor_encode(&a, &msg) == HM_OK)
+		sent = hm_node_send_validators(s->node, HM_NODE_M_ANCHOR, msg.data, msg.len);
+	hm_buf_free(&msg);
+	hm_log(HM_LOG_DEBUG, LOG, "PoTime anchor sent", HM_LOG_UINT("height", a.height),
+	       HM_LOG_UINT("validators", sent));
+}
+
+/* Makes (height, hash, proof) the anchor operations made here point at. */
+static int anchor_set(struct hm_services *s, uint64_t height, const uint8_t *hash,
+                      const uint8_t *proof, size_t proof_len)
+{
+	hm_buf_truncate(&s->anchor.vdf_proof, 0);
+	if (hm_buf_append(&s->anchor.vdf_proof, proof, proof_len) != HM_OK) {
+		s->anchor.ready = 0; /* the old proof is gone; the next commit evaluates anew */
+		return HM_ERR_NOMEM;
+	}
+	s->anchor.height = height;
+	memcpy(s->anchor.hash, hash, HM_PROOF_HASH_LEN);
+	s->anchor.ready = 1;
+	if (s->m_anchor_height != NULL)
+		hm_gauge_set(s->m_anchor_height, (double)height);
+	return HM_OK;
+}
+
+static int anchor_is_newer(const struct hm_services *s, uint64_t height)
+{
+	return !s->anchor.ready || height > s->anchor.height;
+}
+
 static void vdf_work(uv_work_t *w)
 {
 	struct svc_vdf_job *j = w->data;
@@ -331,45 +414,37 @@ static void vdf_done(uv_work_t *w, int status)
 	if (s != NULL) {
 		s->vdf_job = NULL;
 		if (status == 0 && j->rc == HM_OK) {
-			hm_buf_truncate(&s->anchor.vdf_proof, 0);
-			if (hm_buf_append(&s->anchor.vdf_proof, j->proof.data, j->proof.len) ==
-			    HM_OK) {
-				s->anchor.height = j->height;
-				memcpy(s->anchor.hash, j->hash, HM_PROOF_HASH_LEN);
-				s->anchor.ready = 1;
-				hm_log(HM_LOG_DEBUG, LOG, "PoTime anchor ready",
-				       HM_LOG_UINT("height", j->height));
-			}
+			s->vdf_evaluations++;
+			if (s->m_vdf_evaluations != NULL)
+				hm_counter_inc(s->m_vdf_evaluations);
+			hm_log(HM_LOG_INFO, LOG, "PoTime anchor evaluated",
+			       HM_LOG_UINT("height", j->height),
+			       HM_LOG_STR("why", vdf_why_name[j->why]),
+			       HM_LOG_UINT("ms", svc_now_ms() - j->started_ms),
+			       HM_LOG_UINT("evaluations", s->vdf_evaluations));
+			/* A peer's anchor may have overtaken this one meanwhile. */
+			if (anchor_is_newer(s, j->height) &&
+			    anchor_set(s, j->height, j->hash, j->proof.data, j->proof.len) == HM_OK)
+				anchor_publish(s);
 		} else {
+			s->anchor_tried = 0; /* let the next commit try again */
 			hm_log(HM_LOG_WARN, LOG, "VDF evaluation failed",
-			       HM_LOG_STR("err", hm_strerror(j->rc)));
+			       HM_LOG_STR("err", hm_strerror(status == 0 ? j->rc : HM_ERR_IO)));
 		}
 	}
 	hm_buf_free(&j->proof);
 	free(j);
 }
 
-/* Starts a VDF for the block at height unless one is running. */
-static void anchor_refresh(struct hm_services *s, uint64_t height)
+static void anchor_evaluate(struct hm_services *s, uint64_t height, enum svc_vdf_why why)
 {
-	struct svc_vdf_job *j;
+	struct svc_vdf_job *j = calloc(1, sizeof(*j));
 
-	if (s->vdf_job != NULL || s->stopping)
-		return;
-	/*
-	 * Renew at half the window: an operation built with the old anchor just
-	 * before the new one is ready still has about W/2 blocks, less the
-	 * evaluation time, to commit (a few blocks are needed). Each renewal is
-	 * one VDF evaluation (T squarings, about half a second of a core here)
-	 * per node, and at 25 blocks/s renewing every quarter window made VDF
-	 * evaluation half of the devnet's CPU at light load (BENCHMARKS.md).
-	 */
-	if (s->anchor.ready && height < s->anchor.height + s->anchor_window / 2)
-		return;
-	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return;
 	j->s = s;
+	j->why = why;
+	j->started_ms = svc_now_ms();
 	j->height = height;
 	j->iterations = s->vdf_iterations;
 	hm_buf_init(&j->proof);
@@ -384,6 +459,229 @@ static void anchor_refresh(struct hm_services *s, uint64_t height)
 		return;
 	}
 	s->vdf_job = j;
+	s->anchor_tried = height + 1;
+	if (why == SVC_VDF_FALLBACK) {
+		s->anchor_fallbacks++;
+		if (s->m_anchor_fallbacks != NULL)
+			hm_counter_inc(s->m_anchor_fallbacks);
+		hm_log(HM_LOG_WARN, LOG, "PoTime anchor late; evaluating it here",
+		       HM_LOG_UINT("height", height),
+		       HM_LOG_UINT("designated", anchor_evaluator(s, height)));
+	}
+}
+
+/* Counted; logged at warn once per sender and height, so a flood does not flood the log. */
+static void anchor_refuse(struct hm_services *s, uint16_t from, uint64_t height, const char *why)
+{
+	struct svc_anchor_held *p = &s->anchor_held[from];
+	int first = p->logged != height + 1;
+
+	p->logged = height + 1;
+	s->anchors_refused++;
+	if (s->m_anchors_refused != NULL)
+		hm_counter_inc(s->m_anchors_refused);
+	hm_log(first ? HM_LOG_WARN : HM_LOG_DEBUG, LOG, "refused a PoTime anchor",
+	       HM_LOG_UINT("from", from), HM_LOG_UINT("height", height), HM_LOG_STR("reason", why));
+}
+
+/* A peer's anchor for a committed block: the hash must be ours, the VDF must verify. */
+static void anchor_accept(struct hm_services *s, uint16_t from, uint64_t height,
+                          const uint8_t hash[HM_PROOF_HASH_LEN], const uint8_t *proof,
+                          size_t proof_len)
+{
+	uint8_t ours[HM_PROOF_HASH_LEN], input[HM_TIME_VDF_INPUT_LEN];
+	int rc;
+
+	if ((rc = hm_node_block_hash(s->node, height, ours)) != HM_OK) {
+		hm_log(HM_LOG_WARN, LOG, "cannot read an anchor block",
+		       HM_LOG_UINT("height", height), HM_LOG_STR("err", hm_strerror(rc)));
+		return;
+	}
+	if (memcmp(ours, hash, HM_PROOF_HASH_LEN) != 0) {
+		anchor_refuse(s, from, height, "not the hash of the block committed here");
+		return;
+	}
+	hm_time_vdf_input(s->chain_id, hash, input);
+	rc = hm_time_vdf_verify_cached(&s->vdf_cache, input, s->vdf_iterations, proof, proof_len);
+	if (rc == HM_ERR_NOMEM)
+		return;
+	if (rc != HM_OK) {
+		anchor_refuse(s, from, height, "the VDF proof does not verify");
+		if (height + 1 > s->anchor_held[from].bad_vdf)
+			s->anchor_held[from].bad_vdf = height + 1;
+		return;
+	}
+	if (anchor_set(s, height, hash, proof, proof_len) != HM_OK)
+		return;
+	s->anchors_adopted++;
+	if (s->m_anchors_adopted != NULL)
+		hm_counter_inc(s->m_anchors_adopted);
+	hm_log(HM_LOG_INFO, LOG, "PoTime anchor adopted", HM_LOG_UINT("height", height),
+	       HM_LOG_UINT("from", from), HM_LOG_UINT("adopted", s->anchors_adopted));
+}
+
+/* Held anchors whose block is now committed here are judged (in height order). */
+static void anchor_release_held(struct hm_services *s, uint64_t applied)
+{
+	for (;;) {
+		struct svc_anchor_held *best = NULL;
+		uint16_t from = 0;
+
+		for (uint16_t i = 0; i < s->cfg->nvalidators; i++) {
+			struct svc_anchor_held *h = &s->anchor_held[i];
+
+			if (h->used && h->height <= applied &&
+			    (best == NULL || h->height < best->height)) {
+				best = h;
+				from = i;
+			}
+		}
+		if (best == NULL)
+			return;
+		best->used = 0;
+		if (anchor_is_newer(s, best->height))
+			anchor_accept(s, from, best->height, best->hash, best->vdf_proof,
+			              sizeof(best->vdf_proof));
+	}
+}
+
+/* HM_NODE_M_ANCHOR from validator from (node.h's peer message hook). */
+static void on_peer_msg(void *user, uint16_t from, const char *method, const uint8_t *body,
+                        size_t len)
+{
+	struct hm_services *s = user;
+	struct hm_time_anchor a;
+	struct hm_node_status ns;
+	int rc;
+
+	if (s->stopping || strcmp(method, HM_NODE_M_ANCHOR) != 0 || from >= s->cfg->nvalidators)
+		return;
+	if ((rc = hm_time_anchor_decode(&a, body, len)) != HM_OK) {
+		anchor_refuse(s, from, 0, hm_strerror(rc));
+		return;
+	}
+	if (a.vdf_iterations != s->vdf_iterations) {
+		anchor_refuse(s, from, a.height, "not the governed number of VDF iterations");
+		return;
+	}
+	if (a.height % s->anchor_interval != 0) {
+		anchor_refuse(s, from, a.height, "not an anchor height");
+		return;
+	}
+	if (!anchor_is_newer(s, a.height))
+		return; /* ours is as new: a copy, or a fallback racing the designated node */
+	if (a.height < s->anchor_held[from].bad_vdf) {
+		/* Counted, not logged: the first bad proof was, and a flood must not be. */
+		s->anchors_refused++;
+		if (s->m_anchors_refused != NULL)
+			hm_counter_inc(s->m_anchors_refused);
+		return;
+	}
+	hm_node_status(s->node, &ns);
+	if (a.height > ns.applied_height) {
+		/* Sent by a node ahead of us: held until we commit it, within a window. */
+		struct svc_anchor_held *h = &s->anchor_held[from];
+
+		if (a.height > ns.applied_height + s->anchor_window) {
+			anchor_refuse(s, from, a.height, "too far above the committed height");
+			return;
+		}
+		h->used = 1;
+		h->height = a.height;
+		memcpy(h->hash, a.hash, HM_PROOF_HASH_LEN);
+		memcpy(h->vdf_proof, a.vdf_proof, HM_VDF_PROOF_LEN);
+		return;
+	}
+	if (ns.applied_height - a.height > s->anchor_window) {
+		anchor_refuse(s, from, a.height, "older than the anchor window");
+		return;
+	}
+	anchor_accept(s, from, a.height, a.hash, a.vdf_proof, a.vdf_proof_len);
+}
+
+/*
+ * Blocks after anchor height h this node waits for the designated
+ * evaluator's anchor before evaluating it itself. The validators after the
+ * designated one take over in turn, the k-th after anchor_grace + (k - 1)
+ * steps of anchor_grace / (2 (n - 1)) blocks (at least 1), so that one
+ * backup, not n - 1, evaluates when the designated node is down, and the
+ * last one starts within 1.5 graces (when grace >= 2 (n - 1)), before the
+ * previous anchor goes stale.
+ */
+static uint64_t anchor_fallback_after(const struct hm_services *s, uint64_t h)
+{
+	uint16_t n = s->cfg->nvalidators;
+	uint64_t k = (uint64_t)(s->self + n - anchor_evaluator(s, h)) % n;
+	uint64_t step = n > 1 ? s->anchor_grace / (2u * (n - 1u)) : 0;
+
+	return s->anchor_grace + (k - 1) * (step > 0 ? step : 1);
+}
+
+/* After each commit (and at start): adopt held anchors, evaluate one if it is ours to. */
+static void anchor_refresh(struct hm_services *s, uint64_t height)
+{
+	uint64_t target = anchor_height_for(s, height);
+	enum svc_vdf_why why;
+
+	/* Blocks re-applied at start (hm_node_start) are history: the anchor is made for
+	 * the height the node starts from, once (hm_services_start). */
+	if (s->stopping || !s->anchors_live)
+		return;
+	anchor_release_held(s, height);
+	if (s->vdf_job != NULL || !anchor_is_newer(s, target) || s->anchor_tried == target + 1)
+		return;
+	if (!s->anchor.ready || s->anchor.height + s->anchor_interval < target)
+		why = SVC_VDF_BOOTSTRAP;
+	else if (anchor_evaluator(s, target) == s->self)
+		why = SVC_VDF_DESIGNATED;
+	else if (height >= target + anchor_fallback_after(s, target))
+		why = SVC_VDF_FALLBACK;
+	else
+		return; /* the designated evaluator's anchor is on its way */
+	anchor_evaluate(s, target, why);
+}
+
+json_t *svc_anchor_status(struct hm_services *s)
+{
+	return json_pack(
+	        "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ready", s->anchor.ready,
+	        "anchor_height", (json_int_t)s->anchor.height, "interval",
+	        (json_int_t)s->anchor_interval, "vdf_evaluations", (json_int_t)s->vdf_evaluations,
+	        "anchors_adopted", (json_int_t)s->anchors_adopted, "anchors_refused",
+	        (json_int_t)s->anchors_refused, "fallbacks", (json_int_t)s->anchor_fallbacks,
+	        "grace_blocks", (json_int_t)s->anchor_grace);
+}
+
+/* The peer message hook, the held-anchor slots, and metrics when there is an API. */
+static int anchor_init(struct hm_services *s)
+{
+	struct hm_metrics *m = s->metrics;
+	int rc;
+
+	s->anchor_held = calloc(s->cfg->nvalidators, sizeof(*s->anchor_held));
+	if (s->anchor_held == NULL)
+		return HM_ERR_NOMEM;
+	hm_node_set_peer_msg_hook(s->node, on_peer_msg, s);
+	if (m == NULL)
+		return HM_OK;
+	if ((rc = hm_metrics_counter(m, "hypermesh_potime_vdf_evaluations_total",
+	                             "PoTime anchor VDFs this node evaluated.", NULL, 0,
+	                             &s->m_vdf_evaluations)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_potime_anchors_adopted_total",
+	                             "PoTime anchors adopted from other validators.", NULL, 0,
+	                             &s->m_anchors_adopted)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_potime_anchors_refused_total",
+	                             "PoTime anchors from other validators refused.", NULL, 0,
+	                             &s->m_anchors_refused)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_potime_anchor_fallbacks_total",
+	                             "PoTime anchors evaluated here because the designated "
+	                             "evaluator's did not come in time.",
+	                             NULL, 0, &s->m_anchor_fallbacks)) ||
+	    (rc = hm_metrics_gauge(m, "hypermesh_potime_anchor_height",
+	                           "Height of the PoTime anchor this node uses.", NULL, 0,
+	                           &s->m_anchor_height)))
+		return rc;
+	return HM_OK;
 }
 
 static void on_commit(void *user, const struct hm_block_info *b, size_t ntx)
@@ -597,6 +895,11 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 		return rc;
 	s->vdf_iterations = s->gen_vdf_iterations;
 	s->anchor_window = s->gen_anchor_window;
+	/* The anchor schedule ("PoTime anchors"), before any commit can reach on_commit. */
+	s->anchor_interval = s->anchor_window / 2 > 0 ? s->anchor_window / 2 : 1;
+	s->anchor_grace = cfg->tc_anchor_grace_blocks;
+	if (s->anchor_grace == 0)
+		s->anchor_grace = s->anchor_interval / 2 > 0 ? s->anchor_interval / 2 : 1;
 	if ((rc = hm_tc_genesis_load_ca(cfg->tc_genesis_dir, s->self, &s->ca)) != HM_OK)
 		return fail(err, errlen, rc, "%s: intermediate CA %u: %s", cfg->tc_genesis_dir,
 		            s->self, hm_strerror(rc));
@@ -639,7 +942,11 @@ int hm_services_new(struct hm_services **out, struct hm_node *node, char *err, s
 	hm_executor_set_verifier(s->ex, verify_op, s);
 	hm_node_set_commit_hook(node, on_commit, s);
 	hm_node_set_rpc_hook(node, on_rpc, s);
-	return svc_api_new(s, err, errlen);
+	if ((rc = svc_api_new(s, err, errlen)) != HM_OK)
+		return rc;
+	if ((rc = anchor_init(s)) != HM_OK)
+		return fail(err, errlen, rc, "PoTime anchors: %s", hm_strerror(rc));
+	return HM_OK;
 }
 
 int hm_services_start(struct hm_services *s, char *err, size_t errlen)
@@ -648,6 +955,7 @@ int hm_services_start(struct hm_services *s, char *err, size_t errlen)
 	int rc;
 
 	hm_node_status(s->node, &ns);
+	s->anchors_live = 1;
 	anchor_refresh(s, ns.applied_height);
 	if (s->http != NULL && (rc = hm_http_server_start(s->http)) != HM_OK)
 		return fail(err, errlen, rc, "API on %s:%u: %s", s->cfg->api_listen.host,
@@ -671,6 +979,7 @@ void hm_services_stop(struct hm_services *s)
 	s->stopping = 1;
 	hm_node_set_commit_hook(s->node, NULL, NULL);
 	hm_node_set_rpc_hook(s->node, NULL, NULL);
+	hm_node_set_peer_msg_hook(s->node, NULL, NULL);
 	if (s->http != NULL) {
 		hm_http_server_close(s->http);
 		s->http = NULL;
@@ -693,6 +1002,7 @@ void hm_services_free(struct hm_services *s)
 	hm_tc_ratelimit_free(s->ratelimit);
 	hm_metrics_del(s->metrics);
 	free(s->gen_plots);
+	free(s->anchor_held);
 	hm_buf_free(&s->cert);
 	hm_buf_free(&s->anchor.vdf_proof);
 	hm_wipe(s->sign_sk, sizeof(s->sign_sk));

@@ -18,6 +18,7 @@
 #include "hypermesh/services.h"
 #include "hypermesh/trustchain.h"
 #include "hypermesh/trustchain_state.h"
+#include "hypermesh/vdf.h"
 
 /* The PoTime anchor operations made here point at. */
 struct svc_anchor {
@@ -27,10 +28,35 @@ struct svc_anchor {
 	struct hm_buf vdf_proof;
 };
 
+/* Why this node evaluates an anchor itself (services.c, "PoTime anchors"). */
+enum svc_vdf_why {
+	SVC_VDF_BOOTSTRAP,  /* no usable anchor at all (start, restart, long stall) */
+	SVC_VDF_DESIGNATED, /* this node is the anchor's designated evaluator */
+	SVC_VDF_FALLBACK,   /* the designated evaluator's anchor did not come in time */
+};
+
+/*
+ * An anchor from a peer for a block this node has not committed yet, held
+ * until it has (one per sending validator, so no peer can crowd out others).
+ */
+struct svc_anchor_held {
+	/* 1 + the highest anchor height this validator sent a VDF proof for that did
+	 * not verify: its anchors up to there are dropped unverified, so a peer
+	 * cannot make this node spend a VDF verification per message. */
+	uint64_t bad_vdf;
+	uint64_t logged; /* 1 + the height of the last refusal logged at warn level */
+	int used;
+	uint64_t height;
+	uint8_t hash[HM_PROOF_HASH_LEN];
+	uint8_t vdf_proof[HM_VDF_PROOF_LEN];
+};
+
 /* A VDF evaluation on the thread pool. */
 struct svc_vdf_job {
 	uv_work_t work;
 	struct hm_services *s;
+	enum svc_vdf_why why;
+	uint64_t started_ms;
 	uint64_t height;
 	uint8_t hash[HM_PROOF_HASH_LEN];
 	uint8_t input[HM_TIME_VDF_INPUT_LEN];
@@ -65,6 +91,15 @@ struct hm_services {
 	struct svc_anchor anchor;
 	struct svc_vdf_job *vdf_job; /* running, or NULL */
 	uint64_t vdf_iterations, anchor_window;
+	/* PoTime anchors: the blocks at multiples of anchor_interval (W/2). */
+	uint64_t anchor_interval, anchor_grace;
+	int anchors_live;      /* set by hm_services_start: not while blocks are re-applied */
+	uint64_t anchor_tried; /* 1 + the last anchor height this node evaluated; 0: none */
+	struct svc_anchor_held *anchor_held; /* one per validator */
+	uint64_t vdf_evaluations, anchors_adopted, anchors_refused, anchor_fallbacks;
+	struct hm_counter *m_vdf_evaluations, *m_anchors_adopted, *m_anchors_refused,
+	        *m_anchor_fallbacks;
+	struct hm_gauge *m_anchor_height;
 	struct hm_vdf_cache vdf_cache;
 	struct hm_stake_cache stake_cache; /* verified certificate chains (proofs.h) */
 	int stopping;
@@ -103,6 +138,10 @@ int svc_submit_op(struct hm_services *s, uint16_t type, const uint8_t *payload, 
 /* The four proofs of an operation against committed state now (no submission). */
 int svc_validate_now(struct hm_services *s, const uint8_t *tx, size_t len,
                      struct hm_proofs_result *res);
+
+/* The PoTime anchor in use and its counters (services.c), for GET /v1/status. */
+struct json_t;
+struct json_t *svc_anchor_status(struct hm_services *s);
 
 /* api.c */
 int svc_api_new(struct hm_services *s, char *err, size_t errlen);

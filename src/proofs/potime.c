@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "hypermesh/codec.h"
 #include "hypermesh/error.h"
 #include "hypermesh/sha3.h"
 #include "hypermesh/vdf.h"
@@ -86,11 +87,84 @@ static void cache_add(struct hm_vdf_cache *c, const uint8_t key[HM_PROOF_HASH_LE
 		c->used++;
 }
 
+int hm_time_vdf_verify_cached(struct hm_vdf_cache *cache,
+                              const uint8_t input[HM_TIME_VDF_INPUT_LEN], uint64_t iterations,
+                              const uint8_t *proof, size_t proof_len)
+{
+	uint8_t key[HM_PROOF_HASH_LEN];
+	int rc;
+
+	if (cache != NULL) {
+		cache_key(input, iterations, proof, proof_len, key);
+		if (cache_find(cache, key)) {
+			cache->hits++;
+			return HM_OK;
+		}
+		cache->misses++;
+	}
+	rc = hm_vdf_verify(input, HM_TIME_VDF_INPUT_LEN, iterations, proof, proof_len);
+	if (rc == HM_OK && cache != NULL)
+		cache_add(cache, key);
+	return rc;
+}
+
+/* ---- the anchor message validators share (docs/NODE.md, "PoTime anchors") ---- */
+
+int hm_time_anchor_encode(const struct hm_time_anchor *a, struct hm_buf *out)
+{
+	size_t mark = out->len;
+	int rc;
+
+	if (a->vdf_proof_len != HM_VDF_PROOF_LEN || a->vdf_iterations == 0 ||
+	    a->vdf_iterations > HM_VDF_ITERATIONS_MAX)
+		return HM_ERR_INVALID;
+	if ((rc = hm_put_u8(out, HM_TIME_ANCHOR_VERSION)) != HM_OK ||
+	    (rc = hm_put_u64(out, a->height)) != HM_OK ||
+	    (rc = hm_put_bytes(out, a->hash, HM_PROOF_HASH_LEN)) != HM_OK ||
+	    (rc = hm_put_u64(out, a->vdf_iterations)) != HM_OK ||
+	    (rc = hm_put_vec(out, 1, 0xffff, a->vdf_proof, a->vdf_proof_len)) != HM_OK)
+		hm_buf_truncate(out, mark);
+	return rc;
+}
+
+int hm_time_anchor_decode(struct hm_time_anchor *a, const uint8_t *p, size_t len)
+{
+	struct hm_reader rd;
+	uint8_t version;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	hm_reader_init(&rd, p, len);
+	if ((rc = hm_get_u8(&rd, &version)) != HM_OK)
+		return rc;
+	if (version != HM_TIME_ANCHOR_VERSION)
+		return HM_ERR_UNSUPPORTED;
+	if ((rc = hm_get_u64(&rd, &a->height)) != HM_OK ||
+	    (rc = hm_get_bytes(&rd, a->hash, HM_PROOF_HASH_LEN)) != HM_OK ||
+	    (rc = hm_get_u64(&rd, &a->vdf_iterations)) != HM_OK ||
+	    (rc = hm_get_vec(&rd, 1, 0xffff, &a->vdf_proof, &a->vdf_proof_len)) != HM_OK ||
+	    (rc = hm_reader_finish(&rd)) != HM_OK)
+		goto bad;
+	/* Every Wesolowski proof has one length; T is bounded like hm_vdf_eval's. */
+	if (a->vdf_proof_len != HM_VDF_PROOF_LEN) {
+		rc = HM_ERR_LENGTH;
+		goto bad;
+	}
+	if (a->vdf_iterations == 0 || a->vdf_iterations > HM_VDF_ITERATIONS_MAX) {
+		rc = HM_ERR_INVALID;
+		goto bad;
+	}
+	return HM_OK;
+bad:
+	memset(a, 0, sizeof(*a));
+	return rc;
+}
+
 int proofs_time_verify(const struct hm_proof_set *ps, const struct hm_envelope *env,
                        const struct hm_proofs_context *ctx, const struct hm_proof_params *params,
                        enum hm_proof_reason *reason)
 {
-	uint8_t input[HM_TIME_VDF_INPUT_LEN], key[HM_PROOF_HASH_LEN];
+	uint8_t input[HM_TIME_VDF_INPUT_LEN];
 	int rc;
 
 	if ((rc = proofs_anchor_check(ps, ctx, params, reason)) != HM_OK)
@@ -100,23 +174,13 @@ int proofs_time_verify(const struct hm_proof_set *ps, const struct hm_envelope *
 		return HM_ERR_VERIFY;
 	}
 	hm_time_vdf_input(env->chain_id, ps->anchor_hash, input);
-	if (ctx->vdf_cache != NULL) {
-		cache_key(input, ps->vdf_iterations, ps->vdf_proof, ps->vdf_proof_len, key);
-		if (cache_find(ctx->vdf_cache, key)) {
-			ctx->vdf_cache->hits++;
-			return HM_OK;
-		}
-		ctx->vdf_cache->misses++;
-	}
-	rc = hm_vdf_verify(input, sizeof(input), ps->vdf_iterations, ps->vdf_proof,
-	                   ps->vdf_proof_len);
+	rc = hm_time_vdf_verify_cached(ctx->vdf_cache, input, ps->vdf_iterations, ps->vdf_proof,
+	                               ps->vdf_proof_len);
 	if (rc == HM_ERR_NOMEM)
 		return rc;
 	if (rc != HM_OK) {
 		*reason = HM_PROOF_TIME_VDF;
 		return HM_ERR_VERIFY;
 	}
-	if (ctx->vdf_cache != NULL)
-		cache_add(ctx->vdf_cache, key);
 	return HM_OK;
 }
