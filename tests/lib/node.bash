@@ -6,7 +6,7 @@
 #           killed (-9) on exit, and $tmp removed, keeping the exit status.
 # start I   starts node I from $dn/nodeI/node.ini, appending to its test.log.
 dn="$tmp/dn"
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768+)
 declare -a pids=()
 
 cleanup() {

@@ -14,7 +14,7 @@ for tool in curl python3; do
 done
 
 dn="$tmp/dn"
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768+)
 declare -a pids=()
 lg=
 cleanup() {

@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib/cli.bash"
 command -v prlimit >/dev/null || { echo "prlimit (util-linux) is not installed" >&2; exit 77; }
 
 dn="$tmp/devnet"
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768+)
 pid=
 cleanup() {
   local rc=$?

@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib/cli.bash"
 command -v curl >/dev/null || { echo "skipped: curl is not installed" >&2; exit 77; }
 
 dn="$tmp/dn"
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768+)
 declare -a pids=()
 cleanup() {
   local rc=$? p
