@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib/cli.bash"
 
 dn="$tmp/devnet"
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768+)
 pid=
 cleanup() {
   local rc=$?

@@ -12,7 +12,7 @@ for tool in curl openssl python3; do
 done
 
 dn=$tmp/dn
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768+)
 pid=
 cleanup() {
   local rc=$?
