@@ -286,8 +286,9 @@ void hm_stoq_config_default(struct hm_stoq_config *cfg);
 /*
  * Opens an endpoint on loop: binds the UDP socket and makes the self-signed
  * certificate for cfg->identity. Returns HM_OK, HM_ERR_INVALID (missing
- * identity, unparsable bind address), HM_ERR_IO (bind failed, e.g. the port
- * is taken), HM_ERR_CRYPTO (GnuTLS refused the key or certificate), or
+ * identity, unparsable bind address, max_udp_payload neither 0 nor in
+ * HM_STOQ_UDP_PAYLOAD_MIN..MAX), HM_ERR_IO (bind failed, e.g. the port is
+ * taken), HM_ERR_CRYPTO (GnuTLS refused the key or certificate), or
  * HM_ERR_NOMEM. *out is set only on success.
  */
 int hm_stoq_endpoint_new(struct uv_loop_s *loop, const struct hm_stoq_config *cfg,

@@ -792,6 +792,9 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	if (loop == NULL || cfg == NULL || cfg->identity == NULL ||
 	    cfg->identity->alg != HM_KEY_ED25519 || cfg->max_connections == 0)
 		return HM_ERR_INVALID;
+	if (cfg->max_udp_payload != 0 && (cfg->max_udp_payload < HM_STOQ_UDP_PAYLOAD_MIN ||
+	                                  cfg->max_udp_payload > HM_STOQ_UDP_PAYLOAD_MAX))
+		return HM_ERR_INVALID;
 	family = parse_bind(cfg, &bind_addr);
 	if (family < 0)
 		return HM_ERR_INVALID;

@@ -210,6 +210,8 @@ static void config(struct world *w, struct hm_stoq_config *cfg, int server, int 
 	cfg->pq = pq_off ? HM_STOQ_PQ_OFF : HM_STOQ_PQ_REQUIRED;
 	cfg->bind_addr = "127.0.0.1";
 	cfg->disable_gso = cfg->disable_gro = g_plain_sockets;
+	/* Network-sized datagrams: the bound is per packet, and loopback's 64 KiB ones are few. */
+	cfg->max_udp_payload = 1452;
 	if (server) {
 		cfg->identity = &w->server_id;
 		cfg->accept = 1;

@@ -133,6 +133,9 @@ static void bulk_config(struct bulk *b, struct hm_stoq_config *cfg, int server, 
 	cfg->pq = pq_off ? HM_STOQ_PQ_OFF : HM_STOQ_PQ_REQUIRED;
 	cfg->disable_gso = no_gso;
 	cfg->disable_gro = no_gro;
+	/* Network-sized datagrams: many per GSO send and GRO batch (64 KiB ones: test_udp_payload).
+	 */
+	cfg->max_udp_payload = 1452;
 	cfg->bind_addr = "127.0.0.1";
 	if (server) {
 		cfg->identity = &b->server_id;

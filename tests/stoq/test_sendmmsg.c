@@ -245,6 +245,7 @@ static void world_init(struct world *w)
 		cfg.identity = &r->id;
 		cfg.port = 0;
 		cfg.bind_addr = "::1";
+		cfg.max_udp_payload = 1452; /* counts below are of network-sized datagrams */
 		cfg.accept = 1;
 		cfg.user = r;
 		cfg.callbacks.on_stream = rx_on_stream;
@@ -258,6 +259,7 @@ static void world_init(struct world *w)
 	cfg.identity = &w->sid;
 	cfg.port = 0;
 	cfg.bind_addr = "::1";
+	cfg.max_udp_payload = 1452;
 	cfg.user = w;
 	CHECK_ERR(hm_stoq_endpoint_new(&w->loop, &cfg, &w->sender), HM_OK);
 }
