@@ -848,14 +848,13 @@ static int conn_write(struct hm_stoq_conn *c, int *more)
 {
 	size_t quantum = ngtcp2_conn_get_send_quantum(c->qc) / c->tx_payload;
 	size_t gso_max = STOQ_GSO_MAX_BYTES / c->tx_payload; /* packets one GSO send takes */
-	int max_burst;
+	int max_burst, npkts = 0, n;
 
 	if (gso_max > STOQ_GSO_MAX_SEGS)
 		gso_max = STOQ_GSO_MAX_SEGS;
 	if (quantum > gso_max)
 		quantum = gso_max;
 	max_burst = quantum < 1 ? 1 : (int)quantum;
-	int npkts = 0, n;
 
 	*more = 0;
 	for (;;) {
