@@ -299,10 +299,12 @@ void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
 struct stoq_bcast_peer;
 
 /* path.c: the datagram size of a connection (docs/STOQ.md "Datagram size"). */
-int stoq_path_is_local(const struct sockaddr *addr);
 /* The route's MTU to addr less the IP and UDP headers; 0 if unknown. */
 size_t stoq_path_route_payload(const struct sockaddr *addr);
-/* A new connection's size: cfg.max_udp_payload, else the route's for a local peer, else 1452. */
+/*
+ * A new connection's size: cfg.max_udp_payload, else the route's for a peer
+ * on this host (loopback or an own address), else 1452.
+ */
 size_t stoq_path_initial_payload(const struct hm_stoq_endpoint *ep, const struct sockaddr *addr);
 /* EMSGSIZE for a datagram of `refused` bytes to `to`: connections there send smaller ones. */
 void stoq_path_too_big(struct hm_stoq_endpoint *ep, const struct sockaddr *to, socklen_t to_len,
