@@ -782,12 +782,24 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 	ngtcp2_path_storage ps;
 	ngtcp2_pkt_info pi;
 	ngtcp2_vec vec[MAX_STREAM_VECS];
+	size_t room = c->tx_payload;
 	int npkts = 0;
 
+	/*
+	 * Handshake datagrams stay network-sized until the handshake is
+	 * confirmed (a client then has dropped its Initial keys): without
+	 * payload shaping ngtcp2 pads a datagram carrying a client Initial to
+	 * the whole buffer (64 KiB on lo, measured), and a configured size the
+	 * path cannot carry would lose the handshake itself. The handshake is
+	 * a few packets; bulk data comes after it.
+	 */
+	if (room > STOQ_MAX_UDP_PAYLOAD &&
+	    !(ngtcp2_conn_get_handshake_completed(c->qc) && (c->is_server || c->confirmed)))
+		room = STOQ_MAX_UDP_PAYLOAD;
 	ngtcp2_path_storage_zero(&ps);
 	while (npkts < max_pkts) {
 		struct hm_stoq_stream *s = pick_stream(c);
-		uint8_t *buf = stoq_endpoint_batch_buf(ep, c->tx_payload);
+		uint8_t *buf = stoq_endpoint_batch_buf(ep, room);
 		uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
 		ngtcp2_ssize nwrite, datalen = -1;
 		int64_t sid = -1;
@@ -803,9 +815,8 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 			if (s->fin_queued && s->sent + total == s->queued)
 				flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
 		}
-		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, buf, c->tx_payload,
-		                                   &datalen, flags, sid, nvec ? vec : NULL, nvec,
-		                                   ts);
+		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, buf, room, &datalen, flags,
+		                                   sid, nvec ? vec : NULL, nvec, ts);
 		if (nwrite < 0) {
 			switch (nwrite) {
 			case NGTCP2_ERR_STREAM_DATA_BLOCKED:

@@ -32,12 +32,14 @@ struct pt {
 	size_t written, rx_len;
 	int ready, rx_fin, rx_bad;
 	/* results */
-	struct hm_stoq_stats client_stats;
+	struct hm_stoq_stats client_stats, server_stats;
 	size_t client_payload; /* hm_stoq_conn_max_udp_payload at the end */
 };
 
 /* 1: both endpoints send packet by packet and read with libuv's reader (GSO and GRO off). */
 static int pt_plain_sockets;
+/* 1: stop once the connection is ready (the handshake alone; nothing is sent). */
+static int pt_handshake_only;
 
 static uint8_t pt_byte(size_t i)
 {
@@ -161,6 +163,10 @@ static int pt_transfer(struct pt *p, size_t client_payload, size_t server_payloa
 	CHECK(pt_run(p, &p->ready, 10000));
 	if (!p->ready)
 		goto out;
+	if (pt_handshake_only) {
+		ok = 1;
+		goto stats;
+	}
 	CHECK_ERR(hm_stoq_stream_open(p->conn, 1, &txcb, p, &p->tx), HM_OK);
 	if (p->tx == NULL)
 		goto out;
@@ -169,8 +175,10 @@ static int pt_transfer(struct pt *p, size_t client_payload, size_t server_payloa
 	CHECK_EQ(p->rx_len, PT_SIZE);
 	CHECK(!p->rx_bad);
 	ok = p->rx_fin && p->rx_len == PT_SIZE && !p->rx_bad;
+stats:
 	p->client_payload = hm_stoq_conn_max_udp_payload(p->conn);
 	hm_stoq_endpoint_stats(p->client, &p->client_stats);
+	hm_stoq_endpoint_stats(p->server, &p->server_stats);
 out:
 	hm_stoq_endpoint_close(p->client);
 	hm_stoq_endpoint_close(p->server);

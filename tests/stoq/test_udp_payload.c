@@ -52,6 +52,29 @@ static void test_loopback_large_without_gso_gro(void)
 	CHECK(p.client_stats.tx_datagrams < PT_SIZE / NETWORK_PAYLOAD / 4);
 }
 
+/*
+ * The handshake keeps to network-sized datagrams on loopback too: without
+ * payload shaping ngtcp2 would pad the datagrams carrying the client's
+ * Initial to the whole 65507 bytes (as it did before this was fixed). After
+ * confirmation the PQ step's messages (ML-KEM, ML-DSA: up to ~9 KB) leave
+ * in datagrams of their own size, well under that.
+ */
+static void test_handshake_datagrams_network_sized(void)
+{
+	struct pt p;
+
+	pt_handshake_only = 1;
+	CHECK(pt_transfer(&p, 0, 0));
+	pt_handshake_only = 0;
+	printf("handshake on loopback: largest datagram client %llu, server %llu\n",
+	       (unsigned long long)p.client_stats.tx_max_datagram,
+	       (unsigned long long)p.server_stats.tx_max_datagram);
+	CHECK(p.client_payload > 16384); /* chosen for what follows */
+	CHECK(p.client_stats.tx_max_datagram >= 1200);
+	CHECK(p.client_stats.tx_max_datagram < 16384);
+	CHECK(p.server_stats.tx_max_datagram < 16384);
+}
+
 /* Configured: the sender keeps to the size it was given, on loopback too. */
 static void test_configured_size_is_kept(void)
 {
@@ -195,4 +218,5 @@ static void test_bad_sizes_refused(void)
 }
 
 TEST_MAIN(test_loopback_uses_large_datagrams, test_loopback_large_without_gso_gro,
-          test_configured_size_is_kept, test_choice_by_peer, test_bad_sizes_refused)
+          test_handshake_datagrams_network_sized, test_configured_size_is_kept, test_choice_by_peer,
+          test_bad_sizes_refused)
