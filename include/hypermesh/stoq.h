@@ -261,7 +261,24 @@ struct hm_stoq_config {
 	 * the chain: HM_ERR_VERIFY, HM_STOQ_CHAIN_REVOKED. NULL: no check.
 	 */
 	int (*cert_revoked)(const uint8_t *serial, size_t serial_len, int depth, void *user);
+
+	/* ---- datagram size (appended; docs/STOQ.md "Datagram size") ---- */
+	/*
+	 * Largest UDP payload this endpoint sends, HM_STOQ_UDP_PAYLOAD_MIN..
+	 * HM_STOQ_UDP_PAYLOAD_MAX, for operators who know their path (jumbo
+	 * frames: 8972 under a 9000-byte MTU). 0 (the default) = automatic: a
+	 * peer on this host (a loopback address or one of the host's own)
+	 * gets datagrams as large as the route's MTU allows (lo: 65507 bytes
+	 * over IPv4, 65488 over IPv6), any other peer 1452 bytes with ngtcp2's
+	 * path MTU discovery. Datagrams leave with DF set: a size the path
+	 * cannot carry fails at the sender (EMSGSIZE), and the connection then
+	 * falls back to what the route allows, never to IP fragmentation.
+	 */
+	size_t max_udp_payload;
 };
+
+#define HM_STOQ_UDP_PAYLOAD_MIN 1200  /* QUIC's minimum (RFC 9000 §14) */
+#define HM_STOQ_UDP_PAYLOAD_MAX 65527 /* the largest UDP payload QUIC allows */
 
 /* Fills cfg with the defaults (port 9292, dual stack, 30 s idle, 16 streams...). */
 void hm_stoq_config_default(struct hm_stoq_config *cfg);
@@ -269,8 +286,9 @@ void hm_stoq_config_default(struct hm_stoq_config *cfg);
 /*
  * Opens an endpoint on loop: binds the UDP socket and makes the self-signed
  * certificate for cfg->identity. Returns HM_OK, HM_ERR_INVALID (missing
- * identity, unparsable bind address), HM_ERR_IO (bind failed, e.g. the port
- * is taken), HM_ERR_CRYPTO (GnuTLS refused the key or certificate), or
+ * identity, unparsable bind address, max_udp_payload neither 0 nor in
+ * HM_STOQ_UDP_PAYLOAD_MIN..MAX), HM_ERR_IO (bind failed, e.g. the port is
+ * taken), HM_ERR_CRYPTO (GnuTLS refused the key or certificate), or
  * HM_ERR_NOMEM. *out is set only on success.
  */
 int hm_stoq_endpoint_new(struct uv_loop_s *loop, const struct hm_stoq_config *cfg,
@@ -300,6 +318,13 @@ struct hm_stoq_stats {
 	 */
 	uint64_t chain_verifications;
 	uint64_t chain_cache_hits;
+	/* Largest UDP payload sent, in bytes (datagram size actually used). */
+	uint64_t tx_max_datagram;
+	/*
+	 * Sends the kernel refused as larger than the path's MTU (EMSGSIZE);
+	 * each lowers the connection's datagram size (docs/STOQ.md).
+	 */
+	uint64_t tx_too_big;
 };
 
 void hm_stoq_endpoint_stats(const struct hm_stoq_endpoint *ep, struct hm_stoq_stats *st);
@@ -375,6 +400,12 @@ int hm_stoq_conn_is_certified(const struct hm_stoq_conn *c);
 /* The authenticated peer's node id. HM_OK, or HM_ERR_INVALID before on_ready. */
 int hm_stoq_conn_peer_id(const struct hm_stoq_conn *c, uint8_t out[HM_NODE_ID_LEN]);
 int hm_stoq_conn_is_ready(const struct hm_stoq_conn *c);
+/*
+ * The largest UDP payload c sends now: chosen when it was made
+ * (cfg.max_udp_payload or the automatic choice), lowered if the path
+ * refused it. 0 for NULL.
+ */
+size_t hm_stoq_conn_max_udp_payload(const struct hm_stoq_conn *c);
 void *hm_stoq_conn_user(const struct hm_stoq_conn *c);
 void hm_stoq_conn_set_user(struct hm_stoq_conn *c, void *user);
 struct hm_stoq_endpoint *hm_stoq_conn_endpoint(const struct hm_stoq_conn *c);

@@ -29,6 +29,7 @@ struct stoq_opts {
 	int have_port;
 	int pq_off, have_pq, allow_classical;
 	const char *cert_chain, *trust_root; /* TrustChain identity files */
+	uint64_t max_udp_payload;            /* 0: automatic */
 	char target[64];                     /* ping HOST[:PORT], the host part */
 };
 
@@ -212,6 +213,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		{ "allow-classical", no_argument, NULL, 'c' },
 		{ "cert-chain", required_argument, NULL, 'C' },
 		{ "trust-root", required_argument, NULL, 'R' },
+		{ "max-udp-payload", required_argument, NULL, 'U' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -266,6 +268,17 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 			break;
 		case 'R':
 			o->trust_root = optarg;
+			break;
+		case 'U':
+			rc = cli_option_number(cmd, "--max-udp-payload", optarg, 0,
+			                       HM_STOQ_UDP_PAYLOAD_MAX, &o->max_udp_payload);
+			if (rc == CLI_OK && o->max_udp_payload != 0 &&
+			    o->max_udp_payload < HM_STOQ_UDP_PAYLOAD_MIN)
+				rc = cli_usage_error(cmd,
+				                     "--max-udp-payload must be 0 (automatic) or "
+				                     "%d..%d, not %s",
+				                     HM_STOQ_UDP_PAYLOAD_MIN,
+				                     HM_STOQ_UDP_PAYLOAD_MAX, optarg);
 			break;
 		default:
 			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
@@ -362,6 +375,7 @@ static int state_open(struct stoq_state *st, const struct stoq_opts *o, struct h
 	if (o->pq_off)
 		cfg->pq = HM_STOQ_PQ_OFF;
 	cfg->allow_classical = o->allow_classical;
+	cfg->max_udp_payload = (size_t)o->max_udp_payload;
 	cfg->bind_addr = o->bind;
 	cfg->user = st;
 	if (o->idle_ms > 0)
@@ -404,7 +418,7 @@ static int stoq_serve(const struct cli_command *cmd, int argc, char **argv)
 		return cli_usage_error(cmd,
 		                       "serve takes --key, --bind, --port, --max-calls, "
 		                       "--idle-timeout, --pq, --allow-classical, --cert-chain, "
-		                       "--trust-root");
+		                       "--trust-root, --max-udp-payload");
 	if (o.allow_classical && o.pq_off)
 		return cli_usage_error(cmd, "--allow-classical needs --pq on");
 	hm_stoq_config_default(&cfg);
@@ -527,7 +541,8 @@ const struct cli_command cli_cmd_stoq = {
 	        "                           --peer-id HEX [--bind ADDR] [--size BYTES] [--count "
 	        "N]\n"
 	        "                           [--pq on|off]\n"
-	        "       (both also take [--cert-chain FILE] [--trust-root FILE])\n"
+	        "       (both also take [--cert-chain FILE] [--trust-root FILE]\n"
+	        "        [--max-udp-payload N])\n"
 	        "       hypermesh stoq recv --key FILE [--bind ADDR] [--port N] [--out FILE]\n"
 	        "                           [--count N] [--timeout MS] [--pq on|off] "
 	        "[--allow-classical]\n"
@@ -563,6 +578,9 @@ const struct cli_command cli_cmd_stoq = {
 	        "      --cert-chain FILE  present this TrustChain chain (PEM, leaf first; the\n"
 	        "                         leaf must certify --key) instead of a self-signed one\n"
 	        "      --trust-root FILE  require the peer's chain to lead to this root\n"
+	        "      --max-udp-payload N  serve/ping: largest UDP payload sent, 1200..65527\n"
+	        "                         (default 0: automatic, the route's MTU to a peer on\n"
+	        "                         this host, 1452 to others)\n"
 	        "      --file PATH        send: the file to send (at most 1 GiB)\n"
 	        "      --out FILE         recv: store what arrives (appended, in order)\n"
 	        "      --count N          recv: exit after N transfers\n"

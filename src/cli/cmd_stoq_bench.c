@@ -60,6 +60,7 @@ struct bench_opts {
 	int have_mode;
 	enum hm_stoq_pq_mode pq;
 	int no_gso;
+	uint64_t max_udp_payload; /* 0: automatic */
 };
 
 /* One bulk transfer being sent by the server: a unidirectional stream. */
@@ -126,6 +127,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		{ "mode", required_argument, NULL, 'm' },
 		{ "pq", required_argument, NULL, 'q' },
 		{ "no-gso", no_argument, NULL, 'G' },
+		{ "max-udp-payload", required_argument, NULL, 'U' },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -182,6 +184,17 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 		case 'G':
 			o->no_gso = 1;
 			break;
+		case 'U':
+			rc = cli_option_number(cmd, "--max-udp-payload", optarg, 0,
+			                       HM_STOQ_UDP_PAYLOAD_MAX, &o->max_udp_payload);
+			if (rc == CLI_OK && o->max_udp_payload != 0 &&
+			    o->max_udp_payload < HM_STOQ_UDP_PAYLOAD_MIN)
+				rc = cli_usage_error(cmd,
+				                     "--max-udp-payload must be 0 (automatic) or "
+				                     "%d..%d, not %s",
+				                     HM_STOQ_UDP_PAYLOAD_MIN,
+				                     HM_STOQ_UDP_PAYLOAD_MAX, optarg);
+			break;
 		default:
 			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
 				return stop ? -1 : rc;
@@ -197,7 +210,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	if (o->serve &&
 	    (o->out != NULL || o->have_size || o->have_mode || o->count != 0 || o->peer_id != NULL))
 		return cli_usage_error(cmd, "--serve takes --key, --bind, --port, --file, --pq, "
-		                            "--no-gso");
+		                            "--no-gso, --max-udp-payload");
 	if (!o->serve && o->file != NULL)
 		return cli_usage_error(cmd, "--file only applies to --serve");
 	if (o->connect != NULL && o->peer_id == NULL)
@@ -441,6 +454,7 @@ static void bench_config(const struct bench *b, struct hm_stoq_config *cfg, int 
 	cfg->user = (void *)b;
 	cfg->pq = pq;
 	cfg->disable_gso = b->o->no_gso;
+	cfg->max_udp_payload = (size_t)b->o->max_udp_payload;
 	cfg->port = 0;
 	if (server) {
 		cfg->accept = 1;
@@ -546,6 +560,20 @@ static const char *pq_name(enum hm_stoq_pq_mode pq)
 	return pq == HM_STOQ_PQ_OFF ? "off" : "on";
 }
 
+/*
+ * The datagram sizes of the transfer: this side's choice for the connection
+ * (the sender's is the same: one rule for both ends) and what arrived here.
+ */
+static void print_datagrams(const struct bench *b)
+{
+	struct hm_stoq_stats st;
+
+	hm_stoq_endpoint_stats(b->client, &st);
+	printf("max_udp_payload: %zu\n", hm_stoq_conn_max_udp_payload(b->conn));
+	printf("rx_datagrams: %" PRIu64 " (average %" PRIu64 " bytes)\n", st.rx_datagrams,
+	       st.rx_datagrams != 0 ? st.rx_bytes / st.rx_datagrams : 0);
+}
+
 /* ---- the measurements ------------------------------------------------------ */
 
 static int run_bulk(struct bench *b, uint64_t size)
@@ -589,6 +617,7 @@ static int run_bulk(struct bench *b, uint64_t size)
 	printf("bulk: %" PRIu64 " bytes in %.3f s, pq %s, %s\n", b->received, secs,
 	       pq_name(b->o->pq), b->o->connect != NULL ? "two processes" : "one process");
 	printf("bulk_gbit_per_s: %.3f\n", (double)b->received * 8 / secs / 1e9);
+	print_datagrams(b);
 	disconnect(b);
 	return CLI_OK;
 }
@@ -804,8 +833,10 @@ static const struct cli_command bench_cmd = {
 	.summary = "STOQ throughput, handshakes and RPC round trips",
 	.usage = "usage: hypermesh stoq bench [--mode all|bulk|handshake|rpc] [--size BYTES]\n"
 	         "                            [--count N] [--pq on|off] [--no-gso]\n"
+	         "                            [--max-udp-payload N]\n"
 	         "       hypermesh stoq bench --serve [--key FILE] [--bind ADDR] [--port N]\n"
 	         "                            [--file PATH] [--pq on|off] [--no-gso]\n"
+	         "                            [--max-udp-payload N]\n"
 	         "       hypermesh stoq bench --connect HOST --peer-id HEX [--port N]\n"
 	         "                            [--mode ...] [--size BYTES] [--out PATH] [--pq "
 	         "on|off]\n"
@@ -828,6 +859,9 @@ static const struct cli_command bench_cmd = {
 	         "      --count N          handshakes (rpc: 10 x N calls)\n"
 	         "      --pq on|off        the post-quantum layer (default on; both ends alike)\n"
 	         "      --no-gso           send packet by packet (no UDP_SEGMENT)\n"
+	         "      --max-udp-payload N  largest UDP payload sent, 1200..65527 (default 0:\n"
+	         "                         automatic: the route's MTU to a peer on this\n"
+	         "                         host, 1452 to others)\n"
 	         "      --serve            run the server side only\n"
 	         "      --connect HOST     run the client side against HOST (numeric address)\n"
 	         "      --peer-id HEX      the server's node id (from its 'node_id:' line)\n"

@@ -351,15 +351,28 @@ __attribute__((format(printf, 2, 3))) static void ngtcp2_trace(void *user, const
 	fputc('\n', stderr);
 }
 
-static void conn_settings(const struct hm_stoq_endpoint *ep, ngtcp2_settings *s,
+static void conn_settings(const struct hm_stoq_conn *c, ngtcp2_settings *s,
                           ngtcp2_transport_params *p)
 {
-	const struct hm_stoq_config *cfg = &ep->cfg;
+	const struct hm_stoq_config *cfg = &c->ep->cfg;
 
 	ngtcp2_settings_default(s);
 	s->initial_ts = hm_clock_mono_ns();
 	s->handshake_timeout = cfg->handshake_timeout_ms * NGTCP2_MILLISECONDS;
-	s->max_tx_udp_payload_size = STOQ_MAX_UDP_PAYLOAD;
+	s->max_tx_udp_payload_size = c->tx_payload;
+	/*
+	 * Datagrams over 1452 bytes (a peer on this host, or a size the
+	 * operator configured): ngtcp2 0.12 would otherwise keep to 1200 until
+	 * its path MTU discovery, which probes no size above 1452, confirmed
+	 * more. The packet size is then the least of our buffer (c->tx_payload,
+	 * lowered if the path refuses it), this setting and the peer's
+	 * max_udp_payload_size transport parameter (ngtcp2's default, 65527,
+	 * is what we advertise). Probing is pointless on such a path.
+	 */
+	if (c->tx_payload > STOQ_MAX_UDP_PAYLOAD) {
+		s->no_tx_udp_payload_size_shaping = 1;
+		s->no_pmtud = 1;
+	}
 	/*
 	 * Window auto-tuning: a receive window that is used up within about
 	 * two round trips grows (up to these), so a bulk stream is not held
@@ -453,7 +466,8 @@ int stoq_conn_new_server(struct hm_stoq_endpoint *ep, const ngtcp2_pkt_hd *hd,
 	rc = stoq_tls_session_new(c);
 	if (rc != HM_OK)
 		goto fail;
-	conn_settings(ep, &settings, &params);
+	c->tx_payload = stoq_path_initial_payload(ep, remote);
+	conn_settings(c, &settings, &params);
 	params.original_dcid = odcid != NULL ? *odcid : hd->dcid;
 	if (odcid != NULL) {
 		/* After a Retry the client addresses us by the Retry's source id. */
@@ -549,7 +563,8 @@ int hm_stoq_connect_pq(struct hm_stoq_endpoint *ep, const char *host, uint16_t p
 	rc = stoq_tls_session_new(c);
 	if (rc != HM_OK)
 		goto fail;
-	conn_settings(ep, &settings, &params);
+	c->tx_payload = stoq_path_initial_payload(ep, (const struct sockaddr *)&remote);
+	conn_settings(c, &settings, &params);
 	scid.datalen = STOQ_CID_LEN;
 	stoq_rand(scid.data, scid.datalen);
 	dcid.datalen = 18;
@@ -767,12 +782,24 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 	ngtcp2_path_storage ps;
 	ngtcp2_pkt_info pi;
 	ngtcp2_vec vec[MAX_STREAM_VECS];
+	size_t room = c->tx_payload;
 	int npkts = 0;
 
+	/*
+	 * Handshake datagrams stay network-sized until the handshake is
+	 * confirmed (a client then has dropped its Initial keys): without
+	 * payload shaping ngtcp2 pads a datagram carrying a client Initial to
+	 * the whole buffer (64 KiB on lo, measured), and a configured size the
+	 * path cannot carry would lose the handshake itself. The handshake is
+	 * a few packets; bulk data comes after it.
+	 */
+	if (room > STOQ_MAX_UDP_PAYLOAD &&
+	    !(ngtcp2_conn_get_handshake_completed(c->qc) && (c->is_server || c->confirmed)))
+		room = STOQ_MAX_UDP_PAYLOAD;
 	ngtcp2_path_storage_zero(&ps);
 	while (npkts < max_pkts) {
 		struct hm_stoq_stream *s = pick_stream(c);
-		uint8_t *buf = stoq_endpoint_batch_buf(ep);
+		uint8_t *buf = stoq_endpoint_batch_buf(ep, room);
 		uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
 		ngtcp2_ssize nwrite, datalen = -1;
 		int64_t sid = -1;
@@ -788,9 +815,8 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
 			if (s->fin_queued && s->sent + total == s->queued)
 				flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
 		}
-		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, buf, STOQ_MAX_UDP_PAYLOAD,
-		                                   &datalen, flags, sid, nvec ? vec : NULL, nvec,
-		                                   ts);
+		nwrite = ngtcp2_conn_writev_stream(c->qc, &ps.path, &pi, buf, room, &datalen, flags,
+		                                   sid, nvec ? vec : NULL, nvec, ts);
 		if (nwrite < 0) {
 			switch (nwrite) {
 			case NGTCP2_ERR_STREAM_DATA_BLOCKED:
@@ -831,11 +857,15 @@ static int conn_write_burst(struct hm_stoq_conn *c, ngtcp2_tstamp ts, int max_pk
  */
 static int conn_write(struct hm_stoq_conn *c, int *more)
 {
-	size_t quantum = ngtcp2_conn_get_send_quantum(c->qc) / STOQ_MAX_UDP_PAYLOAD;
-	int max_burst = quantum < 1                   ? 1
-	                : quantum > STOQ_GSO_MAX_SEGS ? STOQ_GSO_MAX_SEGS
-	                                              : (int)quantum;
-	int npkts = 0, n;
+	size_t quantum = ngtcp2_conn_get_send_quantum(c->qc) / c->tx_payload;
+	size_t gso_max = STOQ_GSO_MAX_BYTES / c->tx_payload; /* packets one GSO send takes */
+	int max_burst, npkts = 0, n;
+
+	if (gso_max > STOQ_GSO_MAX_SEGS)
+		gso_max = STOQ_GSO_MAX_SEGS;
+	if (quantum > gso_max)
+		quantum = gso_max;
+	max_burst = quantum < 1 ? 1 : (int)quantum;
 
 	*more = 0;
 	for (;;) {
@@ -1052,6 +1082,11 @@ int hm_stoq_conn_peer_id(const struct hm_stoq_conn *c, uint8_t out[HM_NODE_ID_LE
 int hm_stoq_conn_is_ready(const struct hm_stoq_conn *c)
 {
 	return c != NULL && c->ready && !c->closed && !c->close_requested;
+}
+
+size_t hm_stoq_conn_max_udp_payload(const struct hm_stoq_conn *c)
+{
+	return c != NULL ? c->tx_payload : 0;
 }
 
 void *hm_stoq_conn_user(const struct hm_stoq_conn *c)

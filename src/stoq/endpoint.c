@@ -132,14 +132,14 @@ void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, co
 	ngtcp2_path to;
 	uint8_t *buf;
 
-	if (ep->udp_close_started || len == 0 || len > STOQ_MAX_UDP_PAYLOAD)
+	if (ep->udp_close_started || len == 0 || len > HM_STOQ_UDP_PAYLOAD_MAX)
 		return;
 	/* Callers set only the address; its length follows from the family. */
 	memset(&to, 0, sizeof(to));
 	to.remote.addr = path->remote.addr;
 	to.remote.addrlen = path->remote.addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 	                                                             : sizeof(struct sockaddr_in);
-	buf = stoq_endpoint_batch_buf(ep);
+	buf = stoq_endpoint_batch_buf(ep, len);
 	if (buf == NULL)
 		return; /* the socket is full: loss recovery, or the peer's timeout, covers it */
 	memcpy(buf, pkt, len);
@@ -159,6 +159,8 @@ static void send_segments(struct hm_stoq_endpoint *ep, int fd, const struct stoq
 		           m->to_len) >= 0) {
 			ep->stats.tx_bytes += n;
 			ep->stats.tx_datagrams++;
+			if (n > ep->stats.tx_max_datagram)
+				ep->stats.tx_max_datagram = n;
 		}
 	}
 }
@@ -281,6 +283,8 @@ void stoq_endpoint_tx_send(struct hm_stoq_endpoint *ep)
 			for (i = done; i < done + (size_t)n; i++) {
 				ep->stats.tx_bytes += ep->tx_msgs[i].len;
 				ep->stats.tx_datagrams += ep->tx_msgs[i].segs;
+				if (ep->tx_msgs[i].seg > ep->stats.tx_max_datagram)
+					ep->stats.tx_max_datagram = ep->tx_msgs[i].seg;
 			}
 			done += (size_t)n;
 			continue;
@@ -291,7 +295,11 @@ void stoq_endpoint_tx_send(struct hm_stoq_endpoint *ep)
 			tx_wait_writable(ep, done);
 			return;
 		}
-		if (ep->tx_msgs[done].segs > 1 && errno != ENOBUFS) {
+		if (errno == EMSGSIZE) {
+			/* Over the path's MTU (DF is set): the connection sends smaller ones. */
+			stoq_path_too_big(ep, (const struct sockaddr *)&ep->tx_msgs[done].to,
+			                  ep->tx_msgs[done].to_len, ep->tx_msgs[done].seg);
+		} else if (ep->tx_msgs[done].segs > 1 && errno != ENOBUFS) {
 			hm_log(HM_LOG_DEBUG, "stoq", "UDP GSO refused, sending packet by packet",
 			       HM_LOG_STR("error", strerror(errno)));
 			ep->gso = 0;
@@ -320,16 +328,16 @@ void stoq_endpoint_tx_release(struct hm_stoq_endpoint *ep)
 		stoq_endpoint_tx_send(ep);
 }
 
-uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep)
+uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep, size_t need)
 {
 	/* The socket is full: writers stop until it drains (on_tx_writable kicks them). */
 	if (ep->tx_blocked)
 		return NULL;
 	/* Room for one more packet, in the last message or a new one. */
-	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
+	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < need)
 		stoq_endpoint_tx_send(ep);
 	/* Still full: the send above found the socket full. */
-	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < STOQ_MAX_UDP_PAYLOAD)
+	if (ep->tx_nmsgs == STOQ_TX_MSGS || STOQ_TX_BUF - ep->tx_len < need)
 		return NULL;
 	return ep->tx_buf + ep->tx_len;
 }
@@ -346,7 +354,7 @@ void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *
 	 * after (stoq_endpoint_batch_buf left room for the slot).
 	 */
 	if (m != NULL && ep->gso && m->segs < STOQ_GSO_MAX_SEGS && len <= m->seg &&
-	    m->len % m->seg == 0 && to_len == m->to_len &&
+	    m->len + len <= STOQ_GSO_MAX_BYTES && m->len % m->seg == 0 && to_len == m->to_len &&
 	    memcmp(&m->to, path->remote.addr, to_len) == 0) {
 		m->len += len;
 		m->segs++;
@@ -784,6 +792,9 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 	if (loop == NULL || cfg == NULL || cfg->identity == NULL ||
 	    cfg->identity->alg != HM_KEY_ED25519 || cfg->max_connections == 0)
 		return HM_ERR_INVALID;
+	if (cfg->max_udp_payload != 0 && (cfg->max_udp_payload < HM_STOQ_UDP_PAYLOAD_MIN ||
+	                                  cfg->max_udp_payload > HM_STOQ_UDP_PAYLOAD_MAX))
+		return HM_ERR_INVALID;
 	family = parse_bind(cfg, &bind_addr);
 	if (family < 0)
 		return HM_ERR_INVALID;
@@ -843,6 +854,7 @@ int hm_stoq_endpoint_new(uv_loop_t *loop, const struct hm_stoq_config *cfg,
 
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		stoq_path_socket_setup(fd, family);
 	}
 	/* No timerfd (or no poll handle for it) leaves millisecond timers: slower, not wrong. */
 	ep->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -23,14 +23,20 @@
 /* Flow-control windows grow up to these (ngtcp2 auto-tuning, conn.c). */
 #define STOQ_MAX_STREAM_WINDOW     ((uint64_t)16 << 20)
 #define STOQ_MAX_CONN_WINDOW       ((uint64_t)24 << 20)
-#define STOQ_GSO_MAX_SEGS          40 /* 40 x 1452 bytes fit one 64 KiB UDP send */
+/*
+ * One UDP_SEGMENT (GSO) send carries at most 64 segments (the kernel's
+ * UDP_MAX_SEGMENTS) and, with its headers, one 64 KiB IP packet: 44 x 1452,
+ * 3 x 16 KiB, or a single datagram over 32 KiB.
+ */
+#define STOQ_GSO_MAX_SEGS          64
+#define STOQ_GSO_MAX_BYTES         64000
 /*
  * One sendmmsg carries up to STOQ_TX_MSGS messages (GSO batches, each to
  * one address) from up to STOQ_TX_BUF bytes: a server answering many
  * connections, or a broadcast, makes one system call per pass.
  */
 #define STOQ_TX_MSGS               32
-#define STOQ_TX_BUF                (8 * STOQ_GSO_MAX_SEGS * STOQ_MAX_UDP_PAYLOAD)
+#define STOQ_TX_BUF                (8 * STOQ_GSO_MAX_BYTES)
 #define STOQ_STATIC_SECRET_LEN     32
 #define STOQ_RETRY_TOKEN_TIMEOUT_S 10
 #define STOQ_RESET_MAX_LEN         43  /* bytes of a stateless reset we send, at most */
@@ -99,6 +105,7 @@ struct hm_stoq_conn {
 	ngtcp2_path_storage ps;
 	uv_timer_t timer;
 	uint64_t fine_expiry_ns; /* a sub-millisecond wake-up queued on the endpoint's timerfd */
+	size_t tx_payload;       /* largest UDP payload we send on this path now (path.c) */
 	struct hm_stoq_conn *rx_next; /* in ep->rx_pending */
 	int rx_pending;               /* read packets of this receive batch, not yet processed */
 	int is_server;
@@ -291,19 +298,33 @@ void stoq_rpc_flush_pending(struct hm_stoq_conn *c);
 void stoq_rpc_conn_closed(struct hm_stoq_conn *c);
 struct stoq_bcast_peer;
 
+/* path.c: the datagram size of a connection (docs/STOQ.md "Datagram size"). */
+/* The route's MTU to addr less the IP and UDP headers; 0 if unknown. */
+size_t stoq_path_route_payload(const struct sockaddr *addr);
+/*
+ * A new connection's size: cfg.max_udp_payload, else the route's for a peer
+ * on this host (loopback or an own address), else 1452.
+ */
+size_t stoq_path_initial_payload(const struct hm_stoq_endpoint *ep, const struct sockaddr *addr);
+/* EMSGSIZE for a datagram of `refused` bytes to `to`: connections there send smaller ones. */
+void stoq_path_too_big(struct hm_stoq_endpoint *ep, const struct sockaddr *to, socklen_t to_len,
+                       size_t refused);
+/* Sets DF on the endpoint's socket (IP_PMTUDISC_DO). */
+void stoq_path_socket_setup(int fd, int family);
+
 /* endpoint.c */
 void stoq_endpoint_send(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, const uint8_t *pkt,
                         size_t len);
 /*
  * Packets of a burst are written straight into the endpoint's GSO batch:
  * stoq_endpoint_batch_buf gives where the next packet (up to
- * STOQ_MAX_UDP_PAYLOAD bytes) goes, or NULL while the socket is full
+ * need bytes) goes, or NULL while the socket is full
  * (ep->tx_blocked: stop writing; every connection is kicked once it drains),
  * stoq_endpoint_batch_commit adds the len bytes written there for path. Packets to one destination
  * of equal size (the last may be shorter) leave in one GSO send. stoq_endpoint_flush sends what is
  * queued; call it at the end of every burst.
  */
-uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep);
+uint8_t *stoq_endpoint_batch_buf(struct hm_stoq_endpoint *ep, size_t need);
 void stoq_endpoint_batch_commit(struct hm_stoq_endpoint *ep, const ngtcp2_path *path, size_t len);
 void stoq_endpoint_flush(struct hm_stoq_endpoint *ep);
 /* Sends the queue now (stoq_endpoint_flush outside a write pass). */

@@ -29,6 +29,11 @@ expect 1 "$hm" stoq bench --serve --size 10
 expect 1 "$hm" stoq bench --out "$tmp/x" --mode rpc
 expect 1 "$hm" stoq bench extra
 [[ -e $tmp/x ]] && fail "a refused command created its --out file"
+expect 1 "$hm" stoq bench --max-udp-payload 1199
+expect_one_error_line
+contains "$err" "1200..65527"
+expect 1 "$hm" stoq bench --max-udp-payload 65528
+expect 1 "$hm" stoq bench --max-udp-payload 9k
 expect 0 "$hm" stoq bench --help
 contains "$out" "usage: hypermesh stoq bench"
 
@@ -42,6 +47,12 @@ contains "$out" "rpc: 20 echo calls of 64 bytes"
 expect 0 "$hm" stoq bench --mode bulk --size 3000000 --pq off
 contains "$out" "bulk: 3000000 bytes"
 contains "$out" "bulk_gbit_per_s:"
+# Loopback: datagrams as large as lo allows (65507 bytes over IPv4 at lo's usual MTU of
+# 65536), far over a network's 1452; or the size given.
+size=$(printf '%s\n' "$out" | awk '/^max_udp_payload:/ {print $2}')
+[[ -n $size ]] && ((size > 1452)) || fail "loopback bulk used ${size:-no} max_udp_payload, want > 1452"
+expect 0 "$hm" stoq bench --mode bulk --size 3000000 --max-udp-payload 1452
+contains "$out" "max_udp_payload: 1452"
 # --size 0 means "the server's whole file"; a server without one sends nothing: exit 2.
 expect 2 "$hm" stoq bench --mode bulk --size 0
 expect_one_error_line

@@ -85,6 +85,13 @@ expect 1 "${ping[@]}" ":$pqport"
 expect_one_error_line
 expect 1 "$hm" stoq serve --key "$tmp/server.key" --allow-classical --pq off
 expect_one_error_line
+# --max-udp-payload: 0 or 1200..65527; anything else is a usage error.
+expect 1 "$hm" stoq serve --key "$tmp/server.key" --max-udp-payload 1000
+expect_one_error_line
+expect 1 "${ping[@]}" "[::1]:$pqport" --max-udp-payload x
+expect_one_error_line
+expect 0 "${ping[@]}" "[::1]:$pqport" --max-udp-payload 1452 --size 20000
+contains "$out" "pq: on"
 
 # TrustChain options: unusable files are runtime errors; a server that wants
 # chains refuses a self-signed client.

@@ -44,6 +44,7 @@ static inline void fleet_receiver_open(uv_loop_t *loop, struct fleet_receiver *r
 	cfg.identity = &r->id;
 	cfg.port = 0;
 	cfg.bind_addr = "::1";
+	cfg.max_udp_payload = 1452; /* counts are of network-sized datagrams */
 	cfg.accept = 1;
 	cfg.user = r;
 	cfg.callbacks.on_stream = fleet_rx_on_stream;
@@ -61,6 +62,7 @@ static inline void fleet_sender_open(uv_loop_t *loop, struct hm_identity *sid, v
 	cfg.identity = sid;
 	cfg.port = 0;
 	cfg.bind_addr = "::1";
+	cfg.max_udp_payload = 1452; /* counts are of network-sized datagrams */
 	cfg.user = user;
 	if (handshake_timeout_ms != 0)
 		cfg.handshake_timeout_ms = handshake_timeout_ms;

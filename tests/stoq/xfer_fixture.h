@@ -130,6 +130,8 @@ static inline void xfer_config(struct xfer *x, struct hm_stoq_config *cfg, int s
 	cfg->pq = pq_off ? HM_STOQ_PQ_OFF : HM_STOQ_PQ_REQUIRED;
 	cfg->disable_gso = no_gso;
 	cfg->disable_gro = no_gro;
+	/* Network-sized datagrams: the tests count per packet (64 KiB ones: test_udp_payload). */
+	cfg->max_udp_payload = 1452;
 	cfg->bind_addr = "127.0.0.1";
 	if (server) {
 		cfg->identity = &x->server_id;
