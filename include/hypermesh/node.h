@@ -90,6 +90,7 @@ struct hm_node_config {
 	 */
 	char stoq_cert_chain[HM_NODE_PATH_MAX];
 	char stoq_trust_root[HM_NODE_PATH_MAX];
+	uint32_t stoq_max_udp_payload; /* 0: automatic (hm_stoq_config.max_udp_payload) */
 	/* [api] (served by the integrator's HTTP server) */
 	int has_api;
 	struct hm_node_addr api_listen;

@@ -18,6 +18,7 @@
 #include "hypermesh/file.h"
 #include "hypermesh/hash.h"
 #include "hypermesh/node.h"
+#include "hypermesh/stoq.h"
 
 /* Keys seen, so repeats and missing required keys are reported. */
 enum seen {
@@ -42,6 +43,7 @@ enum seen {
 	SEEN_PQ_KEY = 1u << 18,
 	SEEN_PQ_VALIDATORS = 1u << 19,
 	SEEN_CONSENSUS_MAP = 1u << 20,
+	SEEN_STOQ_UDP_PAYLOAD = 1u << 27,
 	SEEN_TC_ANCHOR_GRACE = 1u << 28, /* high bit: other keys are added from 21 up */
 };
 
@@ -282,6 +284,19 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		if (strcmp(key, "trust_root") == 0)
 			return once(p, SEEN_STOQ_ROOT, section, key) &&
 			       set_path(p, cfg->stoq_trust_root, v, key);
+		if (strcmp(key, "max_udp_payload") == 0) {
+			if (!once(p, SEEN_STOQ_UDP_PAYLOAD, section, key))
+				return 0;
+			if (strcmp(v, "auto") == 0) {
+				cfg->stoq_max_udp_payload = 0;
+				return 1;
+			}
+			if (parse_u64(v, HM_STOQ_UDP_PAYLOAD_MIN, HM_STOQ_UDP_PAYLOAD_MAX, &x) != HM_OK)
+				return fail(p, "max_udp_payload must be auto or an integer %u..%u",
+				            HM_STOQ_UDP_PAYLOAD_MIN, HM_STOQ_UDP_PAYLOAD_MAX);
+			cfg->stoq_max_udp_payload = (uint32_t)x;
+			return 1;
+		}
 	} else if (strcmp(section, "api") == 0) {
 		if (strcmp(key, "listen") == 0) {
 			if (!once(p, SEEN_API_LISTEN, section, key))

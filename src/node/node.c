@@ -1255,6 +1255,7 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	sc.identity = &n->id;
 	sc.bind_addr = cfg->stoq_listen.host;
 	sc.port = cfg->stoq_listen.port;
+	sc.max_udp_payload = cfg->stoq_max_udp_payload;
 	sc.accept = 1;
 	sc.max_connections = 256;
 	sc.idle_timeout_ms = 5000;

@@ -127,6 +127,14 @@ static const struct {
 	{ NODE_OK CONS_OK STOQ_OK "trust_root = root.crt\n", ": ",
 	  "cert_chain and trust_root go together" },
 	{ NODE_OK CONS_OK STOQ_OK "cert_chain =\n", ":11: ", "cert_chain must not be empty" },
+	{ NODE_OK CONS_OK STOQ_OK "max_udp_payload = 1199\n", ":11: ",
+	  "max_udp_payload must be auto or an integer 1200..65527" },
+	{ NODE_OK CONS_OK STOQ_OK "max_udp_payload = 65528\n", ":11: ",
+	  "max_udp_payload must be auto or an integer 1200..65527" },
+	{ NODE_OK CONS_OK STOQ_OK "max_udp_payload = 9000x\n", ":11: ",
+	  "max_udp_payload must be auto or an integer 1200..65527" },
+	{ NODE_OK CONS_OK STOQ_OK "max_udp_payload = auto\nmax_udp_payload = 1452\n", ":12: ",
+	  "max_udp_payload given twice" },
 	{ NODE_OK CONS_OK STOQ_OK "trust_root = a\ntrust_root = b\n",
 	  ":12: ", "trust_root given twice" },
 	{ NODE_OK CONS_OK STOQ_OK "[api]\nlisten = 1.2.3.4\n", ":12: ", "listen '1.2.3.4'" },
@@ -208,7 +216,7 @@ static void test_addr_parse(void)
 	rmdir(dir);
 }
 
-/* [stoq] cert_chain and trust_root: paths relative to the file, both or neither. */
+/* [stoq] cert_chain and trust_root: paths relative to the file, both or neither; max_udp_payload. */
 static void test_stoq_trustchain(void)
 {
 	struct hm_node_config cfg;
@@ -224,6 +232,13 @@ static void test_stoq_trustchain(void)
 	CHECK_EQ(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
 	CHECK_STR(cfg.stoq_cert_chain, "");
 	CHECK_STR(cfg.stoq_trust_root, "");
+	CHECK_EQ(cfg.stoq_max_udp_payload, 0); /* automatic unless said */
+	write_file(NODE_OK CONS_OK STOQ_OK "max_udp_payload = 1452\n");
+	CHECK_EQ(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
+	CHECK_EQ(cfg.stoq_max_udp_payload, 1452);
+	write_file(NODE_OK CONS_OK STOQ_OK "max_udp_payload = auto\n");
+	CHECK_EQ(hm_node_config_load(path, &cfg, err, sizeof(err)), HM_OK);
+	CHECK_EQ(cfg.stoq_max_udp_payload, 0);
 }
 
 /* The post-quantum keys of [consensus]: paths resolved, policy parsed, ed25519 the default. */
