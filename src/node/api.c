@@ -495,15 +495,15 @@ static void h_issue(struct hm_http_req *req, void *arg)
 		hm_http_respond_error(req, 400, "bad_csr", "csr is not a PEM certificate request");
 		goto out;
 	}
-	if ((rc = hm_tc_csr_check(der.data, der.len, op.profile)) != HM_OK) {
-		hm_http_respond_error(req, 400, "bad_csr", "the CSR is refused: %s",
-		                      hm_strerror(rc));
-		goto out;
-	}
+	/*
+	 * hm_tc_issue checks the CSR (hm_tc_csr_check's checks) before it signs;
+	 * checking it here first as well cost a second import, self-signature
+	 * verification and extension walk per request.
+	 */
 	op.not_before = svc_now_ms() / 1000;
 	if ((rc = hm_tc_issue(s->ca, der.data, der.len, op.profile, op.not_before, &cert)) !=
 	    HM_OK) {
-		hm_http_respond_error(req, 400, "bad_csr", "cannot issue for this CSR: %s",
+		hm_http_respond_error(req, 400, "bad_csr", "the CSR is refused: %s",
 		                      hm_strerror(rc));
 		goto out;
 	}
