@@ -63,11 +63,27 @@ cpu() {
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
 echo "devnet: $n validators, loadgen concurrency $conc${rate:+, open loop at $rate/s} for ${secs}s over ${#urls[@]} APIs"
 
+# The same without the nodes' thread-pool threads, where the only work is the
+# PoTime anchor's VDF evaluation (about 0.5 s of a core per node every
+# anchor_window/2 blocks): whether a phase of a few seconds contains one such
+# evaluation per node or none moved the total by +-0.5 ms per certificate.
+# Main thread plus libmicrohttpd's (named MHD-*); libuv's workers excluded.
+cpu_loop() {
+  local t=0 p task
+  for p in "${pids[@]}"; do
+    for task in /proc/"$p"/task/*; do
+      [[ ${task##*/} == "$p" || $(cat "$task/comm") == MHD* ]] || continue
+      t=$((t + $(awk '{print $14 + $15}' "$task/stat")))
+    done
+  done
+  echo "$t $(getconf CLK_TCK)" | awk '{printf "%.3f", $1 / $2}'
+}
+
 # phase NAME LOADGEN-ARGS...: runs loadgen and prints node0's view of the same interval.
 phase() {
   local name=$1; shift
-  local tx0 b0 s0 c0 t0 tx1 b1 s1 c1 t1 u0 u1
-  u0=$(cpu)
+  local tx0 b0 s0 c0 t0 tx1 b1 s1 c1 t1 u0 u1 l0 l1
+  u0=$(cpu); l0=$(cpu_loop)
   tx0=$(metric hypermesh_transactions_total); b0=$(metric hypermesh_blocks_total)
   s0=$(metric hypermesh_commit_latency_seconds_sum); c0=$(metric hypermesh_commit_latency_seconds_count)
   t0=$(date +%s.%N)
@@ -84,21 +100,23 @@ phase() {
   t1=$(date +%s.%N)
   tx1=$(metric hypermesh_transactions_total); b1=$(metric hypermesh_blocks_total)
   s1=$(metric hypermesh_commit_latency_seconds_sum); c1=$(metric hypermesh_commit_latency_seconds_count)
-  u1=$(cpu)
+  u1=$(cpu); l1=$(cpu_loop)
   if [[ -n $st ]]; then
     kill -INT "$st"; wait "$st" || true
     awk -v b="$(( ${b1%.*} - ${b0%.*} ))" '$NF == "fdatasync" || $NF == "fsync" {n += $4}
       END {printf "node0 syncs: %d fdatasync/fsync calls, %.2f per block\n", n, n / (b > 0 ? b : 1)}' "$dir/strace.out"
   fi
-  python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" "$u0" "$u1" <<'PY'
+  python3 - "$t0" "$t1" "$tx0" "$tx1" "$b0" "$b1" "$s0" "$s1" "$c0" "$c1" "$u0" "$u1" "$l0" "$l1" <<'PY'
 import sys
-t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1, u0, u1 = map(float, sys.argv[1:])
+t0, t1, tx0, tx1, b0, b1, s0, s1, c0, c1, u0, u1, l0, l1 = map(float, sys.argv[1:])
 dt = t1 - t0
 print(f"node0: {(tx1-tx0)/dt:.1f} committed tx/s, {(b1-b0)/dt:.1f} blocks/s, "
       f"{(tx1-tx0)/max(b1-b0,1):.1f} tx/block, mean block commit latency "
       f"{1000*(s1-s0)/max(c1-c0,1):.0f} ms")
 print(f"cluster CPU: {1000*(u1-u0)/max(tx1-tx0,1):.2f} ms per committed tx "
       f"({(u1-u0)/dt:.2f} cores busy)")
+print(f"cluster CPU without anchor VDFs (thread pool): {1000*(l1-l0)/max(tx1-tx0,1):.2f} ms "
+      f"per committed tx")
 PY
 }
 for p in $phases; do

@@ -6,6 +6,9 @@
  */
 #define _GNU_SOURCE /* getopt_long; libuv's POSIX thread types */
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +142,23 @@ static void on_signal(uv_signal_t *h, int signum)
 	hm_node_stop(st->node, on_stopped, st);
 }
 
+/*
+ * A validator moves blocks of a few hundred KiB through short-lived buffers
+ * (proposal encoding, storage, replica outputs). glibc serves allocations
+ * above its mmap threshold with fresh mappings and returns a freed heap top
+ * above its trim threshold to the kernel, so each such buffer cost a page
+ * fault and a zeroed page per 4 KiB touched: 10-13% of the devnet's CPU at
+ * saturation (perf, BENCHMARKS.md "Third round"). Serving them from a heap
+ * that keeps up to 64 MiB of free top costs that much address space at most.
+ */
+static void keep_heap_for_blocks(void)
+{
+#ifdef __GLIBC__
+	(void)mallopt(M_MMAP_THRESHOLD, 16 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
+
 static int node_run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct node_opts o = { 0 };
@@ -161,6 +181,7 @@ static int node_run(const struct cli_command *cmd, int argc, char **argv)
 		return CLI_FAILURE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	keep_heap_for_blocks();
 	if ((rc = hm_node_new(&st.node, &loop, &cfg, err, sizeof(err))) != HM_OK) {
 		cli_error(cmd, "%s", err);
 		uv_run(&loop, UV_RUN_DEFAULT);

@@ -174,6 +174,17 @@ static int request_actor(struct hm_http_req *req, uint8_t id[HM_TC_KEY_ID_LEN])
 
 /* ---- certificates as JSON ---- */
 
+/* A new reference to the PEM of intermediate i, or of the root for i = n_intermediates. */
+static json_t *chain_pem(struct hm_services *s, size_t i)
+{
+	const struct hm_buf *der =
+	        i < s->genesis.n_intermediates ? &s->genesis.intermediates[i] : &s->genesis.root;
+
+	if (i < s->n_chain_pem && s->chain_pem[i] != NULL)
+		return json_incref(s->chain_pem[i]);
+	return pem_json("CERTIFICATE", der->data, der->len);
+}
+
 static json_t *cert_json(struct hm_services *s, MDB_txn *txn,
                          const uint8_t serial[HM_TC_SERIAL_LEN], int *found)
 {
@@ -196,13 +207,9 @@ static json_t *cert_json(struct hm_services *s, MDB_txn *txn,
 	         : info.status == HM_TC_CERT_REVOKED ? "revoked"
 	                                             : "pending";
 	chain = json_array();
-	if (info.intermediate < s->genesis.n_intermediates) {
-		const struct hm_buf *ca = &s->genesis.intermediates[info.intermediate];
-
-		json_array_append_new(chain, pem_json("CERTIFICATE", ca->data, ca->len));
-	}
-	json_array_append_new(chain,
-	                      pem_json("CERTIFICATE", s->genesis.root.data, s->genesis.root.len));
+	if (info.intermediate < s->genesis.n_intermediates)
+		json_array_append_new(chain, chain_pem(s, info.intermediate));
+	json_array_append_new(chain, chain_pem(s, s->genesis.n_intermediates));
 	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:I, s:o, s:I}", "serial",
 	              hex_json(serial, HM_TC_SERIAL_LEN), "status", status, "profile",
 	              hm_tc_profile_name(info.profile), "certificate",
@@ -495,15 +502,15 @@ static void h_issue(struct hm_http_req *req, void *arg)
 		hm_http_respond_error(req, 400, "bad_csr", "csr is not a PEM certificate request");
 		goto out;
 	}
-	if ((rc = hm_tc_csr_check(der.data, der.len, op.profile)) != HM_OK) {
-		hm_http_respond_error(req, 400, "bad_csr", "the CSR is refused: %s",
-		                      hm_strerror(rc));
-		goto out;
-	}
+	/*
+	 * hm_tc_issue checks the CSR (hm_tc_csr_check's checks) before it signs;
+	 * checking it here first as well cost a second import, self-signature
+	 * verification and extension walk per request.
+	 */
 	op.not_before = svc_now_ms() / 1000;
 	if ((rc = hm_tc_issue(s->ca, der.data, der.len, op.profile, op.not_before, &cert)) !=
 	    HM_OK) {
-		hm_http_respond_error(req, 400, "bad_csr", "cannot issue for this CSR: %s",
+		hm_http_respond_error(req, 400, "bad_csr", "the CSR is refused: %s",
 		                      hm_strerror(rc));
 		goto out;
 	}
@@ -1132,6 +1139,18 @@ int svc_api_new(struct hm_services *s, char *err, size_t errlen)
 		snprintf(err, errlen, "API: %s", hm_strerror(rc));
 		return rc;
 	}
+	/* chain_pem falls back to encoding per response if this fails */
+	if ((s->chain_pem = calloc(s->genesis.n_intermediates + 1, sizeof(*s->chain_pem))) !=
+	    NULL) {
+		s->n_chain_pem = s->genesis.n_intermediates + 1;
+		for (size_t i = 0; i < s->n_chain_pem; i++) {
+			s->chain_pem[i] = chain_pem(s, i);
+			if (json_is_null(s->chain_pem[i])) {
+				json_decref(s->chain_pem[i]);
+				s->chain_pem[i] = NULL;
+			}
+		}
+	}
 	if (!s->cfg->has_api)
 		return HM_OK;
 	memset(&hc, 0, sizeof(hc));
@@ -1161,4 +1180,13 @@ int svc_api_new(struct hm_services *s, char *err, size_t errlen)
 		return rc;
 	}
 	return HM_OK;
+}
+
+void svc_api_free(struct hm_services *s)
+{
+	for (size_t i = 0; i < s->n_chain_pem; i++)
+		json_decref(s->chain_pem[i]);
+	free(s->chain_pem);
+	s->chain_pem = NULL;
+	s->n_chain_pem = 0;
 }

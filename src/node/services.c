@@ -996,6 +996,7 @@ void hm_services_free(struct hm_services *s)
 	if (s == NULL)
 		return;
 	hm_services_stop(s);
+	svc_api_free(s);
 	hm_plot_close(s->plot);
 	hm_tc_ca_free(s->ca);
 	hm_tc_genesis_free(&s->genesis);

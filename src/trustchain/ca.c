@@ -450,6 +450,47 @@ int tc_crq_import(const uint8_t *csr, size_t len, gnutls_x509_crq_t *out)
 	return HM_OK;
 }
 
+/*
+ * The CSR's self-signature (RFC 2986 §4.2: over the DER of the
+ * CertificationRequestInfo). Every validator checks it for every issuance,
+ * so the common case, an Ed25519 key in the RFC 8410 form with an Ed25519
+ * signatureAlgorithm, is one Ed25519 verification over those bytes; GnuTLS's
+ * gnutls_x509_crq_verify, used for everything else, imports the key and
+ * decodes the request again around the same verification. top is the CSR's
+ * outer SEQUENCE, already required to be exact DER.
+ */
+static int csr_signature_ok(gnutls_x509_crq_t crq, const struct der_elem *top)
+{
+	static const uint8_t alg_ed25519[] = { DER_SEQUENCE, 5, DER_OID, 3, 0x2b, 0x65, 0x70 };
+	/* SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING (0 unused bits) 32 bytes } */
+	static const uint8_t spki_ed25519[] = {
+		DER_SEQUENCE, 42,   DER_SEQUENCE,  5,  DER_OID, 3, 0x2b,
+		0x65,         0x70, DER_BITSTRING, 33, 0
+	};
+	struct der_cursor c, info;
+	struct der_elem cri, alg, sig, version, subject, spki;
+
+	der_cursor_inside(&c, top);
+	if (der_expect(&c, DER_SEQUENCE, &cri) != HM_OK ||
+	    der_expect(&c, DER_SEQUENCE, &alg) != HM_OK ||
+	    der_expect(&c, DER_BITSTRING, &sig) != HM_OK || !der_cursor_done(&c))
+		goto other;
+	der_cursor_inside(&info, &cri);
+	if (der_expect(&info, DER_INTEGER, &version) != HM_OK ||
+	    der_expect(&info, DER_SEQUENCE, &subject) != HM_OK ||
+	    der_expect(&info, DER_SEQUENCE, &spki) != HM_OK)
+		goto other;
+	if (spki.len != sizeof(spki_ed25519) + 32 ||
+	    memcmp(spki.start, spki_ed25519, sizeof(spki_ed25519)) != 0 ||
+	    alg.len != sizeof(alg_ed25519) || memcmp(alg.start, alg_ed25519, alg.len) != 0 ||
+	    sig.body_len != 65 || sig.body[0] != 0)
+		goto other;
+	return hm_sig_verify(HM_SIG_ED25519, spki.start + sizeof(spki_ed25519), 32, sig.body + 1,
+	                     64, cri.start, cri.len) == HM_OK;
+other:
+	return gnutls_x509_crq_verify(crq, 0) >= 0;
+}
+
 int tc_crq_check(gnutls_x509_crq_t crq, const uint8_t *csr, size_t csr_len,
                  enum hm_tc_profile profile)
 {
@@ -463,7 +504,7 @@ int tc_crq_check(gnutls_x509_crq_t crq, const uint8_t *csr, size_t csr_len,
 	/* GnuTLS is lenient (BER, trailing bytes); consensus input must be exact DER. */
 	if ((rc = der_parse_one(csr, csr_len, DER_SEQUENCE, &top)) != HM_OK)
 		return rc;
-	if (gnutls_x509_crq_verify(crq, 0) < 0)
+	if (!csr_signature_ok(crq, &top))
 		return HM_ERR_VERIFY;
 	alg = gnutls_x509_crq_get_pk_algorithm(crq, &bits);
 	if (!(alg == GNUTLS_PK_EDDSA_ED25519 ||

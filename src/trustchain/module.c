@@ -32,6 +32,9 @@ struct inter {
 	size_t der_len;
 	enum hm_sig_alg pq_alg; /* 0: none */
 	struct hm_buf pq_pk;
+	/* set when leaf signatures can be checked directly (inter_direct_key) */
+	int ed25519_direct;
+	uint8_t ed25519_pk[32];
 };
 
 struct tc_mod {
@@ -235,6 +238,52 @@ static void inters_free(struct tc_mod *m)
 	m->inters = NULL;
 }
 
+static const uint8_t oid_ed25519[] = { 0x2b, 0x65, 0x70 }; /* 1.3.101.112, RFC 8410 */
+
+/*
+ * Whether the leaf certificates of in can be checked with one Ed25519
+ * verification over their TBSCertificate instead of gnutls_x509_crt_verify,
+ * and its key if so. The direct check must accept exactly what GnuTLS would
+ * with this issuer as the one trusted CA, so it is taken only when nothing
+ * but the signature remains for GnuTLS to decide: an X.509 v3 CA
+ * (basicConstraints cA, keyCertSign when keyUsage is present) with an
+ * Ed25519 key and no name constraints to apply to the leaf (issuer name and
+ * key id are matched before, in issue_verify; time checks are off there).
+ * Any other intermediate keeps the GnuTLS path.
+ */
+static void inter_direct_key(struct inter *in)
+{
+	static const uint8_t oid_name_constraints[] = { 0x55, 0x1d, 0x1e };
+	struct der_cursor c, a;
+	struct der_elem alg, oid, key, nc;
+	unsigned crit = 0, ca = 0, ku = 0;
+	int pathlen, rc;
+
+	in->ed25519_direct = 0;
+	der_cursor_inside(&c, &in->dc.spki);
+	if (der_expect(&c, DER_SEQUENCE, &alg) != HM_OK ||
+	    der_expect(&c, DER_BITSTRING, &key) != HM_OK || !der_cursor_done(&c))
+		return;
+	der_cursor_inside(&a, &alg);
+	if (der_expect(&a, DER_OID, &oid) != HM_OK || !der_cursor_done(&a) ||
+	    !der_oid_equal(&oid, oid_ed25519, sizeof(oid_ed25519)) || key.body_len != 33 ||
+	    key.body[0] != 0)
+		return;
+	/* positive for a CA, 0 for an end entity, negative when absent or malformed */
+	if (gnutls_x509_crt_get_version(in->crt) != 3 ||
+	    gnutls_x509_crt_get_basic_constraints(in->crt, &crit, &ca, &pathlen) <= 0 || ca == 0)
+		return;
+	rc = gnutls_x509_crt_get_key_usage(in->crt, &ku, &crit);
+	if (rc != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE &&
+	    (rc < 0 || !(ku & GNUTLS_KEY_KEY_CERT_SIGN)))
+		return;
+	if (der_cert_extension(&in->dc, oid_name_constraints, sizeof(oid_name_constraints), &nc,
+	                       NULL) != HM_ERR_NOT_FOUND)
+		return;
+	memcpy(in->ed25519_pk, key.body + 1, 32);
+	in->ed25519_direct = 1;
+}
+
 static int inters_load(struct tc_mod *m)
 {
 	int rc;
@@ -251,6 +300,7 @@ static int inters_load(struct tc_mod *m)
 		if ((rc = der_cert_parse(in->der, in->der_len, &in->dc)) != HM_OK ||
 		    (rc = tc_crt_import(in->der, in->der_len, &in->crt)) != HM_OK)
 			return HM_ERR_ENCODING;
+		inter_direct_key(in);
 		rc = hm_tc_cert_alt_key(in->der, in->der_len, &in->pq_alg, &in->pq_pk);
 		if (rc == HM_ERR_NOT_FOUND)
 			in->pq_alg = 0;
@@ -494,6 +544,35 @@ static int crl_dp_ok(const struct tc_mod *m, gnutls_x509_crt_t crt, uint16_t ind
 	               GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
 }
 
+/*
+ * The classical signature of the leaf dc (crt) by intermediate in. Every
+ * validator checks every issued certificate here, so the common case, an
+ * Ed25519 intermediate (inter_direct_key), is one Ed25519 verification over
+ * the TBSCertificate bytes: gnutls_x509_crt_verify built a trust list and
+ * compared certificates around the same verification, twice its cost. Both
+ * signatureAlgorithm fields must be Ed25519 without parameters (RFC 8410
+ * §3), as GnuTLS requires for an Ed25519 issuer.
+ */
+static int cert_signed_by(const struct inter *in, gnutls_x509_crt_t crt, const struct der_cert *dc)
+{
+	static const uint8_t alg_ed25519[] = { DER_SEQUENCE, 5, DER_OID, 3, 0x2b, 0x65, 0x70 };
+	unsigned status = 0;
+
+	if (!in->ed25519_direct)
+		return gnutls_x509_crt_verify(crt, &in->crt, 1,
+		                              GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+		                                      GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
+		                              &status) >= 0 &&
+		       status == 0;
+	if (dc->sig_alg.len != sizeof(alg_ed25519) ||
+	    memcmp(dc->sig_alg.start, alg_ed25519, sizeof(alg_ed25519)) != 0 ||
+	    !elem_equal(&dc->sig_alg, &dc->tbs_sig_alg) || dc->sig.tag != DER_BITSTRING ||
+	    dc->sig.body_len != 65 || dc->sig.body[0] != 0)
+		return 0;
+	return hm_sig_verify(HM_SIG_ED25519, in->ed25519_pk, 32, dc->sig.body + 1, 64,
+	                     dc->tbs.start, dc->tbs.len) == HM_OK;
+}
+
 /* Checks the certificate of an ISSUE op; *inter_index gets its issuer. */
 static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
                         const struct hm_tc_issue_op *op, const uint8_t serial[HM_TC_SERIAL_LEN],
@@ -504,7 +583,6 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 	struct der_cert dc;
 	struct der_elem csr_subject, csr_spki;
 	struct inter *in = NULL;
-	unsigned status = 0;
 	uint8_t got_serial[32];
 	size_t got_len = sizeof(got_serial);
 	uint64_t validity = hm_tc_profile_validity(op->profile);
@@ -535,11 +613,7 @@ static int issue_verify(struct tc_mod *m, const struct hm_block_info *b,
 		goto out;
 	}
 	/* signatures: classical by the intermediate, and PQ when it has a PQ key */
-	if (gnutls_x509_crt_verify(crt, &in->crt, 1,
-	                           GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-	                                   GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
-	                           &status) < 0 ||
-	    status != 0) {
+	if (!cert_signed_by(in, crt, &dc)) {
 		rc = HM_ERR_VERIFY;
 		goto out;
 	}

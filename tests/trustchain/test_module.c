@@ -727,6 +727,71 @@ static void test_issuer_choices(void)
 	node_close(&n);
 }
 
+/*
+ * The intermediate's classical signature on an issued certificate is checked
+ * by every validator (directly over the TBSCertificate for an Ed25519
+ * intermediate): a flipped byte of that signature, which leaves the PQ
+ * alternative signature (over the preTBSCertificate) intact, is refused with
+ * HM_ERR_VERIFY, an outer signatureAlgorithm that no longer names Ed25519 is
+ * refused, and the untouched certificate applies.
+ */
+static void test_issuer_signature(void)
+{
+	char dir[300];
+	struct node n;
+	struct hm_tc_key *leaf = NULL;
+	struct hm_tc_ca *ca = NULL;
+	struct hm_buf csr, cert;
+	struct hm_tc_issue_op op;
+	struct opspec o = { HM_OP_TC_ISSUE, { 0 } };
+	const char *dns[] = { "sig.hypermesh.test" };
+	char key[HM_TC_APIKEY_STRLEN + 2];
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/n-signature", gdir);
+	node_open(&n, dir);
+	hm_buf_init(&csr);
+	hm_buf_init(&cert);
+	CHECK_ERR(hm_tc_key_generate(0, &leaf), HM_OK);
+	CHECK_ERR(hm_tc_csr_create(leaf, "sig", dns, 1, 0, &csr), HM_OK);
+	CHECK_ERR(hm_tc_genesis_load_ca(gdir, 0, &ca), HM_OK);
+	CHECK_ERR(hm_tc_issue(ca, csr.data, csr.len, HM_TC_PROFILE_NODE, T0, &cert), HM_OK);
+	memset(&op, 0, sizeof(op));
+	admin_actor(op.actor, key);
+	op.profile = HM_TC_PROFILE_NODE;
+	op.not_before = T0;
+	op.csr = csr.data;
+	op.csr_len = csr.len;
+	op.cert = cert.data;
+	op.cert_len = cert.len;
+	/* ... signatureAlgorithm (30 05 06 03 2b 65 70) || BIT STRING (03 41 00 || 64 bytes) */
+	CHECK(cert.len > 80);
+	CHECK(memcmp(cert.data + cert.len - 74, "\x30\x05\x06\x03\x2b\x65\x70\x03\x41\x00", 10) ==
+	      0);
+	/* 0: the signature's last byte; 1: the outer algorithm Ed25519 -> Ed448; 2: none */
+	for (int variant = 0; variant < 3; variant++) {
+		size_t at = variant == 0 ? cert.len - 1 : cert.len - 68;
+
+		if (variant < 2)
+			cert.data[at] ^= 0x01;
+		hm_buf_init(&o.payload);
+		CHECK_ERR(hm_tc_issue_op_encode(&op, &o.payload), HM_OK);
+		apply_block(&n, 1, TS_MS, &o, 1, &rc);
+		if (variant == 1)
+			CHECK(rc != HM_OK); /* GnuTLS's import already refuses the mismatch */
+		else
+			CHECK_ERR(rc, variant == 0 ? HM_ERR_VERIFY : HM_OK);
+		hm_buf_free(&o.payload);
+		if (variant < 2)
+			cert.data[at] ^= 0x01;
+	}
+	hm_tc_ca_free(ca);
+	hm_tc_key_free(leaf);
+	hm_buf_free(&csr);
+	hm_buf_free(&cert);
+	node_close(&n);
+}
+
 static void setup(void)
 {
 	snprintf(gdir, sizeof(gdir), "/tmp/hm-tc-test-XXXXXX");
@@ -753,5 +818,5 @@ static void teardown(void)
 	rm_rf(gdir);
 }
 
-TEST_MAIN(setup, test_issue_and_log, test_refusals, test_issuer_choices, test_determinism_and_crash,
-          test_apikeys, teardown)
+TEST_MAIN(setup, test_issue_and_log, test_refusals, test_issuer_choices, test_issuer_signature,
+          test_determinism_and_crash, test_apikeys, teardown)
