@@ -9,6 +9,7 @@
 #ifndef HYPERMESH_CLI_H
 #define HYPERMESH_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 enum cli_exit {
@@ -90,6 +91,12 @@ struct hm_stoq_endpoint;
 int cli_stoq_open(const struct cli_command *cmd, struct uv_loop_s *loop, const char *key_path,
                   struct hm_stoq_config *cfg, const char *invalid_hint,
                   struct hm_stoq_endpoint **ep);
+
+/*
+ * --max-udp-payload VALUE of the stoq commands: 0 (automatic) or
+ * HM_STOQ_UDP_PAYLOAD_MIN..MAX into *out; a usage error otherwise.
+ */
+int cli_stoq_udp_payload(const struct cli_command *cmd, const char *value, uint64_t *out);
 
 extern const struct cli_command cli_cmd_keygen;
 extern const struct cli_command cli_cmd_crypto;

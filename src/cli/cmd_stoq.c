@@ -270,15 +270,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 			o->trust_root = optarg;
 			break;
 		case 'U':
-			rc = cli_option_number(cmd, "--max-udp-payload", optarg, 0,
-			                       HM_STOQ_UDP_PAYLOAD_MAX, &o->max_udp_payload);
-			if (rc == CLI_OK && o->max_udp_payload != 0 &&
-			    o->max_udp_payload < HM_STOQ_UDP_PAYLOAD_MIN)
-				rc = cli_usage_error(cmd,
-				                     "--max-udp-payload must be 0 (automatic) or "
-				                     "%d..%d, not %s",
-				                     HM_STOQ_UDP_PAYLOAD_MIN,
-				                     HM_STOQ_UDP_PAYLOAD_MAX, optarg);
+			rc = cli_stoq_udp_payload(cmd, optarg, &o->max_udp_payload);
 			break;
 		default:
 			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
@@ -302,6 +294,18 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 	if (o->key == NULL)
 		return cli_usage_error(cmd, "--key FILE is required");
 	return CLI_OK;
+}
+
+int cli_stoq_udp_payload(const struct cli_command *cmd, const char *value, uint64_t *out)
+{
+	int rc =
+	        cli_option_number(cmd, "--max-udp-payload", value, 0, HM_STOQ_UDP_PAYLOAD_MAX, out);
+
+	if (rc == CLI_OK && *out != 0 && *out < HM_STOQ_UDP_PAYLOAD_MIN)
+		rc = cli_usage_error(cmd,
+		                     "--max-udp-payload must be 0 (automatic) or %d..%d, not %s",
+		                     HM_STOQ_UDP_PAYLOAD_MIN, HM_STOQ_UDP_PAYLOAD_MAX, value);
+	return rc;
 }
 
 /* Reads a certificate file named by an option into b (PEM or DER, checked by the endpoint). */

@@ -185,15 +185,7 @@ static int parse_opts(const struct cli_command *cmd, int argc, char **argv, stru
 			o->no_gso = 1;
 			break;
 		case 'U':
-			rc = cli_option_number(cmd, "--max-udp-payload", optarg, 0,
-			                       HM_STOQ_UDP_PAYLOAD_MAX, &o->max_udp_payload);
-			if (rc == CLI_OK && o->max_udp_payload != 0 &&
-			    o->max_udp_payload < HM_STOQ_UDP_PAYLOAD_MIN)
-				rc = cli_usage_error(cmd,
-				                     "--max-udp-payload must be 0 (automatic) or "
-				                     "%d..%d, not %s",
-				                     HM_STOQ_UDP_PAYLOAD_MIN,
-				                     HM_STOQ_UDP_PAYLOAD_MAX, optarg);
+			rc = cli_stoq_udp_payload(cmd, optarg, &o->max_udp_payload);
 			break;
 		default:
 			if ((rc = cli_other_option(cmd, opt, argv, &stop)) >= 0)
