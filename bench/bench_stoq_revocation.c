@@ -27,7 +27,7 @@ static MDB_env *env;
 static uint8_t serials[CERTS][HM_TC_SERIAL_LEN];
 static volatile int sink;
 
-static void die(const char *what, int rc)
+static _Noreturn void die(const char *what, int rc)
 {
 	fprintf(stderr, "bench_stoq_revocation: %s: %s\n", what, hm_strerror(rc));
 	exit(2);
