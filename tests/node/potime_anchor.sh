@@ -7,11 +7,14 @@
 #     the other three adopt it from the evaluator, nobody falls back or
 #     refuses anything, and certificates keep being issued;
 #   - with the designated evaluator of an upcoming anchor killed, a backup
-#     evaluates it (fallback counted), again once, and the anchors keep
-#     advancing; a certificate is still issued;
+#     evaluates it (fallback counted) and the anchors keep advancing; a
+#     certificate is still issued (backups are staggered by a few blocks, so on
+#     a loaded machine a second backup may also evaluate: extra evaluations are
+#     allowed only as fallbacks);
 #   - a validator whose anchors carry the wrong T (restarted with another
 #     governance file) has every anchor refused, with a log line, by the
-#     others, who evaluate its turns themselves, once each;
+#     others, who evaluate its turns themselves (extra evaluations again only
+#     as fallbacks);
 #   - /metrics with the new counters passes promtool, /v1/consensus/status has them;
 #   - devnet --anchor-window / --vdf-iterations out of range: exit 1, nothing made.
 source "$(dirname "$0")/../lib/cli.bash"
@@ -167,7 +170,10 @@ else
     "$((f4 - f3)) fallbacks"
   checks=$((checks + 2))
   ((f4 - f3 >= 1)) || fail "no fallback evaluation with node$down (designated for $target) down"
-  ((e4 - e3 == renewals)) || fail "$((e4 - e3)) VDF evaluations for $renewals anchors, want one each"
+  # Backups are staggered by a few blocks; on a loaded machine a second backup may start
+  # before the first one's anchor arrives. Extra evaluations can only be such fallbacks.
+  ((e4 - e3 >= renewals && e4 - e3 - renewals <= f4 - f3 - 1)) ||
+    fail "$((e4 - e3)) VDF evaluations for $renewals anchors with $((f4 - f3)) fallbacks"
   grep -q "PoTime anchor late; evaluating it here.*height=$target" "$dn"/node*/test.log ||
     fail "no node logged the fallback for anchor $target"
 fi
@@ -206,7 +212,9 @@ else
   checks=$((checks + 3))
   ((r6 - r5 >= 1)) || fail "no anchor of node$down refused"
   ((f6 - f5 >= 1)) || fail "node$down's turn did not fall back"
-  ((e6 - e5 == (a6 - a5) / interval)) || fail "$((e6 - e5)) evaluations for $(((a6 - a5) / interval)) anchors"
+  n6=$(((a6 - a5) / interval))
+  ((e6 - e5 >= n6 && e6 - e5 - n6 <= f6 - f5 - 1)) ||
+    fail "$((e6 - e5)) evaluations for $n6 anchors with $((f6 - f5)) fallbacks"
   grep -q "refused a PoTime anchor\" from=$down .*reason=\"not the governed number of VDF iterations\"" \
     "$dn"/node*/test.log || fail "no refusal of node$down's anchors logged"
 fi
