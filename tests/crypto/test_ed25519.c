@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <nettle/eddsa.h>
+#include <sodium.h>
 
 #include "hypermesh/buf.h"
 #include "hypermesh/ed25519.h"
@@ -281,6 +282,158 @@ static void test_bent_signatures(void)
 	          HM_ERR_VERIFY);
 }
 
+/*
+ * Signatures no honest signer makes, forged with the secret key so that the
+ * curve equation holds: what Nettle and our rule say about each is printed
+ * and checked. a is the secret scalar (reduced), k = H(R || A || M) mod L.
+ */
+struct forger {
+	uint8_t a[32], pk[32];
+};
+
+static void forger_init(struct forger *f, uint32_t seed)
+{
+	uint8_t sk[32], h[64], wide[64] = { 0 };
+
+	fill(sk, sizeof(sk), seed);
+	hm_ed25519_public_key(f->pk, sk);
+	crypto_hash_sha512(h, sk, sizeof(sk));
+	h[0] &= 248;
+	h[31] &= 127;
+	h[31] |= 64;
+	memcpy(wide, h, 32);
+	crypto_core_ed25519_scalar_reduce(f->a, wide);
+}
+
+static void challenge(uint8_t k[32], const uint8_t r[32], const uint8_t pk[32], const uint8_t *msg,
+                      size_t len)
+{
+	crypto_hash_sha512_state st;
+	uint8_t h[64];
+
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, r, 32);
+	crypto_hash_sha512_update(&st, pk, 32);
+	crypto_hash_sha512_update(&st, msg, len);
+	crypto_hash_sha512_final(&st, h);
+	crypto_core_ed25519_scalar_reduce(k, h);
+}
+
+static int verdicts(const char *what, const uint8_t sig[64], const uint8_t pk[32],
+                    const uint8_t *msg, size_t len, int *nettle)
+{
+	int ours = hm_ed25519_verify(sig, pk, msg, len) == HM_OK;
+
+	*nettle = ed25519_sha512_verify(pk, len, msg, sig) == 1;
+	printf("%-44s Nettle %s, ours %s\n", what, *nettle ? "accepts" : "rejects",
+	       ours ? "accepts" : "rejects");
+	return ours;
+}
+
+/* The identity (0, 1): canonical, and spelled with y = p + 1. */
+static const uint8_t identity[32] = { 1 };
+static const uint8_t identity_noncanonical[32] = { 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                           0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                           0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                           0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f };
+/* A point of order 8. */
+static const uint8_t torsion8[32] = { 0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0,
+	                              0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+	                              0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39,
+	                              0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05 };
+
+/* R of small order: R = identity and S = k a satisfies [S]B = R + [k]A. */
+static void test_small_order_r(void)
+{
+	const uint8_t *rs[] = { identity, identity_noncanonical };
+	const char *names[] = { "R = identity (canonical)", "R = identity (y = p + 1)" };
+	struct forger f;
+	uint8_t sig[64], msg[40];
+	int nettle;
+
+	forger_init(&f, 11);
+	fill(msg, sizeof(msg), 12);
+	for (int i = 0; i < 2; i++) {
+		memcpy(sig, rs[i], 32);
+		challenge(sig + 32, rs[i], f.pk, msg, sizeof(msg));
+		crypto_core_ed25519_scalar_mul(sig + 32, sig + 32, f.a);
+		/* Our rule refuses both whatever Nettle says. */
+		CHECK_EQ(verdicts(names[i], sig, f.pk, msg, sizeof(msg), &nettle), 0);
+		CHECK(strict_reason(sig, f.pk) != NULL);
+	}
+
+	/*
+	 * R = T8 under the mixed-order key A + T8: [S]B = T8 + [k](A + T8) holds
+	 * with S = k a when k = 7 mod 8. Find such a message.
+	 */
+	uint8_t mixed_pk[32], k[32];
+	int found = 0;
+
+	CHECK_EQ(crypto_core_ed25519_add(mixed_pk, f.pk, torsion8), 0);
+	for (uint32_t m = 0; m < 256 && !found; m++) {
+		fill(msg, sizeof(msg), 500 + m);
+		challenge(k, torsion8, mixed_pk, msg, sizeof(msg));
+		if ((k[0] & 7) != 7)
+			continue;
+		found = 1;
+		memcpy(sig, torsion8, 32);
+		crypto_core_ed25519_scalar_mul(sig + 32, k, f.a);
+		CHECK_EQ(verdicts("R = T8 (order 8), A = A + T8", sig, mixed_pk, msg, sizeof(msg),
+		                  &nettle),
+		         0);
+	}
+	CHECK(found);
+}
+
+/*
+ * Mixed-order points: A' = A + T8 with k = 0 mod 8 satisfies the cofactorless
+ * equation; R' = R + T8 satisfies only the cofactored one. Both libraries
+ * check cofactorless, so they must agree on every case.
+ */
+static void test_mixed_order(void)
+{
+	struct forger f;
+	uint8_t mixed_pk[32], r[32], rp[32], k[32], sig[64], msg[40];
+	unsigned accepted = 0, tried = 0;
+	int nettle, ours;
+
+	forger_init(&f, 21);
+	CHECK_EQ(crypto_core_ed25519_add(mixed_pk, f.pk, torsion8), 0);
+	CHECK(!hm_ed25519_public_key_is_small_order(mixed_pk));
+	for (uint32_t m = 0; m < 64; m++) {
+		fill(msg, sizeof(msg), 100 + m);
+		fill(r, sizeof(r), 200 + m);
+		r[31] &= 0x0f; /* below L */
+		CHECK_EQ(crypto_scalarmult_ed25519_base_noclamp(sig, r), 0);
+		challenge(k, sig, mixed_pk, msg, sizeof(msg));
+		crypto_core_ed25519_scalar_mul(sig + 32, k, f.a);
+		crypto_core_ed25519_scalar_add(sig + 32, sig + 32, r);
+		ours = hm_ed25519_verify(sig, mixed_pk, msg, sizeof(msg)) == HM_OK;
+		nettle = ed25519_sha512_verify(mixed_pk, sizeof(msg), msg, sig) == 1;
+		CHECK_EQ(ours, nettle);
+		/* Cofactorless: valid exactly when [k]T8 is the identity. */
+		CHECK_EQ(ours, (k[0] & 7) == 0);
+		accepted += (unsigned)ours;
+		tried++;
+	}
+	printf("A = A + T8 (mixed order): %u of %u forged signatures accepted by both "
+	       "(those with k = 0 mod 8)\n",
+	       accepted, tried);
+	CHECK(accepted > 0 && accepted < tried);
+
+	/* R + T8 with an honest S: only a cofactored check would accept. */
+	fill(msg, sizeof(msg), 300);
+	fill(r, sizeof(r), 301);
+	r[31] &= 0x0f;
+	CHECK_EQ(crypto_scalarmult_ed25519_base_noclamp(rp, r), 0);
+	CHECK_EQ(crypto_core_ed25519_add(sig, rp, torsion8), 0);
+	challenge(k, sig, f.pk, msg, sizeof(msg));
+	crypto_core_ed25519_scalar_mul(sig + 32, k, f.a);
+	crypto_core_ed25519_scalar_add(sig + 32, sig + 32, r);
+	CHECK_EQ(verdicts("R = R + T8 (mixed order)", sig, f.pk, msg, sizeof(msg), &nettle), 0);
+	CHECK_EQ(nettle, 0);
+}
+
 static void test_init_idempotent(void)
 {
 	CHECK_ERR(hm_ed25519_init(), HM_OK);
@@ -288,4 +441,4 @@ static void test_init_idempotent(void)
 }
 
 TEST_MAIN(test_init_idempotent, test_vector_files, test_nettle_differential,
-          test_same_outputs_as_nettle, test_bent_signatures)
+          test_same_outputs_as_nettle, test_bent_signatures, test_small_order_r, test_mixed_order)
