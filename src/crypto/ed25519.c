@@ -21,7 +21,8 @@ static int sodium_status = -1;
 
 static void sodium_start(void)
 {
-	/* 0: initialised now, 1: someone else already did; -1: failure. */
+	/* sodium_init: 0 when this call initialised the library, 1 when it
+	 * already was (another user in the process), -1 on failure. */
 	sodium_status = sodium_init() < 0 ? -1 : 0;
 }
 
