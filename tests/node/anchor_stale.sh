@@ -3,17 +3,19 @@
 # anchor went stale on the way (docs/NODE.md, "PoTime anchors", "Staleness").
 # 4 real validator processes on loopback, a governance whose anchor renewal
 # cannot keep up with consensus on purpose: anchor window 40 blocks (a renewal
-# every 20), T = 50000 squarings (a quarter to half a second here), while
+# every 20), T = 150000 squarings (1-2 s here, far longer than 20 blocks take), while
 # consensus under load runs at 50-150 blocks/s, so every renewal comes after
 # the outgoing anchor's last blocks. Under open-loop light load:
 #   - no operation is refused at apply (hypermesh_operations_rejected_total is
 #     0 on every node) and the load generator gets no 4xx: before the fix,
 #     operations made with the outgoing anchor committed after it left the
-#     window and were answered 422 "rejected" (dozens in 6 s);
+#     window and were answered 422 "rejected" (164 of 240 in one run);
 #   - the nodes did hit the race and declined instead: the sum of
 #     hypermesh_potime_anchor_stale_total is > 0 (those requests got 503 with
 #     Retry-After, which a client retries), so the test exercised the case;
-#   - certificates keep being issued.
+#   - certificates keep being issued;
+#   - loadgen's per-status report (--json errors_by_status, and on stderr
+#     each status's count with its first answer) matches its 4xx/5xx counts.
 source "$(dirname "$0")/../lib/cli.bash"
 eval "$(declare -f expect | sed '1s/^expect/cli_expect/')"
 expect() { cli_expect "$@"; set +e; }
@@ -35,7 +37,7 @@ metric_sum() { # metric_sum NAME -> the sum over the four nodes' /metrics
 }
 
 expect 0 "$hm" devnet --dir "$dn" --base-port "$base" --exit-when-ready \
-  --anchor-window 40 --vdf-iterations 50000
+  --anchor-window 40 --vdf-iterations 150000
 [[ -f $dn/trustchain/admin.apikey ]] || { finish; exit 1; }
 for i in 0 1 2 3; do start $i; done
 for i in 0 1 2 3; do
@@ -48,8 +50,10 @@ done
 
 "$hm" loadgen --url "$(api 0),$(api 1),$(api 2),$(api 3)" --key-file "$dn/trustchain/admin.apikey" \
   --csrs 100 --concurrency 16 --rate 40 --duration 6 --json >"$tmp/lg.json" 2>"$tmp/lg.err"
-read -r completed c4xx c5xx <<<"$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
-print(d['completed'], d['http_4xx'], d['http_5xx'])" "$tmp/lg.json" 2>/dev/null)"
+read -r completed c4xx c5xx c503 by_sum <<<"$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
+e=d.get('errors_by_status', {})
+print(d['completed'], d['http_4xx'], d['http_5xx'], e.get('503', 0), sum(e.values()))" \
+  "$tmp/lg.json" 2>/dev/null)"
 rejected=$(metric_sum hypermesh_operations_rejected_total)
 stale=$(metric_sum hypermesh_potime_anchor_stale_total)
 echo "issued ${completed:-?}, 4xx ${c4xx:-?}, 5xx ${c5xx:-?}; refused at apply $rejected," \
@@ -67,5 +71,14 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 grep -q "PoTime anchor about to leave the window" "$dn"/node*/test.log ||
   fail "the stale anchor was not logged"
+# loadgen counts every failing status and shows each one's first answer.
+checks=$((checks + 1))
+[[ ${by_sum:-x} == $((${c4xx:-0} + ${c5xx:-0})) ]] ||
+  fail "loadgen's errors_by_status adds up to ${by_sum:-?}, not 4xx + 5xx: $(cat "$tmp/lg.json")"
+checks=$((checks + 1))
+if ((${c503:-0} > 0)); then
+  grep -q "^hypermesh: loadgen: $c503 answers HTTP 503, the first: .*warming_up" "$tmp/lg.err" ||
+    fail "loadgen did not report its $c503 answers 503: $(cat "$tmp/lg.err")"
+fi
 
 finish
