@@ -49,7 +49,7 @@ for i in 0 1 2 3; do
 done
 
 "$hm" loadgen --url "$(api 0),$(api 1),$(api 2),$(api 3)" --key-file "$dn/trustchain/admin.apikey" \
-  --csrs 100 --concurrency 16 --rate 40 --duration 6 --json >"$tmp/lg.json" 2>"$tmp/lg.err"
+  --csrs 100 --concurrency 16 --rate 40 --duration 5 --json >"$tmp/lg.json" 2>"$tmp/lg.err"
 read -r completed c4xx c5xx c503 by_sum <<<"$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
 e=d.get('errors_by_status', {})
 print(d['completed'], d['http_4xx'], d['http_5xx'], e.get('503', 0), sum(e.values()))" \
