@@ -706,15 +706,16 @@ static void on_commit(void *user, const struct hm_block_info *b, size_t ntx)
  * blocks below the height it applies at, and a refusal then is final: the
  * client gets 422 for a request it did nothing wrong in. So an anchor within
  * this margin of going stale is not used to make an operation
- * (anchor_usable). A quarter of the renewal interval, at most 64 blocks: at
- * 150 blocks/s (empty blocks on loopback) 64 blocks are 0.4 s, far more than
- * a commit takes, and a quarter keeps small test windows usable.
+ * (anchor_usable). An eighth of the governed window (a quarter of the
+ * renewal interval), at most 64 blocks: at 150 blocks/s (near-empty blocks on
+ * loopback) 64 blocks are 0.4 s, far more than a commit takes, and the
+ * fraction keeps small test windows usable.
  */
 #define COMMIT_MARGIN_MAX_BLOCKS 64
 
-static uint64_t commit_margin(const struct hm_services *s)
+static uint64_t commit_margin(uint64_t window)
 {
-	uint64_t m = s->anchor_interval / 4;
+	uint64_t m = window / 8;
 
 	if (m < 1)
 		m = 1;
@@ -738,19 +739,19 @@ static int anchor_usable(struct hm_services *s, uint64_t window)
 	hm_node_status(s->node, &ns);
 	if (ns.applied_height < s->anchor.height)
 		return 1; /* not reached: anchors are committed blocks */
-	if (ns.applied_height - s->anchor.height + commit_margin(s) <= window)
+	if (ns.applied_height - s->anchor.height + commit_margin(window) <= window)
 		return 1;
 	s->anchor_stale_refusals++;
 	if (s->m_anchor_stale != NULL)
 		hm_counter_inc(s->m_anchor_stale);
-	if (s->anchor_stale_logged != s->anchor.height) {
+	if (s->anchor_stale_logged != s->anchor.height + 1) {
 		/* Once per anchor: every request meanwhile would repeat it. */
-		s->anchor_stale_logged = s->anchor.height;
+		s->anchor_stale_logged = s->anchor.height + 1;
 		hm_log(HM_LOG_WARN, LOG,
 		       "PoTime anchor about to leave the window; waiting for the next",
 		       HM_LOG_UINT("anchor", s->anchor.height),
 		       HM_LOG_UINT("committed", ns.applied_height), HM_LOG_UINT("window", window),
-		       HM_LOG_UINT("margin", commit_margin(s)));
+		       HM_LOG_UINT("margin", commit_margin(window)));
 	}
 	return 0;
 }
