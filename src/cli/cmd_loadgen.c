@@ -598,7 +598,8 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 	uv_run(&lg->loop, UV_RUN_DEFAULT);
 	t1 = hm_clock_mono_ns();
 	elapsed = (double)(t1 - t0) / 1e9;
-	qsort(lg->lat_ns, lg->nlat, sizeof(*lg->lat_ns), cmp_u64);
+	if (lg->nlat > 0) /* qsort wants a non-null base even for 0 elements */
+		qsort(lg->lat_ns, lg->nlat, sizeof(*lg->lat_ns), cmp_u64);
 	if (lg->rate > 0 && !json)
 		printf("open loop: %.1f requests/s offered, %llu sent\n", lg->rate,
 		       (unsigned long long)lg->issued);

@@ -15,7 +15,8 @@
 #     Retry-After, which a client retries), so the test exercised the case;
 #   - certificates keep being issued;
 #   - loadgen's per-status report (--json errors_by_status, and on stderr
-#     each status's count with its first answer) matches its 4xx/5xx counts.
+#     each status's count with its first answer) matches its 4xx/5xx counts,
+#     and transport errors (a closed port) are counted with the first one's text.
 source "$(dirname "$0")/../lib/cli.bash"
 eval "$(declare -f expect | sed '1s/^expect/cli_expect/')"
 expect() { cli_expect "$@"; set +e; }
@@ -25,6 +26,7 @@ for tool in curl python3; do
 done
 
 source "$(dirname "$0")/../lib/node.bash"
+echo "hm_test_key" >"$tmp/nokey"
 
 api() { echo "http://127.0.0.1:$((base + 100 + $1))"; }
 metric_sum() { # metric_sum NAME -> the sum over the four nodes' /metrics
@@ -35,6 +37,15 @@ metric_sum() { # metric_sum NAME -> the sum over the four nodes' /metrics
   done
   echo "$t"
 }
+
+# loadgen's report of transport errors (nothing listens there): the count and the
+# first one's text on stderr, exit 2.
+"$hm" loadgen --url "http://127.0.0.1:$((base + 99))" --key-file "$tmp/nokey" --csrs 2 \
+  --concurrency 3 --duration 1 >"$tmp/lg0.out" 2>"$tmp/lg0.err"
+rc=$?
+checks=$((checks + 1))
+[[ $rc == 2 ]] && grep -q "^hypermesh: loadgen: 3 transport errors, the first: 127.0.0.1:$((base + 99)): " \
+  "$tmp/lg0.err" || fail "loadgen against a closed port: exit $rc, $(cat "$tmp/lg0.err")"
 
 expect 0 "$hm" devnet --dir "$dn" --base-port "$base" --exit-when-ready \
   --anchor-window 40 --vdf-iterations 150000
