@@ -65,6 +65,8 @@ struct lg_conn {
 	int last_status;
 };
 
+#define LG_MAX_ERROR_KINDS 16
+
 struct loadgen {
 	const struct cli_command *cmd;
 	uv_loop_t loop;
@@ -89,8 +91,15 @@ struct loadgen {
 	uint64_t *lat_ns;
 	size_t nlat, cap_lat;
 	uint64_t status_count[6]; /* by class: 1xx..5xx; [0] transport errors */
-	uint64_t first_error_status;
-	char first_error[200];
+	/* Every failure kind, each with its count and its first answer: a rare 422
+	 * among many 503s must not hide behind them. Status 0: transport errors. */
+	struct lg_error {
+		unsigned status;
+		uint64_t count;
+		char first[200];
+	} errors[LG_MAX_ERROR_KINDS];
+	size_t nerrors;
+	uint64_t errors_untracked; /* of statuses beyond the table */
 };
 
 /* ---- CSRs ---- */
@@ -182,14 +191,35 @@ static void on_closed(uv_handle_t *h)
 	(void)h;
 }
 
+/* The table entry counting status (0: transport), or NULL when it is full. */
+static struct lg_error *error_kind(struct loadgen *lg, unsigned status)
+{
+	struct lg_error *e;
+
+	for (size_t i = 0; i < lg->nerrors; i++)
+		if (lg->errors[i].status == status) {
+			lg->errors[i].count++;
+			return NULL; /* counted; its first answer is already kept */
+		}
+	if (lg->nerrors == LG_MAX_ERROR_KINDS) {
+		lg->errors_untracked++;
+		return NULL;
+	}
+	e = &lg->errors[lg->nerrors++];
+	e->status = status;
+	e->count = 1;
+	return e;
+}
+
 static void conn_fail(struct lg_conn *c, const char *why)
 {
 	struct loadgen *lg = c->lg;
+	struct lg_error *e = error_kind(lg, 0);
 
 	lg->status_count[0]++;
-	if (lg->first_error[0] == '\0')
-		snprintf(lg->first_error, sizeof(lg->first_error), "%s:%u: %s", c->target->host,
-		         c->target->port, why);
+	if (e != NULL)
+		snprintf(e->first, sizeof(e->first), "%s:%u: %s", c->target->host, c->target->port,
+		         why);
 	if (c->open) {
 		c->open = 0;
 		uv_close((uv_handle_t *)&c->tcp, on_closed);
@@ -223,14 +253,16 @@ static void record(struct lg_conn *c, unsigned status)
 			lg->cap_lat = cap;
 		}
 		lg->lat_ns[lg->nlat++] = ns;
-	} else if (lg->first_error_status == 0) {
+	} else {
+		struct lg_error *e = error_kind(lg, status);
 		size_t body = 0;
 		const char *p = strstr((const char *)c->answer.data, "\r\n\r\n");
 
-		lg->first_error_status = status;
+		if (e == NULL)
+			return;
 		if (p != NULL)
 			body = (size_t)(p + 4 - (const char *)c->answer.data);
-		snprintf(lg->first_error, sizeof(lg->first_error), "HTTP %u: %.*s", status,
+		snprintf(e->first, sizeof(e->first), "%.*s",
 		         (int)(c->answer.len - body > 150 ? 150 : c->answer.len - body),
 		         (const char *)c->answer.data + body);
 	}
@@ -566,18 +598,25 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 	uv_run(&lg->loop, UV_RUN_DEFAULT);
 	t1 = hm_clock_mono_ns();
 	elapsed = (double)(t1 - t0) / 1e9;
-	qsort(lg->lat_ns, lg->nlat, sizeof(*lg->lat_ns), cmp_u64);
+	if (lg->nlat > 0) /* qsort wants a non-null base even for 0 elements */
+		qsort(lg->lat_ns, lg->nlat, sizeof(*lg->lat_ns), cmp_u64);
 	if (lg->rate > 0 && !json)
 		printf("open loop: %.1f requests/s offered, %llu sent\n", lg->rate,
 		       (unsigned long long)lg->issued);
 	if (json) {
 		printf("{\"seconds\":%.3f,\"completed\":%zu,\"per_second\":%.1f,\"p50_ms\":%.2f,"
 		       "\"p99_ms\":%.2f,\"max_ms\":%.2f,\"http_4xx\":%llu,\"http_5xx\":%llu,"
-		       "\"transport_errors\":%llu}\n",
+		       "\"transport_errors\":%llu,\"errors_by_status\":{",
 		       elapsed, lg->nlat, (double)lg->nlat / elapsed, pct_ms(lg, 0.5),
 		       pct_ms(lg, 0.99), pct_ms(lg, 1.0), (unsigned long long)lg->status_count[4],
 		       (unsigned long long)lg->status_count[5],
 		       (unsigned long long)lg->status_count[0]);
+		/* HTTP statuses only: transport errors are counted above. */
+		for (size_t i = 0, n = 0; i < lg->nerrors; i++)
+			if (lg->errors[i].status != 0)
+				printf("%s\"%u\":%llu", n++ ? "," : "", lg->errors[i].status,
+				       (unsigned long long)lg->errors[i].count);
+		printf("}}\n");
 	} else {
 		printf("%zu %s in %.1f s: %.1f/s; latency p50 %.1f ms, p99 %.1f ms, max "
 		       "%.1f ms; %llu 4xx, %llu 5xx, %llu transport errors\n",
@@ -587,8 +626,20 @@ static int run_load(struct loadgen *lg, unsigned concurrency, double seconds, in
 		       (unsigned long long)lg->status_count[5],
 		       (unsigned long long)lg->status_count[0]);
 	}
-	if (lg->first_error[0] != '\0')
-		fprintf(stderr, "hypermesh: loadgen: first error: %s\n", lg->first_error);
+	for (size_t i = 0; i < lg->nerrors; i++) {
+		const struct lg_error *e = &lg->errors[i];
+
+		if (e->status == 0)
+			fprintf(stderr,
+			        "hypermesh: loadgen: %llu transport errors, the first: %s\n",
+			        (unsigned long long)e->count, e->first);
+		else
+			fprintf(stderr, "hypermesh: loadgen: %llu answers HTTP %u, the first: %s\n",
+			        (unsigned long long)e->count, e->status, e->first);
+	}
+	if (lg->errors_untracked > 0)
+		fprintf(stderr, "hypermesh: loadgen: %llu more errors of other statuses\n",
+		        (unsigned long long)lg->errors_untracked);
 	return HM_OK;
 }
 

@@ -644,12 +644,13 @@ static void anchor_refresh(struct hm_services *s, uint64_t height)
 json_t *svc_anchor_status(struct hm_services *s)
 {
 	return json_pack(
-	        "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ready", s->anchor.ready,
+	        "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ready", s->anchor.ready,
 	        "anchor_height", (json_int_t)s->anchor.height, "interval",
 	        (json_int_t)s->anchor_interval, "vdf_evaluations", (json_int_t)s->vdf_evaluations,
 	        "anchors_adopted", (json_int_t)s->anchors_adopted, "anchors_refused",
 	        (json_int_t)s->anchors_refused, "fallbacks", (json_int_t)s->anchor_fallbacks,
-	        "grace_blocks", (json_int_t)s->anchor_grace);
+	        "grace_blocks", (json_int_t)s->anchor_grace, "stale_refusals",
+	        (json_int_t)s->anchor_stale_refusals);
 }
 
 /* The peer message hook, the held-anchor slots, and metrics when there is an API. */
@@ -677,6 +678,10 @@ static int anchor_init(struct hm_services *s)
 	                             "PoTime anchors evaluated here because the designated "
 	                             "evaluator's did not come in time.",
 	                             NULL, 0, &s->m_anchor_fallbacks)) ||
+	    (rc = hm_metrics_counter(m, "hypermesh_potime_anchor_stale_total",
+	                             "Operations not made because this node's PoTime anchor "
+	                             "would leave the window before they commit (answered 503).",
+	                             NULL, 0, &s->m_anchor_stale)) ||
 	    (rc = hm_metrics_gauge(m, "hypermesh_potime_anchor_height",
 	                           "Height of the PoTime anchor this node uses.", NULL, 0,
 	                           &s->m_anchor_height)))
@@ -693,6 +698,63 @@ static void on_commit(void *user, const struct hm_block_info *b, size_t ntx)
 }
 
 /* ---- making operations ---- */
+
+/*
+ * Blocks an operation made now may need to commit: it waits in the mempool
+ * for a proposal, and the pipelined commit lands a few blocks later. The
+ * verifier (proofs_anchor_check) refuses an anchor more than anchor_window
+ * blocks below the height it applies at, and a refusal then is final: the
+ * client gets 422 for a request it did nothing wrong in. So an anchor within
+ * this margin of going stale is not used to make an operation
+ * (anchor_usable). An eighth of the governed window (a quarter of the
+ * renewal interval), at most 64 blocks: at 150 blocks/s (near-empty blocks on
+ * loopback) 64 blocks are 0.4 s, far more than a commit takes, and the
+ * fraction keeps small test windows usable.
+ */
+#define COMMIT_MARGIN_MAX_BLOCKS 64
+
+static uint64_t commit_margin(uint64_t window)
+{
+	uint64_t m = window / 8;
+
+	if (m < 1)
+		m = 1;
+	return m < COMMIT_MARGIN_MAX_BLOCKS ? m : COMMIT_MARGIN_MAX_BLOCKS;
+}
+
+/*
+ * Whether an operation made now with this node's anchor still passes the
+ * verifier's window when it commits: anchor height + window must leave the
+ * commit margin above the committed height. When it does not, the renewal
+ * (anchor_refresh) is late - the designated evaluator's VDF took longer in
+ * blocks than the interval, as when consensus runs at 100+ empty blocks/s -
+ * and the caller answers "not ready, retry" (503, Retry-After) instead.
+ */
+static int anchor_usable(struct hm_services *s, uint64_t window)
+{
+	struct hm_node_status ns;
+
+	if (!s->anchor.ready)
+		return 0;
+	hm_node_status(s->node, &ns);
+	if (ns.applied_height < s->anchor.height)
+		return 1; /* not reached: anchors are committed blocks */
+	if (ns.applied_height - s->anchor.height + commit_margin(window) <= window)
+		return 1;
+	s->anchor_stale_refusals++;
+	if (s->m_anchor_stale != NULL)
+		hm_counter_inc(s->m_anchor_stale);
+	if (s->anchor_stale_logged != s->anchor.height + 1) {
+		/* Once per anchor: every request meanwhile would repeat it. */
+		s->anchor_stale_logged = s->anchor.height + 1;
+		hm_log(HM_LOG_WARN, LOG,
+		       "PoTime anchor about to leave the window; waiting for the next",
+		       HM_LOG_UINT("anchor", s->anchor.height),
+		       HM_LOG_UINT("committed", ns.applied_height), HM_LOG_UINT("window", window),
+		       HM_LOG_UINT("margin", commit_margin(window)));
+	}
+	return 0;
+}
 
 /* The proofs' parameters for type as committed state says now. */
 static int current_params(struct hm_services *s, uint16_t type, struct hm_proof_params *p)
@@ -725,6 +787,8 @@ int svc_submit_op(struct hm_services *s, uint16_t type, const uint8_t *payload, 
 		return HM_ERR_UNSUPPORTED;
 	if ((rc = current_params(s, type, &params)) != HM_OK)
 		return rc;
+	if (!anchor_usable(s, params.anchor_window))
+		return HM_ERR_UNSUPPORTED;
 	memset(&env, 0, sizeof(env));
 	env.type = type;
 	memcpy(env.chain_id, s->chain_id, HM_ENV_CHAIN_ID_LEN);

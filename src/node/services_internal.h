@@ -100,6 +100,10 @@ struct hm_services {
 	struct hm_counter *m_vdf_evaluations, *m_anchors_adopted, *m_anchors_refused,
 	        *m_anchor_fallbacks;
 	struct hm_gauge *m_anchor_height;
+	/* Operations not made: the anchor would go stale before they commit (anchor_usable). */
+	uint64_t anchor_stale_refusals;
+	uint64_t anchor_stale_logged; /* 1 + the anchor height last warned about; 0: none */
+	struct hm_counter *m_anchor_stale;
 	struct hm_vdf_cache vdf_cache;
 	struct hm_stake_cache stake_cache; /* verified certificate chains (proofs.h) */
 	int stopping;
