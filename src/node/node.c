@@ -95,6 +95,13 @@ struct hm_node {
 	/* Committed blocks taken from the replica, applied once its messages are out (pump). */
 	struct hm_bft_output *commits;
 	size_t ncommits, commits_cap;
+	/*
+	 * Runs apply_commits on the loop's next turn. A drain usually runs
+	 * inside a STOQ receive callback, and STOQ writes the packets of that
+	 * batch (our votes and proposals among them, and its ACKs) only once the
+	 * callback returns: applying in place held them for the whole apply.
+	 */
+	uv_idle_t apply_idle;
 	/* Inside pump: a nested call (from a commit hook) leaves the work to the outer one. */
 	int pumping;
 	/*
@@ -416,17 +423,23 @@ static void note_committed_evidence(struct hm_node *n, const struct hm_bft_outpu
 	       HM_LOG_UINT("view", e.view), HM_LOG_UINT("height", o->height));
 }
 
+static void on_apply_idle(uv_idle_t *h);
+static void pump(struct hm_node *n);
+
 /*
  * Drains the replica's outputs and re-arms its timer. Run after every entry
- * point. Messages go out first and committed blocks are applied after: the
- * replica has already made its state durable, and executing a block (every
- * operation's proofs, an LMDB commit) is the slowest step of a view, so a
- * vote or proposal no longer waits for it. Applying may make more outputs
- * (a submission from a commit hook), hence the loop.
+ * point. Messages go out first and committed blocks are applied after, on
+ * the loop's next turn (on_apply_idle): the replica has already made its
+ * state durable, and executing a block (every operation's proofs, an LMDB
+ * commit, the CT log's) is the slowest step of a view, so a vote or
+ * proposal must not wait for it. Queuing the messages is not enough: most
+ * drains run inside a STOQ receive callback, and the packets of that batch
+ * are written only when the callback returns (docs/NODE.md, "Where a round
+ * waits").
  *
  * The consensus store is in deferred mode: replica calls only stage their
- * writes, and this is the one place outputs leave, so flushing at the top of
- * each round keeps "durable before sent" with one sync per round.
+ * writes, and this is the one place outputs leave, so flushing at the top
+ * keeps "durable before sent" with one sync per round.
  */
 static void drain(struct hm_node *n)
 {
@@ -434,48 +447,42 @@ static void drain(struct hm_node *n)
 	uint64_t now, deadline;
 	int rc;
 
-	for (;;) {
-		/*
-		 * What the replica wrote since the last flush (voted block, safety
-		 * record, committed blocks) becomes durable in one transaction
-		 * here, before any output that depends on it leaves or is applied.
-		 */
-		if ((rc = hm_bft_lmdb_flush(n->db)) != HM_OK) {
-			fatal(n, rc, "consensus store");
-			return;
-		}
-		while (hm_bft_replica_next_output(n->replica, &o) == HM_OK) {
-			switch (o.kind) {
-			case HM_BFT_OUT_SEND:
-				if (o.to == HM_BFT_TO_ALL)
-					send_to_all(n, &o.data);
-				else if (o.to < n->vs.n && o.to != n->self)
-					send_to(n, o.to, &o.data);
-				break;
-			case HM_BFT_OUT_COMMIT:
-				if (queue_commit(n, &o) == HM_OK)
-					continue; /* the buffer is the queue's now */
-				hm_buf_free(&o.data);
-				(void)apply_commits(n);
-				fatal(n, HM_ERR_NOMEM, "executor");
-				return;
-			case HM_BFT_OUT_EVIDENCE:
-				hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
-				       HM_LOG_UINT("bytes", o.data.len));
-				break;
-			case HM_BFT_OUT_EVIDENCE_COMMITTED:
-				note_committed_evidence(n, &o);
-				break;
-			}
-			hm_buf_free(&o.data);
-		}
-		if (n->ncommits == 0)
-			break;
-		if ((rc = apply_commits(n)) != HM_OK) {
-			fatal(n, rc, "executor");
-			return;
-		}
+	/*
+	 * What the replica wrote since the last flush (voted block, safety
+	 * record, committed blocks) becomes durable in one transaction here,
+	 * before any output that depends on it leaves or is applied.
+	 */
+	if ((rc = hm_bft_lmdb_flush(n->db)) != HM_OK) {
+		fatal(n, rc, "consensus store");
+		return;
 	}
+	while (hm_bft_replica_next_output(n->replica, &o) == HM_OK) {
+		switch (o.kind) {
+		case HM_BFT_OUT_SEND:
+			if (o.to == HM_BFT_TO_ALL)
+				send_to_all(n, &o.data);
+			else if (o.to < n->vs.n && o.to != n->self)
+				send_to(n, o.to, &o.data);
+			break;
+		case HM_BFT_OUT_COMMIT:
+			if (queue_commit(n, &o) == HM_OK)
+				continue; /* the buffer is the queue's now */
+			hm_buf_free(&o.data);
+			(void)apply_commits(n);
+			fatal(n, HM_ERR_NOMEM, "executor");
+			return;
+		case HM_BFT_OUT_EVIDENCE:
+			hm_log(HM_LOG_WARN, LOG, "equivocation evidence",
+			       HM_LOG_UINT("bytes", o.data.len));
+			break;
+		case HM_BFT_OUT_EVIDENCE_COMMITTED:
+			note_committed_evidence(n, &o);
+			break;
+		}
+		hm_buf_free(&o.data);
+	}
+	if (n->ncommits > 0 && !n->stopping)
+		uv_idle_start(&n->apply_idle, on_apply_idle);
 	/* What the outputs wrote themselves (committed evidence) is not left pending. */
 	if ((rc = hm_bft_lmdb_flush(n->db)) != HM_OK) {
 		fatal(n, rc, "consensus store");
@@ -486,6 +493,29 @@ static void drain(struct hm_node *n)
 	now = now_ms(n);
 	deadline = hm_bft_replica_next_deadline(n->replica);
 	uv_timer_start(&n->timer, on_timer, deadline > now ? deadline - now : 0, 0);
+}
+
+/*
+ * The deferred half of drain: the blocks it queued, applied now that the
+ * messages of the same round have left. Applying may make more outputs (a
+ * submission from a commit hook), which the pump after it sends.
+ */
+static void on_apply_idle(uv_idle_t *h)
+{
+	struct hm_node *n = h->data;
+	int rc;
+
+	uv_idle_stop(h);
+	if (n->ncommits == 0 || n->pumping)
+		return;
+	n->pumping = 1; /* a hook's submission queues; the pump below drains it */
+	rc = apply_commits(n);
+	n->pumping = 0;
+	if (rc != HM_OK) {
+		fatal(n, rc, "executor");
+		return;
+	}
+	pump(n);
 }
 
 static void pump(struct hm_node *n)
@@ -1306,6 +1336,9 @@ int hm_node_new(struct hm_node **out, struct uv_loop_s *loop, const struct hm_no
 	uv_timer_init(loop, &n->sync_timer);
 	n->sync_timer.data = n;
 	n->handles++;
+	uv_idle_init(loop, &n->apply_idle);
+	n->apply_idle.data = n;
+	n->handles++;
 	uv_timer_init(loop, &n->fwd_timer);
 	n->fwd_timer.data = n;
 	n->handles++;
@@ -1456,7 +1489,7 @@ static void on_handle_closed(uv_handle_t *h)
 	struct hm_node *n = h->data;
 
 	if (h != (uv_handle_t *)&n->timer && h != (uv_handle_t *)&n->sync_timer &&
-	    h != (uv_handle_t *)&n->fwd_timer)
+	    h != (uv_handle_t *)&n->fwd_timer && h != (uv_handle_t *)&n->apply_idle)
 		n = ((struct peer *)h->data)->node;
 	if (--n->handles == 0 && n->done != NULL)
 		n->done(n->done_user);
@@ -1470,6 +1503,18 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 	}
 	if (n->stopping)
 		return;
+	/*
+	 * Blocks still queued for apply are applied now, as they were before
+	 * apply moved to the loop's next turn: a restart would re-apply them
+	 * from the consensus store anyway, but the state is left complete.
+	 */
+	if (n->ncommits > 0 && !n->pumping) {
+		uv_idle_stop(&n->apply_idle);
+		n->pumping = 1;
+		if (apply_commits(n) != HM_OK)
+			hm_log(HM_LOG_WARN, LOG, "applying the last committed blocks failed");
+		n->pumping = 0;
+	}
 	n->stopping = 1;
 	hm_log(HM_LOG_INFO, LOG, "stopping", HM_LOG_STR("name", n->cfg.name));
 	/* Outputs are sent as they are produced (pump), so nothing consensus made
@@ -1485,6 +1530,7 @@ void hm_node_stop(struct hm_node *n, void (*done)(void *user), void *user)
 	uv_close((uv_handle_t *)&n->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&n->sync_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&n->fwd_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&n->apply_idle, on_handle_closed);
 	for (uint16_t i = 0; i < n->vs.n; i++)
 		uv_close((uv_handle_t *)&n->peers[i].redial, on_handle_closed);
 }
