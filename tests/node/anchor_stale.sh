@@ -28,7 +28,6 @@ done
 source "$(dirname "$0")/../lib/node.bash"
 echo "hm_test_key" >"$tmp/nokey"
 
-api() { echo "http://127.0.0.1:$((base + 100 + $1))"; }
 metric_sum() { # metric_sum NAME -> the sum over the four nodes' /metrics
   local i t=0 v
   for i in 0 1 2 3; do
@@ -51,13 +50,7 @@ expect 0 "$hm" devnet --dir "$dn" --base-port "$base" --exit-when-ready \
   --anchor-window 40 --vdf-iterations 150000
 [[ -f $dn/trustchain/admin.apikey ]] || { finish; exit 1; }
 for i in 0 1 2 3; do start $i; done
-for i in 0 1 2 3; do
-  deadline=$((SECONDS + 30))
-  until curl -sf -m 5 "$(api $i)/v1/health" >/dev/null; do
-    ((SECONDS < deadline)) || { fail "node$i API not healthy"; break; }
-    sleep 0.3
-  done
-done
+wait_healthy 0 1 2 3
 
 "$hm" loadgen --url "$(api 0),$(api 1),$(api 2),$(api 3)" --key-file "$dn/trustchain/admin.apikey" \
   --csrs 100 --concurrency 16 --rate 40 --duration 5 --json >"$tmp/lg.json" 2>"$tmp/lg.err"

@@ -19,7 +19,6 @@ done
 
 source "$(dirname "$0")/../lib/node.bash"
 
-api() { echo "http://127.0.0.1:$((base + 100 + $1))"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # http METHOD URL [BODY_FILE] [KEY] -> status in $code, body in $body

@@ -28,7 +28,6 @@ done
 source "$(dirname "$0")/../lib/node.bash"
 
 interval=30 # anchor_window / 2
-api() { echo "http://127.0.0.1:$((base + 100 + $1))"; }
 
 # scrape I -> "ANCHOR_HEIGHT EVALUATIONS ADOPTED FALLBACKS REFUSED" from one /metrics answer
 scrape() {
@@ -90,13 +89,7 @@ for i in 0 1 2 3; do
   echo "anchor_grace_blocks = 15" >>"$dn/node$i/node.ini"
 done
 for i in 0 1 2 3; do start $i; done
-for i in 0 1 2 3; do
-  deadline=$((SECONDS + 30))
-  until curl -sf -m 5 "$(api $i)/v1/health" >/dev/null; do
-    ((SECONDS < deadline)) || { fail "node$i API not healthy"; break; }
-    sleep 0.3
-  done
-done
+wait_healthy 0 1 2 3
 
 # ---- light load across >= 2 renewals: one evaluation per anchor ----
 "$hm" loadgen --url "$(api 0),$(api 1),$(api 2),$(api 3)" --key-file "$dn/trustchain/admin.apikey" \
